@@ -1,0 +1,32 @@
+"""matcher: pair reviewers and SLEs with school-improvement projects.
+
+The public API is loaded lazily so that ``import matcher`` does no work and so that
+``solvers`` (which imports ``matcher.model``) never sees a half-initialised package.
+
+>>> import matcher
+>>> round_ = matcher.load_round("data/samples/alliance")   # doctest: +SKIP
+>>> outcome = matcher.match(round_, time_limit=10, seed=1)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_API = {
+    "load_round": "matcher.io",
+    "InputError": "matcher.io",
+    "match": "matcher.pipeline",
+    "plan": "matcher.pipeline",
+    "verify_plan": "matcher.verify",
+    "generate_round": "matcher.generate",
+}
+
+__all__ = sorted(_API)
+
+
+def __getattr__(name: str) -> Any:
+    module = _API.get(name)
+    if module is None:
+        raise AttributeError(f"module 'matcher' has no attribute {name!r}")
+    return getattr(import_module(module), name)

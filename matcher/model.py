@@ -1,0 +1,278 @@
+"""The domain: frozen pydantic models with string ids, as users and files see a round.
+
+Everything here is immutable. Variants are made with ``model_copy(update=...)``, never by
+mutation, so a Round can be shared between the solver, the plan checker and the exporters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from functools import cached_property
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from matcher import travel
+
+
+class Phase(StrEnum):
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+    ALL_THROUGH = "all_through"
+    SPECIAL = "special"
+    ALTERNATIVE_PROVISION = "alternative_provision"
+    NURSERY = "nursery"
+    FIRST = "first"
+    MIDDLE = "middle"
+
+
+class Role(StrEnum):
+    TEACHER = "teacher"
+    MIDDLE_LEADER = "middle_leader"
+    SENIOR_LEADER = "senior_leader"
+    HEADTEACHER = "headteacher"
+    BUSINESS_LEADER = "business_leader"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class School(_Frozen):
+    school_id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    phase: Phase
+    trust: str | None = None
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    easting: float | None = Field(default=None, ge=0, le=800_000)
+    northing: float | None = Field(default=None, ge=0, le=1_400_000)
+    postcode: str | None = None
+    max_staff_out_per_day: int = Field(ge=0)
+    release_days: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _has_one_location(self) -> School:
+        has_latlon = self.latitude is not None and self.longitude is not None
+        has_grid = self.easting is not None and self.northing is not None
+        if not (has_latlon or has_grid):
+            raise ValueError(
+                "a location is required: latitude and longitude, or easting and northing"
+            )
+        return self
+
+    def location(self) -> travel.Location:
+        if self.latitude is not None and self.longitude is not None:
+            return travel.LatLon(self.latitude, self.longitude)
+        assert self.easting is not None and self.northing is not None
+        return travel.GridRef(self.easting, self.northing)
+
+
+class Staff(_Frozen):
+    staff_id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    school_id: str = Field(min_length=1)
+    role: Role
+    specialisms: frozenset[str] = Field(min_length=1)
+    phases: frozenset[Phase] = Field(min_length=1)
+    is_sle: bool = False
+    lead_reviewer: bool = False
+    max_days: int = Field(ge=0)
+
+
+class Project(_Frozen):
+    project_id: str = Field(min_length=1)
+    host_school_id: str = Field(min_length=1)
+    area: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    min_reviewers: int = Field(ge=1)
+    max_reviewers: int = Field(ge=1)
+    needs_lead: bool = False
+    needs_sle: bool = False
+    visits: int = Field(ge=1)
+    visit_days: int = Field(ge=1)
+    earliest: dt.date
+    latest: dt.date
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Project:
+        if self.min_reviewers > self.max_reviewers:
+            raise ValueError(
+                f"min_reviewers ({self.min_reviewers}) is above max_reviewers "
+                f"({self.max_reviewers})"
+            )
+        if self.earliest > self.latest:
+            raise ValueError(f"earliest ({self.earliest}) is after latest ({self.latest})")
+        return self
+
+    @property
+    def days_per_reviewer(self) -> int:
+        """Days each team member is out of their own school for this project."""
+        return self.visits * self.visit_days
+
+
+class Conflict(_Frozen):
+    staff_id: str = Field(min_length=1)
+    school_id: str = Field(min_length=1)
+    reason: str = ""
+
+
+class HistoryEntry(_Frozen):
+    round: int
+    staff_id: str = Field(min_length=1)
+    host_school_id: str = Field(min_length=1)
+    days: int = Field(ge=0)
+    academic_year: str | None = None
+
+
+class Preference(_Frozen):
+    staff_id: str = Field(min_length=1)
+    project_id: str = Field(min_length=1)
+    preference: int = Field(ge=-10, le=10)
+
+
+class TravelTime(_Frozen):
+    from_school_id: str = Field(min_length=1)
+    to_school_id: str = Field(min_length=1)
+    minutes: int = Field(ge=0)
+
+
+class Rules(_Frozen):
+    """Hard-rule settings (``[rules]`` in round.toml)."""
+
+    same_trust: Literal["forbid", "allow"] = "forbid"
+    max_travel_minutes: int = Field(default=60, ge=0)
+    rotation_rounds: int = Field(default=2, ge=0)
+    no_direct_swap: bool = True
+    sle_allowance_days: int = Field(default=20, ge=0)
+
+
+class Weights(_Frozen):
+    """Soft-term weights (``[weights]`` in round.toml). Zero switches a term off."""
+
+    unstaffed: int = Field(default=100_000, ge=0)
+    expertise: int = Field(default=20, ge=0)
+    preference: int = Field(default=30, ge=0)
+    travel: int = Field(default=1, ge=0)
+    sle_balance: int = Field(default=10, ge=0)
+    give_take: int = Field(default=5, ge=0)
+
+
+class TravelSettings(_Frozen):
+    """How travel time is estimated when travel.csv has no row for a pair (``[travel]``)."""
+
+    speed_kmh: float = Field(default=30.0, gt=0)
+    detour_factor: float = Field(default=1.3, ge=1.0)
+    overhead_minutes: int = Field(default=5, ge=0)
+
+
+class Settings(_Frozen):
+    name: str = Field(min_length=1)
+    number: int = Field(default=1, ge=1)
+    academic_year: str = ""
+    start: dt.date
+    end: dt.date
+    coordinator_email: str | None = None
+    rules: Rules = Rules()
+    weights: Weights = Weights()
+    travel: TravelSettings = TravelSettings()
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Settings:
+        if self.start > self.end:
+            raise ValueError(f"start ({self.start}) is after end ({self.end})")
+        return self
+
+
+class Round(_Frozen):
+    """One round of a programme: who, what, and under which rules."""
+
+    settings: Settings
+    schools: tuple[School, ...]
+    staff: tuple[Staff, ...]
+    projects: tuple[Project, ...]
+    conflicts: tuple[Conflict, ...] = ()
+    history: tuple[HistoryEntry, ...] = ()
+    preferences: tuple[Preference, ...] = ()
+    travel_times: tuple[TravelTime, ...] = ()
+
+    @cached_property
+    def school_by_id(self) -> dict[str, School]:
+        return {s.school_id: s for s in self.schools}
+
+    @cached_property
+    def staff_by_id(self) -> dict[str, Staff]:
+        return {s.staff_id: s for s in self.staff}
+
+    @cached_property
+    def project_by_id(self) -> dict[str, Project]:
+        return {p.project_id: p for p in self.projects}
+
+    @cached_property
+    def _travel_table(self) -> dict[tuple[str, str], int]:
+        table: dict[tuple[str, str], int] = {}
+        for row in self.travel_times:
+            table[(row.from_school_id, row.to_school_id)] = row.minutes
+        # A table often lists each pair once; the reverse journey takes the same time.
+        for (a, b), minutes in list(table.items()):
+            table.setdefault((b, a), minutes)
+        return table
+
+    def travel_minutes(self, from_school_id: str, to_school_id: str) -> int:
+        """One-way minutes: travel.csv when it has the pair, else estimated from coordinates."""
+        if from_school_id == to_school_id:
+            return 0
+        given = self._travel_table.get((from_school_id, to_school_id))
+        if given is not None:
+            return given
+        return travel.estimate_minutes(
+            self.school_by_id[from_school_id].location(),
+            self.school_by_id[to_school_id].location(),
+            speed_kmh=self.settings.travel.speed_kmh,
+            detour_factor=self.settings.travel.detour_factor,
+            overhead_minutes=self.settings.travel.overhead_minutes,
+        )
+
+    @cached_property
+    def _days_used_this_year(self) -> dict[str, int]:
+        year = self.settings.academic_year
+        used: dict[str, int] = {}
+        for h in self.history:
+            # A history row without a year is taken to belong to this round's year.
+            if (h.academic_year or year) == year:
+                used[h.staff_id] = used.get(h.staff_id, 0) + h.days
+        return used
+
+    def sle_days_used(self, staff_id: str) -> int:
+        """Days an SLE has already given this academic year, from history."""
+        return self._days_used_this_year.get(staff_id, 0)
+
+    def replace(self, **changes: object) -> Round:
+        """A copy with some fields changed. (``model_copy`` would carry stale cached lookups.)"""
+        fields = {name: getattr(self, name) for name in type(self).model_fields}
+        return Round.model_validate({**fields, **changes})
+
+
+class Assignment(_Frozen):
+    """One reviewer on one project."""
+
+    project_id: str
+    staff_id: str
+    role: Literal["lead", "member"] = "member"
+
+
+class UnfilledProject(_Frozen):
+    project_id: str
+    reason: str
+
+
+class Plan(_Frozen):
+    """The pairings of a round: who reviews which project, and which projects stay unstaffed."""
+
+    assignments: tuple[Assignment, ...] = ()
+    unfilled: tuple[UnfilledProject, ...] = ()
+
+    def team(self, project_id: str) -> tuple[Assignment, ...]:
+        return tuple(a for a in self.assignments if a.project_id == project_id)
