@@ -1,0 +1,220 @@
+"""Plain-words reasons why a project cannot be staffed.
+
+Two layers, cheapest first:
+
+1. ``precheck``: for each project, count the reviewers left after each pair rule in turn, and
+   say which rule empties the list ("5 have specialism oracy; 3 of them review primary schools;
+   none of them live within 60 minutes' travel").
+2. ``explain_unstaffed``: for a project the solver left unstaffed although candidates exist,
+   re-solve with one enforcement literal per rule instance and ask CP-SAT for the rules that
+   cannot hold together (``sufficient_assumptions_for_infeasibility``), then shrink that set
+   by deletion so every rule named is needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from matcher.model import Project, Round, Staff
+from solvers.assignment import MatchingModel, build_model, sle_days_left
+from solvers.eligibility import PAIR_RULES, PairContext
+from solvers.encode import MatchingProblem
+
+
+@dataclass(frozen=True)
+class _Step:
+    survivors: str
+    keep: list[Staff]
+
+
+def _funnel(ctx: PairContext, project: Project) -> list[_Step]:
+    """Reviewers left after each pair rule, then after the single-pair capacity rules."""
+    rules = ctx.round.settings.rules
+    days = project.days_per_reviewer
+    pool = list(ctx.round.staff)
+    steps: list[_Step] = []
+    for rule in PAIR_RULES:
+        pool = [s for s in pool if rule.check(ctx, s, project)]
+        steps.append(_Step(rule.survivors(ctx, project), pool))
+    pool = [s for s in pool if s.max_days >= days]
+    steps.append(_Step(f"have {days} days free (max_days)", pool))
+    pool = [
+        s
+        for s in pool
+        if not s.is_sle or rules.sle_allowance_days - ctx.round.sle_days_used(s.staff_id) >= days
+    ]
+    steps.append(_Step(f"have {days} days of SLE allowance left (if SLEs)", pool))
+    pool = [s for s in pool if ctx.round.school_by_id[s.school_id].release_days >= days]
+    steps.append(_Step(f"work at a school that can release {days} days", pool))
+    return steps
+
+
+def _describe_funnel(steps: list[_Step], last: int) -> str:
+    parts = [f"{len(steps[0].keep)} staff {steps[0].survivors}"]
+    for step in steps[1 : last + 1]:
+        count = "none" if not step.keep else str(len(step.keep))
+        parts.append(f"{count} of them {step.survivors}")
+    return "; ".join(parts)
+
+
+def precheck(round_: Round) -> dict[str, str]:
+    """Projects that no plan can staff, each with the reason, found without solving."""
+    ctx = PairContext.of(round_)
+    reasons: dict[str, str] = {}
+    for project in round_.projects:
+        steps = _funnel(ctx, project)
+        pool = steps[-1].keep
+        shortfall = next(
+            (i for i, step in enumerate(steps) if len(step.keep) < project.min_reviewers),
+            None,
+        )
+        if shortfall is not None:
+            reasons[project.project_id] = (
+                f"needs {project.min_reviewers} reviewer(s) but {_describe_funnel(steps, shortfall)}"
+            )
+        elif project.needs_lead and not any(s.lead_reviewer for s in pool):
+            reasons[project.project_id] = (
+                f"needs a trained lead reviewer but none of the {len(pool)} eligible reviewers "
+                "is one (lead_reviewer)"
+            )
+        elif project.needs_sle and not any(s.is_sle for s in pool):
+            reasons[project.project_id] = (
+                f"needs an SLE but none of the {len(pool)} eligible reviewers is an SLE"
+            )
+    return reasons
+
+
+class _Assumptions:
+    """One enforcement literal per rule instance, named so a core can be read back."""
+
+    def __init__(self, model: cp_model.CpModel) -> None:
+        self.model = model
+        self.literals: dict[tuple[str, str], cp_model.IntVar] = {}
+
+    def __call__(self, rule: str, subject: str) -> Sequence[cp_model.IntVar]:
+        key = (rule, subject)
+        if key not in self.literals:
+            self.literals[key] = self.model.new_bool_var(f"rule[{rule}:{subject}]")
+        return (self.literals[key],)
+
+
+def _sentence(rule: str, subject: str, problem: MatchingProblem, round_: Round) -> str:
+    if rule == "staff":
+        return f"project {subject} is staffed"
+    if rule == "team_size":
+        return f"project {subject} has at least {round_.project_by_id[subject].min_reviewers} reviewer(s)"
+    if rule == "lead":
+        return f"project {subject} has a trained lead"
+    if rule == "sle":
+        return f"project {subject} has an SLE"
+    if rule == "capacity":
+        return f"reviewer {subject} works at most {round_.staff_by_id[subject].max_days} days"
+    if rule == "sle_allowance":
+        index = problem.staff_ids.index(subject)
+        return f"SLE {subject} has only {sle_days_left(problem, index)} allowance days left"
+    if rule == "release":
+        return f"school {subject} releases at most {round_.school_by_id[subject].release_days} staff-days"
+    if rule == "no_direct_swap":
+        first, second = subject.split("/")
+        return f"schools {first} and {second} do not review each other both ways"
+    return f"{rule} ({subject})"
+
+
+def _is_infeasible(
+    m: MatchingModel, assumed: list[cp_model.IntVar], time_limit: float, seed: int
+) -> bool | None:
+    """True if the assumed rules cannot all hold, False if they can, None if unsure in time."""
+    m.model.clear_assumptions()
+    m.model.add_assumptions(assumed)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = seed
+    status = solver.solve(m.model)
+    if status == cp_model.INFEASIBLE:
+        return True
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return False
+    return None
+
+
+def explain_unstaffed(
+    round_: Round,
+    problem: MatchingProblem,
+    *,
+    unstaffed: Sequence[str],
+    staffed: Sequence[str],
+    time_limit: float = 5.0,
+    seed: int = 0,
+) -> dict[str, str]:
+    """For each unstaffed project, the smallest set of rules that stop it being staffed too.
+
+    ``staffed`` are the projects the plan did staff: the question asked is "why can this project
+    not be staffed as well as those?".
+    """
+    reasons: dict[str, str] = {}
+    for project_id in unstaffed:
+        reasons[project_id] = _explain_one(
+            round_, problem, project_id, staffed, time_limit=time_limit, seed=seed
+        )
+    return reasons
+
+
+def _explain_one(
+    round_: Round,
+    problem: MatchingProblem,
+    project_id: str,
+    staffed: Sequence[str],
+    *,
+    time_limit: float,
+    seed: int,
+) -> str:
+    model = cp_model.CpModel()
+    guard = _Assumptions(model)
+    m = build_model(problem, guard=guard, model=model)
+    m.model.clear_objective()
+    for pid in [*staffed, project_id]:
+        (literal,) = guard("staff", pid)
+        m.model.add(m.staffed[problem.project_ids.index(pid)] == 1).only_enforce_if(literal)
+    key_of = {lit.index: key for key, lit in guard.literals.items()}
+    everything = list(guard.literals.values())
+    verdict = _is_infeasible(m, everything, time_limit, seed)
+    if verdict is False:
+        return (
+            "could be staffed alongside the others, but the weights preferred another plan "
+            "or the time limit ended the search; raise weights.unstaffed or --time-limit"
+        )
+    if verdict is None:
+        return "no team found within the time limit; the cause was not proven"
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = time_limit
+    m.model.clear_assumptions()
+    m.model.add_assumptions(everything)
+    solver.solve(m.model)
+    core = [guard.literals[key_of[i]] for i in solver.sufficient_assumptions_for_infeasibility()]
+    core = _shrink(m, core, time_limit=time_limit, seed=seed)
+    keys = sorted(key_of[lit.index] for lit in core)
+    rivals = sorted(s for r, s in keys if r == "staff" and s != project_id)
+    rules = [_sentence(r, s, problem, round_) for r, s in keys if r != "staff"]
+    lead = (
+        f"cannot be staffed while {', '.join(rivals)} {'is' if len(rivals) == 1 else 'are'}"
+        if rivals
+        else "cannot be staffed"
+    )
+    return f"{lead}: these rules conflict: " + "; ".join(rules) if rules else lead
+
+
+def _shrink(
+    m: MatchingModel, core: list[cp_model.IntVar], *, time_limit: float, seed: int
+) -> list[cp_model.IntVar]:
+    """Drop every assumption the conflict does not need (deletion-based minimisation)."""
+    needed = list(core)
+    for literal in list(core):
+        trial = [x for x in needed if x is not literal]
+        if _is_infeasible(m, trial, time_limit, seed):
+            needed = trial
+    return needed

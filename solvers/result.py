@@ -1,0 +1,73 @@
+"""SolveResult: what a solve achieved, in numbers a coordinator or analyst can check."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class TermValue:
+    """One objective term: its value in natural units, its weight and its signed contribution."""
+
+    value: int
+    weight: int
+    contribution: int
+    description: str
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    status: str
+    objective: float | None
+    bound: float | None
+    seconds: float
+    seed: int
+    workers: int
+    terms: dict[str, TermValue] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.status in {"OPTIMAL", "FEASIBLE"} and self.objective is None:
+            raise ValueError(f"a {self.status} result needs an objective value")
+
+    @property
+    def has_solution(self) -> bool:
+        return self.status in {"OPTIMAL", "FEASIBLE"}
+
+    @property
+    def gap(self) -> float | None:
+        """Relative distance between the plan and the proven bound (0.0 = proven optimal)."""
+        if self.objective is None or self.bound is None:
+            return None
+        if self.status == "OPTIMAL":
+            return 0.0
+        scale = max(abs(self.objective), abs(self.bound), 1.0)
+        return abs(self.objective - self.bound) / scale
+
+    def to_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["gap"] = self.gap
+        return data
+
+    def summary(self) -> str:
+        """A small plain-text table: status, objective, bound, gap, time, then each term."""
+        gap = "n/a" if self.gap is None else f"{100 * self.gap:.2f}%"
+        lines = [
+            f"status      {self.status}",
+            f"objective   {_number(self.objective)}",
+            f"bound       {_number(self.bound)}",
+            f"gap         {gap}",
+            f"wall time   {self.seconds:.2f} s (seed {self.seed}, {self.workers} workers)",
+        ]
+        if self.terms:
+            lines.append("")
+            lines.append(f"{'term':<14}{'value':>10}{'weight':>9}{'contribution':>14}")
+            for name, term in self.terms.items():
+                lines.append(
+                    f"{name:<14}{term.value:>10}{term.weight:>9}{term.contribution:>14}"
+                )
+        return "\n".join(lines)
+
+
+def _number(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:g}"
