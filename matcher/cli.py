@@ -134,9 +134,7 @@ def validate(input_path: Path) -> None:
     )
 
 
-def _run_match(
-    input_path: Path, out: Path, quiet: bool, **solve: Any
-) -> None:
+def _run_match(input_path: Path, out: Path, quiet: bool, **solve: Any) -> None:
     from matcher.pipeline import plan as run_plan
 
     round_ = _load(input_path)
@@ -214,7 +212,10 @@ def verify(input_path: Path, plan_dir: Path) -> None:
 @main.command()
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
-    "--schools", type=click.IntRange(min=3), default=30, show_default=True,
+    "--schools",
+    type=click.IntRange(min=3),
+    default=30,
+    show_default=True,
     help="Number of schools in the cohort.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")

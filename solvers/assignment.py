@@ -91,9 +91,7 @@ def add_staff_capacity(m: MatchingModel) -> None:
         days = sum(int(p.pair_days[k]) * m.assign[k] for k in pairs)
         if sum(int(p.pair_days[k]) for k in pairs) <= p.staff_max_days[i]:
             continue  # cannot bind, so leave it out of the model (and of explanations)
-        _enforce(
-            m.model.add(days <= int(p.staff_max_days[i])), m.guard("capacity", p.staff_ids[i])
-        )
+        _enforce(m.model.add(days <= int(p.staff_max_days[i])), m.guard("capacity", p.staff_ids[i]))
 
 
 def sle_days_left(p: MatchingProblem, staff: int) -> int:
@@ -109,9 +107,7 @@ def add_sle_allowance(m: MatchingModel) -> None:
         if sum(int(p.pair_days[k]) for k in pairs) <= sle_days_left(p, i):
             continue
         days = sum(int(p.pair_days[k]) * m.assign[k] for k in pairs)
-        _enforce(
-            m.model.add(days <= sle_days_left(p, i)), m.guard("sle_allowance", p.staff_ids[i])
-        )
+        _enforce(m.model.add(days <= sle_days_left(p, i)), m.guard("sle_allowance", p.staff_ids[i]))
 
 
 def add_release(m: MatchingModel) -> None:
@@ -121,9 +117,7 @@ def add_release(m: MatchingModel) -> None:
         if not pairs or sum(int(p.pair_days[k]) for k in pairs) <= p.school_release[s]:
             continue
         days = sum(int(p.pair_days[k]) * m.assign[k] for k in pairs)
-        _enforce(
-            m.model.add(days <= int(p.school_release[s])), m.guard("release", p.school_ids[s])
-        )
+        _enforce(m.model.add(days <= int(p.school_release[s])), m.guard("release", p.school_ids[s]))
 
 
 def add_no_direct_swap(m: MatchingModel) -> None:
@@ -244,7 +238,7 @@ def build_model(
 
     ``model`` lets a caller whose ``guard`` creates literals pass the model they belong to.
     """
-    model = model or cp_model.CpModel()
+    model = cp_model.CpModel() if model is None else model
     assign = [
         model.new_bool_var(
             f"assign[{problem.staff_ids[problem.pair_staff[k]]},"
@@ -254,8 +248,10 @@ def build_model(
     ]
     staffed = [model.new_bool_var(f"staffed[{pid}]") for pid in problem.project_ids]
     lead = {
-        k: model.new_bool_var(f"lead[{problem.staff_ids[problem.pair_staff[k]]},"
-                              f"{problem.project_ids[problem.pair_project[k]]}]")
+        k: model.new_bool_var(
+            f"lead[{problem.staff_ids[problem.pair_staff[k]]},"
+            f"{problem.project_ids[problem.pair_project[k]]}]"
+        )
         for k in range(problem.n_pairs)
         if problem.staff_is_lead[problem.pair_staff[k]]
         and problem.project_needs_lead[problem.pair_project[k]]

@@ -128,9 +128,7 @@ PAIR_RULES: tuple[PairRule, ...] = (
     PairRule(
         "travel",
         within_travel,
-        lambda ctx, p: (
-            f"live within {ctx.round.settings.rules.max_travel_minutes} minutes' travel"
-        ),
+        lambda ctx, p: f"live within {ctx.round.settings.rules.max_travel_minutes} minutes' travel",
     ),
 )
 

@@ -139,9 +139,7 @@ def encode(round_: Round) -> MatchingProblem:
         pair_staff=ints([staff_index[s.staff_id] for s, _ in pairs]),
         pair_project=ints([project_index[p.project_id] for _, p in pairs]),
         pair_days=ints([p.days_per_reviewer for _, p in pairs]),
-        pair_travel=ints(
-            [round_.travel_minutes(s.school_id, p.host_school_id) for s, p in pairs]
-        ),
+        pair_travel=ints([round_.travel_minutes(s.school_id, p.host_school_id) for s, p in pairs]),
         pair_fit=ints([expertise_fit(round_, s, p) for s, p in pairs]),
         pair_preference=ints([preference.get((s.staff_id, p.project_id), 0) for s, p in pairs]),
         weights=round_.settings.weights,

@@ -73,7 +73,8 @@ def precheck(round_: Round) -> dict[str, str]:
         )
         if shortfall is not None:
             reasons[project.project_id] = (
-                f"needs {project.min_reviewers} reviewer(s) but {_describe_funnel(steps, shortfall)}"
+                f"needs {project.min_reviewers} reviewer(s) but "
+                f"{_describe_funnel(steps, shortfall)}"
             )
         elif project.needs_lead and not any(s.lead_reviewer for s in pool):
             reasons[project.project_id] = (
@@ -105,7 +106,8 @@ def _sentence(rule: str, subject: str, problem: MatchingProblem, round_: Round) 
     if rule == "staff":
         return f"project {subject} is staffed"
     if rule == "team_size":
-        return f"project {subject} has at least {round_.project_by_id[subject].min_reviewers} reviewer(s)"
+        minimum = round_.project_by_id[subject].min_reviewers
+        return f"project {subject} has at least {minimum} reviewer(s)"
     if rule == "lead":
         return f"project {subject} has a trained lead"
     if rule == "sle":
@@ -116,7 +118,8 @@ def _sentence(rule: str, subject: str, problem: MatchingProblem, round_: Round) 
         index = problem.staff_ids.index(subject)
         return f"SLE {subject} has only {sle_days_left(problem, index)} allowance days left"
     if rule == "release":
-        return f"school {subject} releases at most {round_.school_by_id[subject].release_days} staff-days"
+        release = round_.school_by_id[subject].release_days
+        return f"school {subject} releases at most {release} staff-days"
     if rule == "no_direct_swap":
         first, second = subject.split("/")
         return f"schools {first} and {second} do not review each other both ways"

@@ -63,9 +63,7 @@ class SolveResult:
             lines.append("")
             lines.append(f"{'term':<14}{'value':>10}{'weight':>9}{'contribution':>14}")
             for name, term in self.terms.items():
-                lines.append(
-                    f"{name:<14}{term.value:>10}{term.weight:>9}{term.contribution:>14}"
-                )
+                lines.append(f"{name:<14}{term.value:>10}{term.weight:>9}{term.contribution:>14}")
         return "\n".join(lines)
 
 
