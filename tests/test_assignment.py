@@ -1,0 +1,253 @@
+"""The matching model: for each plan-wide hard rule, a case it lets through and one it blocks.
+
+Every plan the solver makes here also passes the independent checker (``matcher.verify``):
+``solve`` asserts it before returning.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import pytest
+from conftest import make_round, project, school, staff
+
+from matcher.model import Assignment, HistoryEntry, Plan, Preference, Round, UnfilledProject
+from matcher.pipeline import MatchOutcome, match
+from matcher.verify import verify_plan
+
+
+def solve(round_: Round) -> MatchOutcome:
+    outcome = match(round_, time_limit=10, workers=1)
+    assert verify_plan(round_, outcome.plan) == []
+    assert outcome.result.status == "OPTIMAL"
+    return outcome
+
+
+def staffed(outcome: MatchOutcome) -> set[str]:
+    unfilled = {u.project_id for u in outcome.plan.unfilled}
+    return {p.project_id for p in outcome.round.projects} - unfilled
+
+
+def team(outcome: MatchOutcome, project_id: str) -> dict[str, str]:
+    return {a.staff_id: a.role for a in outcome.plan.team(project_id)}
+
+
+THREE_SCHOOLS = [school("A"), school("B", lat_offset=0.05), school("C", lat_offset=0.02)]
+
+
+def test_team_size_minimum() -> None:
+    two_needed = project("P1", "A", min_reviewers=2, max_reviewers=3)
+    blocked = solve(make_round(THREE_SCHOOLS, [staff("S1", "B")], [two_needed]))
+    assert staffed(blocked) == set()
+    assert "needs 2 reviewer(s)" in blocked.plan.unfilled[0].reason
+    allowed = solve(make_round(THREE_SCHOOLS, [staff("S1", "B"), staff("S2", "C")], [two_needed]))
+    assert set(team(allowed, "P1")) == {"S1", "S2"}
+
+
+def test_team_size_maximum() -> None:
+    people = [staff("S1", "B"), staff("S2", "C"), staff("S3", "B")]
+    outcome = solve(make_round(THREE_SCHOOLS, people, [project("P1", "A", max_reviewers=2)]))
+    assert 1 <= len(team(outcome, "P1")) <= 2
+
+
+def test_lead_needed() -> None:
+    needs_lead = project("P1", "A", needs_lead=True)
+    blocked = solve(
+        make_round(THREE_SCHOOLS, [staff("S1", "B", lead_reviewer=False)], [needs_lead])
+    )
+    assert staffed(blocked) == set()
+    assert "lead" in blocked.plan.unfilled[0].reason
+    allowed = solve(make_round(THREE_SCHOOLS, [staff("S1", "B")], [needs_lead]))
+    assert team(allowed, "P1") == {"S1": "lead"}
+
+
+def test_sle_needed() -> None:
+    needs_sle = project("P1", "A", needs_sle=True)
+    blocked = solve(make_round(THREE_SCHOOLS, [staff("S1", "B")], [needs_sle]))
+    assert staffed(blocked) == set()
+    assert "SLE" in blocked.plan.unfilled[0].reason
+    allowed = solve(make_round(THREE_SCHOOLS, [staff("S1", "B", is_sle=True)], [needs_sle]))
+    assert set(team(allowed, "P1")) == {"S1"}
+
+
+def test_staff_capacity() -> None:
+    projects = [project("P1", "A", visits=2), project("P2", "C", visits=2)]
+    blocked = solve(make_round(THREE_SCHOOLS, [staff("S1", "B", max_days=3)], projects))
+    assert len(staffed(blocked)) == 1
+    reason = blocked.plan.unfilled[0].reason
+    assert "reviewer S1 works at most 3 days" in reason
+    allowed = solve(make_round(THREE_SCHOOLS, [staff("S1", "B", max_days=4)], projects))
+    assert staffed(allowed) == {"P1", "P2"}
+
+
+@pytest.mark.parametrize(("used", "expected"), [(19, set()), (18, {"P1"})])
+def test_sle_allowance_counts_days_used_this_year(used: int, expected: set[str]) -> None:
+    # allowance 20 days a year; the project takes 2 days
+    history = [HistoryEntry(round=1, staff_id="S1", host_school_id="C", days=used)]
+    round_ = make_round(
+        THREE_SCHOOLS,
+        [staff("S1", "B", is_sle=True)],
+        [project("P1", "A", visits=2)],
+        history=history,
+    )
+    assert staffed(solve(round_)) == expected
+
+
+def test_school_release_days() -> None:
+    people = [staff("S1", "B"), staff("S2", "B")]
+    projects = [project("P1", "A", visits=2), project("P2", "C", visits=2)]
+    stingy = [
+        school("A"),
+        school("B", lat_offset=0.05, release_days=3),
+        school("C", lat_offset=0.02),
+    ]
+    blocked = solve(make_round(stingy, people, projects))
+    assert len(staffed(blocked)) == 1
+    assert "school B releases at most 3 staff-days" in blocked.plan.unfilled[0].reason
+    allowed = solve(make_round(THREE_SCHOOLS, people, projects))
+    assert staffed(allowed) == {"P1", "P2"}
+
+
+def test_no_direct_swap() -> None:
+    two = [school("A"), school("B", lat_offset=0.05)]
+    people = [staff("SA", "A"), staff("SB", "B")]
+    projects = [project("PA", "A"), project("PB", "B")]
+    blocked = solve(make_round(two, people, projects))
+    assert len(staffed(blocked)) == 1
+    assert "do not review each other both ways" in blocked.plan.unfilled[0].reason
+    allowed = solve(make_round(two, people, projects, rules={"no_direct_swap": False}))
+    assert staffed(allowed) == {"PA", "PB"}
+
+
+def test_preference_decides_between_equal_reviewers() -> None:
+    people = [staff("S1", "B"), staff("S2", "B")]
+    for keen in ("S1", "S2"):
+        round_ = make_round(
+            THREE_SCHOOLS,
+            people,
+            [project("P1", "A", max_reviewers=1)],
+            preferences=[Preference(staff_id=keen, project_id="P1", preference=3)],
+        )
+        assert team(solve(round_), "P1") == {keen: "member"}
+
+
+def test_nearer_reviewer_preferred() -> None:
+    schools = [school("A"), school("B", lat_offset=0.2), school("C", lat_offset=0.02)]
+    people = [staff("FAR", "B"), staff("NEAR", "C")]
+    outcome = solve(make_round(schools, people, [project("P1", "A", max_reviewers=1)]))
+    assert set(team(outcome, "P1")) == {"NEAR"}
+
+
+def test_same_seed_same_plan() -> None:
+    people = [staff(f"S{i}", "BC"[i % 2]) for i in range(6)]
+    projects = [project("P1", "A", max_reviewers=3)]
+    round_ = make_round(THREE_SCHOOLS, people, projects)
+    plans = {match(round_, time_limit=5, seed=7, workers=2).plan for _ in range(3)}
+    assert len(plans) == 1
+
+
+# --- brute force ---------------------------------------------------------------------------
+
+
+def objective(round_: Round, plan: Plan) -> int:
+    """The documented objective, computed from its definition (docs/model.md), not the model."""
+    w = round_.settings.weights
+    schools = round_.school_by_id
+    people = round_.staff_by_id
+    projects = round_.project_by_id
+    prefs = {(p.staff_id, p.project_id): p.preference for p in round_.preferences}
+    fit = pref = travel = 0
+    given = dict.fromkeys(schools, 0)
+    received = dict.fromkeys(schools, 0)
+    sle_days = {s.staff_id: round_.sle_days_used(s.staff_id) for s in round_.staff if s.is_sle}
+    for a in plan.assignments:
+        person, proj = people[a.staff_id], projects[a.project_id]
+        days = proj.visits * proj.visit_days
+        home, host = schools[person.school_id], schools[proj.host_school_id]
+        fit += (
+            2 * (home.phase == host.phase)
+            + (proj.needs_lead and person.lead_reviewer)
+            + (proj.needs_sle and person.is_sle)
+        )
+        pref += prefs.get((a.staff_id, a.project_id), 0)
+        travel += round_.travel_minutes(home.school_id, host.school_id) * days
+        given[home.school_id] += days
+        received[host.school_id] += days
+        if person.is_sle:
+            sle_days[person.staff_id] += days
+    allowance = round_.settings.rules.sle_allowance_days
+    sle = max((math.ceil(100 * d / allowance) for d in sle_days.values()), default=0)
+    balance = sum(abs(given[s] - received[s]) for s in schools)
+    return (
+        w.unstaffed * len(plan.unfilled)
+        - w.expertise * fit
+        - w.preference * pref
+        + w.travel * travel
+        + w.sle_balance * sle
+        + w.give_take * balance
+    )
+
+
+def every_plan(round_: Round):  # noqa: ANN201 - iterator of Plan
+    pairs = [(s, p) for s in round_.staff for p in round_.projects]
+    for chosen in itertools.product([False, True], repeat=len(pairs)):
+        assignments = []
+        for (person, proj), on in zip(pairs, chosen, strict=True):
+            if on:
+                assignments.append((proj, person))
+        plan_assignments = []
+        for proj in round_.projects:
+            members = [person for p, person in assignments if p is proj]
+            lead = next((m for m in members if m.lead_reviewer), None) if proj.needs_lead else None
+            plan_assignments += [
+                Assignment(
+                    project_id=proj.project_id,
+                    staff_id=m.staff_id,
+                    role="lead" if m is lead else "member",
+                )
+                for m in members
+            ]
+        staffed_ids = {a.project_id for a in plan_assignments}
+        unfilled = [
+            UnfilledProject(project_id=p.project_id, reason="-")
+            for p in round_.projects
+            if p.project_id not in staffed_ids
+        ]
+        yield Plan(assignments=tuple(plan_assignments), unfilled=tuple(unfilled))
+
+
+def test_optimum_equals_brute_force() -> None:
+    """A 12-pair round: the solver's objective equals the best of all 4,096 plans."""
+    schools = [
+        school("A", trust="Oak"),
+        school("B", lat_offset=0.05, phase="secondary"),
+        school("C", lat_offset=0.02, trust="Oak"),
+        school("D", lat_offset=-0.03),
+    ]
+    people = [
+        staff("S1", "B", phases={"primary", "secondary"}, max_days=3, lead_reviewer=False),
+        staff("S2", "C", is_sle=True, max_days=4),
+        staff("S3", "D", specialisms={"oracy", "homework"}, max_days=2),
+        staff("S4", "A", specialisms={"homework"}, phases={"secondary"}, lead_reviewer=False),
+    ]
+    projects = [
+        project("P1", "A", needs_lead=True, visits=2),
+        project("P2", "B", area="homework", min_reviewers=1, max_reviewers=2),
+        project("P3", "D", needs_sle=True),
+    ]
+    round_ = make_round(
+        schools,
+        people,
+        projects,
+        history=[HistoryEntry(round=1, staff_id="S2", host_school_id="B", days=15)],
+        preferences=[
+            Preference(staff_id="S1", project_id="P1", preference=3),
+            Preference(staff_id="S3", project_id="P2", preference=-2),
+        ],
+    )
+    feasible = [p for p in every_plan(round_) if not verify_plan(round_, p)]
+    best = min(objective(round_, p) for p in feasible)
+    outcome = solve(round_)
+    assert outcome.result.objective == best
+    assert objective(round_, outcome.plan) == best

@@ -1,0 +1,110 @@
+"""Pair rules: for each, one pair it allows and one it forbids."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import make_round, project, school, staff
+
+from matcher.model import Conflict, HistoryEntry, Round
+from solvers.eligibility import PAIR_RULES, PairContext, is_eligible
+from solvers.encode import candidate_pairs
+
+
+def rule(name: str):  # noqa: ANN201 - a PairRule
+    return next(r for r in PAIR_RULES if r.name == name)
+
+
+def check(round_: Round, rule_name: str) -> bool:
+    ctx = PairContext.of(round_)
+    return rule(rule_name).check(ctx, round_.staff[0], round_.projects[0])
+
+
+def base(**changes) -> Round:  # noqa: ANN003
+    schools = changes.pop("schools", [school("A"), school("B", lat_offset=0.05)])
+    person = changes.pop("person", staff("S1", "B"))
+    proj = changes.pop("project", project("P1", "A"))
+    return make_round(schools, [person], [proj], **changes)
+
+
+def test_area_allows_matching_specialism_case_insensitively() -> None:
+    assert check(
+        base(
+            person=staff("S1", "B", specialisms={"KS2  Maths"}),
+            project=project("P1", "A", area="ks2 maths"),
+        ),
+        "expertise_area",
+    )
+
+
+def test_area_forbids_other_specialism() -> None:
+    assert not check(base(person=staff("S1", "B", specialisms={"homework"})), "expertise_area")
+
+
+def test_phase_allows_and_forbids() -> None:
+    assert check(base(), "expertise_phase")
+    assert not check(base(person=staff("S1", "B", phases={"secondary"})), "expertise_phase")
+
+
+def test_own_school_forbidden() -> None:
+    assert check(base(), "own_school")
+    assert not check(base(person=staff("S1", "A")), "own_school")
+
+
+def test_declared_conflict_forbidden() -> None:
+    assert check(base(conflicts=[Conflict(staff_id="S1", school_id="B", reason="x")]), "conflict")
+    assert not check(
+        base(conflicts=[Conflict(staff_id="S1", school_id="A", reason="governor")]), "conflict"
+    )
+
+
+def test_same_trust_forbidden_unless_allowed() -> None:
+    trusted = [school("A", trust="Oak Trust"), school("B", lat_offset=0.05, trust="Oak Trust")]
+    other = [school("A", trust="Oak Trust"), school("B", lat_offset=0.05, trust="Elm Trust")]
+    assert check(base(schools=other), "same_trust")
+    assert not check(base(schools=trusted), "same_trust")
+    assert check(base(schools=trusted, rules={"same_trust": "allow"}), "same_trust")
+
+
+def test_standalone_schools_never_share_a_trust() -> None:
+    assert check(base(), "same_trust")
+
+
+@pytest.mark.parametrize(
+    ("served_in_round", "allowed"),
+    [(2, False), (1, False), (0, True)],  # current round is 3, rotation_rounds 2
+)
+def test_rotation_forbids_recent_hosts(served_in_round: int, allowed: bool) -> None:
+    history = [HistoryEntry(round=served_in_round, staff_id="S1", host_school_id="A", days=2)]
+    assert check(base(history=history), "rotation") is allowed
+
+
+def test_travel_limit() -> None:
+    near = base()  # about 5.5 km apart
+    far = base(schools=[school("A"), school("B", lat_offset=0.5)])  # about 55 km
+    assert check(near, "travel")
+    assert not check(far, "travel")
+    assert check(
+        far.replace(
+            settings=far.settings.model_copy(
+                update={"rules": far.settings.rules.model_copy(update={"max_travel_minutes": 500})}
+            )
+        ),
+        "travel",
+    )
+
+
+def test_candidate_pairs_are_exactly_the_eligible_ones() -> None:
+    round_ = make_round(
+        [school("A"), school("B", lat_offset=0.05), school("C", lat_offset=0.02)],
+        [staff("S1", "B"), staff("S2", "A"), staff("S3", "C", specialisms={"homework"})],
+        [project("P1", "A"), project("P2", "B"), project("P3", "C", area="homework")],
+    )
+    ctx = PairContext.of(round_)
+    expected = {
+        (s.staff_id, p.project_id)
+        for s in round_.staff
+        for p in round_.projects
+        if is_eligible(ctx, s, p)
+    }
+    found = {(s.staff_id, p.project_id) for s, p in candidate_pairs(ctx)}
+    assert found == expected == {("S1", "P1"), ("S2", "P2")}
