@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Iterator
 
 import pytest
 from conftest import make_round, project, school, staff
@@ -189,7 +190,7 @@ def objective(round_: Round, plan: Plan) -> int:
     )
 
 
-def every_plan(round_: Round):  # noqa: ANN201 - iterator of Plan
+def every_plan(round_: Round) -> Iterator[Plan]:
     pairs = [(s, p) for s in round_.staff for p in round_.projects]
     for chosen in itertools.product([False, True], repeat=len(pairs)):
         assignments = []

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from conftest import make_round, project, school, staff
 
 from matcher.model import Conflict, HistoryEntry, Round
-from solvers.eligibility import PAIR_RULES, PairContext, is_eligible
+from solvers.eligibility import PAIR_RULES, PairContext, PairRule, is_eligible
 from solvers.encode import candidate_pairs
 
 
-def rule(name: str):  # noqa: ANN201 - a PairRule
+def rule(name: str) -> PairRule:
     return next(r for r in PAIR_RULES if r.name == name)
 
 
@@ -19,7 +21,7 @@ def check(round_: Round, rule_name: str) -> bool:
     return rule(rule_name).check(ctx, round_.staff[0], round_.projects[0])
 
 
-def base(**changes) -> Round:  # noqa: ANN003
+def base(**changes: Any) -> Round:
     schools = changes.pop("schools", [school("A"), school("B", lat_offset=0.05)])
     person = changes.pop("person", staff("S1", "B"))
     proj = changes.pop("project", project("P1", "A"))
