@@ -1,0 +1,268 @@
+"""Baselines the CP-SAT model is measured against, on the same MatchingProblem.
+
+- ``greedy``: what a coordinator does by hand: hardest project first (fewest candidates), then
+  the best nearby eligible reviewers that still have days and release left.
+- ``solve_linear``: the same model as a mixed-integer program for a MIP solver bundled with
+  OR-Tools (SCIP or HiGHS via ``pywraplp``), or, with ``relax=True``, its LP relaxation, whose
+  optimum is a lower bound on every plan's objective.
+- ``objective_of``: the objective of any set of chosen pairs, from the definition in
+  docs/model.md, so all methods are scored by one yardstick.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ortools.linear_solver import pywraplp
+
+from solvers.encode import MatchingProblem
+
+
+@dataclass(frozen=True)
+class BaselineResult:
+    method: str
+    status: str
+    objective: float | None
+    bound: float | None
+    seconds: float
+    chosen: tuple[int, ...] = ()
+
+
+def objective_of(problem: MatchingProblem, chosen: tuple[int, ...]) -> int:
+    """The weighted objective of a plan given as chosen pair indices (docs/model.md)."""
+    w = problem.weights
+    staffed = {int(problem.pair_project[k]) for k in chosen}
+    unstaffed = len(problem.project_ids) - len(staffed)
+    fit = sum(int(problem.pair_fit[k]) for k in chosen)
+    preference = sum(int(problem.pair_preference[k]) for k in chosen)
+    travel = sum(int(problem.pair_travel[k] * problem.pair_days[k]) for k in chosen)
+    sle_share = 0
+    if problem.sle_allowance > 0:
+        days = {i: int(problem.sle_days_used[i]) for i in set(problem.pair_staff.tolist())}
+        for k in chosen:
+            days[int(problem.pair_staff[k])] += int(problem.pair_days[k])
+        shares = [
+            math.ceil(100 * d / problem.sle_allowance)
+            for i, d in days.items()
+            if problem.staff_is_sle[i]
+        ]
+        sle_share = max(shares, default=0)
+    balance = [0] * len(problem.school_ids)
+    for k in chosen:
+        balance[int(problem.staff_school[problem.pair_staff[k]])] += int(problem.pair_days[k])
+        balance[int(problem.project_host[problem.pair_project[k]])] -= int(problem.pair_days[k])
+    return (
+        w.unstaffed * unstaffed
+        - w.expertise * fit
+        - w.preference * preference
+        + w.travel * travel
+        + w.sle_balance * sle_share
+        + w.give_take * sum(abs(b) for b in balance)
+    )
+
+
+def greedy(problem: MatchingProblem) -> BaselineResult:
+    """Hardest project first; each takes its best still-available reviewers, as few as allowed."""
+    started = time.perf_counter()
+    days_left = problem.staff_max_days.astype(int).tolist()
+    sle_left = [
+        max(0, problem.sle_allowance - int(u)) if sle else 10**9
+        for u, sle in zip(problem.sle_days_used, problem.staff_is_sle, strict=True)
+    ]
+    release_left = problem.school_release.astype(int).tolist()
+    serves: set[tuple[int, int]] = set()
+    by_project = problem.pairs_of_project()
+    chosen: list[int] = []
+    w = problem.weights
+
+    def score(k: int) -> float:
+        return (
+            w.travel * int(problem.pair_travel[k] * problem.pair_days[k])
+            - w.expertise * int(problem.pair_fit[k])
+            - w.preference * int(problem.pair_preference[k])
+        )
+
+    def available(k: int) -> bool:
+        s, d = int(problem.pair_staff[k]), int(problem.pair_days[k])
+        school = int(problem.staff_school[s])
+        host = int(problem.project_host[problem.pair_project[k]])
+        swapped = problem.no_direct_swap and (host, school) in serves
+        return days_left[s] >= d and sle_left[s] >= d and release_left[school] >= d and not swapped
+
+    for j in sorted(range(len(problem.project_ids)), key=lambda j: (len(by_project[j]), j)):
+        team = _pick_team(problem, j, sorted(by_project[j], key=score), available)
+        if team is None:
+            continue
+        for k in team:
+            s, d = int(problem.pair_staff[k]), int(problem.pair_days[k])
+            days_left[s] -= d
+            sle_left[s] -= d
+            release_left[int(problem.staff_school[s])] -= d
+            serves.add((int(problem.staff_school[s]), int(problem.project_host[j])))
+        chosen.extend(team)
+    picked = tuple(sorted(chosen))
+    return BaselineResult(
+        method="greedy",
+        status="FEASIBLE",
+        objective=objective_of(problem, picked),
+        bound=None,
+        seconds=time.perf_counter() - started,
+        chosen=picked,
+    )
+
+
+def _pick_team(
+    problem: MatchingProblem, j: int, ranked: list[int], available: Callable[[int], bool]
+) -> list[int] | None:
+    """The best team of minimum size with a lead and an SLE where needed, or None."""
+    team: list[int] = []
+    people: set[int] = set()
+
+    def take(predicate: Callable[[int], bool]) -> bool:
+        for k in ranked:
+            s = int(problem.pair_staff[k])
+            if s not in people and predicate(s) and available(k):
+                team.append(k)
+                people.add(s)
+                return True
+        return False
+
+    if problem.project_needs_lead[j] and not take(lambda s: problem.staff_is_lead[s]):
+        return None
+    has_sle = any(problem.staff_is_sle[int(problem.pair_staff[k])] for k in team)
+    if problem.project_needs_sle[j] and not has_sle and not take(lambda s: problem.staff_is_sle[s]):
+        return None
+    while len(team) < problem.project_min[j]:
+        if not take(lambda s: True):
+            return None
+    return team if len(team) <= problem.project_max[j] else None
+
+
+def solve_linear(
+    problem: MatchingProblem,
+    *,
+    relax: bool = False,
+    backend: str = "SCIP",
+    time_limit: float = 30.0,
+) -> BaselineResult:
+    """The matching model as a MILP (or its LP relaxation), solved by a bundled MIP/LP solver.
+
+    The formulation mirrors docs/model.md term by term, written independently of the CP-SAT
+    builder so the two can be compared.
+    """
+    started = time.perf_counter()
+    solver = pywraplp.Solver.CreateSolver("GLOP" if relax else backend)
+    if solver is None:
+        raise RuntimeError(f"OR-Tools was built without the {backend} solver")
+    solver.SetTimeLimit(int(time_limit * 1000))
+    p, w = problem, problem.weights
+    infinity = solver.infinity()
+
+    def binary(name: str) -> pywraplp.Variable:
+        return solver.NumVar(0, 1, name) if relax else solver.BoolVar(name)
+
+    x = [binary(f"x{k}") for k in range(p.n_pairs)]
+    staffed = [binary(f"y{j}") for j in range(len(p.project_ids))]
+    lead = {
+        k: binary(f"l{k}")
+        for k in range(p.n_pairs)
+        if p.staff_is_lead[p.pair_staff[k]] and p.project_needs_lead[p.pair_project[k]]
+    }
+    for j, pairs in enumerate(p.pairs_of_project()):
+        team = solver.Sum([x[k] for k in pairs])
+        solver.Add(team <= int(p.project_max[j]) * staffed[j])
+        solver.Add(team >= int(p.project_min[j]) * staffed[j])
+        if p.project_needs_lead[j]:
+            solver.Add(solver.Sum([lead[k] for k in pairs if k in lead]) == staffed[j])
+        if p.project_needs_sle[j]:
+            sles = [x[k] for k in pairs if p.staff_is_sle[p.pair_staff[k]]]
+            solver.Add(solver.Sum(sles) >= staffed[j])
+    for k, var in lead.items():
+        solver.Add(var <= x[k])
+    for i, pairs in enumerate(p.pairs_of_staff()):
+        days = solver.Sum([int(p.pair_days[k]) * x[k] for k in pairs])
+        limit = int(p.staff_max_days[i])
+        if p.staff_is_sle[i]:
+            limit = min(limit, max(0, p.sle_allowance - int(p.sle_days_used[i])))
+        if pairs:
+            solver.Add(days <= limit)
+    for s, pairs in enumerate(p.pairs_of_giving_school()):
+        if pairs:
+            solver.Add(
+                solver.Sum([int(p.pair_days[k]) * x[k] for k in pairs]) <= int(p.school_release[s])
+            )
+    if p.no_direct_swap:
+        _add_linear_no_swap(solver, p, x, binary)
+    share = solver.NumVar(0, infinity, "share") if relax else solver.IntVar(0, infinity, "share")
+    if p.sle_allowance > 0:
+        for i, pairs in enumerate(p.pairs_of_staff()):
+            if pairs and p.staff_is_sle[i]:
+                days = int(p.sle_days_used[i]) + solver.Sum(
+                    [int(p.pair_days[k]) * x[k] for k in pairs]
+                )
+                solver.Add(100 * days <= p.sle_allowance * share)
+    giving, receiving = p.pairs_of_giving_school(), p.pairs_of_receiving_school()
+    gaps = []
+    for s in range(len(p.school_ids)):
+        if giving[s] or receiving[s]:
+            given = solver.Sum([int(p.pair_days[k]) * x[k] for k in giving[s]])
+            received = solver.Sum([int(p.pair_days[k]) * x[k] for k in receiving[s]])
+            gap = solver.NumVar(0, infinity, f"g{s}")
+            solver.Add(gap >= given - received)
+            solver.Add(gap >= received - given)
+            gaps.append(gap)
+    solver.Minimize(
+        w.unstaffed * solver.Sum([1 - y for y in staffed])
+        - w.expertise * solver.Sum([int(p.pair_fit[k]) * x[k] for k in range(p.n_pairs)])
+        - w.preference * solver.Sum([int(p.pair_preference[k]) * x[k] for k in range(p.n_pairs)])
+        + w.travel
+        * solver.Sum([int(p.pair_travel[k] * p.pair_days[k]) * x[k] for k in range(p.n_pairs)])
+        + w.sle_balance * share
+        + w.give_take * solver.Sum(gaps)
+    )
+    status = solver.Solve()
+    names = {
+        pywraplp.Solver.OPTIMAL: "OPTIMAL",
+        pywraplp.Solver.FEASIBLE: "FEASIBLE",
+        pywraplp.Solver.INFEASIBLE: "INFEASIBLE",
+    }
+    found = status in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE)
+    objective = solver.Objective().Value() if found else None
+    bound = objective if relax else (solver.Objective().BestBound() if found else None)
+    chosen = (
+        ()
+        if relax or not found
+        else tuple(k for k in range(p.n_pairs) if x[k].solution_value() > 0.5)
+    )
+    return BaselineResult(
+        method="lp" if relax else f"milp-{backend.lower()}",
+        status=names.get(status, "UNKNOWN"),
+        objective=objective,
+        bound=bound,
+        seconds=time.perf_counter() - started,
+        chosen=chosen,
+    )
+
+
+def _add_linear_no_swap(
+    solver: pywraplp.Solver,
+    p: MatchingProblem,
+    x: list[pywraplp.Variable],
+    binary: Callable[[str], pywraplp.Variable],
+) -> None:
+    directions: dict[tuple[int, int], list[int]] = {}
+    for k in range(p.n_pairs):
+        key = (int(p.staff_school[p.pair_staff[k]]), int(p.project_host[p.pair_project[k]]))
+        directions.setdefault(key, []).append(k)
+    for (a, b), forward in directions.items():
+        backward = directions.get((b, a))
+        if backward is None or a > b:
+            continue
+        serves = binary(f"swap{a}_{b}")
+        for k in forward:
+            solver.Add(x[k] <= serves)
+        for k in backward:
+            solver.Add(x[k] <= 1 - serves)

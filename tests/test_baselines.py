@@ -1,0 +1,56 @@
+"""Baselines: greedy plans obey every hard rule; MILP agrees with CP-SAT; the LP bounds both."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from test_properties import rounds
+
+from matcher.model import Plan, Round
+from matcher.verify import verify_plan
+from solvers.assignment import MatchingSolution, solve_matching
+from solvers.baselines import greedy, objective_of, solve_linear
+from solvers.decode import decode
+from solvers.encode import encode
+
+
+def as_plan(round_: Round, chosen: tuple[int, ...]) -> Plan:
+    problem = encode(round_)
+    leads = {
+        k
+        for k in chosen
+        if problem.project_needs_lead[problem.pair_project[k]]
+        and problem.staff_is_lead[problem.pair_staff[k]]
+    }
+    # One lead per project: keep the first trained lead of each team.
+    first_lead: dict[int, int] = {}
+    for k in sorted(leads):
+        first_lead.setdefault(int(problem.pair_project[k]), k)
+    staffed = {int(problem.pair_project[k]) for k in chosen}
+    solution = MatchingSolution(
+        result=solve_matching(problem, time_limit=1, workers=1).result,
+        chosen=chosen,
+        leads=frozenset(first_lead.values()),
+        staffed=tuple(j in staffed for j in range(len(problem.project_ids))),
+    )
+    return decode(problem, solution, {})
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rounds())
+def test_greedy_plans_break_no_rule(round_: Round) -> None:
+    result = greedy(encode(round_))
+    assert verify_plan(round_, as_plan(round_, result.chosen)) == []
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rounds())
+def test_milp_matches_cp_sat_and_lp_bounds_both(round_: Round) -> None:
+    problem = encode(round_)
+    cp = solve_matching(problem, time_limit=10, workers=1).result
+    milp = solve_linear(problem, time_limit=10)
+    lp = solve_linear(problem, relax=True)
+    assert cp.status == milp.status == "OPTIMAL"
+    assert milp.objective is not None and lp.objective is not None
+    assert round(milp.objective) == cp.objective == objective_of(problem, milp.chosen)
+    assert lp.objective <= cp.objective + 1e-6
+    assert cp.objective <= objective_of(problem, greedy(problem).chosen)
