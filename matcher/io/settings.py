@@ -1,0 +1,258 @@
+"""A round's settings: round.toml (folder form) or the ``round`` sheet (workbook form).
+
+Both forms become the same list of dotted keys (``rules.max_travel_minutes``) and values, checked
+against ``matcher.model.Settings``. Unknown keys are problems: a typo must never silently fall
+back to a default. ``settings_reference`` writes the settings table of docs/input-format.md from
+the model, so the documented defaults cannot drift from the real ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import PydanticUndefined
+
+from matcher.io import cells
+from matcher.io.problems import ProblemLog
+from matcher.io.tables import Table
+from matcher.model import Rules, Settings, TravelSettings, Weights
+
+# The [round] table holds Settings' own fields; the others are nested models.
+SECTIONS: dict[str, type[BaseModel]] = {
+    "rules": Rules,
+    "weights": Weights,
+    "travel": TravelSettings,
+}
+ROUND_FIELDS: tuple[str, ...] = tuple(f for f in Settings.model_fields if f not in SECTIONS)
+
+# What each setting does, for the generated table in docs/input-format.md.
+MEANINGS: dict[str, str] = {
+    "round.name": "Name of the round, shown on every output.",
+    "round.number": "This round's number. history.csv rows with a lower number are past rounds.",
+    "round.academic_year": (
+        "E.g. `2025/26`. History rows of the same year count towards the SLE allowance."
+    ),
+    "round.start": "First day of the round. Every project's visit window must lie inside it.",
+    "round.end": "Last day of the round.",
+    "round.coordinator_email": "Who to contact about the round, shown on outputs.",
+    "rules.same_trust": (
+        "`forbid`: nobody reviews a school in their own school's trust. `allow`: they may."
+    ),
+    "rules.max_travel_minutes": "Longest one-way journey from a reviewer's school to a host.",
+    "rules.rotation_rounds": (
+        "Nobody returns to a host they served (history.csv) in this many previous rounds."
+    ),
+    "rules.no_direct_swap": (
+        "`true`: if school A's staff serve school B, B's staff do not serve A in this round."
+    ),
+    "rules.sle_allowance_days": (
+        "Most days an SLE gives in an academic year, counting history.csv days of the same year."
+    ),
+    "weights.unstaffed": "Penalty for each project left without a team.",
+    "weights.expertise": "Reward for reviewers whose expertise fits the project well.",
+    "weights.preference": "Reward for each preference point honoured (preferences.csv).",
+    "weights.travel": "Penalty per travel minute, counted once per day out.",
+    "weights.sle_balance": "Penalty on the largest share of the yearly allowance any SLE uses.",
+    "weights.give_take": "Penalty per day a school gives more than it receives, or the reverse.",
+    "travel.speed_kmh": "Average door-to-door speed for estimated journeys.",
+    "travel.detour_factor": "Road distance over straight-line distance.",
+    "travel.overhead_minutes": "Minutes added to every estimated journey (parking, signing in).",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One setting as written: dotted key, value (TOML value or cell text), sheet row if any."""
+
+    key: str
+    value: object
+    row: int | None = None
+
+
+def all_keys() -> list[str]:
+    """Every setting's dotted name, in the order the model declares them."""
+    return [f"round.{name}" for name in ROUND_FIELDS] + [
+        f"{section}.{name}" for section, model in SECTIONS.items() for name in model.model_fields
+    ]
+
+
+def load_settings(raw: str | Table, label: str, log: ProblemLog) -> Settings | None:
+    """Settings from round.toml's text or a ``round`` sheet; None after logging problems.
+
+    Parameters
+    ----------
+    raw : str or Table
+        The TOML text (folder form) or the sheet with columns ``key`` and ``value``.
+    label : str
+        How the settings are named in messages (``"round.toml"`` or ``"sheet round"``).
+    log : ProblemLog
+        Receives every problem found.
+    """
+    entries = (
+        entries_from_toml(raw, label, log) if isinstance(raw, str) else entries_from_sheet(raw, log)
+    )
+    return None if entries is None else build_settings(entries, label, log)
+
+
+def entries_from_toml(text: str, label: str, log: ProblemLog) -> list[Entry] | None:
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        log.add(label, expected=f"valid TOML ({error})")
+        return None
+    entries = []
+    for key, value in document.items():
+        if key == "round" or key in SECTIONS:
+            if not isinstance(value, dict):
+                log.add(label, column=key, value=str(value), expected=f"a table written [{key}]")
+                continue
+            entries.extend(Entry(f"{key}.{name}", inner) for name, inner in value.items())
+        else:
+            entries.append(Entry(key, value))
+    return entries
+
+
+def entries_from_sheet(table: Table, log: ProblemLog) -> list[Entry] | None:
+    missing = [column for column in ("key", "value") if not table.has(column)]
+    for column in missing:
+        log.add(table.label, row=1, column=column, expected="this column in the header row")
+    if missing:
+        return None
+    entries = []
+    for row in table.rows:
+        if not row["key"]:
+            log.add(table.label, row=row.number, column="key", value="", expected="a setting name")
+        elif row["value"]:  # a blank value keeps the default, as in a CSV cell
+            entries.append(Entry(row["key"].lower(), row["value"], row.number))
+    return entries
+
+
+def build_settings(entries: Iterable[Entry], label: str, log: ProblemLog) -> Settings | None:
+    """Check names, then values, of every setting; the Settings, or None if any was wrong."""
+    known = all_keys()
+    data: dict[str, Any] = {}
+    rows: dict[str, int | None] = {}
+    for entry in entries:
+        if entry.key not in known:
+            log.add(
+                label,
+                row=entry.row,
+                column=entry.key,
+                expected="a known setting name" + _suggest(entry.key, known),
+            )
+        elif entry.key in rows:
+            log.add(label, row=entry.row, column=entry.key, expected="each setting only once")
+        else:
+            rows[entry.key] = entry.row
+            section, name = entry.key.split(".", 1)
+            target = data if section == "round" else data.setdefault(section, {})
+            target[name] = entry.value
+    problems_before = len(log)
+    _check_date_order(data, rows, label, log)
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as error:
+        _log_validation_error(error, data, rows, label, log, problems_before)
+        return None
+
+
+def _suggest(key: str, known: list[str]) -> str:
+    # A key put in the wrong table (or outside any table) is found by its last part.
+    leaf = key.rsplit(".", 1)[-1]
+    same_leaf = [k for k in known if k.endswith(f".{leaf}")]
+    if len(same_leaf) == 1:
+        return f" (did you mean {same_leaf[0]}?)"
+    return cells.did_you_mean(key, known).replace("'", "")
+
+
+def _as_date(value: object) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return cells.parse_date(str(value))
+    except cells.CellError:
+        return None
+
+
+def _check_date_order(
+    data: dict[str, Any], rows: dict[str, int | None], label: str, log: ProblemLog
+) -> None:
+    start, end = _as_date(data.get("start")), _as_date(data.get("end"))
+    if start is not None and end is not None and start > end:
+        log.add(
+            label,
+            row=rows.get("round.start"),
+            column="round.start",
+            value=start.isoformat(),
+            expected=f"on or before round.end ({end.isoformat()})",
+        )
+
+
+def _log_validation_error(
+    error: ValidationError,
+    data: dict[str, Any],
+    rows: dict[str, int | None],
+    label: str,
+    log: ProblemLog,
+    problems_before: int,
+) -> None:
+    for detail in error.errors():
+        loc = [str(part) for part in detail["loc"]]
+        if not loc:
+            if len(log) == problems_before:  # our own date check already said it otherwise
+                log.add(label, expected=detail["msg"].removeprefix("Value error, "))
+            continue
+        if loc[0] in SECTIONS:
+            section, model, name = loc[0], SECTIONS[loc[0]], loc[1] if len(loc) > 1 else ""
+            value = data.get(section, {}).get(name) if name else None
+        else:
+            section, model, name = "round", Settings, loc[0]
+            value = data.get(name)
+        key = f"{section}.{name}"
+        log.add(
+            label,
+            row=rows.get(key),
+            column=key,
+            value=None if detail["type"] == "missing" else _text(value),
+            expected=cells.describe(model, name)
+            + (" (this setting is required)" if detail["type"] == "missing" else ""),
+        )
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _default(model: type[BaseModel], name: str) -> str:
+    default = model.model_fields[name].default
+    if default is PydanticUndefined:
+        return "required"
+    if default is None:
+        return "(none)"
+    if default == "":
+        return '`""`'
+    return f"`{_text(default)}`"
+
+
+def settings_reference() -> str:
+    """The Markdown table of every setting, its default and what it accepts, from the model."""
+    lines = ["| Setting | Default | Accepts | Meaning |", "|---|---|---|---|"]
+    for key in all_keys():
+        section, name = key.split(".", 1)
+        model = Settings if section == "round" else SECTIONS[section]
+        lines.append(
+            f"| `{key}` | {_default(model, name)} | {cells.describe(model, name)} "
+            f"| {MEANINGS.get(key, '')} |"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,217 @@
+"""Checks across rows and files: duplicates, references, specialisms, dates, coordinates.
+
+Each check is one function over a ``Context`` and is registered in ``CHECKS``. Checks read the
+raw cells, not only the rows that parsed, so that one bad cell in a row does not also make its
+id "unknown" everywhere it is used. A check whose table is missing stays quiet: the missing
+table is already a problem, and repeating it once per reference would bury it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+
+from matcher.io import cells
+from matcher.io.problems import ProblemLog
+from matcher.io.rows import GRID, LATLON
+from matcher.io.tables import Row, Table
+from matcher.model import Settings
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every cross-file check may look at."""
+
+    tables: Mapping[str, Table]
+    settings: Settings | None
+    log: ProblemLog
+
+    def column_cells(self, name: str, column: str) -> Iterator[tuple[Row, str]]:
+        """(row, cell) for every non-blank cell of a column; nothing if it is absent."""
+        table = self.tables.get(name)
+        if table is None or not table.has(column):
+            return
+        for row in table.rows:
+            if row[column]:
+                yield row, row[column]
+
+
+Check = Callable[[Context], None]
+
+# Tables whose key (one column, or a pair of columns) may appear on one row only.
+UNIQUE_KEYS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("schools", ("school_id",)),
+    ("staff", ("staff_id",)),
+    ("projects", ("project_id",)),
+    ("conflicts", ("staff_id", "school_id")),
+    ("preferences", ("staff_id", "project_id")),
+    ("travel", ("from_school_id", "to_school_id")),
+)
+
+# (table, column) must name an id found in (table, column).
+REFERENCES: tuple[tuple[str, str, str, str], ...] = (
+    ("staff", "school_id", "schools", "school_id"),
+    ("projects", "host_school_id", "schools", "school_id"),
+    ("conflicts", "staff_id", "staff", "staff_id"),
+    ("conflicts", "school_id", "schools", "school_id"),
+    ("history", "staff_id", "staff", "staff_id"),
+    ("history", "host_school_id", "schools", "school_id"),
+    ("preferences", "staff_id", "staff", "staff_id"),
+    ("preferences", "project_id", "projects", "project_id"),
+    ("travel", "from_school_id", "schools", "school_id"),
+    ("travel", "to_school_id", "schools", "school_id"),
+)
+
+
+def unique_keys(ctx: Context) -> None:
+    """Ids are unique, and a conflict, preference or travel pair is listed once."""
+    for name, columns in UNIQUE_KEYS:
+        table = ctx.tables.get(name)
+        if table is None or not all(table.has(column) for column in columns):
+            continue
+        first_row: dict[tuple[str, ...], int] = {}
+        for row in table.rows:
+            key = tuple(row[column] for column in columns)
+            if not all(key):
+                continue  # a blank id is reported as blank, not as a duplicate
+            if key not in first_row:
+                first_row[key] = row.number
+                continue
+            if len(columns) == 1:
+                expected = f"unique (row {first_row[key]} already has it)"
+            else:
+                expected = (
+                    f"a new pairing with {columns[1]} {key[1]!r} "
+                    f"(row {first_row[key]} already has it)"
+                )
+            ctx.log.add(
+                table.label, row=row.number, column=columns[0], value=key[0], expected=expected
+            )
+
+
+def known_references(ctx: Context) -> None:
+    """Every id that points into another file names something listed there."""
+    for name, column, target, target_column in REFERENCES:
+        target_table = ctx.tables.get(target)
+        if target_table is None or not target_table.has(target_column):
+            continue
+        known = {cell for _, cell in ctx.column_cells(target, target_column)}
+        for row, cell in ctx.column_cells(name, column):
+            if cell not in known:
+                ctx.log.add(
+                    ctx.tables[name].label,
+                    row=row.number,
+                    column=column,
+                    value=cell,
+                    expected=f"a {target_column} in {target_table.label}"
+                    + cells.did_you_mean(cell, known),
+                )
+
+
+def known_specialisms(ctx: Context) -> None:
+    """A project's area is a specialism somebody has: otherwise it is most likely misspelt."""
+    staff = ctx.tables.get("staff")
+    if staff is None or not staff.has("specialisms"):
+        return
+    listed = ctx.column_cells("staff", "specialisms")
+    known = {specialism for _, cell in listed for specialism in cells.parse_specialisms(cell)}
+    for row, area in ctx.column_cells("projects", "area"):
+        if cells.normalise_specialism(area) not in known:
+            ctx.log.add(
+                ctx.tables["projects"].label,
+                row=row.number,
+                column="area",
+                value=area,
+                expected=f"a specialism that someone in {staff.label} lists"
+                + cells.did_you_mean(cells.normalise_specialism(area), sorted(known)),
+            )
+
+
+def visits_within_round(ctx: Context) -> None:
+    """Every project's visit window lies inside the round's start..end."""
+    if ctx.settings is None:
+        return
+    start, end = ctx.settings.start, ctx.settings.end
+    for column in ("earliest", "latest"):
+        for row, text in ctx.column_cells("projects", column):
+            day = _date_or_none(text)
+            if day is not None and not start <= day <= end:
+                ctx.log.add(
+                    ctx.tables["projects"].label,
+                    row=row.number,
+                    column=column,
+                    value=text,
+                    expected=f"within the round ({start.isoformat()} to {end.isoformat()})",
+                )
+
+
+def one_coordinate_system(ctx: Context) -> None:
+    """All schools are placed the same way: distances between lat/lon and grid are unknown."""
+    table = ctx.tables.get("schools")
+    if table is None:
+        return
+    systems = {row.number: _system(row) for row in table.rows}
+    counts = Counter(system for system in systems.values() if system is not None)
+    if len(counts) < 2:
+        return
+    # The system most schools use is taken as meant; ties go to the one met first.
+    usual = max(counts, key=lambda system: (counts[system], -_first(systems, system)))
+    for row in table.rows:
+        system = systems[row.number]
+        if system is not None and system != usual:
+            ctx.log.add(
+                table.label,
+                row=row.number,
+                column=system[0],
+                value=row[system[0]],
+                expected=(
+                    f"in the same coordinate system as the other schools ({' and '.join(usual)}): "
+                    "travel times cannot be estimated between the two"
+                ),
+            )
+
+
+def _system(row: Row) -> tuple[str, str] | None:
+    for pair in (LATLON, GRID):
+        if all(row[column] for column in pair):
+            return pair
+    return None
+
+
+def _first(systems: Mapping[int, tuple[str, str] | None], system: tuple[str, str]) -> int:
+    return min(number for number, found in systems.items() if found == system)
+
+
+def _date_or_none(text: str) -> dt.date | None:
+    try:
+        return cells.parse_date(text)
+    except cells.CellError:
+        return None
+
+
+CHECKS: tuple[Check, ...] = (
+    unique_keys,
+    known_references,
+    known_specialisms,
+    visits_within_round,
+    one_coordinate_system,
+)
+
+
+def check_round(tables: Mapping[str, Table], settings: Settings | None, log: ProblemLog) -> None:
+    """Run every cross-file check, logging all problems found.
+
+    Parameters
+    ----------
+    tables : mapping of str to Table
+        The tables that could be read, by name (``"staff"``, ...).
+    settings : Settings or None
+        The round's settings, or None if they could not be read (date checks are then skipped).
+    log : ProblemLog
+        Receives every problem found.
+    """
+    ctx = Context(tables=tables, settings=settings, log=log)
+    for check in CHECKS:
+        check(ctx)

@@ -1,0 +1,227 @@
+"""Write a Round back out in the input format (round.toml plus CSV tables).
+
+The output is what ``matcher.io.load_round`` reads, so a generated cohort or an edited round can
+be saved, inspected in a spreadsheet and loaded again unchanged. Rows keep the Round's order and
+set-valued cells are sorted, so the same Round always gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import tomli_w
+
+from matcher.io.atomic import atomic_output
+from matcher.model import (
+    Conflict,
+    HistoryEntry,
+    Preference,
+    Project,
+    Round,
+    School,
+    Settings,
+    Staff,
+    TravelTime,
+)
+
+Row = TypeVar("Row")
+Cell = str | int | float | bool | dt.date | None
+
+SCHOOL_COLUMNS_START = ("school_id", "name", "phase", "trust")
+SCHOOL_COLUMNS_END = ("postcode", "max_staff_out_per_day", "release_days")
+STAFF_COLUMNS = (
+    "staff_id",
+    "name",
+    "email",
+    "school_id",
+    "role",
+    "specialisms",
+    "phases",
+    "is_sle",
+    "lead_reviewer",
+    "max_days",
+)
+PROJECT_COLUMNS = (
+    "project_id",
+    "host_school_id",
+    "area",
+    "title",
+    "min_reviewers",
+    "max_reviewers",
+    "needs_lead",
+    "needs_sle",
+    "visits",
+    "visit_days",
+    "earliest",
+    "latest",
+)
+CONFLICT_COLUMNS = ("staff_id", "school_id", "reason")
+HISTORY_COLUMNS = ("round", "staff_id", "host_school_id", "days", "academic_year")
+PREFERENCE_COLUMNS = ("staff_id", "project_id", "preference")
+TRAVEL_COLUMNS = ("from_school_id", "to_school_id", "minutes")
+
+LIST_SEPARATOR = ";"
+
+
+def write_round(round_: Round, directory: str | os.PathLike[str]) -> list[Path]:
+    """Write ``round_`` into ``directory`` in the input format, all files or none.
+
+    Parameters
+    ----------
+    round_
+        The round to write.
+    directory
+        Target folder; created if missing. Files of the same name are replaced, other files are
+        left alone.
+
+    Returns
+    -------
+    list[Path]
+        The files written, in the order round.toml, schools.csv, staff.csv, projects.csv, then
+        the optional tables (conflicts.csv, history.csv, preferences.csv, travel.csv).
+
+    Notes
+    -----
+    An optional table is written when the round has rows for it. It is also written, header
+    only, when ``directory`` already holds a file of that name: otherwise a stale table from an
+    earlier round would be read back as part of this one.
+    """
+    target = Path(directory)
+    tables = _tables(round_)
+    written: list[Path] = []
+    with atomic_output(target) as staging:
+        (staging / "round.toml").write_text(_round_toml(round_.settings), encoding="utf-8")
+        written.append(target / "round.toml")
+        for filename, (header, rows, required) in tables.items():
+            if not (required or rows or (target / filename).exists()):
+                continue
+            _write_csv(staging / filename, header, rows)
+            written.append(target / filename)
+    return written
+
+
+def _tables(round_: Round) -> dict[str, tuple[Sequence[str], list[list[Cell]], bool]]:
+    """Each file name with its header, its rows and whether the format requires it."""
+    school_header = _school_columns(round_.schools)
+    return {
+        "schools.csv": (school_header, _rows(round_.schools, _school_row(school_header)), True),
+        "staff.csv": (STAFF_COLUMNS, _rows(round_.staff, _staff_row), True),
+        "projects.csv": (PROJECT_COLUMNS, _rows(round_.projects, _project_row), True),
+        "conflicts.csv": (CONFLICT_COLUMNS, _rows(round_.conflicts, _conflict_row), False),
+        "history.csv": (HISTORY_COLUMNS, _rows(round_.history, _history_row), False),
+        "preferences.csv": (
+            PREFERENCE_COLUMNS,
+            _rows(round_.preferences, _preference_row),
+            False,
+        ),
+        "travel.csv": (TRAVEL_COLUMNS, _rows(round_.travel_times, _travel_row), False),
+    }
+
+
+def _round_toml(settings: Settings) -> str:
+    header: dict[str, Any] = {
+        "name": settings.name,
+        "number": settings.number,
+        "academic_year": settings.academic_year,
+        "start": settings.start,
+        "end": settings.end,
+    }
+    # TOML has no null: a missing coordinator is a missing key.
+    if settings.coordinator_email is not None:
+        header["coordinator_email"] = settings.coordinator_email
+    document = {
+        "round": header,
+        "rules": settings.rules.model_dump(),
+        "weights": settings.weights.model_dump(),
+        "travel": settings.travel.model_dump(),
+    }
+    return tomli_w.dumps(document)
+
+
+def _school_columns(schools: Iterable[School]) -> tuple[str, ...]:
+    """Location columns for whichever systems the schools use (both when they are mixed)."""
+    schools = tuple(schools)
+    uses_latlon = any(s.latitude is not None for s in schools)
+    uses_grid = any(s.easting is not None for s in schools) or not uses_latlon
+    location: tuple[str, ...] = ()
+    if uses_latlon:
+        location += ("latitude", "longitude")
+    if uses_grid:
+        location += ("easting", "northing")
+    return SCHOOL_COLUMNS_START + location + SCHOOL_COLUMNS_END
+
+
+def _school_row(header: Sequence[str]) -> Callable[[School], list[Cell]]:
+    def row(school: School) -> list[Cell]:
+        return [getattr(school, column) for column in header]
+
+    return row
+
+
+def _staff_row(person: Staff) -> list[Cell]:
+    return [
+        person.staff_id,
+        person.name,
+        person.email,
+        person.school_id,
+        person.role,
+        _join(person.specialisms),
+        _join(person.phases),
+        person.is_sle,
+        person.lead_reviewer,
+        person.max_days,
+    ]
+
+
+def _project_row(project: Project) -> list[Cell]:
+    return [getattr(project, column) for column in PROJECT_COLUMNS]
+
+
+def _conflict_row(conflict: Conflict) -> list[Cell]:
+    return [conflict.staff_id, conflict.school_id, conflict.reason]
+
+
+def _history_row(entry: HistoryEntry) -> list[Cell]:
+    return [entry.round, entry.staff_id, entry.host_school_id, entry.days, entry.academic_year]
+
+
+def _preference_row(preference: Preference) -> list[Cell]:
+    return [preference.staff_id, preference.project_id, preference.preference]
+
+
+def _travel_row(travel: TravelTime) -> list[Cell]:
+    return [travel.from_school_id, travel.to_school_id, travel.minutes]
+
+
+def _rows(items: Iterable[Row], to_row: Callable[[Row], list[Cell]]) -> list[list[Cell]]:
+    return [to_row(item) for item in items]
+
+
+def _join(values: Iterable[str]) -> str:
+    # Enum members are str subclasses; str() of one is its value, so phases sort by value.
+    return LIST_SEPARATOR.join(sorted(str(v) for v in values))
+
+
+def _format_cell(value: Cell) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        # Whole metres read better as "383245" than "383245.0"; repr() round-trips the rest.
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows([_format_cell(cell) for cell in row] for row in rows)
