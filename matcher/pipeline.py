@@ -76,7 +76,7 @@ def match(
     *,
     time_limit: float = 30.0,
     seed: int = 0,
-    workers: int = 2,
+    workers: int = 1,
     gap_limit: float = 0.0,
     progress: Callable[[Progress], None] | None = None,
     explain_time_limit: float = 5.0,
@@ -149,7 +149,7 @@ def plan(
     *,
     time_limit: float = 30.0,
     seed: int = 0,
-    workers: int = 2,
+    workers: int = 1,
     gap_limit: float = 0.0,
     progress: Callable[[Progress], None] | None = None,
 ) -> tuple[MatchOutcome, list[Path]]:

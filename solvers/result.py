@@ -25,6 +25,9 @@ class SolveResult:
     workers: int
     terms: dict[str, TermValue] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    # The part of objective and bound that is settled before the gap is measured (the penalty
+    # for projects no plan can staff), so the gap speaks about plan quality alone.
+    fixed_penalty: float = 0.0
 
     def __post_init__(self) -> None:
         if self.status in {"OPTIMAL", "FEASIBLE"} and self.objective is None:
@@ -36,13 +39,14 @@ class SolveResult:
 
     @property
     def gap(self) -> float | None:
-        """Relative distance between the plan and the proven bound (0.0 = proven optimal)."""
+        """Relative distance between the plan and the proven bound (0.0 = proven optimal).
+
+        Measured on the quality terms: ``fixed_penalty`` is taken off both sides first.
+        """
         if self.objective is None or self.bound is None:
             return None
-        if self.status == "OPTIMAL":
-            return 0.0
-        scale = max(abs(self.objective), abs(self.bound), 1.0)
-        return abs(self.objective - self.bound) / scale
+        plan, bound = self.objective - self.fixed_penalty, self.bound - self.fixed_penalty
+        return abs(plan - bound) / max(abs(plan), abs(bound), 1.0)
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)

@@ -1,0 +1,325 @@
+"""Synthetic cohorts (matcher.generate), writing rounds (matcher.io.write) and the bundled sample.
+
+The cohort tests share one 300-school round, generated once per module (about 0.2 s).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pytest
+from conftest import make_round, project, school, staff
+
+from matcher.generate import AREAS, generate_round
+from matcher.io import load_round
+from matcher.io.write import write_round
+from matcher.model import (
+    Conflict,
+    HistoryEntry,
+    Phase,
+    Preference,
+    Project,
+    Round,
+    Staff,
+    TravelTime,
+)
+from matcher.travel import LatLon, straight_line_km
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "samples" / "alliance"
+
+
+@pytest.fixture(scope="module")
+def cohort() -> Round:
+    """300 schools, seed 11: big enough for proportions to settle, small enough to be quick."""
+    return generate_round(schools=300, seed=11)
+
+
+def eligible_reviewers(round_: Round, project: Project) -> list[Staff]:
+    """Everyone allowed to review ``project`` under the pair rules of ``round_``.
+
+    Written out here rather than imported, so these tests check the generator against the
+    rules as documented and not against another module's reading of them.
+    """
+    rules = round_.settings.rules
+    host = round_.school_by_id[project.host_school_id]
+    conflicts = {(c.staff_id, c.school_id) for c in round_.conflicts}
+    recent = {
+        (h.staff_id, h.host_school_id)
+        for h in round_.history
+        if round_.settings.number - rules.rotation_rounds <= h.round < round_.settings.number
+    }
+    found = []
+    for person in round_.staff:
+        home = round_.school_by_id[person.school_id]
+        if (
+            project.area in person.specialisms
+            and host.phase in person.phases
+            and home.school_id != host.school_id
+            and (person.staff_id, host.school_id) not in conflicts
+            and not (rules.same_trust == "forbid" and home.trust and home.trust == host.trust)
+            and (person.staff_id, host.school_id) not in recent
+            and round_.travel_minutes(home.school_id, host.school_id) <= rules.max_travel_minutes
+        ):
+            found.append(person)
+    return found
+
+
+# --- generate_round -------------------------------------------------------------------------
+
+
+def test_same_seed_gives_the_same_round() -> None:
+    assert generate_round(schools=60, seed=5) == generate_round(schools=60, seed=5)
+
+
+def test_different_seeds_give_different_rounds() -> None:
+    first, second = generate_round(schools=60, seed=5), generate_round(schools=60, seed=6)
+    assert first.schools != second.schools
+    assert first.staff != second.staff
+
+
+def test_the_round_has_fixed_spring_2027_dates(cohort: Round) -> None:
+    settings = cohort.settings
+    assert (settings.number, settings.academic_year) == (3, "2026/27")
+    assert (settings.start.isoformat(), settings.end.isoformat()) == ("2027-01-04", "2027-03-26")
+    assert all(settings.start <= p.earliest <= p.latest <= settings.end for p in cohort.projects)
+
+
+def test_sizes_are_as_asked(cohort: Round) -> None:
+    assert len(cohort.schools) == 300
+    assert abs(len(cohort.staff) - 4.0 * 300) <= 0.2 * 4.0 * 300
+    hosted = Counter(p.host_school_id for p in cohort.projects)
+    assert 0.85 * 300 <= len(cohort.projects) <= 1.15 * 300
+    assert max(hosted.values()) <= 2
+
+
+def test_staff_per_school_scales_the_staff() -> None:
+    small = generate_round(schools=100, seed=2, staff_per_school=2.0)
+    large = generate_round(schools=100, seed=2, staff_per_school=6.0)
+    assert abs(len(small.staff) - 200) <= 40
+    assert abs(len(large.staff) - 600) <= 120
+
+
+def test_people_are_a_realistic_mix(cohort: Round) -> None:
+    count = len(cohort.staff)
+    sle_share = sum(p.is_sle for p in cohort.staff) / count
+    lead_share = sum(p.lead_reviewer for p in cohort.staff) / count
+    assert 0.08 <= sle_share <= 0.10
+    assert 0.25 <= lead_share <= 0.38
+    assert all(p.lead_reviewer and p.max_days >= 5 for p in cohort.staff if p.is_sle)
+    assert all(2 <= p.max_days <= 8 for p in cohort.staff)
+    assert all(1 <= len(p.specialisms) <= 3 for p in cohort.staff)
+    assert all(p.specialisms <= set(AREAS) for p in cohort.staff)
+    roles = Counter(p.role.value for p in cohort.staff)
+    assert roles["teacher"] + roles["middle_leader"] > count / 2
+    assert 0 < roles["headteacher"] <= len(cohort.schools)
+
+
+def test_staff_review_their_own_phase(cohort: Round) -> None:
+    for person in cohort.staff:
+        assert cohort.school_by_id[person.school_id].phase in person.phases
+
+
+def test_phases_are_mostly_primary_with_small_sectors(cohort: Round) -> None:
+    phases = Counter(s.phase for s in cohort.schools)
+    assert 4 <= phases[Phase.PRIMARY] / phases[Phase.SECONDARY] <= 6
+    assert 0.70 <= phases[Phase.PRIMARY] / 300 <= 0.80
+    for small in (Phase.SPECIAL, Phase.ALL_THROUGH, Phase.ALTERNATIVE_PROVISION, Phase.NURSERY):
+        assert 0 < phases[small] <= 0.06 * 300
+
+
+def test_schools_have_urn_like_ids_and_plausible_capacities(cohort: Round) -> None:
+    ids = [s.school_id for s in cohort.schools]
+    assert len(set(ids)) == len(ids)
+    assert all(len(i) == 6 and i.isdigit() for i in ids)
+    for s in cohort.schools:
+        assert s.easting is not None and s.latitude is None
+        assert 1 <= s.max_staff_out_per_day <= 3
+        assert 6 <= s.release_days <= 20
+
+
+def test_trusts_are_local_groups_of_three_to_fifteen(cohort: Round) -> None:
+    members: dict[str, list[str]] = defaultdict(list)
+    for s in cohort.schools:
+        if s.trust is not None:
+            members[s.trust].append(s.school_id)
+    assert 0.35 <= sum(len(m) for m in members.values()) / 300 <= 0.5
+    for schools in members.values():
+        assert 3 <= len(schools) <= 15
+        widest = max(cohort.travel_minutes(a, b) for a, b in itertools.combinations(schools, 2))
+        assert widest <= 120, "a trust should be a local group of schools"
+
+
+def test_people_and_emails_are_fictional(cohort: Round) -> None:
+    emails = [p.email for p in cohort.staff]
+    assert len(set(emails)) == len(emails)
+    assert all(e.endswith(".example.org") for e in emails)
+
+
+def test_every_reference_points_at_something(cohort: Round) -> None:
+    schools, people, projects = cohort.school_by_id, cohort.staff_by_id, cohort.project_by_id
+    assert len(people) == len(cohort.staff) and len(projects) == len(cohort.projects)
+    assert all(p.school_id in schools for p in cohort.staff)
+    assert all(p.host_school_id in schools for p in cohort.projects)
+    assert all(c.staff_id in people and c.school_id in schools for c in cohort.conflicts)
+    assert all(h.staff_id in people and h.host_school_id in schools for h in cohort.history)
+    assert all(p.staff_id in people and p.project_id in projects for p in cohort.preferences)
+
+
+def test_optional_tables_are_plausible(cohort: Round) -> None:
+    assert cohort.conflicts and cohort.history and cohort.preferences
+    assert len({(c.staff_id, c.school_id) for c in cohort.conflicts}) == len(cohort.conflicts)
+    pairs = [(p.staff_id, p.project_id) for p in cohort.preferences]
+    assert len(set(pairs)) == len(pairs)
+    assert {h.round for h in cohort.history} == {1, 2}
+    assert {h.academic_year for h in cohort.history if h.round == 2} == {"2026/27"}
+    assert any(cohort.sle_days_used(p.staff_id) > 0 for p in cohort.staff if p.is_sle)
+    ranking = {p.staff_id for p in cohort.preferences if p.preference > 0}
+    assert 0.3 <= len(ranking) / len(cohort.staff) <= 0.6
+    assert any(p.preference < 0 for p in cohort.preferences)
+
+
+def test_ranked_projects_are_ones_the_person_could_review(cohort: Round) -> None:
+    for wish in cohort.preferences:
+        person = cohort.staff_by_id[wish.staff_id]
+        wanted = cohort.project_by_id[wish.project_id]
+        host = cohort.school_by_id[wanted.host_school_id]
+        assert host.school_id != person.school_id
+        assert host.phase in person.phases
+        assert cohort.travel_minutes(person.school_id, host.school_id) <= 60
+        if wish.preference > 0:
+            assert wanted.area in person.specialisms
+
+
+def test_most_projects_have_an_eligible_reviewer(cohort: Round) -> None:
+    counts = [len(eligible_reviewers(cohort, p)) for p in cohort.projects]
+    assert sum(c > 0 for c in counts) >= 0.85 * len(counts)
+    assert sorted(counts)[len(counts) // 2] >= 4, "a typical project has a real choice"
+    assert min(counts) == 0, "a few projects are genuinely hard"
+
+
+def test_project_areas_suit_the_host_phase(cohort: Round) -> None:
+    for hosted in cohort.projects:
+        phase = cohort.school_by_id[hosted.host_school_id].phase
+        if phase is Phase.SECONDARY:
+            assert hosted.area not in ("ks2 maths", "phonics", "early years")
+        if phase is Phase.PRIMARY:
+            assert hosted.area != "careers"
+
+
+@pytest.mark.parametrize("schools", [1, 2, 7])
+def test_tiny_cohorts_are_valid(schools: int) -> None:
+    round_ = generate_round(schools=schools, seed=1)
+    assert len(round_.schools) == schools
+    assert all(p.school_id in round_.school_by_id for p in round_.staff)
+
+
+def test_bad_arguments_are_refused() -> None:
+    with pytest.raises(ValueError, match="schools"):
+        generate_round(schools=0, seed=1)
+    with pytest.raises(ValueError, match="projects_per_school"):
+        generate_round(schools=10, seed=1, projects_per_school=3)
+
+
+# --- write_round ----------------------------------------------------------------------------
+
+
+def test_write_then_load_gives_the_same_round(cohort: Round, tmp_path: Path) -> None:
+    write_round(cohort, tmp_path)
+    assert load_round(tmp_path) == cohort
+
+
+def test_write_then_load_keeps_latitude_longitude_blanks_and_every_table(
+    tmp_path: Path,
+) -> None:
+    round_ = make_round(
+        [school("100001"), school("100002", lat_offset=0.05, trust="Oak Trust")],
+        [staff("S1", "100002", specialisms={"oracy", "ks2 maths"}, phases={"primary", "first"})],
+        [project("P1", "100001")],
+        conflicts=[Conflict(staff_id="S1", school_id="100001")],
+        history=[HistoryEntry(round=2, staff_id="S1", host_school_id="100001", days=2)],
+        preferences=[Preference(staff_id="S1", project_id="P1", preference=-1)],
+        travel_times=[TravelTime(from_school_id="100001", to_school_id="100002", minutes=25)],
+    )
+    written = write_round(round_, tmp_path)
+    assert [p.name for p in written][-4:] == [
+        "conflicts.csv",
+        "history.csv",
+        "preferences.csv",
+        "travel.csv",
+    ]
+    header, first = (tmp_path / "schools.csv").read_text().splitlines()[:2]
+    assert header.split(",")[4:6] == ["latitude", "longitude"]
+    assert "easting" not in header
+    assert first.split(",")[3] == "", "a standalone school has a blank trust cell"
+    assert "ks2 maths;oracy,first;primary" in (tmp_path / "staff.csv").read_text()
+    assert (tmp_path / "history.csv").read_text().splitlines()[1] == "2,S1,100001,2,"
+    assert load_round(tmp_path) == round_
+
+
+def test_write_round_lists_its_files_and_skips_empty_optional_tables(
+    two_school_round: Round, tmp_path: Path
+) -> None:
+    written = write_round(two_school_round, tmp_path)
+    names = ["round.toml", "schools.csv", "staff.csv", "projects.csv"]
+    assert written == [tmp_path / n for n in names]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names)
+
+
+def test_write_round_blanks_a_stale_optional_table(
+    cohort: Round, two_school_round: Round, tmp_path: Path
+) -> None:
+    write_round(cohort, tmp_path)
+    write_round(two_school_round, tmp_path)
+    history = (tmp_path / "history.csv").read_text()
+    assert history == "round,staff_id,host_school_id,days,academic_year\n"
+    assert load_round(tmp_path) == two_school_round
+
+
+def test_write_round_is_byte_for_byte_repeatable(cohort: Round, tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    for path_a, path_b in zip(write_round(cohort, first), write_round(cohort, second), strict=True):
+        assert path_a.read_bytes() == path_b.read_bytes()
+    assert b"\r\n" not in (first / "staff.csv").read_bytes()
+
+
+# --- the bundled sample ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample() -> Round:
+    return load_round(SAMPLE)
+
+
+def test_sample_is_one_local_alliance(sample: Round) -> None:
+    assert 24 <= len(sample.schools) <= 28
+    assert 90 <= len(sample.staff) <= 110
+    assert 22 <= len(sample.projects) <= 28
+    assert 8 <= sum(p.is_sle for p in sample.staff) <= 12
+    assert len({s.trust for s in sample.schools if s.trust}) in (3, 4)
+    minutes = [
+        sample.travel_minutes(a.school_id, b.school_id)
+        for a, b in itertools.combinations(sample.schools, 2)
+    ]
+    assert max(minutes) <= 40
+    assert sample.conflicts and sample.history and sample.preferences
+
+
+def test_sample_is_fictional(sample: Round) -> None:
+    assert all(p.email.endswith(".example.org") for p in sample.staff)
+    assert sample.settings.coordinator_email is not None
+    assert sample.settings.coordinator_email.endswith(".example.org")
+
+
+def test_sample_leaves_exactly_the_makaton_project_without_reviewers(sample: Round) -> None:
+    counts = {p.project_id: len(eligible_reviewers(sample, p)) for p in sample.projects}
+    assert [pid for pid, count in counts.items() if count == 0] == ["P01"]
+    assert sample.project_by_id["P01"].area == "makaton and signing"
+    assert all(count >= 3 for pid, count in counts.items() if pid != "P01")
+
+
+def test_sample_lies_around_sale_and_altrincham(sample: Round) -> None:
+    centre = LatLon(53.40, -2.33)
+    for s in sample.schools:
+        assert straight_line_km(s.location(), centre) <= 10
