@@ -21,6 +21,7 @@ def atomic_output(directory: str | os.PathLike[str]) -> Iterator[Path]:
     Files already in ``directory`` that the run does not write are left alone.
     """
     target = Path(directory)
+    created = not target.exists()
     target.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=target))
     try:
@@ -31,6 +32,8 @@ def atomic_output(directory: str | os.PathLike[str]) -> Iterator[Path]:
             os.replace(path, destination)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        if created and not any(target.iterdir()):
+            target.rmdir()  # a failed run into a new folder leaves no trace at all
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:

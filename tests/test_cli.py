@@ -1,0 +1,149 @@
+"""The `matcher` command end to end, on the bundled sample and on broken copies of it."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from matcher.cli import main
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "samples" / "alliance"
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    assert "Traceback" not in result.output
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.output
+
+
+@pytest.fixture(scope="module")
+def planned(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("out")
+    code, output = run("plan", str(SAMPLE), "--out", str(out), "--time-limit", "20", "--quiet")
+    assert code == 0, output
+    return out
+
+
+def test_plan_writes_pairings_unfilled_and_summary(planned: Path) -> None:
+    with (planned / "pairings.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows and set(rows[0]) == {
+        "project_id",
+        "host_school_id",
+        "staff_id",
+        "staff_school_id",
+        "role",
+        "area",
+        "travel_minutes",
+        "days",
+    }
+    summary = json.loads((planned / "summary.json").read_text())
+    assert summary["status"] == "OPTIMAL"
+    assert summary["gap"] == 0
+    assert set(summary["terms"]) == {
+        "unstaffed",
+        "expertise",
+        "preference",
+        "travel",
+        "sle_balance",
+        "give_take",
+    }
+    assert summary["counts"]["projects_staffed"] + summary["counts"]["projects_unfilled"] == 26
+    # The sample's Makaton project cannot be staffed: the reason names the rule that blocks it.
+    unfilled = (planned / "unfilled.csv").read_text()
+    assert "P01" in unfilled and "outside the host's trust" in unfilled
+
+
+def test_outputs_carry_no_names_or_emails(planned: Path) -> None:
+    staff = list(csv.DictReader((SAMPLE / "staff.csv").open(newline="", encoding="utf-8-sig")))
+    written = "".join(p.read_text() for p in planned.iterdir())
+    for person in staff:
+        assert person["email"] not in written
+        assert person["name"] not in written
+
+
+def test_verify_accepts_the_written_plan(planned: Path) -> None:
+    code, output = run("verify", str(SAMPLE), str(planned))
+    assert code == 0, output
+    assert "no hard rule broken" in output
+
+
+def test_verify_finds_a_tampered_plan(planned: Path, tmp_path: Path) -> None:
+    shutil.copytree(planned, tmp_path / "plan")
+    pairings = tmp_path / "plan" / "pairings.csv"
+    lines = pairings.read_text().splitlines()
+    # S001 works at 910001 (Brookside): put them on Brookside's own project.
+    lines.append("P01,910001,S001,910001,member,makaton and signing,0,2")
+    pairings.write_text("\n".join(lines) + "\n")
+    code, output = run("verify", str(SAMPLE), str(tmp_path / "plan"))
+    assert code == 1
+    assert "own_school" in output and "S001" in output
+
+
+def test_same_seed_gives_identical_pairings(planned: Path, tmp_path: Path) -> None:
+    code, _ = run("match", str(SAMPLE), "--out", str(tmp_path), "--time-limit", "20", "--quiet")
+    assert code == 0
+    assert (tmp_path / "pairings.csv").read_bytes() == (planned / "pairings.csv").read_bytes()
+
+
+def broken_copy(tmp_path: Path) -> Path:
+    copy = tmp_path / "round"
+    shutil.copytree(SAMPLE, copy)
+    staff = copy / "staff.csv"
+    lines = staff.read_text().splitlines()
+    fields = lines[13].split(",")  # spreadsheet row 14
+    fields[3] = "999999"  # a school that does not exist
+    lines[13] = ",".join(fields)
+    staff.write_text("\n".join(lines) + "\n")
+    return copy
+
+
+def test_validate_reports_file_row_column_and_exits_2(tmp_path: Path) -> None:
+    code, output = run("validate", str(broken_copy(tmp_path)))
+    assert code == 2
+    assert "staff.csv row 14, column school_id: '999999'" in output
+
+
+def test_match_on_bad_input_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code, _ = run("match", str(broken_copy(tmp_path)), "--out", str(out))
+    assert code == 2
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_validate_accepts_the_sample() -> None:
+    code, output = run("validate", str(SAMPLE))
+    assert code == 0
+    assert "27 schools, 106 staff, 26 projects" in output
+
+
+def test_generate_writes_a_valid_round(tmp_path: Path) -> None:
+    code, _ = run("generate", str(tmp_path / "cohort"), "--schools", "40", "--seed", "3")
+    assert code == 0
+    code, output = run("validate", str(tmp_path / "cohort"))
+    assert code == 0, output
+    assert "40 schools" in output
+
+
+def test_help_lists_every_command() -> None:
+    code, output = run("--help")
+    assert code == 0
+    for command in ("validate", "match", "plan", "verify", "generate"):
+        assert command in output
+
+
+def test_python_dash_m_runs() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "matcher", "--help"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0
+    assert "Pair reviewers" in result.stdout
