@@ -12,6 +12,7 @@ out one enforcement literal per rule instance, and asks CP-SAT which of them can
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -398,8 +399,9 @@ def solve_matching(
     terms = _term_values(m, solver)
     result = SolveResult(
         status=solver.status_name(status),
-        objective=solver.objective_value,
-        bound=solver.best_objective_bound,
+        # Every coefficient is an integer, so the plan's value is one and the bound rounds up.
+        objective=float(round(solver.objective_value)),
+        bound=float(math.ceil(solver.best_objective_bound - 1e-6)),
         seconds=time.perf_counter() - started,
         seed=seed,
         workers=workers,
