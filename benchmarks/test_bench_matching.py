@@ -6,7 +6,7 @@ bound reported beside the result.
 
 from __future__ import annotations
 
-from conftest import print_table
+from reporting import print_table
 
 from matcher.model import Round
 from matcher.verify import verify_plan
@@ -19,7 +19,7 @@ TIME_LIMIT = 20.0
 GAP = 0.01
 
 
-def test_match_la_cohort(benchmark, la_round: Round) -> None:  # noqa: ANN001 - pytest fixture
+def test_match_la_cohort(benchmark, la_round: Round) -> None:
     problem = encode(la_round)
 
     def run() -> MatchingSolution:
@@ -35,15 +35,38 @@ def test_match_la_cohort(benchmark, la_round: Round) -> None:  # noqa: ANN001 - 
     by_hand = greedy(problem)
     assert ours.objective is not None and lp.objective is not None
     rows = [
-        {"method": "cp-sat (ours)", "status": ours.status, "objective": ours.objective,
-         "bound": round(ours.bound or 0), "gap %": f"{100 * (ours.gap or 0):.2f}",
-         "seconds": f"{ours.seconds:.1f}"},
-        {"method": "lp relaxation", "status": lp.status, "objective": round(lp.objective),
-         "bound": round(lp.objective), "gap %": "", "seconds": f"{lp.seconds:.1f}"},
-        {"method": "milp (scip)", "status": milp.status, "objective": milp.objective,
-         "bound": milp.bound, "gap %": "", "seconds": f"{milp.seconds:.1f}"},
-        {"method": "greedy", "status": by_hand.status, "objective": by_hand.objective,
-         "bound": "", "gap %": "", "seconds": f"{by_hand.seconds:.2f}"},
+        {
+            "method": "cp-sat (ours)",
+            "status": ours.status,
+            "objective": ours.objective,
+            "bound": round(ours.bound or 0),
+            "gap %": f"{100 * (ours.gap or 0):.2f}",
+            "seconds": f"{ours.seconds:.1f}",
+        },
+        {
+            "method": "lp relaxation",
+            "status": lp.status,
+            "objective": round(lp.objective),
+            "bound": round(lp.objective),
+            "gap %": "",
+            "seconds": f"{lp.seconds:.1f}",
+        },
+        {
+            "method": "milp (scip)",
+            "status": milp.status,
+            "objective": milp.objective,
+            "bound": milp.bound,
+            "gap %": "",
+            "seconds": f"{milp.seconds:.1f}",
+        },
+        {
+            "method": "greedy",
+            "status": by_hand.status,
+            "objective": by_hand.objective,
+            "bound": "",
+            "gap %": "",
+            "seconds": f"{by_hand.seconds:.2f}",
+        },
     ]
     print_table(
         f"matching, {len(problem.project_ids)} projects, {len(problem.staff_ids)} staff, "

@@ -53,8 +53,11 @@ def _funnel(ctx: PairContext, project: Project) -> list[_Step]:
 
 
 def _describe_funnel(steps: list[_Step], last: int) -> str:
+    """ "6 staff have specialism oracy; 2 of them review special schools; none of them ..." """
     parts = [f"{len(steps[0].keep)} staff {steps[0].survivors}"]
-    for step in steps[1 : last + 1]:
+    for before, step in zip(steps[: last + 1], steps[1 : last + 1], strict=False):
+        if len(step.keep) == len(before.keep):
+            continue  # a rule that removed nobody says nothing useful
         count = "none" if not step.keep else str(len(step.keep))
         parts.append(f"{count} of them {step.survivors}")
     return "; ".join(parts)
