@@ -13,6 +13,7 @@ Two layers, cheapest first:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -53,9 +54,9 @@ def _funnel(ctx: PairContext, project: Project) -> list[_Step]:
 
 
 def _describe_funnel(steps: list[_Step], last: int) -> str:
-    """ "6 staff have specialism oracy; 2 of them review special schools; none of them ..." """
+    """Reads "6 staff have specialism oracy; 2 of them review special schools; none of ..."."""
     parts = [f"{len(steps[0].keep)} staff {steps[0].survivors}"]
-    for before, step in zip(steps[: last + 1], steps[1 : last + 1], strict=False):
+    for before, step in itertools.pairwise(steps[: last + 1]):
         if len(step.keep) == len(before.keep):
             continue  # a rule that removed nobody says nothing useful
         count = "none" if not step.keep else str(len(step.keep))
