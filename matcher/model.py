@@ -95,6 +95,10 @@ class Project(_Frozen):
     visit_days: int = Field(ge=1)
     earliest: dt.date
     latest: dt.date
+    # Calendar days from the last day of one visit to the first day of the next;
+    # None = the round's [calendar] min_gap_days.
+    min_gap_days: int | None = Field(default=None, ge=0)
+    presentation: bool = False  # findings presented to the host's senior team after the last visit
 
     @model_validator(mode="after")
     def _consistent(self) -> Project:
@@ -133,6 +137,22 @@ class Preference(_Frozen):
     preference: int = Field(ge=-10, le=10)
 
 
+class Availability(_Frozen):
+    """A person's or a school's unavailable or preferred days (availability.csv)."""
+
+    id: str = Field(min_length=1)  # a staff_id or a school_id
+    start: dt.date
+    end: dt.date
+    kind: Literal["unavailable", "preferred"]
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Availability:
+        if self.start > self.end:
+            raise ValueError(f"start ({self.start}) is after end ({self.end})")
+        return self
+
+
 class TravelTime(_Frozen):
     from_school_id: str = Field(min_length=1)
     to_school_id: str = Field(min_length=1)
@@ -168,6 +188,53 @@ class TravelSettings(_Frozen):
     overhead_minutes: int = Field(default=5, ge=0)
 
 
+class DateRange(_Frozen):
+    """Inclusive range of dates."""
+
+    start: dt.date
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _in_order(self) -> DateRange:
+        if self.start > self.end:
+            raise ValueError(f"start ({self.start}) is after end ({self.end})")
+        return self
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, dt.date) and self.start <= day <= self.end
+
+
+class CalendarSettings(_Frozen):
+    """The school calendar and visit timing (``[calendar]`` in round.toml)."""
+
+    # Term-time ranges (e.g. the two half terms); empty = the whole round is term time.
+    terms: tuple[DateRange, ...] = ()
+    holidays: tuple[DateRange, ...] = ()  # closures inside the terms (e.g. half-term week)
+    inset_days: tuple[dt.date, ...] = ()  # staff training days: no pupils, no visits
+    bank_holidays: bool = True  # England's bank holidays, from the holidays package
+    timezone: str = "Europe/London"
+    day_start: dt.time = dt.time(8, 45)
+    day_end: dt.time = dt.time(15, 15)
+    presentation_start: dt.time = dt.time(15, 45)
+    presentation_end: dt.time = dt.time(16, 45)
+    min_gap_days: int = Field(default=7, ge=0)
+    max_visits_per_day: int = Field(default=1, ge=1)  # teams a host receives on one day
+    # Cover cost per staff-day out, by the releasing school's phase (reported, in pounds).
+    cover_cost_per_day: dict[str, int] = Field(
+        default_factory=lambda: {"primary": 180, "secondary": 220}
+    )
+    default_cover_cost_per_day: int = Field(default=200, ge=0)
+
+
+class ScheduleWeights(_Frozen):
+    """Soft-term weights for dating visits (``[schedule_weights]`` in round.toml)."""
+
+    unscheduled: int = Field(default=100_000, ge=0)
+    preferred_days: int = Field(default=10, ge=0)
+    release_spread: int = Field(default=5, ge=0)
+    end_of_term: int = Field(default=3, ge=0)
+
+
 class Settings(_Frozen):
     name: str = Field(min_length=1)
     number: int = Field(default=1, ge=1)
@@ -178,6 +245,8 @@ class Settings(_Frozen):
     rules: Rules = Rules()
     weights: Weights = Weights()
     travel: TravelSettings = TravelSettings()
+    calendar: CalendarSettings = CalendarSettings()
+    schedule_weights: ScheduleWeights = ScheduleWeights()
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Settings:
@@ -197,6 +266,7 @@ class Round(_Frozen):
     history: tuple[HistoryEntry, ...] = ()
     preferences: tuple[Preference, ...] = ()
     travel_times: tuple[TravelTime, ...] = ()
+    availability: tuple[Availability, ...] = ()
 
     @cached_property
     def school_by_id(self) -> dict[str, School]:
@@ -276,3 +346,25 @@ class Plan(_Frozen):
 
     def team(self, project_id: str) -> tuple[Assignment, ...]:
         return tuple(a for a in self.assignments if a.project_id == project_id)
+
+
+class ScheduledEvent(_Frozen):
+    """One day of one visit, or a findings presentation, with the whole team."""
+
+    visit_id: str  # stable across re-runs: "<project_id>-v<visit_no>-d<day_no>" or "-p"
+    project_id: str
+    visit_no: int = Field(ge=1)  # the presentation carries the number of the last visit
+    day_no: int = Field(default=1, ge=1)
+    kind: Literal["visit", "presentation"]
+    date: dt.date
+    start: dt.time
+    end: dt.time
+    host_school_id: str
+    staff_ids: tuple[str, ...]
+
+
+class Schedule(_Frozen):
+    """Dated visits of a plan; projects that could not be dated are listed with the reason."""
+
+    events: tuple[ScheduledEvent, ...] = ()
+    unscheduled: tuple[UnfilledProject, ...] = ()
