@@ -89,19 +89,26 @@ def _progress_printer(quiet: bool) -> Callable[[Any], None] | None:
     return show
 
 
-def _report(outcome: Any, written: list[Path], quiet: bool) -> None:
+def _report(
+    round_: Round,
+    plan_: Plan,
+    results: list[tuple[str, Any]],
+    written: list[Path],
+    quiet: bool,
+) -> None:
+    """What a run did, on stderr: each solve's summary, the counts, every unfilled project."""
     if quiet:
         return
-    click.echo(outcome.result.summary(), err=True)
-    plan: Plan = outcome.plan
-    staffed = len(outcome.round.projects) - len(plan.unfilled)
+    for title, result in results:
+        click.echo(f"\n{title}\n{result.summary()}", err=True)
+    staffed = len(round_.projects) - len(plan_.unfilled)
     click.echo(
-        f"\n{staffed} of {len(outcome.round.projects)} projects staffed, "
-        f"{len(plan.assignments)} reviewer places.",
+        f"\n{staffed} of {len(round_.projects)} projects staffed, "
+        f"{len(plan_.assignments)} reviewer places.",
         err=True,
     )
-    for unfilled in plan.unfilled:
-        click.echo(f"  unstaffed {unfilled.project_id}: {unfilled.reason}", err=True)
+    for unfilled in plan_.unfilled:
+        click.echo(f"  unfilled {unfilled.project_id}: {unfilled.reason}", err=True)
     for path in written:
         click.echo(f"wrote {path}", err=True)
 
@@ -135,14 +142,6 @@ def validate(input_path: Path) -> None:
     )
 
 
-def _run_match(input_path: Path, out: Path, quiet: bool, **solve: Any) -> None:
-    from matcher.pipeline import plan as run_plan
-
-    round_ = _load(input_path)
-    outcome, written = run_plan(round_, out, progress=_progress_printer(quiet), **solve)
-    _report(outcome, written, quiet)
-
-
 @main.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @click.option(
@@ -158,8 +157,15 @@ def match(input_path: Path, out: Path, quiet: bool, **solve: Any) -> None:
     INPUT is a folder of CSV files with round.toml, or one .xlsx workbook. Writes
     pairings.csv, unfilled.csv (each unstaffed project with the reason) and summary.json
     (status, objective, bound, gap, each objective term, time, seed) into --out, all or nothing.
+    No dates: `plan` matches and dates together.
     """
-    _run_match(input_path, out, quiet, **solve)
+    from matcher.pipeline import match as run_match
+    from matcher.pipeline import write_outputs
+
+    round_ = _load(input_path)
+    outcome = run_match(round_, progress=_progress_printer(quiet), **solve)
+    written = write_outputs(out, round_, outcome.plan, outcome.summary())
+    _report(round_, outcome.plan, [("matching", outcome.result)], written, quiet)
 
 
 @main.command()
@@ -172,33 +178,122 @@ def match(input_path: Path, out: Path, quiet: bool, **solve: Any) -> None:
 )
 @_solve_options
 def plan(input_path: Path, out: Path, quiet: bool, **solve: Any) -> None:
-    """The main job: validate the round, match reviewers to projects and write the outputs.
+    """The main job: validate, match reviewers to projects, date every visit, write it all.
 
-    INPUT is a folder of CSV files with round.toml, or one .xlsx workbook. Today this writes
-    the pairings (as `match` does); scheduling and calendars join it as they land.
+    INPUT is a folder of CSV files with round.toml, or one .xlsx workbook. Pairings that cannot
+    be dated are fed back to the matcher and the round re-matched, so every staffed project in
+    the output is dated. Writes pairings.csv, unfilled.csv, summary.json, schedule.csv and
+    calendars/ (one .ics per reviewer, per school, and round.ics) into --out, all or nothing.
+    Re-running into the same --out keeps calendar UIDs and raises SEQUENCE for moved events,
+    so calendar clients update events instead of duplicating them.
     """
-    _run_match(input_path, out, quiet, **solve)
+    from matcher.pipeline import plan as run_plan
+    from matcher.pipeline import write_outputs
+
+    round_ = _load(input_path)
+    outcome = run_plan(round_, progress=_progress_printer(quiet), **solve)
+    written = write_outputs(out, round_, outcome.plan, outcome.summary(), outcome.schedule)
+    results = [("matching", outcome.matching.result), ("dating", outcome.scheduling.result)]
+    _report(round_, outcome.plan, results, written, quiet)
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.argument("plan_dir", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the outputs (default: DIR itself).",
+)
+@_solve_options
+def schedule(
+    input_path: Path, plan_dir: Path, out: Path | None, quiet: bool, **solve: Any
+) -> None:
+    """Date the visits of pairings already made (DIR/pairings.csv), without re-matching.
+
+    INPUT is the round the pairings were made for. Projects that cannot be dated lose their
+    teams and go to unfilled.csv with the date rules that block them. Writes pairings.csv,
+    unfilled.csv, summary.json, schedule.csv and calendars/ into --out (default DIR).
+    """
+    from matcher.io.plan_files import PlanFileError, read_plan
+    from matcher.pipeline import schedule_pairings, write_outputs
+
+    round_ = _load(input_path)
+    try:
+        pairings = read_plan(plan_dir)
+    except PlanFileError as error:
+        click.echo(str(error), err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    solve.pop("gap_limit", None)
+    final, dated = schedule_pairings(round_, pairings, **solve)
+    summary = {
+        "round": round_.settings.name,
+        "scheduling": dated.result.to_dict(),
+        "counts": {"events": len(dated.schedule.events), "unfilled": len(final.unfilled)},
+    }
+    written = write_outputs(out or plan_dir, round_, final, summary, dated.schedule)
+    _report(round_, final, [("dating", dated.result)], written, quiet)
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.argument("plan_dir", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
+def calendars(input_path: Path, plan_dir: Path) -> None:
+    """(Re)write DIR/calendars/ from DIR/schedule.csv, e.g. after editing a date by hand.
+
+    INPUT is the round. Events keep their UIDs; an event whose time changed gets a higher
+    SEQUENCE, and one that disappeared is exported as cancelled, so calendar clients update
+    rather than duplicate. Run `matcher verify INPUT DIR` after hand edits.
+    """
+    from matcher.io.atomic import atomic_output
+    from matcher.io.calendar import write_calendars
+    from matcher.io.plan_files import PlanFileError, read_plan
+    from matcher.io.schedule_files import ScheduleFileError, read_schedule
+
+    round_ = _load(input_path)
+    try:
+        pairings = read_plan(plan_dir)
+        dated = read_schedule(plan_dir)
+    except (PlanFileError, ScheduleFileError) as error:
+        click.echo(str(error), err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    if dated is None:
+        click.echo(f"{plan_dir}: no schedule.csv; run `matcher plan` first.", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    roles = {(a.project_id, a.staff_id): a.role for a in pairings.assignments}
+    with atomic_output(plan_dir) as staging:
+        paths = write_calendars(staging, round_, dated, previous=plan_dir, roles=roles)
+        names = [path.relative_to(staging) for path in paths]
+    for name in names:
+        click.echo(f"wrote {plan_dir / name}", err=True)
 
 
 @main.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @click.argument("plan_dir", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
 def verify(input_path: Path, plan_dir: Path) -> None:
-    """Re-check a written plan (DIR/pairings.csv, DIR/unfilled.csv) against every hard rule.
+    """Re-check a written plan against every hard rule: pairings, and dates when present.
 
+    DIR holds pairings.csv and unfilled.csv, and schedule.csv if the visits were dated.
     INPUT is the round the plan was made for. The check shares no code with the solver.
     Exit code 1 if any rule is broken, 2 if the input or plan files are unreadable.
     """
     from matcher.io.plan_files import PlanFileError, read_plan
+    from matcher.io.schedule_files import ScheduleFileError, read_schedule
     from matcher.verify import verify_plan
+    from matcher.verify_schedule import verify_schedule
 
     round_ = _load(input_path)
     try:
         written = read_plan(plan_dir)
-    except PlanFileError as error:
+        dated = read_schedule(plan_dir)
+    except (PlanFileError, ScheduleFileError) as error:
         click.echo(str(error), err=True)
         sys.exit(EXIT_BAD_INPUT)
     violations = verify_plan(round_, written)
+    if dated is not None:
+        violations += verify_schedule(round_, written, dated)
     if violations:
         click.echo(f"{len(violations)} hard-rule violation(s):", err=True)
         for violation in violations:

@@ -3,6 +3,8 @@
 A cohort is built in index space with numpy arrays (places, phases, trusts, people) and only
 turned into the pydantic domain objects at the end. Everything random flows from one seed, and
 the round's dates are fixed (spring term 2027), so the same arguments always give the same Round.
+The calendar is the same too (the bundled sample's terms and INSET day), with a light sprinkling
+of availability.csv rows drawn from a random stream of their own.
 
 Geography drives most of the realism. Schools sit in towns scattered over England, with a rural
 halo around each town and a few remote schools; trusts are formed from neighbouring schools; and
@@ -22,7 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from matcher.model import (
+    Availability,
+    CalendarSettings,
     Conflict,
+    DateRange,
     HistoryEntry,
     Phase,
     Preference,
@@ -67,6 +72,16 @@ PREVIOUS_ACADEMIC_YEAR = "2025/26"
 ROUND_START = dt.date(2027, 1, 4)  # Monday, first day of the spring term
 ROUND_END = dt.date(2027, 3, 26)  # Friday before Easter
 TERM_WEEKS = 12
+# Half term falls between the two terms; the first day back in January is an INSET day, and
+# Good Friday (the round's last day) is a bank holiday the calendar knows without being told.
+HALF_TERM = DateRange(start=dt.date(2027, 2, 15), end=dt.date(2027, 2, 19))
+SPRING_2027 = CalendarSettings(
+    terms=(
+        DateRange(start=ROUND_START, end=HALF_TERM.start - dt.timedelta(days=3)),
+        DateRange(start=HALF_TERM.end + dt.timedelta(days=3), end=ROUND_END),
+    ),
+    inset_days=(ROUND_START,),
+)
 COORDINATOR_EMAIL = "coordinator@programme.example.org"
 
 PHASES: tuple[Phase, ...] = tuple(Phase)
@@ -277,6 +292,36 @@ CONFLICT_REASONS = (
 )
 PREFERENCE_SHARE = 0.5
 NEGATIVE_PREFERENCE_SHARE = 0.04
+
+
+@dataclass(frozen=True)
+class _SchoolDays:
+    """One kind of school row in availability.csv: who, how often, which weeks, which days."""
+
+    phases: tuple[Phase, ...]  # empty: any phase
+    chance: float
+    weeks: tuple[int, ...]  # weeks of the round, week 0 starting Monday 4 January; empty: any
+    first_day: int  # 0 = Monday
+    last_day: int
+    kind: str
+    note: str
+
+
+# availability.csv is drawn from a random stream of its own, so the rest of a cohort is the
+# same as it would be without it.
+AVAILABILITY_STREAM = 1
+SCHOOL_DAYS: tuple[_SchoolDays, ...] = (
+    # Mocks fall just after Christmas or in early March.
+    _SchoolDays((Phase.SECONDARY, Phase.ALL_THROUGH), 0.5, (1, 2, 8, 9), 0, 4, "unavailable",
+                "Year 11 mock exams"),
+    _SchoolDays((Phase.PRIMARY, Phase.FIRST, Phase.MIDDLE), 0.05, (7, 8, 9, 10), 0, 2,
+                "unavailable", "Year 6 residential"),
+    _SchoolDays((), 0.01, (), 0, 4, "unavailable", "Ofsted inspection window"),
+    _SchoolDays((), 0.03, (), 1, 3, "preferred", ""),
+)  # fmt: skip
+STAFF_AWAY_CHANCE = 0.04  # a person on a course ...
+TWO_DAY_COURSE_CHANCE = 0.4  # ... which lasts two days
+STAFF_PREFERRED_CHANCE = 0.02  # a person who would like visits on one day
 
 FIRST_NAMES = (
     "Aisha", "Alex", "Amara", "Amir", "Amy", "Andrew", "Anna", "Ben", "Bethany", "Callum",
@@ -539,9 +584,11 @@ def generate_round(
     Returns
     -------
     Round
-        Spring term 2027 (round 3 of academic year 2026/27), with schools located by
-        easting/northing, staff, projects, conflicts, two previous rounds of history and
-        preferences. Under the default rules most projects have several eligible reviewers;
+        Spring term 2027 (round 3 of academic year 2026/27, with its terms, half term and
+        INSET day), with schools located by easting/northing, staff, projects, conflicts, two
+        previous rounds of history, preferences and a few availability rows (mock exam weeks,
+        residential trips, inspection windows, staff on courses, preferred days). Under the
+        default rules most projects have several eligible reviewers;
         a few (remote schools, rare phases, rare areas needing an SLE) are genuinely hard.
     """
     _check_arguments(schools, staff_per_school, projects_per_school, sle_share, trust_share)
@@ -567,6 +614,7 @@ def generate_round(
             start=ROUND_START,
             end=ROUND_END,
             coordinator_email=COORDINATOR_EMAIL,
+            calendar=SPRING_2027,
         ),
         schools=tuple(school_models),
         staff=tuple(staff_models),
@@ -574,6 +622,7 @@ def generate_round(
         conflicts=tuple(_conflicts(picker, context)),
         history=tuple(_history(picker, context)),
         preferences=tuple(_preferences(picker, context, project_models)),
+        availability=tuple(_availability(seed, phase, school_models, staff_models)),
     )
 
 
@@ -1048,8 +1097,12 @@ def _project_models(
         host = int(hosting.host[i])
         area = AREAS[hosting.area[i]]
         earliest = ROUND_START + dt.timedelta(weeks=int(first_week[i]))
-        # Windows run Monday to Friday and never past the end of term.
-        latest = min(ROUND_END, earliest + dt.timedelta(weeks=int(weeks[i]), days=-3))
+        # Windows run Monday to Friday and never past the end of term. They count teaching
+        # weeks, so a window that spans half term gets that week back.
+        latest = earliest + dt.timedelta(weeks=int(weeks[i]), days=-3)
+        if earliest <= HALF_TERM.end and HALF_TERM.start <= latest:
+            latest += dt.timedelta(weeks=1)
+        latest = min(ROUND_END, latest)
         models.append(
             Project(
                 project_id=f"P{i + 1:0{width}d}",
@@ -1226,3 +1279,68 @@ def _preferences(picker: random.Random, ctx: _Context, projects: list[Project]) 
             for p, v in scores
         )
     return preferences
+
+
+# --- availability -----------------------------------------------------------------------------
+
+
+def _monday(week: int) -> dt.date:
+    return ROUND_START + dt.timedelta(weeks=week)
+
+
+def _term_weekdays() -> list[dt.date]:
+    """Weekdays of the terms, less INSET days: the days a course or a wish may fall on."""
+    days = []
+    for term in SPRING_2027.terms:
+        day = term.start
+        while day <= term.end:
+            if day.weekday() < 5 and day not in SPRING_2027.inset_days:
+                days.append(day)
+            day += dt.timedelta(days=1)
+    return days
+
+
+def _availability(
+    seed: int, phase: np.ndarray, schools: list[School], staff: list[Staff]
+) -> list[Availability]:
+    """A few closures and wishes, as a coordinator would collect them (SCHOOL_DAYS, then staff
+    on courses and staff preferring a day).
+
+    Every random number is drawn in arrays the size of the cohort, so the rows depend only on
+    the seed and the cohort, and only the few rows chosen become objects.
+    """
+    rng = np.random.default_rng([seed, AVAILABILITY_STREAM])
+    term_weeks = tuple(w for w in range(TERM_WEEKS) if _monday(w) not in HALF_TERM)
+    rows: list[Availability] = []
+    for spec in SCHOOL_DAYS:
+        chance = rng.random(len(schools))
+        week = rng.choice(spec.weeks or term_weeks, size=len(schools))
+        chosen = chance < spec.chance
+        if spec.phases:
+            chosen &= np.isin(phase, [_P[p] for p in spec.phases])
+        for i in np.flatnonzero(chosen).tolist():
+            monday = _monday(int(week[i]))
+            first, last = (monday + dt.timedelta(days=d) for d in (spec.first_day, spec.last_day))
+            rows.append(_available(schools[i].school_id, first, last, spec.kind, spec.note))
+
+    weekdays = _term_weekdays()
+    away = rng.random(len(staff)) < STAFF_AWAY_CHANCE
+    away_day = rng.integers(len(weekdays), size=len(staff))
+    two_days = rng.random(len(staff)) < TWO_DAY_COURSE_CHANCE
+    liked = rng.random(len(staff)) < STAFF_PREFERRED_CHANCE
+    liked_day = rng.integers(len(weekdays), size=len(staff))
+    for i in np.flatnonzero(away).tolist():
+        day = weekdays[int(away_day[i])]
+        # A two-day course runs on consecutive weekdays, so it never starts on a Friday.
+        last = day + dt.timedelta(days=1) if two_days[i] and day.weekday() < 4 else day
+        rows.append(_available(staff[i].staff_id, day, last, "unavailable", "course"))
+    for i in np.flatnonzero(liked).tolist():
+        day = weekdays[int(liked_day[i])]
+        rows.append(_available(staff[i].staff_id, day, day, "preferred", ""))
+    return rows
+
+
+def _available(some_id: str, start: dt.date, end: dt.date, kind: str, note: str) -> Availability:
+    return Availability.model_validate(
+        {"id": some_id, "start": start, "end": end, "kind": kind, "note": note}
+    )

@@ -35,6 +35,14 @@ class Role(StrEnum):
     BUSINESS_LEADER = "business_leader"
 
 
+class Rating(StrEnum):
+    """How a school is doing, for the mix rules of peer-review clusters (docs/clusters.md)."""
+
+    STRONG = "strong"
+    SECURE = "secure"
+    NEEDS_IMPROVEMENT = "needs_improvement"
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -51,6 +59,7 @@ class School(_Frozen):
     postcode: str | None = None
     max_staff_out_per_day: int = Field(ge=0)
     release_days: int = Field(ge=0)
+    rating: Rating | None = None
 
     @model_validator(mode="after")
     def _has_one_location(self) -> School:
@@ -235,6 +244,36 @@ class ScheduleWeights(_Frozen):
     end_of_term: int = Field(default=3, ge=0)
 
 
+class ClusterSettings(_Frozen):
+    """Peer-review clusters (``[clusters]`` in round.toml); docs/clusters.md explains each one."""
+
+    form: bool = False
+    mode: Literal["partition", "hub"] = "partition"
+    min_size: int = Field(default=3, ge=3, le=7)
+    max_size: int = Field(default=4, ge=3, le=7)
+    max_travel_minutes: int = Field(default=45, ge=0)
+    phase: Literal["same", "mixed"] = "mixed"
+    trust: Literal["forbid_shared", "allow"] = "forbid_shared"
+    max_weak_per_cluster: int = Field(default=1, ge=0)
+    min_strong_per_cluster: int = Field(default=0, ge=0)
+    mix_penalty: int = Field(default=500, ge=0)
+    rotate: int = Field(default=30, ge=0)
+    objective: Literal["total", "worst"] = "total"
+    hub_capacity: int = Field(default=8, ge=3, le=50)
+    hubs: int = Field(default=0, ge=0)
+    cluster_scope: Literal["within", "outside", "any"] = "any"
+
+    @model_validator(mode="after")
+    def _sizes_in_order(self) -> ClusterSettings:
+        if self.min_size > self.max_size:
+            raise ValueError(f"min_size ({self.min_size}) not above max_size ({self.max_size})")
+        if self.mode == "hub" and self.min_size > self.hub_capacity:
+            raise ValueError(
+                f"min_size ({self.min_size}) not above hub_capacity ({self.hub_capacity})"
+            )
+        return self
+
+
 class Settings(_Frozen):
     name: str = Field(min_length=1)
     number: int = Field(default=1, ge=1)
@@ -247,12 +286,34 @@ class Settings(_Frozen):
     travel: TravelSettings = TravelSettings()
     calendar: CalendarSettings = CalendarSettings()
     schedule_weights: ScheduleWeights = ScheduleWeights()
+    clusters: ClusterSettings = ClusterSettings()
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Settings:
         if self.start > self.end:
             raise ValueError(f"start ({self.start}) is after end ({self.end})")
         return self
+
+
+class ClusterMember(_Frozen):
+    """One school's place in a peer-review cluster (clusters.csv).
+
+    ``pinned`` clusters are kept exactly as they are when clusters are formed; the others are
+    taken as last year's, to rotate away from. ``hub`` marks the lead school of a hub.
+    """
+
+    cluster_id: str = Field(min_length=1)
+    school_id: str = Field(min_length=1)
+    pinned: bool = False
+    hub: bool = False
+
+
+class RotationEdge(_Frozen):
+    """Inside a cluster, one school reviews another (rotation.csv)."""
+
+    cluster_id: str = Field(min_length=1)
+    reviewing_school_id: str = Field(min_length=1)
+    host_school_id: str = Field(min_length=1)
 
 
 class Round(_Frozen):
@@ -267,6 +328,8 @@ class Round(_Frozen):
     preferences: tuple[Preference, ...] = ()
     travel_times: tuple[TravelTime, ...] = ()
     availability: tuple[Availability, ...] = ()
+    clusters: tuple[ClusterMember, ...] = ()
+    rotation: tuple[RotationEdge, ...] = ()
 
     @cached_property
     def school_by_id(self) -> dict[str, School]:
@@ -368,3 +431,25 @@ class Schedule(_Frozen):
 
     events: tuple[ScheduledEvent, ...] = ()
     unscheduled: tuple[UnfilledProject, ...] = ()
+
+
+class LeftOutSchool(_Frozen):
+    """A school that no cluster can take without breaking a rule, with the reason."""
+
+    school_id: str
+    reason: str
+
+
+class ClusterPlan(_Frozen):
+    """Clusters of a region, who reviews whom inside each, and the schools left out."""
+
+    members: tuple[ClusterMember, ...] = ()
+    rotation: tuple[RotationEdge, ...] = ()
+    left_out: tuple[LeftOutSchool, ...] = ()
+
+    def clusters(self) -> dict[str, tuple[str, ...]]:
+        """School ids of each cluster, by cluster id, in the order of ``members``."""
+        groups: dict[str, list[str]] = {}
+        for member in self.members:
+            groups.setdefault(member.cluster_id, []).append(member.school_id)
+        return {cluster_id: tuple(ids) for cluster_id, ids in groups.items()}

@@ -1,26 +1,37 @@
-"""The Python API the CLI wraps: match a round, and run the main job (``plan``).
+"""The Python API the CLI wraps: match a round, date its visits, run the main job (``plan``).
 
 Data flows one way: Round -> solvers.encode -> CP-SAT -> solvers.decode -> Plan ->
-matcher.verify (independent re-check) -> export.
+matcher.verify (independent re-check) -> export. Matching and dating are joined by feedback
+(docs/scheduling.md): pairings that cannot be dated are forbidden and the round re-matched.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from matcher.model import Plan, Round
+from matcher.days import SchoolCalendar
+from matcher.io.atomic import atomic_output
+from matcher.io.calendar import write_calendars
+from matcher.io.plan_files import write_match_files
+from matcher.io.schedule_files import write_schedule_csv
+from matcher.model import Plan, Round, Schedule, UnfilledProject
 from matcher.verify import Violation, verify_plan
+from matcher.verify_schedule import verify_schedule
 from solvers.assignment import Progress, solve_matching
 from solvers.decode import decode
 from solvers.encode import encode
 from solvers.explain import explain_unstaffed, precheck
 from solvers.result import SolveResult
+from solvers.schedule_explain import diagnose
+from solvers.scheduling import encode_schedule, solve_schedule
 
 log = logging.getLogger(__name__)
+
+MAX_FEEDBACK_ROUNDS = 6
 
 
 class PlanCheckError(RuntimeError):
@@ -30,6 +41,29 @@ class PlanCheckError(RuntimeError):
         self.violations = violations
         lines = "\n".join(f"  - {v.message}" for v in violations)
         super().__init__(f"the plan breaks {len(violations)} hard rule(s):\n{lines}")
+
+
+def _terms(result: SolveResult) -> dict[str, object]:
+    return {
+        name: {
+            "value": term.value,
+            "weight": term.weight,
+            "contribution": term.contribution,
+            "description": term.description,
+        }
+        for name, term in result.terms.items()
+    }
+
+
+def _result_summary(result: SolveResult) -> dict[str, object]:
+    return {
+        "status": result.status,
+        "objective": result.objective,
+        "bound": result.bound,
+        "gap": result.gap,
+        "terms": _terms(result),
+        "wall_time_seconds": round(result.seconds, 3),
+    }
 
 
 @dataclass(frozen=True)
@@ -45,20 +79,7 @@ class MatchOutcome:
         staffed = len(self.round.projects) - len(self.plan.unfilled)
         return {
             "round": self.round.settings.name,
-            "status": self.result.status,
-            "objective": self.result.objective,
-            "bound": self.result.bound,
-            "gap": self.result.gap,
-            "terms": {
-                name: {
-                    "value": term.value,
-                    "weight": term.weight,
-                    "contribution": term.contribution,
-                    "description": term.description,
-                }
-                for name, term in self.result.terms.items()
-            },
-            "wall_time_seconds": round(self.result.seconds, 3),
+            **_result_summary(self.result),
             "seed": self.result.seed,
             "workers": self.result.workers,
             "counts": {
@@ -80,6 +101,8 @@ def match(
     gap_limit: float = 0.0,
     progress: Callable[[Progress], None] | None = None,
     explain_time_limit: float = 5.0,
+    excluded_pairs: frozenset[tuple[str, str]] = frozenset(),
+    excluded_projects: Mapping[str, str] | None = None,
 ) -> MatchOutcome:
     """Pair reviewers with projects; every unstaffed project comes back with a reason.
 
@@ -92,19 +115,27 @@ def match(
     seed, workers
         The same round, seed and workers give the same plan.
     gap_limit
-        Stop once the plan is proven within this relative gap of the optimum (0.01 = 1%).
+        Stop once the plan is proven within this relative gap of the optimum (0.01 = 1%),
+        measured on the quality terms (docs/model.md).
     progress
-        Called with each improving plan (objective, bound, seconds).
+        Called with each improving plan or bound (objective, bound, seconds).
     explain_time_limit
         Seconds per unstaffed project for finding the rules that conflict.
+    excluded_pairs, excluded_projects
+        (staff_id, project_id) pairs and projects (with reasons) ruled out from outside the
+        pairing rules; ``plan`` passes those that cannot be dated.
 
     Raises
     ------
     PlanCheckError
         If the independent checker finds a broken hard rule (a bug: please report it).
     """
-    reasons = precheck(round_)
-    problem = encode(round_)
+    reasons = precheck(
+        round_, excluded_pairs=excluded_pairs, excluded_projects=excluded_projects or {}
+    )
+    problem = encode(
+        round_, excluded_pairs=excluded_pairs, excluded_projects=set(excluded_projects or {})
+    )
     log.info(
         "matching %d projects, %d staff, %d candidate pairs",
         len(problem.project_ids),
@@ -143,26 +174,198 @@ def match(
     return MatchOutcome(round=round_, plan=plan, result=solution.result)
 
 
+@dataclass(frozen=True)
+class ScheduleOutcome:
+    """Dated visits for a plan, and each staffed project that could not be dated, with why."""
+
+    schedule: Schedule
+    result: SolveResult
+    # project id -> (diagnosis kind, reason, reviewers whose calendars block it)
+    diagnoses: dict[str, tuple[str, str, tuple[str, ...]]] = field(default_factory=dict)
+
+
+def schedule(
+    round_: Round,
+    plan: Plan,
+    *,
+    time_limit: float = 30.0,
+    seed: int = 0,
+    workers: int = 1,
+) -> ScheduleOutcome:
+    """Date every visit of the plan's staffed projects; explain the ones that cannot be dated."""
+    problem = encode_schedule(round_, plan)
+    solution = solve_schedule(problem, time_limit=time_limit, seed=seed, workers=workers)
+    calendar = SchoolCalendar(round_.settings, round_.availability)
+    diagnoses: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+    for project_id in solution.unscheduled:
+        team = sorted(a.staff_id for a in plan.team(project_id))
+        found = diagnose(round_, calendar, round_.project_by_id[project_id], team, problem)
+        diagnoses[project_id] = (found.kind, found.reason, found.blocking_members)
+    unscheduled = tuple(
+        UnfilledProject(project_id=pid, reason=diagnoses[pid][1]) for pid in solution.unscheduled
+    )
+    return ScheduleOutcome(
+        schedule=Schedule(events=solution.events, unscheduled=unscheduled),
+        result=solution.result,
+        diagnoses=diagnoses,
+    )
+
+
+@dataclass(frozen=True)
+class PlanOutcome:
+    """The main job's result: consistent pairings and dates, and how they were reached."""
+
+    round: Round
+    matching: MatchOutcome
+    scheduling: ScheduleOutcome
+    plan: Plan  # only projects that are both staffed and dated keep their teams
+    feedback_rounds: int
+
+    @property
+    def schedule(self) -> Schedule:
+        return self.scheduling.schedule
+
+    def summary(self) -> dict[str, object]:
+        base = self.matching.summary()
+        counts = dict(base["counts"])  # type: ignore[call-overload]
+        counts.update(
+            projects_staffed=len(self.round.projects) - len(self.plan.unfilled),
+            projects_unfilled=len(self.plan.unfilled),
+            reviewer_places=len(self.plan.assignments),
+            visit_days=sum(1 for e in self.schedule.events if e.kind == "visit"),
+            presentations=sum(1 for e in self.schedule.events if e.kind == "presentation"),
+            feedback_rounds=self.feedback_rounds,
+        )
+        return {
+            **base,
+            "counts": counts,
+            "scheduling": _result_summary(self.scheduling.result),
+            "cover_cost": cover_cost(self.round, self.plan),
+        }
+
+
+def cover_cost(round_: Round, plan: Plan) -> int:
+    """Pounds of cover for every staff-day out, by the releasing school's phase (reported)."""
+    calendar = SchoolCalendar(round_.settings)
+    total = 0
+    for a in plan.assignments:
+        project = round_.project_by_id[a.project_id]
+        home = round_.school_by_id[round_.staff_by_id[a.staff_id].school_id]
+        total += calendar.cover_cost(home.phase) * project.days_per_reviewer
+    return total
+
+
 def plan(
     round_: Round,
-    out_dir: str | os.PathLike[str],
     *,
     time_limit: float = 30.0,
     seed: int = 0,
     workers: int = 1,
     gap_limit: float = 0.0,
     progress: Callable[[Progress], None] | None = None,
-) -> tuple[MatchOutcome, list[Path]]:
-    """The main job: match the round and write every output into ``out_dir`` atomically."""
-    from matcher.io.plan_files import write_match_outputs
+) -> PlanOutcome:
+    """The main job: match, date the visits, feed undatable pairings back, repeat.
 
-    outcome = match(
-        round_,
-        time_limit=time_limit,
-        seed=seed,
-        workers=workers,
-        gap_limit=gap_limit,
-        progress=progress,
+    Each round of feedback forbids the (reviewer, project) pairs whose calendars cannot be
+    dated and the projects no team could date, then re-matches, until every staffed project is
+    dated or nothing new can be learned (at most ``MAX_FEEDBACK_ROUNDS``).
+    """
+    excluded_pairs: set[tuple[str, str]] = set()
+    excluded_projects: dict[str, str] = {}
+    for feedback_round in range(1, MAX_FEEDBACK_ROUNDS + 1):
+        matched = match(
+            round_,
+            time_limit=time_limit,
+            seed=seed,
+            workers=workers,
+            gap_limit=gap_limit,
+            progress=progress,
+            excluded_pairs=frozenset(excluded_pairs),
+            excluded_projects=excluded_projects,
+        )
+        dated = schedule(round_, matched.plan, time_limit=time_limit, seed=seed, workers=workers)
+        learned = _learn(matched.plan, dated, excluded_pairs, excluded_projects)
+        if not dated.schedule.unscheduled or not learned:
+            break
+        log.info("feedback round %d: re-matching without undatable pairings", feedback_round)
+    final = _drop_undated(matched.plan, dated.schedule)
+    violations = verify_plan(round_, final) + verify_schedule(round_, final, dated.schedule)
+    if violations:
+        raise PlanCheckError(violations)
+    return PlanOutcome(round_, matched, dated, final, feedback_round)
+
+
+def _learn(
+    plan_: Plan,
+    dated: ScheduleOutcome,
+    excluded_pairs: set[tuple[str, str]],
+    excluded_projects: dict[str, str],
+) -> bool:
+    """Record what the undated projects teach the matcher; False if nothing new."""
+    before = (len(excluded_pairs), len(excluded_projects))
+    for project_id, (kind, reason, blocking) in dated.diagnoses.items():
+        if kind == "project":
+            excluded_projects[project_id] = reason
+        elif kind == "members":
+            excluded_pairs.update((person, project_id) for person in blocking)
+        else:
+            # Clashing with other visits: try a different team, starting with its busiest member.
+            team = [a.staff_id for a in plan_.team(project_id)]
+            load = {p: sum(1 for a in plan_.assignments if a.staff_id == p) for p in team}
+            busiest = max(sorted(team), key=lambda p: load[p])
+            excluded_pairs.add((busiest, project_id))
+    return (len(excluded_pairs), len(excluded_projects)) != before
+
+
+def _drop_undated(plan_: Plan, schedule_: Schedule) -> Plan:
+    """Projects that could not be dated lose their teams and join the unfilled list."""
+    undated = {u.project_id: u.reason for u in schedule_.unscheduled}
+    return Plan(
+        assignments=tuple(a for a in plan_.assignments if a.project_id not in undated),
+        unfilled=plan_.unfilled
+        + tuple(UnfilledProject(project_id=p, reason=r) for p, r in sorted(undated.items())),
     )
-    written = write_match_outputs(out_dir, round_, outcome.plan, outcome.summary())
-    return outcome, written
+
+
+def schedule_pairings(
+    round_: Round,
+    pairings: Plan,
+    *,
+    time_limit: float = 30.0,
+    seed: int = 0,
+    workers: int = 1,
+) -> tuple[Plan, ScheduleOutcome]:
+    """Date a given set of pairings (no re-matching); undated projects join the unfilled list."""
+    dated = schedule(round_, pairings, time_limit=time_limit, seed=seed, workers=workers)
+    final = _drop_undated(pairings, dated.schedule)
+    violations = verify_schedule(round_, final, dated.schedule)
+    if violations:
+        raise PlanCheckError(violations)
+    return final, dated
+
+
+def write_outputs(
+    out_dir: str | os.PathLike[str],
+    round_: Round,
+    plan_: Plan,
+    summary: Mapping[str, object],
+    schedule_: Schedule | None = None,
+) -> list[Path]:
+    """Write every output of a run into ``out_dir``, all or nothing.
+
+    pairings.csv, unfilled.csv and summary.json always; with a schedule also schedule.csv and
+    calendars/ (carrying each event's SEQUENCE forward from calendars already in ``out_dir``).
+    """
+    target = Path(out_dir)
+    previous = target if (target / "calendars").exists() else None
+    with atomic_output(target) as staging:
+        names = write_match_files(staging, round_, plan_, summary)
+        written = [target / name for name in names]
+        if schedule_ is not None:
+            written.append(target / write_schedule_csv(staging, schedule_).name)
+            roles = {(a.project_id, a.staff_id): a.role for a in plan_.assignments}
+            for path in write_calendars(
+                staging, round_, schedule_, previous=previous, roles=roles
+            ):
+                written.append(target / path.relative_to(staging))
+    return written

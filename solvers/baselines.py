@@ -85,12 +85,23 @@ def greedy(problem: MatchingProblem) -> BaselineResult:
             - w.preference * int(problem.pair_preference[k])
         )
 
-    def available(k: int) -> bool:
+    def available(k: int, team: list[int]) -> bool:
         s, d = int(problem.pair_staff[k]), int(problem.pair_days[k])
         school = int(problem.staff_school[s])
         host = int(problem.project_host[problem.pair_project[k]])
         swapped = problem.no_direct_swap and (host, school) in serves
-        return days_left[s] >= d and sle_left[s] >= d and release_left[school] >= d and not swapped
+        # Team-mates already picked from the same school use its release too.
+        pending = sum(
+            int(problem.pair_days[m])
+            for m in team
+            if problem.staff_school[problem.pair_staff[m]] == school
+        )
+        return (
+            days_left[s] >= d
+            and sle_left[s] >= d
+            and release_left[school] - pending >= d
+            and not swapped
+        )
 
     for j in sorted(range(len(problem.project_ids)), key=lambda j: (len(by_project[j]), j)):
         team = _pick_team(problem, j, sorted(by_project[j], key=score), available)
@@ -115,7 +126,10 @@ def greedy(problem: MatchingProblem) -> BaselineResult:
 
 
 def _pick_team(
-    problem: MatchingProblem, j: int, ranked: list[int], available: Callable[[int], bool]
+    problem: MatchingProblem,
+    j: int,
+    ranked: list[int],
+    available: Callable[[int, list[int]], bool],
 ) -> list[int] | None:
     """The best team of minimum size with a lead and an SLE where needed, or None."""
     team: list[int] = []
@@ -124,7 +138,7 @@ def _pick_team(
     def take(predicate: Callable[[int], bool]) -> bool:
         for k in ranked:
             s = int(problem.pair_staff[k])
-            if s not in people and predicate(s) and available(k):
+            if s not in people and predicate(s) and available(k, team):
                 team.append(k)
                 people.add(s)
                 return True
@@ -223,7 +237,10 @@ def solve_linear(
         + w.sle_balance * share
         + w.give_take * solver.Sum(gaps)
     )
-    status = solver.Solve()
+    parameters = pywraplp.MPSolverParameters()
+    # Solve to proven optimality (default stops within 0.01%), so the comparison is exact.
+    parameters.SetDoubleParam(pywraplp.MPSolverParameters.RELATIVE_MIP_GAP, 0.0)
+    status = solver.Solve(parameters)
     names = {
         pywraplp.Solver.OPTIMAL: "OPTIMAL",
         pywraplp.Solver.FEASIBLE: "FEASIBLE",

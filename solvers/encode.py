@@ -8,6 +8,7 @@ Benchmarks build a MatchingProblem directly (e.g. from OR-Library GAP files).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -89,8 +90,17 @@ def expertise_fit(round_: Round, person: Staff, project: Project) -> int:
     return points
 
 
-def candidate_pairs(ctx: PairContext) -> list[tuple[Staff, Project]]:
-    """Every (reviewer, project) pair that breaks no pair rule, in input order."""
+def candidate_pairs(
+    ctx: PairContext,
+    *,
+    excluded_pairs: Collection[tuple[str, str]] = frozenset(),
+    excluded_projects: Collection[str] = frozenset(),
+) -> list[tuple[Staff, Project]]:
+    """Every (reviewer, project) pair that breaks no pair rule, in input order.
+
+    ``excluded_pairs`` ((staff_id, project_id)) and ``excluded_projects`` come from outside
+    the pair rules: scheduling feeds back the pairs whose calendars cannot be dated.
+    """
     by_area: dict[str, list[Staff]] = defaultdict(list)
     for person in ctx.round.staff:
         for area in ctx.specialisms[person.staff_id]:
@@ -99,20 +109,29 @@ def candidate_pairs(ctx: PairContext) -> list[tuple[Staff, Project]]:
     remaining = [rule.check for rule in PAIR_RULES if rule.name != "expertise_area"]
     pairs: list[tuple[Staff, Project]] = []
     for project in ctx.round.projects:
+        if project.project_id in excluded_projects:
+            continue
         for person in by_area.get(normalise_area(project.area), []):
+            if (person.staff_id, project.project_id) in excluded_pairs:
+                continue
             if all(check(ctx, person, project) for check in remaining):
                 pairs.append((person, project))
     return pairs
 
 
-def encode(round_: Round) -> MatchingProblem:
+def encode(
+    round_: Round,
+    *,
+    excluded_pairs: Collection[tuple[str, str]] = frozenset(),
+    excluded_projects: Collection[str] = frozenset(),
+) -> MatchingProblem:
     """Turn a validated round into the index-level problem the models solve."""
     ctx = PairContext.of(round_)
     staff_index = {s.staff_id: i for i, s in enumerate(round_.staff)}
     project_index = {p.project_id: i for i, p in enumerate(round_.projects)}
     school_index = {s.school_id: i for i, s in enumerate(round_.schools)}
     preference = {(p.staff_id, p.project_id): p.preference for p in round_.preferences}
-    pairs = candidate_pairs(ctx)
+    pairs = candidate_pairs(ctx, excluded_pairs=excluded_pairs, excluded_projects=excluded_projects)
 
     def ints(values: list[int]) -> IntArray:
         return np.asarray(values, dtype=np.int64)

@@ -14,7 +14,7 @@ Two layers, cheapest first:
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -31,7 +31,9 @@ class _Step:
     keep: list[Staff]
 
 
-def _funnel(ctx: PairContext, project: Project) -> list[_Step]:
+def _funnel(
+    ctx: PairContext, project: Project, excluded_pairs: Collection[tuple[str, str]]
+) -> list[_Step]:
     """Reviewers left after each pair rule, then after the single-pair capacity rules."""
     rules = ctx.round.settings.rules
     days = project.days_per_reviewer
@@ -40,6 +42,9 @@ def _funnel(ctx: PairContext, project: Project) -> list[_Step]:
     for rule in PAIR_RULES:
         pool = [s for s in pool if rule.check(ctx, s, project)]
         steps.append(_Step(rule.survivors(ctx, project), pool))
+    if excluded_pairs:
+        pool = [s for s in pool if (s.staff_id, project.project_id) not in excluded_pairs]
+        steps.append(_Step("have dates free that fit the visits (calendars)", pool))
     pool = [s for s in pool if s.max_days >= days]
     steps.append(_Step(f"have {days} days free (max_days)", pool))
     pool = [
@@ -64,12 +69,22 @@ def _describe_funnel(steps: list[_Step], last: int) -> str:
     return "; ".join(parts)
 
 
-def precheck(round_: Round) -> dict[str, str]:
-    """Projects that no plan can staff, each with the reason, found without solving."""
+def precheck(
+    round_: Round,
+    *,
+    excluded_pairs: Collection[tuple[str, str]] = frozenset(),
+    excluded_projects: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Projects that no plan can staff, each with the reason, found without solving.
+
+    ``excluded_projects`` maps projects already known to be impossible to their reason.
+    """
     ctx = PairContext.of(round_)
-    reasons: dict[str, str] = {}
+    reasons: dict[str, str] = dict(excluded_projects or {})
     for project in round_.projects:
-        steps = _funnel(ctx, project)
+        if project.project_id in reasons:
+            continue
+        steps = _funnel(ctx, project, excluded_pairs)
         pool = steps[-1].keep
         shortfall = next(
             (i for i, step in enumerate(steps) if len(step.keep) < project.min_reviewers),

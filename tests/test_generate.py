@@ -5,6 +5,7 @@ The cohort tests share one 300-school round, generated once per module (about 0.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -12,16 +13,22 @@ from pathlib import Path
 import pytest
 from conftest import make_round, project, school, staff
 
+from matcher.days import SchoolCalendar
 from matcher.generate import AREAS, generate_round
 from matcher.io import load_round
 from matcher.io.write import write_round
 from matcher.model import (
+    Availability,
+    CalendarSettings,
     Conflict,
+    DateRange,
     HistoryEntry,
     Phase,
     Preference,
     Project,
     Round,
+    ScheduleWeights,
+    Settings,
     Staff,
     TravelTime,
 )
@@ -66,6 +73,39 @@ def eligible_reviewers(round_: Round, project: Project) -> list[Staff]:
     return found
 
 
+def visits_fit(round_: Round, project: Project) -> bool:
+    """Whether a project's visits, and its presentation, fit the host's school days.
+
+    Each visit takes ``visit_days`` consecutive school days inside the window, at least the
+    gap after the visit before; a presentation needs a later open day. Other projects and the
+    team's own days are ignored: this is the least a dated plan needs. Written out here, like
+    eligible_reviewers, to check the data against the rules as documented.
+    """
+    calendar = SchoolCalendar(round_.settings, round_.availability)
+    host = project.host_school_id
+    days = [d for d in calendar.term_days if project.earliest <= d <= project.latest]
+    gap = project.min_gap_days
+    gap = max(1, round_.settings.calendar.min_gap_days if gap is None else gap)
+    free_from, last_day = project.earliest, None
+    for _ in range(project.visits):
+        start = next(
+            (
+                i
+                for i, day in enumerate(days[: len(days) - project.visit_days + 1])
+                if day >= free_from
+                and all(calendar.school_open(host, d) for d in days[i : i + project.visit_days])
+            ),
+            None,
+        )
+        if start is None:
+            return False
+        last_day = days[start + project.visit_days - 1]
+        free_from = last_day + dt.timedelta(days=gap)
+    if project.presentation:
+        return any(d > last_day and calendar.school_open(host, d) for d in days)
+    return True
+
+
 # --- generate_round -------------------------------------------------------------------------
 
 
@@ -84,6 +124,49 @@ def test_the_round_has_fixed_spring_2027_dates(cohort: Round) -> None:
     assert (settings.number, settings.academic_year) == (3, "2026/27")
     assert (settings.start.isoformat(), settings.end.isoformat()) == ("2027-01-04", "2027-03-26")
     assert all(settings.start <= p.earliest <= p.latest <= settings.end for p in cohort.projects)
+
+
+def test_the_round_has_the_spring_2027_calendar(cohort: Round) -> None:
+    calendar = cohort.settings.calendar
+    assert [(t.start.isoformat(), t.end.isoformat()) for t in calendar.terms] == [
+        ("2027-01-04", "2027-02-12"),
+        ("2027-02-22", "2027-03-26"),
+    ]
+    assert calendar.inset_days == (dt.date(2027, 1, 4),)
+
+
+def test_availability_is_a_light_plausible_sprinkling(cohort: Round) -> None:
+    rows = cohort.availability
+    people = [a for a in rows if a.id in cohort.staff_by_id]
+    places = [a for a in rows if a.id in cohort.school_by_id]
+    assert len(people) + len(places) == len(rows), "every id is a person or a school"
+    assert 0 < len({a.id for a in people}) <= 0.1 * len(cohort.staff)
+    assert 0 < len({a.id for a in places}) <= 0.2 * len(cohort.schools)
+    assert {a.kind for a in people} == {a.kind for a in places} == {"unavailable", "preferred"}
+    settings = cohort.settings
+    for row in rows:
+        assert settings.start <= row.start <= row.end <= settings.end
+        assert row.start.weekday() < 5 and row.end.weekday() < 5
+        assert (row.end - row.start).days <= 4
+    assert {a.note for a in people} <= {"", "course"}, "no personal detail in a note"
+    mocks = [a for a in places if a.note == "Year 11 mock exams"]
+    assert mocks
+    assert all(
+        cohort.school_by_id[a.id].phase in (Phase.SECONDARY, Phase.ALL_THROUGH) for a in mocks
+    )
+
+
+def test_availability_depends_on_the_seed() -> None:
+    first, second = generate_round(schools=60, seed=5), generate_round(schools=60, seed=6)
+    assert first.availability == generate_round(schools=60, seed=5).availability
+    assert first.availability != second.availability
+
+
+def test_visits_fit_their_windows_on_school_days(cohort: Round) -> None:
+    # Windows count teaching weeks, so half term does not squeeze three visits out of one; a
+    # host's mock exam week may still leave a rare project undatable.
+    fitting = [visits_fit(cohort, p) for p in cohort.projects]
+    assert sum(fitting) >= 0.99 * len(fitting)
 
 
 def test_sizes_are_as_asked(cohort: Round) -> None:
@@ -236,18 +319,35 @@ def test_write_then_load_keeps_latitude_longitude_blanks_and_every_table(
     round_ = make_round(
         [school("100001"), school("100002", lat_offset=0.05, trust="Oak Trust")],
         [staff("S1", "100002", specialisms={"oracy", "ks2 maths"}, phases={"primary", "first"})],
-        [project("P1", "100001")],
+        [
+            project("P1", "100001", min_gap_days=14, presentation=True),
+            project("P2", "100001", area="ks2 maths"),
+        ],
         conflicts=[Conflict(staff_id="S1", school_id="100001")],
         history=[HistoryEntry(round=2, staff_id="S1", host_school_id="100001", days=2)],
         preferences=[Preference(staff_id="S1", project_id="P1", preference=-1)],
         travel_times=[TravelTime(from_school_id="100001", to_school_id="100002", minutes=25)],
+        availability=[
+            Availability(
+                id="100001",
+                start=dt.date(2026, 1, 12),
+                end=dt.date(2026, 1, 16),
+                kind="unavailable",
+                note="mock exams, week 2",
+            ),
+            Availability(
+                id="S1", start=dt.date(2026, 3, 3), end=dt.date(2026, 3, 3), kind="preferred"
+            ),
+        ],
     )
+    round_ = round_.replace(settings=_with_a_calendar(round_.settings))
     written = write_round(round_, tmp_path)
-    assert [p.name for p in written][-4:] == [
+    assert [p.name for p in written][-5:] == [
         "conflicts.csv",
         "history.csv",
         "preferences.csv",
         "travel.csv",
+        "availability.csv",
     ]
     header, first = (tmp_path / "schools.csv").read_text().splitlines()[:2]
     assert header.split(",")[4:6] == ["latitude", "longitude"]
@@ -255,7 +355,34 @@ def test_write_then_load_keeps_latitude_longitude_blanks_and_every_table(
     assert first.split(",")[3] == "", "a standalone school has a blank trust cell"
     assert "ks2 maths;oracy,first;primary" in (tmp_path / "staff.csv").read_text()
     assert (tmp_path / "history.csv").read_text().splitlines()[1] == "2,S1,100001,2,"
+    projects = (tmp_path / "projects.csv").read_text().splitlines()
+    assert [row.split(",")[-2:] for row in projects] == [
+        ["min_gap_days", "presentation"],
+        ["14", "true"],
+        ["", "false"],
+    ]
+    assert 'day_start = "08:30"' in (tmp_path / "round.toml").read_text()
     assert load_round(tmp_path) == round_
+
+
+def _with_a_calendar(settings: Settings) -> Settings:
+    """Every kind of calendar value: ranges, dates, times with and without seconds, costs."""
+    calendar = CalendarSettings(
+        terms=(
+            DateRange(start=dt.date(2026, 1, 5), end=dt.date(2026, 2, 13)),
+            DateRange(start=dt.date(2026, 2, 23), end=dt.date(2026, 3, 27)),
+        ),
+        holidays=(DateRange(start=dt.date(2026, 3, 2), end=dt.date(2026, 3, 2)),),
+        inset_days=(dt.date(2026, 1, 5),),
+        bank_holidays=False,
+        timezone="Europe/Dublin",
+        day_start=dt.time(8, 30),
+        day_end=dt.time(15, 0, 30),
+        min_gap_days=0,
+        cover_cost_per_day={"special": 250, "primary": 150},
+    )
+    weights = ScheduleWeights(unscheduled=5000, end_of_term=0)
+    return settings.model_copy(update={"calendar": calendar, "schedule_weights": weights})
 
 
 def test_write_round_lists_its_files_and_skips_empty_optional_tables(
@@ -317,6 +444,45 @@ def test_sample_leaves_exactly_the_makaton_project_without_reviewers(sample: Rou
     assert [pid for pid, count in counts.items() if count == 0] == ["P01"]
     assert sample.project_by_id["P01"].area == "makaton and signing"
     assert all(count >= 3 for pid, count in counts.items() if pid != "P01")
+
+
+def test_sample_has_the_spring_2027_calendar(sample: Round) -> None:
+    calendar = sample.settings.calendar
+    assert [(t.start.isoformat(), t.end.isoformat()) for t in calendar.terms] == [
+        ("2027-01-04", "2027-02-12"),
+        ("2027-02-22", "2027-03-26"),
+    ]
+    assert calendar.inset_days == (dt.date(2027, 1, 4),)
+    days = SchoolCalendar(sample.settings)
+    assert not days.is_term_day(dt.date(2027, 3, 26)), "Good Friday"
+    assert not days.is_term_day(dt.date(2027, 2, 17)), "half term"
+
+
+def test_sample_availability_tells_its_stories(sample: Round) -> None:
+    notes = {a.note for a in sample.availability}
+    assert {
+        "Year 11 mock exams",
+        "Ofsted inspection window",
+        "Year 6 residential",
+        "course",
+    } <= notes
+    people = [a for a in sample.availability if a.id in sample.staff_by_id]
+    places = [a for a in sample.availability if a.id in sample.school_by_id]
+    assert len(people) + len(places) == len(sample.availability)
+    assert {a.kind for a in people} == {a.kind for a in places} == {"unavailable", "preferred"}
+    assert {a.note for a in people} <= {"", "course"}, "no personal detail in a note"
+
+
+def test_sample_asks_for_presentations_and_longer_gaps(sample: Round) -> None:
+    assert sum(p.presentation for p in sample.projects) == 6
+    assert {p.project_id: p.min_gap_days for p in sample.projects if p.min_gap_days} == {
+        "P15": 14,
+        "P21": 21,
+    }
+
+
+def test_sample_visits_fit_their_windows(sample: Round) -> None:
+    assert [p.project_id for p in sample.projects if not visits_fit(sample, p)] == []
 
 
 def test_sample_lies_around_sale_and_altrincham(sample: Round) -> None:

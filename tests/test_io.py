@@ -16,13 +16,16 @@ from matcher.io import InputError, Problem, load_round
 from matcher.io.rows import FILES, FileSpec, columns_reference
 from matcher.io.settings import MEANINGS, all_keys, settings_reference
 from matcher.model import (
+    Availability,
     Conflict,
+    DateRange,
     HistoryEntry,
     Phase,
     Preference,
     Project,
     Role,
     Round,
+    ScheduleWeights,
     School,
     Settings,
     Staff,
@@ -851,3 +854,355 @@ def test_docs_name_every_model_field() -> None:
             assert f"`{name}`" in doc, f"{spec.model.__name__}.{name} is not documented"
     for key in all_keys():
         assert f"`{key}`" in doc, f"setting {key} is not documented"
+
+
+# ---------------------------------------------------------------------------------- calendar
+# The good round again, with everything visit dating reads: availability.csv, the two optional
+# project columns, [calendar] in its TOML forms and [schedule_weights]. Spring term 2026 runs
+# 5 January to 13 February and 23 February to 27 March.
+
+CALENDAR_TOML = (
+    "\n[calendar]\n"
+    "terms = [{start = 2026-01-05, end = 2026-02-13}, {start = 2026-02-23, end = 2026-03-27}]\n"
+    "holidays = [{start = 2026-03-02, end = 2026-03-02}]\n"
+    "inset_days = [2026-01-05, 2026-02-23]\n"
+    "bank_holidays = false\n"
+    'timezone = "Europe/London"\n'
+    'day_start = "08:30"\n'
+    "day_end = 15:00:00\n"
+    "min_gap_days = 10\n"
+    "max_visits_per_day = 2\n"
+    "cover_cost_per_day = {primary = 150, All-through = 210}\n"
+    "\n[schedule_weights]\nend_of_term = 0\npreferred_days = 12\n"
+)
+# The same settings as a workbook's round sheet holds them: every value as text.
+CALENDAR_SHEET_SETTINGS: list[tuple[str, object]] = [
+    ("calendar.terms", "2026-01-05..2026-02-13; 2026-02-23..2026-03-27"),
+    ("calendar.holidays", "2026-03-02"),
+    ("calendar.inset_days", "2026-01-05; 2026-02-23"),
+    ("calendar.bank_holidays", "no"),
+    ("calendar.timezone", "Europe/London"),
+    ("calendar.day_start", "08:30"),
+    ("calendar.day_end", dt.time(15, 0)),  # a time cell
+    ("calendar.min_gap_days", 10),
+    ("calendar.max_visits_per_day", 2),
+    ("calendar.cover_cost_per_day", "primary=150; all through=210"),
+    ("schedule_weights.end_of_term", 0),
+    ("schedule_weights.preferred_days", 12),
+]
+AVAILABILITY_CSV = (
+    "id,start,end,kind,note\n"
+    "100002,2026-01-12,2026-01-16,Unavailable,Year 11 mock exams\n"
+    "S1,2026-02-04,2026-02-04,unavailable,course\n"
+    "007,2025-12-15,2026-01-06,preferred,\n"
+)
+
+
+def calendar_files() -> dict[str, str]:
+    files = text_files()
+    files["round.toml"] = GOOD["round.toml"] + CALENDAR_TOML
+    files["availability.csv"] = AVAILABILITY_CSV
+    files["projects.csv"] = (
+        files["projects.csv"]
+        .replace("earliest,latest\n", "earliest,latest,min_gap_days,presentation\n")
+        .replace("2026-03-27\n", "2026-03-27,14,yes\n")
+        .replace("2026-02-27\n", "2026-02-27,,\n")
+    )
+    return files
+
+
+def test_calendar_and_availability_load_as_documented(tmp_path: Path) -> None:
+    loaded = load_round(write_folder(tmp_path / "round", dict(calendar_files())))
+    calendar = loaded.settings.calendar
+    assert calendar.terms == (
+        DateRange(start=dt.date(2026, 1, 5), end=dt.date(2026, 2, 13)),
+        DateRange(start=dt.date(2026, 2, 23), end=dt.date(2026, 3, 27)),
+    )
+    assert calendar.holidays == (DateRange(start=dt.date(2026, 3, 2), end=dt.date(2026, 3, 2)),)
+    assert calendar.inset_days == (dt.date(2026, 1, 5), dt.date(2026, 2, 23))
+    assert (calendar.day_start, calendar.day_end) == (dt.time(8, 30), dt.time(15, 0))
+    assert calendar.cover_cost_per_day == {"primary": 150, "all_through": 210}
+    assert (calendar.bank_holidays, calendar.min_gap_days, calendar.max_visits_per_day) == (
+        False,
+        10,
+        2,
+    )
+    assert calendar.presentation_start == dt.time(15, 45), "unset times keep their default"
+    assert loaded.settings.schedule_weights == ScheduleWeights(end_of_term=0, preferred_days=12)
+    p1, p2 = loaded.projects
+    assert (p1.min_gap_days, p1.presentation, p2.min_gap_days, p2.presentation) == (
+        14,
+        True,
+        None,
+        False,
+    )
+    assert loaded.availability == (
+        Availability(
+            id="100002",
+            start=dt.date(2026, 1, 12),
+            end=dt.date(2026, 1, 16),
+            kind="unavailable",
+            note="Year 11 mock exams",
+        ),
+        Availability(
+            id="S1",
+            start=dt.date(2026, 2, 4),
+            end=dt.date(2026, 2, 4),
+            kind="unavailable",
+            note="course",
+        ),
+        # Starts before the round but overlaps it, so it is kept as written.
+        Availability(
+            id="007", start=dt.date(2025, 12, 15), end=dt.date(2026, 1, 6), kind="preferred"
+        ),
+    )
+
+
+def test_calendar_text_forms_read_like_the_toml_forms(tmp_path: Path) -> None:
+    files = calendar_files()
+    folder = load_round(write_folder(tmp_path / "round", dict(files)))
+    workbook = write_workbook(
+        tmp_path / "spring.xlsx", files, GOOD_SHEET_SETTINGS + CALENDAR_SHEET_SETTINGS
+    )
+    assert load_round(workbook) == folder
+    # round.toml accepts the text forms too, as quoted strings.
+    as_text = "".join(
+        f"{key.split('.')[1]} = {tomli_w_value(value)}\n"
+        for key, value in CALENDAR_SHEET_SETTINGS
+        if key.startswith("calendar.")
+    )
+    files["round.toml"] = (
+        GOOD["round.toml"]
+        + "\n[calendar]\n"
+        + as_text
+        + "\n[schedule_weights]\nend_of_term = 0\npreferred_days = 12\n"
+    )
+    assert load_round(write_folder(tmp_path / "text", dict(files))) == folder
+
+
+def tomli_w_value(value: object) -> str:
+    """A sheet value written into round.toml: text quoted, numbers and times as TOML."""
+    if isinstance(value, str):
+        return '"' + value + '"' if value not in ("no", "yes") else str(value == "yes").lower()
+    if isinstance(value, dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def calendar_setting(old: str, new: str) -> Edit:
+    """Replace text inside the [calendar] table of the calendar round."""
+    return replace_text("round.toml", old, new)
+
+
+CAL = "round.toml"
+# (edit, file, row, column, words the message must contain), on top of calendar_files()
+CALENDAR_BAD_CASES: dict[str, tuple[Edit, str, int | None, str | None, str]] = {
+    "availability: unknown id": (
+        set_cell("availability.csv", 3, "id", "s1"),
+        "availability.csv",
+        3,
+        "id",
+        "a staff_id in staff.csv or a school_id in schools.csv (did you mean 'S1'?)",
+    ),
+    "availability: bad date": (
+        set_cell("availability.csv", 2, "start", "12/01/2026"),
+        "availability.csv",
+        2,
+        "start",
+        "a date written YYYY-MM-DD",
+    ),
+    "availability: end before start": (
+        set_cell("availability.csv", 2, "end", "2026-01-09"),
+        "availability.csv",
+        2,
+        "end",
+        "'2026-01-09' is not on or after start (2026-01-12)",
+    ),
+    "availability: bad kind": (
+        set_cell("availability.csv", 3, "kind", "busy"),
+        "availability.csv",
+        3,
+        "kind",
+        "'busy' is not one of unavailable, preferred",
+    ),
+    "availability: wholly after the round": (
+        replace_text("availability.csv", "2026-02-04,2026-02-04", "2027-02-04,2027-02-04"),
+        "availability.csv",
+        3,
+        "start",
+        "on or before the round's end (2026-03-27): the range lies wholly outside the round",
+    ),
+    "availability: wholly before the round": (
+        set_cell("availability.csv", 4, "end", "2025-12-19"),
+        "availability.csv",
+        4,
+        "end",
+        "on or after the round's start (2026-01-05)",
+    ),
+    "availability: missing column": (
+        remove_column("availability.csv", "kind"),
+        "availability.csv",
+        1,
+        "kind",
+        "this column in the header row",
+    ),
+    "project: bad min_gap_days": (
+        set_cell("projects.csv", 2, "min_gap_days", "-2"),
+        "projects.csv",
+        2,
+        "min_gap_days",
+        "'-2' is not a whole number of 0 or more",
+    ),
+    "project: bad presentation": (
+        set_cell("projects.csv", 3, "presentation", "perhaps"),
+        "projects.csv",
+        3,
+        "presentation",
+        "'perhaps' is not yes or no",
+    ),
+    "calendar: unknown setting": (
+        calendar_setting("min_gap_days = 10", "min_gap_day = 10"),
+        CAL,
+        None,
+        "calendar.min_gap_day",
+        "did you mean calendar.min_gap_days?",
+    ),
+    "calendar: unreadable range": (
+        calendar_setting("{start = 2026-03-02, end = 2026-03-02}", '"2026-03-02..soon"'),
+        CAL,
+        None,
+        "calendar.holidays",
+        "'2026-03-02..soon' is not a date range written YYYY-MM-DD..YYYY-MM-DD",
+    ),
+    "calendar: range with a wrong key": (
+        calendar_setting("{start = 2026-03-02, end = 2026-03-02}", "{from = 2026-03-02}"),
+        CAL,
+        None,
+        "calendar.holidays",
+        "'{from = 2026-03-02}' is not a date range written YYYY-MM-DD..YYYY-MM-DD",
+    ),
+    "calendar: range ending before it starts": (
+        calendar_setting("end = 2026-02-13}", "end = 2026-01-02}"),
+        CAL,
+        None,
+        "calendar.terms",
+        "'2026-01-05..2026-01-02' is not a date range whose start is on or before its end",
+    ),
+    "calendar: term outside the round": (
+        calendar_setting("end = 2026-03-27}", "end = 2026-04-02}"),
+        CAL,
+        None,
+        "calendar.terms",
+        "'2026-02-23..2026-04-02' is not a term within the round (2026-01-05 to 2026-03-27)",
+    ),
+    "calendar: terms overlapping": (
+        calendar_setting("start = 2026-02-23", "start = 2026-02-13"),
+        CAL,
+        None,
+        "calendar.terms",
+        "a term starting after the one before it ends (2026-01-05..2026-02-13)",
+    ),
+    "calendar: bad INSET day": (
+        calendar_setting("inset_days = [2026-01-05, 2026-02-23]", 'inset_days = ["5/1/2026"]'),
+        CAL,
+        None,
+        "calendar.inset_days",
+        "'5/1/2026' is not a date written YYYY-MM-DD",
+    ),
+    "calendar: bad time": (
+        calendar_setting('day_start = "08:30"', 'day_start = "8.30am"'),
+        CAL,
+        None,
+        "calendar.day_start",
+        "'8.30am' is not a time written HH:MM (24-hour clock)",
+    ),
+    "calendar: day ends before it starts": (
+        calendar_setting('day_start = "08:30"', 'day_start = "15:30"'),
+        CAL,
+        None,
+        "calendar.day_start",
+        "'15:30' is not before calendar.day_end (15:00)",
+    ),
+    "calendar: presentation ends before it starts": (
+        calendar_setting("min_gap_days = 10", 'min_gap_days = 10\npresentation_end = "15:30"'),
+        CAL,
+        None,
+        "calendar.presentation_end",
+        "'15:30' is not after calendar.presentation_start (15:45)",
+    ),
+    "calendar: unknown time zone": (
+        calendar_setting('"Europe/London"', '"Europe/Londn"'),
+        CAL,
+        None,
+        "calendar.timezone",
+        "an IANA time zone such as Europe/London (did you mean 'Europe/London'?)",
+    ),
+    "calendar: cover cost for an unknown phase": (
+        calendar_setting("All-through = 210", "infant = 210"),
+        CAL,
+        None,
+        "calendar.cover_cost_per_day",
+        "'infant' is not one of primary, secondary",
+    ),
+    "calendar: cover cost not a whole number": (
+        calendar_setting("primary = 150", 'primary = "a lot"'),
+        CAL,
+        None,
+        "calendar.cover_cost_per_day",
+        "'a lot' is not a whole number of 0 or more (the cost for primary)",
+    ),
+    "calendar: bad min_gap_days": (
+        calendar_setting("min_gap_days = 10", "min_gap_days = -1"),
+        CAL,
+        None,
+        "calendar.min_gap_days",
+        "'-1' is not a whole number of 0 or more",
+    ),
+    "schedule weight out of range": (
+        replace_text("round.toml", "end_of_term = 0", "end_of_term = -3"),
+        CAL,
+        None,
+        "schedule_weights.end_of_term",
+        "'-3' is not a whole number of 0 or more",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CALENDAR_BAD_CASES))
+def test_bad_calendar_input_is_reported_where_it_is(tmp_path: Path, case: str) -> None:
+    edit, file, row, column, words = CALENDAR_BAD_CASES[case]
+    files = calendar_files()
+    edit(files)
+    problems = problems_in(tmp_path, dict(files))
+    located = [p for p in problems if (p.file, p.row, p.column) == (file, row, column)]
+    assert located, f"nothing at {file} row {row} column {column}: {problems}"
+    assert any(words in str(p) for p in located), [str(p) for p in located]
+    assert len(problems) == 1, [str(p) for p in problems]
+
+
+def test_calendar_problems_in_a_workbook_name_the_row(tmp_path: Path) -> None:
+    settings = [*GOOD_SHEET_SETTINGS, *CALENDAR_SHEET_SETTINGS]
+    settings[settings.index(("calendar.inset_days", "2026-01-05; 2026-02-23"))] = (
+        "calendar.inset_days",
+        "2026-01-05; 2026-13-01",
+    )
+    workbook = write_workbook(tmp_path / "spring.xlsx", calendar_files(), settings)
+    with pytest.raises(InputError) as caught:
+        load_round(workbook)
+    assert [str(p) for p in caught.value.problems] == [
+        "sheet round row 13, column calendar.inset_days: '2026-13-01' is not a date written "
+        "YYYY-MM-DD"
+    ]
+
+
+def test_an_availability_problem_does_not_hide_others(tmp_path: Path) -> None:
+    files = calendar_files()
+    edit_cell(files, "availability.csv", 2, "id", "999999")
+    edit_cell(files, "availability.csv", 3, "kind", "away")
+    edit_cell(files, "availability.csv", 4, "start", "2026-01-07")  # after its end
+    problems = problems_in(tmp_path, dict(files))
+    assert [(p.file, p.row, p.column) for p in problems] == [
+        ("availability.csv", 2, "id"),
+        ("availability.csv", 3, "kind"),
+        ("availability.csv", 4, "end"),
+    ]

@@ -18,6 +18,13 @@ The one exception is deliberate. Brookside School asks for a review of Makaton a
 Only two people list that specialism: Hannah Okafor works at Ashgrove Primary, in Brookside's
 own trust, and Sam Whitaker is a governor of Brookside. Both are ruled out, so the demo shows
 how the matcher explains a project it cannot staff.
+
+Visits are dated within the spring term 2027: two half terms around the February half-term
+week, an INSET day on the first day back, and Good Friday (the last day of the round) a bank
+holiday. availability.csv holds the closures and wishes a coordinator would collect: a mock
+exam week, an Ofsted inspection window, a residential trip, a few staff away on a course and
+a few preferred days. They are placed so that every project the matcher staffs can still be
+dated.
 """
 
 from __future__ import annotations
@@ -32,7 +39,10 @@ from typing import Any
 from matcher.generate import FIRST_NAMES, LAST_NAMES
 from matcher.io.write import write_round
 from matcher.model import (
+    Availability,
+    CalendarSettings,
     Conflict,
+    DateRange,
     HistoryEntry,
     Phase,
     Preference,
@@ -48,6 +58,15 @@ from matcher.travel import LatLon, estimate_minutes
 SEED = 2027
 OUT = Path(__file__).resolve().parent / "alliance"
 
+# Spring term 2027: half term is 15-19 February, between the two terms; Good Friday (26 March)
+# is a bank holiday, which the calendar skips without being told.
+CALENDAR = CalendarSettings(
+    terms=(
+        DateRange(start=dt.date(2027, 1, 4), end=dt.date(2027, 2, 12)),
+        DateRange(start=dt.date(2027, 2, 22), end=dt.date(2027, 3, 26)),
+    ),
+    inset_days=(dt.date(2027, 1, 4),),
+)
 SETTINGS = Settings(
     name="Mersey Vale Alliance — Spring 2027 peer review",
     number=3,
@@ -55,6 +74,7 @@ SETTINGS = Settings(
     start=dt.date(2027, 1, 4),
     end=dt.date(2027, 3, 26),
     coordinator_email="peer.review@merseyvale-alliance.example.org",
+    calendar=CALENDAR,
 )
 PREVIOUS_ROUNDS = ((1, "2025/26"), (2, "2026/27"))  # summer 2026, autumn 2026
 
@@ -181,6 +201,27 @@ PROJECTS = (
      "How well are teaching assistants deployed for pupils with SEND in KS3?"),
 )  # fmt: skip
 
+# Projects whose team presents its findings to the host's senior team after the last visit.
+PRESENTATIONS = frozenset({"P04", "P08", "P10", "P15", "P18", "P26"})
+# Projects wanting longer between visits than the round's 7 days, to see change take hold.
+MIN_GAP_DAYS = {"P15": 14, "P21": 21}
+
+# Days schools or people cannot host or go on visits, or would prefer: (school id or person,
+# first day, last day, kind, note). Notes say what a coordinator needs and nothing personal.
+AVAILABILITY = (
+    ("910027", "2027-01-11", "2027-01-15", "unavailable", "Year 11 mock exams"),
+    ("910003", "2027-02-01", "2027-02-12", "unavailable", "Ofsted inspection window"),
+    ("910006", "2027-03-08", "2027-03-10", "unavailable", "Year 6 residential"),
+    ("910018", "2027-03-01", "2027-03-05", "unavailable", "Year 11 mock exams"),
+    ("Priya Shah", "2027-02-04", "2027-02-04", "unavailable", "course"),
+    ("Omar Hassan", "2027-01-20", "2027-01-21", "unavailable", "course"),
+    ("Grace Mensah", "2027-03-16", "2027-03-16", "unavailable", "course"),
+    ("Tom Fletcher", "2027-02-26", "2027-02-26", "unavailable", "course"),
+    ("910015", "2027-01-26", "2027-01-28", "preferred", "transition focus week"),
+    ("910022", "2027-02-02", "2027-02-04", "preferred", ""),
+    ("Mei Chen", "2027-03-02", "2027-03-02", "preferred", ""),
+)
+
 # Declared conflicts: (person, school id, reason). The first rules out the second Makaton signer.
 CONFLICTS = (
     ("Sam Whitaker", "910001", "governor"),
@@ -247,6 +288,7 @@ def build() -> Round:
     }
     _cover(picker, people, projects, by_id, blocked)
     staff = [Staff(**p) for p in people]
+    availability = [_availability(row, names) for row in AVAILABILITY]
     return Round(
         settings=SETTINGS,
         schools=tuple(schools),
@@ -255,6 +297,20 @@ def build() -> Round:
         conflicts=tuple(conflicts),
         history=tuple(history),
         preferences=tuple(_preferences(picker, staff, projects, by_id, blocked)),
+        availability=tuple(availability),
+    )
+
+
+def _availability(row: tuple[str, str, str, str, str], names: dict[str, str]) -> Availability:
+    who, start, end, kind, note = row
+    return Availability.model_validate(
+        {
+            "id": names.get(who, who),  # a person's name becomes their staff id; a school stays
+            "start": dt.date.fromisoformat(start),
+            "end": dt.date.fromisoformat(end),
+            "kind": kind,
+            "note": note,
+        }
     )
 
 
@@ -290,6 +346,8 @@ def _project(row: tuple[Any, ...]) -> Project:
         visit_days=days,
         earliest=earliest,
         latest=latest,
+        min_gap_days=MIN_GAP_DAYS.get(pid),
+        presentation=pid in PRESENTATIONS,
     )
 
 

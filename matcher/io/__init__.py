@@ -20,10 +20,13 @@ from matcher.io.settings import load_settings
 from matcher.io.tables import SETTINGS_SHEET, Row, Source, Table, open_source
 from matcher.io.validate import check_round
 from matcher.model import (
+    Availability,
+    ClusterMember,
     Conflict,
     HistoryEntry,
     Preference,
     Project,
+    RotationEdge,
     Round,
     School,
     Settings,
@@ -43,7 +46,8 @@ def load_round(path: str | os.PathLike[str]) -> Round:
     ----------
     path : str or os.PathLike
         A folder holding ``schools.csv``, ``staff.csv``, ``projects.csv``, ``round.toml`` and
-        optionally ``conflicts.csv``, ``history.csv``, ``preferences.csv``, ``travel.csv``;
+        optionally ``conflicts.csv``, ``history.csv``, ``preferences.csv``, ``travel.csv``,
+        ``availability.csv``;
         or a workbook with one sheet per file (named without ``.csv``) and a ``round`` sheet.
 
     Returns
@@ -104,6 +108,9 @@ def _assemble(settings: Settings, parsed: Mapping[str, Sequence[tuple[Row, BaseM
         history=_objects(parsed, "history", HistoryEntry),
         preferences=_objects(parsed, "preferences", Preference),
         travel_times=_objects(parsed, "travel", TravelTime),
+        availability=_objects(parsed, "availability", Availability),
+        clusters=_objects(parsed, "clusters", ClusterMember),
+        rotation=_objects(parsed, "rotation", RotationEdge),
     )
 
 

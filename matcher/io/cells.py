@@ -31,6 +31,8 @@ BOOLEAN_WORDS: dict[str, bool] = {
 }
 BOOLEAN_EXPECTED = "yes or no (true/false, yes/no, y/n or 1/0)"
 DATE_EXPECTED = "a date written YYYY-MM-DD"
+TIME_EXPECTED = "a time written HH:MM (24-hour clock)"
+TIMEZONE_EXPECTED = "an IANA time zone such as Europe/London"
 EMAIL_EXPECTED = "an email address like name@school.org.uk"
 LIST_SEPARATOR = ";"
 
@@ -78,6 +80,16 @@ def parse_choice(text: str, choices: type[E]) -> E:
         if _choice_key(member.value) == wanted:
             return member
     raise CellError(one_of(member.value for member in choices), value=text)
+
+
+def parse_literal(text: str, choices: Iterable[str]) -> str:
+    """The one of ``choices`` (plain words, e.g. a Literal's) that ``text`` spells, like above."""
+    options = list(choices)
+    wanted = _choice_key(text)
+    for choice in options:
+        if _choice_key(choice) == wanted:
+            return choice
+    raise CellError(one_of(options), value=text)
 
 
 def split_list(text: str) -> list[str]:
@@ -145,6 +157,10 @@ def describe(model: type[BaseModel], field: str) -> str:
         return _number("a number", limits)
     if annotation is dt.date:
         return DATE_EXPECTED
+    if annotation is dt.time:
+        return TIME_EXPECTED
+    if get_origin(annotation) in (tuple, dict):
+        return _collection(annotation)
     if _is_enum(annotation):
         return one_of(member.value for member in annotation)
     if get_origin(annotation) is Literal:
@@ -157,9 +173,20 @@ def describe(model: type[BaseModel], field: str) -> str:
         return words
     if any("@" in str(getattr(item, "pattern", "")) for item in info.metadata):
         return EMAIL_EXPECTED
-    if field.endswith("_id"):
+    if field.endswith("_id") or field == "id":
         return "an id (any text; compared exactly)"
+    if field == "timezone":
+        return TIMEZONE_EXPECTED
     return "some text"
+
+
+def _collection(annotation: Any) -> str:
+    # Only the calendar settings are collections; their two written forms (TOML and the text
+    # of a sheet cell) are explained under [calendar] in docs/input-format.md.
+    if get_origin(annotation) is dict:
+        return "a whole number per phase (see [calendar])"
+    item = get_args(annotation)[0]
+    return "dates (see [calendar])" if item is dt.date else "date ranges (see [calendar])"
 
 
 def _is_enum(annotation: Any) -> bool:

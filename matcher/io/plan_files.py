@@ -96,13 +96,25 @@ def write_match_outputs(
         If the summary holds a value JSON cannot represent. Nothing is written then.
     """
     # Checked before the folder is touched, so a bad plan leaves no trace either.
+    _pairing_rows(round_, plan)
+    with atomic_output(out_dir) as staging:
+        names = write_match_files(staging, round_, plan, summary)
+    return [Path(out_dir) / name for name in names]
+
+
+def write_match_files(
+    directory: Path, round_: Round, plan: Plan, summary: Mapping[str, object]
+) -> list[str]:
+    """Write the three files into ``directory`` as they are (callers pass a staging folder).
+
+    Returns the file names written, for callers that move them into place themselves.
+    """
     pairings = _pairing_rows(round_, plan)
     unfilled = sorted((u.project_id, u.reason) for u in plan.unfilled)
-    with atomic_output(out_dir) as staging:
-        _write_csv(staging / PAIRINGS, PAIRINGS_COLUMNS, pairings)
-        _write_csv(staging / UNFILLED, UNFILLED_COLUMNS, unfilled)
-        (staging / SUMMARY).write_text(_summary_json(summary), encoding="utf-8", newline="")
-    return [Path(out_dir) / name for name in (PAIRINGS, UNFILLED, SUMMARY)]
+    _write_csv(directory / PAIRINGS, PAIRINGS_COLUMNS, pairings)
+    _write_csv(directory / UNFILLED, UNFILLED_COLUMNS, unfilled)
+    (directory / SUMMARY).write_text(_summary_json(summary), encoding="utf-8", newline="")
+    return [PAIRINGS, UNFILLED, SUMMARY]
 
 
 def _pairing_rows(round_: Round, plan: Plan) -> list[tuple[str | int, ...]]:

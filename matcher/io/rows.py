@@ -10,21 +10,25 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticUndefined
 
 from matcher.io import cells
 from matcher.io.problems import ProblemLog
+from matcher.io.ratings import parse_rating
 from matcher.io.tables import Row, Table
 from matcher.model import (
+    Availability,
+    ClusterMember,
     Conflict,
     HistoryEntry,
     Phase,
     Preference,
     Project,
     Role,
+    RotationEdge,
     School,
     Staff,
     TravelTime,
@@ -101,6 +105,19 @@ def check_date_order(row: Row, label: str, log: ProblemLog) -> None:
         )
 
 
+def check_range_order(row: Row, label: str, log: ProblemLog) -> None:
+    """An availability range must not end before it starts."""
+    start, end = _as_date(row["start"]), _as_date(row["end"])
+    if start is not None and end is not None and start > end:
+        log.add(
+            label,
+            row=row.number,
+            column="end",
+            value=row["end"],
+            expected=f"on or after start ({start.isoformat()})",
+        )
+
+
 def check_location(row: Row, label: str, log: ProblemLog) -> None:
     """A school needs one complete position: latitude and longitude, or easting and northing."""
     for pair in (LATLON, GRID):
@@ -135,12 +152,13 @@ FILES: tuple[FileSpec, ...] = (
         "schools",
         School,
         required=("school_id", "name", "phase", "trust", "max_staff_out_per_day", "release_days"),
-        optional=("postcode",),
+        optional=("postcode", "rating"),
         location_columns=(LATLON, GRID),
         converters={
             "phase": _choice(Phase),
             "trust": cells.normalise_spaces,
             "postcode": cells.normalise_spaces,
+            "rating": parse_rating,
         },
         row_checks=(check_location,),
     ),
@@ -184,12 +202,14 @@ FILES: tuple[FileSpec, ...] = (
             "earliest",
             "latest",
         ),
+        optional=("min_gap_days", "presentation"),
         converters={
             "area": cells.normalise_specialism,
             "needs_lead": cells.parse_bool,
             "needs_sle": cells.parse_bool,
             "earliest": cells.parse_date,
             "latest": cells.parse_date,
+            "presentation": cells.parse_bool,
         },
         row_checks=(check_reviewer_range, check_date_order),
     ),
@@ -216,6 +236,35 @@ FILES: tuple[FileSpec, ...] = (
         "travel",
         TravelTime,
         required=("from_school_id", "to_school_id", "minutes"),
+        required_file=False,
+    ),
+    FileSpec(
+        "availability",
+        Availability,
+        required=("id", "start", "end", "kind"),
+        optional=("note",),
+        required_file=False,
+        converters={
+            "start": cells.parse_date,
+            "end": cells.parse_date,
+            "kind": lambda text: cells.parse_literal(
+                text, get_args(Availability.model_fields["kind"].annotation)
+            ),
+        },
+        row_checks=(check_range_order,),
+    ),
+    FileSpec(
+        "clusters",
+        ClusterMember,
+        required=("cluster_id", "school_id"),
+        optional=("pinned", "hub"),
+        required_file=False,
+        converters={"pinned": cells.parse_bool, "hub": cells.parse_bool},
+    ),
+    FileSpec(
+        "rotation",
+        RotationEdge,
+        required=("cluster_id", "reviewing_school_id", "host_school_id"),
         required_file=False,
     ),
 )
@@ -320,6 +369,8 @@ def _log_validation_error(
 BLANK_MEANS: dict[tuple[str, str], str] = {
     ("schools", "trust"): "a standalone school (in no trust)",
     ("history", "academic_year"): "this round's academic year",
+    ("projects", "min_gap_days"): "the round's `calendar.min_gap_days`",
+    ("schools", "rating"): "not rated (the cluster mix rules pass it by)",
 }
 
 

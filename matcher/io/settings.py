@@ -17,16 +17,27 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticUndefined
 
-from matcher.io import cells
+from matcher.io import calendar_settings, cells
 from matcher.io.problems import ProblemLog
 from matcher.io.tables import Table
-from matcher.model import Rules, Settings, TravelSettings, Weights
+from matcher.model import (
+    CalendarSettings,
+    ClusterSettings,
+    Rules,
+    ScheduleWeights,
+    Settings,
+    TravelSettings,
+    Weights,
+)
 
 # The [round] table holds Settings' own fields; the others are nested models.
 SECTIONS: dict[str, type[BaseModel]] = {
     "rules": Rules,
     "weights": Weights,
     "travel": TravelSettings,
+    "calendar": CalendarSettings,
+    "schedule_weights": ScheduleWeights,
+    "clusters": ClusterSettings,
 }
 ROUND_FIELDS: tuple[str, ...] = tuple(f for f in Settings.model_fields if f not in SECTIONS)
 
@@ -62,6 +73,81 @@ MEANINGS: dict[str, str] = {
     "travel.speed_kmh": "Average door-to-door speed for estimated journeys.",
     "travel.detour_factor": "Road distance over straight-line distance.",
     "travel.overhead_minutes": "Minutes added to every estimated journey (parking, signing in).",
+    "calendar.terms": (
+        "Term-time date ranges; visits fall on term days only. None given: the whole round."
+    ),
+    "calendar.holidays": "Closures inside the terms, such as a half-term week: no visits.",
+    "calendar.inset_days": "Staff training days: no pupils in school, so no visits.",
+    "calendar.bank_holidays": "`true`: skip England's bank holidays (from the holidays package).",
+    "calendar.timezone": "Time zone of the visit times, for the exported calendars.",
+    "calendar.day_start": "When visit hours begin on each visit day.",
+    "calendar.day_end": "When visit hours end on each visit day.",
+    "calendar.presentation_start": (
+        "Start of the after-school slot in which a team presents its findings to the host "
+        "(projects with `presentation`), on a school day after the last visit."
+    ),
+    "calendar.presentation_end": "End of the after-school findings presentation slot.",
+    "calendar.min_gap_days": (
+        "Calendar days from the last day of one visit to the first day of the next "
+        "(a project's own `min_gap_days` overrides it)."
+    ),
+    "calendar.max_visits_per_day": "Most review teams a host school receives on one day.",
+    "calendar.cover_cost_per_day": (
+        "Cost in pounds of covering one staff-day out, by the releasing school's phase. "
+        "Reported, not optimised: the pairing already fixes who is out."
+    ),
+    "calendar.default_cover_cost_per_day": (
+        "Cover cost per staff-day out for a phase that `cover_cost_per_day` does not list."
+    ),
+    "schedule_weights.unscheduled": (
+        "Penalty for each staffed project whose visits cannot all be dated."
+    ),
+    "schedule_weights.preferred_days": (
+        "Reward per visit day on a day the host or a team member marked preferred "
+        "(availability.csv)."
+    ),
+    "schedule_weights.release_spread": (
+        "Penalty per staff-day out in each school's busiest week, to spread release over the term."
+    ),
+    "schedule_weights.end_of_term": "Penalty per staff visit-day in the last week of a term.",
+    "clusters.form": "`true`: `matcher plan` forms peer-review clusters first, then matches.",
+    "clusters.mode": (
+        "`partition`: clusters of min_size..max_size schools that review one another. "
+        "`hub`: schools gather around chosen hub schools (capacitated p-median)."
+    ),
+    "clusters.min_size": "Fewest schools in a cluster (a hub counts its hub school).",
+    "clusters.max_size": "Most schools in a cluster (partition mode; hubs use hub_capacity).",
+    "clusters.max_travel_minutes": (
+        "Longest journey between two schools of a cluster (in hub mode: to the hub school)."
+    ),
+    "clusters.phase": "`same`: a cluster's schools share one phase. `mixed`: any phases.",
+    "clusters.trust": (
+        "`forbid_shared`: no two schools of one trust in a cluster. `allow`: they may be."
+    ),
+    "clusters.max_weak_per_cluster": (
+        "Most schools rated needs_improvement in one cluster (soft, see mix_penalty)."
+    ),
+    "clusters.min_strong_per_cluster": (
+        "Fewest schools rated strong in one cluster (soft, see mix_penalty)."
+    ),
+    "clusters.mix_penalty": (
+        "Penalty, in travel minutes, per school over max_weak or under min_strong in a cluster. "
+        "Used only when schools.csv has ratings."
+    ),
+    "clusters.rotate": (
+        "Penalty, in travel minutes, per pair of schools that shared an unpinned cluster in "
+        "clusters.csv and share one again. 0 switches it off."
+    ),
+    "clusters.objective": (
+        "`total`: least travel over all clusters. `worst`: shortest longest journey in any "
+        "cluster first, then least total travel."
+    ),
+    "clusters.hub_capacity": "Most schools a hub takes, its own hub school included.",
+    "clusters.hubs": "Number of hubs; 0 = as few as hub_capacity and the travel limit allow.",
+    "clusters.cluster_scope": (
+        "For matching: `within` = reviewers from the host's own cluster (from the school the "
+        "rotation names, when there is one); `outside` = from other clusters; `any` = anywhere."
+    ),
 }
 
 
@@ -152,13 +238,34 @@ def build_settings(entries: Iterable[Entry], label: str, log: ProblemLog) -> Set
             section, name = entry.key.split(".", 1)
             target = data if section == "round" else data.setdefault(section, {})
             target[name] = entry.value
+    _convert_calendar(data, rows, label, log)
     problems_before = len(log)
     _check_date_order(data, rows, label, log)
     try:
-        return Settings.model_validate(data)
+        settings = Settings.model_validate(data)
     except ValidationError as error:
         _log_validation_error(error, data, rows, label, log, problems_before)
         return None
+    calendar_settings.check_calendar(settings, rows, label, log)
+    return settings
+
+
+def _convert_calendar(
+    data: dict[str, Any], rows: dict[str, int | None], label: str, log: ProblemLog
+) -> None:
+    """Read the calendar's ranges, dates, times and costs (TOML values or sheet text) in place.
+
+    A value that cannot be read is logged and dropped, so the model does not report it again.
+    """
+    section = data.get("calendar", {})
+    for name, value in list(section.items()):
+        key = f"calendar.{name}"
+        try:
+            section[name] = calendar_settings.convert(key, value)
+        except cells.CellError as error:
+            del section[name]
+            shown = _text(value) if error.value is None else error.value
+            log.add(label, row=rows.get(key), column=key, value=shown, expected=error.expected)
 
 
 def _suggest(key: str, known: list[str]) -> str:
@@ -209,6 +316,10 @@ def _log_validation_error(
             if len(log) == problems_before:  # our own date check already said it otherwise
                 log.add(label, expected=detail["msg"].removeprefix("Value error, "))
             continue
+        if loc[0] in SECTIONS and len(loc) == 1 and detail["type"] == "value_error":
+            # A rule across a section's settings (clusters: min_size above max_size).
+            log.add(label, column=loc[0], expected=detail["msg"].removeprefix("Value error, "))
+            continue
         if loc[0] in SECTIONS:
             section, model, name = loc[0], SECTIONS[loc[0]], loc[1] if len(loc) > 1 else ""
             value = data.get(section, {}).get(name) if name else None
@@ -227,18 +338,16 @@ def _log_validation_error(
 
 
 def _text(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
+    # Dates, times, ranges and cost tables read as a sheet cell would hold them.
+    return calendar_settings.to_text(value)
 
 
 def _default(model: type[BaseModel], name: str) -> str:
-    default = model.model_fields[name].default
+    info = model.model_fields[name]
+    default = info.get_default(call_default_factory=True)
     if default is PydanticUndefined:
         return "required"
-    if default is None:
+    if default is None or default == ():
         return "(none)"
     if default == "":
         return '`""`'

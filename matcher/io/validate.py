@@ -147,6 +147,53 @@ def visits_within_round(ctx: Context) -> None:
                 )
 
 
+def availability_ids(ctx: Context) -> None:
+    """An availability row names a person (staff_id) or a school (school_id)."""
+    staff, schools = ctx.tables.get("staff"), ctx.tables.get("schools")
+    if staff is None or schools is None or not staff.has("staff_id"):
+        return
+    people = {cell for _, cell in ctx.column_cells("staff", "staff_id")}
+    places = {cell for _, cell in ctx.column_cells("schools", "school_id")}
+    for row, cell in ctx.column_cells("availability", "id"):
+        if cell not in people and cell not in places:
+            ctx.log.add(
+                ctx.tables["availability"].label,
+                row=row.number,
+                column="id",
+                value=cell,
+                expected=f"a staff_id in {staff.label} or a school_id in {schools.label}"
+                + cells.did_you_mean(cell, sorted(people | places)),
+            )
+
+
+def availability_within_round(ctx: Context) -> None:
+    """An availability range touches the round; one wholly outside it is surely a typo.
+
+    A range that only overlaps the round is fine: a residential trip may start before term.
+    """
+    table = ctx.tables.get("availability")
+    if ctx.settings is None or table is None:
+        return
+    start, end = ctx.settings.start, ctx.settings.end
+    for row in table.rows:
+        first, last = _date_or_none(row["start"]), _date_or_none(row["end"])
+        if first is None or last is None or first > last:
+            continue  # unreadable or reversed: already reported on its own
+        if last < start:
+            column, expected = "end", f"on or after the round's start ({start.isoformat()})"
+        elif first > end:
+            column, expected = "start", f"on or before the round's end ({end.isoformat()})"
+        else:
+            continue
+        ctx.log.add(
+            table.label,
+            row=row.number,
+            column=column,
+            value=row[column],
+            expected=expected + ": the range lies wholly outside the round",
+        )
+
+
 def one_coordinate_system(ctx: Context) -> None:
     """All schools are placed the same way: distances between lat/lon and grid are unknown."""
     table = ctx.tables.get("schools")
@@ -196,6 +243,8 @@ CHECKS: tuple[Check, ...] = (
     known_references,
     known_specialisms,
     visits_within_round,
+    availability_ids,
+    availability_within_round,
     one_coordinate_system,
 )
 

@@ -17,8 +17,12 @@ from typing import Any, TypeVar
 import tomli_w
 
 from matcher.io.atomic import atomic_output
+from matcher.io.calendar_settings import to_text
 from matcher.model import (
+    Availability,
+    CalendarSettings,
     Conflict,
+    DateRange,
     HistoryEntry,
     Preference,
     Project,
@@ -59,11 +63,14 @@ PROJECT_COLUMNS = (
     "visit_days",
     "earliest",
     "latest",
+    "min_gap_days",
+    "presentation",
 )
 CONFLICT_COLUMNS = ("staff_id", "school_id", "reason")
 HISTORY_COLUMNS = ("round", "staff_id", "host_school_id", "days", "academic_year")
 PREFERENCE_COLUMNS = ("staff_id", "project_id", "preference")
 TRAVEL_COLUMNS = ("from_school_id", "to_school_id", "minutes")
+AVAILABILITY_COLUMNS = ("id", "start", "end", "kind", "note")
 
 LIST_SEPARATOR = ";"
 
@@ -83,7 +90,8 @@ def write_round(round_: Round, directory: str | os.PathLike[str]) -> list[Path]:
     -------
     list[Path]
         The files written, in the order round.toml, schools.csv, staff.csv, projects.csv, then
-        the optional tables (conflicts.csv, history.csv, preferences.csv, travel.csv).
+        the optional tables (conflicts.csv, history.csv, preferences.csv, travel.csv,
+        availability.csv).
 
     Notes
     -----
@@ -120,6 +128,11 @@ def _tables(round_: Round) -> dict[str, tuple[Sequence[str], list[list[Cell]], b
             False,
         ),
         "travel.csv": (TRAVEL_COLUMNS, _rows(round_.travel_times, _travel_row), False),
+        "availability.csv": (
+            AVAILABILITY_COLUMNS,
+            _rows(round_.availability, _availability_row),
+            False,
+        ),
     }
 
 
@@ -140,7 +153,40 @@ def _round_toml(settings: Settings) -> str:
         "weights": settings.weights.model_dump(),
         "travel": settings.travel.model_dump(),
     }
-    return tomli_w.dumps(document)
+    return "\n".join(
+        (
+            tomli_w.dumps(document),
+            _calendar_toml(settings.calendar),
+            tomli_w.dumps({"schedule_weights": settings.schedule_weights.model_dump()}),
+        )
+    )
+
+
+def _calendar_toml(calendar: CalendarSettings) -> str:
+    """``[calendar]`` in the documented forms.
+
+    tomli_w would write times as TOML times (08:45:00) and the cost table as a section of its
+    own; the forms docs/input-format.md shows read better, and load the same.
+    """
+    lines = ["[calendar]"]
+    lines.extend(f"{name} = {_toml_value(value)}" for name, value in calendar)
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, tuple):
+        items = [_toml_value(item) for item in value]
+        if len(", ".join(items)) <= 60:
+            return "[" + ", ".join(items) + "]"
+        # One item per line keeps a long list of terms or INSET days readable.
+        return "[\n" + "".join(f"    {item},\n" for item in items) + "]"
+    if isinstance(value, DateRange):
+        return f"{{start = {value.start.isoformat()}, end = {value.end.isoformat()}}}"
+    if isinstance(value, dt.time):
+        return f'"{to_text(value)}"'
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key} = {_toml_value(v)}" for key, v in value.items()) + "}"
+    return tomli_w.dumps({"value": value}).split("=", 1)[1].strip()
 
 
 def _school_columns(schools: Iterable[School]) -> tuple[str, ...]:
@@ -196,6 +242,10 @@ def _preference_row(preference: Preference) -> list[Cell]:
 
 def _travel_row(travel: TravelTime) -> list[Cell]:
     return [travel.from_school_id, travel.to_school_id, travel.minutes]
+
+
+def _availability_row(entry: Availability) -> list[Cell]:
+    return [entry.id, entry.start, entry.end, entry.kind, entry.note]
 
 
 def _rows(items: Iterable[Row], to_row: Callable[[Row], list[Cell]]) -> list[list[Cell]]:

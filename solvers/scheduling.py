@@ -1,0 +1,505 @@
+"""CP-SAT visit dating: every visit of every staffed project on a day that breaks no date rule.
+
+The round's term days are indexed 0..T-1. A visit of ``d`` days starting on term day ``t``
+occupies term days ``t..t+d-1`` (consecutive school days). Which starts are allowed for a
+project (host open, every team member's school open and every member free on each day, inside
+the project's window) is worked out in ``encode_schedule``; the model then only decides among
+allowed starts, with the rules that link projects (one place per person per day, school
+release per day, host visits per day) as ``add_*`` functions in ``HARD_RULES`` and the soft
+terms in ``SOFT_TERMS``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from matcher.days import SchoolCalendar
+from matcher.model import Plan, Project, Round, ScheduledEvent
+from solvers.result import SolveResult, TermValue
+
+
+@dataclass(frozen=True)
+class DatedProject:
+    """Index-level data of one staffed project to date."""
+
+    project_id: str
+    host: str
+    team: tuple[str, ...]
+    releasing: dict[str, int]  # school id -> team members it releases
+    visits: int
+    visit_days: int
+    min_gap: int
+    presentation: bool
+    starts: tuple[int, ...]  # allowed first term-day index of any visit
+    presentation_days: tuple[int, ...]
+    preferred: dict[int, int]  # term day -> how many of host and team prefer it
+
+
+@dataclass(frozen=True)
+class SchedulingProblem:
+    days: tuple[dt.date, ...]
+    projects: tuple[DatedProject, ...]
+    max_out: dict[str, int]  # school id -> max_staff_out_per_day
+    max_visits_per_day: int
+    last_week: frozenset[int]  # term-day indices in the last week of a term
+    weights: dict[str, int]
+    times: tuple[dt.time, dt.time, dt.time, dt.time]  # visit start/end, presentation start/end
+
+    def ordinal(self, t: int) -> int:
+        return self.days[t].toordinal()
+
+
+def _window_ok(
+    calendar: SchoolCalendar, day: dt.date, host: str, schools: Sequence[str], team: Sequence[str]
+) -> bool:
+    return (
+        calendar.school_open(host, day)
+        and all(calendar.school_open(s, day) for s in schools)
+        and all(calendar.person_free(p, day) for p in team)
+    )
+
+
+def dated_project(
+    round_: Round, calendar: SchoolCalendar, project: Project, team: Sequence[str]
+) -> DatedProject:
+    """The dates one project may use with this team, ignoring every other project."""
+    days = calendar.term_days
+    homes = [round_.staff_by_id[s].school_id for s in team]
+    releasing: dict[str, int] = defaultdict(int)
+    for home in homes:
+        releasing[home] += 1
+    host = project.host_school_id
+    usable = [
+        project.earliest <= day <= project.latest and _window_ok(calendar, day, host, homes, team)
+        for day in days
+    ]
+    length = project.visit_days
+    starts = tuple(t for t in range(len(days) - length + 1) if all(usable[t : t + length]))
+    presentation_days = tuple(
+        t
+        for t, day in enumerate(days)
+        if project.presentation
+        and project.earliest <= day <= project.latest
+        and calendar.school_open(host, day)
+        and all(calendar.person_free(p, day) for p in team)
+    )
+    ids = (host, *team)
+    preferred = {
+        t: n for t, day in enumerate(days) if (n := sum(calendar.preferred(i, day) for i in ids))
+    }
+    settings = round_.settings.calendar
+    gap = settings.min_gap_days if project.min_gap_days is None else project.min_gap_days
+    return DatedProject(
+        project_id=project.project_id,
+        host=host,
+        team=tuple(team),
+        releasing=dict(releasing),
+        visits=project.visits,
+        visit_days=length,
+        min_gap=max(1, gap),
+        presentation=project.presentation,
+        starts=starts,
+        presentation_days=presentation_days,
+        preferred=preferred,
+    )
+
+
+def encode_schedule(round_: Round, plan: Plan) -> SchedulingProblem:
+    """The staffed projects of a plan, with the starts each may use."""
+    calendar = SchoolCalendar(round_.settings, round_.availability)
+    settings = round_.settings.calendar
+    staffed = {a.project_id for a in plan.assignments}
+    dated = [
+        dated_project(
+            round_,
+            calendar,
+            project,
+            sorted(a.staff_id for a in plan.team(project.project_id)),
+        )
+        for project in round_.projects
+        if project.project_id in staffed
+    ]
+    days = calendar.term_days
+    last = frozenset(t for t, day in enumerate(days) if day in calendar.last_weeks)
+    return SchedulingProblem(
+        days=days,
+        projects=tuple(dated),
+        max_out={s.school_id: s.max_staff_out_per_day for s in round_.schools},
+        max_visits_per_day=settings.max_visits_per_day,
+        last_week=last,
+        weights=round_.settings.schedule_weights.model_dump(),
+        times=(
+            settings.day_start,
+            settings.day_end,
+            settings.presentation_start,
+            settings.presentation_end,
+        ),
+    )
+
+
+def earliest_dates(days: Sequence[dt.date], p: DatedProject) -> list[int] | None:
+    """Starts of each visit (and the presentation) taken as early as possible, or None.
+
+    Taking each visit at its earliest allowed start leaves the most room for the next, so this
+    decides whether a project can be dated at all, ignoring every other project.
+    """
+
+    def ordinal(t: int) -> int:
+        return days[t].toordinal()
+
+    chosen: list[int] = []
+    first_free = -(10**9)
+    for _ in range(p.visits):
+        start = next((t for t in p.starts if ordinal(t) >= first_free), None)
+        if start is None:
+            return None
+        chosen.append(start)
+        first_free = ordinal(start + p.visit_days - 1) + p.min_gap
+    if p.presentation:
+        after = ordinal(chosen[-1] + p.visit_days - 1)
+        day = next((t for t in p.presentation_days if ordinal(t) > after), None)
+        if day is None:
+            return None
+        chosen.append(day)
+    return chosen
+
+
+@dataclass
+class SchedulingModel:
+    problem: SchedulingProblem
+    model: cp_model.CpModel
+    scheduled: list[cp_model.IntVar]
+    start: list[list[dict[int, cp_model.IntVar]]]  # project -> visit -> term day -> literal
+    present: list[dict[int, cp_model.IntVar]]  # project -> term day -> literal
+    terms: dict[str, cp_model.LinearExprT] = field(default_factory=dict)
+    _occupancy: list[dict[int, list[cp_model.IntVar]]] = field(default_factory=list)
+
+    def occupied(self, j: int, t: int) -> list[cp_model.IntVar]:
+        """Literals that put project j's team at the host on term day t (visit days only)."""
+        if not self._occupancy:
+            for k, p in enumerate(self.problem.projects):
+                days: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+                for visit in self.start[k]:
+                    for s, literal in visit.items():
+                        for day in range(s, s + p.visit_days):
+                            days[day].append(literal)
+                self._occupancy.append(days)
+        return self._occupancy[j].get(t, [])
+
+    def busy(self, j: int) -> dict[int, list[cp_model.IntVar]]:
+        """Term day -> literals that occupy project j's team that day (visits and presentation)."""
+        days: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        for t in range(len(self.problem.days)):
+            days[t].extend(self.occupied(j, t))
+        for t, literal in self.present[j].items():
+            days[t].append(literal)
+        return days
+
+
+def add_one_start_per_visit(m: SchedulingModel) -> None:
+    """Hard: a scheduled project dates each visit once (and its presentation once)."""
+    for j, visits in enumerate(m.start):
+        for visit in visits:
+            m.model.add(sum(visit.values()) == m.scheduled[j])
+        if m.problem.projects[j].presentation:
+            m.model.add(sum(m.present[j].values()) == m.scheduled[j])
+
+
+def add_visit_order(m: SchedulingModel) -> None:
+    """Hard: visits in order, at least min_gap days apart; the presentation after the last."""
+    pr = m.problem
+    for j, p in enumerate(pr.projects):
+        first = [sum(pr.ordinal(t) * lit for t, lit in v.items()) for v in m.start[j]]
+        last = [
+            sum(pr.ordinal(t + p.visit_days - 1) * lit for t, lit in v.items()) for v in m.start[j]
+        ]
+        for v in range(p.visits - 1):
+            m.model.add(first[v + 1] >= last[v] + p.min_gap * m.scheduled[j])
+        if p.presentation:
+            presentation = sum(pr.ordinal(t) * lit for t, lit in m.present[j].items())
+            m.model.add(presentation >= last[-1] + m.scheduled[j])
+
+
+def add_one_place_per_day(m: SchedulingModel) -> None:
+    """Hard: a person is at one visit or presentation per day."""
+    by_person: dict[str, list[int]] = defaultdict(list)
+    for j, p in enumerate(m.problem.projects):
+        for person in p.team:
+            by_person[person].append(j)
+    for projects in by_person.values():
+        if len(projects) < 2:
+            continue  # one project's own events never overlap (visit order keeps them apart)
+        per_day: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        for j in projects:
+            for t, literals in m.busy(j).items():
+                per_day[t].extend(literals)
+        for literals in per_day.values():
+            if len(literals) > 1:
+                m.model.add(sum(literals) <= 1)
+
+
+def add_release_per_day(m: SchedulingModel) -> None:
+    """Hard: a school releases at most max_staff_out_per_day staff on any visit day."""
+    by_school: dict[str, list[int]] = defaultdict(list)
+    for j, p in enumerate(m.problem.projects):
+        for school in p.releasing:
+            by_school[school].append(j)
+    for school, projects in by_school.items():
+        limit = m.problem.max_out[school]
+        if sum(m.problem.projects[j].releasing[school] for j in projects) <= limit:
+            continue
+        for t in range(len(m.problem.days)):
+            out = [
+                m.problem.projects[j].releasing[school] * lit
+                for j in projects
+                for lit in m.occupied(j, t)
+            ]
+            if out:
+                m.model.add(sum(out) <= limit)
+
+
+def add_host_visits_per_day(m: SchedulingModel) -> None:
+    """Hard: a host receives at most max_visits_per_day teams on any day."""
+    by_host: dict[str, list[int]] = defaultdict(list)
+    for j, p in enumerate(m.problem.projects):
+        by_host[p.host].append(j)
+    limit = m.problem.max_visits_per_day
+    for projects in by_host.values():
+        if len(projects) <= limit:
+            continue
+        for t in range(len(m.problem.days)):
+            visiting = [lit for j in projects for lit in m.occupied(j, t)]
+            if len(visiting) > limit:
+                m.model.add(sum(visiting) <= limit)
+
+
+HARD_RULES: tuple[Callable[[SchedulingModel], None], ...] = (
+    add_one_start_per_visit,
+    add_visit_order,
+    add_one_place_per_day,
+    add_release_per_day,
+    add_host_visits_per_day,
+)
+
+
+def unscheduled(m: SchedulingModel) -> cp_model.LinearExprT:
+    """Soft: staffed projects whose visits could not all be dated (large weight)."""
+    return sum(1 - s for s in m.scheduled)
+
+
+def preferred_days(m: SchedulingModel) -> cp_model.LinearExprT:
+    """Soft (reward): visit days on a day the host or a team member prefers, per person."""
+    return sum(
+        n * lit
+        for j, p in enumerate(m.problem.projects)
+        for t, n in p.preferred.items()
+        for lit in m.occupied(j, t)
+    )
+
+
+def release_spread(m: SchedulingModel) -> cp_model.LinearExprT:
+    """Soft: each school's staff-days out in its busiest week (spread release over the round)."""
+    pr = m.problem
+    week_of = [day.isocalendar()[:2] for day in pr.days]
+    by_school: dict[str, list[int]] = defaultdict(list)
+    for j, p in enumerate(pr.projects):
+        for school in p.releasing:
+            by_school[school].append(j)
+    peaks = []
+    for school, projects in sorted(by_school.items()):
+        weekly: dict[tuple[int, int], list[cp_model.LinearExprT]] = defaultdict(list)
+        for j in projects:
+            count = pr.projects[j].releasing[school]
+            for t in range(len(pr.days)):
+                weekly[week_of[t]].extend(count * lit for lit in m.occupied(j, t))
+        most = sum(
+            pr.projects[j].releasing[school] * pr.projects[j].visits * pr.projects[j].visit_days
+            for j in projects
+        )
+        peak = m.model.new_int_var(0, most, f"busiest_week[{school}]")
+        for out in weekly.values():
+            if out:
+                m.model.add(peak >= sum(out))
+        peaks.append(peak)
+    return sum(peaks)
+
+
+def end_of_term(m: SchedulingModel) -> cp_model.LinearExprT:
+    """Soft: staff visit-days in the last week of a term (reports, events, tired staff)."""
+    return sum(
+        len(p.team) * lit
+        for j, p in enumerate(m.problem.projects)
+        for t in m.problem.last_week
+        for lit in m.occupied(j, t)
+    )
+
+
+SOFT_TERMS: tuple[tuple[str, Callable[[SchedulingModel], cp_model.LinearExprT], int, str], ...] = (
+    ("unscheduled", unscheduled, +1, "staffed projects left undated"),
+    ("preferred_days", preferred_days, -1, "visit days on preferred days (reward)"),
+    ("release_spread", release_spread, +1, "sum of each school's busiest-week staff-days"),
+    ("end_of_term", end_of_term, +1, "staff visit-days in a term's last week"),
+)
+
+
+def build_schedule_model(
+    problem: SchedulingProblem,
+    *,
+    hard_rules: Sequence[Callable[[SchedulingModel], None]] = HARD_RULES,
+) -> SchedulingModel:
+    """Variables, the given hard rules (all by default), soft terms and the objective."""
+    model = cp_model.CpModel()
+    scheduled, start, present = [], [], []
+    for p in problem.projects:
+        feasible = earliest_dates(problem.days, p) is not None
+        flag = model.new_bool_var(f"scheduled[{p.project_id}]")
+        if not feasible:
+            model.add(flag == 0)  # cannot be dated even alone; reported by the caller
+        scheduled.append(flag)
+        start.append(
+            [
+                {
+                    t: model.new_bool_var(f"start[{p.project_id},v{v + 1},{problem.days[t]}]")
+                    for t in (p.starts if feasible else ())
+                }
+                for v in range(p.visits)
+            ]
+        )
+        present.append(
+            {
+                t: model.new_bool_var(f"present[{p.project_id},{problem.days[t]}]")
+                for t in (p.presentation_days if feasible else ())
+            }
+        )
+    m = SchedulingModel(problem, model, scheduled, start, present)
+    for add_rule in hard_rules:
+        add_rule(m)
+    objective = 0
+    for name, build, sign, _description in SOFT_TERMS:
+        m.terms[name] = build(m)
+        objective += sign * problem.weights[name] * m.terms[name]
+    model.minimize(objective)
+    for j, p in enumerate(problem.projects):
+        _hint_earliest(m, j, p)
+    return m
+
+
+def _hint_earliest(m: SchedulingModel, j: int, p: DatedProject) -> None:
+    dates = earliest_dates(m.problem.days, p)
+    if dates is None:
+        return
+    for v, t in enumerate(dates[: p.visits]):
+        m.model.add_hint(m.start[j][v][t], 1)
+    if p.presentation:
+        m.model.add_hint(m.present[j][dates[-1]], 1)
+
+
+@dataclass(frozen=True)
+class ScheduleSolution:
+    result: SolveResult
+    events: tuple[ScheduledEvent, ...]
+    unscheduled: tuple[str, ...]  # project ids
+
+
+def solve_schedule(
+    problem: SchedulingProblem,
+    *,
+    time_limit: float = 30.0,
+    seed: int = 0,
+    workers: int = 1,
+) -> ScheduleSolution:
+    """Date every visit it can; the rest are listed for the caller to explain or re-match."""
+    started = time.perf_counter()
+    m = build_schedule_model(problem)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = float(time_limit)
+    solver.parameters.random_seed = int(seed)
+    solver.parameters.num_workers = int(workers)
+    if workers > 1:
+        solver.parameters.interleave_search = True
+    status = solver.solve(m.model)
+    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    terms: dict[str, TermValue] = {}
+    events: list[ScheduledEvent] = []
+    undated: list[str] = []
+    if found:
+        for name, _build, sign, description in SOFT_TERMS:
+            value = int(solver.value(m.terms[name]))
+            weight = problem.weights[name]
+            terms[name] = TermValue(value, weight, sign * weight * value, description)
+        for j, p in enumerate(problem.projects):
+            if not solver.value(m.scheduled[j]):
+                undated.append(p.project_id)
+                continue
+            events.extend(_events(problem, p, m, j, solver))
+    else:
+        undated = [p.project_id for p in problem.projects]
+    penalty = terms["unscheduled"].contribution if terms else 0
+    result = SolveResult(
+        status=solver.status_name(status),
+        objective=float(round(solver.objective_value)) if found else None,
+        bound=float(math.ceil(solver.best_objective_bound - 1e-6)) if found else None,
+        seconds=time.perf_counter() - started,
+        seed=seed,
+        workers=workers,
+        terms=terms,
+        counts={
+            "projects": len(problem.projects),
+            "term_days": len(problem.days),
+            "events": len(events),
+        },
+        fixed_penalty=penalty,
+    )
+    events.sort(key=lambda e: (e.date, e.start, e.visit_id))
+    return ScheduleSolution(result, tuple(events), tuple(undated))
+
+
+def _events(
+    problem: SchedulingProblem,
+    p: DatedProject,
+    m: SchedulingModel,
+    j: int,
+    solver: cp_model.CpSolver,
+) -> list[ScheduledEvent]:
+    visit_start, visit_end, talk_start, talk_end = problem.times
+    events = []
+    for v, visit in enumerate(m.start[j]):
+        first = next(t for t, lit in visit.items() if solver.value(lit))
+        for d in range(p.visit_days):
+            events.append(
+                ScheduledEvent(
+                    visit_id=f"{p.project_id}-v{v + 1}-d{d + 1}",
+                    project_id=p.project_id,
+                    visit_no=v + 1,
+                    day_no=d + 1,
+                    kind="visit",
+                    date=problem.days[first + d],
+                    start=visit_start,
+                    end=visit_end,
+                    host_school_id=p.host,
+                    staff_ids=p.team,
+                )
+            )
+    if p.presentation:
+        day = next(t for t, lit in m.present[j].items() if solver.value(lit))
+        events.append(
+            ScheduledEvent(
+                visit_id=f"{p.project_id}-p",
+                project_id=p.project_id,
+                visit_no=p.visits,
+                kind="presentation",
+                date=problem.days[day],
+                start=talk_start,
+                end=talk_end,
+                host_school_id=p.host,
+                staff_ids=p.team,
+            )
+        )
+    return events
