@@ -109,8 +109,19 @@ def _report(
     )
     for unfilled in plan_.unfilled:
         click.echo(f"  unfilled {unfilled.project_id}: {unfilled.reason}", err=True)
+    _say_written(written)
+
+
+def _say_written(written: list[Path]) -> None:
+    """Name the top-level files; count the calendars rather than list dozens of them."""
+    calendars = [p for p in written if "calendars" in p.parts]
     for path in written:
-        click.echo(f"wrote {path}", err=True)
+        if path not in calendars:
+            click.echo(f"wrote {path}", err=True)
+    if calendars:
+        folder = calendars[0].parents[0] if calendars[0].parent.name == "calendars" else None
+        where = folder or next(p for p in calendars[0].parents if p.name == "calendars")
+        click.echo(f"wrote {len(calendars)} calendar file(s) under {where}", err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -265,8 +276,7 @@ def calendars(input_path: Path, plan_dir: Path) -> None:
     with atomic_output(plan_dir) as staging:
         paths = write_calendars(staging, round_, dated, previous=plan_dir, roles=roles)
         names = [path.relative_to(staging) for path in paths]
-    for name in names:
-        click.echo(f"wrote {plan_dir / name}", err=True)
+    _say_written([plan_dir / name for name in names])
 
 
 @main.command()

@@ -148,3 +148,68 @@ def test_python_dash_m_runs() -> None:
     )
     assert result.returncode == 0
     assert "Pair reviewers" in result.stdout
+
+
+def test_plan_writes_schedule_and_calendars_that_verify(planned: Path) -> None:
+    schedule = list(csv.DictReader((planned / "schedule.csv").open(newline="")))
+    assert schedule and schedule[0]["kind"] in {"visit", "presentation"}
+    staffed = {row["project_id"] for row in csv.DictReader((planned / "pairings.csv").open())}
+    assert {row["project_id"] for row in schedule} == staffed
+    assert (planned / "calendars" / "round.ics").exists()
+    member = next(csv.DictReader((planned / "pairings.csv").open()))["staff_id"]
+    assert (planned / "calendars" / "staff" / f"{member}.ics").exists()
+
+
+def test_rerun_gives_byte_identical_calendars(planned: Path, tmp_path: Path) -> None:
+    out = tmp_path / "again"
+    shutil.copytree(planned, out)
+    code, _ = run("plan", str(SAMPLE), "--out", str(out), "--time-limit", "20", "--quiet")
+    assert code == 0
+    for first in (planned / "calendars").rglob("*.ics"):
+        again = out / first.relative_to(planned)
+        assert again.read_bytes() == first.read_bytes(), first.name
+
+
+def test_calendars_command_raises_sequence_for_a_moved_visit(planned: Path, tmp_path: Path) -> None:
+    out = tmp_path / "edited"
+    shutil.copytree(planned, out)
+    rows = list(csv.DictReader((out / "schedule.csv").open(newline="")))
+    moved = rows[0]
+    moved["start"], moved["end"] = "09:30", "15:00"  # same day, later start
+    with (out / "schedule.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    code, output = run("calendars", str(SAMPLE), str(out))
+    assert code == 0, output
+    round_ics = (out / "calendars" / "round.ics").read_text()
+    block = round_ics[round_ics.index(f"-{moved['visit_id']}@matcher") :]
+    block = block[: block.index("END:VEVENT")]
+    assert "SEQUENCE:1" in block
+    assert "T093000" in round_ics
+
+
+def test_schedule_command_dates_existing_pairings(planned: Path, tmp_path: Path) -> None:
+    out = tmp_path / "pairings-only"
+    out.mkdir()
+    for name in ("pairings.csv", "unfilled.csv"):
+        shutil.copy(planned / name, out / name)
+    code, output = run("schedule", str(SAMPLE), str(out), "--quiet")
+    assert code == 0, output
+    assert (out / "schedule.csv").read_bytes() == (planned / "schedule.csv").read_bytes()
+    code, output = run("verify", str(SAMPLE), str(out))
+    assert code == 0, output
+
+
+def test_verify_finds_a_visit_moved_to_a_weekend(planned: Path, tmp_path: Path) -> None:
+    out = tmp_path / "weekend"
+    shutil.copytree(planned, out)
+    text = (out / "schedule.csv").read_text()
+    first = text.splitlines()[1].split(",")
+    first[4] = "2027-01-09"  # a Saturday
+    lines = text.splitlines()
+    lines[1] = ",".join(first)
+    (out / "schedule.csv").write_text("\n".join(lines) + "\n")
+    code, output = run("verify", str(SAMPLE), str(out))
+    assert code == 1
+    assert "school_day" in output and "2027-01-09" in output

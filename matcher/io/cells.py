@@ -19,6 +19,8 @@ from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 import annotated_types
 from pydantic import BaseModel
 
+from matcher.model import DateRange
+
 BOOLEAN_WORDS: dict[str, bool] = {
     "true": True,
     "yes": True,
@@ -181,12 +183,16 @@ def describe(model: type[BaseModel], field: str) -> str:
 
 
 def _collection(annotation: Any) -> str:
-    # Only the calendar settings are collections; their two written forms (TOML and the text
-    # of a sheet cell) are explained under [calendar] in docs/input-format.md.
+    # The calendar's lists and tables have two written forms (TOML, and the text of a sheet
+    # cell), explained under [calendar] in docs/input-format.md rather than in every message.
+    args = get_args(annotation)
     if get_origin(annotation) is dict:
-        return "a whole number per phase (see [calendar])"
-    item = get_args(annotation)[0]
-    return "dates (see [calendar])" if item is dt.date else "date ranges (see [calendar])"
+        return "a whole number per phase (see [calendar])" if args[-1] is int else "a table"
+    if args and args[0] is dt.date:
+        return "dates (see [calendar])"
+    if args and args[0] is DateRange:
+        return "date ranges (see [calendar])"
+    return "a list"
 
 
 def _is_enum(annotation: Any) -> bool:

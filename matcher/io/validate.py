@@ -17,6 +17,7 @@ from matcher.io import cells
 from matcher.io.problems import ProblemLog
 from matcher.io.rows import GRID, LATLON
 from matcher.io.tables import Row, Table
+from matcher.io.validate_clusters import CLUSTER_CHECKS
 from matcher.model import Settings
 
 
@@ -48,6 +49,8 @@ UNIQUE_KEYS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("conflicts", ("staff_id", "school_id")),
     ("preferences", ("staff_id", "project_id")),
     ("travel", ("from_school_id", "to_school_id")),
+    ("clusters", ("school_id",)),
+    ("rotation", ("reviewing_school_id", "host_school_id")),
 )
 
 # (table, column) must name an id found in (table, column).
@@ -62,6 +65,10 @@ REFERENCES: tuple[tuple[str, str, str, str], ...] = (
     ("preferences", "project_id", "projects", "project_id"),
     ("travel", "from_school_id", "schools", "school_id"),
     ("travel", "to_school_id", "schools", "school_id"),
+    ("clusters", "school_id", "schools", "school_id"),
+    ("rotation", "cluster_id", "clusters", "cluster_id"),
+    ("rotation", "reviewing_school_id", "schools", "school_id"),
+    ("rotation", "host_school_id", "schools", "school_id"),
 )
 
 
@@ -246,6 +253,7 @@ CHECKS: tuple[Check, ...] = (
     availability_ids,
     availability_within_round,
     one_coordinate_system,
+    *CLUSTER_CHECKS,
 )
 
 

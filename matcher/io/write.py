@@ -70,6 +70,8 @@ CONFLICT_COLUMNS = ("staff_id", "school_id", "reason")
 HISTORY_COLUMNS = ("round", "staff_id", "host_school_id", "days", "academic_year")
 PREFERENCE_COLUMNS = ("staff_id", "project_id", "preference")
 TRAVEL_COLUMNS = ("from_school_id", "to_school_id", "minutes")
+CLUSTER_COLUMNS = ("cluster_id", "school_id", "pinned", "hub")
+ROTATION_COLUMNS = ("cluster_id", "reviewing_school_id", "host_school_id")
 AVAILABILITY_COLUMNS = ("id", "start", "end", "kind", "note")
 
 LIST_SEPARATOR = ";"
@@ -133,6 +135,16 @@ def _tables(round_: Round) -> dict[str, tuple[Sequence[str], list[list[Cell]], b
             _rows(round_.availability, _availability_row),
             False,
         ),
+        "clusters.csv": (
+            CLUSTER_COLUMNS,
+            [[m.cluster_id, m.school_id, m.pinned, m.hub] for m in round_.clusters],
+            False,
+        ),
+        "rotation.csv": (
+            ROTATION_COLUMNS,
+            [[e.cluster_id, e.reviewing_school_id, e.host_school_id] for e in round_.rotation],
+            False,
+        ),
     }
 
 
@@ -158,6 +170,7 @@ def _round_toml(settings: Settings) -> str:
             tomli_w.dumps(document),
             _calendar_toml(settings.calendar),
             tomli_w.dumps({"schedule_weights": settings.schedule_weights.model_dump()}),
+            tomli_w.dumps({"clusters": settings.clusters.model_dump()}),
         )
     )
 
@@ -199,7 +212,9 @@ def _school_columns(schools: Iterable[School]) -> tuple[str, ...]:
         location += ("latitude", "longitude")
     if uses_grid:
         location += ("easting", "northing")
-    return SCHOOL_COLUMNS_START + location + SCHOOL_COLUMNS_END
+    # Ratings are optional; a round without them keeps the file as it was.
+    rating = ("rating",) if any(s.rating is not None for s in schools) else ()
+    return SCHOOL_COLUMNS_START + location + SCHOOL_COLUMNS_END + rating
 
 
 def _school_row(header: Sequence[str]) -> Callable[[School], list[Cell]]:
