@@ -218,9 +218,7 @@ def plan(input_path: Path, out: Path, quiet: bool, **solve: Any) -> None:
     help="Folder for the outputs (default: DIR itself).",
 )
 @_solve_options
-def schedule(
-    input_path: Path, plan_dir: Path, out: Path | None, quiet: bool, **solve: Any
-) -> None:
+def schedule(input_path: Path, plan_dir: Path, out: Path | None, quiet: bool, **solve: Any) -> None:
     """Date the visits of pairings already made (DIR/pairings.csv), without re-matching.
 
     INPUT is the round the pairings were made for. Projects that cannot be dated lose their
@@ -236,8 +234,7 @@ def schedule(
     except PlanFileError as error:
         click.echo(str(error), err=True)
         sys.exit(EXIT_BAD_INPUT)
-    solve.pop("gap_limit", None)
-    final, dated = schedule_pairings(round_, pairings, **solve)
+    final, dated = schedule_pairings(round_, pairings, progress=_progress_printer(quiet), **solve)
     summary = {
         "round": round_.settings.name,
         "scheduling": dated.result.to_dict(),

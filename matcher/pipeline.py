@@ -21,13 +21,14 @@ from matcher.io.schedule_files import write_schedule_csv
 from matcher.model import Plan, Round, Schedule, UnfilledProject
 from matcher.verify import Violation, verify_plan
 from matcher.verify_schedule import verify_schedule
-from solvers.assignment import Progress, solve_matching
+from solvers.assignment import solve_matching
 from solvers.decode import decode
 from solvers.encode import encode
 from solvers.explain import explain_unstaffed, precheck
 from solvers.result import SolveResult
 from solvers.schedule_explain import diagnose
 from solvers.scheduling import encode_schedule, solve_schedule
+from solvers.watch import Progress
 
 log = logging.getLogger(__name__)
 
@@ -191,10 +192,19 @@ def schedule(
     time_limit: float = 30.0,
     seed: int = 0,
     workers: int = 1,
+    gap_limit: float = 0.0,
+    progress: Callable[[Progress], None] | None = None,
 ) -> ScheduleOutcome:
     """Date every visit of the plan's staffed projects; explain the ones that cannot be dated."""
     problem = encode_schedule(round_, plan)
-    solution = solve_schedule(problem, time_limit=time_limit, seed=seed, workers=workers)
+    solution = solve_schedule(
+        problem,
+        time_limit=time_limit,
+        seed=seed,
+        workers=workers,
+        gap_limit=gap_limit,
+        progress=progress,
+    )
     calendar = SchoolCalendar(round_.settings, round_.availability)
     diagnoses: dict[str, tuple[str, str, tuple[str, ...]]] = {}
     for project_id in solution.unscheduled:
@@ -283,7 +293,15 @@ def plan(
             excluded_pairs=frozenset(excluded_pairs),
             excluded_projects=excluded_projects,
         )
-        dated = schedule(round_, matched.plan, time_limit=time_limit, seed=seed, workers=workers)
+        dated = schedule(
+            round_,
+            matched.plan,
+            time_limit=time_limit,
+            seed=seed,
+            workers=workers,
+            gap_limit=gap_limit,
+            progress=progress,
+        )
         learned = _learn(matched.plan, dated, excluded_pairs, excluded_projects)
         if not dated.schedule.unscheduled or not learned:
             break
@@ -334,9 +352,19 @@ def schedule_pairings(
     time_limit: float = 30.0,
     seed: int = 0,
     workers: int = 1,
+    gap_limit: float = 0.0,
+    progress: Callable[[Progress], None] | None = None,
 ) -> tuple[Plan, ScheduleOutcome]:
     """Date a given set of pairings (no re-matching); undated projects join the unfilled list."""
-    dated = schedule(round_, pairings, time_limit=time_limit, seed=seed, workers=workers)
+    dated = schedule(
+        round_,
+        pairings,
+        time_limit=time_limit,
+        seed=seed,
+        workers=workers,
+        gap_limit=gap_limit,
+        progress=progress,
+    )
     final = _drop_undated(pairings, dated.schedule)
     violations = verify_schedule(round_, final, dated.schedule)
     if violations:
@@ -364,8 +392,6 @@ def write_outputs(
         if schedule_ is not None:
             written.append(target / write_schedule_csv(staging, schedule_).name)
             roles = {(a.project_id, a.staff_id): a.role for a in plan_.assignments}
-            for path in write_calendars(
-                staging, round_, schedule_, previous=previous, roles=roles
-            ):
+            for path in write_calendars(staging, round_, schedule_, previous=previous, roles=roles):
                 written.append(target / path.relative_to(staging))
     return written

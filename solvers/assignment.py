@@ -21,6 +21,7 @@ from ortools.sat.python import cp_model
 
 from solvers.encode import MatchingProblem
 from solvers.result import SolveResult, TermValue
+from solvers.watch import GapWatch, Progress
 
 # A guard maps a rule instance (rule name, subject id) to enforcement literals; () = always on.
 Guard = Callable[[str, str], Sequence[cp_model.IntVar]]
@@ -281,22 +282,6 @@ def set_objective(m: MatchingModel) -> None:
 
 
 @dataclass(frozen=True)
-class Progress:
-    """One improving solution, for progress display."""
-
-    seconds: float
-    objective: float
-    bound: float
-    fixed_penalty: float = 0.0
-
-    @property
-    def gap(self) -> float:
-        """Relative gap on the quality terms (the unstaffed penalty taken off both sides)."""
-        plan, bound = self.objective - self.fixed_penalty, self.bound - self.fixed_penalty
-        return abs(plan - bound) / max(abs(plan), abs(bound), 1.0)
-
-
-@dataclass(frozen=True)
 class MatchingSolution:
     result: SolveResult
     chosen: tuple[int, ...]  # pair indices
@@ -324,57 +309,6 @@ def solver_for(
     return solver
 
 
-class _GapWatch(cp_model.CpSolverSolutionCallback):
-    """Stops the search once the quality gap is within the limit, and reports progress.
-
-    CP-SAT's own relative gap divides by the whole objective, which the unstaffed penalty
-    dominates; a 1% limit there would stop at almost any plan. Here the absolute gap is
-    divided by the quality part alone (the objective without the unstaffed penalty).
-    """
-
-    def __init__(
-        self,
-        solver: cp_model.CpSolver,
-        staffed: Sequence[cp_model.IntVar],
-        penalty_per_project: int,
-        gap_limit: float,
-        report: Callable[[Progress], None] | None,
-    ) -> None:
-        super().__init__()
-        self._solver = solver
-        self._staffed = staffed
-        self._penalty = penalty_per_project
-        self._gap_limit = gap_limit
-        self._report = report
-        self._started = time.perf_counter()
-        self._objective: float | None = None
-        self._fixed = 0.0
-        solver.best_bound_callback = self._on_bound
-
-    def on_solution_callback(self) -> None:
-        unstaffed = sum(1 - self.value(s) for s in self._staffed)
-        self._fixed = float(self._penalty * unstaffed)
-        self._objective = self.objective_value
-        self._check(self.best_objective_bound)
-
-    def _on_bound(self, bound: float) -> None:
-        self._check(bound)
-
-    def _check(self, bound: float) -> None:
-        if self._objective is None:
-            return
-        step = Progress(
-            seconds=time.perf_counter() - self._started,
-            objective=self._objective,
-            bound=bound,
-            fixed_penalty=self._fixed,
-        )
-        if self._report:
-            self._report(step)
-        if self._gap_limit > 0 and step.gap <= self._gap_limit:
-            self._solver.stop_search()
-
-
 def solve_matching(
     problem: MatchingProblem,
     *,
@@ -387,12 +321,12 @@ def solve_matching(
     """Build and solve the matching model; the best plan found and how good it is.
 
     ``gap_limit`` stops the search once the plan is proven within that relative gap, measured
-    on the quality terms (see ``_GapWatch``).
+    on the quality terms (see ``solvers.watch.GapWatch``).
     """
     started = time.perf_counter()
     m = build_model(problem)
     solver = solver_for(time_limit=time_limit, seed=seed, workers=workers)
-    watch = _GapWatch(solver, m.staffed, weight_of(problem, "unstaffed"), gap_limit, progress)
+    watch = GapWatch(solver, m.staffed, weight_of(problem, "unstaffed"), gap_limit, progress)
     status = solver.solve(m.model, watch)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return _no_plan(problem, solver.status_name(status), started, seed, workers)

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import math
 import time
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from ortools.linear_solver import pywraplp
 
 from solvers.encode import MatchingProblem
-from solvers.scheduling import DatedProject, SchedulingProblem
+from solvers.scheduling import SchedulingProblem, greedy_dates
 
 
 @dataclass(frozen=True)
@@ -291,72 +290,12 @@ def greedy_schedule(problem: SchedulingProblem) -> tuple[int, int]:
     """Date projects one by one, fewest options first, each at its earliest free dates.
 
     Returns (projects dated, staff visit-days in a term's last week), the figures a
-    coordinator would compare; the linking rules are respected through day-by-day tallies.
+    coordinator would compare.
     """
-    person_days: set[tuple[str, int]] = set()
-    out: dict[tuple[str, int], int] = defaultdict(int)
-    hosted: dict[tuple[str, int], int] = defaultdict(int)
-    dated = late = 0
-    order = sorted(problem.projects, key=lambda p: (len(p.starts), p.project_id))
-    for p in order:
-        picked = _earliest_free(problem, p, person_days, out, hosted)
-        if picked is None:
-            continue
-        dated += 1
-        visit_days, talk = picked
-        for t in visit_days:
-            for person in p.team:
-                person_days.add((person, t))
-            for school, count in p.releasing.items():
-                out[(school, t)] += count
-            hosted[(p.host, t)] += 1
-            late += len(p.team) * (t in problem.last_week)
-        if talk is not None:
-            person_days.update((person, talk) for person in p.team)
-    return dated, late
-
-
-def _earliest_free(
-    problem: SchedulingProblem,
-    p: DatedProject,
-    person_days: set[tuple[str, int]],
-    out: dict[tuple[str, int], int],
-    hosted: dict[tuple[str, int], int],
-) -> tuple[list[int], int | None] | None:
-    def free(t: int) -> bool:
-        return (
-            all((person, t) not in person_days for person in p.team)
-            and all(out[(s, t)] + n <= problem.max_out[s] for s, n in p.releasing.items())
-            and hosted[(p.host, t)] < problem.max_visits_per_day
-        )
-
-    days: list[int] = []
-    first_free = -(10**9)
-    for _ in range(p.visits):
-        start = next(
-            (
-                t
-                for t in p.starts
-                if problem.ordinal(t) >= first_free
-                and all(free(d) for d in range(t, t + p.visit_days))
-            ),
-            None,
-        )
-        if start is None:
-            return None
-        days.extend(range(start, start + p.visit_days))
-        first_free = problem.ordinal(days[-1]) + p.min_gap
-    talk = None
-    if p.presentation:
-        talk = next(
-            (
-                t
-                for t in p.presentation_days
-                if problem.ordinal(t) > problem.ordinal(days[-1])
-                and all((person, t) not in person_days for person in p.team)
-            ),
-            None,
-        )
-        if talk is None:
-            return None
-    return days, talk
+    dates = greedy_dates(problem)
+    late = sum(
+        len(problem.projects[j].team) * (t in problem.last_week)
+        for j, (visit_days, _talk) in dates.items()
+        for t in visit_days
+    )
+    return len(dates), late

@@ -9,7 +9,6 @@ same function the plan checker uses, so solver and checker can never disagree on
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -183,7 +182,3 @@ def encode_clusters(round_: Round, settings: ClusterSettings | None = None) -> C
         near_minutes=near_minutes,
         settings=settings,
     )
-
-
-def ceil_div(a: int, b: int) -> int:
-    return -(-a // b) if b else math.inf  # type: ignore[return-value]

@@ -23,6 +23,7 @@ from ortools.sat.python import cp_model
 from matcher.days import SchoolCalendar
 from matcher.model import Plan, Project, Round, ScheduledEvent
 from solvers.result import SolveResult, TermValue
+from solvers.watch import GapWatch, Progress
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,8 @@ class SchedulingProblem:
     times: tuple[dt.time, dt.time, dt.time, dt.time]  # visit start/end, presentation start/end
 
     def ordinal(self, t: int) -> int:
-        return self.days[t].toordinal()
+        """Calendar days since the first term day: small coefficients keep the LP well scaled."""
+        return (self.days[t] - self.days[0]).days
 
 
 def _window_ok(
@@ -386,19 +388,22 @@ def build_schedule_model(
         m.terms[name] = build(m)
         objective += sign * problem.weights[name] * m.terms[name]
     model.minimize(objective)
-    for j, p in enumerate(problem.projects):
-        _hint_earliest(m, j, p)
+    _hint_greedy(m)
     return m
 
 
-def _hint_earliest(m: SchedulingModel, j: int, p: DatedProject) -> None:
-    dates = earliest_dates(m.problem.days, p)
-    if dates is None:
-        return
-    for v, t in enumerate(dates[: p.visits]):
-        m.model.add_hint(m.start[j][v][t], 1)
-    if p.presentation:
-        m.model.add_hint(m.present[j][dates[-1]], 1)
+def _hint_greedy(m: SchedulingModel) -> None:
+    """Start from the greedy dates, a feasible plan, so the search improves from the start."""
+    dated = greedy_dates(m.problem)
+    for j, p in enumerate(m.problem.projects):
+        picked = dated.get(j)
+        m.model.add_hint(m.scheduled[j], int(picked is not None))
+        starts = picked[0][:: p.visit_days] if picked else []
+        for v, visit in enumerate(m.start[j]):
+            for t, literal in visit.items():
+                m.model.add_hint(literal, int(v < len(starts) and starts[v] == t))
+        for t, literal in m.present[j].items():
+            m.model.add_hint(literal, int(picked is not None and picked[1] == t))
 
 
 @dataclass(frozen=True)
@@ -414,17 +419,27 @@ def solve_schedule(
     time_limit: float = 30.0,
     seed: int = 0,
     workers: int = 1,
+    gap_limit: float = 0.0,
+    progress: Callable[[Progress], None] | None = None,
 ) -> ScheduleSolution:
-    """Date every visit it can; the rest are listed for the caller to explain or re-match."""
+    """Date every visit it can; the rest are listed for the caller to explain or re-match.
+
+    ``gap_limit`` stops once the dates are proven within that relative gap on the quality
+    terms (``solvers.watch.GapWatch``).
+    """
     started = time.perf_counter()
     m = build_schedule_model(problem)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit)
     solver.parameters.random_seed = int(seed)
     solver.parameters.num_workers = int(workers)
+    # As for matching, the LP relaxation carries the proof (benchmarks/README.md).
+    solver.parameters.linearization_level = 2
     if workers > 1:
         solver.parameters.interleave_search = True
-    status = solver.solve(m.model)
+    weight = problem.weights["unscheduled"]
+    watch = GapWatch(solver, m.scheduled, weight, gap_limit, progress)
+    status = solver.solve(m.model, watch)
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     terms: dict[str, TermValue] = {}
     events: list[ScheduledEvent] = []
@@ -503,3 +518,79 @@ def _events(
             )
         )
     return events
+
+
+def greedy_dates(problem: SchedulingProblem) -> dict[int, tuple[list[int], int | None]]:
+    """Date projects one by one, fewest options first, each at its earliest free dates.
+
+    What a coordinator would do by hand, and a feasible starting point (hint) for the model:
+    the linking rules are kept through day-by-day tallies. Returns, per project index dated,
+    its visit days (term-day indices) and its presentation day.
+    """
+    tally = _Tally(problem)
+    dated: dict[int, tuple[list[int], int | None]] = {}
+    order = sorted(range(len(problem.projects)), key=lambda j: (len(problem.projects[j].starts), j))
+    for j in order:
+        p = problem.projects[j]
+        picked = tally.earliest_free(p)
+        if picked is not None:
+            tally.book(p, *picked)
+            dated[j] = picked
+    return dated
+
+
+class _Tally:
+    """Who is out, and which hosts receive, on each term day so far."""
+
+    def __init__(self, problem: SchedulingProblem) -> None:
+        self.problem = problem
+        self.person_days: set[tuple[str, int]] = set()
+        self.out: dict[tuple[str, int], int] = defaultdict(int)
+        self.hosted: dict[tuple[str, int], int] = defaultdict(int)
+
+    def free(self, p: DatedProject, t: int) -> bool:
+        return (
+            all((person, t) not in self.person_days for person in p.team)
+            and all(self.out[(s, t)] + n <= self.problem.max_out[s] for s, n in p.releasing.items())
+            and self.hosted[(p.host, t)] < self.problem.max_visits_per_day
+        )
+
+    def earliest_free(self, p: DatedProject) -> tuple[list[int], int | None] | None:
+        ordinal = self.problem.ordinal
+        days: list[int] = []
+        first_free = -(10**9)
+        for _ in range(p.visits):
+            start = next(
+                (
+                    t
+                    for t in p.starts
+                    if ordinal(t) >= first_free
+                    and all(self.free(p, d) for d in range(t, t + p.visit_days))
+                ),
+                None,
+            )
+            if start is None:
+                return None
+            days.extend(range(start, start + p.visit_days))
+            first_free = ordinal(days[-1]) + p.min_gap
+        if not p.presentation:
+            return days, None
+        talk = next(
+            (
+                t
+                for t in p.presentation_days
+                if ordinal(t) > ordinal(days[-1])
+                and all((person, t) not in self.person_days for person in p.team)
+            ),
+            None,
+        )
+        return None if talk is None else (days, talk)
+
+    def book(self, p: DatedProject, days: list[int], talk: int | None) -> None:
+        for t in days:
+            self.person_days.update((person, t) for person in p.team)
+            for school, count in p.releasing.items():
+                self.out[(school, t)] += count
+            self.hosted[(p.host, t)] += 1
+        if talk is not None:
+            self.person_days.update((person, talk) for person in p.team)
