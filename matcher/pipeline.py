@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from matcher.days import SchoolCalendar
@@ -194,8 +194,13 @@ def schedule(
     workers: int = 1,
     gap_limit: float = 0.0,
     progress: Callable[[Progress], None] | None = None,
+    explain_clashes: bool = True,
 ) -> ScheduleOutcome:
-    """Date every visit of the plan's staffed projects; explain the ones that cannot be dated."""
+    """Date every visit of the plan's staffed projects; explain the ones that cannot be dated.
+
+    ``explain_clashes`` names the rule behind each clash with other visits (a few extra
+    solves); the feedback loop skips it until its last round.
+    """
     problem = encode_schedule(round_, plan)
     solution = solve_schedule(
         problem,
@@ -209,7 +214,13 @@ def schedule(
     diagnoses: dict[str, tuple[str, str, tuple[str, ...]]] = {}
     for project_id in solution.unscheduled:
         team = sorted(a.staff_id for a in plan.team(project_id))
-        found = diagnose(round_, calendar, round_.project_by_id[project_id], team, problem)
+        found = diagnose(
+            round_,
+            calendar,
+            round_.project_by_id[project_id],
+            team,
+            problem if explain_clashes else None,
+        )
         diagnoses[project_id] = (found.kind, found.reason, found.blocking_members)
     unscheduled = tuple(
         UnfilledProject(project_id=pid, reason=diagnoses[pid][1]) for pid in solution.unscheduled
@@ -281,7 +292,8 @@ def plan(
     dated or nothing new can be learned (at most ``MAX_FEEDBACK_ROUNDS``).
     """
     excluded_pairs: set[tuple[str, str]] = set()
-    excluded_projects: dict[str, str] = {}
+    # Projects even their host alone cannot date need no team: rule them out before matching.
+    excluded_projects = undatable_projects(round_)
     for feedback_round in range(1, MAX_FEEDBACK_ROUNDS + 1):
         matched = match(
             round_,
@@ -301,16 +313,52 @@ def plan(
             workers=workers,
             gap_limit=gap_limit,
             progress=progress,
+            explain_clashes=False,
         )
         learned = _learn(matched.plan, dated, excluded_pairs, excluded_projects)
         if not dated.schedule.unscheduled or not learned:
             break
         log.info("feedback round %d: re-matching without undatable pairings", feedback_round)
+    dated = _name_clashes(round_, matched.plan, dated)
     final = _drop_undated(matched.plan, dated.schedule)
     violations = verify_plan(round_, final) + verify_schedule(round_, final, dated.schedule)
     if violations:
         raise PlanCheckError(violations)
     return PlanOutcome(round_, matched, dated, final, feedback_round)
+
+
+def _name_clashes(round_: Round, plan_: Plan, dated: ScheduleOutcome) -> ScheduleOutcome:
+    """For projects still undated because of other visits, name the rule that blocks them."""
+    clashing = [p for p, (kind, _r, _b) in dated.diagnoses.items() if kind == "contention"]
+    if not clashing:
+        return dated
+    problem = encode_schedule(round_, plan_)
+    calendar = SchoolCalendar(round_.settings, round_.availability)
+    diagnoses = dict(dated.diagnoses)
+    for project_id in clashing:
+        team = sorted(a.staff_id for a in plan_.team(project_id))
+        found = diagnose(round_, calendar, round_.project_by_id[project_id], team, problem)
+        diagnoses[project_id] = (found.kind, found.reason, found.blocking_members)
+    unscheduled = tuple(
+        UnfilledProject(project_id=u.project_id, reason=diagnoses[u.project_id][1])
+        for u in dated.schedule.unscheduled
+    )
+    return replace(
+        dated,
+        schedule=dated.schedule.model_copy(update={"unscheduled": unscheduled}),
+        diagnoses=diagnoses,
+    )
+
+
+def undatable_projects(round_: Round) -> dict[str, str]:
+    """Projects whose visits do not fit their window on the days the host is open."""
+    calendar = SchoolCalendar(round_.settings, round_.availability)
+    reasons: dict[str, str] = {}
+    for project in round_.projects:
+        found = diagnose(round_, calendar, project, [])
+        if found.kind == "project":
+            reasons[project.project_id] = found.reason
+    return reasons
 
 
 def _learn(

@@ -3,15 +3,17 @@ project left unstaffed comes back with a reason."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from conftest import make_round, project, school, staff
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from matcher.model import Conflict, HistoryEntry, Preference, Round
-from matcher.pipeline import match
+from matcher.model import Availability, Conflict, HistoryEntry, Preference, Round
+from matcher.pipeline import match, plan
 from matcher.verify import verify_plan
+from matcher.verify_schedule import verify_schedule
 
 AREAS = ["oracy", "homework", "reading"]
 PHASES = ["primary", "secondary", "special"]
@@ -100,3 +102,28 @@ def test_every_plan_verifies_or_is_explained(round_: Round) -> None:
     for item in outcome.plan.unfilled:
         # Every reason is a real explanation, never the solver's shrug.
         assert item.reason.startswith(("needs", "cannot be staffed")), item.reason
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rounds(), st.data())
+def test_every_plan_is_dated_or_explained(round_: Round, data: st.DataObject) -> None:
+    """Random unavailability too: staffed projects are all dated, the rest explained."""
+    ids = [s.staff_id for s in round_.staff] + [s.school_id for s in round_.schools]
+    start = dt.date(2026, 1, 12)
+    blocked = [
+        Availability(
+            id=data.draw(st.sampled_from(ids)),
+            start=start + dt.timedelta(days=offset),
+            end=start + dt.timedelta(days=offset + data.draw(st.integers(0, 30))),
+            kind="unavailable",
+        )
+        for offset in data.draw(st.lists(st.integers(0, 60), max_size=4))
+    ]
+    round_ = round_.replace(availability=tuple(blocked))
+    outcome = plan(round_, time_limit=10)
+    assert verify_plan(round_, outcome.plan) == []
+    assert verify_schedule(round_, outcome.plan, outcome.schedule) == []
+    staffed = {a.project_id for a in outcome.plan.assignments}
+    assert {e.project_id for e in outcome.schedule.events} == staffed
+    for item in outcome.plan.unfilled:
+        assert item.reason
