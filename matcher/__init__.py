@@ -18,6 +18,8 @@ _API = {
     "InputError": "matcher.io",
     "match": "matcher.pipeline",
     "plan": "matcher.pipeline",
+    "schedule": "matcher.pipeline",
+    "write_outputs": "matcher.pipeline",
     "verify_plan": "matcher.verify",
     "generate_round": "matcher.generate",
 }
