@@ -83,12 +83,9 @@ def price_columns(
         if len(later) < low - 1:
             continue
         found, anchor_exact = _grow(
-            comp, duals, anchor, later, weak, strong, rated, low, high, threshold
+            comp, duals, anchor, later, weak, strong, rated, low, high, threshold, per_anchor
         )
         exact &= anchor_exact
-        if per_anchor is not None and len(found) > per_anchor:
-            found.sort(key=lambda item: item[2])
-            found = found[:per_anchor]
         for cluster, cost, rc in found:
             members.append(cluster)
             costs.append(cost)
@@ -107,6 +104,7 @@ def _grow(
     low: int,
     high: int,
     threshold: float,
+    keep: int | None,
 ) -> tuple[list[tuple[tuple[int, ...], int, float]], bool]:
     settings = comp.problem.settings
     mix_weight = settings.mix_penalty if rated else 0
@@ -131,7 +129,10 @@ def _grow(
             if size >= low:
                 short = np.maximum(0, settings.min_strong_per_cluster - grown.strong)
                 total = grown.value + mix_weight * (over + short)
-                for k in np.flatnonzero(total < threshold).tolist():
+                hits = np.flatnonzero(total < threshold)
+                if keep is not None and len(hits) > keep:
+                    hits = hits[np.argsort(total[hits], kind="stable")[:keep]]
+                for k in hits.tolist():
                     cluster = (anchor, *later[grown.positions[k]].tolist())
                     cost = float(total[k] + duals[list(cluster)].sum())
                     found.append((cluster, round(cost), float(total[k])))
@@ -155,6 +156,9 @@ def _grow(
             exact = False
         if not partial.count:
             break
+    if keep is not None and len(found) > keep:
+        found.sort(key=lambda item: item[2])
+        del found[keep:]
     return found, exact
 
 

@@ -8,10 +8,15 @@ Rules about a whole plan (team size, capacity, release, no direct swap) live in
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from matcher.model import Project, Round, Staff
+import numpy as np
+import numpy.typing as npt
+
+from matcher.model import Phase, Project, Round, Staff
+from matcher.travel import EARTH_RADIUS_KM, GridRef, LatLon
 
 
 def normalise_area(text: str) -> str:
@@ -135,3 +140,151 @@ PAIR_RULES: tuple[PairRule, ...] = (
 
 def is_eligible(ctx: PairContext, person: Staff, project: Project) -> bool:
     return all(rule.check(ctx, person, project) for rule in PAIR_RULES)
+
+
+class Screen:
+    """The pair rules applied to many reviewers at once (numpy), for large rounds.
+
+    ``survivors`` yields, for one project, the reviewers left after each rule of
+    ``PAIR_RULES`` in turn: the same answer as ``is_eligible`` pair by pair (a test holds them
+    together), at a fraction of the cost. Rules without a vectorised form fall back to their
+    pair-by-pair ``check``.
+    """
+
+    def __init__(self, ctx: PairContext) -> None:
+        round_ = ctx.round
+        self.ctx = ctx
+        self.staff = round_.staff
+        school_index = {s.school_id: i for i, s in enumerate(round_.schools)}
+        self.school_index = school_index
+        phase_bit = {phase: 1 << n for n, phase in enumerate(Phase)}
+        self.staff_school = np.array(
+            [school_index[s.school_id] for s in self.staff], dtype=np.int64
+        )
+        self.staff_phases = np.array(
+            [sum(phase_bit[p] for p in s.phases) for s in self.staff], dtype=np.int64
+        )
+        self.school_phase = np.array([phase_bit[s.phase] for s in round_.schools], dtype=np.int64)
+        trusts = {t: n for n, t in enumerate(sorted({s.trust for s in round_.schools if s.trust}))}
+        self.school_trust = np.array(
+            [trusts[s.trust] if s.trust else -1 for s in round_.schools], dtype=np.int64
+        )
+        by_area: dict[str, list[int]] = defaultdict(list)
+        for i, person in enumerate(self.staff):
+            for area in ctx.specialisms[person.staff_id]:
+                by_area[area].append(i)
+        self.by_area = {a: np.array(ix, dtype=np.int64) for a, ix in by_area.items()}
+        staff_index = {s.staff_id: i for i, s in enumerate(self.staff)}
+        self.excluded_at: dict[str, dict[str, set[int]]] = {
+            "conflict": defaultdict(set),
+            "rotation": defaultdict(set),
+        }
+        for staff_id, school_id in ctx.conflicts:
+            if staff_id in staff_index:
+                self.excluded_at["conflict"][school_id].add(staff_index[staff_id])
+        for staff_id, school_id in ctx.recently_served:
+            if staff_id in staff_index:
+                self.excluded_at["rotation"][school_id].add(staff_index[staff_id])
+        self._grid, self._latlon = _coordinates(round_)
+        self._vectorised: dict[
+            str, Callable[[Project, npt.NDArray[np.int64]], npt.NDArray[np.bool_]]
+        ] = {
+            "expertise_phase": self._phase,
+            "own_school": self._own_school,
+            "conflict": lambda p, c: self._not_listed("conflict", p, c),
+            "same_trust": self._trust,
+            "rotation": lambda p, c: self._not_listed("rotation", p, c),
+            "travel": self._travel,
+        }
+
+    def survivors(self, project: Project) -> list[tuple[PairRule, npt.NDArray[np.int64]]]:
+        """Staff indices left after each pair rule in turn (the first is the area rule)."""
+        pool = self.by_area.get(normalise_area(project.area), np.zeros(0, dtype=np.int64))
+        steps = [(PAIR_RULES[0], pool)]
+        for rule in PAIR_RULES[1:]:
+            vectorised = self._vectorised.get(rule.name)
+            if vectorised is not None:
+                keep = vectorised(project, pool)
+            else:
+                keep = np.array(
+                    [rule.check(self.ctx, self.staff[i], project) for i in pool], dtype=np.bool_
+                )
+            pool = pool[keep] if len(pool) else pool
+            steps.append((rule, pool))
+        return steps
+
+    def _host(self, project: Project) -> int:
+        return self.school_index[project.host_school_id]
+
+    def _phase(self, project: Project, pool: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+        return (self.staff_phases[pool] & self.school_phase[self._host(project)]) != 0
+
+    def _own_school(self, project: Project, pool: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+        return self.staff_school[pool] != self._host(project)
+
+    def _not_listed(
+        self, kind: str, project: Project, pool: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.bool_]:
+        listed = self.excluded_at[kind].get(project.host_school_id)
+        if not listed:
+            return np.ones(len(pool), dtype=np.bool_)
+        return ~np.isin(pool, np.fromiter(listed, dtype=np.int64))
+
+    def _trust(self, project: Project, pool: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+        if self.ctx.round.settings.rules.same_trust == "allow":
+            return np.ones(len(pool), dtype=np.bool_)
+        home = self.school_trust[self.staff_school[pool]]
+        host = self.school_trust[self._host(project)]
+        return (home == -1) | (home != host)
+
+    def _travel(self, project: Project, pool: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+        round_ = self.ctx.round
+        limit = round_.settings.rules.max_travel_minutes
+        host = self._host(project)
+        schools = self.staff_school[pool]
+        if round_.travel_times:
+            # A given table can say anything: check every pair exactly.
+            keep = np.ones(len(pool), dtype=np.bool_)
+            unsure = keep.copy()
+        else:
+            approx = self._approximate_minutes(host, schools)
+            keep = approx <= limit + 2
+            unsure = keep & (approx >= limit - 2)  # rounding can differ only near the limit
+        for n in np.flatnonzero(unsure):
+            from_id = round_.schools[int(schools[n])].school_id
+            keep[n] = round_.travel_minutes(from_id, project.host_school_id) <= limit
+        return keep
+
+    def _approximate_minutes(
+        self, host: int, schools: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.float64]:
+        """Travel minutes by the documented formula, in floating point (exact near the limit)."""
+        settings = self.ctx.round.settings.travel
+        if self._grid is not None:
+            delta = self._grid[schools] - self._grid[host]
+            km = np.hypot(delta[:, 0], delta[:, 1]) / 1000.0
+        elif self._latlon is not None:
+            lat1, lon1 = np.radians(self._latlon[schools]).T
+            lat2, lon2 = np.radians(self._latlon[host])
+            h = (
+                np.sin((lat2 - lat1) / 2) ** 2
+                + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+            )
+            km = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+        else:  # mixed coordinate systems: leave every pair to the exact check
+            return np.full(len(schools), float(self.ctx.round.settings.rules.max_travel_minutes))
+        return settings.overhead_minutes + np.ceil(
+            km * settings.detour_factor / settings.speed_kmh * 60.0
+        )
+
+
+def _coordinates(
+    round_: Round,
+) -> tuple[npt.NDArray[np.float64] | None, npt.NDArray[np.float64] | None]:
+    """School positions as one array, grid (metres) or latitude/longitude, whichever all use."""
+    locations = [s.location() for s in round_.schools]
+    if all(isinstance(loc, GridRef) for loc in locations):
+        return np.array([[g.easting, g.northing] for g in locations], dtype=np.float64), None
+    if all(isinstance(loc, LatLon) for loc in locations):
+        return None, np.array([[p.latitude, p.longitude] for p in locations], dtype=np.float64)
+    return None, None

@@ -7,7 +7,6 @@ Benchmarks build a MatchingProblem directly (e.g. from OR-Library GAP files).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -15,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from matcher.model import Project, Round, Staff, Weights
-from solvers.eligibility import PAIR_RULES, PairContext, normalise_area
+from solvers.eligibility import PairContext, Screen
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -101,20 +100,15 @@ def candidate_pairs(
     ``excluded_pairs`` ((staff_id, project_id)) and ``excluded_projects`` come from outside
     the pair rules: scheduling feeds back the pairs whose calendars cannot be dated.
     """
-    by_area: dict[str, list[Staff]] = defaultdict(list)
-    for person in ctx.round.staff:
-        for area in ctx.specialisms[person.staff_id]:
-            by_area[area].append(person)
-    # The area index already applied the first rule; check the rest in order.
-    remaining = [rule.check for rule in PAIR_RULES if rule.name != "expertise_area"]
+    screen = Screen(ctx)
     pairs: list[tuple[Staff, Project]] = []
     for project in ctx.round.projects:
         if project.project_id in excluded_projects:
             continue
-        for person in by_area.get(normalise_area(project.area), []):
-            if (person.staff_id, project.project_id) in excluded_pairs:
-                continue
-            if all(check(ctx, person, project) for check in remaining):
+        _rule, allowed = screen.survivors(project)[-1]
+        for i in sorted(allowed.tolist()):
+            person = ctx.round.staff[i]
+            if (person.staff_id, project.project_id) not in excluded_pairs:
                 pairs.append((person, project))
     return pairs
 

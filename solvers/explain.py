@@ -21,7 +21,7 @@ from ortools.sat.python import cp_model
 
 from matcher.model import Project, Round, Staff
 from solvers.assignment import MatchingModel, build_model, sle_days_left
-from solvers.eligibility import PAIR_RULES, PairContext
+from solvers.eligibility import PairContext, Screen
 from solvers.encode import MatchingProblem
 
 
@@ -32,16 +32,17 @@ class _Step:
 
 
 def _funnel(
-    ctx: PairContext, project: Project, excluded_pairs: Collection[tuple[str, str]]
+    screen: Screen, project: Project, excluded_pairs: Collection[tuple[str, str]]
 ) -> list[_Step]:
     """Reviewers left after each pair rule, then after the single-pair capacity rules."""
+    ctx = screen.ctx
     rules = ctx.round.settings.rules
     days = project.days_per_reviewer
-    pool = list(ctx.round.staff)
-    steps: list[_Step] = []
-    for rule in PAIR_RULES:
-        pool = [s for s in pool if rule.check(ctx, s, project)]
-        steps.append(_Step(rule.survivors(ctx, project), pool))
+    steps: list[_Step] = [
+        _Step(rule.survivors(ctx, project), [ctx.round.staff[i] for i in sorted(kept.tolist())])
+        for rule, kept in screen.survivors(project)
+    ]
+    pool = steps[-1].keep
     if excluded_pairs:
         pool = [s for s in pool if (s.staff_id, project.project_id) not in excluded_pairs]
         steps.append(_Step("have dates free that fit the visits (calendars)", pool))
@@ -79,12 +80,12 @@ def precheck(
 
     ``excluded_projects`` maps projects already known to be impossible to their reason.
     """
-    ctx = PairContext.of(round_)
+    screen = Screen(PairContext.of(round_))
     reasons: dict[str, str] = dict(excluded_projects or {})
     for project in round_.projects:
         if project.project_id in reasons:
             continue
-        steps = _funnel(ctx, project, excluded_pairs)
+        steps = _funnel(screen, project, excluded_pairs)
         pool = steps[-1].keep
         shortfall = next(
             (i for i, step in enumerate(steps) if len(step.keep) < project.min_reviewers),

@@ -6,6 +6,9 @@ from typing import Any
 
 import pytest
 from conftest import make_round, project, school, staff
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_properties import rounds
 
 from matcher.model import Conflict, HistoryEntry, Round
 from solvers.eligibility import PAIR_RULES, PairContext, PairRule, is_eligible
@@ -110,3 +113,29 @@ def test_candidate_pairs_are_exactly_the_eligible_ones() -> None:
     }
     found = {(s.staff_id, p.project_id) for s, p in candidate_pairs(ctx)}
     assert found == expected == {("S1", "P1"), ("S2", "P2")}
+
+
+@settings(max_examples=80, deadline=None)
+@given(rounds(), st.booleans())
+def test_vectorised_screen_agrees_with_the_pair_rules(round_: Round, near_limit: bool) -> None:
+    """The numpy screen used for large rounds gives exactly the pair-by-pair answer."""
+    if near_limit:  # put many pairs right at the travel limit, where rounding could differ
+        minutes = round_.travel_minutes(round_.schools[0].school_id, round_.schools[-1].school_id)
+        round_ = round_.replace(
+            settings=round_.settings.model_copy(
+                update={
+                    "rules": round_.settings.rules.model_copy(
+                        update={"max_travel_minutes": minutes}
+                    )
+                }
+            )
+        )
+    ctx = PairContext.of(round_)
+    expected = {
+        (s.staff_id, p.project_id)
+        for s in round_.staff
+        for p in round_.projects
+        if is_eligible(ctx, s, p)
+    }
+    found = {(s.staff_id, p.project_id) for s, p in candidate_pairs(ctx)}
+    assert found == expected
