@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from solvers.decompose import IntArray, pair_parts, restrict
 from solvers.encode import MatchingProblem
 from solvers.result import SolveResult, TermValue
 from solvers.watch import GapWatch, Progress
@@ -302,6 +303,10 @@ def solver_for(
     # full linearisation turns it into bounds and cuts, which on the 300-school cohort takes
     # a proof from "not within 20 s" to about 2 s (benchmarks/README.md).
     solver.parameters.linearization_level = 2
+    # Symmetry detection and probing cost seconds on large parts and found nothing useful
+    # there: the first good plan on a 16,000-pair part came at 8 s instead of 29 s.
+    solver.parameters.symmetry_level = 0
+    solver.parameters.cp_model_probing_level = 0
     if workers > 1:
         solver.parameters.subsolvers.extend(["max_lp", "quick_restart"])
         # Interleaved workers make a multi-worker search repeatable: same input + seed, same plan.
@@ -320,9 +325,32 @@ def solve_matching(
 ) -> MatchingSolution:
     """Build and solve the matching model; the best plan found and how good it is.
 
-    ``gap_limit`` stops the search once the plan is proven within that relative gap, measured
-    on the quality terms (see ``solvers.watch.GapWatch``).
+    Independent parts (``solvers.decompose``) are solved one by one, each with a share of the
+    time limit in proportion to its pairs. ``gap_limit`` stops each part once its plan is
+    proven within that relative gap, measured on the quality terms (``solvers.watch``).
     """
+    started = time.perf_counter()
+    parts = pair_parts(problem)
+    left = problem.n_pairs
+    solved: list[tuple[MatchingSolution, IntArray, IntArray, IntArray]] = []
+    for pairs in parts:
+        sub, staff, projects = restrict(problem, pairs)
+        remaining = max(0.1, time_limit - (time.perf_counter() - started))
+        share = remaining * len(pairs) / max(left, 1)
+        left -= len(pairs)
+        solution = _solve_part(sub, share, seed, workers, gap_limit, progress)
+        solved.append((solution, pairs, staff, projects))
+    return _merge(problem, solved, time.perf_counter() - started, seed, workers)
+
+
+def _solve_part(
+    problem: MatchingProblem,
+    time_limit: float,
+    seed: int,
+    workers: int,
+    gap_limit: float,
+    progress: Callable[[Progress], None] | None,
+) -> MatchingSolution:
     started = time.perf_counter()
     m = build_model(problem)
     solver = solver_for(time_limit=time_limit, seed=seed, workers=workers)
@@ -348,6 +376,55 @@ def solve_matching(
         chosen=tuple(k for k in range(problem.n_pairs) if solver.value(m.assign[k])),
         leads=frozenset(k for k, var in m.lead.items() if solver.value(var)),
         staffed=tuple(bool(solver.value(s)) for s in m.staffed),
+    )
+
+
+def _merge(
+    problem: MatchingProblem,
+    solved: list[tuple[MatchingSolution, IntArray, IntArray, IntArray]],
+    seconds: float,
+    seed: int,
+    workers: int,
+) -> MatchingSolution:
+    """One solution from the parts; projects with no candidate at all count as unstaffed."""
+    staffed = [False] * len(problem.project_ids)
+    chosen: list[int] = []
+    leads: set[int] = set()
+    for solution, pairs, _staff, projects in solved:
+        chosen.extend(int(pairs[k]) for k in solution.chosen)
+        leads.update(int(pairs[k]) for k in solution.leads)
+        for local, ok in enumerate(solution.staffed):
+            staffed[int(projects[local])] = ok
+    found = all(s.result.has_solution for s, *_ in solved)
+    unstaffed_weight = weight_of(problem, "unstaffed")
+    alone = len(problem.project_ids) - sum(len(projects) for *_, projects in solved)
+    terms: dict[str, TermValue] = {}
+    for name, _builder, sign, description in SOFT_TERMS:
+        value = sum(s.result.terms[name].value for s, *_ in solved if s.result.terms)
+        value += alone if name == "unstaffed" else 0
+        weight = weight_of(problem, name)
+        terms[name] = TermValue(value, weight, sign * weight * value, description)
+    constant = unstaffed_weight * alone
+    objective = constant + sum(s.result.objective or 0.0 for s, *_ in solved)
+    bound = constant + sum(s.result.bound or 0.0 for s, *_ in solved)
+    statuses = {s.result.status for s, *_ in solved}
+    status = "OPTIMAL" if statuses <= {"OPTIMAL"} else ("FEASIBLE" if found else "UNKNOWN")
+    result = SolveResult(
+        status=status,
+        objective=objective if found else None,
+        bound=bound if found else None,
+        seconds=seconds,
+        seed=seed,
+        workers=workers,
+        terms=terms if found else {},
+        counts={**_counts(problem), "independent_parts": len(solved)},
+        fixed_penalty=terms["unstaffed"].contribution,
+    )
+    return MatchingSolution(
+        result=result,
+        chosen=tuple(sorted(chosen)) if found else (),
+        leads=frozenset(leads) if found else frozenset(),
+        staffed=tuple(staffed) if found else (False,) * len(problem.project_ids),
     )
 
 

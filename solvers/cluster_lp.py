@@ -1,13 +1,17 @@
 """A proven lower bound on the best partition: column generation on the set-partitioning LP.
 
-Minimise the cost of the chosen clusters, each school covered exactly once (or left out at a
-large penalty). The LP over *all* clusters is a strong bound but has too many columns to write
-down, so it is solved on a pool that grows: GLOP gives a price per school, and
-``solvers.cluster_pricing`` adds the clusters that are cheaper than their members' prices.
+Choose clusters so that every school is covered exactly once, except a given number ``L`` of
+schools left out, at least total price. The LP over *all* clusters is a strong bound but has
+too many columns to write down, so it is solved on a pool that grows: GLOP gives a price per
+school, and ``solvers.cluster_pricing`` adds the clusters cheaper than their members' prices.
 
-Any prices give a valid bound (Lagrangian): every plan uses at most m / min_size clusters, so
+Fixing how many schools are left out (rather than pricing a left-out school at a large
+penalty) keeps the prices in minutes, which keeps the pricing search small and makes the bound
+speak about travel among plans that leave out as many schools. Any prices give a valid bound
+(Lagrangian): a plan uses at most (m - L) / min_size clusters, so
 
-    best plan >= sum of prices + (m / min_size) x min(0, most negative reduced cost)
+    best plan >= sum of prices + (m - L) / min_size x min(0, most negative reduced cost)
+                 - (sum of the L largest prices)
 
 and when no cluster prices out the bound is the LP optimum itself. The pool is kept for the
 CP-SAT master (``solvers.partition``), which picks the actual clusters from it.
@@ -15,7 +19,6 @@ CP-SAT master (``solvers.partition``), which picks the actual clusters from it.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 
@@ -72,15 +75,16 @@ class LpBound:
 class _Master:
     """The restricted LP in GLOP: one row per school, one column per pooled cluster."""
 
-    def __init__(self, comp: Component, leave_out: int) -> None:
+    def __init__(self, comp: Component, left_out: int) -> None:
         self.solver = pywraplp.Solver.CreateSolver("GLOP")
         self.rows = [self.solver.Constraint(1.0, 1.0, f"cover[{i}]") for i in range(comp.size)]
         self.objective = self.solver.Objective()
         self.objective.SetMinimization()
+        leaving = self.solver.Constraint(float(left_out), float(left_out), "left_out")
         for i, row in enumerate(self.rows):
             slack = self.solver.NumVar(0.0, 1.0, f"left_out[{i}]")
             row.SetCoefficient(slack, 1.0)
-            self.objective.SetCoefficient(slack, float(leave_out))
+            leaving.SetCoefficient(slack, 1.0)
         self.columns = 0
 
     def add(self, members: tuple[int, ...], cost: int) -> None:
@@ -90,26 +94,28 @@ class _Master:
             self.rows[i].SetCoefficient(var, 1.0)
         self.objective.SetCoefficient(var, float(cost))
 
-    def solve(self) -> tuple[float, np.ndarray]:
+    def solve(self) -> tuple[float, np.ndarray] | None:
+        """The LP value and the price of each school; None if the pool cannot cover them."""
         status = self.solver.Solve()
         if status != pywraplp.Solver.OPTIMAL:
-            raise RuntimeError(f"the clustering LP did not solve (GLOP status {status})")
+            return None
         duals = np.asarray([row.dual_value() for row in self.rows])
         return self.objective.Value(), duals
 
 
 def lagrangian_bound(
-    comp: Component, duals: np.ndarray, most_negative: float, leave_out: int
+    comp: Component, duals: np.ndarray, most_negative: float, left_out: int
 ) -> float:
     """A valid lower bound from any prices, given the most negative reduced cost of any cluster."""
-    clusters_at_most = comp.size / comp.problem.settings.min_size
-    slack = np.minimum(0.0, leave_out - duals).sum()  # leaving a school out is a column too
-    return float(duals.sum() + clusters_at_most * min(0.0, most_negative) + slack)
+    clusters_at_most = (comp.size - left_out) / comp.problem.settings.min_size
+    # The schools left out pay no price: at worst the dearest ones.
+    dearest = np.sort(duals)[::-1][:left_out].sum() if left_out else 0.0
+    return float(duals.sum() - dearest + clusters_at_most * min(0.0, most_negative))
 
 
 def column_generation(
-    comp: Component, pool: ColumnPool, *, leave_out: int, deadline: float
-) -> LpBound:
+    comp: Component, pool: ColumnPool, *, left_out: int, deadline: float
+) -> LpBound | None:
     """Grow ``pool`` (in place) until no cluster prices out, or until ``deadline``.
 
     Parameters
@@ -117,24 +123,33 @@ def column_generation(
     comp
         The component.
     pool
-        Starting clusters (at least a valid partition's); new columns are added to it.
-    leave_out
-        The objective's penalty for a school in no cluster.
+        Starting clusters, including a partition that leaves out ``left_out`` schools; new
+        columns are added to it.
+    left_out
+        How many schools the plans compared against leave out.
     deadline
         ``time.perf_counter()`` value after which no new round starts.
+
+    Returns
+    -------
+    LpBound or None
+        None if the pool cannot leave out exactly ``left_out`` schools (no bound then).
     """
     started = time.perf_counter()
-    master = _Master(comp, leave_out)
+    master = _Master(comp, left_out)
     for members, cost in zip(pool.members, pool.cost, strict=True):
         master.add(members, cost)
-    best = -math.inf
+    best = 0.0  # prices are never negative, so no plan costs less than nothing
     rounds = 0
     while True:
-        value, duals = master.solve()
+        solved = master.solve()
+        if solved is None:
+            return None
+        value, duals = solved
         priced = price_columns(comp, duals, threshold=-1e-6, per_anchor=COLUMNS_PER_ANCHOR)
         rounds += 1
         if priced.exact:
-            best = max(best, lagrangian_bound(comp, duals, priced.most_negative, leave_out))
+            best = max(best, lagrangian_bound(comp, duals, priced.most_negative, left_out))
         added = 0
         for members, cost in zip(priced.members, priced.cost, strict=True):
             if pool.add(members, cost):
@@ -145,7 +160,7 @@ def column_generation(
         if converged or close or time.perf_counter() > deadline:
             break
     return LpBound(
-        bound=max(best, value, 0.0) if converged else max(best, 0.0),
+        bound=max(best, value) if converged else best,
         lp_value=value,
         duals=duals,
         converged=converged,

@@ -28,7 +28,7 @@ from ortools.sat.python import cp_model
 
 from solvers.cluster_component import Component, build_component
 from solvers.cluster_encode import ClusterProblem
-from solvers.cluster_lp import ColumnPool, column_generation
+from solvers.cluster_lp import ColumnPool, LpBound, column_generation
 from solvers.cluster_pricing import price_columns
 from solvers.cluster_rules import school_graph
 from solvers.cluster_start import clique_with, nearby_clusters, start_partition
@@ -36,10 +36,13 @@ from solvers.cluster_start import clique_with, nearby_clusters, start_partition
 # Penalty per school left out: above any cluster's price, so a school is left out only when
 # no partition can take it together with the others.
 LEAVE_OUT_PENALTY = 100_000
-# Share of the time limit column generation may use; CP-SAT gets the rest.
+# Shares of a component's time: the first quick plan, then the first plan and the bound.
+FIRST_SHARE = 0.15
 BOUND_SHARE = 0.5
-# Columns kept per anchor school when the pool is widened for CP-SAT after the LP.
+# Columns kept per anchor school when the pool is widened after the LP, and the reduced costs
+# (minutes) up to which CP-SAT sees the pool, step by step.
 WIDEN_PER_ANCHOR = 12
+WIDEN_THRESHOLDS = (1.0, 3.0, 6.0, 10.0)
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,8 @@ class Progress:
     done: int
     total: int
     schools: int
+    objective: float
+    bound: float
     seconds: float
 
 
@@ -159,20 +164,27 @@ def solve_partition(
         # Each component may use its share of the time still left.
         share = comp.size / schools_left
         budget = max(0.05, (deadline - time.perf_counter()) * share)
-        results.append(_solve_component(comp, budget=budget, seed=seed, workers=workers,
-                                         start_method=start_method))
+        result = _solve_component(
+            comp, budget=budget, seed=seed, workers=workers, start_method=start_method
+        )
+        results.append(result)
         schools_left -= comp.size
         if progress is not None:
-            progress(Progress(done, len(parts), comp.size, time.perf_counter() - started))
+            elapsed = time.perf_counter() - started
+            progress(Progress(done, len(parts), comp.size, result.objective, result.bound, elapsed))
     worst = problem.settings.objective == "worst"
-    combine = max if worst else sum
+
+    def combine(values: list[float]) -> float:
+        # The longest journey of the region is the longest of any component's.
+        return float(max(values, default=0) if worst else sum(values))
+
     return PartitionSolution(
         clusters=tuple(c for r in results for c in r.clusters),
         left_out=tuple(sorted(s for r in results for s in r.left_out)),
         fixed_left_out=tuple(hopeless),
-        objective=float(combine([r.objective for r in results], default=0)),
-        bound=float(combine([r.bound for r in results], default=0)),
-        start_objective=float(combine([r.start_objective for r in results], default=0)),
+        objective=combine([r.objective for r in results]),
+        bound=combine([r.bound for r in results]),
+        start_objective=combine([r.start_objective for r in results]),
         status=_overall_status([r.status for r in results]),
         seconds=time.perf_counter() - started,
         components=len(parts),
@@ -190,99 +202,160 @@ def _solve_component(
     comp: Component, *, budget: float, seed: int, workers: int, start_method: str
 ) -> ComponentResult:
     started = time.perf_counter()
-    worst = comp.problem.settings.objective == "worst"
+    deadline = started + budget
     start = start_partition(comp, method=start_method, seed=seed)
     pool = ColumnPool()
     for cluster in [*start, *nearby_clusters(comp, nearest=6, per_school=3)]:
         pool.add(cluster, comp.cost(cluster))
-    lp = column_generation(
-        comp, pool, leave_out=LEAVE_OUT_PENALTY, deadline=started + BOUND_SHARE * budget
+    # A first, quick plan on the seed pool settles how many schools must be left out.
+    plan, status = _master(
+        comp,
+        pool,
+        pool.members,
+        start,
+        time_limit=max(0.05, FIRST_SHARE * budget),
+        seed=seed,
+        workers=workers,
     )
-    # Near-cheapest columns the LP did not need may still be best for the integer plan.
+    left_count = comp.size - sum(len(c) for c in plan)
+    lp = column_generation(comp, pool, left_out=left_count, deadline=started + BOUND_SHARE * budget)
+    plan, status = _improve(comp, pool, plan, lp, deadline=deadline, seed=seed, workers=workers)
+    if comp.size - sum(len(c) for c in plan) != left_count:
+        # Fewer left out than the bound assumed: prove it again for the new count.
+        left_count = comp.size - sum(len(c) for c in plan)
+        lp = column_generation(comp, pool, left_out=left_count, deadline=deadline)
+    return _component_result(comp, plan, start, status, lp, len(pool))
+
+
+def _improve(
+    comp: Component,
+    pool: ColumnPool,
+    plan: list[tuple[int, ...]],
+    lp: LpBound | None,
+    *,
+    deadline: float,
+    seed: int,
+    workers: int,
+) -> tuple[list[tuple[int, ...]], str]:
+    """Re-solve on ever larger sub-pools of the cheapest columns (by reduced cost).
+
+    CP-SAT proves a small pool optimal in moments but drowns in a large one; growing the pool
+    step by step, each step hinted with the last plan, finds better plans sooner.
+    """
+    status = "FEASIBLE"
+    if lp is None:
+        return plan, status
     widened = price_columns(
-        comp, lp.duals, threshold=_widen_threshold(comp, pool), per_anchor=WIDEN_PER_ANCHOR
+        comp, lp.duals, threshold=WIDEN_THRESHOLDS[-1], per_anchor=WIDEN_PER_ANCHOR
     )
     for cluster, cost in zip(widened.members, widened.cost, strict=True):
         pool.add(cluster, cost)
-    remaining = max(0.05, budget - (time.perf_counter() - started))
-    chosen, status = _master(comp, pool, start, time_limit=remaining, seed=seed, workers=workers)
-    covered = {s for c in chosen for s in c}
+    reduced = [
+        cost - float(lp.duals[list(members)].sum())
+        for members, cost in zip(pool.members, pool.cost, strict=True)
+    ]
+    for threshold in WIDEN_THRESHOLDS:
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0.05:
+            break
+        current = set(plan)
+        subset = [
+            members
+            for members, rc in zip(pool.members, reduced, strict=True)
+            if rc <= threshold or members in current
+        ]
+        plan, status = _master(
+            comp, pool, subset, plan, time_limit=remaining, seed=seed, workers=workers
+        )
+        if status != "OPTIMAL":
+            break  # out of time on this pool; a larger one would not do better
+    return plan, status
+
+
+def _component_result(
+    comp: Component,
+    plan: Sequence[tuple[int, ...]],
+    start: Sequence[tuple[int, ...]],
+    status: str,
+    lp: LpBound | None,
+    columns: int,
+) -> ComponentResult:
+    covered = {s for c in plan for s in c}
     left = [s for s in range(comp.size) if s not in covered]
-    if worst:
-        objective = max((comp.longest(c) for c in chosen), default=0)
+    if comp.problem.settings.objective == "worst":
+        objective = max((comp.longest(c) for c in plan), default=0)
         start_objective = max((comp.longest(c) for c in start), default=0)
         bound: float = worst_journey_bound(comp, sorted(covered))
     else:
-        objective = sum(comp.cost(c) for c in chosen) + LEAVE_OUT_PENALTY * len(left)
         start_left = comp.size - sum(len(c) for c in start)
         start_objective = sum(comp.cost(c) for c in start) + LEAVE_OUT_PENALTY * start_left
-        bound = math.ceil(lp.bound - 1e-6)
-        if status == "OPTIMAL" and lp.converged and objective <= bound:
-            bound = objective
+        # The bound is on plans that leave out as many schools as this one.
+        objective = sum(comp.cost(c) for c in plan) + LEAVE_OUT_PENALTY * len(left)
+        bound = (0.0 if lp is None else math.ceil(lp.bound - 1e-6)) + LEAVE_OUT_PENALTY * len(left)
+    bound = min(bound, objective)
     return ComponentResult(
-        clusters=tuple(tuple(int(comp.schools[s]) for s in c) for c in chosen),
+        clusters=tuple(tuple(int(comp.schools[s]) for s in c) for c in plan),
         left_out=tuple(int(comp.schools[s]) for s in left),
         objective=int(objective),
-        bound=float(min(bound, objective)),
+        bound=float(bound),
         start_objective=int(start_objective),
         status="OPTIMAL" if objective == bound else status,
-        columns=len(pool),
+        columns=columns,
     )
-
-
-def _widen_threshold(comp: Component, pool: ColumnPool) -> float:
-    # A few minutes of reduced cost per member: columns "almost as good" as the LP's.
-    return float(comp.problem.settings.max_size * 2)
 
 
 def _master(
     comp: Component,
     pool: ColumnPool,
-    start: Sequence[tuple[int, ...]],
+    subset: Sequence[tuple[int, ...]],
+    hint: Sequence[tuple[int, ...]],
     *,
     time_limit: float,
     seed: int,
     workers: int,
 ) -> tuple[list[tuple[int, ...]], str]:
-    """CP-SAT over the pool: each school in exactly one chosen cluster, or left out."""
+    """CP-SAT over ``subset`` of the pool: each school in exactly one chosen cluster, or left out.
+
+    The hint must be a partition drawn from ``subset``; it is returned if no plan is found in
+    time.
+    """
     ids = comp.problem.school_ids
     name = [ids[int(g)] for g in comp.schools]
     model = cp_model.CpModel()
     pick = [
-        model.new_bool_var(f"cluster[{'+'.join(name[s] for s in members)}]")
-        for members in pool.members
+        model.new_bool_var(f"cluster[{'+'.join(name[s] for s in members)}]") for members in subset
     ]
+    cost = [pool.cost[pool.position(members)] for members in subset]
     left = [model.new_bool_var(f"left_out[{name[s]}]") for s in range(comp.size)]
     covering: list[list[cp_model.IntVar]] = [[left[s]] for s in range(comp.size)]
-    for var, members in zip(pick, pool.members, strict=True):
+    for var, members in zip(pick, subset, strict=True):
         for s in members:
             covering[s].append(var)
     for options in covering:
         model.add_exactly_one(options)
-    in_start = {pool.position(c) for c in start}
-    for k, var in enumerate(pick):
-        model.add_hint(var, k in in_start)
-    started_covered = {s for c in start for s in c}
+    hinted = set(hint)
+    for var, members in zip(pick, subset, strict=True):
+        model.add_hint(var, members in hinted)
+    hint_covers = {s for c in hint for s in c}
     for s, var in enumerate(left):
-        model.add_hint(var, s not in started_covered)
-    total = sum(c * v for c, v in zip(pool.cost, pick, strict=True))
+        model.add_hint(var, s not in hint_covers)
+    total = sum(c * v for c, v in zip(cost, pick, strict=True))
     total += LEAVE_OUT_PENALTY * sum(left)
     solver = _solver(time_limit=time_limit, seed=seed, workers=workers)
     if comp.problem.settings.objective == "worst":
-        status = _minimise_worst_first(comp, pool, model, pick, left, total, solver)
+        status = _minimise_worst_first(comp, subset, model, pick, left, total, solver)
     else:
         model.minimize(total)
         status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        # No plan within the time: the hint is a valid partition, so keep it.
-        return list(start), "FEASIBLE"
-    chosen = [pool.members[k] for k, var in enumerate(pick) if solver.value(var)]
+        return list(hint), "FEASIBLE"
+    chosen = [subset[k] for k, var in enumerate(pick) if solver.value(var)]
     return chosen, solver.status_name(status)
 
 
 def _minimise_worst_first(
     comp: Component,
-    pool: ColumnPool,
+    subset: Sequence[tuple[int, ...]],
     model: cp_model.CpModel,
     pick: list[cp_model.IntVar],
     left: list[cp_model.IntVar],
@@ -290,7 +363,7 @@ def _minimise_worst_first(
     solver: cp_model.CpSolver,
 ) -> int:
     """Lexicographic: fewest schools left out, then the shortest longest journey, then total."""
-    longest = [comp.longest(m) for m in pool.members]
+    longest = [comp.longest(m) for m in subset]
     worst = model.new_int_var(0, max(longest, default=0), "longest_journey")
     for var, minutes in zip(pick, longest, strict=True):
         model.add(worst >= minutes).only_enforce_if(var)

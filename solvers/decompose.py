@@ -1,0 +1,68 @@
+"""Independent parts of a matching problem, solved one at a time.
+
+Two schools are linked when a reviewer of one may serve a project of the other. Every hard rule
+and soft term stays inside a group of linked schools (a reviewer's capacity, a school's
+release and give-and-take, the no-swap rule, a team), so the groups are independent problems.
+The one term that would reach across groups, SLE balance, is defined per group
+(docs/model.md): an SLE in one town does not compete with an SLE sixty miles away.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import networkx as nx
+import numpy as np
+import numpy.typing as npt
+
+from solvers.encode import MatchingProblem
+
+IntArray = npt.NDArray[np.int64]
+
+
+def pair_parts(problem: MatchingProblem) -> list[IntArray]:
+    """Pair indices of each independent part, ordered by their first pair."""
+    groups = nx.utils.UnionFind()
+    giving = problem.staff_school[problem.pair_staff]
+    hosting = problem.project_host[problem.pair_project]
+    for a, b in zip(giving.tolist(), hosting.tolist(), strict=True):
+        groups.union(a, b)
+    roots = np.array([groups[a] for a in giving.tolist()], dtype=np.int64)
+    parts: dict[int, list[int]] = {}
+    for k, root in enumerate(roots.tolist()):
+        parts.setdefault(root, []).append(k)
+    return [np.array(pairs, dtype=np.int64) for pairs in parts.values()]
+
+
+def restrict(
+    problem: MatchingProblem, pairs: IntArray
+) -> tuple[MatchingProblem, IntArray, IntArray]:
+    """The sub-problem on some pairs, with the staff and project indices it keeps (old ids)."""
+    staff = np.unique(problem.pair_staff[pairs])
+    projects = np.unique(problem.pair_project[pairs])
+    staff_map = np.full(len(problem.staff_ids), -1, dtype=np.int64)
+    staff_map[staff] = np.arange(len(staff))
+    project_map = np.full(len(problem.project_ids), -1, dtype=np.int64)
+    project_map[projects] = np.arange(len(projects))
+    sub = replace(
+        problem,
+        staff_ids=tuple(problem.staff_ids[i] for i in staff.tolist()),
+        project_ids=tuple(problem.project_ids[j] for j in projects.tolist()),
+        staff_school=problem.staff_school[staff],
+        staff_max_days=problem.staff_max_days[staff],
+        staff_is_sle=problem.staff_is_sle[staff],
+        staff_is_lead=problem.staff_is_lead[staff],
+        sle_days_used=problem.sle_days_used[staff],
+        project_host=problem.project_host[projects],
+        project_min=problem.project_min[projects],
+        project_max=problem.project_max[projects],
+        project_needs_lead=problem.project_needs_lead[projects],
+        project_needs_sle=problem.project_needs_sle[projects],
+        pair_staff=staff_map[problem.pair_staff[pairs]],
+        pair_project=project_map[problem.pair_project[pairs]],
+        pair_days=problem.pair_days[pairs],
+        pair_travel=problem.pair_travel[pairs],
+        pair_fit=problem.pair_fit[pairs],
+        pair_preference=problem.pair_preference[pairs],
+    )
+    return sub, staff, projects
