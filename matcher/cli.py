@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
+from matcher.cohorts import COHORT_SIZES
 from matcher.io import InputError, load_round
 from matcher.model import Plan, Round
 
@@ -317,24 +318,192 @@ def verify(input_path: Path, plan_dir: Path) -> None:
 @click.option(
     "--schools",
     type=click.IntRange(min=3),
-    default=30,
-    show_default=True,
-    help="Number of schools in the cohort.",
+    default=None,
+    help="Number of schools in the cohort [default: 30, or every usable school of --locations].",
+)
+@click.option(
+    "--size",
+    type=click.Choice(list(COHORT_SIZES)),
+    default=None,
+    help="A named number of schools, instead of --schools: "
+    + ", ".join(f"{name} {count:,}" for name, count in COHORT_SIZES.items())
+    + ".",
+)
+@click.option(
+    "--locations",
+    metavar="trafford|england|PATH",
+    default=None,
+    help="Stand the cohort on real schools from a schools register extract: trafford (93 "
+    "schools) or england (5,428), read from ../shared/data/schools/ beside the repository, or "
+    "the path of a CSV in either layout. Takes the schools nearest one the seed picks.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
-def generate(out: Path, schools: int, seed: int) -> None:
+def generate(
+    out: Path, schools: int | None, size: str | None, locations: str | None, seed: int
+) -> None:
     """Write a realistic synthetic cohort (input format) into OUT, for tests and benchmarks.
 
     School locations are clustered around towns, phases and trusts mixed in realistic
-    proportions, with staff, SLEs, projects, conflicts, history and preferences. The same
-    --schools and --seed always give the same files.
+    proportions, with staff, SLEs, projects, conflicts, history and preferences. With
+    --locations the schools are real ones (URN, name, postcode, phase, place, and trust where
+    the extract names it); the people stay fictional. The same options always give the same
+    files. Exit code 2 if the locations file is missing or too small.
     """
+    from matcher.cohorts import LocationsError, load_register
     from matcher.generate import generate_round
     from matcher.io.write import write_round
 
-    round_ = generate_round(schools=schools, seed=seed)
+    if schools is not None and size is not None:
+        raise click.UsageError("--schools and --size both set the number of schools: give one.")
+    if size is not None:
+        schools = COHORT_SIZES[size]
+    try:
+        register = load_register(locations) if locations is not None else None
+        if schools is None:
+            schools = len(register) if register is not None else 30
+        round_ = generate_round(schools=schools, seed=seed, locations=register)
+    except LocationsError as error:
+        click.echo(str(error), err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    if register is not None:
+        click.echo(f"{schools:,} schools from {register.source}", err=True)
     for path in write_round(round_, out):
         click.echo(f"wrote {path}", err=True)
+
+
+@main.group()
+def bench() -> None:
+    """Benchmarks: published reference instances and generated cohorts, with peers.
+
+    Each suite prints a table (instance, size, status, objective, bound or best known, gap,
+    time, and the peers measured in the same run: plain MILP, LP bound, greedy) and saves it
+    as markdown, CSV and JSON under --out. Method: benchmarks/README.md.
+    """
+
+
+def _bench_options(func: F) -> F:
+    options = [
+        click.option(
+            "--time-limit",
+            type=click.FloatRange(min=0.1),
+            default=30.0,
+            show_default=True,
+            help="Seconds per solve, the same for ours and every peer.",
+        ),
+        click.option("--seed", type=int, default=0, show_default=True, help="Random seed."),
+        click.option(
+            "--workers",
+            type=click.IntRange(min=1),
+            default=1,
+            show_default=True,
+            help="Solver threads.",
+        ),
+        click.option(
+            "--out",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=Path("benchmarks/results"),
+            show_default=True,
+            help="Folder for <suite>.md, .csv and .json (and scaling.png for cohorts).",
+        ),
+        click.option(
+            "--json",
+            "as_json",
+            is_flag=True,
+            help="Print one JSON object per instance on stdout (instance, objective, bound, "
+            "status, seconds, ...) instead of the table.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _publish(suite: str, rows: list[Any], out: Path, as_json: bool) -> None:
+    import json
+
+    from matcher.io.bench_files import markdown_table, write_results
+
+    records = [row.as_dict() for row in rows]
+    written = write_results(out, suite, records)
+    if as_json:
+        click.echo(json.dumps(records, indent=2, default=str))
+    else:
+        click.echo(markdown_table(records))
+    for path in written:
+        click.echo(f"wrote {path}", err=True)
+
+
+@bench.command("gap")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@_bench_options
+def bench_gap_command(
+    files: tuple[Path, ...], time_limit: float, seed: int, workers: int, out: Path, as_json: bool
+) -> None:
+    """Generalized assignment (OR-Library) FILES, solved by the product's matching model.
+
+    Agents become reviewers, jobs projects needing one reviewer; optimal values come from the
+    optima.csv beside the files (e.g. ../shared/benchmarks/gap/). Peers: SCIP MILP of the same
+    model, its LP bound, and greedy.
+    """
+    from matcher.bench import bench_gap
+    from matcher.io.orlib import BenchmarkFileError
+
+    try:
+        rows = bench_gap(
+            files,
+            time_limit=time_limit,
+            seed=seed,
+            workers=workers,
+            progress=lambda text: click.echo(text, err=True),
+        )
+    except BenchmarkFileError as error:
+        click.echo(str(error), err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    _publish("gap", rows, out, as_json)
+
+
+@bench.command("cohort")
+@click.option(
+    "--size",
+    "sizes",
+    multiple=True,
+    default=("alliance", "la"),
+    show_default=True,
+    help="Cohort size by name (alliance, la, region, nation) or a number of schools; repeat "
+    "for several.",
+)
+@_bench_options
+def bench_cohort_command(
+    sizes: tuple[str, ...], time_limit: float, seed: int, workers: int, out: Path, as_json: bool
+) -> None:
+    """Generated cohorts end to end: write, validate, match (1% gap) and date each one.
+
+    Each cohort runs in a fresh process so its peak memory is its own. Peers on the same
+    matching problem: SCIP MILP and greedy. Saves scaling.png (time against size) too.
+    """
+    from matcher.bench import bench_cohorts
+    from matcher.generate import COHORT_SIZES
+
+    chosen: list[tuple[str, int]] = []
+    for size in sizes:
+        if size in COHORT_SIZES:
+            chosen.append((size, COHORT_SIZES[size]))
+        elif size.isdigit() and int(size) >= 3:
+            chosen.append((f"{size} schools", int(size)))
+        else:
+            names = ", ".join(COHORT_SIZES)
+            click.echo(f"--size {size!r}: expected one of {names} or a number of schools", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+    rows = bench_cohorts(
+        chosen,
+        time_limit=time_limit,
+        seed=seed,
+        workers=workers,
+        progress=lambda text: click.echo(text, err=True),
+    )
+    _publish("cohort", rows, out, as_json)
 
 
 if __name__ == "__main__":

@@ -10,19 +10,29 @@ Geography drives most of the realism. Schools sit in towns scattered over Englan
 halo around each town and a few remote schools; trusts are formed from neighbouring schools; and
 history, conflicts and preferences only ever look within a school's own town. That keeps every
 step linear in the cohort size, with no loop over all pairs of schools.
+
+A cohort can also stand on real schools (``locations``): a register extract (matcher.cohorts)
+then gives the URNs, names, postcodes, phases and places, each local authority plays the part
+of a town, and the extract's trusts are kept when it names them. Staff stay fictional.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
+import gc
 import math
 import random
 import re
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
+from matcher.cohorts import COHORT_SIZES, LocationsError, SchoolRegister, load_register
 from matcher.model import (
     Availability,
     CalendarSettings,
@@ -39,7 +49,7 @@ from matcher.model import (
     Staff,
 )
 
-__all__ = ["AREAS", "generate_round"]
+__all__ = ["AREAS", "COHORT_SIZES", "LocationsError", "generate_round"]
 
 # Areas in the one spelling the reader keeps (lower case, single spaces: "ks2 maths", "send"),
 # so a generated round survives write_round and load_round unchanged.
@@ -529,6 +539,17 @@ class _Places:
 
 
 @dataclass(frozen=True)
+class _Layout:
+    """Where the schools are, their phases and trusts, and the register rows they stand on."""
+
+    places: _Places
+    phase: np.ndarray  # index into PHASES
+    trust: np.ndarray  # index into trust_names; -1 standalone
+    trust_names: list[str]
+    register: SchoolRegister | None  # None: a wholly synthetic cohort
+
+
+@dataclass(frozen=True)
 class _People:
     """The staff of the cohort as index-aligned arrays; ``phases`` is a bit mask over PHASES."""
 
@@ -558,13 +579,15 @@ def generate_round(
     projects_per_school: float = 1.0,
     sle_share: float = 0.09,
     trust_share: float = 0.45,
+    locations: SchoolRegister | str | Path | None = None,
 ) -> Round:
     """A realistic synthetic round of peer reviews, the same for the same arguments.
 
     Parameters
     ----------
     schools
-        Number of schools (at least 1).
+        Number of schools (at least 1); ``COHORT_SIZES`` names the usual scales, e.g.
+        ``schools=COHORT_SIZES["region"]``. With ``locations``, at most the extract's schools.
     seed
         Seed for every random choice.
     name
@@ -579,51 +602,85 @@ def generate_round(
         Share of staff who are Specialist Leaders of Education.
     trust_share
         Share of schools to place in multi-academy trusts of 3 to 15 neighbouring schools;
-        small towns may fall a little short.
+        small towns may fall a little short. Not used when ``locations`` names real trusts.
+    locations
+        Real schools to stand the cohort on: ``"trafford"`` or ``"england"`` (the extracts in
+        ``<repository>/../shared/data/schools/``), the path of a register extract, or one
+        already read with ``matcher.cohorts.load_register``. The cohort takes the ``schools``
+        schools nearest one picked by the seed (all of them if ``schools`` is the extract's
+        size), with their URNs as ids, real names, postcodes, phases and places, and the
+        extract's trusts if it has them (otherwise local trusts are formed as usual).
 
     Returns
     -------
     Round
         Spring term 2027 (round 3 of academic year 2026/27, with its terms, half term and
-        INSET day), with schools located by easting/northing, staff, projects, conflicts, two
-        previous rounds of history, preferences and a few availability rows (mock exam weeks,
-        residential trips, inspection windows, staff on courses, preferred days). Under the
-        default rules most projects have several eligible reviewers;
-        a few (remote schools, rare phases, rare areas needing an SLE) are genuinely hard.
+        INSET day), with schools located by easting/northing (or by latitude/longitude, if the
+        register extract gives those), staff, projects, conflicts, two previous rounds of
+        history, preferences and a few availability rows (mock exam weeks, residential trips,
+        inspection windows, staff on courses, preferred days). Under the default rules most
+        projects have several eligible reviewers; a few (remote schools, rare phases, rare areas
+        needing an SLE) are genuinely hard.
+
+    Raises
+    ------
+    ValueError
+        For an argument out of range.
+    LocationsError
+        (a ValueError) If the register extract is missing or unreadable, or has fewer usable
+        schools than ``schools``.
     """
     _check_arguments(schools, staff_per_school, projects_per_school, sle_share, trust_share)
+    register = _read_locations(locations)
     rng = np.random.default_rng(seed)
     picker = random.Random(int(rng.integers(2**63)))
 
-    places = _place_schools(rng, schools)
-    phase = _assign_phases(rng, schools)
-    trust, trust_names = _form_trusts(rng, picker, places, trust_share)
-    staff_count = _staff_counts(rng, phase, staff_per_school)
-    people = _draw_people(rng, phase, staff_count, sle_share)
-    hosting = _draw_projects(rng, phase, projects_per_school)
+    with _cyclic_gc_paused():
+        layout = _lay_out(rng, picker, schools, register, trust_share)
+        phase = layout.phase
+        staff_count = _staff_counts(rng, phase, staff_per_school)
+        people = _draw_people(rng, phase, staff_count, sle_share)
+        hosting = _draw_projects(rng, phase, projects_per_school)
 
-    school_models = _school_models(rng, picker, places, phase, trust, trust_names, staff_count)
-    staff_models = _staff_models(picker, people, school_models)
-    project_models = _project_models(rng, picker, hosting, phase, school_models)
-    context = _Context.of(places, phase, trust, people, hosting, school_models, staff_models)
-    return Round(
-        settings=Settings(
-            name=name,
-            number=ROUND_NUMBER,
-            academic_year=ACADEMIC_YEAR,
-            start=ROUND_START,
-            end=ROUND_END,
-            coordinator_email=COORDINATOR_EMAIL,
-            calendar=SPRING_2027,
-        ),
-        schools=tuple(school_models),
-        staff=tuple(staff_models),
-        projects=tuple(project_models),
-        conflicts=tuple(_conflicts(picker, context)),
-        history=tuple(_history(picker, context)),
-        preferences=tuple(_preferences(picker, context, project_models)),
-        availability=tuple(_availability(seed, phase, school_models, staff_models)),
-    )
+        school_models = _school_models(rng, picker, layout, staff_count)
+        staff_models = _staff_models(picker, people, school_models)
+        project_models = _project_models(rng, picker, hosting, phase, school_models)
+        context = _Context.of(layout, people, hosting, school_models, staff_models)
+        return Round(
+            settings=Settings(
+                name=name,
+                number=ROUND_NUMBER,
+                academic_year=ACADEMIC_YEAR,
+                start=ROUND_START,
+                end=ROUND_END,
+                coordinator_email=COORDINATOR_EMAIL,
+                calendar=SPRING_2027,
+            ),
+            schools=tuple(school_models),
+            staff=tuple(staff_models),
+            projects=tuple(project_models),
+            conflicts=tuple(_conflicts(picker, context)),
+            history=tuple(_history(picker, context)),
+            preferences=tuple(_preferences(picker, context, project_models)),
+            availability=tuple(_availability(seed, phase, school_models, staff_models)),
+        )
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while a cohort is built, and restore it after.
+
+    A nation-sized cohort is a quarter of a million long-lived objects and no reference
+    cycles; the collector would otherwise rescan them again and again as they accumulate, for
+    about a fifth of the run time, and find nothing. Reference counting still frees garbage.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _check_arguments(
@@ -645,6 +702,59 @@ def _check_arguments(
 
 
 # --- places ---------------------------------------------------------------------------------
+
+
+def _read_locations(locations: SchoolRegister | str | Path | None) -> SchoolRegister | None:
+    if locations is None or isinstance(locations, SchoolRegister):
+        return locations
+    return load_register(locations)
+
+
+def _lay_out(
+    rng: np.random.Generator,
+    picker: random.Random,
+    schools: int,
+    register: SchoolRegister | None,
+    trust_share: float,
+) -> _Layout:
+    """Places, phases and trusts: invented, or taken from a neighbourhood of real schools."""
+    if register is None:
+        places = _place_schools(rng, schools)
+        phase = _assign_phases(rng, schools)
+        trust, trust_names = _form_trusts(rng, picker, places, trust_share)
+        return _Layout(places, phase, trust, trust_names, None)
+    register = register.around(schools, centre=int(rng.integers(len(register))))
+    places = _register_places(register)
+    phase = np.array([_P[school.phase] for school in register.schools])
+    if register.names_trusts:
+        trust, trust_names = _register_trusts(register)
+    else:
+        trust, trust_names = _form_trusts(rng, picker, places, trust_share)
+    return _Layout(places, phase, trust, trust_names, register)
+
+
+def _register_places(register: SchoolRegister) -> _Places:
+    """Real schools on a flat map in metres; each local authority stands in for a town."""
+    points = np.array(register.planar_km()) * 1000.0
+    town, town_count = _labels([school.area for school in register.schools])
+    return _Places(easting=points[:, 0], northing=points[:, 1], town=town, town_count=town_count)
+
+
+def _register_trusts(register: SchoolRegister) -> tuple[np.ndarray, list[str]]:
+    """The extract's own trusts (-1 for a school in none), numbered in order of first mention."""
+    numbers: dict[str, int] = {}
+    trust = [
+        -1 if school.trust is None else numbers.setdefault(school.trust, len(numbers))
+        for school in register.schools
+    ]
+    return np.array(trust, dtype=np.int64), list(numbers)
+
+
+def _labels(values: list[str]) -> tuple[np.ndarray, int]:
+    """Each value's number, counting distinct values in order of first appearance."""
+    numbers: dict[str, int] = {}
+    labels = [numbers.setdefault(value, len(numbers)) for value in values]
+    return np.array(labels, dtype=np.int64), len(numbers)
 
 
 def _inside_england(easting: np.ndarray, northing: np.ndarray) -> np.ndarray:
@@ -797,34 +907,62 @@ def _staff_counts(rng: np.random.Generator, phase: np.ndarray, per_school: float
     return np.maximum(1, rng.poisson(mean))
 
 
+@dataclass(frozen=True)
+class _Sites:
+    """What tells schools apart beyond phase and trust: id, name, postcode and location."""
+
+    ids: list[str]
+    names: list[str]
+    postcodes: list[str | None]
+    locations: list[dict[str, float]]  # School fields: easting/northing or latitude/longitude
+
+
 def _school_models(
-    rng: np.random.Generator,
-    picker: random.Random,
-    places: _Places,
-    phase: np.ndarray,
-    trust: np.ndarray,
-    trust_names: list[str],
-    staff_count: np.ndarray,
+    rng: np.random.Generator, picker: random.Random, layout: _Layout, staff_count: np.ndarray
 ) -> list[School]:
-    count = len(phase)
-    ids = _school_ids(rng, count)
-    names = [_school_name(picker, PHASES[p]) for p in phase]
-    postcodes = _postcodes(rng, places)
+    phase, trust, names = layout.phase, layout.trust, layout.trust_names
+    if layout.register is None:
+        sites = _invented_sites(rng, picker, layout.places, phase)
+    else:
+        sites = _register_sites(layout.register)
     out_per_day, release_days = _capacities(rng, phase, staff_count)
     return [
         School(
-            school_id=ids[i],
-            name=names[i],
+            school_id=sites.ids[i],
+            name=sites.names[i],
             phase=PHASES[phase[i]],
-            trust=trust_names[trust[i]] if trust[i] >= 0 else None,
-            easting=float(places.easting[i]),
-            northing=float(places.northing[i]),
-            postcode=postcodes[i],
+            trust=names[trust[i]] if trust[i] >= 0 else None,
+            postcode=sites.postcodes[i],
             max_staff_out_per_day=int(out_per_day[i]),
             release_days=int(release_days[i]),
+            **sites.locations[i],
         )
-        for i in range(count)
+        for i in range(len(phase))
     ]
+
+
+def _invented_sites(
+    rng: np.random.Generator, picker: random.Random, places: _Places, phase: np.ndarray
+) -> _Sites:
+    ids = _school_ids(rng, len(phase))
+    names = [_school_name(picker, PHASES[p]) for p in phase]
+    postcodes: list[str | None] = list(_postcodes(rng, places))
+    locations = [
+        {"easting": e, "northing": n}
+        for e, n in zip(places.easting.tolist(), places.northing.tolist(), strict=True)
+    ]
+    return _Sites(ids, names, postcodes, locations)
+
+
+def _register_sites(register: SchoolRegister) -> _Sites:
+    """Real URNs, names, postcodes and places (a GridRef or LatLon's fields are School's)."""
+    schools = register.schools
+    return _Sites(
+        ids=[school.urn for school in schools],
+        names=[school.name for school in schools],
+        postcodes=[school.postcode for school in schools],
+        locations=[school.location._asdict() for school in schools],
+    )
 
 
 def _school_ids(rng: np.random.Generator, count: int) -> list[str]:
@@ -1026,6 +1164,7 @@ def _staff_models(picker: random.Random, people: _People, schools: list[School])
     return models
 
 
+@functools.lru_cache(maxsize=4096)  # a few hundred first and last names make most e-mails
 def _slug(text: str) -> str:
     text = text.lower().replace("'", "")
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
@@ -1155,14 +1294,13 @@ class _Context:
     @classmethod
     def of(
         cls,
-        places: _Places,
-        phase: np.ndarray,
-        trust: np.ndarray,
+        layout: _Layout,
         people: _People,
         hosting: _Hosting,
         schools: list[School],
         staff: list[Staff],
     ) -> _Context:
+        places, phase, trust = layout.places, layout.phase, layout.trust
         return cls(
             easting=places.easting.tolist(),
             northing=places.northing.tolist(),
@@ -1199,15 +1337,28 @@ class _Context:
                 return other
         return None
 
-    def could_review(self, person: int, project: int) -> bool:
-        """Another school, outside the trust, a phase they review, within reach."""
-        school, host = self.staff_school[person], self.project_host[project]
-        return (
-            host != school
-            and self.staff_phases[person] & self.phase_bit[host] != 0
-            and self.outside_trust(school, host)
-            and self.within_reach(school, host)
-        )
+    def reviewable_by(self, person: int) -> Callable[[int], bool]:
+        """Whether ``person`` could review a project: another school, outside the trust, a
+        phase they review, within reach.
+
+        A closure over the person's own values, because preferences ask it about every nearby
+        project of every other person: close to a million times for the whole of England.
+        """
+        school, phases = self.staff_school[person], self.staff_phases[person]
+        own_trust, x, y = self.trust[school], self.easting[school], self.northing[school]
+        hosts, phase_bit, trust = self.project_host, self.phase_bit, self.trust
+        easting, northing, reach = self.easting, self.northing, NEIGHBOUR_KM * 1000.0
+
+        def reviewable(project: int) -> bool:
+            host = hosts[project]
+            return (
+                host != school
+                and phases & phase_bit[host] != 0
+                and (own_trust < 0 or own_trust != trust[host])
+                and math.hypot(x - easting[host], y - northing[host]) <= reach
+            )
+
+        return reviewable
 
 
 def _conflicts(picker: random.Random, ctx: _Context) -> list[Conflict]:
@@ -1261,17 +1412,16 @@ def _preferences(picker: random.Random, ctx: _Context, projects: list[Project]) 
     preferences: list[Preference] = []
     for i, person in enumerate(ctx.staff):
         town = ctx.town[ctx.staff_school[i]]
+        reviewable = ctx.reviewable_by(i)
         ranked: list[int] = []
         if picker.random() < PREFERENCE_SHARE:
             candidates = [p for a in ctx.staff_areas[i] for p in by_town_area.get((town, a), ())]
-            liked = [p for p in candidates if ctx.could_review(i, p)]
+            liked = [p for p in candidates if reviewable(p)]
             picker.shuffle(liked)
             ranked = liked[: picker.randint(1, 3)]
         scores = [(p, 3 - rank) for rank, p in enumerate(ranked)]
         if picker.random() < NEGATIVE_PREFERENCE_SHARE:
-            disliked = [
-                p for p in by_town.get(town, ()) if p not in ranked and ctx.could_review(i, p)
-            ]
+            disliked = [p for p in by_town.get(town, ()) if p not in ranked and reviewable(p)]
             if disliked:
                 scores.append((picker.choice(disliked), -picker.randint(1, 3)))
         preferences.extend(

@@ -178,11 +178,7 @@ def preference(m: MatchingModel) -> cp_model.LinearExprT:
 def travel(m: MatchingModel) -> cp_model.LinearExprT:
     """Soft: one-way travel minutes, counted once per day out."""
     p = m.problem
-    return sum(
-        int(p.pair_travel[k] * p.pair_days[k]) * m.assign[k]
-        for k in range(p.n_pairs)
-        if p.pair_travel[k]
-    )
+    return sum(int(p.pair_travel[k]) * m.assign[k] for k in range(p.n_pairs) if p.pair_travel[k])
 
 
 def sle_balance(m: MatchingModel) -> cp_model.LinearExprT:
@@ -263,7 +259,9 @@ def build_model(
     for add_rule in HARD_RULES:
         add_rule(m)
     for name, build_term, _sign, description in SOFT_TERMS:
-        m.terms[name] = (build_term(m), description)
+        # A switched-off term adds nothing to the objective, so it gets no variables either.
+        expression = build_term(m) if weight_of(problem, name) else 0
+        m.terms[name] = (expression, description)
     set_objective(m)
     return m
 

@@ -40,7 +40,7 @@ def objective_of(problem: MatchingProblem, chosen: tuple[int, ...]) -> int:
     unstaffed = len(problem.project_ids) - len(staffed)
     fit = sum(int(problem.pair_fit[k]) for k in chosen)
     preference = sum(int(problem.pair_preference[k]) for k in chosen)
-    travel = sum(int(problem.pair_travel[k] * problem.pair_days[k]) for k in chosen)
+    travel = sum(int(problem.pair_travel[k]) for k in chosen)
     sle_share = 0
     if problem.sle_allowance > 0:
         # SLE balance is the largest share within each independent part, summed over parts.
@@ -84,7 +84,7 @@ def greedy(problem: MatchingProblem) -> BaselineResult:
 
     def score(k: int) -> float:
         return (
-            w.travel * int(problem.pair_travel[k] * problem.pair_days[k])
+            w.travel * int(problem.pair_travel[k])
             - w.expertise * int(problem.pair_fit[k])
             - w.preference * int(problem.pair_preference[k])
         )
@@ -248,8 +248,7 @@ def solve_linear(
         w.unstaffed * solver.Sum([1 - y for y in staffed])
         - w.expertise * solver.Sum([int(p.pair_fit[k]) * x[k] for k in range(p.n_pairs)])
         - w.preference * solver.Sum([int(p.pair_preference[k]) * x[k] for k in range(p.n_pairs)])
-        + w.travel
-        * solver.Sum([int(p.pair_travel[k] * p.pair_days[k]) * x[k] for k in range(p.n_pairs)])
+        + w.travel * solver.Sum([int(p.pair_travel[k]) * x[k] for k in range(p.n_pairs)])
         + w.sle_balance * solver.Sum(shares)
         + w.give_take * solver.Sum(gaps)
     )

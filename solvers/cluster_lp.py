@@ -26,13 +26,16 @@ import numpy as np
 from ortools.linear_solver import pywraplp
 
 from solvers.cluster_component import Component
-from solvers.cluster_pricing import price_columns
+from solvers.cluster_pricing import MAX_PARTIALS, price_columns
 
 # Columns added per school and round of pricing: enough to converge in few rounds, few enough
 # to keep each LP small.
 COLUMNS_PER_ANCHOR = 4
 # Stop once the bound is this close to the LP value (relative): the rest is tailing off.
 CLOSE_ENOUGH = 1e-4
+# Partial clusters per anchor in the early, inexact rounds: the first prices are poor and an
+# exact search under them is slow, while any negative columns will do to improve them.
+EARLY_PARTIALS = 1_000
 
 
 @dataclass
@@ -141,13 +144,23 @@ def column_generation(
         master.add(members, cost)
     best = 0.0  # prices are never negative, so no plan costs less than nothing
     rounds = 0
+    partials = EARLY_PARTIALS
     while True:
         solved = master.solve()
         if solved is None:
             return None
         value, duals = solved
-        priced = price_columns(comp, duals, threshold=-1e-6, per_anchor=COLUMNS_PER_ANCHOR)
+        priced = price_columns(
+            comp,
+            duals,
+            threshold=-1e-6,
+            per_anchor=COLUMNS_PER_ANCHOR,
+            max_partials=partials,
+        )
         rounds += 1
+        if not priced.exact and not priced.members:
+            partials = MAX_PARTIALS  # the cheap search ran dry: only an exact one can go on
+            continue
         if priced.exact:
             best = max(best, lagrangian_bound(comp, duals, priced.most_negative, left_out))
         added = 0

@@ -55,6 +55,7 @@ def price_columns(
     *,
     threshold: float,
     per_anchor: int | None = None,
+    max_partials: int = MAX_PARTIALS,
 ) -> PricedColumns:
     """Every cluster of ``comp`` with reduced cost below ``threshold``.
 
@@ -68,6 +69,9 @@ def price_columns(
         Keep clusters whose reduced cost is strictly below this.
     per_anchor
         Keep at most this many (the lowest reduced costs) per anchor school; None keeps all.
+    max_partials
+        Partial clusters kept per anchor and size; beyond it the most promising are kept and
+        the search is no longer exact (cheap early rounds of column generation use this).
     """
     settings = comp.problem.settings
     low, high = settings.min_size, settings.max_size
@@ -83,7 +87,18 @@ def price_columns(
         if len(later) < low - 1:
             continue
         found, anchor_exact = _grow(
-            comp, duals, anchor, later, weak, strong, rated, low, high, threshold, per_anchor
+            comp,
+            duals,
+            anchor,
+            later,
+            weak,
+            strong,
+            rated,
+            low,
+            high,
+            threshold,
+            per_anchor,
+            max_partials,
         )
         exact &= anchor_exact
         for cluster, cost, rc in found:
@@ -105,6 +120,7 @@ def _grow(
     high: int,
     threshold: float,
     keep: int | None,
+    max_partials: int,
 ) -> tuple[list[tuple[tuple[int, ...], int, float]], bool]:
     settings = comp.problem.settings
     mix_weight = settings.mix_penalty if rated else 0
@@ -151,8 +167,8 @@ def _grow(
         if size == high or not pieces:
             break
         partial = _Partial.join(pieces)
-        if partial.count > MAX_PARTIALS:
-            partial = partial.select(np.argsort(partial.value, kind="stable")[:MAX_PARTIALS])
+        if partial.count > max_partials:
+            partial = partial.select(np.argsort(partial.value, kind="stable")[:max_partials])
             exact = False
         if not partial.count:
             break

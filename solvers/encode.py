@@ -47,7 +47,7 @@ class MatchingProblem:
     pair_staff: IntArray
     pair_project: IntArray
     pair_days: IntArray
-    pair_travel: IntArray
+    pair_travel: IntArray  # the travel term's cost: one-way minutes x days out
     pair_fit: IntArray
     pair_preference: IntArray
     weights: Weights
@@ -152,7 +152,12 @@ def encode(
         pair_staff=ints([staff_index[s.staff_id] for s, _ in pairs]),
         pair_project=ints([project_index[p.project_id] for _, p in pairs]),
         pair_days=ints([p.days_per_reviewer for _, p in pairs]),
-        pair_travel=ints([round_.travel_minutes(s.school_id, p.host_school_id) for s, p in pairs]),
+        pair_travel=ints(
+            [
+                round_.travel_minutes(s.school_id, p.host_school_id) * p.days_per_reviewer
+                for s, p in pairs
+            ]
+        ),
         pair_fit=ints([expertise_fit(round_, s, p) for s, p in pairs]),
         pair_preference=ints([preference.get((s.staff_id, p.project_id), 0) for s, p in pairs]),
         weights=round_.settings.weights,

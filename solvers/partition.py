@@ -43,6 +43,8 @@ BOUND_SHARE = 0.5
 # (minutes) up to which CP-SAT sees the pool, step by step.
 WIDEN_PER_ANCHOR = 12
 WIDEN_THRESHOLDS = (1.0, 3.0, 6.0, 10.0)
+# Starting partitions tried (solvers.cluster_start); the better one hints CP-SAT.
+START_METHODS = ("louvain", "greedy")
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,6 @@ def solve_partition(
     time_limit: float = 30.0,
     seed: int = 0,
     workers: int = 1,
-    start_method: str = "louvain",
     progress: Callable[[Progress], None] | None = None,
 ) -> PartitionSolution:
     """Partition every free school of ``problem`` into clusters of min_size..max_size.
@@ -147,8 +148,6 @@ def solve_partition(
         shared between components by their size.
     seed, workers
         CP-SAT's random seed and threads; the same inputs give the same clusters.
-    start_method
-        ``"louvain"`` (networkx communities cut to size) or ``"greedy"``: the CP-SAT hint.
     progress
         Called after each component.
     """
@@ -164,9 +163,7 @@ def solve_partition(
         # Each component may use its share of the time still left.
         share = comp.size / schools_left
         budget = max(0.05, (deadline - time.perf_counter()) * share)
-        result = _solve_component(
-            comp, budget=budget, seed=seed, workers=workers, start_method=start_method
-        )
+        result = _solve_component(comp, budget=budget, seed=seed, workers=workers)
         results.append(result)
         schools_left -= comp.size
         if progress is not None:
@@ -198,14 +195,20 @@ def _overall_status(statuses: Sequence[str]) -> str:
     return "FEASIBLE"
 
 
-def _solve_component(
-    comp: Component, *, budget: float, seed: int, workers: int, start_method: str
-) -> ComponentResult:
+def _plan_value(comp: Component, plan: Sequence[tuple[int, ...]]) -> int:
+    left = comp.size - sum(len(c) for c in plan)
+    return sum(comp.cost(c) for c in plan) + LEAVE_OUT_PENALTY * left
+
+
+def _solve_component(comp: Component, *, budget: float, seed: int, workers: int) -> ComponentResult:
     started = time.perf_counter()
     deadline = started + budget
-    start = start_partition(comp, method=start_method, seed=seed)
+    starts = [start_partition(comp, method=m, seed=seed) for m in START_METHODS]
+    start = min(starts, key=lambda plan: _plan_value(comp, plan))
     pool = ColumnPool()
-    for cluster in [*start, *nearby_clusters(comp, nearest=6, per_school=3)]:
+    for cluster in [c for plan in starts for c in plan] + nearby_clusters(
+        comp, nearest=6, per_school=3
+    ):
         pool.add(cluster, comp.cost(cluster))
     # A first, quick plan on the seed pool settles how many schools must be left out.
     plan, status = _master(
@@ -265,7 +268,14 @@ def _improve(
             if rc <= threshold or members in current
         ]
         plan, status = _master(
-            comp, pool, subset, plan, time_limit=remaining, seed=seed, workers=workers
+            comp,
+            pool,
+            subset,
+            plan,
+            time_limit=remaining,
+            seed=seed,
+            workers=workers,
+            left_out=comp.size - sum(len(c) for c in plan),
         )
         if status != "OPTIMAL":
             break  # out of time on this pool; a larger one would not do better
@@ -313,11 +323,14 @@ def _master(
     time_limit: float,
     seed: int,
     workers: int,
+    left_out: int | None = None,
 ) -> tuple[list[tuple[int, ...]], str]:
     """CP-SAT over ``subset`` of the pool: each school in exactly one chosen cluster, or left out.
 
-    The hint must be a partition drawn from ``subset``; it is returned if no plan is found in
-    time.
+    With ``left_out`` the number of schools left out is fixed and only their price counts;
+    without, each one left out costs ``LEAVE_OUT_PENALTY``. (A fixed count keeps the
+    objective's coefficients in minutes, which CP-SAT searches far better.) The hint must be a
+    partition drawn from ``subset``; it is returned if no plan is found in time.
     """
     ids = comp.problem.school_ids
     name = [ids[int(g)] for g in comp.schools]
@@ -340,7 +353,10 @@ def _master(
     for s, var in enumerate(left):
         model.add_hint(var, s not in hint_covers)
     total = sum(c * v for c, v in zip(cost, pick, strict=True))
-    total += LEAVE_OUT_PENALTY * sum(left)
+    if left_out is None:
+        total += LEAVE_OUT_PENALTY * sum(left)
+    else:
+        model.add(sum(left) == left_out)
     solver = _solver(time_limit=time_limit, seed=seed, workers=workers)
     if comp.problem.settings.objective == "worst":
         status = _minimise_worst_first(comp, subset, model, pick, left, total, solver)

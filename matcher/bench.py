@@ -1,0 +1,257 @@
+"""`matcher bench`: reference instances and generated cohorts, with peers measured in one run.
+
+Every suite returns rows (one per instance) that ``matcher.io.bench_files`` writes as a
+markdown table, CSV and JSON; the CLI prints the table.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import resource
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from matcher.io.orlib import GapInstance, read_gap, read_optima
+from matcher.model import Weights
+from solvers.assignment import solve_matching
+from solvers.baselines import greedy, solve_linear
+from solvers.encode import MatchingProblem, encode
+
+# Every job must be placed: a penalty above any possible total cost makes that come first.
+GAP_UNPLACED_PENALTY = 10_000_000
+
+
+@dataclass
+class BenchRow:
+    """One instance: ours, the best known value, and the peers measured in the same run."""
+
+    suite: str
+    instance: str
+    size: str
+    status: str
+    objective: float | None
+    bound: float | None
+    best_known: float | None
+    seconds: float
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def gap_to_best(self) -> float | None:
+        """Relative distance of our objective above the best known value (0.0 = equal)."""
+        if self.objective is None or self.best_known is None:
+            return None
+        return (self.objective - self.best_known) / max(abs(self.best_known), 1.0)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "suite": self.suite,
+            "instance": self.instance,
+            "size": self.size,
+            "status": self.status,
+            "objective": self.objective,
+            "bound": self.bound,
+            "best_known": self.best_known,
+            "gap_to_best_pct": None if self.gap_to_best is None else 100 * self.gap_to_best,
+            "seconds": round(self.seconds, 3),
+            **self.extra,
+        }
+
+
+def gap_problem(instance: GapInstance) -> MatchingProblem:
+    """A GAP instance as the product's own matching problem.
+
+    Agents are reviewers (each at a school of its own, capacity = max_days), jobs are projects
+    needing exactly one reviewer, the resource a job takes is the pair's days and its cost the
+    pair's travel cost; every other term is switched off.
+    """
+    m, n = instance.agents, instance.jobs
+    agents = np.repeat(np.arange(m, dtype=np.int64), n)
+    jobs = np.tile(np.arange(n, dtype=np.int64), m)
+    never = np.zeros(m, dtype=np.bool_)
+    return MatchingProblem(
+        staff_ids=tuple(f"agent{i}" for i in range(m)),
+        project_ids=tuple(f"job{j}" for j in range(n)),
+        school_ids=tuple(f"school{i}" for i in range(m + 1)),
+        staff_school=np.arange(m, dtype=np.int64),
+        staff_max_days=instance.capacity.astype(np.int64),
+        staff_is_sle=never,
+        staff_is_lead=never,
+        sle_days_used=np.zeros(m, dtype=np.int64),
+        sle_allowance=0,
+        project_host=np.full(n, m, dtype=np.int64),  # every job at one extra, staff-less school
+        project_min=np.ones(n, dtype=np.int64),
+        project_max=np.ones(n, dtype=np.int64),
+        project_needs_lead=np.zeros(n, dtype=np.bool_),
+        project_needs_sle=np.zeros(n, dtype=np.bool_),
+        school_release=np.full(m + 1, int(instance.resource.sum()), dtype=np.int64),
+        pair_staff=agents,
+        pair_project=jobs,
+        pair_days=instance.resource.reshape(-1),
+        pair_travel=instance.cost.reshape(-1),
+        pair_fit=np.zeros(m * n, dtype=np.int64),
+        pair_preference=np.zeros(m * n, dtype=np.int64),
+        weights=Weights(
+            unstaffed=GAP_UNPLACED_PENALTY,
+            expertise=0,
+            preference=0,
+            travel=1,
+            sle_balance=0,
+            give_take=0,
+        ),
+        no_direct_swap=False,
+    )
+
+
+def _assignment_cost(
+    problem: MatchingProblem, objective: float | None, unplaced: int
+) -> float | None:
+    """The GAP objective (total cost), or None when some job could not be placed."""
+    if objective is None or unplaced:
+        return None
+    return objective
+
+
+def bench_gap(
+    paths: Iterable[Path],
+    *,
+    time_limit: float,
+    workers: int = 1,
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+) -> list[BenchRow]:
+    """Solve GAP files with the product's matching model; MILP, LP bound and greedy beside it."""
+    rows = []
+    for path in paths:
+        optima_file = _find_upwards(path, "optima.csv")
+        optima = read_optima(optima_file, "optimum_min") if optima_file else {}
+        instance = read_gap(path)
+        problem = gap_problem(instance)
+        if progress:
+            progress(f"gap {instance.name}: {instance.agents} agents x {instance.jobs} jobs")
+        ours = solve_matching(problem, time_limit=time_limit, seed=seed, workers=workers)
+        unplaced = (
+            ours.result.terms["unstaffed"].value if ours.result.terms else len(problem.project_ids)
+        )
+        milp = solve_linear(problem, backend="SCIP", time_limit=time_limit, gap_limit=1e-4)
+        lp = solve_linear(problem, relax=True, time_limit=time_limit)
+        by_hand = greedy(problem)
+        milp_cost = (
+            milp.objective
+            if milp.objective is not None and milp.objective < GAP_UNPLACED_PENALTY
+            else None
+        )
+        greedy_cost = (
+            by_hand.objective
+            if by_hand.objective is not None and by_hand.objective < GAP_UNPLACED_PENALTY
+            else None
+        )
+        rows.append(
+            BenchRow(
+                suite="gap",
+                instance=instance.name,
+                size=f"{instance.agents}x{instance.jobs}",
+                status=ours.result.status if not unplaced else "INCOMPLETE",
+                objective=_assignment_cost(problem, ours.result.objective, unplaced),
+                bound=ours.result.bound
+                if ours.result.bound is not None and ours.result.bound < GAP_UNPLACED_PENALTY
+                else None,
+                best_known=optima.get(instance.name),
+                seconds=ours.result.seconds,
+                extra={
+                    "lp_bound": None if lp.objective is None else round(lp.objective, 2),
+                    "milp_objective": milp_cost,
+                    "milp_seconds": round(milp.seconds, 3),
+                    "greedy_objective": greedy_cost,
+                },
+            )
+        )
+    return rows
+
+
+def _find_upwards(path: Path, name: str) -> Path | None:
+    for folder in [path.parent, *path.parents]:
+        candidate = folder / name
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def bench_cohorts(
+    sizes: Iterable[tuple[str, int]],
+    *,
+    time_limit: float,
+    seed: int = 1,
+    workers: int = 1,
+    gap_limit: float = 0.01,
+    progress: Callable[[str], None] | None = None,
+) -> list[BenchRow]:
+    """Generate, write, validate, match and date each cohort in a fresh process (peak memory)."""
+    context = multiprocessing.get_context("spawn")
+    rows = []
+    for name, schools in sizes:
+        if progress:
+            progress(f"cohort {name}: {schools} schools")
+        with context.Pool(1) as pool:
+            row = pool.apply(_run_cohort, (name, schools, time_limit, seed, workers, gap_limit))
+        rows.append(row)
+    return rows
+
+
+def _run_cohort(
+    name: str, schools: int, time_limit: float, seed: int, workers: int, gap_limit: float
+) -> BenchRow:
+    from matcher.generate import generate_round
+    from matcher.io import load_round
+    from matcher.io.write import write_round
+    from matcher.pipeline import plan
+
+    generated = generate_round(schools=schools, seed=seed)
+    with tempfile.TemporaryDirectory() as folder:
+        write_round(generated, folder)
+        started = time.perf_counter()
+        round_ = load_round(folder)
+        validate_seconds = time.perf_counter() - started
+    # The matching step alone, against its peers on the very same problem data.
+    problem = encode(round_)
+    matching = solve_matching(
+        problem, time_limit=time_limit, seed=seed, workers=workers, gap_limit=gap_limit
+    ).result
+    by_hand = greedy(problem)
+    milp = solve_linear(problem, backend="SCIP", time_limit=time_limit, gap_limit=1e-4)
+    # Then the whole job as a user runs it: match, date, feed back, verify.
+    started = time.perf_counter()
+    outcome = plan(round_, time_limit=time_limit, seed=seed, workers=workers, gap_limit=gap_limit)
+    plan_seconds = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    visits = sum(1 for e in outcome.schedule.events if e.kind == "visit")
+    return BenchRow(
+        suite="cohort",
+        instance=name,
+        size=f"{len(round_.schools)} schools, {len(round_.staff)} staff, "
+        f"{len(round_.projects)} projects",
+        status=matching.status,
+        objective=matching.objective,
+        bound=matching.bound,
+        best_known=None,
+        seconds=validate_seconds + plan_seconds,
+        extra={
+            "schools": len(round_.schools),
+            "gap_pct": None if matching.gap is None else round(100 * matching.gap, 3),
+            "validate_seconds": round(validate_seconds, 2),
+            "match_seconds": round(matching.seconds, 2),
+            "plan_seconds": round(plan_seconds, 2),
+            "feedback_rounds": outcome.feedback_rounds,
+            "visit_days": visits,
+            "projects_staffed": len({a.project_id for a in outcome.plan.assignments}),
+            "peak_mb": round(peak_mb),
+            "greedy_objective": by_hand.objective,
+            "milp_objective": milp.objective,
+            "milp_status": milp.status,
+            "milp_seconds": round(milp.seconds, 2),
+        },
+    )
