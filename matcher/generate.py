@@ -408,6 +408,7 @@ POSTCODE_AREAS = (
     "PR", "RG", "SK", "SN", "SO", "SP", "SR", "ST", "SY", "TA", "TF", "TN", "TQ", "TR", "TS",
     "WA", "WF", "WN", "WR", "WS", "WV", "YO",
 )  # fmt: skip
+DOMAIN_WORDS_MAX = 40  # characters of a school's name in its staff's e-mail domain
 POSTCODE_UNIT_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # letters Royal Mail uses in the inward code
 
 STAGES: dict[Phase, tuple[str, ...]] = {
@@ -1176,6 +1177,10 @@ def _email_domains(schools: list[School]) -> list[str]:
     domains = []
     for school in schools:
         base = _slug(school.name.replace(" School", ""))
+        if len(base) > DOMAIN_WORDS_MAX:
+            # Real names run long ("... Church of England Voluntary Aided Primary"); a DNS
+            # label stops at 63 characters, so keep the whole words that fit.
+            base = base[: DOMAIN_WORDS_MAX + 1].rsplit("-", 1)[0]
         seen[base] += 1
         suffix = f"-{seen[base]}" if seen[base] > 1 else ""
         domains.append(f"{base}{suffix}.example.org")
