@@ -190,7 +190,7 @@ class SchoolRegister:
         total = sum(self.left_out.values())
         if not total:
             return "no rows left out"
-        reasons = ", ".join(f"{n} {why}" for why, n in self.left_out.items())
+        reasons = ", ".join(f"{n:,} {why}" for why, n in Counter(self.left_out).most_common())
         return f"{total} row{'s' if total != 1 else ''} left out: {reasons}"
 
 

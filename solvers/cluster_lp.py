@@ -30,12 +30,12 @@ from solvers.cluster_pricing import MAX_PARTIALS, price_columns
 
 # Columns added per school and round of pricing: enough to converge in few rounds, few enough
 # to keep each LP small.
-COLUMNS_PER_ANCHOR = 4
+COLUMNS_PER_ANCHOR = 10
 # Stop once the bound is this close to the LP value (relative): the rest is tailing off.
 CLOSE_ENOUGH = 1e-4
 # Partial clusters per anchor in the early, inexact rounds: the first prices are poor and an
 # exact search under them is slow, while any negative columns will do to improve them.
-EARLY_PARTIALS = 1_000
+EARLY_PARTIALS = 300
 
 
 @dataclass
@@ -85,13 +85,14 @@ class _Master:
         self.objective.SetMinimization()
         leaving = self.solver.Constraint(float(left_out), float(left_out), "left_out")
         for i, row in enumerate(self.rows):
-            slack = self.solver.NumVar(0.0, 1.0, f"left_out[{i}]")
+            # No upper bounds: the rows imply them, and a bound would take part of the price.
+            slack = self.solver.NumVar(0.0, self.solver.infinity(), f"left_out[{i}]")
             row.SetCoefficient(slack, 1.0)
             leaving.SetCoefficient(slack, 1.0)
         self.columns = 0
 
     def add(self, members: tuple[int, ...], cost: int) -> None:
-        var = self.solver.NumVar(0.0, 1.0, f"cluster[{self.columns}]")
+        var = self.solver.NumVar(0.0, self.solver.infinity(), f"cluster[{self.columns}]")
         self.columns += 1
         for i in members:
             self.rows[i].SetCoefficient(var, 1.0)
@@ -158,9 +159,6 @@ def column_generation(
             max_partials=partials,
         )
         rounds += 1
-        if not priced.exact and not priced.members:
-            partials = MAX_PARTIALS  # the cheap search ran dry: only an exact one can go on
-            continue
         if priced.exact:
             best = max(best, lagrangian_bound(comp, duals, priced.most_negative, left_out))
         added = 0
@@ -172,6 +170,10 @@ def column_generation(
         close = value - best <= CLOSE_ENOUGH * max(1.0, abs(value))
         if converged or close or time.perf_counter() > deadline:
             break
+        if not added:
+            if partials == MAX_PARTIALS:
+                break  # even the full search is cut short: no proof of convergence
+            partials = MAX_PARTIALS  # the cheap search ran dry: only an exact one can go on
     return LpBound(
         bound=max(best, value) if converged else best,
         lp_value=value,

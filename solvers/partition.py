@@ -3,15 +3,19 @@
 1. ``school_graph`` (networkx): an edge where two schools may share a cluster. Schools in no
    clique of ``min_size`` cannot be clustered at all; they are set aside (and explained by
    ``solvers.cluster_explain``). The rest split into connected components, solved one by one.
-2. Per component: a starting partition from networkx communities cut to size
-   (``solvers.cluster_start``), cheap nearby clusters, then column generation on the
-   set-partitioning LP (``solvers.cluster_lp``), which proves a lower bound.
-3. CP-SAT picks one cluster or "left out" per school from the column pool, hinted with the
-   starting partition. The gap is measured against the proven bound, so it speaks about the
-   whole problem, not only the pool.
+2. Per component, first pass: a starting partition from networkx (Louvain communities cut to
+   size, and a plain greedy; ``solvers.cluster_start``), then column generation on the
+   set-partitioning LP (``solvers.cluster_lp``), which proves a lower bound and yields a pool
+   of promising clusters. CP-SAT checks whether the pool can leave out fewer schools than the
+   start did.
+3. Second pass, with the time left: CP-SAT picks one cluster or "left out" per school from the
+   pool, hinted with the best plan so far, the number left out held fixed. Small components
+   are searched to a proof; large ones by CP-SAT's large-neighbourhood search, which finds
+   good plans of hundreds of schools far sooner.
 
-With ``objective = "worst"`` CP-SAT first minimises the longest journey inside any cluster,
-then, holding that, the total; the bound is then on the longest journey (see
+The gap is measured against the LP bound, so it speaks about every possible cluster, not only
+the pool. With ``objective = "worst"`` CP-SAT first minimises the longest journey inside any
+cluster and then, holding that, the total; the bound is then on the longest journey (see
 ``worst_journey_bound``).
 """
 
@@ -31,18 +35,21 @@ from solvers.cluster_encode import ClusterProblem
 from solvers.cluster_lp import ColumnPool, LpBound, column_generation
 from solvers.cluster_pricing import price_columns
 from solvers.cluster_rules import school_graph
-from solvers.cluster_start import clique_with, nearby_clusters, start_partition
+from solvers.cluster_start import Cluster, clique_with, start_partition
 
-# Penalty per school left out: above any cluster's price, so a school is left out only when
-# no partition can take it together with the others.
+# Penalty per school left out in the summary's objective: above any cluster's price, so that
+# fewer schools left out always reads as better.
 LEAVE_OUT_PENALTY = 100_000
-# Shares of a component's time: the first quick plan, then the first plan and the bound.
-FIRST_SHARE = 0.15
-BOUND_SHARE = 0.5
-# Columns kept per anchor school when the pool is widened after the LP, and the reduced costs
-# (minutes) up to which CP-SAT sees the pool, step by step.
+# Share of the time limit for the first pass (plans, bounds and pools of every component), and
+# of a component's first pass, for looking for a plan that leaves out fewer schools.
+BOUND_SHARE = 0.6
+FEWER_SHARE = 0.25
+# After the LP, clusters within WIDEN_THRESHOLD minutes of reduced cost join the pool (at most
+# WIDEN_PER_ANCHOR per school): near-cheapest columns the LP did not need may suit the plan.
+WIDEN_THRESHOLD = 10.0
 WIDEN_PER_ANCHOR = 12
-WIDEN_THRESHOLDS = (1.0, 3.0, 6.0, 10.0)
+# Components up to this many schools are searched to a proof; larger ones by CP-SAT's LNS.
+PROVE_UP_TO = 80
 # Starting partitions tried (solvers.cluster_start); the better one hints CP-SAT.
 START_METHODS = ("louvain", "greedy")
 
@@ -51,9 +58,9 @@ START_METHODS = ("louvain", "greedy")
 class ComponentResult:
     """The clusters chosen in one component (global school indices) and how good they are."""
 
-    clusters: tuple[tuple[int, ...], ...]
+    clusters: tuple[Cluster, ...]
     left_out: tuple[int, ...]
-    objective: int  # in the component's objective units (see PartitionSolution)
+    objective: int  # in the units of PartitionSolution.objective
     bound: float
     start_objective: int
     status: str
@@ -65,11 +72,13 @@ class PartitionSolution:
     """Clusters of the whole region, in global school indices, and the proof of quality.
 
     ``objective`` and ``bound`` are in the units of the objective setting: for ``total``,
-    cluster prices plus ``LEAVE_OUT_PENALTY`` per school left out; for ``worst``, the longest
-    journey inside any cluster (minutes). ``fixed_left_out`` schools fit no cluster at all.
+    cluster prices plus ``LEAVE_OUT_PENALTY`` per school left out (the bound holds for plans
+    that leave out as many schools); for ``worst``, the longest journey inside any cluster,
+    in minutes. ``fixed_left_out`` schools fit no cluster at all; ``start_objective`` is the
+    better starting partition's value, the baseline the solve improves on.
     """
 
-    clusters: tuple[tuple[int, ...], ...]
+    clusters: tuple[Cluster, ...]
     left_out: tuple[int, ...]
     fixed_left_out: tuple[int, ...]
     objective: float
@@ -144,37 +153,54 @@ def solve_partition(
     problem
         The encoded region (``solvers.cluster_encode.encode_clusters``).
     time_limit
-        Seconds for the whole solve; half goes to proving the bound, the rest to CP-SAT,
-        shared between components by their size.
+        Seconds for the whole solve. Every component first gets a plan, a proven bound and a
+        pool (up to ``BOUND_SHARE`` of the time); the rest improves the plans, shared between
+        the components by their size.
     seed, workers
-        CP-SAT's random seed and threads; the same inputs give the same clusters.
+        CP-SAT's random seed and threads.
     progress
-        Called after each component.
+        Called as each component is finished.
     """
     started = time.perf_counter()
     deadline = started + time_limit
     graph = school_graph(problem)
     parts, hopeless = clusterable(problem, graph)
-    total_schools = sum(len(p) for p in parts) or 1
-    results: list[ComponentResult] = []
-    schools_left = total_schools
-    for done, nodes in enumerate(parts, start=1):
+    first_deadline = started + BOUND_SHARE * time_limit
+    work: list[_Work] = []
+    for k, nodes in enumerate(parts):
         comp = build_component(problem, graph, nodes)
-        # Each component may use its share of the time still left.
-        share = comp.size / schools_left
+        # Each component may take its share of the first pass's time still left.
+        share = comp.size / sum(len(p) for p in parts[k:])
+        budget = max(0.05, (first_deadline - time.perf_counter()) * share)
+        work.append(_first_pass(comp, budget=budget, seed=seed, workers=workers))
+    results: list[ComponentResult] = []
+    for k, item in enumerate(work):
+        share = item.comp.size / sum(w.comp.size for w in work[k:])
         budget = max(0.05, (deadline - time.perf_counter()) * share)
-        result = _solve_component(comp, budget=budget, seed=seed, workers=workers)
-        results.append(result)
-        schools_left -= comp.size
+        results.append(_second_pass(item, budget=budget, seed=seed, workers=workers))
         if progress is not None:
+            last = results[-1]
             elapsed = time.perf_counter() - started
-            progress(Progress(done, len(parts), comp.size, result.objective, result.bound, elapsed))
+            progress(
+                Progress(k + 1, len(work), item.comp.size, last.objective, last.bound, elapsed)
+            )
+    return _combine(problem, results, hopeless, len(parts), time.perf_counter() - started)
+
+
+def _combine(
+    problem: ClusterProblem,
+    results: Sequence[ComponentResult],
+    hopeless: Sequence[int],
+    components: int,
+    seconds: float,
+) -> PartitionSolution:
     worst = problem.settings.objective == "worst"
 
     def combine(values: list[float]) -> float:
         # The longest journey of the region is the longest of any component's.
         return float(max(values, default=0) if worst else sum(values))
 
+    statuses = [r.status for r in results]
     return PartitionSolution(
         clusters=tuple(c for r in results for c in r.clusters),
         left_out=tuple(sorted(s for r in results for s in r.left_out)),
@@ -182,126 +208,86 @@ def solve_partition(
         objective=combine([r.objective for r in results]),
         bound=combine([r.bound for r in results]),
         start_objective=combine([r.start_objective for r in results]),
-        status=_overall_status([r.status for r in results]),
-        seconds=time.perf_counter() - started,
-        components=len(parts),
+        status="OPTIMAL" if all(s == "OPTIMAL" for s in statuses) else "FEASIBLE",
+        seconds=seconds,
+        components=components,
         columns=sum(r.columns for r in results),
     )
 
 
-def _overall_status(statuses: Sequence[str]) -> str:
-    if all(s == "OPTIMAL" for s in statuses):
-        return "OPTIMAL"
-    return "FEASIBLE"
+@dataclass
+class _Work:
+    """A component between the passes: its pool, best plan, bound and starting partition."""
+
+    comp: Component
+    pool: ColumnPool
+    plan: list[Cluster]
+    lp: LpBound | None
+    start: list[Cluster]
+
+    @property
+    def left_count(self) -> int:
+        return self.comp.size - sum(len(c) for c in self.plan)
 
 
-def _plan_value(comp: Component, plan: Sequence[tuple[int, ...]]) -> int:
-    left = comp.size - sum(len(c) for c in plan)
-    return sum(comp.cost(c) for c in plan) + LEAVE_OUT_PENALTY * left
+def _price(comp: Component, plan: Sequence[Cluster]) -> int:
+    return sum(comp.cost(c) for c in plan)
 
 
-def _solve_component(comp: Component, *, budget: float, seed: int, workers: int) -> ComponentResult:
-    started = time.perf_counter()
-    deadline = started + budget
+def _first_pass(comp: Component, *, budget: float, seed: int, workers: int) -> _Work:
+    """Starting partitions, the LP bound and pool, and the fewest schools left out."""
+    deadline = time.perf_counter() + budget
     starts = [start_partition(comp, method=m, seed=seed) for m in START_METHODS]
-    start = min(starts, key=lambda plan: _plan_value(comp, plan))
+    start = min(starts, key=lambda plan: (comp.size - sum(map(len, plan)), _price(comp, plan)))
     pool = ColumnPool()
-    for cluster in [c for plan in starts for c in plan] + nearby_clusters(
-        comp, nearest=6, per_school=3
-    ):
+    for cluster in (c for plan in starts for c in plan):
         pool.add(cluster, comp.cost(cluster))
-    # A first, quick plan on the seed pool settles how many schools must be left out.
-    plan, status = _master(
-        comp,
-        pool,
-        pool.members,
-        start,
-        time_limit=max(0.05, FIRST_SHARE * budget),
-        seed=seed,
-        workers=workers,
-    )
-    left_count = comp.size - sum(len(c) for c in plan)
-    lp = column_generation(comp, pool, left_out=left_count, deadline=started + BOUND_SHARE * budget)
-    plan, status = _improve(comp, pool, plan, lp, deadline=deadline, seed=seed, workers=workers)
-    if comp.size - sum(len(c) for c in plan) != left_count:
-        # Fewer left out than the bound assumed: prove it again for the new count.
-        left_count = comp.size - sum(len(c) for c in plan)
-        lp = column_generation(comp, pool, left_out=left_count, deadline=deadline)
-    return _component_result(comp, plan, start, status, lp, len(pool))
-
-
-def _improve(
-    comp: Component,
-    pool: ColumnPool,
-    plan: list[tuple[int, ...]],
-    lp: LpBound | None,
-    *,
-    deadline: float,
-    seed: int,
-    workers: int,
-) -> tuple[list[tuple[int, ...]], str]:
-    """Re-solve on ever larger sub-pools of the cheapest columns (by reduced cost).
-
-    CP-SAT proves a small pool optimal in moments but drowns in a large one; growing the pool
-    step by step, each step hinted with the last plan, finds better plans sooner.
-    """
-    status = "FEASIBLE"
-    if lp is None:
-        return plan, status
-    widened = price_columns(
-        comp, lp.duals, threshold=WIDEN_THRESHOLDS[-1], per_anchor=WIDEN_PER_ANCHOR
-    )
-    for cluster, cost in zip(widened.members, widened.cost, strict=True):
-        pool.add(cluster, cost)
-    reduced = [
-        cost - float(lp.duals[list(members)].sum())
-        for members, cost in zip(pool.members, pool.cost, strict=True)
-    ]
-    for threshold in WIDEN_THRESHOLDS:
-        remaining = deadline - time.perf_counter()
-        if remaining <= 0.05:
-            break
-        current = set(plan)
-        subset = [
-            members
-            for members, rc in zip(pool.members, reduced, strict=True)
-            if rc <= threshold or members in current
-        ]
-        plan, status = _master(
-            comp,
-            pool,
-            subset,
-            plan,
-            time_limit=remaining,
-            seed=seed,
-            workers=workers,
-            left_out=comp.size - sum(len(c) for c in plan),
+    work = _Work(comp, pool, list(start), None, list(start))
+    work.lp = column_generation(comp, pool, left_out=work.left_count, deadline=deadline)
+    if work.lp is not None:
+        widened = price_columns(
+            comp, work.lp.duals, threshold=WIDEN_THRESHOLD, per_anchor=WIDEN_PER_ANCHOR
         )
-        if status != "OPTIMAL":
-            break  # out of time on this pool; a larger one would not do better
-    return plan, status
+        for cluster, cost in zip(widened.members, widened.cost, strict=True):
+            pool.add(cluster, cost)
+    if work.left_count:
+        # Proving that nobody else can be clustered may take long; a share of the time will do.
+        limit = max(0.05, min(deadline - time.perf_counter(), FEWER_SHARE * budget))
+        fewer = _fewest_left_out(work, time_limit=limit, seed=seed, workers=workers)
+        if fewer is not None:
+            work.plan = fewer
+            work.lp = column_generation(
+                comp, pool, left_out=work.left_count, deadline=deadline + budget
+            )
+    return work
+
+
+def _second_pass(work: _Work, *, budget: float, seed: int, workers: int) -> ComponentResult:
+    """The cheapest plan CP-SAT finds in the pool, as many schools left out as the best so far."""
+    plan, status = _cheapest(work, time_limit=budget, seed=seed, workers=workers)
+    return _component_result(work.comp, plan, work.start, status, work.lp, len(work.pool))
 
 
 def _component_result(
     comp: Component,
-    plan: Sequence[tuple[int, ...]],
-    start: Sequence[tuple[int, ...]],
+    plan: Sequence[Cluster],
+    start: Sequence[Cluster],
     status: str,
     lp: LpBound | None,
     columns: int,
 ) -> ComponentResult:
-    covered = {s for c in plan for s in c}
-    left = [s for s in range(comp.size) if s not in covered]
+    left = sorted(set(range(comp.size)) - {s for c in plan for s in c})
     if comp.problem.settings.objective == "worst":
         objective = max((comp.longest(c) for c in plan), default=0)
         start_objective = max((comp.longest(c) for c in start), default=0)
-        bound: float = worst_journey_bound(comp, sorted(covered))
+        bound: float = worst_journey_bound(comp, sorted({s for c in plan for s in c}))
     else:
         start_left = comp.size - sum(len(c) for c in start)
-        start_objective = sum(comp.cost(c) for c in start) + LEAVE_OUT_PENALTY * start_left
-        # The bound is on plans that leave out as many schools as this one.
-        objective = sum(comp.cost(c) for c in plan) + LEAVE_OUT_PENALTY * len(left)
-        bound = (0.0 if lp is None else math.ceil(lp.bound - 1e-6)) + LEAVE_OUT_PENALTY * len(left)
+        start_objective = _price(comp, start) + LEAVE_OUT_PENALTY * start_left
+        objective = _price(comp, plan) + LEAVE_OUT_PENALTY * len(left)
+        # The LP bound is on plans that leave out as many schools as this one.
+        proven = 0.0 if lp is None else math.ceil(lp.bound - 1e-6)
+        bound = proven + LEAVE_OUT_PENALTY * len(left)
     bound = min(bound, objective)
     return ComponentResult(
         clusters=tuple(tuple(int(comp.schools[s]) for s in c) for c in plan),
@@ -314,99 +300,114 @@ def _component_result(
     )
 
 
-def _master(
-    comp: Component,
-    pool: ColumnPool,
-    subset: Sequence[tuple[int, ...]],
-    hint: Sequence[tuple[int, ...]],
-    *,
-    time_limit: float,
-    seed: int,
-    workers: int,
-    left_out: int | None = None,
-) -> tuple[list[tuple[int, ...]], str]:
-    """CP-SAT over ``subset`` of the pool: each school in exactly one chosen cluster, or left out.
+@dataclass
+class _Cover:
+    """A CP-SAT model choosing, for every school, one pooled cluster or "left out"."""
 
-    With ``left_out`` the number of schools left out is fixed and only their price counts;
-    without, each one left out costs ``LEAVE_OUT_PENALTY``. (A fixed count keeps the
-    objective's coefficients in minutes, which CP-SAT searches far better.) The hint must be a
-    partition drawn from ``subset``; it is returned if no plan is found in time.
-    """
+    model: cp_model.CpModel
+    pick: list[cp_model.IntVar]
+    left: list[cp_model.IntVar]
+    cost: cp_model.LinearExprT
+
+
+def _cover_model(work: _Work) -> _Cover:
+    comp, pool = work.comp, work.pool
     ids = comp.problem.school_ids
     name = [ids[int(g)] for g in comp.schools]
     model = cp_model.CpModel()
     pick = [
-        model.new_bool_var(f"cluster[{'+'.join(name[s] for s in members)}]") for members in subset
+        model.new_bool_var(f"cluster[{'+'.join(name[s] for s in members)}]")
+        for members in pool.members
     ]
-    cost = [pool.cost[pool.position(members)] for members in subset]
     left = [model.new_bool_var(f"left_out[{name[s]}]") for s in range(comp.size)]
     covering: list[list[cp_model.IntVar]] = [[left[s]] for s in range(comp.size)]
-    for var, members in zip(pick, subset, strict=True):
+    for var, members in zip(pick, pool.members, strict=True):
         for s in members:
             covering[s].append(var)
     for options in covering:
         model.add_exactly_one(options)
-    hinted = set(hint)
-    for var, members in zip(pick, subset, strict=True):
-        model.add_hint(var, members in hinted)
-    hint_covers = {s for c in hint for s in c}
+    # The best plan so far is a valid start; its clusters are always in the pool.
+    chosen = set(work.plan)
+    for var, members in zip(pick, pool.members, strict=True):
+        model.add_hint(var, members in chosen)
+    covered = {s for c in work.plan for s in c}
     for s, var in enumerate(left):
-        model.add_hint(var, s not in hint_covers)
-    total = sum(c * v for c, v in zip(cost, pick, strict=True))
-    if left_out is None:
-        total += LEAVE_OUT_PENALTY * sum(left)
-    else:
-        model.add(sum(left) == left_out)
-    solver = _solver(time_limit=time_limit, seed=seed, workers=workers)
-    if comp.problem.settings.objective == "worst":
-        status = _minimise_worst_first(comp, subset, model, pick, left, total, solver)
-    else:
-        model.minimize(total)
-        status = solver.solve(model)
+        model.add_hint(var, s not in covered)
+    cost = sum(c * v for c, v in zip(pool.cost, pick, strict=True))
+    return _Cover(model, pick, left, cost)
+
+
+def _chosen(work: _Work, cover: _Cover, solver: cp_model.CpSolver) -> list[Cluster]:
+    return [m for m, var in zip(work.pool.members, cover.pick, strict=True) if solver.value(var)]
+
+
+def _fewest_left_out(
+    work: _Work, *, time_limit: float, seed: int, workers: int
+) -> list[Cluster] | None:
+    """A plan from the pool leaving out fewer schools than the best so far, or None."""
+    cover = _cover_model(work)
+    cover.model.add(sum(cover.left) <= work.left_count - 1)
+    # Fewest left out first, then the cheapest such plan: a small weight keeps the search easy.
+    cover.model.minimize(sum(cover.left))
+    solver = _solver(time_limit=time_limit, seed=seed, workers=workers, lns=False)
+    status = solver.solve(cover.model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return list(hint), "FEASIBLE"
-    chosen = [subset[k] for k, var in enumerate(pick) if solver.value(var)]
-    return chosen, solver.status_name(status)
+        return None
+    return _chosen(work, cover, solver)
 
 
-def _minimise_worst_first(
-    comp: Component,
-    subset: Sequence[tuple[int, ...]],
-    model: cp_model.CpModel,
-    pick: list[cp_model.IntVar],
-    left: list[cp_model.IntVar],
-    total: cp_model.LinearExprT,
-    solver: cp_model.CpSolver,
-) -> int:
-    """Lexicographic: fewest schools left out, then the shortest longest journey, then total."""
-    longest = [comp.longest(m) for m in subset]
-    worst = model.new_int_var(0, max(longest, default=0), "longest_journey")
-    for var, minutes in zip(pick, longest, strict=True):
-        model.add(worst >= minutes).only_enforce_if(var)
-    # A school left out outweighs any journey; then the journey; the total waits for stage 2.
-    model.minimize(LEAVE_OUT_PENALTY * sum(left) + worst)
-    half = solver.parameters.max_time_in_seconds / 2
-    solver.parameters.max_time_in_seconds = half
-    status = solver.solve(model)
+def _cheapest(
+    work: _Work, *, time_limit: float, seed: int, workers: int
+) -> tuple[list[Cluster], str]:
+    """CP-SAT over the pool, the number left out fixed; the hint plan if nothing better."""
+    cover = _cover_model(work)
+    # A fixed count keeps the objective in minutes, which CP-SAT searches far better than
+    # a large penalty per school left out.
+    cover.model.add(sum(cover.left) == work.left_count)
+    lns = work.comp.size > PROVE_UP_TO
+    solver = _solver(time_limit=time_limit, seed=seed, workers=workers, lns=lns)
+    if work.comp.problem.settings.objective == "worst":
+        status = _worst_then_total(work, cover, solver)
+    else:
+        cover.model.minimize(cover.cost)
+        status = solver.solve(cover.model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return list(work.plan), "FEASIBLE"
+    return _chosen(work, cover, solver), solver.status_name(status)
+
+
+def _worst_then_total(work: _Work, cover: _Cover, solver: cp_model.CpSolver) -> int:
+    """Lexicographic: the shortest longest journey, then, holding it, the least total."""
+    longest = [work.comp.longest(m) for m in work.pool.members]
+    worst = cover.model.new_int_var(0, max(longest, default=0), "longest_journey")
+    for var, minutes in zip(cover.pick, longest, strict=True):
+        cover.model.add(worst >= minutes).only_enforce_if(var)
+    cover.model.minimize(worst)
+    whole = solver.parameters.max_time_in_seconds
+    solver.parameters.max_time_in_seconds = whole / 2
+    status = solver.solve(cover.model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return status
-    model.add(sum(left) <= round(sum(solver.value(v) for v in left)))
-    model.add(worst <= solver.value(worst))
-    model.clear_hints()
-    for var in [*pick, *left]:
-        model.add_hint(var, bool(solver.value(var)))
-    model.minimize(total)
-    return solver.solve(model)
+    cover.model.add(worst <= solver.value(worst))
+    cover.model.clear_hints()
+    for var in [*cover.pick, *cover.left]:
+        cover.model.add_hint(var, bool(solver.value(var)))
+    cover.model.minimize(cover.cost)
+    solver.parameters.max_time_in_seconds = whole / 2
+    second = solver.solve(cover.model)
+    # Stopped before any plan in stage two: stage one's plan still holds.
+    return second if second in (cp_model.OPTIMAL, cp_model.FEASIBLE) else status
 
 
-def _solver(*, time_limit: float, seed: int, workers: int) -> cp_model.CpSolver:
+def _solver(*, time_limit: float, seed: int, workers: int, lns: bool) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit)
     solver.parameters.random_seed = int(seed)
     solver.parameters.num_workers = int(workers)
     # Set partitioning has a strong LP relaxation; let CP-SAT use all of it.
     solver.parameters.linearization_level = 2
-    if workers > 1:
-        # Interleaved workers keep a multi-worker search repeatable for the same seed.
-        solver.parameters.interleave_search = True
+    if lns:
+        # On hundreds of schools, neighbourhood search finds good plans much sooner than a
+        # tree search that tries to prove them (the bound comes from the LP anyway).
+        solver.parameters.use_lns_only = True
     return solver

@@ -1,6 +1,8 @@
 """Synthetic cohorts (matcher.generate), writing rounds (matcher.io.write) and the bundled sample.
 
-The cohort tests share one 300-school round, generated once per module (about 0.2 s).
+The cohort tests share one 300-school round, generated once per module (about 0.2 s). Cohorts on
+real school locations read the register extracts in ../shared/data/schools/, beside the
+repository; those tests skip when the shared data is not there.
 """
 
 from __future__ import annotations
@@ -11,10 +13,19 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from conftest import make_round, project, school, staff
 
+from matcher.cli import main
+from matcher.cohorts import (
+    COHORT_SIZES,
+    LocationsError,
+    SchoolRegister,
+    read_register,
+    register_path,
+)
 from matcher.days import SchoolCalendar
-from matcher.generate import AREAS, generate_round
+from matcher.generate import AREAS, TRUST_REACH_KM, generate_round
 from matcher.io import load_round
 from matcher.io.write import write_round
 from matcher.model import (
@@ -28,6 +39,7 @@ from matcher.model import (
     Project,
     Round,
     ScheduleWeights,
+    School,
     Settings,
     Staff,
     TravelTime,
@@ -303,6 +315,200 @@ def test_bad_arguments_are_refused() -> None:
         generate_round(schools=0, seed=1)
     with pytest.raises(ValueError, match="projects_per_school"):
         generate_round(schools=10, seed=1, projects_per_school=3)
+
+
+# --- named sizes and real school locations -------------------------------------------------
+
+
+def test_cohort_sizes_are_named_from_alliance_to_nation() -> None:
+    assert COHORT_SIZES == {"alliance": 30, "la": 300, "region": 2_000, "nation": 20_000}
+    assert len(generate_round(schools=COHORT_SIZES["alliance"], seed=1).schools) == 30
+
+
+def _shared_register(name: str) -> SchoolRegister:
+    path = register_path(name)
+    if not path.is_file():
+        pytest.skip(f"{path} is not here (the shared data sits beside the repository)")
+    return read_register(path)
+
+
+@pytest.fixture(scope="module")
+def trafford() -> SchoolRegister:
+    """The 103 schools of Trafford (2024), by latitude/longitude, with their trusts."""
+    return _shared_register("trafford")
+
+
+@pytest.fixture(scope="module")
+def england() -> SchoolRegister:
+    """6,023 English schools (2017), by easting/northing, without trusts."""
+    return _shared_register("england")
+
+
+REGISTER_HEADER = (
+    "unique_reference_number,name,type,lowest_admission_age,highest_admission_age,"
+    "sponsoring_trust,postcode,lon,lat"
+)
+
+
+def _write_register(path: Path, *rows: str) -> Path:
+    path.write_text("\n".join([REGISTER_HEADER, *rows]) + "\n")
+    return path
+
+
+def test_phases_come_from_ages_and_type(tmp_path: Path) -> None:
+    register = read_register(
+        _write_register(
+            tmp_path / "schools.csv",
+            "1,Infant,Academies,3,7,NA,M1 1AA,-2.3,53.4",
+            "2,Junior,Academies,7,11,NA,,-2.3,53.4",
+            "3,First,Local authority maintained schools,4,9,NA,,-2.3,53.4",
+            "4,Middle,Local authority maintained schools,9,13,NA,,-2.3,53.4",
+            "5,High,Academies,11,16,Oak Trust,,-2.3,53.4",
+            "6,All-through,Free Schools,4,18,Oak Trust,,-2.3,53.4",
+            "7,Nursery,Local authority maintained schools,2,5,NA,,-2.3,53.4",
+            "8,Special,Special schools,5,19,NA,,-2.3,53.4",
+            "9,Private,Independent schools,3,11,NA,,-2.3,53.4",
+            "10,College,Colleges,16,99,NA,,-2.3,53.4",
+            "11,Nowhere,Academies,3,11,NA,,NA,NA",
+            "1,Again,Academies,3,11,NA,,-2.3,53.4",
+        )
+    )
+    phases = {s.urn: s.phase.value for s in register.schools}
+    assert phases == {
+        "1": "primary",
+        "2": "primary",
+        "3": "first",
+        "4": "middle",
+        "5": "secondary",
+        "6": "all_through",
+        "7": "nursery",
+        "8": "special",
+    }
+    assert register.left_out == {
+        "independent": 1,
+        "post-16 only": 1,
+        "no location": 1,
+        "repeated URN": 1,
+    }
+    assert register.names_trusts
+    assert [s.trust for s in register.schools][4:6] == ["Oak Trust", "Oak Trust"]
+    assert register.schools[0].postcode == "M1 1AA" and register.schools[1].postcode is None
+
+
+def test_an_unreadable_register_is_refused_naming_the_file(tmp_path: Path) -> None:
+    with pytest.raises(LocationsError, match=r"nowhere\.csv: no schools register file"):
+        read_register(tmp_path / "nowhere.csv")
+    (tmp_path / "other.csv").write_text("id,town\n1,Sale\n")
+    with pytest.raises(LocationsError, match=r"other\.csv: not a schools register extract"):
+        read_register(tmp_path / "other.csv")
+
+
+def test_a_cohort_never_repeats_a_school(tmp_path: Path) -> None:
+    small = read_register(
+        _write_register(
+            tmp_path / "two.csv",
+            "1,A,Academies,3,11,NA,,-2.3,53.4",
+            "2,B,Academies,3,11,NA,,-2.31,53.4",
+        )
+    )
+    with pytest.raises(LocationsError, match="asked for 3 schools but the file has only 2"):
+        generate_round(schools=3, seed=1, locations=small)
+
+
+def test_trafford_phases_are_derived_sensibly(trafford: SchoolRegister) -> None:
+    phases = Counter(s.phase for s in trafford.schools)
+    assert phases[Phase.PRIMARY] > 2 * phases[Phase.SECONDARY] > 0
+    assert phases[Phase.SPECIAL] > 0 and phases[Phase.ALL_THROUGH] > 0
+    assert trafford.left_out["independent"] > 0, "independent schools are left out"
+    assert len(trafford) + sum(trafford.left_out.values()) == 103
+
+
+def test_a_trafford_cohort_is_its_real_schools(trafford: SchoolRegister) -> None:
+    cohort = generate_round(schools=len(trafford), seed=4, locations=trafford)
+    assert [s.school_id for s in cohort.schools] == [s.urn for s in trafford.schools]
+    assert [s.name for s in cohort.schools] == [s.name for s in trafford.schools]
+    assert all(s.latitude is not None and s.easting is None for s in cohort.schools)
+    assert [s.trust for s in cohort.schools] == [s.trust for s in trafford.schools]
+    assert all(p.email.endswith(".example.org") for p in cohort.staff), "staff are fictional"
+
+
+def test_real_locations_are_deterministic_by_seed(trafford: SchoolRegister) -> None:
+    first = generate_round(schools=30, seed=3, locations=trafford)
+    assert first == generate_round(schools=30, seed=3, locations="trafford")
+    other = generate_round(schools=30, seed=4, locations=trafford)
+    assert {s.school_id for s in first.schools} != {s.school_id for s in other.schools}
+
+
+def test_a_smaller_cohort_is_one_neighbourhood(england: SchoolRegister) -> None:
+    cohort = generate_round(schools=COHORT_SIZES["la"], seed=2, locations=england)
+    assert len({s.school_id for s in cohort.schools}) == 300
+    first = cohort.schools[0].school_id
+    near = max(cohort.travel_minutes(first, s.school_id) for s in cohort.schools)
+    assert near <= 4 * 60, "300 of 5,000 schools come from one part of England"
+
+
+def test_england_places_schools_by_grid_with_local_trusts(england: SchoolRegister) -> None:
+    cohort = generate_round(schools=400, seed=5, locations=england)
+    assert all(s.easting is not None and s.latitude is None for s in cohort.schools)
+    assert all(s.postcode for s in cohort.schools)
+    members: dict[str, list[School]] = defaultdict(list)
+    for s in cohort.schools:
+        if s.trust is not None:
+            members[s.trust].append(s)
+    assert members, "the extract names no trusts, so local ones are formed"
+    for schools in members.values():
+        km = max(
+            straight_line_km(a.location(), b.location())
+            for a, b in itertools.combinations(schools, 2)
+        )
+        assert km <= 2 * TRUST_REACH_KM
+
+
+def test_a_cohort_on_real_schools_survives_writing(england: SchoolRegister, tmp_path: Path) -> None:
+    # Real names hold commas and apostrophes; the files must carry them unchanged.
+    cohort = generate_round(schools=300, seed=6, locations=england)
+    write_round(cohort, tmp_path)
+    assert load_round(tmp_path) == cohort
+
+
+def test_england_is_too_small_for_the_nation(england: SchoolRegister) -> None:
+    with pytest.raises(LocationsError, match="asked for 20,000 schools"):
+        generate_round(schools=COHORT_SIZES["nation"], seed=1, locations=england)
+
+
+def _generate(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["generate", *args])
+    assert "Traceback" not in result.output
+    return result.exit_code, result.output
+
+
+def test_cli_generates_a_named_size(tmp_path: Path) -> None:
+    code, output = _generate(str(tmp_path), "--size", "alliance", "--seed", "2")
+    assert code == 0, output
+    assert len(load_round(tmp_path).schools) == 30
+
+
+def test_cli_refuses_both_size_and_schools(tmp_path: Path) -> None:
+    code, output = _generate(str(tmp_path), "--size", "la", "--schools", "40")
+    assert code == 2
+    assert "--schools and --size" in output
+
+
+def test_cli_names_a_missing_locations_file(tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "schools.csv"
+    code, output = _generate(str(tmp_path / "out"), "--locations", str(missing))
+    assert code == 2
+    assert str(missing) in output
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_places_a_cohort_on_trafford(trafford: SchoolRegister, tmp_path: Path) -> None:
+    code, output = _generate(str(tmp_path), "--locations", "trafford")
+    assert code == 0, output
+    assert len(load_round(tmp_path).schools) == len(trafford), "every school by default"
+    code, output = _generate(str(tmp_path / "la"), "--locations", "trafford", "--size", "la")
+    assert code == 2
+    assert "trafford_2024.csv: asked for 300 schools" in output
 
 
 # --- write_round ----------------------------------------------------------------------------
