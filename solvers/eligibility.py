@@ -186,6 +186,15 @@ class Screen:
             if staff_id in staff_index:
                 self.excluded_at["rotation"][school_id].add(staff_index[staff_id])
         self._grid, self._latlon = _coordinates(round_)
+        # Per-reviewer facts the capacity checks and the encoder read in bulk.
+        self.max_days = np.array([s.max_days for s in self.staff], dtype=np.int64)
+        self.is_sle = np.array([s.is_sle for s in self.staff], dtype=np.bool_)
+        self.is_lead = np.array([s.lead_reviewer for s in self.staff], dtype=np.bool_)
+        self.sle_used = np.array(
+            [round_.sle_days_used(s.staff_id) for s in self.staff], dtype=np.int64
+        )
+        self.school_release = np.array([s.release_days for s in round_.schools], dtype=np.int64)
+        self.staff_index = staff_index
         self._vectorised: dict[
             str, Callable[[Project, npt.NDArray[np.int64]], npt.NDArray[np.bool_]]
         ] = {
@@ -238,27 +247,34 @@ class Screen:
         return (home == -1) | (home != host)
 
     def _travel(self, project: Project, pool: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
-        round_ = self.ctx.round
-        limit = round_.settings.rules.max_travel_minutes
-        host = self._host(project)
-        schools = self.staff_school[pool]
-        if round_.travel_times:
-            # A given table can say anything: check every pair exactly.
-            keep = np.ones(len(pool), dtype=np.bool_)
-            unsure = keep.copy()
-        else:
-            approx = self._approximate_minutes(host, schools)
-            keep = approx <= limit + 2
-            unsure = keep & (approx >= limit - 2)  # rounding can differ only near the limit
-        for n in np.flatnonzero(unsure):
-            from_id = round_.schools[int(schools[n])].school_id
-            keep[n] = round_.travel_minutes(from_id, project.host_school_id) <= limit
-        return keep
+        limit = self.ctx.round.settings.rules.max_travel_minutes
+        return self.minutes(self._host(project), self.staff_school[pool]) <= limit
 
-    def _approximate_minutes(
+    def minutes(self, host: int, schools: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """One-way minutes from each school to the host, equal to ``Round.travel_minutes``.
+
+        Computed in bulk with numpy; the few values that sit within rounding distance of a
+        whole minute, and every pair when a travel table is given, are recomputed exactly.
+        """
+        round_ = self.ctx.round
+        raw = self._raw_minutes(host, schools)
+        if raw is None or round_.travel_times:
+            unsure = np.ones(len(schools), dtype=np.bool_)
+            result = np.zeros(len(schools), dtype=np.int64)
+        else:
+            settings = round_.settings.travel
+            result = (settings.overhead_minutes + np.ceil(raw)).astype(np.int64)
+            result[schools == host] = 0
+            unsure = np.abs(raw - np.rint(raw)) < 1e-6
+        host_id = round_.schools[host].school_id
+        for n in np.flatnonzero(unsure):
+            result[n] = round_.travel_minutes(round_.schools[int(schools[n])].school_id, host_id)
+        return result
+
+    def _raw_minutes(
         self, host: int, schools: npt.NDArray[np.int64]
-    ) -> npt.NDArray[np.float64]:
-        """Travel minutes by the documented formula, in floating point (exact near the limit)."""
+    ) -> npt.NDArray[np.float64] | None:
+        """Driving minutes before rounding and overhead, or None for mixed coordinates."""
         settings = self.ctx.round.settings.travel
         if self._grid is not None:
             delta = self._grid[schools] - self._grid[host]
@@ -271,11 +287,9 @@ class Screen:
                 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
             )
             km = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
-        else:  # mixed coordinate systems: leave every pair to the exact check
-            return np.full(len(schools), float(self.ctx.round.settings.rules.max_travel_minutes))
-        return settings.overhead_minutes + np.ceil(
-            km * settings.detour_factor / settings.speed_kmh * 60.0
-        )
+        else:
+            return None
+        return km * settings.detour_factor / settings.speed_kmh * 60.0
 
 
 def _coordinates(

@@ -7,6 +7,7 @@ Benchmarks build a MatchingProblem directly (e.g. from OR-Library GAP files).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -89,6 +90,45 @@ def expertise_fit(round_: Round, person: Staff, project: Project) -> int:
     return points
 
 
+@dataclass(frozen=True)
+class _Pairs:
+    """Allowed pairs as parallel arrays, ordered by project then reviewer."""
+
+    staff: IntArray
+    project: IntArray
+    minutes: IntArray
+
+
+def _allowed(
+    screen: Screen,
+    excluded_pairs: Collection[tuple[str, str]],
+    excluded_projects: Collection[str],
+) -> _Pairs:
+    round_ = screen.ctx.round
+    blocked: dict[str, set[int]] = defaultdict(set)
+    for staff_id, project_id in excluded_pairs:
+        blocked[project_id].add(screen.staff_index[staff_id])
+    staff_parts: list[IntArray] = []
+    project_parts: list[IntArray] = []
+    minute_parts: list[IntArray] = []
+    for j, project in enumerate(round_.projects):
+        if project.project_id in excluded_projects:
+            continue
+        _rule, allowed = screen.survivors(project)[-1]
+        allowed = np.sort(allowed)
+        if project.project_id in blocked:
+            allowed = allowed[~np.isin(allowed, list(blocked[project.project_id]))]
+        host = screen.school_index[project.host_school_id]
+        staff_parts.append(allowed)
+        project_parts.append(np.full(len(allowed), j, dtype=np.int64))
+        minute_parts.append(screen.minutes(host, screen.staff_school[allowed]))
+
+    def joined(parts: list[IntArray]) -> IntArray:
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    return _Pairs(joined(staff_parts), joined(project_parts), joined(minute_parts))
+
+
 def candidate_pairs(
     ctx: PairContext,
     *,
@@ -100,17 +140,12 @@ def candidate_pairs(
     ``excluded_pairs`` ((staff_id, project_id)) and ``excluded_projects`` come from outside
     the pair rules: scheduling feeds back the pairs whose calendars cannot be dated.
     """
-    screen = Screen(ctx)
-    pairs: list[tuple[Staff, Project]] = []
-    for project in ctx.round.projects:
-        if project.project_id in excluded_projects:
-            continue
-        _rule, allowed = screen.survivors(project)[-1]
-        for i in sorted(allowed.tolist()):
-            person = ctx.round.staff[i]
-            if (person.staff_id, project.project_id) not in excluded_pairs:
-                pairs.append((person, project))
-    return pairs
+    pairs = _allowed(Screen(ctx), excluded_pairs, excluded_projects)
+    staff, projects = ctx.round.staff, ctx.round.projects
+    return [
+        (staff[i], projects[j])
+        for i, j in zip(pairs.staff.tolist(), pairs.project.tolist(), strict=True)
+    ]
 
 
 def encode(
@@ -120,46 +155,60 @@ def encode(
     excluded_projects: Collection[str] = frozenset(),
 ) -> MatchingProblem:
     """Turn a validated round into the index-level problem the models solve."""
-    ctx = PairContext.of(round_)
-    staff_index = {s.staff_id: i for i, s in enumerate(round_.staff)}
-    project_index = {p.project_id: i for i, p in enumerate(round_.projects)}
-    school_index = {s.school_id: i for i, s in enumerate(round_.schools)}
-    preference = {(p.staff_id, p.project_id): p.preference for p in round_.preferences}
-    pairs = candidate_pairs(ctx, excluded_pairs=excluded_pairs, excluded_projects=excluded_projects)
-
-    def ints(values: list[int]) -> IntArray:
-        return np.asarray(values, dtype=np.int64)
-
-    def bools(values: list[bool]) -> BoolArray:
-        return np.asarray(values, dtype=np.bool_)
-
+    screen = Screen(PairContext.of(round_))
+    pairs = _allowed(screen, excluded_pairs, excluded_projects)
+    projects = round_.projects
+    school_index = screen.school_index
+    project_host = np.array([school_index[p.host_school_id] for p in projects], dtype=np.int64)
+    project_days = np.array([p.days_per_reviewer for p in projects], dtype=np.int64)
+    needs_lead = np.array([p.needs_lead for p in projects], dtype=np.bool_)
+    needs_sle = np.array([p.needs_sle for p in projects], dtype=np.bool_)
+    host = project_host[pairs.project]
+    same_phase = screen.school_phase[screen.staff_school[pairs.staff]] == screen.school_phase[host]
+    # Expertise fit (docs/model.md), the vectorised twin of ``expertise_fit``.
+    fit = (
+        FIT_SAME_PHASE * same_phase
+        + FIT_LEAD_FOR_LEAD * (needs_lead[pairs.project] & screen.is_lead[pairs.staff])
+        + FIT_SLE_FOR_SLE * (needs_sle[pairs.project] & screen.is_sle[pairs.staff])
+    ).astype(np.int64)
     return MatchingProblem(
-        staff_ids=tuple(staff_index),
-        project_ids=tuple(project_index),
-        school_ids=tuple(school_index),
-        staff_school=ints([school_index[s.school_id] for s in round_.staff]),
-        staff_max_days=ints([s.max_days for s in round_.staff]),
-        staff_is_sle=bools([s.is_sle for s in round_.staff]),
-        staff_is_lead=bools([s.lead_reviewer for s in round_.staff]),
-        sle_days_used=ints([round_.sle_days_used(s.staff_id) for s in round_.staff]),
+        staff_ids=tuple(s.staff_id for s in round_.staff),
+        project_ids=tuple(p.project_id for p in projects),
+        school_ids=tuple(s.school_id for s in round_.schools),
+        staff_school=screen.staff_school,
+        staff_max_days=screen.max_days,
+        staff_is_sle=screen.is_sle,
+        staff_is_lead=screen.is_lead,
+        sle_days_used=screen.sle_used,
         sle_allowance=round_.settings.rules.sle_allowance_days,
-        project_host=ints([school_index[p.host_school_id] for p in round_.projects]),
-        project_min=ints([p.min_reviewers for p in round_.projects]),
-        project_max=ints([p.max_reviewers for p in round_.projects]),
-        project_needs_lead=bools([p.needs_lead for p in round_.projects]),
-        project_needs_sle=bools([p.needs_sle for p in round_.projects]),
-        school_release=ints([s.release_days for s in round_.schools]),
-        pair_staff=ints([staff_index[s.staff_id] for s, _ in pairs]),
-        pair_project=ints([project_index[p.project_id] for _, p in pairs]),
-        pair_days=ints([p.days_per_reviewer for _, p in pairs]),
-        pair_travel=ints(
-            [
-                round_.travel_minutes(s.school_id, p.host_school_id) * p.days_per_reviewer
-                for s, p in pairs
-            ]
-        ),
-        pair_fit=ints([expertise_fit(round_, s, p) for s, p in pairs]),
-        pair_preference=ints([preference.get((s.staff_id, p.project_id), 0) for s, p in pairs]),
+        project_host=project_host,
+        project_min=np.array([p.min_reviewers for p in projects], dtype=np.int64),
+        project_max=np.array([p.max_reviewers for p in projects], dtype=np.int64),
+        project_needs_lead=needs_lead,
+        project_needs_sle=needs_sle,
+        school_release=screen.school_release,
+        pair_staff=pairs.staff,
+        pair_project=pairs.project,
+        pair_days=project_days[pairs.project],
+        pair_travel=pairs.minutes * project_days[pairs.project],
+        pair_fit=fit,
+        pair_preference=_preferences(round_, screen, pairs),
         weights=round_.settings.weights,
         no_direct_swap=round_.settings.rules.no_direct_swap,
     )
+
+
+def _preferences(round_: Round, screen: Screen, pairs: _Pairs) -> IntArray:
+    """Each pair's preference (0 when the reviewer gave none), found by binary search."""
+    values = np.zeros(len(pairs.staff), dtype=np.int64)
+    if not round_.preferences:
+        return values
+    project_index = {p.project_id: j for j, p in enumerate(round_.projects)}
+    # Pairs are sorted by project, then reviewer: one combined key orders them all.
+    keys = pairs.project * len(round_.staff) + pairs.staff
+    for row in round_.preferences:
+        key = project_index[row.project_id] * len(round_.staff) + screen.staff_index[row.staff_id]
+        at = int(np.searchsorted(keys, key))
+        if at < len(keys) and keys[at] == key:
+            values[at] = row.preference
+    return values

@@ -17,9 +17,11 @@ import itertools
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
 from ortools.sat.python import cp_model
 
-from matcher.model import Project, Round, Staff
+from matcher.model import Project, Round
 from solvers.assignment import MatchingModel, build_model, sle_days_left
 from solvers.eligibility import PairContext, Screen
 from solvers.encode import MatchingProblem
@@ -28,7 +30,7 @@ from solvers.encode import MatchingProblem
 @dataclass(frozen=True)
 class _Step:
     survivors: str
-    keep: list[Staff]
+    keep: npt.NDArray[np.int64]  # staff indices
 
 
 def _funnel(
@@ -36,26 +38,31 @@ def _funnel(
 ) -> list[_Step]:
     """Reviewers left after each pair rule, then after the single-pair capacity rules."""
     ctx = screen.ctx
-    rules = ctx.round.settings.rules
+    allowance = ctx.round.settings.rules.sle_allowance_days
     days = project.days_per_reviewer
-    steps: list[_Step] = [
-        _Step(rule.survivors(ctx, project), [ctx.round.staff[i] for i in sorted(kept.tolist())])
-        for rule, kept in screen.survivors(project)
-    ]
+    steps = [_Step(rule.survivors(ctx, project), kept) for rule, kept in screen.survivors(project)]
     pool = steps[-1].keep
+
+    def narrow(keep: npt.NDArray[np.bool_], words: str) -> None:
+        nonlocal pool
+        pool = pool[keep]
+        steps.append(_Step(words, pool))
+
     if excluded_pairs:
-        pool = [s for s in pool if (s.staff_id, project.project_id) not in excluded_pairs]
-        steps.append(_Step("have dates free that fit the visits (calendars)", pool))
-    pool = [s for s in pool if s.max_days >= days]
-    steps.append(_Step(f"have {days} days free (max_days)", pool))
-    pool = [
-        s
-        for s in pool
-        if not s.is_sle or rules.sle_allowance_days - ctx.round.sle_days_used(s.staff_id) >= days
-    ]
-    steps.append(_Step(f"have {days} days of SLE allowance left (if SLEs)", pool))
-    pool = [s for s in pool if ctx.round.school_by_id[s.school_id].release_days >= days]
-    steps.append(_Step(f"work at a school that can release {days} days", pool))
+        blocked = {screen.staff_index[s] for s, p in excluded_pairs if p == project.project_id}
+        narrow(
+            ~np.isin(pool, np.fromiter(blocked, dtype=np.int64, count=len(blocked))),
+            "have dates free that fit the visits (calendars)",
+        )
+    narrow(screen.max_days[pool] >= days, f"have {days} days free (max_days)")
+    narrow(
+        ~screen.is_sle[pool] | (allowance - screen.sle_used[pool] >= days),
+        f"have {days} days of SLE allowance left (if SLEs)",
+    )
+    narrow(
+        screen.school_release[screen.staff_school[pool]] >= days,
+        f"work at a school that can release {days} days",
+    )
     return steps
 
 
@@ -65,7 +72,7 @@ def _describe_funnel(steps: list[_Step], last: int) -> str:
     for before, step in itertools.pairwise(steps[: last + 1]):
         if len(step.keep) == len(before.keep):
             continue  # a rule that removed nobody says nothing useful
-        count = "none" if not step.keep else str(len(step.keep))
+        count = "none" if not len(step.keep) else str(len(step.keep))
         parts.append(f"{count} of them {step.survivors}")
     return "; ".join(parts)
 
@@ -96,12 +103,12 @@ def precheck(
                 f"needs {project.min_reviewers} reviewer(s) but "
                 f"{_describe_funnel(steps, shortfall)}"
             )
-        elif project.needs_lead and not any(s.lead_reviewer for s in pool):
+        elif project.needs_lead and not screen.is_lead[pool].any():
             reasons[project.project_id] = (
                 f"needs a trained lead reviewer but none of the {len(pool)} eligible reviewers "
                 "is one (lead_reviewer)"
             )
-        elif project.needs_sle and not any(s.is_sle for s in pool):
+        elif project.needs_sle and not screen.is_sle[pool].any():
             reasons[project.project_id] = (
                 f"needs an SLE but none of the {len(pool)} eligible reviewers is an SLE"
             )

@@ -200,15 +200,16 @@ def _combine(
         # The longest journey of the region is the longest of any component's.
         return float(max(values, default=0) if worst else sum(values))
 
-    statuses = [r.status for r in results]
+    objective = combine([r.objective for r in results])
+    bound = combine([r.bound for r in results])
     return PartitionSolution(
         clusters=tuple(c for r in results for c in r.clusters),
         left_out=tuple(sorted(s for r in results for s in r.left_out)),
         fixed_left_out=tuple(hopeless),
-        objective=combine([r.objective for r in results]),
-        bound=combine([r.bound for r in results]),
+        objective=objective,
+        bound=bound,
         start_objective=combine([r.start_objective for r in results]),
-        status="OPTIMAL" if all(s == "OPTIMAL" for s in statuses) else "FEASIBLE",
+        status="OPTIMAL" if objective == bound else "FEASIBLE",
         seconds=seconds,
         components=components,
         columns=sum(r.columns for r in results),

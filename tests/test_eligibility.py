@@ -12,7 +12,7 @@ from test_properties import rounds
 
 from matcher.model import Conflict, HistoryEntry, Round
 from solvers.eligibility import PAIR_RULES, PairContext, PairRule, is_eligible
-from solvers.encode import candidate_pairs
+from solvers.encode import candidate_pairs, encode, expertise_fit
 
 
 def rule(name: str) -> PairRule:
@@ -139,3 +139,19 @@ def test_vectorised_screen_agrees_with_the_pair_rules(round_: Round, near_limit:
     }
     found = {(s.staff_id, p.project_id) for s, p in candidate_pairs(ctx)}
     assert found == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(rounds())
+def test_encoded_pair_costs_match_their_definitions(round_: Round) -> None:
+    """Travel x days, expertise fit and preference per pair, as docs/model.md defines them."""
+    problem = encode(round_)
+    preference = {(p.staff_id, p.project_id): p.preference for p in round_.preferences}
+    for k in range(problem.n_pairs):
+        person = round_.staff[int(problem.pair_staff[k])]
+        proj = round_.projects[int(problem.pair_project[k])]
+        days = proj.visits * proj.visit_days
+        minutes = round_.travel_minutes(person.school_id, proj.host_school_id)
+        assert problem.pair_travel[k] == minutes * days
+        assert problem.pair_fit[k] == expertise_fit(round_, person, proj)
+        assert problem.pair_preference[k] == preference.get((person.staff_id, proj.project_id), 0)
