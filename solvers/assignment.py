@@ -415,7 +415,11 @@ def _merge(
         seed=seed,
         workers=workers,
         terms=terms if found else {},
-        counts={**_counts(problem), "independent_parts": len(solved)},
+        counts={
+            **_counts(problem),
+            "parts": len(solved),
+            "pairs_between_regions_left_out": problem.n_pairs - sum(len(p) for _s, p, *_ in solved),
+        },
         fixed_penalty=terms["unstaffed"].contribution,
     )
     return MatchingSolution(

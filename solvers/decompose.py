@@ -20,8 +20,57 @@ from solvers.encode import MatchingProblem
 IntArray = npt.NDArray[np.int64]
 
 
-def pair_parts(problem: MatchingProblem) -> list[IntArray]:
-    """Pair indices of each independent part, ordered by their first pair."""
+# Above this many candidate pairs a part is split into regions (see ``pair_parts``).
+MAX_PART_PAIRS = 40_000
+
+
+def pair_parts(problem: MatchingProblem, *, max_pairs: int = MAX_PART_PAIRS) -> list[IntArray]:
+    """Pair indices of each part, ordered by their first pair.
+
+    Independent parts first (exact). A part larger than ``max_pairs`` (a national cohort,
+    where chains of nearby schools link the whole country) is cut into regions by recursive
+    bisection of its schools' positions, and pairs between regions are left out: reviewers
+    then serve within their region, as regional programmes do. ``dropped_pairs`` counts them.
+    """
+    parts: list[IntArray] = []
+    for part in _connected_parts(problem):
+        if len(part) > max_pairs and problem.school_position is not None:
+            parts.extend(_regions(problem, part, max_pairs))
+        else:
+            parts.append(part)
+    return sorted(parts, key=lambda pairs: int(pairs[0]))
+
+
+def dropped_pairs(problem: MatchingProblem, parts: list[IntArray]) -> int:
+    """Candidate pairs that fall between regions, in no part."""
+    return problem.n_pairs - sum(len(part) for part in parts)
+
+
+def _regions(problem: MatchingProblem, pairs: IntArray, max_pairs: int) -> list[IntArray]:
+    """Split along the wider axis at the median school until every region is small enough."""
+    assert problem.school_position is not None
+    giving = problem.staff_school[problem.pair_staff[pairs]]
+    hosting = problem.project_host[problem.pair_project[pairs]]
+    schools = np.unique(np.concatenate([giving, hosting]))
+    where = problem.school_position[schools]
+    axis = int(np.argmax(where.max(axis=0) - where.min(axis=0)))
+    order = schools[np.argsort(where[:, axis], kind="stable")]
+    left = np.zeros(len(problem.school_ids), dtype=np.bool_)
+    left[order[: len(order) // 2]] = True
+    regions = []
+    for side in (True, False):
+        inside = pairs[(left[giving] == side) & (left[hosting] == side)]
+        if len(inside) == 0:
+            continue
+        if len(inside) > max_pairs and len(order) > 2:
+            regions.extend(_regions(problem, inside, max_pairs))
+        else:
+            regions.append(inside)
+    return regions
+
+
+def _connected_parts(problem: MatchingProblem) -> list[IntArray]:
+    """Pair indices of each independent part (schools linked by a possible pairing)."""
     groups = nx.utils.UnionFind()
     giving = problem.staff_school[problem.pair_staff]
     hosting = problem.project_host[problem.pair_project]

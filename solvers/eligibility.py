@@ -186,6 +186,7 @@ class Screen:
             if staff_id in staff_index:
                 self.excluded_at["rotation"][school_id].add(staff_index[staff_id])
         self._grid, self._latlon = _coordinates(round_)
+        self.positions = self._grid if self._grid is not None else self._latlon
         # Per-reviewer facts the capacity checks and the encoder read in bulk.
         self.max_days = np.array([s.max_days for s in self.staff], dtype=np.int64)
         self.is_sle = np.array([s.is_sle for s in self.staff], dtype=np.bool_)

@@ -53,6 +53,9 @@ class MatchingProblem:
     pair_preference: IntArray
     weights: Weights
     no_direct_swap: bool = True
+    # Where each school is (grid metres or latitude/longitude), for splitting very large
+    # rounds into regions; None when unknown.
+    school_position: npt.NDArray[np.float64] | None = None
 
     @property
     def n_pairs(self) -> int:
@@ -195,6 +198,7 @@ def encode(
         pair_preference=_preferences(round_, screen, pairs),
         weights=round_.settings.weights,
         no_direct_swap=round_.settings.rules.no_direct_swap,
+        school_position=screen.positions,
     )
 
 

@@ -23,6 +23,7 @@ from ortools.sat.python import cp_model
 
 from matcher.model import Project, Round
 from solvers.assignment import MatchingModel, build_model, sle_days_left
+from solvers.decompose import pair_parts, restrict
 from solvers.eligibility import PairContext, Screen
 from solvers.encode import MatchingProblem
 
@@ -185,10 +186,25 @@ def explain_unstaffed(
     ``staffed`` are the projects the plan did staff: the question asked is "why can this project
     not be staffed as well as those?".
     """
+    # Only the project's own independent part can stop it: explain within that part.
+    part_of: dict[str, tuple[MatchingProblem, set[str]]] = {}
+    for pairs in pair_parts(problem):
+        sub, _staff, _projects = restrict(problem, pairs)
+        for pid in sub.project_ids:
+            part_of[pid] = (sub, set(sub.project_ids))
     reasons: dict[str, str] = {}
     for project_id in unstaffed:
+        if project_id not in part_of:
+            # It had candidates (or precheck would have said), all in another region.
+            reasons[project_id] = (
+                "its possible reviewers all work in another region: the round was too large "
+                "to solve whole and was split into regions (docs/model.md)"
+            )
+            continue
+        sub, members = part_of[project_id]
+        rivals = [pid for pid in staffed if pid in members]
         reasons[project_id] = _explain_one(
-            round_, problem, project_id, staffed, time_limit=time_limit, seed=seed
+            round_, sub, project_id, rivals, time_limit=time_limit, seed=seed
         )
     return reasons
 

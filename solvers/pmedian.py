@@ -1,0 +1,281 @@
+"""The capacitated p-median problem in CP-SAT, on index-level data.
+
+Choose ``p`` of the points as medians and attach every point to one median, so that the demand
+attached to a median stays within its capacity, at least total distance. Hubs of schools are
+exactly this (a school is a point of demand 1, a hub is a median, ``hub_capacity`` the
+capacity), and so are the OR-Library instances of Osman and Christofides the benchmarks check
+it against; both feed the same ``PMedianProblem``.
+
+Each hard rule is one ``add_*`` function registered in ``HARD_RULES``. ``build_pmedian``
+returns the model with its variables, so a caller can add rules of its own (the school hubs
+add trust and mix rules, ``solvers.hubs``) before ``solve_pmedian_model``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+from ortools.sat.python import cp_model
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class PMedianProblem:
+    """Index-level data of a capacitated p-median problem.
+
+    Attributes
+    ----------
+    distance
+        ``distance[i, j]``: what attaching point ``i`` to median ``j`` costs (n x n integers).
+    demand
+        Demand of each point; a median's attached demand includes its own.
+    capacity
+        Most demand one median serves.
+    medians
+        How many medians to open (``p``); None opens as few as the other rules allow.
+    allowed
+        ``allowed[i, j]``: point ``i`` may attach to median ``j``; None allows every pair.
+    min_load
+        Least demand an open median serves, its own included (0: no floor).
+    leave_out_penalty
+        None: every point is attached. Otherwise a point may stay unattached at this cost.
+    names
+        A name per point for the CP-SAT variables (ids), or None for numbers.
+    """
+
+    distance: IntArray
+    demand: IntArray
+    capacity: int
+    medians: int | None
+    allowed: BoolArray | None = None
+    min_load: int = 0
+    leave_out_penalty: int | None = None
+    names: tuple[str, ...] | None = None
+
+    @property
+    def n(self) -> int:
+        return len(self.demand)
+
+    def name(self, i: int) -> str:
+        return self.names[i] if self.names is not None else str(i)
+
+    def arcs(self) -> list[tuple[int, int]]:
+        """Every (point, median) pair that may be used, a point to itself included."""
+        allowed = np.ones((self.n, self.n), dtype=np.bool_) if self.allowed is None else self.allowed
+        allowed = allowed | np.eye(self.n, dtype=np.bool_)
+        fits = self.demand[:, None] <= self.capacity
+        rows, cols = np.nonzero(allowed & fits)
+        return list(zip(rows.tolist(), cols.tolist(), strict=True))
+
+
+@dataclass
+class PMedianModel:
+    """The CP-SAT model of a problem, with its variables, for callers to add rules to."""
+
+    problem: PMedianProblem
+    model: cp_model.CpModel
+    attach: dict[tuple[int, int], cp_model.IntVar]
+    open: dict[int, cp_model.IntVar]
+    left: dict[int, cp_model.IntVar]
+    by_point: dict[int, list[int]] = field(default_factory=dict)  # point -> its medians
+    by_median: dict[int, list[int]] = field(default_factory=dict)  # median -> its points
+    extra_terms: list[cp_model.LinearExprT] = field(default_factory=list)
+
+
+def add_one_median_each(m: PMedianModel) -> None:
+    """Hard: every point is attached to exactly one median (or left out, if allowed)."""
+    for i in range(m.problem.n):
+        options = [m.attach[i, j] for j in m.by_point.get(i, [])]
+        if i in m.left:
+            options.append(m.left[i])
+        m.model.add_exactly_one(options)
+
+
+def add_open_median(m: PMedianModel) -> None:
+    """Hard: points attach only to open medians, and an open median serves itself."""
+    for (i, j), var in m.attach.items():
+        if i == j:
+            m.model.add(var == m.open[j])
+        else:
+            m.model.add_implication(var, m.open[j])
+
+
+def add_capacity(m: PMedianModel) -> None:
+    """Hard: the demand attached to a median is within capacity (and at least min_load)."""
+    p = m.problem
+    for j, points in m.by_median.items():
+        load = sum(int(p.demand[i]) * m.attach[i, j] for i in points)
+        # Multiplying by open[j] is what makes the LP bound strong (a closed median has no room).
+        m.model.add(load <= p.capacity * m.open[j])
+        if p.min_load:
+            m.model.add(load >= p.min_load * m.open[j])
+
+
+def add_median_count(m: PMedianModel) -> None:
+    """Hard: exactly ``medians`` medians are open (when the problem fixes it)."""
+    if m.problem.medians is not None:
+        m.model.add(sum(m.open.values()) == m.problem.medians)
+
+
+HARD_RULES: tuple[Callable[[PMedianModel], None], ...] = (
+    add_one_median_each,
+    add_open_median,
+    add_capacity,
+    add_median_count,
+)
+
+
+def distance_term(m: PMedianModel) -> cp_model.LinearExprT:
+    """Soft: the distance from every point to its median."""
+    p = m.problem
+    return sum(int(p.distance[i, j]) * var for (i, j), var in m.attach.items() if p.distance[i, j])
+
+
+def build_pmedian(problem: PMedianProblem) -> PMedianModel:
+    """Variables and every hard rule; the objective is set by ``solve_pmedian_model``."""
+    model = cp_model.CpModel()
+    arcs = problem.arcs()
+    medians = sorted({j for _, j in arcs})
+    m = PMedianModel(
+        problem=problem,
+        model=model,
+        attach={
+            (i, j): model.new_bool_var(f"attach[{problem.name(i)}->{problem.name(j)}]")
+            for i, j in arcs
+        },
+        open={j: model.new_bool_var(f"median[{problem.name(j)}]") for j in medians},
+        left={}
+        if problem.leave_out_penalty is None
+        else {i: model.new_bool_var(f"left_out[{problem.name(i)}]") for i in range(problem.n)},
+    )
+    for i, j in arcs:
+        m.by_point.setdefault(i, []).append(j)
+        m.by_median.setdefault(j, []).append(i)
+    for add_rule in HARD_RULES:
+        add_rule(m)
+    return m
+
+
+@dataclass(frozen=True)
+class PMedianSolution:
+    """Open medians and the median of every point (-1: left out), and how good that is."""
+
+    status: str
+    medians: tuple[int, ...]
+    median_of: tuple[int, ...]
+    objective: float | None
+    bound: float | None
+    seconds: float
+
+    @property
+    def has_solution(self) -> bool:
+        return self.status in ("OPTIMAL", "FEASIBLE")
+
+    @property
+    def gap(self) -> float | None:
+        if self.objective is None or self.bound is None:
+            return None
+        return abs(self.objective - self.bound) / max(abs(self.objective), 1.0)
+
+
+def solve_pmedian_model(
+    m: PMedianModel,
+    *,
+    time_limit: float = 30.0,
+    seed: int = 0,
+    workers: int = 1,
+    hint: dict[int, int] | None = None,
+) -> PMedianSolution:
+    """Minimise distance plus any extra terms (and left-out penalties) of a built model.
+
+    With ``medians = None`` the number of medians is minimised first, then the distance with
+    that number fixed: two solves sharing the time limit.
+    """
+    started = time.perf_counter()
+    p = m.problem
+    if hint:
+        for (i, j), var in m.attach.items():
+            m.model.add_hint(var, hint.get(i) == j)
+    solver = _solver(time_limit=time_limit, seed=seed, workers=workers)
+    if p.medians is None:
+        solver.parameters.max_time_in_seconds = time_limit / 2
+        # Fewer points left out matters more than any number of medians.
+        m.model.minimize(sum(m.open.values()) + (p.n + 1) * _left_count(m))
+        status = solver.solve(m.model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return _no_solution(solver.status_name(status), started)
+        m.model.add(sum(m.open.values()) <= round(sum(solver.value(v) for v in m.open.values())))
+        _hint_from(m, solver)
+        solver.parameters.max_time_in_seconds = max(0.05, time_limit - solver.wall_time)
+    objective = distance_term(m) + sum(m.extra_terms)
+    if p.leave_out_penalty is not None:
+        objective += p.leave_out_penalty * _left_count(m)
+    m.model.minimize(objective)
+    status = solver.solve(m.model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return _no_solution(solver.status_name(status), started)
+    median_of = [-1] * p.n
+    for (i, j), var in m.attach.items():
+        if solver.value(var):
+            median_of[i] = j
+    return PMedianSolution(
+        status=solver.status_name(status),
+        medians=tuple(j for j, var in m.open.items() if solver.value(var)),
+        median_of=tuple(median_of),
+        # Integer coefficients: the plan's value is whole and the bound rounds up.
+        objective=float(round(solver.objective_value)),
+        bound=float(math.ceil(solver.best_objective_bound - 1e-6)),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def solve_pmedian(
+    problem: PMedianProblem,
+    *,
+    time_limit: float = 30.0,
+    seed: int = 0,
+    workers: int = 1,
+) -> PMedianSolution:
+    """Build and solve a capacitated p-median problem.
+
+    Parameters
+    ----------
+    problem
+        The index-level data.
+    time_limit, seed, workers
+        CP-SAT's limits; the best solution found in time is returned with its bound.
+    """
+    return solve_pmedian_model(
+        build_pmedian(problem), time_limit=time_limit, seed=seed, workers=workers
+    )
+
+
+def _left_count(m: PMedianModel) -> cp_model.LinearExprT:
+    return sum(m.left.values())
+
+
+def _hint_from(m: PMedianModel, solver: cp_model.CpSolver) -> None:
+    m.model.clear_hints()
+    for var in [*m.attach.values(), *m.open.values(), *m.left.values()]:
+        m.model.add_hint(var, bool(solver.value(var)))
+
+
+def _no_solution(status: str, started: float) -> PMedianSolution:
+    return PMedianSolution(status, (), (), None, None, time.perf_counter() - started)
+
+
+def _solver(*, time_limit: float, seed: int, workers: int) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = float(time_limit)
+    solver.parameters.random_seed = int(seed)
+    solver.parameters.num_workers = int(workers)
+    # The LP of the strong formulation (attach <= open) is tight; use all of it.
+    solver.parameters.linearization_level = 2
+    return solver
