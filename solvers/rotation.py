@@ -1,0 +1,97 @@
+"""Who reviews whom inside each cluster: one directed cycle through all of its schools.
+
+A reviews B, B reviews C, C reviews A: every school hosts once and reviews once, and no two
+schools simply swap (a cycle through three or more schools has no arc both ways). Among the
+cycles, CP-SAT (``add_circuit``, one circuit per cluster in one model) picks the one that
+repeats fewest of last round's directions, then the one with least travel along its arcs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+
+from ortools.sat.python import cp_model
+
+# A repeated direction outweighs any travel saved by repeating it.
+REPEAT_PENALTY = 10_000
+
+
+def repeated(arcs: Collection[tuple[int, int]], previous: Collection[tuple[int, int]]) -> int:
+    """How many arcs (reviewer, host) repeat a direction of last round."""
+    return sum(1 for arc in arcs if arc in previous)
+
+
+def solve_rotation(
+    clusters: Sequence[Sequence[int]],
+    *,
+    minutes: Callable[[int, int], int],
+    previous: Collection[tuple[int, int]],
+    names: Sequence[str],
+    time_limit: float = 10.0,
+    seed: int = 0,
+) -> list[list[tuple[int, int]]]:
+    """A review cycle per cluster, as (reviewing school, host school) arcs in cycle order.
+
+    Parameters
+    ----------
+    clusters
+        School indices of each cluster.
+    minutes
+        Travel from a reviewing school to its host.
+    previous
+        Last round's (reviewer, host) arcs, to repeat as few as possible.
+    names
+        School ids by index, for the names of CP-SAT variables.
+    time_limit, seed
+        CP-SAT's limits (the model is tiny; a proof takes milliseconds).
+
+    Returns
+    -------
+    list of list of (int, int)
+        Per cluster: empty for a single school, both directions for a pair (a swap cannot be
+        avoided there), otherwise one cycle through every school.
+    """
+    model = cp_model.CpModel()
+    chosen: list[dict[tuple[int, int], cp_model.IntVar]] = []
+    cost: list[cp_model.LinearExprT] = []
+    for members in clusters:
+        arcs: dict[tuple[int, int], cp_model.IntVar] = {}
+        if len(members) >= 3:
+            circuit = []
+            for a_pos, a in enumerate(members):
+                for b_pos, b in enumerate(members):
+                    if a != b:
+                        var = model.new_bool_var(f"reviews[{names[a]}->{names[b]}]")
+                        arcs[a, b] = var
+                        circuit.append((a_pos, b_pos, var))
+                        price = minutes(a, b) + REPEAT_PENALTY * ((a, b) in previous)
+                        cost.append(price * var)
+            model.add_circuit(circuit)
+        chosen.append(arcs)
+    model.minimize(sum(cost))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.random_seed = seed
+    solver.parameters.num_workers = 1
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raise RuntimeError(f"no review rotation found ({solver.status_name(status)})")
+    result: list[list[tuple[int, int]]] = []
+    for members, arcs in zip(clusters, chosen, strict=True):
+        if len(members) == 2:
+            a, b = members
+            result.append([(a, b), (b, a)])
+        elif len(members) < 2:
+            result.append([])
+        else:
+            picked = {a: b for (a, b), var in arcs.items() if solver.value(var)}
+            result.append(_in_cycle_order(members[0], picked))
+    return result
+
+
+def _in_cycle_order(first: int, successor: dict[int, int]) -> list[tuple[int, int]]:
+    order = [(first, successor[first])]
+    while order[-1][1] != first:
+        school = order[-1][1]
+        order.append((school, successor[school]))
+    return order
