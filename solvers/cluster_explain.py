@@ -9,7 +9,6 @@ or every cluster it could join would leave more schools out. Messages name ids o
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Collection, Sequence
 
 import numpy as np
@@ -71,11 +70,13 @@ def _reason(
     hub_mode: bool,
 ) -> str:
     size = problem.settings.min_size
-    parts = [f"{steps[0][1]} school(s) {steps[0][0]}"]
-    for (_, before), (words, after) in itertools.pairwise(steps):
-        if after != before:  # a rule that removed nobody says nothing useful
-            parts.append(f"{'none' if after == 0 else after} of them {words}")
-        if after < need:
+    parts: list[str] = []
+    for k, (words, count) in enumerate(steps):
+        if k == 0:
+            parts.append(f"{count} school(s) {words}")
+        elif count != steps[k - 1][1]:  # a rule that removed nobody says nothing useful
+            parts.append(f"{'none' if count == 0 else count} of them {words}")
+        if count < need:
             return "; ".join(parts) + f" (a cluster needs {size} schools)"
     if hopeless:
         return (
