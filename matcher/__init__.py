@@ -21,6 +21,8 @@ _API = {
     "schedule": "matcher.pipeline",
     "write_outputs": "matcher.pipeline",
     "verify_plan": "matcher.verify",
+    "form_clusters": "matcher.clusters",
+    "verify_clusters": "matcher.verify_clusters",
     "generate_round": "matcher.generate",
 }
 

@@ -33,7 +33,8 @@ def _solve_options(func: F) -> F:
             type=click.FloatRange(min=0.1),
             default=30.0,
             show_default=True,
-            help="Seconds the solver may search; the best plan found so far is kept.",
+            help="Seconds the solvers may search (for `plan`, the budget of the whole job, "
+            "shared by matching, dating and any re-matching); the best plan so far is kept.",
         ),
         click.option(
             "--seed",
@@ -204,8 +205,12 @@ def plan(input_path: Path, out: Path, quiet: bool, **solve: Any) -> None:
 
     round_ = _load(input_path)
     outcome = run_plan(round_, progress=_progress_printer(quiet), **solve)
-    written = write_outputs(out, round_, outcome.plan, outcome.summary(), outcome.schedule)
+    written = write_outputs(
+        out, round_, outcome.plan, outcome.summary(), outcome.schedule, clusters=outcome.clusters
+    )
     results = [("matching", outcome.matching.result), ("dating", outcome.scheduling.result)]
+    if outcome.clusters is not None:
+        results.insert(0, ("clusters", outcome.clusters.result))
     _report(round_, outcome.plan, results, written, quiet)
 
 
@@ -277,13 +282,37 @@ def calendars(input_path: Path, plan_dir: Path) -> None:
     _say_written([plan_dir / name for name in names])
 
 
+def _check_clusters(round_: Round, plan_dir: Path) -> tuple[Any, list[Any]]:
+    """The clusters written in DIR (None if there are none) and the rules they break."""
+    from matcher.io.cluster_files import ClusterFileError, has_clusters, read_cluster_plan
+    from matcher.verify_clusters import verify_clusters
+
+    if not has_clusters(plan_dir):
+        return None, []
+    try:
+        formed = read_cluster_plan(plan_dir)
+    except ClusterFileError as error:
+        click.echo(str(error), err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    return formed, list(verify_clusters(round_, formed))
+
+
+def _exit_on_violations(violations: list[Any]) -> None:
+    if violations:
+        click.echo(f"{len(violations)} hard-rule violation(s):", err=True)
+        for violation in violations:
+            click.echo(f"  [{violation.rule}] {violation.message}", err=True)
+        sys.exit(EXIT_VIOLATIONS)
+
+
 @main.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @click.argument("plan_dir", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
 def verify(input_path: Path, plan_dir: Path) -> None:
-    """Re-check a written plan against every hard rule: pairings, and dates when present.
+    """Re-check a written plan against every hard rule: pairings, dates and clusters if present.
 
-    DIR holds pairings.csv and unfilled.csv, and schedule.csv if the visits were dated.
+    DIR holds pairings.csv and unfilled.csv, schedule.csv if the visits were dated, and
+    clusters.csv if clusters were formed (a folder `matcher clusters` wrote is checked alone).
     INPUT is the round the plan was made for. The check shares no code with the solver.
     Exit code 1 if any rule is broken, 2 if the input or plan files are unreadable.
     """
@@ -293,13 +322,21 @@ def verify(input_path: Path, plan_dir: Path) -> None:
     from matcher.verify_schedule import verify_schedule
 
     round_ = _load(input_path)
+    formed, cluster_violations = _check_clusters(round_, plan_dir)
+    if formed is not None and not (plan_dir / "pairings.csv").exists():
+        _exit_on_violations(cluster_violations)
+        click.echo(f"{plan_dir}: OK - {len(formed.clusters())} clusters, no cluster rule broken.")
+        return
+    if formed is not None:
+        # The pairings were matched inside these clusters, not the round's input ones.
+        round_ = round_.replace(clusters=formed.members, rotation=formed.rotation)
     try:
         written = read_plan(plan_dir)
         dated = read_schedule(plan_dir)
     except (PlanFileError, ScheduleFileError) as error:
         click.echo(str(error), err=True)
         sys.exit(EXIT_BAD_INPUT)
-    violations = verify_plan(round_, written)
+    violations: list[Any] = [*cluster_violations, *verify_plan(round_, written)]
     if dated is not None:
         violations += verify_schedule(round_, written, dated)
     if violations:
@@ -504,6 +541,74 @@ def bench_cohort_command(
         progress=lambda text: click.echo(text, err=True),
     )
     _publish("cohort", rows, out, as_json)
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for clusters.csv, rotation.csv and clusters_summary.json.",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0.1),
+    default=30.0,
+    show_default=True,
+    help="Seconds for forming the clusters; the best found so far is kept.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Solver threads."
+)
+@click.option("--quiet", is_flag=True, help="No progress or summary on stderr (for scripts).")
+def clusters(
+    input_path: Path, out: Path, time_limit: float, seed: int, workers: int, quiet: bool
+) -> None:
+    """Form peer-review clusters (or hubs) for every school of a region.
+
+    INPUT is a folder of CSV files with round.toml, or one .xlsx workbook; `[clusters]` in its
+    settings says how (docs/clusters.md). Writes clusters.csv, rotation.csv (who reviews whom
+    inside each cluster) and clusters_summary.json (travel per cluster, bound, gap, schools
+    left out and why) into --out, all or nothing.
+    """
+    from matcher.clusters import ClusterSettingsError, form_clusters
+    from matcher.io.cluster_files import write_cluster_outputs
+
+    round_ = _load(input_path)
+
+    def show(step: Any) -> None:
+        click.echo(
+            f"  {step.seconds:6.1f} s  part {step.done}/{step.total} ({step.schools} schools)"
+            f"  plan {step.objective:>10g}  bound {step.bound:>10g}",
+            err=True,
+        )
+
+    try:
+        outcome = form_clusters(
+            round_,
+            time_limit=time_limit,
+            seed=seed,
+            workers=workers,
+            progress=None if quiet else show,
+        )
+    except ClusterSettingsError as error:
+        click.echo(str(error), err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    written = write_cluster_outputs(
+        out, outcome.plan, longest=outcome.longest(), summary=outcome.summary()
+    )
+    if quiet:
+        return
+    click.echo(f"\nclusters\n{outcome.result.summary()}", err=True)
+    click.echo(
+        f"\n{len(outcome.stats)} clusters, {len(outcome.plan.left_out)} school(s) left out.",
+        err=True,
+    )
+    for left in outcome.plan.left_out:
+        click.echo(f"  left out {left.school_id}: {left.reason}", err=True)
+    _say_written(written)
 
 
 if __name__ == "__main__":

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from matcher.clusters import ClusterOutcome, form_clusters
 from matcher.days import SchoolCalendar
 from matcher.io.atomic import atomic_output
 from matcher.io.calendar import write_calendars
+from matcher.io.cluster_files import write_cluster_files
 from matcher.io.plan_files import write_match_files
 from matcher.io.schedule_files import write_schedule_csv
 from matcher.model import Plan, Round, Schedule, UnfilledProject
@@ -241,6 +244,7 @@ class PlanOutcome:
     scheduling: ScheduleOutcome
     plan: Plan  # only projects that are both staffed and dated keep their teams
     feedback_rounds: int
+    clusters: ClusterOutcome | None = None  # formed first when [clusters] form = true
 
     @property
     def schedule(self) -> Schedule:
@@ -262,6 +266,7 @@ class PlanOutcome:
             "counts": counts,
             "scheduling": _result_summary(self.scheduling.result),
             "cover_cost": cover_cost(self.round, self.plan),
+            **({"clusters": self.clusters.brief()} if self.clusters is not None else {}),
         }
 
 
@@ -290,14 +295,27 @@ def plan(
     Each round of feedback forbids the (reviewer, project) pairs whose calendars cannot be
     dated and the projects no team could date, then re-matches, until every staffed project is
     dated or nothing new can be learned (at most ``MAX_FEEDBACK_ROUNDS``).
+
+    ``time_limit`` is the budget for the whole job: each solve may use half of what is left,
+    so the job ends near the limit however many rounds of feedback it takes.
     """
+    deadline = time.perf_counter() + time_limit
+
+    def budget(share: float) -> float:
+        return max(1.0, (deadline - time.perf_counter()) * share)
+
+    clustered = _form_clusters_first(round_, time_limit=budget(0.5), seed=seed, workers=workers)
+    if clustered is not None:
+        round_ = clustered.round.replace(
+            clusters=clustered.plan.members, rotation=clustered.plan.rotation
+        )
     excluded_pairs: set[tuple[str, str]] = set()
     # Projects even their host alone cannot date need no team: rule them out before matching.
     excluded_projects = undatable_projects(round_)
     for feedback_round in range(1, MAX_FEEDBACK_ROUNDS + 1):
         matched = match(
             round_,
-            time_limit=time_limit,
+            time_limit=budget(0.5),
             seed=seed,
             workers=workers,
             gap_limit=gap_limit,
@@ -308,7 +326,7 @@ def plan(
         dated = schedule(
             round_,
             matched.plan,
-            time_limit=time_limit,
+            time_limit=budget(0.5),
             seed=seed,
             workers=workers,
             gap_limit=gap_limit,
@@ -324,7 +342,17 @@ def plan(
     violations = verify_plan(round_, final) + verify_schedule(round_, final, dated.schedule)
     if violations:
         raise PlanCheckError(violations)
-    return PlanOutcome(round_, matched, dated, final, feedback_round)
+    return PlanOutcome(round_, matched, dated, final, feedback_round, clusters=clustered)
+
+
+def _form_clusters_first(
+    round_: Round, *, time_limit: float, seed: int, workers: int
+) -> ClusterOutcome | None:
+    """Peer-review clusters for the round when ``[clusters] form = true``; matching then
+    runs inside them (``clusters.cluster_scope``)."""
+    if not round_.settings.clusters.form:
+        return None
+    return form_clusters(round_, time_limit=time_limit, seed=seed, workers=workers)
 
 
 def _name_clashes(round_: Round, plan_: Plan, dated: ScheduleOutcome) -> ScheduleOutcome:
@@ -426,6 +454,7 @@ def write_outputs(
     plan_: Plan,
     summary: Mapping[str, object],
     schedule_: Schedule | None = None,
+    clusters: ClusterOutcome | None = None,
 ) -> list[Path]:
     """Write every output of a run into ``out_dir``, all or nothing.
 
@@ -442,4 +471,9 @@ def write_outputs(
             roles = {(a.project_id, a.staff_id): a.role for a in plan_.assignments}
             for path in write_calendars(staging, round_, schedule_, previous=previous, roles=roles):
                 written.append(target / path.relative_to(staging))
+        if clusters is not None:
+            names = write_cluster_files(
+                staging, clusters.plan, longest=clusters.longest(), summary=clusters.summary()
+            )
+            written.extend(target / name for name in names)
     return written

@@ -452,6 +452,47 @@ def _no_direct_swap(facts: _Facts) -> Iterator[_Breach]:
             )
 
 
+def _cluster_scope(facts: _Facts) -> Iterator[_Breach]:
+    """Hard (clusters.cluster_scope, when the round has clusters): reviewers come from the
+    host's own cluster (and from the school its rotation names, if any) for ``within``, from
+    another cluster or none for ``outside``."""
+    scope = facts.round.settings.clusters.cluster_scope
+    cluster_of = {m.school_id: m.cluster_id for m in facts.round.clusters}
+    if scope == "any" or not cluster_of:
+        return
+    named: dict[str, set[str]] = defaultdict(set)
+    for edge in facts.round.rotation:
+        named[edge.host_school_id].add(edge.reviewing_school_id)
+    for a in facts.usable:
+        home, host = facts.person(a).school_id, facts.project(a).host_school_id
+        mine, theirs = cluster_of.get(home), cluster_of.get(host)
+        if scope == "outside":
+            if mine is not None and mine == theirs:
+                yield _Breach(
+                    project_id=a.project_id,
+                    staff_id=a.staff_id,
+                    school_id=host,
+                    message=f"{_describe(facts, a)}; both schools are in cluster {mine}, "
+                    "but reviewers must come from outside the host's cluster",
+                )
+        elif theirs is None or mine != theirs:
+            yield _Breach(
+                project_id=a.project_id,
+                staff_id=a.staff_id,
+                school_id=host,
+                message=f"{_describe(facts, a)}; {home} is not in {host}'s cluster "
+                f"({theirs or 'none'}), and reviewers must come from within it",
+            )
+        elif named.get(host) and home not in named[host]:
+            yield _Breach(
+                project_id=a.project_id,
+                staff_id=a.staff_id,
+                school_id=host,
+                message=f"{_describe(facts, a)}; the cluster rotation names "
+                f"{', '.join(sorted(named[host]))} to review {host}, not {home}",
+            )
+
+
 CHECKS: tuple[tuple[str, Check], ...] = (
     ("unknown_project", _unknown_project),
     ("unknown_staff", _unknown_staff),
@@ -467,6 +508,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("travel", _travel),
     ("rotation", _rotation),
     ("no_direct_swap", _no_direct_swap),
+    ("cluster_scope", _cluster_scope),
 )
 """Every hard rule under its stable name, in the order its violations are reported."""
 

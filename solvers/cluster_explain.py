@@ -73,7 +73,7 @@ def _reason(
     parts: list[str] = []
     for k, (words, count) in enumerate(steps):
         if k == 0:
-            parts.append(f"{count} school(s) {words}")
+            parts.append(f"{count or 'no'} other school(s) {words}")
         elif count != steps[k - 1][1]:  # a rule that removed nobody says nothing useful
             parts.append(f"{'none' if count == 0 else count} of them {words}")
         if count < need:
@@ -89,6 +89,5 @@ def _reason(
             + ", but every hub within reach is full or would break a rule with another member"
         )
     return (
-        "; ".join(parts)
-        + ", but every cluster it could join would leave more schools without one"
+        "; ".join(parts) + ", but every cluster it could join would leave more schools without one"
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +32,8 @@ class PairContext:
     specialisms: dict[str, frozenset[str]]
     conflicts: frozenset[tuple[str, str]]
     recently_served: frozenset[tuple[str, str]]
+    cluster_of: dict[str, str] = field(default_factory=dict)  # school -> its peer-review cluster
+    reviewers_of: dict[str, frozenset[str]] = field(default_factory=dict)  # host -> rotation's
 
     @classmethod
     def of(cls, round_: Round) -> PairContext:
@@ -50,7 +52,16 @@ class PairContext:
             },
             conflicts=frozenset((c.staff_id, c.school_id) for c in round_.conflicts),
             recently_served=frozenset(recent),
+            cluster_of={m.school_id: m.cluster_id for m in round_.clusters},
+            reviewers_of=_rotation_reviewers(round_),
         )
+
+
+def _rotation_reviewers(round_: Round) -> dict[str, frozenset[str]]:
+    named: dict[str, set[str]] = {}
+    for edge in round_.rotation:
+        named.setdefault(edge.host_school_id, set()).add(edge.reviewing_school_id)
+    return {host: frozenset(schools) for host, schools in named.items()}
 
 
 PairCheck = Callable[[PairContext, Staff, Project], bool]
@@ -106,6 +117,34 @@ def within_travel(ctx: PairContext, person: Staff, project: Project) -> bool:
     return minutes <= ctx.round.settings.rules.max_travel_minutes
 
 
+def in_cluster_scope(ctx: PairContext, person: Staff, project: Project) -> bool:
+    """Hard (clusters.cluster_scope): reviewers come from where the scope says.
+
+    ``within``: from the host's own peer-review cluster, and from the school the rotation
+    names to review the host when it names one; ``outside``: from any other cluster (or none);
+    ``any``: anywhere. Skipped when the round has no clusters.
+    """
+    scope = ctx.round.settings.clusters.cluster_scope
+    if scope == "any" or not ctx.cluster_of:
+        return True
+    home = ctx.cluster_of.get(person.school_id)
+    host = ctx.cluster_of.get(project.host_school_id)
+    if scope == "outside":
+        return home is None or home != host
+    if host is None or home != host:
+        return False
+    named = ctx.reviewers_of.get(project.host_school_id)
+    return not named or person.school_id in named
+
+
+def _scope_words(ctx: PairContext, project: Project) -> str:
+    if ctx.round.settings.clusters.cluster_scope == "outside":
+        return "work outside the host's peer-review cluster"
+    if ctx.reviewers_of.get(project.host_school_id):
+        return f"work at the school the cluster rotation names to review {project.host_school_id}"
+    return "work in the host's peer-review cluster"
+
+
 def _host(ctx: PairContext, project: Project) -> str:
     return project.host_school_id
 
@@ -135,6 +174,7 @@ PAIR_RULES: tuple[PairRule, ...] = (
         within_travel,
         lambda ctx, p: f"live within {ctx.round.settings.rules.max_travel_minutes} minutes' travel",
     ),
+    PairRule("cluster_scope", in_cluster_scope, _scope_words),
 )
 
 

@@ -50,6 +50,10 @@ WIDEN_THRESHOLD = 10.0
 WIDEN_PER_ANCHOR = 12
 # Components up to this many schools are searched to a proof; larger ones by CP-SAT's LNS.
 PROVE_UP_TO = 80
+# A proof over every cluster is tried when the clusters that could beat the plan are this few
+# (found with at most PROOF_PARTIALS partial clusters per school).
+PROOF_COLUMNS = 30_000
+PROOF_PARTIALS = 20_000
 # Starting partitions tried (solvers.cluster_start); the better one hints CP-SAT.
 START_METHODS = ("louvain", "greedy")
 
@@ -264,9 +268,48 @@ def _first_pass(comp: Component, *, budget: float, seed: int, workers: int) -> _
 
 
 def _second_pass(work: _Work, *, budget: float, seed: int, workers: int) -> ComponentResult:
-    """The cheapest plan CP-SAT finds in the pool, as many schools left out as the best so far."""
-    plan, status = _cheapest(work, time_limit=budget, seed=seed, workers=workers)
-    return _component_result(work.comp, plan, work.start, status, work.lp, len(work.pool))
+    """The cheapest plan CP-SAT finds in the pool, as many schools left out as the best so far.
+
+    A plan CP-SAT proves optimal over the pool is then, if time allows, proved optimal over
+    every possible cluster (``_prove``).
+    """
+    deadline = time.perf_counter() + budget
+    lns = work.comp.size > PROVE_UP_TO
+    work.plan, status = _cheapest(work, time_limit=budget, seed=seed, workers=workers, lns=lns)
+    proven = False
+    if status == "OPTIMAL" and work.comp.problem.settings.objective == "total":
+        proven = _prove(work, deadline=deadline, seed=seed, workers=workers)
+    return _component_result(
+        work.comp, work.plan, work.start, status, work.lp, len(work.pool), proven=proven
+    )
+
+
+def _prove(work: _Work, *, deadline: float, seed: int, workers: int) -> bool:
+    """Whether the plan is optimal over every cluster, not only over the pool.
+
+    With the converged LP's prices, a plan costs at least the LP value plus the reduced costs
+    of its clusters. So a cheaper plan than this one uses only clusters whose reduced cost is
+    below (this plan - LP value). When there are few of those, CP-SAT over the pool and all of
+    them settles it (and may find that cheaper plan).
+    """
+    lp = work.lp
+    if lp is None or not lp.converged:
+        return False
+    gap = _price(work.comp, work.plan) - lp.bound
+    if gap <= 1e-6:
+        return True
+    if deadline - time.perf_counter() < 0.05:
+        return False
+    priced = price_columns(
+        work.comp, lp.duals, threshold=gap, per_anchor=None, max_partials=PROOF_PARTIALS
+    )
+    if not priced.exact or len(priced.members) > PROOF_COLUMNS:
+        return False
+    for cluster, cost in zip(priced.members, priced.cost, strict=True):
+        work.pool.add(cluster, cost)
+    remaining = max(0.05, deadline - time.perf_counter())
+    work.plan, status = _cheapest(work, time_limit=remaining, seed=seed, workers=workers, lns=False)
+    return status == "OPTIMAL"
 
 
 def _component_result(
@@ -276,6 +319,8 @@ def _component_result(
     status: str,
     lp: LpBound | None,
     columns: int,
+    *,
+    proven: bool = False,
 ) -> ComponentResult:
     left = sorted(set(range(comp.size)) - {s for c in plan for s in c})
     if comp.problem.settings.objective == "worst":
@@ -287,8 +332,8 @@ def _component_result(
         start_objective = _price(comp, start) + LEAVE_OUT_PENALTY * start_left
         objective = _price(comp, plan) + LEAVE_OUT_PENALTY * len(left)
         # The LP bound is on plans that leave out as many schools as this one.
-        proven = 0.0 if lp is None else math.ceil(lp.bound - 1e-6)
-        bound = proven + LEAVE_OUT_PENALTY * len(left)
+        floor = 0.0 if lp is None else math.ceil(lp.bound - 1e-6)
+        bound = objective if proven else floor + LEAVE_OUT_PENALTY * len(left)
     bound = min(bound, objective)
     return ComponentResult(
         clusters=tuple(tuple(int(comp.schools[s]) for s in c) for c in plan),
@@ -358,14 +403,13 @@ def _fewest_left_out(
 
 
 def _cheapest(
-    work: _Work, *, time_limit: float, seed: int, workers: int
+    work: _Work, *, time_limit: float, seed: int, workers: int, lns: bool
 ) -> tuple[list[Cluster], str]:
     """CP-SAT over the pool, the number left out fixed; the hint plan if nothing better."""
     cover = _cover_model(work)
     # A fixed count keeps the objective in minutes, which CP-SAT searches far better than
     # a large penalty per school left out.
     cover.model.add(sum(cover.left) == work.left_count)
-    lns = work.comp.size > PROVE_UP_TO
     solver = _solver(time_limit=time_limit, seed=seed, workers=workers, lns=lns)
     if work.comp.problem.settings.objective == "worst":
         status = _worst_then_total(work, cover, solver)

@@ -68,7 +68,9 @@ class PMedianProblem:
 
     def arcs(self) -> list[tuple[int, int]]:
         """Every (point, median) pair that may be used, a point to itself included."""
-        allowed = np.ones((self.n, self.n), dtype=np.bool_) if self.allowed is None else self.allowed
+        allowed = (
+            np.ones((self.n, self.n), dtype=np.bool_) if self.allowed is None else self.allowed
+        )
         allowed = allowed | np.eye(self.n, dtype=np.bool_)
         fits = self.demand[:, None] <= self.capacity
         rows, cols = np.nonzero(allowed & fits)

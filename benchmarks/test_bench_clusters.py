@@ -1,0 +1,154 @@
+"""Peer-review clusters: a 2,000-school region, and hubs against the OR-Library p-median optima.
+
+Targets (issue 4):
+- the generated 2,000-school region (seed 1) partitioned into clusters of 3-4 in under 60 s on
+  2 cores, with a proven lower bound and gap, against the starting partitions measured in the
+  same run (networkx Louvain communities cut to size, and a plain greedy);
+- hub mode (capacitated p-median) within 1% of the published optimum on every
+  Osman-Christofides instance in ../shared/benchmarks/pmedcap, each in under 30 s.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+
+import pytest
+from reporting import SHARED, print_table
+
+from matcher.clusters import ClusterOutcome, form_clusters
+from matcher.generate import generate_round
+from matcher.io.pmedcap import read_pmedcap
+from matcher.model import Round
+from matcher.verify_clusters import verify_clusters
+from solvers.cluster_component import build_component
+from solvers.cluster_encode import encode_clusters
+from solvers.cluster_rules import school_graph
+from solvers.cluster_start import start_partition
+from solvers.partition import LEAVE_OUT_PENALTY, clusterable
+from solvers.pmedian import PMedianProblem, solve_pmedian
+
+REGION_TIME_LIMIT = 50.0  # for the solver; encoding, rotation and the check fit in the rest
+REGION_TARGET_SECONDS = 60.0
+PMEDCAP_TIME_LIMIT = 20.0
+PMEDCAP_TARGET_SECONDS = 30.0
+PMEDCAP = SHARED / "benchmarks" / "pmedcap"
+
+
+@pytest.fixture(scope="module")
+def region_round() -> Round:
+    return generate_round(schools=2000, seed=1)
+
+
+def _start_baseline(round_: Round, method: str) -> tuple[int, int, float]:
+    """Travel and schools left out of a starting partition alone, and its seconds."""
+    started = time.perf_counter()
+    problem = encode_clusters(round_)
+    graph = school_graph(problem)
+    parts, hopeless = clusterable(problem, graph)
+    travel, left = 0, len(hopeless)
+    for nodes in parts:
+        comp = build_component(problem, graph, nodes)
+        plan = start_partition(comp, method=method, seed=1)
+        travel += sum(comp.cost(c) for c in plan)
+        left += comp.size - sum(len(c) for c in plan)
+    return travel, left, time.perf_counter() - started
+
+
+def test_partition_2000_school_region(benchmark, region_round: Round) -> None:
+    def run() -> tuple[ClusterOutcome, float]:
+        started = time.perf_counter()
+        outcome = form_clusters(region_round, time_limit=REGION_TIME_LIMIT, seed=1, workers=2)
+        return outcome, time.perf_counter() - started
+
+    outcome, seconds = benchmark.pedantic(run, rounds=1, iterations=1)
+    assert verify_clusters(region_round, outcome.plan) == []
+    result = outcome.result
+    assert result.objective is not None and result.bound is not None
+    left = len(outcome.plan.left_out)
+    quality = result.objective - LEAVE_OUT_PENALTY * left
+    quality_bound = result.bound - LEAVE_OUT_PENALTY * left
+    rows = [
+        {
+            "method": "cg + cp-sat (ours)",
+            "travel+penalties": int(quality),
+            "bound": int(quality_bound),
+            "gap %": f"{100 * (result.gap or 0):.2f}",
+            "left out": left,
+            "clusters": len(outcome.stats),
+            "seconds": f"{seconds:.1f}",
+        }
+    ]
+    for method in ("louvain", "greedy"):
+        travel, start_left, start_seconds = _start_baseline(region_round, method)
+        rows.append(
+            {
+                "method": f"{method} start",
+                "travel+penalties": travel,
+                "bound": "",
+                "gap %": "",
+                "left out": start_left,
+                "clusters": "",
+                "seconds": f"{start_seconds:.1f}",
+            }
+        )
+    print_table("clusters of 3-4, 2,000-school region (seed 1), 2 workers", rows)
+    benchmark.extra_info.update(
+        {
+            "objective": result.objective,
+            "bound": result.bound,
+            "gap": result.gap,
+            "left_out": left,
+            "seconds": seconds,
+            "baselines": {r["method"]: (r["travel+penalties"], r["left out"]) for r in rows[1:]},
+        }
+    )
+    assert seconds < REGION_TARGET_SECONDS, "target missed: over 60 s"
+    assert quality_bound <= quality
+    for row in rows[1:]:
+        assert (left, quality) <= (row["left out"], row["travel+penalties"])
+
+
+def _optima() -> dict[str, int]:
+    # The shared file carries stray carriage returns inside its lines.
+    text = (PMEDCAP / "optima.csv").read_bytes().decode("utf-8").replace("\r", "")
+    return {row["instance"]: int(row["optimum"]) for row in csv.DictReader(text.splitlines())}
+
+
+def test_hubs_osman_christofides(benchmark) -> None:
+    if not PMEDCAP.is_dir():
+        pytest.skip("../shared/benchmarks/pmedcap is not available")
+    optima = _optima()
+
+    def run() -> list[dict[str, object]]:
+        rows = []
+        for name in sorted(optima):
+            instance = read_pmedcap(PMEDCAP / "instances" / f"{name}.txt")
+            problem = PMedianProblem(
+                distance=instance.distance(),
+                demand=instance.demand,
+                capacity=instance.capacity,
+                medians=instance.medians,
+            )
+            solution = solve_pmedian(problem, time_limit=PMEDCAP_TIME_LIMIT, seed=1, workers=2)
+            assert solution.objective is not None
+            rows.append(
+                {
+                    "instance": name,
+                    "n/p/Q": f"{problem.n}/{instance.medians}/{instance.capacity}",
+                    "status": solution.status,
+                    "objective": int(solution.objective),
+                    "bound": int(solution.bound or 0),
+                    "published optimum": optima[name],
+                    "gap to optimum %": f"{100 * (solution.objective / optima[name] - 1):.2f}",
+                    "seconds": f"{solution.seconds:.1f}",
+                }
+            )
+        return rows
+
+    rows = benchmark.pedantic(run, rounds=1, iterations=1)
+    print_table("hubs: capacitated p-median, Osman-Christofides (OR-Library pmedcap1)", rows)
+    benchmark.extra_info["instances"] = rows
+    for row in rows:
+        assert int(row["objective"]) <= 1.01 * int(row["published optimum"]), row  # type: ignore[call-overload]
+        assert float(row["seconds"]) < PMEDCAP_TARGET_SECONDS, row  # type: ignore[arg-type]
