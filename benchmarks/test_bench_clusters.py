@@ -28,7 +28,7 @@ from solvers.cluster_start import start_partition
 from solvers.partition import LEAVE_OUT_PENALTY, clusterable
 from solvers.pmedian import PMedianProblem, solve_pmedian
 
-REGION_TIME_LIMIT = 50.0  # for the solver; encoding, rotation and the check fit in the rest
+REGION_TIME_LIMIT = 50.0  # for the solver; encoding, rotation and the check take ~2 s more
 REGION_TARGET_SECONDS = 60.0
 PMEDCAP_TIME_LIMIT = 20.0
 PMEDCAP_TARGET_SECONDS = 30.0

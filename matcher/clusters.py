@@ -172,7 +172,7 @@ def form_clusters(
             )
         formed = [members for _, members in hubs.hubs]
         hub_of = [hub for hub, _ in hubs.hubs]
-        left, hopeless = list(hubs.left_out), set()
+        left, hopeless, unsolved = list(hubs.left_out), set(), set(hubs.unsolved)
         objective, bound, status, baseline = hubs.objective, hubs.bound, hubs.status, None
     else:
         parts = solve_partition(
@@ -180,13 +180,13 @@ def form_clusters(
         )
         formed, hub_of = list(parts.clusters), []
         left = sorted({*parts.left_out, *parts.fixed_left_out})
-        hopeless = set(parts.fixed_left_out)
+        hopeless, unsolved = set(parts.fixed_left_out), set()
         objective, bound, status = parts.objective, parts.bound, parts.status
         # Schools that fit no cluster at all cost the same in every plan.
         fixed = LEAVE_OUT_PENALTY * len(parts.fixed_left_out)
         objective, bound = objective + fixed, bound + fixed
         baseline = parts.start_objective + fixed
-    plan = _plan(round_, problem, formed, hub_of, left, hopeless, seed=seed)
+    plan = _plan(round_, problem, formed, hub_of, left, hopeless, unsolved, seed=seed)
     violations = verify_clusters(round_, plan)
     if violations:
         raise ClusterCheckError(violations)
@@ -229,6 +229,7 @@ def _plan(
     hub_of: Sequence[int],
     left: Sequence[int],
     hopeless: set[int],
+    unsolved: set[int],
     *,
     seed: int,
 ) -> ClusterPlan:
@@ -261,6 +262,8 @@ def _plan(
     reasons = explain_left_out(
         problem, left, hopeless=hopeless, hub_mode=round_.settings.clusters.mode == "hub"
     )
+    for i in unsolved:
+        reasons[i] = "no plan for its part of the region was found in time; allow more seconds"
     left_out = tuple(
         LeftOutSchool(school_id=ids[i], reason=reasons[i])
         for i in sorted(left, key=ids.__getitem__)

@@ -10,7 +10,6 @@ baseline the benchmarks compare against.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Sequence
 
 import networkx as nx
@@ -116,32 +115,6 @@ def start_partition(comp: Component, *, method: str, seed: int) -> list[Cluster]
     if method == "greedy":
         return greedy_partition(comp, [list(range(comp.size))])
     raise ValueError(f"unknown start method {method!r}; expected louvain or greedy")
-
-
-def nearby_clusters(comp: Component, *, nearest: int, per_school: int) -> list[Cluster]:
-    """For each school, its cheapest clusters among its ``nearest`` closest partners.
-
-    Cheap columns that cover every school seed column generation with sensible prices; a
-    school whose near partners form no cluster gets one found by a wider search, if any.
-    """
-    settings = comp.problem.settings
-    found: dict[Cluster, None] = {}
-    for school in range(comp.size):
-        partners = np.flatnonzero(comp.allowed[school])
-        close = partners[np.argsort(comp.pair_cost[school, partners], kind="stable")][:nearest]
-        options: list[tuple[float, Cluster]] = []
-        for size in range(settings.min_size, settings.max_size + 1):
-            for others in itertools.combinations(close.tolist(), size - 1):
-                cluster = tuple(sorted((school, *others)))
-                if comp.is_clique(cluster):
-                    options.append((comp.cost(cluster) / size, cluster))
-        if not options:
-            wider = clique_with(comp, school, settings.min_size)
-            if wider is not None:
-                options.append((0.0, wider))
-        for _, cluster in sorted(options)[:per_school]:
-            found[cluster] = None
-    return list(found)
 
 
 def clique_with(comp: Component, school: int, size: int) -> Cluster | None:

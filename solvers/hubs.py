@@ -34,6 +34,7 @@ class HubSolution:
 
     hubs: tuple[tuple[int, tuple[int, ...]], ...]
     left_out: tuple[int, ...]
+    unsolved: tuple[int, ...]  # left out because no plan was found in time for their part
     objective: float
     bound: float
     status: str
@@ -120,6 +121,7 @@ def solve_hubs(
         groups = sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda c: c[0])
     hubs: list[tuple[int, tuple[int, ...]]] = []
     left: list[int] = []
+    unsolved: list[int] = []
     objective = bound = 0.0
     statuses: list[str] = []
     deadline = started + time_limit
@@ -140,6 +142,8 @@ def solve_hubs(
         statuses.append(solution.status)
         if not solution.has_solution:
             left.extend(nodes)
+            if solution.status != "INFEASIBLE":
+                unsolved.extend(nodes)
             continue
         for j in solution.medians:
             members = tuple(int(local[i]) for i, m in enumerate(solution.median_of) if m == j)
@@ -153,6 +157,7 @@ def solve_hubs(
     return HubSolution(
         hubs=tuple(hubs),
         left_out=tuple(sorted(left)),
+        unsolved=tuple(sorted(unsolved)),
         objective=objective,
         bound=bound,
         status=status,

@@ -455,4 +455,6 @@ def _solver(*, time_limit: float, seed: int, workers: int, lns: bool) -> cp_mode
         # On hundreds of schools, neighbourhood search finds good plans much sooner than a
         # tree search that tries to prove them (the bound comes from the LP anyway).
         solver.parameters.use_lns_only = True
+    # No interleave_search: this CP-SAT version aborts on it with these models. One worker,
+    # or a solve that ends before its time limit, is repeatable for the same seed.
     return solver

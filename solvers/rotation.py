@@ -2,18 +2,22 @@
 
 A reviews B, B reviews C, C reviews A: every school hosts once and reviews once, and no two
 schools simply swap (a cycle through three or more schools has no arc both ways). Among the
-cycles, CP-SAT (``add_circuit``, one circuit per cluster in one model) picks the one that
-repeats fewest of last round's directions, then the one with least travel along its arcs.
+cycles, the one that repeats fewest of last round's directions is chosen, then the one with
+least travel along its arcs. A cluster of up to ``LIST_UP_TO`` schools has at most 720 cycles,
+which are simply listed; a larger hub is left to CP-SAT (``add_circuit``), all in one model.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Collection, Sequence
 
 from ortools.sat.python import cp_model
 
 # A repeated direction outweighs any travel saved by repeating it.
 REPEAT_PENALTY = 10_000
+# Clusters up to this size have their cycles listed ((size - 1)! of them) instead of solved.
+LIST_UP_TO = 7
 
 
 def repeated(arcs: Collection[tuple[int, int]], previous: Collection[tuple[int, int]]) -> int:
@@ -51,12 +55,17 @@ def solve_rotation(
         Per cluster: empty for a single school, both directions for a pair (a swap cannot be
         avoided there), otherwise one cycle through every school.
     """
+    listed = {
+        k: _cheapest_listed_cycle(members, minutes, previous)
+        for k, members in enumerate(clusters)
+        if 3 <= len(members) <= LIST_UP_TO
+    }
     model = cp_model.CpModel()
     chosen: list[dict[tuple[int, int], cp_model.IntVar]] = []
     cost: list[cp_model.LinearExprT] = []
     for members in clusters:
         arcs: dict[tuple[int, int], cp_model.IntVar] = {}
-        if len(members) >= 3:
+        if len(members) > LIST_UP_TO:
             circuit = []
             for a_pos, a in enumerate(members):
                 for b_pos, b in enumerate(members):
@@ -69,6 +78,8 @@ def solve_rotation(
             model.add_circuit(circuit)
         chosen.append(arcs)
     model.minimize(sum(cost))
+    if not cost:
+        model = cp_model.CpModel()  # nothing left for CP-SAT: an empty model solves at once
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.random_seed = seed
@@ -77,8 +88,10 @@ def solve_rotation(
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise RuntimeError(f"no review rotation found ({solver.status_name(status)})")
     result: list[list[tuple[int, int]]] = []
-    for members, arcs in zip(clusters, chosen, strict=True):
-        if len(members) == 2:
+    for k, (members, arcs) in enumerate(zip(clusters, chosen, strict=True)):
+        if k in listed:
+            result.append(listed[k])
+        elif len(members) == 2:
             a, b = members
             result.append([(a, b), (b, a)])
         elif len(members) < 2:
@@ -87,6 +100,24 @@ def solve_rotation(
             picked = {a: b for (a, b), var in arcs.items() if solver.value(var)}
             result.append(_in_cycle_order(members[0], picked))
     return result
+
+
+def _cheapest_listed_cycle(
+    members: Sequence[int],
+    minutes: Callable[[int, int], int],
+    previous: Collection[tuple[int, int]],
+) -> list[tuple[int, int]]:
+    """Every cycle through ``members`` (fixing the first school), the cheapest one."""
+    first, rest = members[0], list(members[1:])
+    best: tuple[int, list[tuple[int, int]]] | None = None
+    for order in itertools.permutations(rest):
+        path = [first, *order]
+        arcs = [(path[k], path[(k + 1) % len(path)]) for k in range(len(path))]
+        price = sum(minutes(a, b) + REPEAT_PENALTY * ((a, b) in previous) for a, b in arcs)
+        if best is None or price < best[0]:  # the first of equals, so re-runs agree
+            best = (price, arcs)
+    assert best is not None
+    return best[1]
 
 
 def _in_cycle_order(first: int, successor: dict[int, int]) -> list[tuple[int, int]]:

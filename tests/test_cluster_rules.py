@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from cluster_regions import minutes_for_km, place, region
 
-from solvers.cluster_encode import encode_clusters
+from matcher.generate import generate_round
+from matcher.io import load_round
+from solvers.cluster_encode import encode_clusters, near_pairs
 from solvers.cluster_rules import (
     CLUSTER_PAIR_RULES,
     allowed_pairs,
@@ -102,3 +106,22 @@ def test_mix_counts_missing_strong_schools() -> None:
     problem = encode_clusters(region(schools, min_strong_per_cluster=1))
     assert mix_breaches(problem, [0, 1, 2]) == 0
     assert mix_breaches(problem, [1, 2]) == 1
+
+
+@pytest.mark.parametrize("source", ["grid", "latlon"])
+def test_near_pairs_are_exactly_the_pairs_within_the_limit(source: str) -> None:
+    if source == "grid":
+        round_ = generate_round(schools=120, seed=5)
+    else:
+        round_ = load_round(Path(__file__).resolve().parent.parent / "data/samples/alliance")
+    ids = [s.school_id for s in round_.schools]
+    limit = 25
+    expected = {
+        (a, b)
+        for a in range(len(ids))
+        for b in range(a + 1, len(ids))
+        if max(round_.travel_minutes(ids[a], ids[b]), round_.travel_minutes(ids[b], ids[a]))
+        <= limit
+    }
+    a, b, _ = near_pairs(round_, limit)
+    assert set(zip(a.tolist(), b.tolist(), strict=True)) == expected

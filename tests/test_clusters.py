@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import pytest
 from cluster_regions import members_of, place, region, two_towns
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import matcher
 from matcher.clusters import ClusterSettingsError, form_clusters
 from matcher.generate import generate_round
+from matcher.model import Round
 from matcher.verify_clusters import verify_clusters
 
 
@@ -123,3 +126,42 @@ def test_a_generated_region_passes_the_checker() -> None:
 
 def test_form_clusters_is_in_the_public_api() -> None:
     assert matcher.form_clusters is form_clusters
+
+
+@st.composite
+def small_regions(draw: st.DrawFn) -> Round:
+    """Up to 12 schools within 15 km, random trusts, phases, ratings and settings."""
+    count = draw(st.integers(min_value=1, max_value=12))
+    schools = [
+        place(
+            f"S{k}",
+            draw(st.floats(min_value=0, max_value=15)),
+            draw(st.floats(min_value=0, max_value=15)),
+            phase=draw(st.sampled_from(["primary", "secondary"])),
+            trust=draw(st.sampled_from([None, "Oak", "Elm"])),
+            rating=draw(st.sampled_from([None, "strong", "secure", "needs_improvement"])),
+        )
+        for k in range(count)
+    ]
+    low = draw(st.integers(min_value=3, max_value=4))
+    return region(
+        schools,
+        min_size=low,
+        max_size=draw(st.integers(min_value=low, max_value=5)),
+        max_travel_minutes=draw(st.integers(min_value=10, max_value=60)),
+        phase=draw(st.sampled_from(["same", "mixed"])),
+        trust=draw(st.sampled_from(["forbid_shared", "allow"])),
+        mode=draw(st.sampled_from(["partition", "partition", "hub"])),
+        hub_capacity=5,
+        min_strong_per_cluster=draw(st.integers(min_value=0, max_value=1)),
+    )
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_regions())
+def test_random_regions_keep_every_rule_and_explain_every_school_left_out(round_: Round) -> None:
+    outcome = form_clusters(round_, time_limit=2, seed=0)
+    assert verify_clusters(round_, outcome.plan) == []
+    assert all(left.reason for left in outcome.plan.left_out)
+    assert outcome.result.bound is not None and outcome.result.objective is not None
+    assert outcome.result.bound <= outcome.result.objective

@@ -39,3 +39,11 @@ def test_pairs_and_singles() -> None:
     pair, single = solve_rotation([[4, 5], [6]], minutes=flat(), previous=set(), names=NAMES)
     assert pair == [(4, 5), (5, 4)]
     assert single == []
+
+
+def test_a_large_hub_is_solved_as_one_circuit() -> None:
+    names = [f"S{k}" for k in range(9)]
+    (cycle,) = solve_rotation([list(range(9))], minutes=flat(), previous=set(), names=names)
+    assert sorted(a for a, _ in cycle) == list(range(9))
+    assert sorted(b for _, b in cycle) == list(range(9))
+    assert all(cycle[k][1] == cycle[k + 1][0] for k in range(8))
