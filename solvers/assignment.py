@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from solvers.baselines import greedy, term_values
 from solvers.decompose import IntArray, pair_parts, restrict
 from solvers.encode import MatchingProblem
 from solvers.result import SolveResult, TermValue
@@ -334,7 +335,7 @@ def solve_matching(
     for pairs in parts:
         sub, staff, projects = restrict(problem, pairs)
         remaining = max(0.1, time_limit - (time.perf_counter() - started))
-        share = remaining * len(pairs) / max(left, 1)
+        share = max(MIN_PART_SECONDS, remaining * len(pairs) / max(left, 1))
         left -= len(pairs)
         solution = _solve_part(sub, share, seed, workers, gap_limit, progress)
         solved.append((solution, pairs, staff, projects))
@@ -355,7 +356,7 @@ def _solve_part(
     watch = GapWatch(solver, m.staffed, weight_of(problem, "unstaffed"), gap_limit, progress)
     status = solver.solve(m.model, watch)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return _no_plan(problem, solver.status_name(status), started, seed, workers)
+        return _greedy_fallback(problem, started, seed, workers)
     terms = _term_values(m, solver)
     result = SolveResult(
         status=solver.status_name(status),
@@ -404,7 +405,8 @@ def _merge(
         terms[name] = TermValue(value, weight, sign * weight * value, description)
     constant = unstaffed_weight * alone
     objective = constant + sum(s.result.objective or 0.0 for s, *_ in solved)
-    bound = constant + sum(s.result.bound or 0.0 for s, *_ in solved)
+    proven = all(s.result.bound is not None for s, *_ in solved)
+    bound = constant + sum(s.result.bound or 0.0 for s, *_ in solved) if proven else None
     statuses = {s.result.status for s, *_ in solved}
     status = "OPTIMAL" if statuses <= {"OPTIMAL"} else ("FEASIBLE" if found else "UNKNOWN")
     result = SolveResult(
@@ -448,17 +450,47 @@ def _counts(problem: MatchingProblem) -> dict[str, int]:
     }
 
 
-def _no_plan(
-    problem: MatchingProblem, status: str, started: float, seed: int, workers: int
+# Even a tiny part gets this long: below it CP-SAT may not finish presolve.
+MIN_PART_SECONDS = 2.0
+
+
+def _greedy_fallback(
+    problem: MatchingProblem, started: float, seed: int, workers: int
 ) -> MatchingSolution:
-    """No plan at all: only when the time limit ends before a first plan (or a model bug)."""
+    """No plan within the time: keep the greedy plan (feasible) rather than none, unproven."""
+    chosen = greedy(problem).chosen
+    staffed = {int(problem.pair_project[k]) for k in chosen}
+    # Greedy puts a trained lead on every team that needs one; name the first as the lead.
+    lead_of: dict[int, int] = {}
+    for k in chosen:
+        j = int(problem.pair_project[k])
+        if problem.project_needs_lead[j] and problem.staff_is_lead[problem.pair_staff[k]]:
+            lead_of.setdefault(j, k)
+    leads = set(lead_of.values())
+    values = term_values(problem, chosen)
+    terms = {
+        name: TermValue(
+            values[name],
+            weight_of(problem, name),
+            sign * weight_of(problem, name) * values[name],
+            description,
+        )
+        for name, _b, sign, description in SOFT_TERMS
+    }
     result = SolveResult(
-        status=status,
-        objective=None,
+        status="FEASIBLE",
+        objective=float(sum(t.contribution for t in terms.values())),
         bound=None,
         seconds=time.perf_counter() - started,
         seed=seed,
         workers=workers,
+        terms=terms,
         counts=_counts(problem),
+        fixed_penalty=terms["unstaffed"].contribution,
     )
-    return MatchingSolution(result, (), frozenset(), (False,) * len(problem.project_ids))
+    return MatchingSolution(
+        result=result,
+        chosen=chosen,
+        leads=frozenset(leads),
+        staffed=tuple(j in staffed for j in range(len(problem.project_ids))),
+    )

@@ -35,7 +35,16 @@ class BaselineResult:
 
 def objective_of(problem: MatchingProblem, chosen: tuple[int, ...]) -> int:
     """The weighted objective of a plan given as chosen pair indices (docs/model.md)."""
-    w = problem.weights
+    values = term_values(problem, chosen)
+    signs = {"expertise": -1, "preference": -1}
+    return sum(
+        signs.get(name, 1) * int(getattr(problem.weights, name)) * value
+        for name, value in values.items()
+    )
+
+
+def term_values(problem: MatchingProblem, chosen: tuple[int, ...]) -> dict[str, int]:
+    """Each objective term's value (natural units) for a plan given as chosen pair indices."""
     staffed = {int(problem.pair_project[k]) for k in chosen}
     unstaffed = len(problem.project_ids) - len(staffed)
     fit = sum(int(problem.pair_fit[k]) for k in chosen)
@@ -58,14 +67,14 @@ def objective_of(problem: MatchingProblem, chosen: tuple[int, ...]) -> int:
     for k in chosen:
         balance[int(problem.staff_school[problem.pair_staff[k]])] += int(problem.pair_days[k])
         balance[int(problem.project_host[problem.pair_project[k]])] -= int(problem.pair_days[k])
-    return (
-        w.unstaffed * unstaffed
-        - w.expertise * fit
-        - w.preference * preference
-        + w.travel * travel
-        + w.sle_balance * sle_share
-        + w.give_take * sum(abs(b) for b in balance)
-    )
+    return {
+        "unstaffed": unstaffed,
+        "expertise": fit,
+        "preference": preference,
+        "travel": travel,
+        "sle_balance": sle_share,
+        "give_take": sum(abs(b) for b in balance),
+    }
 
 
 def greedy(problem: MatchingProblem) -> BaselineResult:

@@ -455,7 +455,8 @@ def solve_schedule(
     solved: list[_PartResult] = []
     for part in parts:
         remaining = max(0.1, time_limit - (time.perf_counter() - started))
-        share = remaining * len(part.projects) / max(left, 1)
+        # Even a tiny part gets two seconds: below that CP-SAT may not finish presolve.
+        share = max(2.0, remaining * len(part.projects) / max(left, 1))
         left -= len(part.projects)
         solved.append(_solve_part(part, share, seed, workers, gap_limit, progress))
     return _merge(problem, solved, time.perf_counter() - started, seed, workers)
@@ -491,16 +492,16 @@ def _solve_part(
     watch = GapWatch(solver, m.scheduled, problem.weights["unscheduled"], gap_limit, progress)
     status = solver.solve(m.model, watch)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        undated = [p.project_id for p in problem.projects]
-        everything = problem.weights["unscheduled"] * len(undated)
-        return _PartResult(status, everything, 0.0, {"unscheduled": len(undated)}, [], undated)
+        return _greedy_part(problem)
     events: list[ScheduledEvent] = []
     undated = []
     for j, p in enumerate(problem.projects):
-        if solver.value(m.scheduled[j]):
-            events.extend(_events(problem, p, m, j, solver))
-        else:
+        if not solver.value(m.scheduled[j]):
             undated.append(p.project_id)
+            continue
+        starts = [next(t for t, lit in v.items() if solver.value(lit)) for v in m.start[j]]
+        talk = next((t for t, lit in m.present[j].items() if solver.value(lit)), None)
+        events.extend(_events(problem, p, starts, talk))
     return _PartResult(
         status=status,
         objective=round(solver.objective_value),
@@ -549,40 +550,34 @@ def _merge(
 
 
 def _events(
-    problem: SchedulingProblem,
-    p: DatedProject,
-    m: SchedulingModel,
-    j: int,
-    solver: cp_model.CpSolver,
+    problem: SchedulingProblem, p: DatedProject, starts: Sequence[int], talk: int | None
 ) -> list[ScheduledEvent]:
+    """The dated events of one project: each visit from its first term day, then the talk."""
     visit_start, visit_end, talk_start, talk_end = problem.times
-    events = []
-    for v, visit in enumerate(m.start[j]):
-        first = next(t for t, lit in visit.items() if solver.value(lit))
-        for d in range(p.visit_days):
-            events.append(
-                ScheduledEvent(
-                    visit_id=f"{p.project_id}-v{v + 1}-d{d + 1}",
-                    project_id=p.project_id,
-                    visit_no=v + 1,
-                    day_no=d + 1,
-                    kind="visit",
-                    date=problem.days[first + d],
-                    start=visit_start,
-                    end=visit_end,
-                    host_school_id=p.host,
-                    staff_ids=p.team,
-                )
-            )
-    if p.presentation:
-        day = next(t for t, lit in m.present[j].items() if solver.value(lit))
+    events = [
+        ScheduledEvent(
+            visit_id=f"{p.project_id}-v{v + 1}-d{d + 1}",
+            project_id=p.project_id,
+            visit_no=v + 1,
+            day_no=d + 1,
+            kind="visit",
+            date=problem.days[first + d],
+            start=visit_start,
+            end=visit_end,
+            host_school_id=p.host,
+            staff_ids=p.team,
+        )
+        for v, first in enumerate(starts)
+        for d in range(p.visit_days)
+    ]
+    if talk is not None:
         events.append(
             ScheduledEvent(
                 visit_id=f"{p.project_id}-p",
                 project_id=p.project_id,
                 visit_no=p.visits,
                 kind="presentation",
-                date=problem.days[day],
+                date=problem.days[talk],
                 start=talk_start,
                 end=talk_end,
                 host_school_id=p.host,
@@ -590,6 +585,38 @@ def _events(
             )
         )
     return events
+
+
+def _greedy_part(problem: SchedulingProblem) -> _PartResult:
+    """No dates within the time: keep the greedy dates (feasible) rather than none, unproven."""
+    dated = greedy_dates(problem)
+    events: list[ScheduledEvent] = []
+    undated: list[str] = []
+    preferred = late = 0
+    weekly: dict[tuple[str, tuple[int, int]], int] = defaultdict(int)
+    for j, p in enumerate(problem.projects):
+        if j not in dated:
+            undated.append(p.project_id)
+            continue
+        days, talk = dated[j]
+        events.extend(_events(problem, p, days[:: p.visit_days], talk))
+        for t in days:
+            preferred += p.preferred.get(t, 0)
+            late += len(p.team) * (t in problem.last_week)
+            week = tuple(problem.days[t].isocalendar()[:2])
+            for school, count in p.releasing.items():
+                weekly[(school, week)] += count
+    busiest: dict[str, int] = defaultdict(int)
+    for (school, _week), out in weekly.items():
+        busiest[school] = max(busiest[school], out)
+    terms = {
+        "unscheduled": len(undated),
+        "preferred_days": preferred,
+        "release_spread": sum(busiest.values()),
+        "end_of_term": late,
+    }
+    objective = sum(sign * problem.weights[name] * terms[name] for name, _b, sign, _d in SOFT_TERMS)
+    return _PartResult(cp_model.UNKNOWN, objective, 0.0, terms, events, undated)
 
 
 def greedy_dates(problem: SchedulingProblem) -> dict[int, tuple[list[int], int | None]]:

@@ -252,3 +252,22 @@ def test_optimum_equals_brute_force() -> None:
     outcome = solve(round_)
     assert outcome.result.objective == best
     assert objective(round_, outcome.plan) == best
+
+
+def test_greedy_fallback_plan_breaks_no_rule() -> None:
+    """When a part finds no plan in its time, its greedy plan is kept: still valid, unproven."""
+    import time as clock
+
+    from solvers.assignment import _greedy_fallback
+    from solvers.decode import decode
+    from solvers.encode import encode
+
+    people = [staff("S1", "B"), staff("S2", "C", is_sle=True), staff("S3", "B")]
+    projects = [project("P1", "A", needs_lead=True), project("P2", "A", needs_sle=True)]
+    round_ = make_round(THREE_SCHOOLS, people, projects, rules={"no_direct_swap": False})
+    problem = encode(round_)
+    solution = _greedy_fallback(problem, clock.perf_counter(), 0, 1)
+    assert solution.result.bound is None and solution.result.status == "FEASIBLE"
+    plan = decode(problem, solution, {})
+    assert {a.project_id for a in plan.assignments} == {"P1", "P2"}
+    assert verify_plan(round_, plan) == []

@@ -189,3 +189,22 @@ def test_plan_reports_projects_no_team_can_date() -> None:
     outcome = plan(round_, time_limit=10)
     assert outcome.plan.assignments == ()
     assert "cannot be dated" in outcome.plan.unfilled[0].reason
+
+
+def test_greedy_fallback_dates_break_no_rule() -> None:
+    """When a part finds no dates in its time, its greedy dates are kept: still valid."""
+    from solvers.scheduling import _greedy_part, components, encode_schedule
+
+    people = [staff("S1", "B"), staff("S2", "C")]
+    projects = [
+        project("P1", "A", visits=2, presentation=True),
+        project("P2", "A"),
+        project("P3", "B"),
+    ]
+    round_ = make_round(THREE_SCHOOLS, people, projects)
+    pairings = pairs(("P1", "S1"), ("P2", "S2"), ("P3", "S2"))
+    events = []
+    for part in components(encode_schedule(round_, pairings)):
+        events.extend(_greedy_part(part).events)
+    assert {e.project_id for e in events} == {"P1", "P2", "P3"}
+    assert verify_schedule(round_, pairings, Schedule(events=tuple(events))) == []
