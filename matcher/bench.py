@@ -173,6 +173,48 @@ def bench_gap(
     return rows
 
 
+def bench_pmedcap(
+    paths: Iterable[Path],
+    *,
+    time_limit: float,
+    workers: int = 1,
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+) -> list[BenchRow]:
+    """Capacitated p-median files (hub clusters) against their published optima."""
+    from matcher.io.pmedcap import read_pmedcap
+    from solvers.pmedian import PMedianProblem, solve_pmedian
+
+    rows = []
+    for path in paths:
+        optima_file = _find_upwards(path, "optima.csv")
+        optima = read_optima(optima_file, "optimum") if optima_file else {}
+        instance = read_pmedcap(path)
+        if progress:
+            progress(f"pmedcap {path.stem}: {len(instance.demand)} points, p={instance.medians}")
+        problem = PMedianProblem(
+            distance=instance.distance(),
+            demand=instance.demand,
+            capacity=instance.capacity,
+            medians=instance.medians,
+        )
+        ours = solve_pmedian(problem, time_limit=time_limit, seed=seed, workers=workers)
+        best = optima.get(path.stem, optima.get(path.name))
+        rows.append(
+            BenchRow(
+                suite="pmedcap",
+                instance=path.stem,
+                size=f"{problem.n}/{instance.medians}/{instance.capacity}",
+                status=ours.status,
+                objective=ours.objective,
+                bound=ours.bound,
+                best_known=best if best is not None else instance.best,
+                seconds=ours.seconds,
+            )
+        )
+    return rows
+
+
 def _find_upwards(path: Path, name: str) -> Path | None:
     for folder in [path.parent, *path.parents]:
         candidate = folder / name

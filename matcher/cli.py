@@ -501,6 +501,36 @@ def bench_gap_command(
     _publish("gap", rows, out, as_json)
 
 
+@bench.command("pmedcap")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@_bench_options
+def bench_pmedcap_command(
+    files: tuple[Path, ...], time_limit: float, seed: int, workers: int, out: Path, as_json: bool
+) -> None:
+    """Capacitated p-median (OR-Library pmedcap) FILES with the hub-cluster model.
+
+    Distances are floor(Euclidean) as the published optima assume; optimal values come from
+    the optima.csv beside the files (e.g. ../shared/benchmarks/pmedcap/).
+    """
+    from matcher.bench import bench_pmedcap
+    from matcher.io.pmedcap import PMedCapFormatError
+
+    try:
+        rows = bench_pmedcap(
+            files,
+            time_limit=time_limit,
+            seed=seed,
+            workers=workers,
+            progress=lambda text: click.echo(text, err=True),
+        )
+    except PMedCapFormatError as error:
+        click.echo(str(error), err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    _publish("pmedcap", rows, out, as_json)
+
+
 @bench.command("cohort")
 @click.option(
     "--size",

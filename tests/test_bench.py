@@ -87,3 +87,17 @@ def test_cli_bench_rejects_unknown_size(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "galaxy" in result.output
+
+
+def test_cli_bench_pmedcap_reaches_the_published_optimum(tmp_path: Path) -> None:
+    instance = SHARED_GAP.parent / "pmedcap" / "instances" / "pmedcap01.txt"
+    if not instance.exists():
+        pytest.skip("../shared/benchmarks/pmedcap is not beside the repository")
+    result = CliRunner().invoke(
+        main,
+        ["bench", "pmedcap", str(instance), "--json", "--time-limit", "20", "--out", str(tmp_path)],
+    )
+    assert result.exit_code == 0, result.output
+    (record,) = json.loads(result.stdout)
+    assert record["best_known"] == 713
+    assert record["objective"] == 713

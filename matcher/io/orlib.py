@@ -58,8 +58,9 @@ def read_gap(path: str | os.PathLike[str]) -> GapInstance:
 def read_optima(path: str | os.PathLike[str], column: str) -> dict[str, int | None]:
     """Published optimal values by instance (the file name); blank = not known."""
     optima: dict[str, int | None] = {}
-    with Path(path).open(newline="") as handle:
-        for row in csv.DictReader(handle):
-            value = (row.get(column) or "").strip()
-            optima[Path(row["instance"]).name] = int(value) if value else None
+    # Some published files carry stray carriage returns inside their lines.
+    text = Path(path).read_bytes().decode("utf-8").replace("\r", "")
+    for row in csv.DictReader(text.splitlines()):
+        value = (row.get(column) or "").strip()
+        optima[Path(row["instance"]).name] = int(value) if value else None
     return optima
