@@ -35,7 +35,8 @@ from solvers.watch import Progress
 
 log = logging.getLogger(__name__)
 
-MAX_FEEDBACK_ROUNDS = 6
+MAX_FEEDBACK_ROUNDS = 4
+NOT_YET_EXPLAINED = "not staffed (explanation pending)"
 
 
 class PlanCheckError(RuntimeError):
@@ -105,6 +106,7 @@ def match(
     gap_limit: float = 0.0,
     progress: Callable[[Progress], None] | None = None,
     explain_time_limit: float = 5.0,
+    explain: bool = True,
     excluded_pairs: frozenset[tuple[str, str]] = frozenset(),
     excluded_projects: Mapping[str, str] | None = None,
 ) -> MatchOutcome:
@@ -125,6 +127,8 @@ def match(
         Called with each improving plan or bound (objective, bound, seconds).
     explain_time_limit
         Seconds per unstaffed project for finding the rules that conflict.
+    explain
+        Find those rules now; ``plan`` defers it to the last round of feedback.
     excluded_pairs, excluded_projects
         (staff_id, project_id) pairs and projects (with reasons) ruled out from outside the
         pairing rules; ``plan`` passes those that cannot be dated.
@@ -160,7 +164,9 @@ def match(
         for pid, ok in zip(problem.project_ids, solution.staffed, strict=True)
         if not ok and pid not in reasons
     ]
-    if solution.result.has_solution and to_explain:
+    if not explain:
+        reasons.update(dict.fromkeys(to_explain, NOT_YET_EXPLAINED))
+    elif solution.result.has_solution and to_explain:
         reasons.update(
             explain_unstaffed(
                 round_,
@@ -322,6 +328,7 @@ def plan(
             progress=progress,
             excluded_pairs=frozenset(excluded_pairs),
             excluded_projects=excluded_projects,
+            explain=False,
         )
         dated = schedule(
             round_,
@@ -337,6 +344,7 @@ def plan(
         if not dated.schedule.unscheduled or not learned:
             break
         log.info("feedback round %d: re-matching without undatable pairings", feedback_round)
+    matched = _explain_unstaffed_now(round_, matched, excluded_pairs, excluded_projects, seed)
     dated = _name_clashes(round_, matched.plan, dated)
     final = _drop_undated(matched.plan, dated.schedule)
     violations = verify_plan(round_, final) + verify_schedule(round_, final, dated.schedule)
@@ -353,6 +361,29 @@ def _form_clusters_first(
     if not round_.settings.clusters.form:
         return None
     return form_clusters(round_, time_limit=time_limit, seed=seed, workers=workers)
+
+
+def _explain_unstaffed_now(
+    round_: Round,
+    matched: MatchOutcome,
+    excluded_pairs: set[tuple[str, str]],
+    excluded_projects: dict[str, str],
+    seed: int,
+) -> MatchOutcome:
+    """Explain the final matching's unstaffed projects (skipped in earlier feedback rounds)."""
+    pending = [u.project_id for u in matched.plan.unfilled if u.reason == NOT_YET_EXPLAINED]
+    if not pending:
+        return matched
+    problem = encode(
+        round_, excluded_pairs=frozenset(excluded_pairs), excluded_projects=set(excluded_projects)
+    )
+    staffed = sorted({a.project_id for a in matched.plan.assignments})
+    reasons = explain_unstaffed(round_, problem, unstaffed=pending, staffed=staffed, seed=seed)
+    unfilled = tuple(
+        u.model_copy(update={"reason": reasons[u.project_id]}) if u.project_id in reasons else u
+        for u in matched.plan.unfilled
+    )
+    return replace(matched, plan=matched.plan.model_copy(update={"unfilled": unfilled}))
 
 
 def _name_clashes(round_: Round, plan_: Plan, dated: ScheduleOutcome) -> ScheduleOutcome:
