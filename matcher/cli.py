@@ -470,6 +470,32 @@ def _publish(suite: str, rows: list[Any], out: Path, as_json: bool) -> None:
         click.echo(f"wrote {path}", err=True)
 
 
+def _run_files_suite(
+    suite: str,
+    runner: Callable[..., list[Any]],
+    file_error: type[Exception],
+    files: tuple[Path, ...],
+    time_limit: float,
+    seed: int,
+    workers: int,
+    out: Path,
+    as_json: bool,
+) -> None:
+    """Run a suite over reference files; a malformed file is a clear message and exit 2."""
+    try:
+        rows = runner(
+            files,
+            time_limit=time_limit,
+            seed=seed,
+            workers=workers,
+            progress=lambda text: click.echo(text, err=True),
+        )
+    except file_error as error:
+        click.echo(str(error), err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    _publish(suite, rows, out, as_json)
+
+
 @bench.command("gap")
 @click.argument(
     "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -487,18 +513,9 @@ def bench_gap_command(
     from matcher.bench import bench_gap
     from matcher.io.orlib import BenchmarkFileError
 
-    try:
-        rows = bench_gap(
-            files,
-            time_limit=time_limit,
-            seed=seed,
-            workers=workers,
-            progress=lambda text: click.echo(text, err=True),
-        )
-    except BenchmarkFileError as error:
-        click.echo(str(error), err=True)
-        sys.exit(EXIT_BAD_INPUT)
-    _publish("gap", rows, out, as_json)
+    _run_files_suite(
+        "gap", bench_gap, BenchmarkFileError, files, time_limit, seed, workers, out, as_json
+    )
 
 
 @bench.command("pmedcap")
@@ -517,18 +534,17 @@ def bench_pmedcap_command(
     from matcher.bench import bench_pmedcap
     from matcher.io.pmedcap import PMedCapFormatError
 
-    try:
-        rows = bench_pmedcap(
-            files,
-            time_limit=time_limit,
-            seed=seed,
-            workers=workers,
-            progress=lambda text: click.echo(text, err=True),
-        )
-    except PMedCapFormatError as error:
-        click.echo(str(error), err=True)
-        sys.exit(EXIT_BAD_INPUT)
-    _publish("pmedcap", rows, out, as_json)
+    _run_files_suite(
+        "pmedcap",
+        bench_pmedcap,
+        PMedCapFormatError,
+        files,
+        time_limit,
+        seed,
+        workers,
+        out,
+        as_json,
+    )
 
 
 @bench.command("cohort")
