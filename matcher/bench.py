@@ -107,13 +107,15 @@ def gap_problem(instance: GapInstance) -> MatchingProblem:
     )
 
 
-def _assignment_cost(
-    problem: MatchingProblem, objective: float | None, unplaced: int
-) -> float | None:
-    """The GAP objective (total cost), or None when some job could not be placed."""
-    if objective is None or unplaced:
-        return None
-    return objective
+def _cost(value: float | None) -> float | None:
+    """A GAP objective (total cost), or None when some job was left unplaced."""
+    return value if value is not None and value < GAP_UNPLACED_PENALTY else None
+
+
+def _published(path: Path, column: str) -> dict[str, int | None]:
+    """The optima.csv beside (or above) a reference file, by instance; empty if none."""
+    optima_file = _find_upwards(path, "optima.csv")
+    return read_optima(optima_file, column) if optima_file else {}
 
 
 def bench_gap(
@@ -127,46 +129,31 @@ def bench_gap(
     """Solve GAP files with the product's matching model; MILP, LP bound and greedy beside it."""
     rows = []
     for path in paths:
-        optima_file = _find_upwards(path, "optima.csv")
-        optima = read_optima(optima_file, "optimum_min") if optima_file else {}
+        optima = _published(path, "optimum_min")
         instance = read_gap(path)
         problem = gap_problem(instance)
         if progress:
             progress(f"gap {instance.name}: {instance.agents} agents x {instance.jobs} jobs")
-        ours = solve_matching(problem, time_limit=time_limit, seed=seed, workers=workers)
-        unplaced = (
-            ours.result.terms["unstaffed"].value if ours.result.terms else len(problem.project_ids)
-        )
+        ours = solve_matching(problem, time_limit=time_limit, seed=seed, workers=workers).result
         milp = solve_linear(problem, backend="SCIP", time_limit=time_limit, gap_limit=1e-4)
         lp = solve_linear(problem, relax=True, time_limit=time_limit)
         by_hand = greedy(problem)
-        milp_cost = (
-            milp.objective
-            if milp.objective is not None and milp.objective < GAP_UNPLACED_PENALTY
-            else None
-        )
-        greedy_cost = (
-            by_hand.objective
-            if by_hand.objective is not None and by_hand.objective < GAP_UNPLACED_PENALTY
-            else None
-        )
+        objective = _cost(ours.objective)
         rows.append(
             BenchRow(
                 suite="gap",
                 instance=instance.name,
                 size=f"{instance.agents}x{instance.jobs}",
-                status=ours.result.status if not unplaced else "INCOMPLETE",
-                objective=_assignment_cost(problem, ours.result.objective, unplaced),
-                bound=ours.result.bound
-                if ours.result.bound is not None and ours.result.bound < GAP_UNPLACED_PENALTY
-                else None,
+                status=ours.status if objective is not None else "INCOMPLETE",
+                objective=objective,
+                bound=_cost(ours.bound),
                 best_known=optima.get(instance.name),
-                seconds=ours.result.seconds,
+                seconds=ours.seconds,
                 extra={
                     "lp_bound": None if lp.objective is None else round(lp.objective, 2),
-                    "milp_objective": milp_cost,
+                    "milp_objective": _cost(milp.objective),
                     "milp_seconds": round(milp.seconds, 3),
-                    "greedy_objective": greedy_cost,
+                    "greedy_objective": _cost(by_hand.objective),
                 },
             )
         )
@@ -187,8 +174,7 @@ def bench_pmedcap(
 
     rows = []
     for path in paths:
-        optima_file = _find_upwards(path, "optima.csv")
-        optima = read_optima(optima_file, "optimum") if optima_file else {}
+        optima = _published(path, "optimum")
         instance = read_pmedcap(path)
         if progress:
             progress(f"pmedcap {path.stem}: {len(instance.demand)} points, p={instance.medians}")

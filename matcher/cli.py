@@ -16,7 +16,7 @@ import click
 
 from matcher.cohorts import COHORT_SIZES
 from matcher.io import InputError, load_round
-from matcher.model import Plan, Round
+from matcher.model import Plan, Round, Schedule
 
 EXIT_VIOLATIONS = 1
 EXIT_BAD_INPUT = 2
@@ -126,6 +126,18 @@ def _say_written(written: list[Path]) -> None:
         click.echo(f"wrote {len(calendars)} calendar file(s) under {where}", err=True)
 
 
+def _read_written(plan_dir: Path) -> tuple[Plan, Schedule | None]:
+    """A written plan (and its dates, if any), or every problem in the files and exit 2."""
+    from matcher.io.plan_files import PlanFileError, read_plan
+    from matcher.io.schedule_files import ScheduleFileError, read_schedule
+
+    try:
+        return read_plan(plan_dir), read_schedule(plan_dir)
+    except (PlanFileError, ScheduleFileError) as error:
+        click.echo(str(error), err=True)
+        sys.exit(EXIT_BAD_INPUT)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="matcher")
 @click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
@@ -231,15 +243,10 @@ def schedule(input_path: Path, plan_dir: Path, out: Path | None, quiet: bool, **
     teams and go to unfilled.csv with the date rules that block them. Writes pairings.csv,
     unfilled.csv, summary.json, schedule.csv and calendars/ into --out (default DIR).
     """
-    from matcher.io.plan_files import PlanFileError, read_plan
     from matcher.pipeline import schedule_pairings, write_outputs
 
     round_ = _load(input_path)
-    try:
-        pairings = read_plan(plan_dir)
-    except PlanFileError as error:
-        click.echo(str(error), err=True)
-        sys.exit(EXIT_BAD_INPUT)
+    pairings, _dates = _read_written(plan_dir)
     final, dated = schedule_pairings(round_, pairings, progress=_progress_printer(quiet), **solve)
     summary = {
         "round": round_.settings.name,
@@ -262,16 +269,9 @@ def calendars(input_path: Path, plan_dir: Path) -> None:
     """
     from matcher.io.atomic import atomic_output
     from matcher.io.calendar import write_calendars
-    from matcher.io.plan_files import PlanFileError, read_plan
-    from matcher.io.schedule_files import ScheduleFileError, read_schedule
 
     round_ = _load(input_path)
-    try:
-        pairings = read_plan(plan_dir)
-        dated = read_schedule(plan_dir)
-    except (PlanFileError, ScheduleFileError) as error:
-        click.echo(str(error), err=True)
-        sys.exit(EXIT_BAD_INPUT)
+    pairings, dated = _read_written(plan_dir)
     if dated is None:
         click.echo(f"{plan_dir}: no schedule.csv; run `matcher plan` first.", err=True)
         sys.exit(EXIT_BAD_INPUT)
@@ -316,8 +316,6 @@ def verify(input_path: Path, plan_dir: Path) -> None:
     INPUT is the round the plan was made for. The check shares no code with the solver.
     Exit code 1 if any rule is broken, 2 if the input or plan files are unreadable.
     """
-    from matcher.io.plan_files import PlanFileError, read_plan
-    from matcher.io.schedule_files import ScheduleFileError, read_schedule
     from matcher.verify import verify_plan
     from matcher.verify_schedule import verify_schedule
 
@@ -330,12 +328,7 @@ def verify(input_path: Path, plan_dir: Path) -> None:
     if formed is not None:
         # The pairings were matched inside these clusters, not the round's input ones.
         round_ = round_.replace(clusters=formed.members, rotation=formed.rotation)
-    try:
-        written = read_plan(plan_dir)
-        dated = read_schedule(plan_dir)
-    except (PlanFileError, ScheduleFileError) as error:
-        click.echo(str(error), err=True)
-        sys.exit(EXIT_BAD_INPUT)
+    written, dated = _read_written(plan_dir)
     violations: list[Any] = [*cluster_violations, *verify_plan(round_, written)]
     if dated is not None:
         violations += verify_schedule(round_, written, dated)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -30,7 +30,7 @@ from solvers.encode import encode
 from solvers.explain import explain_unstaffed, precheck
 from solvers.result import SolveResult
 from solvers.schedule_explain import diagnose
-from solvers.scheduling import encode_schedule, solve_schedule
+from solvers.scheduling import SchedulingProblem, encode_schedule, solve_schedule
 from solvers.watch import Progress
 
 log = logging.getLogger(__name__)
@@ -219,18 +219,7 @@ def schedule(
         gap_limit=gap_limit,
         progress=progress,
     )
-    calendar = SchoolCalendar(round_.settings, round_.availability)
-    diagnoses: dict[str, tuple[str, str, tuple[str, ...]]] = {}
-    for project_id in solution.unscheduled:
-        team = sorted(a.staff_id for a in plan.team(project_id))
-        found = diagnose(
-            round_,
-            calendar,
-            round_.project_by_id[project_id],
-            team,
-            problem if explain_clashes else None,
-        )
-        diagnoses[project_id] = (found.kind, found.reason, found.blocking_members)
+    diagnoses = _diagnoses(round_, plan, solution.unscheduled, problem if explain_clashes else None)
     unscheduled = tuple(
         UnfilledProject(project_id=pid, reason=diagnoses[pid][1]) for pid in solution.unscheduled
     )
@@ -386,18 +375,34 @@ def _explain_unstaffed_now(
     return replace(matched, plan=matched.plan.model_copy(update={"unfilled": unfilled}))
 
 
+def _diagnoses(
+    round_: Round,
+    plan_: Plan,
+    project_ids: Sequence[str],
+    problem: SchedulingProblem | None,
+) -> dict[str, tuple[str, str, tuple[str, ...]]]:
+    """Why each project could not be dated: (kind, reason, reviewers whose calendars block it).
+
+    With ``problem`` a clash with other visits also names the rule behind it (extra solves).
+    """
+    calendar = SchoolCalendar(round_.settings, round_.availability)
+    found: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+    for project_id in project_ids:
+        team = sorted(a.staff_id for a in plan_.team(project_id))
+        why = diagnose(round_, calendar, round_.project_by_id[project_id], team, problem)
+        found[project_id] = (why.kind, why.reason, why.blocking_members)
+    return found
+
+
 def _name_clashes(round_: Round, plan_: Plan, dated: ScheduleOutcome) -> ScheduleOutcome:
     """For projects still undated because of other visits, name the rule that blocks them."""
     clashing = [p for p, (kind, _r, _b) in dated.diagnoses.items() if kind == "contention"]
     if not clashing:
         return dated
-    problem = encode_schedule(round_, plan_)
-    calendar = SchoolCalendar(round_.settings, round_.availability)
-    diagnoses = dict(dated.diagnoses)
-    for project_id in clashing:
-        team = sorted(a.staff_id for a in plan_.team(project_id))
-        found = diagnose(round_, calendar, round_.project_by_id[project_id], team, problem)
-        diagnoses[project_id] = (found.kind, found.reason, found.blocking_members)
+    diagnoses = {
+        **dated.diagnoses,
+        **_diagnoses(round_, plan_, clashing, encode_schedule(round_, plan_)),
+    }
     unscheduled = tuple(
         UnfilledProject(project_id=u.project_id, reason=diagnoses[u.project_id][1])
         for u in dated.schedule.unscheduled

@@ -18,6 +18,7 @@ import tomli_w
 
 from matcher.io.atomic import atomic_output
 from matcher.io.calendar_settings import to_text
+from matcher.io.rows import SPECS
 from matcher.model import (
     Availability,
     CalendarSettings,
@@ -38,41 +39,23 @@ Cell = str | int | float | bool | dt.date | None
 
 SCHOOL_COLUMNS_START = ("school_id", "name", "phase", "trust")
 SCHOOL_COLUMNS_END = ("postcode", "max_staff_out_per_day", "release_days")
-STAFF_COLUMNS = (
-    "staff_id",
-    "name",
-    "email",
-    "school_id",
-    "role",
-    "specialisms",
-    "phases",
-    "is_sle",
-    "lead_reviewer",
-    "max_days",
-)
-PROJECT_COLUMNS = (
-    "project_id",
-    "host_school_id",
-    "area",
-    "title",
-    "min_reviewers",
-    "max_reviewers",
-    "needs_lead",
-    "needs_sle",
-    "visits",
-    "visit_days",
-    "earliest",
-    "latest",
-    "min_gap_days",
-    "presentation",
-)
-CONFLICT_COLUMNS = ("staff_id", "school_id", "reason")
-HISTORY_COLUMNS = ("round", "staff_id", "host_school_id", "days", "academic_year")
-PREFERENCE_COLUMNS = ("staff_id", "project_id", "preference")
-TRAVEL_COLUMNS = ("from_school_id", "to_school_id", "minutes")
-CLUSTER_COLUMNS = ("cluster_id", "school_id", "pinned", "hub")
-ROTATION_COLUMNS = ("cluster_id", "reviewing_school_id", "host_school_id")
-AVAILABILITY_COLUMNS = ("id", "start", "end", "kind", "note")
+
+
+def _columns(name: str) -> tuple[str, ...]:
+    """The reader's columns for a file, so writing and reading can never drift apart."""
+    spec = SPECS[name]
+    return (*spec.required, *spec.optional)
+
+
+STAFF_COLUMNS = _columns("staff")
+PROJECT_COLUMNS = _columns("projects")
+CONFLICT_COLUMNS = _columns("conflicts")
+HISTORY_COLUMNS = _columns("history")
+PREFERENCE_COLUMNS = _columns("preferences")
+TRAVEL_COLUMNS = _columns("travel")
+CLUSTER_COLUMNS = _columns("clusters")
+ROTATION_COLUMNS = _columns("rotation")
+AVAILABILITY_COLUMNS = _columns("availability")
 
 LIST_SEPARATOR = ";"
 
