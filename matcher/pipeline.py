@@ -24,13 +24,14 @@ from matcher.io.schedule_files import write_schedule_csv
 from matcher.model import Plan, Round, Schedule, UnfilledProject
 from matcher.verify import Violation, verify_plan
 from matcher.verify_schedule import verify_schedule
-from solvers.assignment import solve_matching
+from solvers.assignment import MatchingSolution, solve_matching
 from solvers.decode import decode
-from solvers.encode import encode
+from solvers.encode import MatchingProblem, encode
 from solvers.explain import explain_unstaffed, precheck
+from solvers.memo import SolvedParts
 from solvers.result import SolveResult
 from solvers.schedule_explain import diagnose
-from solvers.scheduling import SchedulingProblem, encode_schedule, solve_schedule
+from solvers.scheduling import PartDates, SchedulingProblem, encode_schedule, solve_schedule
 from solvers.watch import Progress
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,8 @@ def match(
     explain: bool = True,
     excluded_pairs: frozenset[tuple[str, str]] = frozenset(),
     excluded_projects: Mapping[str, str] | None = None,
+    start_from: Plan | None = None,
+    solved_parts: SolvedParts[MatchingSolution] | None = None,
 ) -> MatchOutcome:
     """Pair reviewers with projects; every unstaffed project comes back with a reason.
 
@@ -132,6 +135,11 @@ def match(
     excluded_pairs, excluded_projects
         (staff_id, project_id) pairs and projects (with reasons) ruled out from outside the
         pairing rules; ``plan`` passes those that cannot be dated.
+    start_from
+        A plan to start the search from (its teams still allowed); else the greedy plan.
+    solved_parts
+        Independent parts solved before, reused when unchanged (``plan`` shares one across
+        its feedback rounds).
 
     Raises
     ------
@@ -157,6 +165,8 @@ def match(
         workers=workers,
         gap_limit=gap_limit,
         progress=progress,
+        hint=None if start_from is None else _pair_indices(problem, start_from),
+        solved_parts=solved_parts,
     )
     staffed = [pid for pid, ok in zip(problem.project_ids, solution.staffed, strict=True) if ok]
     to_explain = [
@@ -184,6 +194,16 @@ def match(
     return MatchOutcome(round=round_, plan=plan, result=solution.result)
 
 
+def _pair_indices(problem: MatchingProblem, plan_: Plan) -> list[int]:
+    """The candidate pairs a plan uses (pairs no longer allowed are left out)."""
+    wanted = {(a.staff_id, a.project_id) for a in plan_.assignments}
+    return [
+        k
+        for k, (i, j) in enumerate(zip(problem.pair_staff, problem.pair_project, strict=True))
+        if (problem.staff_ids[i], problem.project_ids[j]) in wanted
+    ]
+
+
 @dataclass(frozen=True)
 class ScheduleOutcome:
     """Dated visits for a plan, and each staffed project that could not be dated, with why."""
@@ -204,11 +224,12 @@ def schedule(
     gap_limit: float = 0.0,
     progress: Callable[[Progress], None] | None = None,
     explain_clashes: bool = True,
+    solved_parts: SolvedParts[PartDates] | None = None,
 ) -> ScheduleOutcome:
     """Date every visit of the plan's staffed projects; explain the ones that cannot be dated.
 
     ``explain_clashes`` names the rule behind each clash with other visits (a few extra
-    solves); the feedback loop skips it until its last round.
+    solves); the feedback loop skips it until its last round. ``solved_parts`` as for ``match``.
     """
     problem = encode_schedule(round_, plan)
     solution = solve_schedule(
@@ -218,6 +239,7 @@ def schedule(
         workers=workers,
         gap_limit=gap_limit,
         progress=progress,
+        solved_parts=solved_parts,
     )
     diagnoses = _diagnoses(round_, plan, solution.unscheduled, problem if explain_clashes else None)
     unscheduled = tuple(
@@ -307,6 +329,9 @@ def plan(
     excluded_pairs: set[tuple[str, str]] = set()
     # Projects even their host alone cannot date need no team: rule them out before matching.
     excluded_projects = undatable_projects(round_)
+    matched_parts = SolvedParts[MatchingSolution]()
+    dated_parts = SolvedParts[PartDates]()
+    previous: Plan | None = None
     for feedback_round in range(1, MAX_FEEDBACK_ROUNDS + 1):
         matched = match(
             round_,
@@ -318,6 +343,8 @@ def plan(
             excluded_pairs=frozenset(excluded_pairs),
             excluded_projects=excluded_projects,
             explain=False,
+            start_from=previous,
+            solved_parts=matched_parts,
         )
         dated = schedule(
             round_,
@@ -328,7 +355,9 @@ def plan(
             gap_limit=gap_limit,
             progress=progress,
             explain_clashes=False,
+            solved_parts=dated_parts,
         )
+        previous = matched.plan
         learned = _learn(matched.plan, dated, excluded_pairs, excluded_projects)
         if not dated.schedule.unscheduled or not learned:
             break

@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from solvers.baselines import greedy, term_values
 from solvers.decompose import IntArray, pair_parts, restrict
 from solvers.encode import MatchingProblem
+from solvers.lanes import solve_parts
+from solvers.memo import SolvedParts, fingerprint
 from solvers.result import SolveResult, TermValue
 from solvers.watch import GapWatch, Progress
 
@@ -321,24 +324,55 @@ def solve_matching(
     workers: int = 1,
     gap_limit: float = 0.0,
     progress: Callable[[Progress], None] | None = None,
+    hint: Collection[int] | None = None,
+    solved_parts: SolvedParts[MatchingSolution] | None = None,
 ) -> MatchingSolution:
     """Build and solve the matching model; the best plan found and how good it is.
 
-    Independent parts (``solvers.decompose``) are solved one by one, each with a share of the
-    time limit in proportion to its pairs. ``gap_limit`` stops each part once its plan is
-    proven within that relative gap, measured on the quality terms (``solvers.watch``).
+    Independent parts (``solvers.decompose``) are solved ``workers`` at a time, each with a
+    share of the time limit in proportion to its pairs (one part alone gets every worker).
+    ``gap_limit`` stops each part once its plan is proven within that relative gap, measured on
+    the quality terms (``solvers.watch``). The search starts from ``hint`` (pair indices of a
+    feasible plan, e.g. the previous round's) or else from the greedy plan. Parts found in
+    ``solved_parts`` are not solved again, and the parts solved now are added to it.
     """
     started = time.perf_counter()
-    parts = pair_parts(problem)
-    left = problem.n_pairs
-    solved: list[tuple[MatchingSolution, IntArray, IntArray, IntArray]] = []
-    for pairs in parts:
-        sub, staff, projects = restrict(problem, pairs)
-        remaining = max(0.1, time_limit - (time.perf_counter() - started))
-        share = max(MIN_PART_SECONDS, remaining * len(pairs) / max(left, 1))
-        left -= len(pairs)
-        solution = _solve_part(sub, share, seed, workers, gap_limit, progress)
-        solved.append((solution, pairs, staff, projects))
+    parts = [(pairs, *restrict(problem, pairs)) for pairs in pair_parts(problem)]
+    memo = SolvedParts[MatchingSolution]() if solved_parts is None else solved_parts
+    keys = [fingerprint(sub) for _pairs, sub, _staff, _projects in parts]
+    found = [memo.get(key) for key in keys]
+    todo = [i for i, solution in enumerate(found) if solution is None]
+    hinted = None if hint is None else np.isin(np.arange(problem.n_pairs), list(hint))
+    lanes = max(1, min(workers, len(todo)))
+
+    def solve(index: int, seconds: float) -> MatchingSolution:
+        pairs, sub, _staff, _projects = parts[todo[index]]
+        start = None if hinted is None else np.flatnonzero(hinted[pairs])
+        return _solve_part(
+            sub,
+            seconds,
+            seed,
+            workers if lanes == 1 else 1,
+            gap_limit,
+            progress,
+            hint=start,
+        )
+
+    fresh = solve_parts(
+        [len(parts[i][0]) for i in todo],
+        solve,
+        time_limit=time_limit,
+        lanes=lanes,
+        floor=MIN_PART_SECONDS,
+    )
+    for i, solution in zip(todo, fresh, strict=True):
+        memo.put(keys[i], solution)
+        found[i] = solution
+    solved = [
+        (solution, pairs, staff, projects)
+        for solution, (pairs, _sub, staff, projects) in zip(found, parts, strict=True)
+        if solution is not None
+    ]
     return _merge(problem, solved, time.perf_counter() - started, seed, workers)
 
 
@@ -349,9 +383,13 @@ def _solve_part(
     workers: int,
     gap_limit: float,
     progress: Callable[[Progress], None] | None,
+    *,
+    hint: IntArray | None = None,
 ) -> MatchingSolution:
     started = time.perf_counter()
     m = build_model(problem)
+    start = greedy(problem).chosen if hint is None else tuple(int(k) for k in hint)
+    _add_hint(m, start)
     solver = solver_for(time_limit=time_limit, seed=seed, workers=workers)
     watch = GapWatch(solver, m.staffed, weight_of(problem, "unstaffed"), gap_limit, progress)
     status = solver.solve(m.model, watch)
@@ -376,6 +414,31 @@ def _solve_part(
         leads=frozenset(k for k, var in m.lead.items() if solver.value(var)),
         staffed=tuple(bool(solver.value(s)) for s in m.staffed),
     )
+
+
+def _add_hint(m: MatchingModel, chosen: Sequence[int]) -> None:
+    """Start the search from a plan: whole teams only, so a hint that lost a member (a pair
+    excluded since) leaves its project unstaffed rather than under strength."""
+    p = m.problem
+    picked = set(chosen)
+    teams: dict[int, list[int]] = {}
+    for k in sorted(picked):
+        teams.setdefault(int(p.pair_project[k]), []).append(k)
+    kept: set[int] = set()
+    for j, team in teams.items():
+        if p.project_min[j] <= len(team) <= p.project_max[j]:
+            kept.update(team)
+    staffed = {int(p.pair_project[k]) for k in kept}
+    for k, var in enumerate(m.assign):
+        m.model.add_hint(var, k in kept)
+    for j, var in enumerate(m.staffed):
+        m.model.add_hint(var, j in staffed)
+    named: set[int] = set()
+    for k, var in m.lead.items():
+        j = int(p.pair_project[k])
+        is_lead = k in kept and j not in named
+        named.update([j] if is_lead else [])
+        m.model.add_hint(var, is_lead)
 
 
 def _merge(

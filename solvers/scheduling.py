@@ -23,6 +23,8 @@ from ortools.sat.python import cp_model
 
 from matcher.days import SchoolCalendar
 from matcher.model import Plan, Project, Round, ScheduledEvent
+from solvers.lanes import solve_parts
+from solvers.memo import SolvedParts, fingerprint
 from solvers.result import SolveResult, TermValue
 from solvers.watch import GapWatch, Progress
 
@@ -442,28 +444,42 @@ def solve_schedule(
     workers: int = 1,
     gap_limit: float = 0.0,
     progress: Callable[[Progress], None] | None = None,
+    solved_parts: SolvedParts[PartDates] | None = None,
 ) -> ScheduleSolution:
     """Date every visit it can; the rest are listed for the caller to explain or re-match.
 
-    Each independent part (``components``) is solved on its own, with a share of the time
-    limit in proportion to its size. ``gap_limit`` stops each part once its dates are proven
-    within that relative gap on the quality terms (``solvers.watch.GapWatch``).
+    Each independent part (``components``) is solved on its own, ``workers`` at a time, with a
+    share of the time limit in proportion to its size. ``gap_limit`` stops each part once its
+    dates are proven within that relative gap on the quality terms
+    (``solvers.watch.GapWatch``). Parts found in ``solved_parts`` are not solved again.
     """
     started = time.perf_counter()
     parts = components(problem)
-    left = sum(len(part.projects) for part in parts)
-    solved: list[_PartResult] = []
-    for part in parts:
-        remaining = max(0.1, time_limit - (time.perf_counter() - started))
-        # Even a tiny part gets two seconds: below that CP-SAT may not finish presolve.
-        share = max(2.0, remaining * len(part.projects) / max(left, 1))
-        left -= len(part.projects)
-        solved.append(_solve_part(part, share, seed, workers, gap_limit, progress))
+    memo = SolvedParts[PartDates]() if solved_parts is None else solved_parts
+    keys = [fingerprint(part) for part in parts]
+    found = [memo.get(key) for key in keys]
+    todo = [i for i, dates in enumerate(found) if dates is None]
+    lanes = max(1, min(workers, len(todo)))
+
+    def solve(index: int, seconds: float) -> PartDates:
+        return _solve_part(
+            parts[todo[index]], seconds, seed, workers if lanes == 1 else 1, gap_limit, progress
+        )
+
+    # Even a tiny part gets a second: below that CP-SAT may not finish presolve.
+    sizes = [len(parts[i].projects) for i in todo]
+    fresh = solve_parts(sizes, solve, time_limit=time_limit, lanes=lanes, floor=1.0)
+    for i, dates in zip(todo, fresh, strict=True):
+        memo.put(keys[i], dates)
+        found[i] = dates
+    solved = [dates for dates in found if dates is not None]
     return _merge(problem, solved, time.perf_counter() - started, seed, workers)
 
 
 @dataclass(frozen=True)
-class _PartResult:
+class PartDates:
+    """The dates found for one independent part, and how good they are."""
+
     status: int
     objective: float
     bound: float
@@ -479,7 +495,7 @@ def _solve_part(
     workers: int,
     gap_limit: float,
     progress: Callable[[Progress], None] | None,
-) -> _PartResult:
+) -> PartDates:
     m = build_schedule_model(problem)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit)
@@ -502,7 +518,7 @@ def _solve_part(
         starts = [next(t for t, lit in v.items() if solver.value(lit)) for v in m.start[j]]
         talk = next((t for t, lit in m.present[j].items() if solver.value(lit)), None)
         events.extend(_events(problem, p, starts, talk))
-    return _PartResult(
+    return PartDates(
         status=status,
         objective=round(solver.objective_value),
         bound=math.ceil(solver.best_objective_bound - 1e-6),
@@ -514,7 +530,7 @@ def _solve_part(
 
 def _merge(
     problem: SchedulingProblem,
-    parts: list[_PartResult],
+    parts: list[PartDates],
     seconds: float,
     seed: int,
     workers: int,
@@ -587,7 +603,7 @@ def _events(
     return events
 
 
-def _greedy_part(problem: SchedulingProblem) -> _PartResult:
+def _greedy_part(problem: SchedulingProblem) -> PartDates:
     """No dates within the time: keep the greedy dates (feasible) rather than none, unproven."""
     dated = greedy_dates(problem)
     events: list[ScheduledEvent] = []
@@ -616,7 +632,7 @@ def _greedy_part(problem: SchedulingProblem) -> _PartResult:
         "end_of_term": late,
     }
     objective = sum(sign * problem.weights[name] * terms[name] for name, _b, sign, _d in SOFT_TERMS)
-    return _PartResult(cp_model.UNKNOWN, objective, 0.0, terms, events, undated)
+    return PartDates(cp_model.UNKNOWN, objective, 0.0, terms, events, undated)
 
 
 def greedy_dates(problem: SchedulingProblem) -> dict[int, tuple[list[int], int | None]]:

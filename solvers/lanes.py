@@ -1,0 +1,56 @@
+"""Independent parts of a model solved side by side, one CP-SAT search per core.
+
+CP-SAT releases the interpreter lock while it searches, so threads are enough: one lane builds
+its next model in Python while the other searches. Each part's result depends only on the part
+and its time share, so the plan is the same whichever lane solves it, and results come back in
+the parts' own order.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+Result = TypeVar("Result")
+
+
+def solve_parts(
+    sizes: Sequence[int],
+    solve: Callable[[int, float], Result],
+    *,
+    time_limit: float,
+    lanes: int,
+    floor: float,
+) -> list[Result]:
+    """``solve(part, seconds)`` for every part, ``lanes`` at a time, within ``time_limit``.
+
+    Largest parts start first (they need the most time and decide when the job ends). A part
+    starting gets a share of what the lanes have left in proportion to its size, never less
+    than ``floor`` and never more than the time left.
+    """
+    deadline = time.perf_counter() + time_limit
+    order = sorted(range(len(sizes)), key=lambda i: (-sizes[i], i))
+    lock = threading.Lock()
+    left = [sum(max(1, s) for s in sizes)]
+
+    def share(part: int) -> float:
+        with lock:
+            size = max(1, sizes[part])
+            remaining = max(0.0, deadline - time.perf_counter())
+            fraction = size / max(left[0], 1)
+            left[0] -= size
+        return max(floor, min(remaining, remaining * lanes * fraction))
+
+    def run(part: int) -> Result:
+        return solve(part, share(part))
+
+    if lanes <= 1 or len(sizes) <= 1:
+        results = {part: run(part) for part in order}
+    else:
+        with ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="part") as pool:
+            futures = {part: pool.submit(run, part) for part in order}
+            results = {part: future.result() for part, future in futures.items()}
+    return [results[part] for part in range(len(sizes))]
