@@ -185,6 +185,7 @@ def match(
                 staffed=staffed,
                 time_limit=explain_time_limit,
                 seed=seed,
+                workers=workers,
             )
         )
     plan = decode(problem, solution, reasons)
@@ -362,7 +363,9 @@ def plan(
         if not dated.schedule.unscheduled or not learned:
             break
         log.info("feedback round %d: re-matching without undatable pairings", feedback_round)
-    matched = _explain_unstaffed_now(round_, matched, excluded_pairs, excluded_projects, seed)
+    matched = _explain_unstaffed_now(
+        round_, matched, excluded_pairs, excluded_projects, seed=seed, workers=workers
+    )
     dated = _name_clashes(round_, matched.plan, dated)
     final = _drop_undated(matched.plan, dated.schedule)
     violations = verify_plan(round_, final) + verify_schedule(round_, final, dated.schedule)
@@ -386,7 +389,9 @@ def _explain_unstaffed_now(
     matched: MatchOutcome,
     excluded_pairs: set[tuple[str, str]],
     excluded_projects: dict[str, str],
+    *,
     seed: int,
+    workers: int,
 ) -> MatchOutcome:
     """Explain the final matching's unstaffed projects (skipped in earlier feedback rounds)."""
     pending = [u.project_id for u in matched.plan.unfilled if u.reason == NOT_YET_EXPLAINED]
@@ -396,7 +401,9 @@ def _explain_unstaffed_now(
         round_, excluded_pairs=frozenset(excluded_pairs), excluded_projects=set(excluded_projects)
     )
     staffed = sorted({a.project_id for a in matched.plan.assignments})
-    reasons = explain_unstaffed(round_, problem, unstaffed=pending, staffed=staffed, seed=seed)
+    reasons = explain_unstaffed(
+        round_, problem, unstaffed=pending, staffed=staffed, seed=seed, workers=workers
+    )
     unfilled = tuple(
         u.model_copy(update={"reason": reasons[u.project_id]}) if u.project_id in reasons else u
         for u in matched.plan.unfilled

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Collection, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -180,11 +181,12 @@ def explain_unstaffed(
     staffed: Sequence[str],
     time_limit: float = 5.0,
     seed: int = 0,
+    workers: int = 1,
 ) -> dict[str, str]:
     """For each unstaffed project, the smallest set of rules that stop it being staffed too.
 
     ``staffed`` are the projects the plan did staff: the question asked is "why can this project
-    not be staffed as well as those?".
+    not be staffed as well as those?". Projects are explained ``workers`` at a time.
     """
     # Only the project's own independent part can stop it: explain within that part.
     part_of: dict[str, tuple[MatchingProblem, set[str]]] = {}
@@ -192,21 +194,22 @@ def explain_unstaffed(
         sub, _staff, _projects = restrict(problem, pairs)
         for pid in sub.project_ids:
             part_of[pid] = (sub, set(sub.project_ids))
-    reasons: dict[str, str] = {}
-    for project_id in unstaffed:
+
+    def reason(project_id: str) -> str:
         if project_id not in part_of:
             # It had candidates (or precheck would have said), all in another region.
-            reasons[project_id] = (
+            return (
                 "its possible reviewers all work in another region: the round was too large "
                 "to solve whole and was split into regions (docs/model.md)"
             )
-            continue
         sub, members = part_of[project_id]
         rivals = [pid for pid in staffed if pid in members]
-        reasons[project_id] = _explain_one(
-            round_, sub, project_id, rivals, time_limit=time_limit, seed=seed
-        )
-    return reasons
+        return _explain_one(round_, sub, project_id, rivals, time_limit=time_limit, seed=seed)
+
+    # Each explanation is its own model and search, so they run side by side (CP-SAT releases
+    # the interpreter lock while it searches); map keeps the projects' order.
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        return dict(zip(unstaffed, pool.map(reason, unstaffed), strict=True))
 
 
 def _explain_one(

@@ -106,10 +106,16 @@ def _clashing_rule(problem: SchedulingProblem, project_id: str, time_limit: floa
         scheduling.add_release_per_day,
         scheduling.add_host_visits_per_day,
     )
-    index = next(j for j, p in enumerate(problem.projects) if p.project_id == project_id)
+    # Only the project's own part can clash with it: a model of that part alone answers the same.
+    part = next(
+        part
+        for part in scheduling.components(problem)
+        if any(p.project_id == project_id for p in part.projects)
+    )
+    index = next(j for j, p in enumerate(part.projects) if p.project_id == project_id)
     for dropped in linking:
         rules = tuple(r for r in scheduling.HARD_RULES if r is not dropped)
-        m = scheduling.build_schedule_model(problem, hard_rules=rules)
+        m = scheduling.build_schedule_model(part, hard_rules=rules)
         m.model.add(m.scheduled[index] == 1)
         m.model.clear_objective()
         solver = cp_model.CpSolver()

@@ -45,7 +45,10 @@ class GapWatch(cp_model.CpSolverSolutionCallback):
         penalty_per_item: int,
         gap_limit: float,
         report: Callable[[Progress], None] | None,
+        incumbent: tuple[float, float] | None = None,
     ) -> None:
+        """``incumbent`` is a plan known before the search, as (objective, its penalty for
+        undone items): the gap is measured against it until the search finds better."""
         super().__init__()
         self._solver = solver
         self._flags = flags
@@ -53,18 +56,23 @@ class GapWatch(cp_model.CpSolverSolutionCallback):
         self._gap_limit = gap_limit
         self._report = report
         self._started = time.perf_counter()
-        self._objective: float | None = None
-        self._fixed = 0.0
+        self._objective: float | None = incumbent[0] if incumbent else None
+        self._fixed = incumbent[1] if incumbent else 0.0
+        self.bound: float | None = None  # the best bound proven so far, solution or not
         solver.best_bound_callback = self._on_bound
 
     def on_solution_callback(self) -> None:
+        if self._objective is not None and self.objective_value >= self._objective:
+            self._on_bound(self.best_objective_bound)
+            return
         undone = sum(1 - self.value(s) for s in self._flags)
         self._fixed = float(self._penalty * undone)
         self._objective = self.objective_value
-        self._check(self.best_objective_bound)
+        self._on_bound(self.best_objective_bound)
 
     def _on_bound(self, bound: float) -> None:
-        self._check(bound)
+        self.bound = bound if self.bound is None else max(self.bound, bound)
+        self._check(self.bound)
 
     def _check(self, bound: float) -> None:
         if self._objective is None:

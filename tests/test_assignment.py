@@ -254,11 +254,9 @@ def test_optimum_equals_brute_force() -> None:
     assert objective(round_, outcome.plan) == best
 
 
-def test_greedy_fallback_plan_breaks_no_rule() -> None:
-    """When a part finds no plan in its time, its greedy plan is kept: still valid, unproven."""
-    import time as clock
-
-    from solvers.assignment import _greedy_fallback
+def test_start_plan_is_kept_when_the_search_has_no_time() -> None:
+    """With no time to search, a part keeps its starting (greedy) plan: valid, unproven."""
+    from solvers.assignment import _solve_part
     from solvers.decode import decode
     from solvers.encode import encode
 
@@ -266,8 +264,27 @@ def test_greedy_fallback_plan_breaks_no_rule() -> None:
     projects = [project("P1", "A", needs_lead=True), project("P2", "A", needs_sle=True)]
     round_ = make_round(THREE_SCHOOLS, people, projects, rules={"no_direct_swap": False})
     problem = encode(round_)
-    solution = _greedy_fallback(problem, clock.perf_counter(), 0, 1)
-    assert solution.result.bound is None and solution.result.status == "FEASIBLE"
+    solution = _solve_part(problem, 0.0, 0, 1, 0.0, None)
+    assert solution.result.status == "FEASIBLE"
     plan = decode(problem, solution, {})
     assert {a.project_id for a in plan.assignments} == {"P1", "P2"}
     assert verify_plan(round_, plan) == []
+
+
+def test_a_start_team_that_lost_a_member_is_left_out() -> None:
+    """A previous plan whose team lost a pair must not start the search under strength."""
+    from solvers.assignment import _whole_teams
+    from solvers.encode import encode
+
+    people = [staff("S1", "B"), staff("S2", "C"), staff("S3", "B")]
+    projects = [project("P1", "A", min_reviewers=2, max_reviewers=2), project("P2", "A")]
+    round_ = make_round(THREE_SCHOOLS, people, projects, rules={"no_direct_swap": False})
+    problem = encode(round_)
+    pair = {
+        (problem.staff_ids[i], problem.project_ids[j]): k
+        for k, (i, j) in enumerate(zip(problem.pair_staff, problem.pair_project, strict=True))
+    }
+    whole = _whole_teams(problem, [pair[("S1", "P1")], pair[("S2", "P1")], pair[("S3", "P2")]])
+    assert sorted(whole) == sorted([pair[("S1", "P1")], pair[("S2", "P1")], pair[("S3", "P2")]])
+    short = _whole_teams(problem, [pair[("S1", "P1")], pair[("S3", "P2")]])
+    assert short == (pair[("S3", "P2")],)
