@@ -1,0 +1,50 @@
+"""Parts solved side by side, and parts reused by content across feedback rounds."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+
+from solvers.lanes import solve_parts
+from solvers.memo import SolvedParts, fingerprint
+
+
+def test_results_come_back_in_the_parts_order_whatever_lane_solves_them() -> None:
+    sizes = [3, 50, 7, 50, 1]
+    lanes_used: set[str] = set()
+
+    def solve(part: int, seconds: float) -> tuple[int, float]:
+        lanes_used.add(threading.current_thread().name)
+        time.sleep(0.01 * (part % 3))
+        return part, seconds
+
+    results = solve_parts(sizes, solve, time_limit=10.0, lanes=2, floor=0.5)
+    assert [part for part, _seconds in results] == [0, 1, 2, 3, 4]
+    assert len(lanes_used) == 2
+
+
+def test_every_share_stays_within_the_time_left_and_above_the_floor() -> None:
+    sizes = [100, 1, 1, 1]
+    results = solve_parts(sizes, lambda part, s: s, time_limit=8.0, lanes=1, floor=0.5)
+    assert all(0.5 <= share <= 8.0 for share in results)
+    # The big part may take more than its fair share, but never the small parts' floor.
+    assert results[0] > results[1]
+
+
+def test_one_lane_runs_the_largest_part_first() -> None:
+    order: list[int] = []
+    solve_parts([1, 9, 5], lambda part, s: order.append(part), time_limit=5, lanes=1, floor=0.1)
+    assert order == [1, 2, 0]
+
+
+def test_a_part_is_found_again_only_when_its_content_is_the_same() -> None:
+    memo: SolvedParts[str] = SolvedParts()
+    first = {"pairs": np.array([1, 2, 3]), "ids": ("S1", "P1")}
+    memo.put(fingerprint(first), "plan A")
+    same = {"pairs": np.array([1, 2, 3]), "ids": ("S1", "P1")}
+    changed = {"pairs": np.array([1, 2]), "ids": ("S1", "P1")}
+    assert memo.get(fingerprint(same)) == "plan A"
+    assert memo.get(fingerprint(changed)) is None
+    assert memo.reused == 1
