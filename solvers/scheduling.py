@@ -26,7 +26,7 @@ from matcher.model import Plan, Project, Round, ScheduledEvent
 from solvers.lanes import solve_parts
 from solvers.memo import SolvedParts, fingerprint
 from solvers.result import SolveResult, TermValue
-from solvers.watch import GapWatch, Progress
+from solvers.watch import GapWatch, Progress, patience
 
 
 @dataclass(frozen=True)
@@ -391,22 +391,7 @@ def build_schedule_model(
         m.terms[name] = build(m)
         objective += sign * problem.weights[name] * m.terms[name]
     model.minimize(objective)
-    _hint_greedy(m)
     return m
-
-
-def _hint_greedy(m: SchedulingModel) -> None:
-    """Start from the greedy dates, a feasible plan, so the search improves from the start."""
-    dated = greedy_dates(m.problem)
-    for j, p in enumerate(m.problem.projects):
-        picked = dated.get(j)
-        m.model.add_hint(m.scheduled[j], int(picked is not None))
-        starts = picked[0][:: p.visit_days] if picked else []
-        for v, visit in enumerate(m.start[j]):
-            for t, literal in visit.items():
-                m.model.add_hint(literal, int(v < len(starts) and starts[v] == t))
-        for t, literal in m.present[j].items():
-            m.model.add_hint(literal, int(picked is not None and picked[1] == t))
 
 
 @dataclass(frozen=True)
@@ -476,6 +461,13 @@ def solve_schedule(
     return _merge(problem, solved, time.perf_counter() - started, seed, workers)
 
 
+# A part's search ends when its dates have not improved for this share of its time (at least
+# MIN_PATIENCE seconds): the bound rarely proves a clash unavoidable, so the gap stop alone
+# would let every part with an undated project run to its limit (solvers.watch.patience).
+PATIENCE_SHARE = 0.2
+MIN_PATIENCE = 1.0
+
+
 @dataclass(frozen=True)
 class PartDates:
     """The dates found for one independent part, and how good they are."""
@@ -496,6 +488,9 @@ def _solve_part(
     gap_limit: float,
     progress: Callable[[Progress], None] | None,
 ) -> PartDates:
+    # The greedy dates are the incumbent, not a CP-SAT hint: a hint is followed branch by
+    # branch with the LP at every node, slower than searching from scratch (as in matching).
+    start = _greedy_part(problem)
     m = build_schedule_model(problem)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit)
@@ -505,10 +500,27 @@ def _solve_part(
     solver.parameters.linearization_level = 2
     if workers > 1:
         solver.parameters.interleave_search = True
-    watch = GapWatch(solver, m.scheduled, problem.weights["unscheduled"], gap_limit, progress)
-    status = solver.solve(m.model, watch)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return _greedy_part(problem)
+    incumbent = (start.objective, problem.weights["unscheduled"] * start.terms["unscheduled"])
+    watch = GapWatch(
+        solver,
+        m.scheduled,
+        problem.weights["unscheduled"],
+        gap_limit,
+        progress,
+        incumbent=(float(incumbent[0]), float(incumbent[1])),
+    )
+    with patience(solver, watch, max(MIN_PATIENCE, PATIENCE_SHARE * time_limit)):
+        status = solver.solve(m.model, watch)
+    improved = status == cp_model.OPTIMAL or (
+        status == cp_model.FEASIBLE and solver.objective_value <= start.objective
+    )
+    if not improved:
+        # The greedy dates stand, proven optimal if nothing better exists, else with the bound.
+        if status == cp_model.INFEASIBLE:
+            return replace(start, status=cp_model.OPTIMAL, bound=start.objective)
+        if watch.bound is None:
+            return start
+        return replace(start, status=cp_model.FEASIBLE, bound=math.ceil(watch.bound - 1e-6))
     events: list[ScheduledEvent] = []
     undated = []
     for j, p in enumerate(problem.projects):
