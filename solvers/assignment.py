@@ -26,6 +26,7 @@ from solvers.encode import MatchingProblem
 from solvers.lanes import solve_parts
 from solvers.memo import SolvedParts, fingerprint
 from solvers.result import SolveResult, TermValue
+from solvers.warm_start import best_start, staffed_floor
 from solvers.watch import GapWatch, Progress
 
 # A guard maps a rule instance (rule name, subject id) to enforcement literals; () = always on.
@@ -386,7 +387,8 @@ def _solve_part(
     *,
     hint: IntArray | None = None,
 ) -> MatchingSolution:
-    """Solve one part, starting from ``hint`` (pair indices of a plan) or the greedy plan.
+    """Solve one part, starting from ``hint`` (pair indices of a plan) or else the better of
+    greedy and the regret warm start (``solvers.warm_start.best_start``).
 
     The starting plan is not handed to CP-SAT as a hint: CP-SAT follows a hint branch by
     branch with the LP at every node, which on a 16,000-pair part took 15 s, longer than
@@ -395,12 +397,22 @@ def _solve_part(
     whenever the search finds nothing better.
     """
     started = time.perf_counter()
-    start = _whole_teams(problem, greedy(problem).chosen if hint is None else hint.tolist())
+    if hint is None:
+        start = _whole_teams(problem, best_start(problem))
+    else:
+        # The previous plan, less teams that lost a member, with its gaps staffed greedily:
+        # an incumbent with a project more unstaffed than need be is no use to the gap stop.
+        start = greedy(problem, keep=_whole_teams(problem, hint.tolist())).chosen
     start_objective = float(objective_of(problem, start))
     start_penalty = float(
         weight_of(problem, "unstaffed") * term_values(problem, start)["unstaffed"]
     )
     m = build_model(problem)
+    # A plan staffing this many projects exists; when an unstaffed project outweighs every
+    # other term, no optimum staffs fewer (solvers.warm_start.staffed_floor).
+    floor = staffed_floor(problem, start)
+    if floor:
+        m.model.add(sum(m.staffed) >= floor)
     solver = solver_for(time_limit=time_limit, seed=seed, workers=workers)
     watch = GapWatch(
         solver,
@@ -411,15 +423,19 @@ def _solve_part(
         incumbent=(start_objective, start_penalty),
     )
     status = solver.solve(m.model, watch)
-    bound = None if watch.bound is None else float(math.ceil(watch.bound - 1e-6))
+    searched = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    # The best bound proven, from the search's end or from its last report.
+    proofs = [
+        b for b in (watch.bound, solver.best_objective_bound if searched else None) if b is not None
+    ]
+    # Every coefficient is an integer, so a plan's value is one and the bound rounds up.
+    bound = float(math.ceil(max(proofs) - 1e-6)) if proofs else None
     if status == cp_model.OPTIMAL or (
         status == cp_model.FEASIBLE and solver.objective_value <= start_objective
     ):
         chosen = tuple(k for k in range(problem.n_pairs) if solver.value(m.assign[k]))
         leads = frozenset(k for k, var in m.lead.items() if solver.value(var))
         found = solver.status_name(status)
-        # Every coefficient is an integer, so the plan's value is one and the bound rounds up.
-        bound = float(math.ceil(solver.best_objective_bound - 1e-6))
     else:
         chosen, leads = start, _first_leads(problem, start)
         found = "OPTIMAL" if status == cp_model.INFEASIBLE else "FEASIBLE"

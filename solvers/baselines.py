@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ortools.linear_solver import pywraplp
@@ -77,8 +77,12 @@ def term_values(problem: MatchingProblem, chosen: tuple[int, ...]) -> dict[str, 
     }
 
 
-def greedy(problem: MatchingProblem) -> BaselineResult:
-    """Hardest project first; each takes its best still-available reviewers, as few as allowed."""
+def greedy(problem: MatchingProblem, keep: Sequence[int] = ()) -> BaselineResult:
+    """Hardest project first; each takes its best still-available reviewers, as few as allowed.
+
+    ``keep`` (pair indices of whole, valid teams) are placed first and their projects left as
+    they are: the rest of the round is staffed around them (a plan repaired after a change).
+    """
     started = time.perf_counter()
     days_left = problem.staff_max_days.astype(int).tolist()
     sle_left = [
@@ -116,17 +120,25 @@ def greedy(problem: MatchingProblem) -> BaselineResult:
             and not swapped
         )
 
-    for j in sorted(range(len(problem.project_ids)), key=lambda j: (len(by_project[j]), j)):
-        team = _pick_team(problem, j, sorted(by_project[j], key=score), available)
-        if team is None:
-            continue
+    def book(team: Sequence[int]) -> None:
         for k in team:
             s, d = int(problem.pair_staff[k]), int(problem.pair_days[k])
             days_left[s] -= d
             sle_left[s] -= d
             release_left[int(problem.staff_school[s])] -= d
-            serves.add((int(problem.staff_school[s]), int(problem.project_host[j])))
+            serves.add(
+                (int(problem.staff_school[s]), int(problem.project_host[problem.pair_project[k]]))
+            )
         chosen.extend(team)
+
+    book(keep)
+    kept = {int(problem.pair_project[k]) for k in keep}
+    for j in sorted(range(len(problem.project_ids)), key=lambda j: (len(by_project[j]), j)):
+        if j in kept:
+            continue
+        team = _pick_team(problem, j, sorted(by_project[j], key=score), available)
+        if team is not None:
+            book(team)
     picked = tuple(sorted(chosen))
     return BaselineResult(
         method="greedy",

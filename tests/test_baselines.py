@@ -44,6 +44,20 @@ def test_greedy_plans_break_no_rule(round_: Round) -> None:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rounds())
+def test_greedy_around_kept_teams_keeps_them_and_breaks_no_rule(round_: Round) -> None:
+    """A plan repaired around teams it must keep (a feedback round's start) is still valid."""
+    problem = encode(round_)
+    first = greedy(problem).chosen
+    staffed = sorted({int(problem.pair_project[k]) for k in first})
+    kept_projects = set(staffed[::2])
+    keep = tuple(k for k in first if int(problem.pair_project[k]) in kept_projects)
+    repaired = greedy(problem, keep=keep).chosen
+    assert set(keep) <= set(repaired)
+    assert verify_plan(round_, as_plan(round_, repaired)) == []
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rounds())
 def test_milp_matches_cp_sat_and_lp_bounds_both(round_: Round) -> None:
     problem = encode(round_)
     cp = solve_matching(problem, time_limit=10, workers=1).result

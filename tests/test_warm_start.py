@@ -1,0 +1,139 @@
+"""The warm start keeps every hard rule, beats greedy where greedy gets stuck, and the staffed
+floor it justifies never cuts off an optimal plan."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from test_properties import rounds
+
+from matcher.bench import gap_problem
+from matcher.generate import generate_round
+from matcher.io.orlib import GapInstance
+from matcher.model import Plan, Round
+from matcher.verify import verify_plan
+from solvers.assignment import MatchingSolution, solve_matching
+from solvers.baselines import greedy, objective_of, solve_linear, term_values
+from solvers.decode import decode
+from solvers.encode import MatchingProblem, encode
+from solvers.result import SolveResult
+from solvers.warm_start import (
+    best_start,
+    keeps_hard_rules,
+    quality_swing,
+    staffed_floor,
+    warm_start,
+)
+
+
+def as_plan(problem: MatchingProblem, chosen: tuple[int, ...]) -> Plan:
+    """Chosen pairs as a plan, the first trained lead of each team that needs one leading."""
+    leads: dict[int, int] = {}
+    for k in chosen:
+        j = int(problem.pair_project[k])
+        if problem.project_needs_lead[j] and problem.staff_is_lead[problem.pair_staff[k]]:
+            leads.setdefault(j, k)
+    staffed = {int(problem.pair_project[k]) for k in chosen}
+    solution = MatchingSolution(
+        result=SolveResult(
+            status="FEASIBLE", objective=0.0, bound=None, seconds=0, seed=0, workers=1
+        ),
+        chosen=chosen,
+        leads=frozenset(leads.values()),
+        staffed=tuple(j in staffed for j in range(len(problem.project_ids))),
+    )
+    return decode(problem, solution, {})
+
+
+def quality(problem: MatchingProblem, chosen: tuple[int, ...]) -> int:
+    unstaffed = term_values(problem, chosen)["unstaffed"]
+    return objective_of(problem, chosen) - problem.weights.unstaffed * unstaffed
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rounds())
+def test_warm_start_breaks_no_rule(round_: Round) -> None:
+    problem = encode(round_)
+    chosen = warm_start(problem)
+    assert verify_plan(round_, as_plan(problem, chosen)) == []
+    assert keeps_hard_rules(problem, chosen)
+    start = best_start(problem)
+    assert verify_plan(round_, as_plan(problem, start)) == []
+    assert objective_of(problem, start) <= objective_of(problem, greedy(problem).chosen)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rounds())
+def test_quality_swing_bounds_the_spread_between_plans(round_: Round) -> None:
+    problem = encode(round_)
+    plans = [(), greedy(problem).chosen, warm_start(problem)]
+    milp = solve_linear(problem, time_limit=10)
+    plans.append(milp.chosen)
+    values = [quality(problem, chosen) for chosen in plans]
+    assert max(values) - min(values) <= quality_swing(problem)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rounds())
+def test_staffed_floor_keeps_the_optimum(round_: Round) -> None:
+    """The floor is a cut on staffed projects; the MILP (which has none) agrees on the optimum."""
+    problem = encode(round_)
+    floor = staffed_floor(problem, best_start(problem))
+    milp = solve_linear(problem, time_limit=10)
+    assert milp.status == "OPTIMAL"
+    assert len({int(problem.pair_project[k]) for k in milp.chosen}) >= floor
+    assert solve_matching(problem, time_limit=10).result.objective == round(milp.objective or 0)
+
+
+def test_warm_start_on_a_generated_cohort() -> None:
+    round_ = generate_round(schools=60, seed=3)
+    problem = encode(round_)
+    chosen = warm_start(problem)
+    assert verify_plan(round_, as_plan(problem, chosen)) == []
+    by_hand = greedy(problem).chosen
+    assert objective_of(problem, best_start(problem)) <= objective_of(problem, by_hand)
+
+
+def tiny_gap() -> MatchingProblem:
+    """Greedy puts job 0 on agent 0 (cheapest), after which job 1 fits nowhere."""
+    return gap_problem(
+        GapInstance(
+            name="tiny",
+            cost=np.array([[1, 1], [2, 9]]),
+            resource=np.array([[6, 5], [4, 11]]),
+            capacity=np.array([10, 10]),
+        )
+    )
+
+
+def test_regret_staffs_what_greedy_leaves() -> None:
+    problem = tiny_gap()
+    assert term_values(problem, greedy(problem).chosen)["unstaffed"] == 1
+    chosen = warm_start(problem)
+    assert term_values(problem, chosen)["unstaffed"] == 0
+    assert keeps_hard_rules(problem, chosen)
+    assert objective_of(problem, chosen) == 3  # job 1 on agent 0, job 0 on agent 1
+
+
+def test_staffed_floor_needs_a_feasible_plan_and_a_heavy_penalty() -> None:
+    problem = tiny_gap()
+    complete = warm_start(problem)
+    assert staffed_floor(problem, complete) == 2
+    overloaded = (0, 1)  # both jobs on agent 0: 11 days against 10
+    assert int(problem.pair_staff[0]) == int(problem.pair_staff[1]) == 0
+    assert not keeps_hard_rules(problem, overloaded)
+    assert staffed_floor(problem, overloaded) == 0
+    light = gap_problem(
+        GapInstance(
+            name="light",
+            cost=np.array([[1, 1], [2, 9]]) * 10_000_000,
+            resource=np.array([[6, 5], [4, 11]]),
+            capacity=np.array([10, 10]),
+        )
+    )
+    assert staffed_floor(light, warm_start(light)) == 0
+
+
+def test_warm_start_is_repeatable() -> None:
+    problem = encode(generate_round(schools=40, seed=8))
+    assert warm_start(problem) == warm_start(problem)
