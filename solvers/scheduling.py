@@ -188,6 +188,10 @@ class SchedulingModel:
 
     def occupied(self, j: int, t: int) -> list[cp_model.IntVar]:
         """Literals that put project j's team at the host on term day t (visit days only)."""
+        return self.occupancy(j).get(t, [])
+
+    def occupancy(self, j: int) -> dict[int, list[cp_model.IntVar]]:
+        """Term day -> literals that put project j's team at the host that day (visit days)."""
         if not self._occupancy:
             for k, p in enumerate(self.problem.projects):
                 days: dict[int, list[cp_model.IntVar]] = defaultdict(list)
@@ -196,13 +200,13 @@ class SchedulingModel:
                         for day in range(s, s + p.visit_days):
                             days[day].append(literal)
                 self._occupancy.append(days)
-        return self._occupancy[j].get(t, [])
+        return self._occupancy[j]
 
     def busy(self, j: int) -> dict[int, list[cp_model.IntVar]]:
         """Term day -> literals that occupy project j's team that day (visits and presentation)."""
         days: dict[int, list[cp_model.IntVar]] = defaultdict(list)
-        for t in range(len(self.problem.days)):
-            days[t].extend(self.occupied(j, t))
+        for t, literals in self.occupancy(j).items():
+            days[t].extend(literals)
         for t, literal in self.present[j].items():
             days[t].append(literal)
         return days
@@ -260,14 +264,13 @@ def add_release_per_day(m: SchedulingModel) -> None:
         limit = m.problem.max_out[school]
         if sum(m.problem.projects[j].releasing[school] for j in projects) <= limit:
             continue
-        for t in range(len(m.problem.days)):
-            out = [
-                m.problem.projects[j].releasing[school] * lit
-                for j in projects
-                for lit in m.occupied(j, t)
-            ]
-            if out:
-                m.model.add(sum(out) <= limit)
+        out: dict[int, list[cp_model.LinearExprT]] = defaultdict(list)
+        for j in projects:
+            count = m.problem.projects[j].releasing[school]
+            for t, literals in m.occupancy(j).items():
+                out[t].extend(count * lit for lit in literals)
+        for t in sorted(out):
+            m.model.add(sum(out[t]) <= limit)
 
 
 def add_host_visits_per_day(m: SchedulingModel) -> None:
@@ -279,10 +282,13 @@ def add_host_visits_per_day(m: SchedulingModel) -> None:
     for projects in by_host.values():
         if len(projects) <= limit:
             continue
-        for t in range(len(m.problem.days)):
-            visiting = [lit for j in projects for lit in m.occupied(j, t)]
-            if len(visiting) > limit:
-                m.model.add(sum(visiting) <= limit)
+        visiting: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        for j in projects:
+            for t, literals in m.occupancy(j).items():
+                visiting[t].extend(literals)
+        for t in sorted(visiting):
+            if len(visiting[t]) > limit:
+                m.model.add(sum(visiting[t]) <= limit)
 
 
 HARD_RULES: tuple[Callable[[SchedulingModel], None], ...] = (
@@ -322,8 +328,8 @@ def release_spread(m: SchedulingModel) -> cp_model.LinearExprT:
         weekly: dict[tuple[int, int], list[cp_model.LinearExprT]] = defaultdict(list)
         for j in projects:
             count = pr.projects[j].releasing[school]
-            for t in range(len(pr.days)):
-                weekly[week_of[t]].extend(count * lit for lit in m.occupied(j, t))
+            for t, literals in m.occupancy(j).items():
+                weekly[week_of[t]].extend(count * lit for lit in literals)
         most = sum(
             pr.projects[j].releasing[school] * pr.projects[j].visits * pr.projects[j].visit_days
             for j in projects
