@@ -364,7 +364,7 @@ def solve_matching(
         solve,
         time_limit=time_limit,
         lanes=lanes,
-        floor=MIN_PART_SECONDS,
+        floor=[MIN_PART_SECONDS + len(parts[i][0]) / PAIRS_PER_EXTRA_SECOND for i in todo],
     )
     for i, solution in zip(todo, fresh, strict=True):
         memo.put(keys[i], solution)
@@ -575,5 +575,8 @@ def _counts(problem: MatchingProblem) -> dict[str, int]:
     }
 
 
-# Even a tiny part gets this long: below it CP-SAT may not finish presolve.
+# Even a tiny part gets this long: below it CP-SAT may not finish presolve. A large part gets
+# a second more per this many pairs, time for presolve and the root LP that gives its first
+# bound: without a bound the plan's gap is unknown (a 13,500-pair part had none after 2 s).
 MIN_PART_SECONDS = 2.0
+PAIRS_PER_EXTRA_SECOND = 4_000

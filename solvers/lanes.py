@@ -25,20 +25,21 @@ def solve_parts(
     *,
     time_limit: float,
     lanes: int,
-    floor: float,
+    floor: float | Sequence[float],
 ) -> list[Result]:
     """``solve(part, seconds)`` for every part, ``lanes`` at a time, within ``time_limit``.
 
     Largest parts start first (they need the most time and decide when the job ends). A part
     starting may use up to ``SLACK`` times its fair share of what the lanes have left (its
-    size over the size of the parts not yet started), never less than ``floor`` and never more
-    than the time left: most parts stop early at their gap limit, and the time they leave
-    is better spent on the hardest part than left unused at the end.
+    size over the size of the parts not yet started), never more than the time left and never
+    less than ``floor`` (one for all parts, or one per part): most parts stop early at their
+    gap limit, and the time they leave is better spent on the hardest part than left unused.
     """
     deadline = time.perf_counter() + time_limit
     order = sorted(range(len(sizes)), key=lambda i: (-sizes[i], i))
     lock = threading.Lock()
     left = [sum(max(1, s) for s in sizes)]
+    floors = [floor] * len(sizes) if isinstance(floor, int | float) else list(floor)
 
     def share(part: int) -> float:
         with lock:
@@ -46,7 +47,7 @@ def solve_parts(
             remaining = max(0.0, deadline - time.perf_counter())
             fraction = size / max(left[0], 1)
             left[0] -= size
-        return max(floor, min(remaining, SLACK * remaining * lanes * fraction))
+        return max(floors[part], min(remaining, SLACK * remaining * lanes * fraction))
 
     def run(part: int) -> Result:
         return solve(part, share(part))
