@@ -48,8 +48,9 @@ def _solve_options(func: F) -> F:
             type=click.IntRange(min=1),
             default=1,
             show_default=True,
-            help="Solver threads. One is fastest on most rounds; more run a parallel portfolio "
-            "(still repeatable for the same seed and workers).",
+            help="Cores to use: independent parts of the round are solved this many at a "
+            "time (a round in one part gets a parallel portfolio). Set it to your core count "
+            "for large rounds.",
         ),
         click.option(
             "--gap",
