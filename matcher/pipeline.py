@@ -37,6 +37,8 @@ from solvers.watch import Progress
 log = logging.getLogger(__name__)
 
 MAX_FEEDBACK_ROUNDS = 4
+# No feedback round starts with less than this share of the time limit left.
+LAST_ROUND_SHARE = 0.1
 NOT_YET_EXPLAINED = "not staffed (explanation pending)"
 
 
@@ -315,7 +317,8 @@ def plan(
     dated or nothing new can be learned (at most ``MAX_FEEDBACK_ROUNDS``).
 
     ``time_limit`` is the budget for the whole job: each solve may use half of what is left,
-    so the job ends near the limit however many rounds of feedback it takes.
+    and no round starts with less than a tenth left, so the job ends near the limit however
+    many rounds of feedback it would take.
     """
     deadline = time.perf_counter() + time_limit
 
@@ -361,6 +364,11 @@ def plan(
         previous = matched.plan
         learned = _learn(matched.plan, dated, excluded_pairs, excluded_projects)
         if not dated.schedule.unscheduled or not learned:
+            break
+        if deadline - time.perf_counter() < LAST_ROUND_SHARE * time_limit:
+            # Too little time left for another round to help; what is still undated is
+            # explained below, rather than the job overrunning its limit.
+            log.info("feedback stopped after round %d: time limit", feedback_round)
             break
         log.info("feedback round %d: re-matching without undatable pairings", feedback_round)
     matched = _explain_unstaffed_now(
