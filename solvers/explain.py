@@ -161,11 +161,19 @@ def _is_infeasible(
     """True if the assumed rules cannot all hold, False if they can, None if unsure in time."""
     m.model.clear_assumptions()
     m.model.add_assumptions(assumed)
+    return _verdict(_solver(time_limit, seed).solve(m.model))
+
+
+def _solver(time_limit: float, seed: int) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
-    status = solver.solve(m.model)
+    return solver
+
+
+def _verdict(status: int) -> bool | None:
+    """True if the assumptions cannot all hold, False if they can, None if unsure in time."""
     if status == cp_model.INFEASIBLE:
         return True
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -230,7 +238,11 @@ def _explain_one(
         m.model.add(m.staffed[problem.project_ids.index(pid)] == 1).only_enforce_if(literal)
     key_of = {lit.index: key for key, lit in guard.literals.items()}
     everything = list(guard.literals.values())
-    verdict = _is_infeasible(m, everything, time_limit, seed)
+    solver = _solver(time_limit, seed)
+    m.model.clear_assumptions()
+    m.model.add_assumptions(everything)
+    status = solver.solve(m.model)
+    verdict = _verdict(status)
     if verdict is False:
         return (
             "could be staffed alongside the others, but the weights preferred another plan "
@@ -238,12 +250,7 @@ def _explain_one(
         )
     if verdict is None:
         return "no team found within the time limit; the cause was not proven"
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = time_limit
-    m.model.clear_assumptions()
-    m.model.add_assumptions(everything)
-    solver.solve(m.model)
+    # The same solve that proved the conflict names a set of assumptions behind it.
     core = [guard.literals[key_of[i]] for i in solver.sufficient_assumptions_for_infeasibility()]
     core = _shrink(m, core, time_limit=time_limit, seed=seed)
     keys = sorted(key_of[lit.index] for lit in core)
