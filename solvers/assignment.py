@@ -334,8 +334,8 @@ def solve_matching(
     share of the time limit in proportion to its pairs (one part alone gets every worker).
     ``gap_limit`` stops each part once its plan is proven within that relative gap, measured on
     the quality terms (``solvers.watch``). The search starts from ``hint`` (pair indices of a
-    feasible plan, e.g. the previous round's) or else from the greedy plan. Parts found in
-    ``solved_parts`` are not solved again, and the parts solved now are added to it.
+    feasible plan, e.g. the previous round's) or else from ``solvers.warm_start.best_start``.
+    Parts found in ``solved_parts`` are not solved again; the parts solved now are added to it.
     """
     started = time.perf_counter()
     parts = [(pairs, *restrict(problem, pairs)) for pairs in pair_parts(problem)]
