@@ -283,6 +283,9 @@ def _run_cohort(
             "match_seconds": round(matching.seconds, 2),
             "plan_seconds": round(plan_seconds, 2),
             "feedback_rounds": outcome.feedback_rounds,
+            "plan_gap_pct": None
+            if outcome.matching.result.gap is None
+            else round(100 * outcome.matching.result.gap, 3),
             "visit_days": visits,
             "projects_staffed": len({a.project_id for a in outcome.plan.assignments}),
             "peak_mb": round(peak_mb),
