@@ -413,7 +413,10 @@ def _solve_part(
     floor = staffed_floor(problem, start)
     if floor:
         m.model.add(sum(m.staffed) >= floor)
-    solver = solver_for(time_limit=time_limit, seed=seed, workers=workers)
+    # ``time_limit`` is the part's wall-clock share: building the model and the start used
+    # some of it already.
+    search = max(MIN_SEARCH_SECONDS, time_limit - (time.perf_counter() - started))
+    solver = solver_for(time_limit=search, seed=seed, workers=workers)
     watch = GapWatch(
         solver,
         m.staffed,
@@ -579,4 +582,6 @@ def _counts(problem: MatchingProblem) -> dict[str, int]:
 # a second more per this many pairs, time for presolve and the root LP that gives its first
 # bound: without a bound the plan's gap is unknown (a 13,500-pair part had none after 2 s).
 MIN_PART_SECONDS = 2.0
+# The search itself always gets this long, whatever building its model took.
+MIN_SEARCH_SECONDS = 1.0
 PAIRS_PER_EXTRA_SECOND = 4_000

@@ -254,8 +254,8 @@ def test_optimum_equals_brute_force() -> None:
     assert objective(round_, outcome.plan) == best
 
 
-def test_start_plan_is_kept_when_the_search_has_no_time() -> None:
-    """With no time to search, a part keeps its starting (greedy) plan: valid, unproven."""
+def test_a_part_given_no_time_still_returns_a_valid_plan() -> None:
+    """A part whose share is used up still searches briefly from its start: a valid plan."""
     from solvers.assignment import _solve_part
     from solvers.decode import decode
     from solvers.encode import encode
@@ -265,7 +265,7 @@ def test_start_plan_is_kept_when_the_search_has_no_time() -> None:
     round_ = make_round(THREE_SCHOOLS, people, projects, rules={"no_direct_swap": False})
     problem = encode(round_)
     solution = _solve_part(problem, 0.0, 0, 1, 0.0, None)
-    assert solution.result.status == "FEASIBLE"
+    assert solution.result.status in {"FEASIBLE", "OPTIMAL"}
     plan = decode(problem, solution, {})
     assert {a.project_id for a in plan.assignments} == {"P1", "P2"}
     assert verify_plan(round_, plan) == []
