@@ -371,8 +371,16 @@ def plan(
             log.info("feedback stopped after round %d: time limit", feedback_round)
             break
         log.info("feedback round %d: re-matching without undatable pairings", feedback_round)
+    # Explanations get what is left of the budget, and at least a tenth of it.
+    explain_by = max(deadline, time.perf_counter() + LAST_ROUND_SHARE * time_limit)
     matched = _explain_unstaffed_now(
-        round_, matched, excluded_pairs, excluded_projects, seed=seed, workers=workers
+        round_,
+        matched,
+        excluded_pairs,
+        excluded_projects,
+        seed=seed,
+        workers=workers,
+        deadline=explain_by,
     )
     dated = _name_clashes(round_, matched.plan, dated)
     final = _drop_undated(matched.plan, dated.schedule)
@@ -400,6 +408,7 @@ def _explain_unstaffed_now(
     *,
     seed: int,
     workers: int,
+    deadline: float,
 ) -> MatchOutcome:
     """Explain the final matching's unstaffed projects (skipped in earlier feedback rounds)."""
     pending = [u.project_id for u in matched.plan.unfilled if u.reason == NOT_YET_EXPLAINED]
@@ -410,7 +419,13 @@ def _explain_unstaffed_now(
     )
     staffed = sorted({a.project_id for a in matched.plan.assignments})
     reasons = explain_unstaffed(
-        round_, problem, unstaffed=pending, staffed=staffed, seed=seed, workers=workers
+        round_,
+        problem,
+        unstaffed=pending,
+        staffed=staffed,
+        seed=seed,
+        workers=workers,
+        deadline=deadline,
     )
     unfilled = tuple(
         u.model_copy(update={"reason": reasons[u.project_id]}) if u.project_id in reasons else u

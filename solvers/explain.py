@@ -14,6 +14,7 @@ Two layers, cheapest first:
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -181,6 +182,12 @@ def _verdict(status: int) -> bool | None:
     return None
 
 
+OUT_OF_TIME = (
+    "left unstaffed: other projects used the reviewers it could have had; which rules force "
+    "that was not worked out within the time limit (run again with a longer --time-limit)"
+)
+
+
 def explain_unstaffed(
     round_: Round,
     problem: MatchingProblem,
@@ -190,11 +197,13 @@ def explain_unstaffed(
     time_limit: float = 5.0,
     seed: int = 0,
     workers: int = 1,
+    deadline: float | None = None,
 ) -> dict[str, str]:
     """For each unstaffed project, the smallest set of rules that stop it being staffed too.
 
     ``staffed`` are the projects the plan did staff: the question asked is "why can this project
-    not be staffed as well as those?". Projects are explained ``workers`` at a time.
+    not be staffed as well as those?". Projects are explained ``workers`` at a time; none is
+    started after ``deadline`` (a ``time.perf_counter()`` value), and those left say so.
     """
     # Only the project's own independent part can stop it: explain within that part.
     part_of: dict[str, tuple[MatchingProblem, set[str]]] = {}
@@ -210,6 +219,8 @@ def explain_unstaffed(
                 "its possible reviewers all work in another region: the round was too large "
                 "to solve whole and was split into regions (docs/model.md)"
             )
+        if deadline is not None and time.perf_counter() > deadline:
+            return OUT_OF_TIME
         sub, members = part_of[project_id]
         rivals = [pid for pid in staffed if pid in members]
         return _explain_one(round_, sub, project_id, rivals, time_limit=time_limit, seed=seed)

@@ -288,3 +288,18 @@ def test_a_start_team_that_lost_a_member_is_left_out() -> None:
     assert sorted(whole) == sorted([pair[("S1", "P1")], pair[("S2", "P1")], pair[("S3", "P2")]])
     short = _whole_teams(problem, [pair[("S1", "P1")], pair[("S3", "P2")]])
     assert short == (pair[("S3", "P2")],)
+
+
+def test_explanations_not_started_by_the_deadline_say_so() -> None:
+    """Past its deadline the explainer names no rule it has not proven, and says why."""
+    from solvers.encode import encode
+    from solvers.explain import OUT_OF_TIME, explain_unstaffed
+
+    people = [staff("S1", "B", max_days=1)]
+    projects = [project("P1", "A"), project("P2", "C")]
+    round_ = make_round(THREE_SCHOOLS, people, projects, rules={"no_direct_swap": False})
+    problem = encode(round_)
+    late = explain_unstaffed(round_, problem, unstaffed=["P2"], staffed=["P1"], deadline=0.0)
+    assert late == {"P2": OUT_OF_TIME}
+    in_time = explain_unstaffed(round_, problem, unstaffed=["P2"], staffed=["P1"])
+    assert in_time["P2"].startswith("cannot be staffed while P1 is")
