@@ -26,6 +26,7 @@ def solve_parts(
     time_limit: float,
     lanes: int,
     floor: float | Sequence[float],
+    overtime: Callable[[int], Result] | None = None,
 ) -> list[Result]:
     """``solve(part, seconds)`` for every part, ``lanes`` at a time, within ``time_limit``.
 
@@ -34,6 +35,8 @@ def solve_parts(
     size over the size of the parts not yet started), never more than the time left and never
     less than ``floor`` (one for all parts, or one per part): most parts stop early at their
     gap limit, and the time they leave is better spent on the hardest part than left unused.
+    With ``overtime``, a part starting when less than its floor is left is not solved:
+    ``overtime(part)`` answers for it (a quick heuristic), so the job keeps to its limit.
     """
     deadline = time.perf_counter() + time_limit
     order = sorted(range(len(sizes)), key=lambda i: (-sizes[i], i))
@@ -47,10 +50,13 @@ def solve_parts(
             remaining = max(0.0, deadline - time.perf_counter())
             fraction = size / max(left[0], 1)
             left[0] -= size
-        return max(floors[part], min(remaining, SLACK * remaining * lanes * fraction))
+        return min(remaining, SLACK * remaining * lanes * fraction)
 
     def run(part: int) -> Result:
-        return solve(part, share(part))
+        seconds = share(part)
+        if overtime is not None and seconds < floors[part]:
+            return overtime(part)
+        return solve(part, max(floors[part], seconds))
 
     if lanes <= 1 or len(sizes) <= 1:
         results = {part: run(part) for part in order}

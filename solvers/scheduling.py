@@ -457,9 +457,17 @@ def solve_schedule(
             parts[todo[index]], seconds, seed, workers if lanes == 1 else 1, gap_limit, progress
         )
 
-    # Even a tiny part gets a second: below that CP-SAT may not finish presolve.
+    # Even a tiny part gets a second: below that CP-SAT may not finish presolve. Once the time
+    # is spent, parts still waiting keep their greedy dates (valid, unproven).
     sizes = [len(parts[i].projects) for i in todo]
-    fresh = solve_parts(sizes, solve, time_limit=time_limit, lanes=lanes, floor=1.0)
+    fresh = solve_parts(
+        sizes,
+        solve,
+        time_limit=time_limit,
+        lanes=lanes,
+        floor=1.0,
+        overtime=lambda index: _greedy_part(parts[todo[index]]),
+    )
     for i, dates in zip(todo, fresh, strict=True):
         memo.put(keys[i], dates)
         found[i] = dates

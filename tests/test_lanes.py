@@ -48,3 +48,15 @@ def test_a_part_is_found_again_only_when_its_content_is_the_same() -> None:
     assert memo.get(fingerprint(same)) == "plan A"
     assert memo.get(fingerprint(changed)) is None
     assert memo.reused == 1
+
+
+def test_parts_starting_after_the_time_is_spent_get_the_quick_answer() -> None:
+    def solve(part: int, seconds: float) -> str:
+        time.sleep(0.3)
+        return "solved"
+
+    results = solve_parts(
+        [5, 1, 1], solve, time_limit=0.2, lanes=1, floor=0.1, overtime=lambda part: "quick"
+    )
+    assert results[0] == "solved"  # the largest starts first, with time left
+    assert results[1:] == ["quick", "quick"]
