@@ -31,7 +31,13 @@ from solvers.explain import explain_unstaffed, precheck
 from solvers.memo import SolvedParts
 from solvers.result import SolveResult
 from solvers.schedule_explain import diagnose
-from solvers.scheduling import PartDates, SchedulingProblem, encode_schedule, solve_schedule
+from solvers.scheduling import (
+    PartDates,
+    SchedulingProblem,
+    components,
+    encode_schedule,
+    solve_schedule,
+)
 from solvers.watch import Progress
 
 log = logging.getLogger(__name__)
@@ -445,10 +451,17 @@ def _diagnoses(
     With ``problem`` a clash with other visits also names the rule behind it (extra solves).
     """
     calendar = SchoolCalendar(round_.settings, round_.availability)
+    # Only a project's own independent part can clash with it: diagnose within that part.
+    part_of = (
+        {p.project_id: part for part in components(problem) for p in part.projects}
+        if problem is not None
+        else {}
+    )
     found: dict[str, tuple[str, str, tuple[str, ...]]] = {}
     for project_id in project_ids:
         team = sorted(a.staff_id for a in plan_.team(project_id))
-        why = diagnose(round_, calendar, round_.project_by_id[project_id], team, problem)
+        project = round_.project_by_id[project_id]
+        why = diagnose(round_, calendar, project, team, part_of.get(project_id))
         found[project_id] = (why.kind, why.reason, why.blocking_members)
     return found
 
