@@ -388,7 +388,9 @@ def plan(
         workers=workers,
         deadline=explain_by,
     )
-    dated = _name_clashes(round_, matched.plan, dated)
+    # Naming clash rules gets what is left, and at least a twentieth of the limit.
+    name_by = max(deadline, time.perf_counter() + LAST_ROUND_SHARE / 2 * time_limit)
+    dated = _name_clashes(round_, matched.plan, dated, name_by)
     final = _drop_undated(matched.plan, dated.schedule)
     violations = verify_plan(round_, final) + verify_schedule(round_, final, dated.schedule)
     if violations:
@@ -445,10 +447,12 @@ def _diagnoses(
     plan_: Plan,
     project_ids: Sequence[str],
     problem: SchedulingProblem | None,
+    deadline: float | None = None,
 ) -> dict[str, tuple[str, str, tuple[str, ...]]]:
     """Why each project could not be dated: (kind, reason, reviewers whose calendars block it).
 
-    With ``problem`` a clash with other visits also names the rule behind it (extra solves).
+    With ``problem`` a clash with other visits also names the rule behind it (extra solves),
+    for projects reached before ``deadline`` (a ``time.perf_counter()`` value).
     """
     calendar = SchoolCalendar(round_.settings, round_.availability)
     # Only a project's own independent part can clash with it: diagnose within that part.
@@ -461,19 +465,25 @@ def _diagnoses(
     for project_id in project_ids:
         team = sorted(a.staff_id for a in plan_.team(project_id))
         project = round_.project_by_id[project_id]
-        why = diagnose(round_, calendar, project, team, part_of.get(project_id))
+        in_time = deadline is None or time.perf_counter() < deadline
+        why = diagnose(
+            round_, calendar, project, team, part_of.get(project_id) if in_time else None
+        )
         found[project_id] = (why.kind, why.reason, why.blocking_members)
     return found
 
 
-def _name_clashes(round_: Round, plan_: Plan, dated: ScheduleOutcome) -> ScheduleOutcome:
-    """For projects still undated because of other visits, name the rule that blocks them."""
+def _name_clashes(
+    round_: Round, plan_: Plan, dated: ScheduleOutcome, deadline: float
+) -> ScheduleOutcome:
+    """For projects still undated because of other visits, name the rule that blocks them
+    (those reached before ``deadline``; the rest say only that the dates are taken)."""
     clashing = [p for p, (kind, _r, _b) in dated.diagnoses.items() if kind == "contention"]
     if not clashing:
         return dated
     diagnoses = {
         **dated.diagnoses,
-        **_diagnoses(round_, plan_, clashing, encode_schedule(round_, plan_)),
+        **_diagnoses(round_, plan_, clashing, encode_schedule(round_, plan_), deadline),
     }
     unscheduled = tuple(
         UnfilledProject(project_id=u.project_id, reason=diagnoses[u.project_id][1])
