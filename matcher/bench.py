@@ -21,6 +21,7 @@ from matcher.model import Weights
 from solvers.assignment import solve_matching
 from solvers.baselines import BaselineResult, greedy, solve_linear, term_values
 from solvers.encode import MatchingProblem, encode
+from solvers.result import quality_gap
 
 # Every job must be placed: a penalty above any possible total cost makes that come first.
 GAP_UNPLACED_PENALTY = 10_000_000
@@ -304,5 +305,4 @@ def _quality_gap_pct(problem: MatchingProblem, result: BaselineResult) -> float 
     if result.objective is None or result.bound is None:
         return None
     fixed_penalty = problem.weights.unstaffed * term_values(problem, result.chosen)["unstaffed"]
-    plan, bound = result.objective - fixed_penalty, result.bound - fixed_penalty
-    return round(100 * abs(plan - bound) / max(abs(plan), abs(bound), 1.0), 3)
+    return round(100 * quality_gap(result.objective, result.bound, fixed_penalty), 3)

@@ -23,7 +23,7 @@ from ortools.sat.python import cp_model
 from solvers.baselines import greedy, objective_of, term_values
 from solvers.decompose import IntArray, pair_parts, restrict
 from solvers.encode import MatchingProblem
-from solvers.lanes import solve_parts
+from solvers.lanes import solve_new_parts
 from solvers.memo import SolvedParts, fingerprint
 from solvers.result import SolveResult, TermValue
 from solvers.warm_start import best_start, staffed_floor
@@ -339,40 +339,25 @@ def solve_matching(
     """
     started = time.perf_counter()
     parts = [(pairs, *restrict(problem, pairs)) for pairs in pair_parts(problem)]
-    memo = SolvedParts[MatchingSolution]() if solved_parts is None else solved_parts
-    keys = [fingerprint(sub) for _pairs, sub, _staff, _projects in parts]
-    found = [memo.get(key) for key in keys]
-    todo = [i for i, solution in enumerate(found) if solution is None]
     hinted = None if hint is None else np.isin(np.arange(problem.n_pairs), list(hint))
-    lanes = max(1, min(workers, len(todo)))
 
-    def solve(index: int, seconds: float) -> MatchingSolution:
-        pairs, sub, _staff, _projects = parts[todo[index]]
+    def solve(part: int, seconds: float, cp_sat_workers: int) -> MatchingSolution:
+        pairs, sub, _staff, _projects = parts[part]
         start = None if hinted is None else np.flatnonzero(hinted[pairs])
-        return _solve_part(
-            sub,
-            seconds,
-            seed,
-            workers if lanes == 1 else 1,
-            gap_limit,
-            progress,
-            hint=start,
-        )
+        return _solve_part(sub, seconds, seed, cp_sat_workers, gap_limit, progress, hint=start)
 
-    fresh = solve_parts(
-        [len(parts[i][0]) for i in todo],
+    found = solve_new_parts(
+        [fingerprint(sub) for _pairs, sub, _staff, _projects in parts],
+        [len(pairs) for pairs, *_ in parts],
         solve,
+        memo=SolvedParts[MatchingSolution]() if solved_parts is None else solved_parts,
         time_limit=time_limit,
-        lanes=lanes,
-        floor=[MIN_PART_SECONDS + len(parts[i][0]) / PAIRS_PER_EXTRA_SECOND for i in todo],
+        workers=workers,
+        floor=lambda part: MIN_PART_SECONDS + len(parts[part][0]) / PAIRS_PER_EXTRA_SECOND,
     )
-    for i, solution in zip(todo, fresh, strict=True):
-        memo.put(keys[i], solution)
-        found[i] = solution
     solved = [
         (solution, pairs, staff, projects)
         for solution, (pairs, _sub, staff, projects) in zip(found, parts, strict=True)
-        if solution is not None
     ]
     return _merge(problem, solved, time.perf_counter() - started, seed, workers)
 

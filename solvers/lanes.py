@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
+from solvers.memo import SolvedParts
+
 Result = TypeVar("Result")
 
 SLACK = 2.0
@@ -65,3 +67,37 @@ def solve_parts(
             futures = {part: pool.submit(run, part) for part in order}
             results = {part: future.result() for part, future in futures.items()}
     return [results[part] for part in range(len(sizes))]
+
+
+def solve_new_parts(
+    keys: Sequence[bytes],
+    sizes: Sequence[int],
+    solve: Callable[[int, float, int], Result],
+    *,
+    memo: SolvedParts[Result],
+    time_limit: float,
+    workers: int,
+    floor: Callable[[int], float],
+    overtime: Callable[[int], Result] | None = None,
+) -> list[Result]:
+    """Every part's result: parts in ``memo`` (by fingerprint) are looked up, the rest solved
+    with ``solve(part, seconds, cp_sat_workers)`` ``workers`` at a time and remembered.
+
+    Parts share the cores one each; a lone part to solve gets all of them. ``floor(part)`` and
+    ``overtime(part)`` are as for ``solve_parts``.
+    """
+    found = [memo.get(key) for key in keys]
+    todo = [part for part, result in enumerate(found) if result is None]
+    lanes = max(1, min(workers, len(todo)))
+    fresh = solve_parts(
+        [sizes[part] for part in todo],
+        lambda index, seconds: solve(todo[index], seconds, workers if lanes == 1 else 1),
+        time_limit=time_limit,
+        lanes=lanes,
+        floor=[floor(part) for part in todo],
+        overtime=None if overtime is None else lambda index: overtime(todo[index]),
+    )
+    for part, result in zip(todo, fresh, strict=True):
+        memo.put(keys[part], result)
+        found[part] = result
+    return [result for result in found if result is not None]

@@ -5,6 +5,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 
+def quality_gap(objective: float, bound: float, fixed_penalty: float) -> float:
+    """Relative gap between a plan and a bound on the quality terms: the penalty for what the
+    plan leaves undone is taken off both sides first (docs/model.md)."""
+    plan, floor = objective - fixed_penalty, bound - fixed_penalty
+    return abs(plan - floor) / max(abs(plan), abs(floor), 1.0)
+
+
 @dataclass(frozen=True)
 class TermValue:
     """One objective term: its value in natural units, its weight and its signed contribution."""
@@ -45,8 +52,7 @@ class SolveResult:
         """
         if self.objective is None or self.bound is None:
             return None
-        plan, bound = self.objective - self.fixed_penalty, self.bound - self.fixed_penalty
-        return abs(plan - bound) / max(abs(plan), abs(bound), 1.0)
+        return quality_gap(self.objective, self.bound, self.fixed_penalty)
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)

@@ -23,7 +23,7 @@ from ortools.sat.python import cp_model
 
 from matcher.days import SchoolCalendar
 from matcher.model import Plan, Project, Round, ScheduledEvent
-from solvers.lanes import solve_parts
+from solvers.lanes import solve_new_parts
 from solvers.memo import SolvedParts, fingerprint
 from solvers.result import SolveResult, TermValue
 from solvers.watch import GapWatch, Progress, patience
@@ -446,32 +446,22 @@ def solve_schedule(
     """
     started = time.perf_counter()
     parts = components(problem)
-    memo = SolvedParts[PartDates]() if solved_parts is None else solved_parts
-    keys = [fingerprint(part) for part in parts]
-    found = [memo.get(key) for key in keys]
-    todo = [i for i, dates in enumerate(found) if dates is None]
-    lanes = max(1, min(workers, len(todo)))
 
-    def solve(index: int, seconds: float) -> PartDates:
-        return _solve_part(
-            parts[todo[index]], seconds, seed, workers if lanes == 1 else 1, gap_limit, progress
-        )
+    def solve(part: int, seconds: float, cp_sat_workers: int) -> PartDates:
+        return _solve_part(parts[part], seconds, seed, cp_sat_workers, gap_limit, progress)
 
     # Even a tiny part gets a second: below that CP-SAT may not finish presolve. Once the time
     # is spent, parts still waiting keep their greedy dates (valid, unproven).
-    sizes = [len(parts[i].projects) for i in todo]
-    fresh = solve_parts(
-        sizes,
+    solved = solve_new_parts(
+        [fingerprint(part) for part in parts],
+        [len(part.projects) for part in parts],
         solve,
+        memo=SolvedParts[PartDates]() if solved_parts is None else solved_parts,
         time_limit=time_limit,
-        lanes=lanes,
-        floor=1.0,
-        overtime=lambda index: _greedy_part(parts[todo[index]]),
+        workers=workers,
+        floor=lambda part: 1.0,
+        overtime=lambda part: _greedy_part(parts[part]),
     )
-    for i, dates in zip(todo, fresh, strict=True):
-        memo.put(keys[i], dates)
-        found[i] = dates
-    solved = [dates for dates in found if dates is not None]
     return _merge(problem, solved, time.perf_counter() - started, seed, workers)
 
 

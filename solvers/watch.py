@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from solvers.result import quality_gap
+
 
 @dataclass(frozen=True)
 class Progress:
@@ -29,8 +31,7 @@ class Progress:
     @property
     def gap(self) -> float:
         """Relative gap on the quality terms (the unstaffed penalty taken off both sides)."""
-        plan, bound = self.objective - self.fixed_penalty, self.bound - self.fixed_penalty
-        return abs(plan - bound) / max(abs(plan), abs(bound), 1.0)
+        return quality_gap(self.objective, self.bound, self.fixed_penalty)
 
 
 class GapWatch(cp_model.CpSolverSolutionCallback):
