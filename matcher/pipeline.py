@@ -24,7 +24,7 @@ from matcher.io.schedule_files import write_schedule_csv
 from matcher.model import Plan, Round, Schedule, UnfilledProject
 from matcher.verify import Violation, verify_plan
 from matcher.verify_schedule import verify_schedule
-from solvers.assignment import MatchingSolution, solve_matching
+from solvers.assignment import SolvedMatchingParts, solve_matching
 from solvers.decode import decode
 from solvers.encode import MatchingProblem, encode
 from solvers.explain import explain_unstaffed, precheck
@@ -45,6 +45,10 @@ log = logging.getLogger(__name__)
 MAX_FEEDBACK_ROUNDS = 4
 # No feedback round starts with less than this share of the time limit left.
 LAST_ROUND_SHARE = 0.1
+# Nor with less than this share of what the last round took: a round re-solves only the parts
+# that changed, from the last plan and its bounds, so it costs less than the round before, but
+# one cut short by the time limit leaves those parts at their starting plans.
+NEXT_ROUND_SHARE = 0.5
 NOT_YET_EXPLAINED = "not staffed (explanation pending)"
 
 
@@ -119,7 +123,7 @@ def match(
     excluded_pairs: frozenset[tuple[str, str]] = frozenset(),
     excluded_projects: Mapping[str, str] | None = None,
     start_from: Plan | None = None,
-    solved_parts: SolvedParts[MatchingSolution] | None = None,
+    solved_parts: SolvedMatchingParts | None = None,
 ) -> MatchOutcome:
     """Pair reviewers with projects; every unstaffed project comes back with a reason.
 
@@ -146,8 +150,8 @@ def match(
     start_from
         A plan to start the search from (its teams still allowed); else the greedy plan.
     solved_parts
-        Independent parts solved before, reused when unchanged (``plan`` shares one across
-        its feedback rounds).
+        Independent parts solved before, reused when unchanged, and their bounds, which still
+        hold when a part has lost pairs (``plan`` shares one across its feedback rounds).
 
     Raises
     ------
@@ -339,10 +343,11 @@ def plan(
     excluded_pairs: set[tuple[str, str]] = set()
     # Projects even their host alone cannot date need no team: rule them out before matching.
     excluded_projects = undatable_projects(round_)
-    matched_parts = SolvedParts[MatchingSolution]()
+    matched_parts = SolvedMatchingParts()
     dated_parts = SolvedParts[PartDates]()
     previous: Plan | None = None
     for feedback_round in range(1, MAX_FEEDBACK_ROUNDS + 1):
+        round_started = time.perf_counter()
         matched = match(
             round_,
             time_limit=budget(0.5),
@@ -371,7 +376,9 @@ def plan(
         learned = _learn(matched.plan, dated, excluded_pairs, excluded_projects)
         if not dated.schedule.unscheduled or not learned:
             break
-        if deadline - time.perf_counter() < LAST_ROUND_SHARE * time_limit:
+        left = deadline - time.perf_counter()
+        last_cost = time.perf_counter() - round_started
+        if left < max(LAST_ROUND_SHARE * time_limit, NEXT_ROUND_SHARE * last_cost):
             # Too little time left for another round to help; what is still undated is
             # explained below, rather than the job overrunning its limit.
             log.info("feedback stopped after round %d: time limit", feedback_round)

@@ -21,11 +21,12 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from solvers.baselines import greedy, objective_of, term_values
+from solvers.carried_bounds import CarriedBounds, frame
 from solvers.decompose import IntArray, pair_parts, restrict
 from solvers.encode import MatchingProblem
 from solvers.lanes import solve_new_parts
 from solvers.memo import SolvedParts, fingerprint
-from solvers.result import SolveResult, TermValue
+from solvers.result import SolveResult, TermValue, quality_gap
 from solvers.warm_start import best_start, staffed_floor
 from solvers.watch import GapWatch, Progress
 
@@ -293,6 +294,15 @@ class MatchingSolution:
     staffed: tuple[bool, ...]  # per project
 
 
+class SolvedMatchingParts(SolvedParts[MatchingSolution]):
+    """Matching parts solved before, by content, and their proven bounds, which also hold
+    for the same parts with fewer pairs (``solvers.carried_bounds``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bounds = CarriedBounds()
+
+
 def solver_for(
     *, time_limit: float, seed: int, workers: int, gap_limit: float = 0.0
 ) -> cp_model.CpSolver:
@@ -326,7 +336,7 @@ def solve_matching(
     gap_limit: float = 0.0,
     progress: Callable[[Progress], None] | None = None,
     hint: Collection[int] | None = None,
-    solved_parts: SolvedParts[MatchingSolution] | None = None,
+    solved_parts: SolvedMatchingParts | None = None,
 ) -> MatchingSolution:
     """Build and solve the matching model; the best plan found and how good it is.
 
@@ -335,25 +345,45 @@ def solve_matching(
     ``gap_limit`` stops each part once its plan is proven within that relative gap, measured on
     the quality terms (``solvers.watch``). The search starts from ``hint`` (pair indices of a
     feasible plan, e.g. the previous round's) or else from ``solvers.warm_start.best_start``.
-    Parts found in ``solved_parts`` are not solved again; the parts solved now are added to it.
+    Parts found in ``solved_parts`` are not solved again; the parts solved now are added to it,
+    and their bounds carry over to the same parts with fewer pairs in a later call. A part
+    reached after the time is spent keeps its starting plan, unproven, so the call ends near
+    its limit.
     """
     started = time.perf_counter()
+    memo = SolvedMatchingParts() if solved_parts is None else solved_parts
     parts = [(pairs, *restrict(problem, pairs)) for pairs in pair_parts(problem)]
     hinted = None if hint is None else np.isin(np.arange(problem.n_pairs), list(hint))
+    frame_key = frame(problem)
 
-    def solve(part: int, seconds: float, cp_sat_workers: int) -> MatchingSolution:
+    def solve(
+        part: int, seconds: float, cp_sat_workers: int, search: bool = True
+    ) -> MatchingSolution:
         pairs, sub, _staff, _projects = parts[part]
-        start = None if hinted is None else np.flatnonzero(hinted[pairs])
-        return _solve_part(sub, seconds, seed, cp_sat_workers, gap_limit, progress, hint=start)
+        solution = _solve_part(
+            sub,
+            seconds,
+            seed,
+            cp_sat_workers,
+            gap_limit,
+            progress,
+            hint=None if hinted is None else np.flatnonzero(hinted[pairs]),
+            known_bound=memo.bounds.bound_for(frame_key, problem, pairs),
+            search=search,
+        )
+        if solution.result.bound is not None:
+            memo.bounds.remember(frame_key, problem, pairs, solution.result.bound)
+        return solution
 
     found = solve_new_parts(
         [fingerprint(sub) for _pairs, sub, _staff, _projects in parts],
         [len(pairs) for pairs, *_ in parts],
         solve,
-        memo=SolvedParts[MatchingSolution]() if solved_parts is None else solved_parts,
+        memo=memo,
         time_limit=time_limit,
         workers=workers,
         floor=lambda part: MIN_PART_SECONDS + len(parts[part][0]) / PAIRS_PER_EXTRA_SECOND,
+        overtime=lambda part: solve(part, 0.0, 1, search=False),
     )
     solved = [
         (solution, pairs, staff, projects)
@@ -371,9 +401,15 @@ def _solve_part(
     progress: Callable[[Progress], None] | None,
     *,
     hint: IntArray | None = None,
+    known_bound: float | None = None,
+    search: bool = True,
 ) -> MatchingSolution:
     """Solve one part, starting from ``hint`` (pair indices of a plan) or else the better of
     greedy and the regret warm start (``solvers.warm_start.best_start``).
+
+    ``known_bound`` is a bound proven before (``solvers.carried_bounds``): a start already
+    within the gap limit of it is the answer without a search. Without ``search`` the start
+    is the answer (the time is spent).
 
     The starting plan is not handed to CP-SAT as a hint: CP-SAT follows a hint branch by
     branch with the LP at every node, which on a 16,000-pair part took 15 s, longer than
@@ -392,6 +428,32 @@ def _solve_part(
     start_penalty = float(
         weight_of(problem, "unstaffed") * term_values(problem, start)["unstaffed"]
     )
+    if known_bound is not None and (
+        start_objective <= known_bound
+        or quality_gap(start_objective, known_bound, start_penalty) <= gap_limit
+    ):
+        status = "OPTIMAL" if start_objective <= known_bound else "FEASIBLE"
+        return _solution(
+            problem,
+            start,
+            _first_leads(problem, start),
+            status,
+            known_bound,
+            started,
+            seed,
+            workers,
+        )
+    if not search:
+        return _solution(
+            problem,
+            start,
+            _first_leads(problem, start),
+            "FEASIBLE",
+            known_bound,
+            started,
+            seed,
+            workers,
+        )
     m = build_model(problem)
     # A plan staffing this many projects exists; when an unstaffed project outweighs every
     # other term, no optimum staffs fewer (solvers.warm_start.staffed_floor).
@@ -400,8 +462,8 @@ def _solve_part(
         m.model.add(sum(m.staffed) >= floor)
     # ``time_limit`` is the part's wall-clock share: building the model and the start used
     # some of it already.
-    search = max(MIN_SEARCH_SECONDS, time_limit - (time.perf_counter() - started))
-    solver = solver_for(time_limit=search, seed=seed, workers=workers)
+    seconds = max(MIN_SEARCH_SECONDS, time_limit - (time.perf_counter() - started))
+    solver = solver_for(time_limit=seconds, seed=seed, workers=workers)
     watch = GapWatch(
         solver,
         m.staffed,
@@ -409,12 +471,15 @@ def _solve_part(
         gap_limit,
         progress,
         incumbent=(start_objective, start_penalty),
+        bound=known_bound,
     )
     status = solver.solve(m.model, watch)
     searched = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     # The best bound proven, from the search's end or from its last report.
     proofs = [
-        b for b in (watch.bound, solver.best_objective_bound if searched else None) if b is not None
+        b
+        for b in (known_bound, watch.bound, solver.best_objective_bound if searched else None)
+        if b is not None
     ]
     # Every coefficient is an integer, so a plan's value is one and the bound rounds up.
     bound = float(math.ceil(max(proofs) - 1e-6)) if proofs else None
@@ -427,6 +492,20 @@ def _solve_part(
     else:
         chosen, leads = start, _first_leads(problem, start)
         found = "OPTIMAL" if status == cp_model.INFEASIBLE else "FEASIBLE"
+    return _solution(problem, chosen, leads, found, bound, started, seed, workers)
+
+
+def _solution(
+    problem: MatchingProblem,
+    chosen: tuple[int, ...],
+    leads: frozenset[int],
+    status: str,
+    bound: float | None,
+    started: float,
+    seed: int,
+    workers: int,
+) -> MatchingSolution:
+    """A part's plan with its terms, counts and time taken."""
     values = term_values(problem, chosen)
     terms = {
         name: TermValue(
@@ -438,7 +517,7 @@ def _solve_part(
         for name, _b, sign, description in SOFT_TERMS
     }
     result = SolveResult(
-        status=found,
+        status=status,
         objective=float(sum(t.contribution for t in terms.values())),
         bound=bound,
         seconds=time.perf_counter() - started,

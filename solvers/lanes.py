@@ -19,6 +19,8 @@ from solvers.memo import SolvedParts
 Result = TypeVar("Result")
 
 SLACK = 2.0
+# A part that took this much of its share counts as having used it all.
+USED_ALL_SHARE = 0.9
 
 
 def solve_parts(
@@ -37,6 +39,8 @@ def solve_parts(
     size over the size of the parts not yet started), never more than the time left and never
     less than ``floor`` (one for all parts, or one per part): most parts stop early at their
     gap limit, and the time they leave is better spent on the hardest part than left unused.
+    The slack shrinks towards none as parts finished so far turn out to use all their share
+    instead, so that the last parts are not starved.
     With ``overtime``, a part starting when less than its floor is left is not solved:
     ``overtime(part)`` answers for it (a quick heuristic), so the job keeps to its limit.
     """
@@ -45,6 +49,7 @@ def solve_parts(
     lock = threading.Lock()
     left = [sum(max(1, s) for s in sizes)]
     floors = [floor] * len(sizes) if isinstance(floor, int | float) else list(floor)
+    finished, used_all = [0], [0]
 
     def share(part: int) -> float:
         with lock:
@@ -52,13 +57,21 @@ def solve_parts(
             remaining = max(0.0, deadline - time.perf_counter())
             fraction = size / max(left[0], 1)
             left[0] -= size
-        return min(remaining, SLACK * remaining * lanes * fraction)
+            stopped_early = 1.0 - used_all[0] / finished[0] if finished[0] else 1.0
+        slack = 1.0 + (SLACK - 1.0) * stopped_early
+        return min(remaining, slack * remaining * lanes * fraction)
 
     def run(part: int) -> Result:
         seconds = share(part)
         if overtime is not None and seconds < floors[part]:
             return overtime(part)
-        return solve(part, max(floors[part], seconds))
+        granted = max(floors[part], seconds)
+        started = time.perf_counter()
+        result = solve(part, granted)
+        with lock:
+            finished[0] += 1
+            used_all[0] += time.perf_counter() - started >= USED_ALL_SHARE * granted
+        return result
 
     if lanes <= 1 or len(sizes) <= 1:
         results = {part: run(part) for part in order}

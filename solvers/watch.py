@@ -49,9 +49,11 @@ class GapWatch(cp_model.CpSolverSolutionCallback):
         gap_limit: float,
         report: Callable[[Progress], None] | None,
         incumbent: tuple[float, float] | None = None,
+        bound: float | None = None,
     ) -> None:
         """``incumbent`` is a plan known before the search, as (objective, its penalty for
-        undone items): the gap is measured against it until the search finds better."""
+        undone items): the gap is measured against it until the search finds better.
+        ``bound`` is one proven before the search (the search's own bounds may beat it)."""
         super().__init__()
         self._solver = solver
         self._flags = flags
@@ -61,7 +63,7 @@ class GapWatch(cp_model.CpSolverSolutionCallback):
         self._started = time.perf_counter()
         self._objective: float | None = incumbent[0] if incumbent else None
         self._fixed = incumbent[1] if incumbent else 0.0
-        self.bound: float | None = None  # the best bound proven so far, solution or not
+        self.bound: float | None = bound  # the best bound proven so far, solution or not
         self.first_plan_at: float | None = None  # when the search found its first plan
         self.improved_at = self._started  # when the search last found a better plan
         solver.best_bound_callback = self._on_bound
