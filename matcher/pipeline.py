@@ -91,6 +91,8 @@ class MatchOutcome:
     round: Round
     plan: Plan
     result: SolveResult
+    # The index-level problem the plan was solved on, kept so later steps need not rebuild it.
+    problem: MatchingProblem | None = field(default=None, repr=False, compare=False)
 
     def summary(self) -> dict[str, object]:
         """What summary.json holds: status, objective, bound, gap, terms, time, seed, counts."""
@@ -204,7 +206,7 @@ def match(
     violations = verify_plan(round_, plan)
     if violations:
         raise PlanCheckError(violations)
-    return MatchOutcome(round=round_, plan=plan, result=solution.result)
+    return MatchOutcome(round=round_, plan=plan, result=solution.result, problem=problem)
 
 
 def _pair_indices(problem: MatchingProblem, plan_: Plan) -> list[int]:
@@ -225,6 +227,8 @@ class ScheduleOutcome:
     result: SolveResult
     # project id -> (diagnosis kind, reason, reviewers whose calendars block it)
     diagnoses: dict[str, tuple[str, str, tuple[str, ...]]] = field(default_factory=dict)
+    # The dating problem the schedule was solved on, kept so later steps need not rebuild it.
+    problem: SchedulingProblem | None = field(default=None, repr=False, compare=False)
 
 
 def schedule(
@@ -262,6 +266,7 @@ def schedule(
         schedule=Schedule(events=solution.events, unscheduled=unscheduled),
         result=solution.result,
         diagnoses=diagnoses,
+        problem=problem,
     )
 
 
@@ -429,7 +434,7 @@ def _explain_unstaffed_now(
     pending = [u.project_id for u in matched.plan.unfilled if u.reason == NOT_YET_EXPLAINED]
     if not pending:
         return matched
-    problem = encode(
+    problem = matched.problem or encode(
         round_, excluded_pairs=frozenset(excluded_pairs), excluded_projects=set(excluded_projects)
     )
     staffed = sorted({a.project_id for a in matched.plan.assignments})
@@ -490,7 +495,9 @@ def _name_clashes(
         return dated
     diagnoses = {
         **dated.diagnoses,
-        **_diagnoses(round_, plan_, clashing, encode_schedule(round_, plan_), deadline),
+        **_diagnoses(
+            round_, plan_, clashing, dated.problem or encode_schedule(round_, plan_), deadline
+        ),
     }
     unscheduled = tuple(
         UnfilledProject(project_id=u.project_id, reason=diagnoses[u.project_id][1])
