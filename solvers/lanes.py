@@ -51,7 +51,8 @@ def solve_parts(
     floors = [floor] * len(sizes) if isinstance(floor, int | float) else list(floor)
     finished, used_all = [0], [0]
 
-    def share(part: int) -> float:
+    def share(part: int) -> tuple[float, float]:
+        """The part's share of the time left, and the time left."""
         with lock:
             size = max(1, sizes[part])
             remaining = max(0.0, deadline - time.perf_counter())
@@ -59,11 +60,13 @@ def solve_parts(
             left[0] -= size
             stopped_early = 1.0 - used_all[0] / finished[0] if finished[0] else 1.0
         slack = 1.0 + (SLACK - 1.0) * stopped_early
-        return min(remaining, slack * remaining * lanes * fraction)
+        return min(remaining, slack * remaining * lanes * fraction), remaining
 
     def run(part: int) -> Result:
-        seconds = share(part)
-        if overtime is not None and seconds < floors[part]:
+        seconds, remaining = share(part)
+        # A small part's share can be below its floor with plenty of time left: only a part
+        # that cannot have its floor any more gives way to the quick answer.
+        if overtime is not None and remaining < floors[part]:
             return overtime(part)
         granted = max(floors[part], seconds)
         started = time.perf_counter()

@@ -60,3 +60,11 @@ def test_parts_starting_after_the_time_is_spent_get_the_quick_answer() -> None:
     )
     assert results[0] == "solved"  # the largest starts first, with time left
     assert results[1:] == ["quick", "quick"]
+
+
+def test_a_small_part_is_solved_while_its_floor_fits_in_the_time_left() -> None:
+    # Each of many small parts has a fair share far below the floor, but the time left is not.
+    results = solve_parts(
+        [1] * 50, lambda part, s: s, time_limit=5.0, lanes=1, floor=0.5, overtime=lambda p: -1.0
+    )
+    assert min(results) == 0.5
