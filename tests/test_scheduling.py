@@ -11,7 +11,8 @@ from typing import Any
 
 from conftest import make_round, project, school, staff
 
-from matcher.model import Assignment, Availability, Plan, Round, Schedule
+from matcher.days import SchoolCalendar
+from matcher.model import Assignment, Availability, Plan, Project, Round, Schedule
 from matcher.pipeline import plan, schedule_pairings
 from matcher.verify_schedule import verify_schedule
 
@@ -223,3 +224,116 @@ def test_a_part_with_no_time_to_search_keeps_its_greedy_dates() -> None:
         events.extend(_solve_part(part, 0.0, 0, 1, 0.0, None).events)
     assert {e.project_id for e in events} == {"P1", "P2"}
     assert verify_schedule(round_, pairings, Schedule(events=tuple(events))) == []
+
+
+def _national_like_round() -> tuple[Round, Plan]:
+    """A generated round with presentations, many marked days and a random team per project."""
+    import random
+
+    from matcher.generate import generate_round
+
+    round_ = generate_round(schools=80, seed=3)
+    rng = random.Random(7)
+    days = [dt.date(2027, 1, 4) + dt.timedelta(days=k) for k in range(84)]
+    marks = [
+        Availability(
+            id=some_id, start=start, end=start + dt.timedelta(days=rng.randint(0, 9)), kind=kind
+        )
+        for some_id in [s.staff_id for s in round_.staff[::3]]
+        + [s.school_id for s in round_.schools[::2]]
+        for kind in ("unavailable", "preferred")
+        if rng.random() < 0.6 and (start := rng.choice(days))
+    ]
+    projects = tuple(
+        p.model_copy(update={"presentation": k % 3 == 0}) for k, p in enumerate(round_.projects)
+    )
+    round_ = round_.replace(projects=projects, availability=(*round_.availability, *marks))
+    staff_ids = [s.staff_id for s in round_.staff]
+    plan_ = Plan(
+        assignments=tuple(
+            Assignment(project_id=p.project_id, staff_id=s)
+            for p in round_.projects[:-5]  # a few left unstaffed
+            for s in rng.sample(staff_ids, rng.randint(1, 3))
+        )
+    )
+    return round_, plan_
+
+
+def _dated_project_day_by_day(
+    round_: Round, calendar: SchoolCalendar, project: Project, team: list[str]
+) -> tuple[tuple[int, ...], tuple[int, ...], list[tuple[int, int]]]:
+    """Starts, presentation days and preferred days tested one day and one id at a time."""
+    days = calendar.term_days
+    homes = [round_.staff_by_id[s].school_id for s in team]
+    host = project.host_school_id
+
+    def talk_ok(day: dt.date) -> bool:
+        return (
+            project.earliest <= day <= project.latest
+            and calendar.school_open(host, day)
+            and all(calendar.person_free(p, day) for p in team)
+        )
+
+    usable = [talk_ok(day) and all(calendar.school_open(s, day) for s in homes) for day in days]
+    length = project.visit_days
+    starts = tuple(t for t in range(len(days) - length + 1) if all(usable[t : t + length]))
+    talks = tuple(t for t, day in enumerate(days) if project.presentation and talk_ok(day))
+    ids = (host, *team)
+    preferred = [
+        (t, n) for t, day in enumerate(days) if (n := sum(calendar.preferred(i, day) for i in ids))
+    ]
+    return starts, talks, preferred
+
+
+def test_dated_project_bit_sets_match_a_check_day_by_day() -> None:
+    """``dated_project`` works on term-day bit sets; it must agree with the plain check."""
+    from solvers.scheduling import dated_project, encode_schedule
+
+    round_, plan_ = _national_like_round()
+    calendar = SchoolCalendar(round_.settings, round_.availability)
+    problem = encode_schedule(round_, plan_)
+    assert len(problem.projects) == len(round_.projects) - 5
+    assert any(p.preferred for p in problem.projects)  # the marks reach teams and hosts
+    for p in problem.projects:
+        project_ = round_.project_by_id[p.project_id]
+        team = sorted(a.staff_id for a in plan_.team(p.project_id))
+        assert p == dated_project(round_, calendar, project_, team)
+        expected = _dated_project_day_by_day(round_, calendar, project_, team)
+        assert (p.starts, p.presentation_days, list(p.preferred.items())) == expected
+        for alone in ([], team[:1]):  # as the diagnoses call it
+            got = dated_project(round_, calendar, project_, alone)
+            expected = _dated_project_day_by_day(round_, calendar, project_, alone)
+            assert (got.starts, got.presentation_days, list(got.preferred.items())) == expected
+
+
+def test_components_are_the_connected_parts() -> None:
+    """Union-find parts = connected components of projects sharing a host, person or school;
+    each part keeps the release limits of its own schools only."""
+    import networkx as nx
+
+    from solvers.scheduling import components, encode_schedule
+
+    round_, plan_ = _national_like_round()
+    problem = encode_schedule(round_, plan_)
+    graph = nx.Graph()
+    for j, p in enumerate(problem.projects):
+        graph.add_node(("project", j))
+        graph.add_edge(("project", j), ("host", p.host))
+        graph.add_edges_from((("project", j), ("person", person)) for person in p.team)
+        graph.add_edges_from((("project", j), ("school", school)) for school in p.releasing)
+    expected = sorted(
+        sorted(j for kind, j in part if kind == "project")
+        for part in nx.connected_components(graph)
+    )
+    parts = components(problem)
+    assert 1 < len(parts) < len(problem.projects)
+    index = {p.project_id: j for j, p in enumerate(problem.projects)}
+    assert [[index[p.project_id] for p in part.projects] for part in parts] == expected
+    for part in parts:
+        schools = {school for p in part.projects for school in p.releasing}
+        assert part.max_out == {school: problem.max_out[school] for school in schools}
+        assert (part.days, part.weights, part.last_week) == (
+            problem.days,
+            problem.weights,
+            problem.last_week,
+        )

@@ -35,4 +35,3 @@ def test_a_stalled_search_stops_long_before_its_time_limit() -> None:
     assert status in (cp_model.FEASIBLE, cp_model.OPTIMAL)
     assert watch.first_plan_at is not None
     assert time.perf_counter() - started < 60.0
-
