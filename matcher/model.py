@@ -407,8 +407,16 @@ class Plan(_Frozen):
     assignments: tuple[Assignment, ...] = ()
     unfilled: tuple[UnfilledProject, ...] = ()
 
+    @cached_property
+    def teams_by_project(self) -> dict[str, tuple[Assignment, ...]]:
+        """Each staffed project's assignments, in plan order (one pass, not one per project)."""
+        teams: dict[str, list[Assignment]] = {}
+        for a in self.assignments:
+            teams.setdefault(a.project_id, []).append(a)
+        return {project_id: tuple(team) for project_id, team in teams.items()}
+
     def team(self, project_id: str) -> tuple[Assignment, ...]:
-        return tuple(a for a in self.assignments if a.project_id == project_id)
+        return self.teams_by_project.get(project_id, ())
 
 
 class ScheduledEvent(_Frozen):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -529,6 +530,7 @@ def _learn(
 ) -> bool:
     """Record what the undated projects teach the matcher; False if nothing new."""
     before = (len(excluded_pairs), len(excluded_projects))
+    places = Counter(a.staff_id for a in plan_.assignments)
     for project_id, (kind, reason, blocking) in dated.diagnoses.items():
         if kind == "project":
             excluded_projects[project_id] = reason
@@ -537,8 +539,7 @@ def _learn(
         else:
             # Clashing with other visits: try a different team, starting with its busiest member.
             team = [a.staff_id for a in plan_.team(project_id)]
-            load = {p: sum(1 for a in plan_.assignments if a.staff_id == p) for p in team}
-            busiest = max(sorted(team), key=lambda p: load[p])
+            busiest = max(sorted(team), key=lambda p: places[p])
             excluded_pairs.add((busiest, project_id))
     return (len(excluded_pairs), len(excluded_projects)) != before
 
