@@ -1,17 +1,22 @@
 """The warm start keeps every hard rule, beats greedy where greedy gets stuck, and the staffed
-floor it justifies never cuts off an optimal plan."""
+floor it justifies never cuts off an optimal plan. Where every team is one reviewer (the GAP
+shape), the ejection-chain search keeps every rule too, repeats itself, and never does worse."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from test_properties import rounds
 
 from matcher.bench import gap_problem
 from matcher.generate import generate_round
-from matcher.io.orlib import GapInstance
+from matcher.io.orlib import GapInstance, read_gap, read_optima
 from matcher.model import Plan, Round
 from matcher.verify import verify_plan
+from solvers import ejection
 from solvers.assignment import MatchingSolution, solve_matching
 from solvers.baselines import greedy, objective_of, solve_linear, term_values
 from solvers.decode import decode
@@ -20,10 +25,13 @@ from solvers.result import SolveResult
 from solvers.warm_start import (
     best_start,
     keeps_hard_rules,
+    pair_costs,
     quality_swing,
     staffed_floor,
     warm_start,
 )
+
+GAP_FOLDER = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "gap"
 
 
 def as_plan(problem: MatchingProblem, chosen: tuple[int, ...]) -> Plan:
@@ -137,3 +145,68 @@ def test_staffed_floor_needs_a_feasible_plan_and_a_heavy_penalty() -> None:
 def test_warm_start_is_repeatable() -> None:
     problem = encode(generate_round(schools=40, seed=8))
     assert warm_start(problem) == warm_start(problem)
+
+
+def one_reviewer(round_: Round) -> Round:
+    """The round in the shape of a generalized assignment problem, where ``best_start`` runs
+    the ejection-chain search: teams of exactly one, no lead or SLE asked for, no swap rule,
+    and releases too large to bind."""
+    rules = round_.settings.rules.model_copy(update={"no_direct_swap": False})
+    released = sum(s.max_days for s in round_.staff) + 1
+    fields = {name: getattr(round_, name) for name in Round.model_fields}
+    fields.update(
+        settings=round_.settings.model_copy(update={"rules": rules}),
+        schools=tuple(s.model_copy(update={"release_days": released}) for s in round_.schools),
+        projects=tuple(
+            p.model_copy(
+                update={
+                    "min_reviewers": 1,
+                    "max_reviewers": 1,
+                    "needs_lead": False,
+                    "needs_sle": False,
+                }
+            )
+            for p in round_.projects
+        ),
+    )
+    return Round(**fields)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rounds())
+def test_chain_search_breaks_no_rule(round_: Round) -> None:
+    gap_round = one_reviewer(round_)
+    problem = encode(gap_round)
+    # Every such round with a candidate pair takes the chain search, not the fallback.
+    assert problem.n_pairs == 0 or ejection.dense_gap(problem, pair_costs(problem)) is not None
+    start = best_start(problem)
+    assert verify_plan(gap_round, as_plan(problem, start)) == []
+    assert keeps_hard_rules(problem, start)
+    assert objective_of(problem, start) <= objective_of(problem, warm_start(problem))
+    assert objective_of(problem, start) <= objective_of(problem, greedy(problem).chosen)
+    assert best_start(problem) == start
+
+
+def test_chain_search_on_a_generated_cohort() -> None:
+    gap_round = one_reviewer(generate_round(schools=60, seed=3))
+    problem = encode(gap_round)
+    assert ejection.dense_gap(problem, pair_costs(problem)) is not None  # the search runs
+    start = best_start(problem)
+    assert verify_plan(gap_round, as_plan(problem, start)) == []
+    assert objective_of(problem, start) < objective_of(problem, warm_start(problem))
+    assert best_start(problem) == start
+
+
+def test_best_start_improves_a_published_gap_instance() -> None:
+    path = GAP_FOLDER / "instances" / "cattrysse1994" / "gap4-0"
+    if not path.exists():
+        pytest.skip(f"{path} not found (the shared benchmarks are not checked out)")
+    optimum = read_optima(GAP_FOLDER / "optima.csv", "optimum_min")["gap4-0"]
+    assert optimum is not None
+    problem = gap_problem(read_gap(path))
+    start = best_start(problem)
+    assert keeps_hard_rules(problem, start)
+    regret = objective_of(problem, warm_start(problem))  # 458, 8% above the optimum (423)
+    assert optimum <= objective_of(problem, start) < regret
+    assert objective_of(problem, start) <= optimum * 1.005
+    assert best_start(problem) == start
