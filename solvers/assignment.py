@@ -324,6 +324,10 @@ def solver_for(
         solver.parameters.subsolvers.extend(["max_lp", "quick_restart"])
         # Interleaved workers make a multi-worker search repeatable: same input + seed, same plan.
         solver.parameters.interleave_search = True
+        # One subsolver task per batch: with the default batch the two workers wait on each
+        # other's slowest task, which on the 60 Cattrysse GAP instances cost 26 s in all
+        # against 10 s with batches of one.
+        solver.parameters.interleave_batch_size = 1
     return solver
 
 
@@ -460,6 +464,8 @@ def _solve_part(
     floor = staffed_floor(problem, start)
     if floor:
         m.model.add(sum(m.staffed) >= floor)
+    if problem.n_pairs <= HINT_MAX_PAIRS:
+        _hint(m, problem, start)
     # ``time_limit`` is the part's wall-clock share: building the model and the start used
     # some of it already.
     seconds = max(MIN_SEARCH_SECONDS, time_limit - (time.perf_counter() - started))
@@ -560,6 +566,19 @@ def _whole_teams(problem: MatchingProblem, chosen: Sequence[int]) -> tuple[int, 
     )
 
 
+def _hint(m: MatchingModel, problem: MatchingProblem, start: Sequence[int]) -> None:
+    """Hand the start to CP-SAT as a hint (on small parts only; see ``HINT_MAX_PAIRS``)."""
+    chosen = set(start)
+    leads = _first_leads(problem, start)
+    staffed = {int(problem.pair_project[k]) for k in chosen}
+    for k, var in enumerate(m.assign):
+        m.model.add_hint(var, k in chosen)
+    for k, var in m.lead.items():
+        m.model.add_hint(var, k in leads)
+    for j, var in enumerate(m.staffed):
+        m.model.add_hint(var, j in staffed)
+
+
 def _first_leads(problem: MatchingProblem, chosen: Sequence[int]) -> frozenset[int]:
     """On each team that needs a lead, its first trained lead leads."""
     lead_of: dict[int, int] = {}
@@ -648,4 +667,9 @@ def _counts(problem: MatchingProblem) -> dict[str, int]:
 MIN_PART_SECONDS = 2.0
 # The search itself always gets this long, whatever building its model took.
 MIN_SEARCH_SECONDS = 1.0
+# Parts up to this many pairs also get their start as a CP-SAT hint. On small parts following
+# the hint is cheap and lets the search improve on the start at once (every Cattrysse GAP
+# instance then proves optimal within a second, against 8 of 60 over a second without); on a
+# 16,000-pair part following it node by node with the LP took 15 s, longer than no hint.
+HINT_MAX_PAIRS = 5_000
 PAIRS_PER_EXTRA_SECOND = 4_000
