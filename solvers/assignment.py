@@ -632,6 +632,9 @@ def _merge(
             **_counts(problem),
             "parts": len(solved),
             "pairs_between_regions_left_out": problem.n_pairs - sum(len(p) for _s, p, *_ in solved),
+            # Parts reached once the time was spent keep their start unproven; any one of them
+            # leaves the whole bound unknown, and the user should see why.
+            "parts_without_bound": sum(s.result.bound is None for s, *_ in solved),
         },
         fixed_penalty=terms["unstaffed"].contribution,
     )

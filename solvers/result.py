@@ -62,6 +62,12 @@ class SolveResult:
     def summary(self) -> str:
         """A small plain-text table: status, objective, bound, gap, time, then each term."""
         gap = "n/a" if self.gap is None else f"{100 * self.gap:.2f}%"
+        unproven = self.counts.get("parts_without_bound", 0)
+        if self.gap is None and unproven:
+            gap += (
+                f" ({unproven} of {self.counts.get('parts', unproven)} parts have no proven"
+                " bound: reached after the time limit was spent)"
+            )
         lines = [
             f"status      {self.status}",
             f"objective   {_number(self.objective)}",

@@ -271,6 +271,27 @@ def test_a_part_given_no_time_still_returns_a_valid_plan() -> None:
     assert verify_plan(round_, plan) == []
 
 
+def test_parts_reached_after_the_time_is_spent_are_counted_and_named() -> None:
+    """Parts not searched keep valid start plans; the unknown gap says how many and why."""
+    from matcher.generate import generate_round
+    from solvers.assignment import solve_matching
+    from solvers.decode import decode
+    from solvers.encode import encode
+
+    round_ = generate_round(schools=40, seed=2)
+    problem = encode(round_)
+    # Less time than any part's floor: every part gives way to its start plan.
+    solution = solve_matching(problem, time_limit=0.01, workers=1)
+    counts = solution.result.counts
+    assert counts["parts"] >= 1
+    assert counts["parts_without_bound"] == counts["parts"]
+    assert solution.result.gap is None
+    assert f"{counts['parts']} of {counts['parts']} parts have no proven bound" in (
+        solution.result.summary()
+    )
+    assert verify_plan(round_, decode(problem, solution, {})) == []
+
+
 def test_a_start_team_that_lost_a_member_is_left_out() -> None:
     """A previous plan whose team lost a pair must not start the search under strength."""
     from solvers.assignment import _whole_teams
