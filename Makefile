@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
-	$(BIN)/python -m pytest benchmarks --benchmark-enable -p no:cacheprovider
+	$(BIN)/python -m pytest benchmarks --benchmark-enable -p no:cacheprovider -s
 
 lint: $(STAMP)
 	$(BIN)/ruff check matcher solvers tests benchmarks
