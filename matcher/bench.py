@@ -155,6 +155,9 @@ def bench_gap(
                     "milp_objective": _cost(milp.objective),
                     "milp_seconds": round(milp.seconds, 3),
                     "greedy_objective": _cost(by_hand.objective),
+                    # Greedy leaves jobs unplaced on tight instances; its cost is then blank,
+                    # and this says why.
+                    "greedy_unplaced": term_values(problem, by_hand.chosen)["unstaffed"],
                 },
             )
         )
