@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -393,7 +393,61 @@ def solve_matching(
         (solution, pairs, staff, projects)
         for solution, (pairs, _sub, staff, projects) in zip(found, parts, strict=True)
     ]
-    return _merge(problem, solved, time.perf_counter() - started, seed, workers)
+    merged = _merge(problem, solved, time.perf_counter() - started, seed, workers)
+    return _staff_across_regions(problem, merged, started)
+
+
+def _staff_across_regions(
+    problem: MatchingProblem, merged: MatchingSolution, started: float
+) -> MatchingSolution:
+    """The regions' plan, with the projects they left unstaffed staffed greedily from every
+    pair, those that cross a region boundary included.
+
+    Regions are solved apart, so a project whose good reviewers lie across a boundary stays
+    unstaffed there; on a national cohort the regions' plan cost 19 million more than greedy on
+    the whole problem (close to 190 more projects unstaffed). The repair keeps every regional
+    team as it is. The regions' bound does not cover pairs they never saw, so a repaired plan
+    has no proven bound (``counts["regional_bound"]`` keeps it for reference).
+    """
+    result = merged.result
+    if not result.counts.get("pairs_between_regions_left_out") or result.objective is None:
+        return merged
+    repaired = greedy(problem, keep=merged.chosen).chosen
+    added = sorted(set(repaired) - set(merged.chosen))
+    if not added or objective_of(problem, repaired) >= result.objective:
+        return merged
+    staffed = {int(problem.pair_project[k]) for k in repaired}
+    values = term_values(problem, repaired)
+    terms = {
+        name: TermValue(
+            values[name],
+            weight_of(problem, name),
+            sign * weight_of(problem, name) * values[name],
+            description,
+        )
+        for name, _builder, sign, description in SOFT_TERMS
+    }
+    counts = {
+        **result.counts,
+        "projects_staffed_across_regions": len({int(problem.pair_project[k]) for k in added}),
+    }
+    if result.bound is not None:
+        counts["regional_bound"] = int(result.bound)
+    return MatchingSolution(
+        result=replace(
+            result,
+            status="FEASIBLE",
+            objective=float(objective_of(problem, repaired)),
+            bound=None,
+            seconds=time.perf_counter() - started,
+            terms=terms,
+            counts=counts,
+            fixed_penalty=terms["unstaffed"].contribution,
+        ),
+        chosen=tuple(sorted(repaired)),
+        leads=merged.leads | _first_leads(problem, added),
+        staffed=tuple(j in staffed for j in range(len(problem.project_ids))),
+    )
 
 
 def _solve_part(
