@@ -414,19 +414,13 @@ def _staff_across_regions(
         return merged
     repaired = greedy(problem, keep=merged.chosen).chosen
     added = sorted(set(repaired) - set(merged.chosen))
-    if not added or objective_of(problem, repaired) >= result.objective:
+    if not added:
+        return merged
+    terms = _terms(problem, repaired)
+    objective = float(sum(t.contribution for t in terms.values()))
+    if objective >= result.objective:
         return merged
     staffed = {int(problem.pair_project[k]) for k in repaired}
-    values = term_values(problem, repaired)
-    terms = {
-        name: TermValue(
-            values[name],
-            weight_of(problem, name),
-            sign * weight_of(problem, name) * values[name],
-            description,
-        )
-        for name, _builder, sign, description in SOFT_TERMS
-    }
     counts = {
         **result.counts,
         "projects_staffed_across_regions": len({int(problem.pair_project[k]) for k in added}),
@@ -437,7 +431,7 @@ def _staff_across_regions(
         result=replace(
             result,
             status="FEASIBLE",
-            objective=float(objective_of(problem, repaired)),
+            objective=objective,
             bound=None,
             seconds=time.perf_counter() - started,
             terms=terms,
@@ -555,6 +549,20 @@ def _solve_part(
     return _solution(problem, chosen, leads, found, bound, started, seed, workers)
 
 
+def _terms(problem: MatchingProblem, chosen: Sequence[int]) -> dict[str, TermValue]:
+    """Each soft term of a plan: its value, weight and signed contribution to the objective."""
+    values = term_values(problem, chosen)
+    return {
+        name: TermValue(
+            values[name],
+            weight_of(problem, name),
+            sign * weight_of(problem, name) * values[name],
+            description,
+        )
+        for name, _builder, sign, description in SOFT_TERMS
+    }
+
+
 def _solution(
     problem: MatchingProblem,
     chosen: tuple[int, ...],
@@ -566,16 +574,7 @@ def _solution(
     workers: int,
 ) -> MatchingSolution:
     """A part's plan with its terms, counts and time taken."""
-    values = term_values(problem, chosen)
-    terms = {
-        name: TermValue(
-            values[name],
-            weight_of(problem, name),
-            sign * weight_of(problem, name) * values[name],
-            description,
-        )
-        for name, _b, sign, description in SOFT_TERMS
-    }
+    terms = _terms(problem, chosen)
     result = SolveResult(
         status=status,
         objective=float(sum(t.contribution for t in terms.values())),
