@@ -15,20 +15,21 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 from ortools.sat.python import cp_model
 
 from solvers.baselines import greedy, objective_of, term_values
 from solvers.carried_bounds import CarriedBounds, frame
-from solvers.decompose import IntArray, pair_parts, restrict
+from solvers.decompose import IntArray, dropped_pairs, pair_parts, restrict
 from solvers.encode import MatchingProblem
 from solvers.lanes import solve_new_parts
 from solvers.memo import SolvedParts, fingerprint
 from solvers.result import SolveResult, TermValue, quality_gap
 from solvers.warm_start import best_start, staffed_floor
 from solvers.watch import GapWatch, Progress
+from solvers.windows import improve_by_windows
 
 # A guard maps a rule instance (rule name, subject id) to enforcement literals; () = always on.
 Guard = Callable[[str, str], Sequence[cp_model.IntVar]]
@@ -208,18 +209,26 @@ def give_take(m: MatchingModel) -> cp_model.LinearExprT:
     p = m.problem
     giving = p.pairs_of_giving_school()
     receiving = p.pairs_of_receiving_school()
-    gaps = []
+    offset = _days_offset(p)
+    gaps: list[cp_model.LinearExprT] = []
     for s in range(len(p.school_ids)):
         if not giving[s] and not receiving[s]:
+            gaps.append(abs(offset[s]))
             continue
-        given = sum(int(p.pair_days[k]) * m.assign[k] for k in giving[s])
+        given = sum(int(p.pair_days[k]) * m.assign[k] for k in giving[s]) + offset[s]
         received = sum(int(p.pair_days[k]) * m.assign[k] for k in receiving[s])
-        most = sum(int(p.pair_days[k]) for k in giving[s] + receiving[s])
+        most = sum(int(p.pair_days[k]) for k in giving[s] + receiving[s]) + abs(offset[s])
         gap = m.model.new_int_var(0, most, f"give_take_gap[{p.school_ids[s]}]")
         m.model.add(gap >= given - received)
         m.model.add(gap >= received - given)
         gaps.append(gap)
     return sum(gaps)
+
+
+def _days_offset(p: MatchingProblem) -> list[int]:
+    if p.school_days_offset is None:
+        return [0] * len(p.school_ids)
+    return [int(d) for d in p.school_days_offset]
 
 
 # name, builder, sign (+1 = penalty, -1 = reward), description
@@ -355,8 +364,47 @@ def solve_matching(
     its limit.
     """
     started = time.perf_counter()
+    parts = pair_parts(problem)
+    if dropped_pairs(problem, parts):
+        return _solve_by_windows(
+            problem,
+            time_limit=time_limit,
+            seed=seed,
+            workers=workers,
+            gap_limit=gap_limit,
+            progress=progress,
+            hint=hint,
+        )
     memo = SolvedMatchingParts() if solved_parts is None else solved_parts
-    parts = [(pairs, *restrict(problem, pairs)) for pairs in pair_parts(problem)]
+    return _solve_in_parts(
+        problem,
+        parts,
+        started=started,
+        time_limit=time_limit,
+        seed=seed,
+        workers=workers,
+        gap_limit=gap_limit,
+        progress=progress,
+        hint=hint,
+        memo=memo,
+    )
+
+
+def _solve_in_parts(
+    problem: MatchingProblem,
+    part_pairs: list[IntArray],
+    *,
+    started: float,
+    time_limit: float,
+    seed: int,
+    workers: int,
+    gap_limit: float,
+    progress: Callable[[Progress], None] | None,
+    hint: Collection[int] | None,
+    memo: SolvedMatchingParts,
+) -> MatchingSolution:
+    """Each independent part solved (``workers`` at a time) and the parts' plans merged."""
+    parts = [(pairs, *restrict(problem, pairs)) for pairs in part_pairs]
     hinted = None if hint is None else np.isin(np.arange(problem.n_pairs), list(hint))
     frame_key = frame(problem)
 
@@ -384,7 +432,7 @@ def solve_matching(
         [len(pairs) for pairs, *_ in parts],
         solve,
         memo=memo,
-        time_limit=time_limit,
+        time_limit=time_limit - (time.perf_counter() - started),
         workers=workers,
         floor=lambda part: MIN_PART_SECONDS + len(parts[part][0]) / PAIRS_PER_EXTRA_SECOND,
         overtime=lambda part: solve(part, 0.0, 1, search=False),
@@ -393,53 +441,69 @@ def solve_matching(
         (solution, pairs, staff, projects)
         for solution, (pairs, _sub, staff, projects) in zip(found, parts, strict=True)
     ]
-    merged = _merge(problem, solved, time.perf_counter() - started, seed, workers)
-    return _staff_across_regions(problem, merged, started)
+    return _merge(problem, solved, time.perf_counter() - started, seed, workers)
 
 
-def _staff_across_regions(
-    problem: MatchingProblem, merged: MatchingSolution, started: float
+def _solve_by_windows(
+    problem: MatchingProblem,
+    *,
+    time_limit: float,
+    seed: int,
+    workers: int,
+    gap_limit: float,
+    progress: Callable[[Progress], None] | None,
+    hint: Collection[int] | None,
 ) -> MatchingSolution:
-    """The regions' plan, with the projects they left unstaffed staffed greedily from every
-    pair, those that cross a region boundary included.
+    """A round too large for one model and linked across its regions (a national cohort):
+    greedy on the whole round, then improved window by window (``solvers.windows``).
 
-    Regions are solved apart, so a project whose good reviewers lie across a boundary stays
-    unstaffed there; on a national cohort the regions' plan cost 19 million more than greedy on
-    the whole problem (close to 190 more projects unstaffed). The repair keeps every regional
-    team as it is. The regions' bound does not cover pairs they never saw, so a repaired plan
-    has no proven bound (``counts["regional_bound"]`` keeps it for reference).
+    Starting from the whole round's greedy plan and keeping only passes that improve it, the
+    answer is never worse than greedy; windows see the pairs between regions, which solving
+    the regions apart would lose. No bound is proven for the whole round.
     """
-    result = merged.result
-    if not result.counts.get("pairs_between_regions_left_out") or result.objective is None:
-        return merged
-    repaired = greedy(problem, keep=merged.chosen).chosen
-    added = sorted(set(repaired) - set(merged.chosen))
-    if not added:
-        return merged
-    terms = _terms(problem, repaired)
-    objective = float(sum(t.contribution for t in terms.values()))
-    if objective >= result.objective:
-        return merged
-    staffed = {int(problem.pair_project[k]) for k in repaired}
-    counts = {
-        **result.counts,
-        "projects_staffed_across_regions": len({int(problem.pair_project[k]) for k in added}),
-    }
-    if result.bound is not None:
-        counts["regional_bound"] = int(result.bound)
+    started = time.perf_counter()
+    kept = () if hint is None else _whole_teams(problem, sorted(hint))
+    start = greedy(problem, keep=kept).chosen
+
+    def solve_free(free: MatchingProblem, plan: IntArray, seconds: float) -> Sequence[int]:
+        return _solve_in_parts(
+            free,
+            pair_parts(free),
+            started=time.perf_counter(),
+            time_limit=seconds,
+            seed=seed,
+            workers=workers,
+            gap_limit=gap_limit,
+            progress=progress,
+            hint=plan.tolist(),
+            memo=SolvedMatchingParts(),
+        ).chosen
+
+    search = improve_by_windows(
+        problem, start, solve_free, time_limit=time_limit - (time.perf_counter() - started)
+    )
+    terms = _terms(problem, search.chosen)
+    staffed = {int(problem.pair_project[k]) for k in search.chosen}
+    result = SolveResult(
+        status="FEASIBLE",
+        objective=float(sum(t.contribution for t in terms.values())),
+        bound=None,
+        seconds=time.perf_counter() - started,
+        seed=seed,
+        workers=workers,
+        terms=terms,
+        counts={
+            **_counts(problem),
+            "window_passes": search.passes,
+            "improving_window_passes": search.improving_passes,
+            "greedy_objective": search.start_objective,
+        },
+        fixed_penalty=terms["unstaffed"].contribution,
+    )
     return MatchingSolution(
-        result=replace(
-            result,
-            status="FEASIBLE",
-            objective=objective,
-            bound=None,
-            seconds=time.perf_counter() - started,
-            terms=terms,
-            counts=counts,
-            fixed_penalty=terms["unstaffed"].contribution,
-        ),
-        chosen=tuple(sorted(repaired)),
-        leads=merged.leads | _first_leads(problem, added),
+        result=result,
+        chosen=search.chosen,
+        leads=_first_leads(problem, search.chosen),
         staffed=tuple(j in staffed for j in range(len(problem.project_ids))),
     )
 
@@ -684,7 +748,6 @@ def _merge(
         counts={
             **_counts(problem),
             "parts": len(solved),
-            "pairs_between_regions_left_out": problem.n_pairs - sum(len(p) for _s, p, *_ in solved),
             # Parts reached once the time was spent keep their start unproven; any one of them
             # leaves the whole bound unknown, and the user should see why.
             "parts_without_bound": sum(s.result.bound is None for s, *_ in solved),

@@ -63,7 +63,11 @@ def term_values(problem: MatchingProblem, chosen: tuple[int, ...]) -> dict[str, 
                 if problem.staff_is_sle[i]
             ]
             sle_share += max(shares, default=0)
-    balance = [0] * len(problem.school_ids)
+    balance = (
+        [0] * len(problem.school_ids)
+        if problem.school_days_offset is None
+        else [int(d) for d in problem.school_days_offset]
+    )
     for k in chosen:
         balance[int(problem.staff_school[problem.pair_staff[k]])] += int(problem.pair_days[k])
         balance[int(problem.project_host[problem.pair_project[k]])] -= int(problem.pair_days[k])
@@ -260,16 +264,22 @@ def solve_linear(
                     solver.Add(100 * days <= p.sle_allowance * share)
     giving, receiving = p.pairs_of_giving_school(), p.pairs_of_receiving_school()
     gaps = []
+    offset = [0] * len(p.school_ids) if p.school_days_offset is None else p.school_days_offset
     for s in range(len(p.school_ids)):
         if giving[s] or receiving[s]:
-            given = solver.Sum([int(p.pair_days[k]) * x[k] for k in giving[s]])
+            given = int(offset[s]) + solver.Sum([int(p.pair_days[k]) * x[k] for k in giving[s]])
             received = solver.Sum([int(p.pair_days[k]) * x[k] for k in receiving[s]])
             gap = solver.NumVar(0, infinity, f"g{s}")
             solver.Add(gap >= given - received)
             solver.Add(gap >= received - given)
             gaps.append(gap)
+    # Schools with no candidate pair keep the give-and-take their fixed teams left them.
+    idle = sum(
+        abs(int(offset[s])) for s in range(len(p.school_ids)) if not giving[s] and not receiving[s]
+    )
     solver.Minimize(
-        w.unstaffed * solver.Sum([1 - y for y in staffed])
+        w.give_take * idle
+        + w.unstaffed * solver.Sum([1 - y for y in staffed])
         - w.expertise * solver.Sum([int(p.pair_fit[k]) * x[k] for k in range(p.n_pairs)])
         - w.preference * solver.Sum([int(p.pair_preference[k]) * x[k] for k in range(p.n_pairs)])
         + w.travel * solver.Sum([int(p.pair_travel[k]) * x[k] for k in range(p.n_pairs)])

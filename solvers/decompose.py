@@ -20,11 +20,12 @@ from solvers.encode import MatchingProblem
 IntArray = npt.NDArray[np.int64]
 
 
-# Above this many candidate pairs a part is split into regions (see ``pair_parts``).
+# Above this many candidate pairs a part is split into regions (see ``pair_parts``); read when
+# called, so a test can lower it.
 MAX_PART_PAIRS = 40_000
 
 
-def pair_parts(problem: MatchingProblem, *, max_pairs: int = MAX_PART_PAIRS) -> list[IntArray]:
+def pair_parts(problem: MatchingProblem, *, max_pairs: int | None = None) -> list[IntArray]:
     """Pair indices of each part, ordered by their first pair.
 
     Independent parts first (exact). A part larger than ``max_pairs`` (a national cohort,
@@ -32,13 +33,43 @@ def pair_parts(problem: MatchingProblem, *, max_pairs: int = MAX_PART_PAIRS) -> 
     bisection of its schools' positions, and pairs between regions are left out: reviewers
     then serve within their region, as regional programmes do. ``dropped_pairs`` counts them.
     """
+    max_pairs = MAX_PART_PAIRS if max_pairs is None else max_pairs
     parts: list[IntArray] = []
     for part in _connected_parts(problem):
         if len(part) > max_pairs and problem.school_position is not None:
-            parts.extend(_regions(problem, part, max_pairs))
+            parts.extend(_regions(problem, part, max_pairs, problem.school_position))
         else:
             parts.append(part)
     return sorted(parts, key=lambda pairs: int(pairs[0]))
+
+
+def school_windows(
+    problem: MatchingProblem, *, turned: bool, max_pairs: int | None = None
+) -> IntArray:
+    """Each school's window (-1: in none), for improving a plan of a very large round window
+    by window (``solvers.windows``); no window holds more than ``max_pairs`` pairs.
+
+    Unturned, the windows are the regions of ``pair_parts``. Turned, they are regions cut the
+    same way on the map turned by 45 degrees, so their boundaries cross the regions' instead
+    of running along them: a pair between two regions mostly lies inside one turned window.
+    """
+    max_pairs = MAX_PART_PAIRS if max_pairs is None else max_pairs
+    position = problem.school_position
+    if position is None:
+        raise ValueError("windows need school positions")
+    if turned:
+        position = position @ np.array([[1.0, -1.0], [1.0, 1.0]]) / np.sqrt(2.0)
+    label = np.full(len(problem.school_ids), -1, dtype=np.int64)
+    giving = problem.staff_school[problem.pair_staff]
+    hosting = problem.project_host[problem.pair_project]
+    windows = 0
+    for part in _connected_parts(problem):
+        regions = _regions(problem, part, max_pairs, position) if len(part) > max_pairs else [part]
+        for pairs in regions:
+            label[giving[pairs]] = windows
+            label[hosting[pairs]] = windows
+            windows += 1
+    return label
 
 
 def dropped_pairs(problem: MatchingProblem, parts: list[IntArray]) -> int:
@@ -46,13 +77,17 @@ def dropped_pairs(problem: MatchingProblem, parts: list[IntArray]) -> int:
     return problem.n_pairs - sum(len(part) for part in parts)
 
 
-def _regions(problem: MatchingProblem, pairs: IntArray, max_pairs: int) -> list[IntArray]:
+def _regions(
+    problem: MatchingProblem,
+    pairs: IntArray,
+    max_pairs: int,
+    position: npt.NDArray[np.float64],
+) -> list[IntArray]:
     """Split along the wider axis at the median school until every region is small enough."""
-    assert problem.school_position is not None
     giving = problem.staff_school[problem.pair_staff[pairs]]
     hosting = problem.project_host[problem.pair_project[pairs]]
     schools = np.unique(np.concatenate([giving, hosting]))
-    where = problem.school_position[schools]
+    where = position[schools]
     axis = int(np.argmax(where.max(axis=0) - where.min(axis=0)))
     order = schools[np.argsort(where[:, axis], kind="stable")]
     left = np.zeros(len(problem.school_ids), dtype=np.bool_)
@@ -63,7 +98,7 @@ def _regions(problem: MatchingProblem, pairs: IntArray, max_pairs: int) -> list[
         if len(inside) == 0:
             continue
         if len(inside) > max_pairs and len(order) > 2:
-            regions.extend(_regions(problem, inside, max_pairs))
+            regions.extend(_regions(problem, inside, max_pairs, position))
         else:
             regions.append(inside)
     return regions

@@ -56,6 +56,9 @@ class MatchingProblem:
     # Where each school is (grid metres or latitude/longitude), for splitting very large
     # rounds into regions; None when unknown.
     school_position: npt.NDArray[np.float64] | None = None
+    # Staff-days each school gives minus those it receives in teams kept fixed outside this
+    # problem (one window of a larger round, ``solvers.windows``); give-and-take counts them.
+    school_days_offset: IntArray | None = None
 
     @property
     def n_pairs(self) -> int:

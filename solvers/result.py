@@ -63,16 +63,15 @@ class SolveResult:
         """A small plain-text table: status, objective, bound, gap, time, then each term."""
         gap = "n/a" if self.gap is None else f"{100 * self.gap:.2f}%"
         unproven = self.counts.get("parts_without_bound", 0)
-        across = self.counts.get("projects_staffed_across_regions", 0)
         if self.gap is None and unproven:
             gap += (
                 f" ({unproven} of {self.counts.get('parts', unproven)} parts have no proven"
                 " bound: reached after the time limit was spent)"
             )
-        elif self.gap is None and across:
+        elif self.gap is None and "window_passes" in self.counts:
             gap += (
-                f" (regions are solved apart; {across} projects were then staffed across region"
-                " boundaries, which no regional bound covers)"
+                " (too large for one model: the whole round's greedy plan was improved window"
+                f" by window in {self.counts['window_passes']} passes, which proves no bound)"
             )
         lines = [
             f"status      {self.status}",

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from conftest import make_round, project, school, staff
 
 from matcher.generate import generate_round
-from matcher.verify import verify_plan
-from solvers.assignment import MatchingSolution, _staff_across_regions, solve_matching
+from solvers.assignment import solve_matching
 from solvers.baselines import solve_linear
-from solvers.decode import decode
-from solvers.decompose import IntArray, dropped_pairs, pair_parts
-from solvers.encode import MatchingProblem, encode
+from solvers.decompose import dropped_pairs, pair_parts
+from solvers.encode import encode
 
 
 def test_two_far_apart_towns_are_two_parts_and_solve_as_one() -> None:
@@ -47,42 +44,3 @@ def test_large_part_is_cut_into_regions_without_crossing_pairs() -> None:
             assert region_of.setdefault(s, n) == n  # every school in exactly one region
     assert all(len(pairs) <= problem.n_pairs // 3 for pairs in parts)
     assert dropped_pairs(problem, parts) == problem.n_pairs - sum(len(p) for p in parts) > 0
-
-
-def test_projects_left_unstaffed_by_the_regions_are_staffed_across_boundaries(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Regions never see the pairs between them; the repair staffs what they could not, keeps
-    every regional team, breaks no rule, and claims no bound for the pairs the regions missed."""
-    import solvers.assignment as assignment
-
-    round_ = generate_round(schools=120, seed=4)
-    problem = encode(round_)
-    regions = pair_parts(problem, max_pairs=problem.n_pairs // 6)
-
-    def six_regions(p: MatchingProblem) -> list[IntArray]:
-        return regions
-
-    monkeypatch.setattr(assignment, "pair_parts", six_regions)
-    merged: list[MatchingSolution] = []
-
-    def remember_regional_plan(
-        p: MatchingProblem, regional: MatchingSolution, started: float
-    ) -> MatchingSolution:
-        merged.append(regional)
-        return _staff_across_regions(p, regional, started)
-
-    monkeypatch.setattr(assignment, "_staff_across_regions", remember_regional_plan)
-    solution = solve_matching(problem, time_limit=20, gap_limit=0.01)
-    (regional,) = merged
-    assert set(regional.chosen) <= set(solution.chosen)  # regional teams kept as they are
-    assert verify_plan(round_, decode(problem, solution, {})) == []
-    counts = solution.result.counts
-    across = counts.get("projects_staffed_across_regions", 0)
-    assert across > 0  # this cohort has projects only reachable across a boundary
-    assert sum(solution.staffed) == sum(regional.staffed) + across
-    assert solution.result.objective is not None and regional.result.objective is not None
-    assert solution.result.objective < regional.result.objective
-    assert solution.result.bound is None and solution.result.gap is None
-    assert counts["regional_bound"] == regional.result.bound
-    assert f"{across} projects were then staffed across region" in solution.result.summary()

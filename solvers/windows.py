@@ -1,0 +1,148 @@
+"""One step of improving a plan of a very large round: free its teams inside windows of
+schools, keep every other team fixed.
+
+A national round is too large for one model, and cutting it into regions loses the pairs
+between them (a third of them on the national benchmark cohort). Instead the plan is improved
+window by window: a window's free part is every candidate pair with both schools in the window,
+on projects whose whole team is inside it. Teams that reach outside stay as they are, and what
+they use is taken off the window's reviewers and schools: days, SLE allowance, release,
+give-and-take (``MatchingProblem.school_days_offset``) and the no-swap rule. Any plan of the
+free part, put back beside the fixed teams, is then a plan of the whole round breaking no rule,
+and the windows, sharing no school, are independent problems.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import numpy.typing as npt
+
+from solvers.baselines import objective_of
+from solvers.decompose import restrict, school_windows
+from solvers.encode import MatchingProblem
+
+IntArray = npt.NDArray[np.int64]
+log = logging.getLogger(__name__)
+
+# Each pass may use this share of the time left: most windows stop early at the gap limit, so
+# a pass usually leaves time for the next, and the last passes are never starved entirely.
+PASS_SHARE = 0.5
+# No pass starts with less than this long left: it would only keep its start plans.
+MIN_PASS_SECONDS = 5.0
+
+# solve(free part, its start plan, seconds) -> a plan of the free part (its pair indices)
+SolveFree = Callable[[MatchingProblem, IntArray, float], Sequence[int]]
+
+
+@dataclass(frozen=True)
+class OpenWindows:
+    """A plan's free part on some windows, and the teams kept fixed around it."""
+
+    problem: MatchingProblem  # the free part, with what the fixed teams use taken off
+    pairs: IntArray  # the whole round's index of each of its pairs
+    fixed: IntArray  # the whole round's pairs of the plan kept as they are
+    start: IntArray  # the plan inside the windows, as the free part's pair indices
+
+    def close(self, chosen: Sequence[int]) -> tuple[int, ...]:
+        """The whole round's plan: the fixed teams and ``chosen`` (free-part pair indices)."""
+        inside = self.pairs[np.asarray(chosen, dtype=np.int64)]
+        return tuple(sorted(np.concatenate([self.fixed, inside]).tolist()))
+
+
+def open_windows(problem: MatchingProblem, chosen: Sequence[int], window: IntArray) -> OpenWindows:
+    """Free the plan ``chosen`` inside the windows (``window``: each school's, -1 for none)."""
+    plan = np.asarray(sorted(chosen), dtype=np.int64)
+    giving = problem.staff_school[problem.pair_staff]
+    hosting = problem.project_host[problem.pair_project]
+    inside = (window[giving] == window[hosting]) & (window[giving] >= 0)
+    # A team with one member from outside its host's window stays whole as it is.
+    held = np.zeros(len(problem.project_ids), dtype=np.bool_)
+    held[problem.pair_project[plan[~inside[plan]]]] = True
+    free = inside & ~held[problem.pair_project]
+    fixed = plan[~free[plan]]
+    days = problem.pair_days[fixed]
+    n_schools = len(problem.school_ids)
+    staff_days = np.bincount(
+        problem.pair_staff[fixed], weights=days, minlength=len(problem.staff_ids)
+    ).astype(np.int64)
+    given = np.bincount(giving[fixed], weights=days, minlength=n_schools).astype(np.int64)
+    received = np.bincount(hosting[fixed], weights=days, minlength=n_schools).astype(np.int64)
+    if problem.no_direct_swap:
+        # A fixed team from school a at host b rules out a free pair from b at a. The plan
+        # itself has no such pair, so its free part stays a plan of the window.
+        served = giving[fixed] * n_schools + hosting[fixed]
+        free &= ~np.isin(hosting * n_schools + giving, served)
+    offset = given - received
+    if problem.school_days_offset is not None:
+        offset = offset + problem.school_days_offset
+    rest = replace(
+        problem,
+        staff_max_days=problem.staff_max_days - staff_days,
+        sle_days_used=problem.sle_days_used + np.where(problem.staff_is_sle, staff_days, 0),
+        school_release=problem.school_release - given,
+        school_days_offset=offset,
+    )
+    pairs = np.flatnonzero(free).astype(np.int64)
+    part, _staff, _projects = restrict(rest, pairs)
+    start = np.searchsorted(pairs, plan[free[plan]]).astype(np.int64)
+    return OpenWindows(problem=part, pairs=pairs, fixed=fixed, start=start)
+
+
+@dataclass(frozen=True)
+class WindowSearch:
+    chosen: tuple[int, ...]  # the best plan found (the whole round's pair indices)
+    objective: int
+    start_objective: int
+    passes: int  # passes run, each over one set of windows
+    improving_passes: int
+
+
+def improve_by_windows(
+    problem: MatchingProblem,
+    start: Sequence[int],
+    solve: SolveFree,
+    *,
+    time_limit: float,
+    max_pairs: int | None = None,
+) -> WindowSearch:
+    """Improve the plan ``start`` pass by pass, alternating the regions and the turned windows
+    of ``solvers.decompose.school_windows``, until the time is spent or neither improves.
+
+    A pass keeps its plan only if the whole round's objective improves: inside a window the
+    SLE-balance term is measured over the window's SLEs, not per region, so a window's own
+    gain can, rarely, be none for the whole.
+    """
+    deadline = time.perf_counter() + time_limit
+    window_sets = [
+        school_windows(problem, turned=turned, max_pairs=max_pairs) for turned in (False, True)
+    ]
+    plan = tuple(sorted(start))
+    best = start_objective = objective_of(problem, plan)
+    passes = improving = unimproved = 0
+    while unimproved < len(window_sets):
+        left = deadline - time.perf_counter()
+        if left < MIN_PASS_SECONDS:
+            break
+        opened = open_windows(problem, plan, window_sets[passes % len(window_sets)])
+        found = opened.close(solve(opened.problem, opened.start, PASS_SHARE * left))
+        value = objective_of(problem, found)
+        passes += 1
+        log.info(
+            "window pass %d (%s): objective %d -> %d, %d pairs free",
+            passes,
+            "turned" if passes % 2 == 0 else "regions",
+            best,
+            min(best, value),
+            opened.problem.n_pairs,
+        )
+        if value < best:
+            plan, best = found, value
+            improving += 1
+            unimproved = 0
+        else:
+            unimproved += 1
+    return WindowSearch(plan, best, start_objective, passes, improving)
