@@ -17,7 +17,7 @@ from solvers.decode import decode
 from solvers.decompose import dropped_pairs, pair_parts, school_windows
 from solvers.encode import MatchingProblem, encode
 from solvers.result import SolveResult
-from solvers.windows import open_windows
+from solvers.windows import _staffable, open_windows, windows_around_unstaffed
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +124,35 @@ def test_a_round_split_into_regions_is_solved_window_by_window(
     assert plan_errors(round_, problem, solution.chosen) == []
     assert result.bound is None and result.gap is None
     assert "improved window by window" in result.summary()
+
+
+def test_every_project_left_unstaffed_that_a_team_could_staff_gets_a_window(
+    cohort: tuple[Round, MatchingProblem],
+) -> None:
+    _round, problem = cohort
+    plan = greedy(problem).chosen
+    limit = problem.n_pairs // 10
+    window = windows_around_unstaffed(problem, plan, max_pairs=limit)
+    staffed = set(problem.pair_project[list(plan)].tolist())
+    wanted = [j for j in np.flatnonzero(_staffable(problem)).tolist() if j not in staffed]
+    assert wanted  # greedy leaves some staffable project unstaffed in this cohort
+    assert all(window[problem.project_host[j]] >= 0 for j in wanted)
+    giving = problem.staff_school[problem.pair_staff]
+    hosting = problem.project_host[problem.pair_project]
+    inside = (window[giving] == window[hosting]) & (window[giving] >= 0)
+    assert np.bincount(window[giving][inside]).max() <= limit
+
+
+def test_staffable_means_enough_candidates_with_a_lead_and_an_sle_where_needed(
+    cohort: tuple[Round, MatchingProblem],
+) -> None:
+    _round, problem = cohort
+    staffable = _staffable(problem)
+    for j, pairs in enumerate(problem.pairs_of_project()):
+        people = problem.pair_staff[pairs]
+        expected = (
+            len(set(people.tolist())) >= problem.project_min[j]
+            and (not problem.project_needs_lead[j] or bool(problem.staff_is_lead[people].any()))
+            and (not problem.project_needs_sle[j] or bool(problem.staff_is_sle[people].any()))
+        )
+        assert staffable[j] == expected
