@@ -6,12 +6,13 @@ from collections.abc import Sequence
 
 import numpy as np
 import pytest
+from ortools.sat.python import cp_model
 
 import solvers.decompose as decompose
 from matcher.generate import generate_round
 from matcher.model import Round, Weights
 from matcher.verify import verify_plan
-from solvers.assignment import MatchingSolution, _first_leads, solve_matching
+from solvers.assignment import MatchingSolution, _first_leads, build_model, solve_matching
 from solvers.baselines import greedy, objective_of
 from solvers.decode import decode
 from solvers.decompose import dropped_pairs, pair_parts, school_windows
@@ -156,3 +157,26 @@ def test_staffable_means_enough_candidates_with_a_lead_and_an_sle_where_needed(
             and (not problem.project_needs_sle[j] or bool(problem.staff_is_sle[people].any()))
         )
         assert staffable[j] == expected
+
+
+def test_the_model_of_a_free_part_scores_a_plan_as_the_plan_checker_does(
+    cohort: tuple[Round, MatchingProblem],
+) -> None:
+    """Give-and-take left by fixed teams is in the CP-SAT objective too, schools with no free
+    pair included: a plan fixed in the model scores exactly its ``objective_of``. (SLE balance
+    is off: the model takes one largest share over all its SLEs, ``objective_of`` one per
+    independent part, and this free part has several; solving splits it into parts first.)"""
+    round_, _problem = cohort
+    settings = round_.settings.model_copy(update={"weights": Weights(sle_balance=0)})
+    problem = encode(round_.model_copy(update={"settings": settings}))
+    plan = greedy(problem).chosen
+    window = school_windows(problem, turned=True, max_pairs=problem.n_pairs // 6)
+    free = open_windows(problem, plan, window)
+    assert free.problem.school_days_offset is not None and free.problem.school_days_offset.any()
+    m = build_model(free.problem)
+    chosen = set(free.start.tolist())
+    for k, var in enumerate(m.assign):
+        m.model.add(var == (k in chosen))
+    solver = cp_model.CpSolver()
+    assert solver.solve(m.model) == cp_model.OPTIMAL
+    assert round(solver.objective_value) == objective_of(free.problem, tuple(sorted(chosen)))
