@@ -362,6 +362,10 @@ def solve_matching(
     and their bounds carry over to the same parts with fewer pairs in a later call. A part
     reached after the time is spent keeps its starting plan, unproven, so the call ends near
     its limit.
+
+    A round whose parts would have to be cut into regions (``solvers.decompose.pair_parts``
+    leaves pairs between them out) is solved window by window instead, from greedy on the
+    whole round (``_solve_by_windows``); ``solved_parts`` is not used there.
     """
     started = time.perf_counter()
     parts = pair_parts(problem)
