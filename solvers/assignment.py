@@ -372,6 +372,7 @@ def solve_matching(
     if dropped_pairs(problem, parts):
         return _solve_by_windows(
             problem,
+            parts,
             time_limit=time_limit,
             seed=seed,
             workers=workers,
@@ -450,6 +451,7 @@ def _solve_in_parts(
 
 def _solve_by_windows(
     problem: MatchingProblem,
+    parts: list[IntArray],
     *,
     time_limit: float,
     seed: int,
@@ -463,7 +465,8 @@ def _solve_by_windows(
 
     Starting from the whole round's greedy plan and keeping only passes that improve it, the
     answer is never worse than greedy; windows see the pairs between regions, which solving
-    the regions apart would lose. No bound is proven for the whole round.
+    the regions apart would lose. No bound is proven for the whole round. ``parts`` is
+    ``pair_parts(problem)``: the regions, and the groups SLE balance is measured in.
     """
     started = time.perf_counter()
     kept = () if hint is None else _whole_teams(problem, sorted(hint))
@@ -484,31 +487,27 @@ def _solve_by_windows(
         ).chosen
 
     search = improve_by_windows(
-        problem, start, solve_free, time_limit=time_limit - (time.perf_counter() - started)
+        problem,
+        start,
+        solve_free,
+        parts=parts,
+        time_limit=time_limit - (time.perf_counter() - started),
     )
-    terms = _terms(problem, search.chosen)
-    staffed = {int(problem.pair_project[k]) for k in search.chosen}
-    result = SolveResult(
-        status="FEASIBLE",
-        objective=float(sum(t.contribution for t in terms.values())),
-        bound=None,
-        seconds=time.perf_counter() - started,
-        seed=seed,
-        workers=workers,
-        terms=terms,
+    return _solution(
+        problem,
+        search.chosen,
+        _first_leads(problem, search.chosen),
+        "FEASIBLE",
+        None,
+        started,
+        seed,
+        workers,
+        parts=parts,
         counts={
-            **_counts(problem),
             "window_passes": search.passes,
             "improving_window_passes": search.improving_passes,
             "greedy_objective": search.start_objective,
         },
-        fixed_penalty=terms["unstaffed"].contribution,
-    )
-    return MatchingSolution(
-        result=result,
-        chosen=search.chosen,
-        leads=_first_leads(problem, search.chosen),
-        staffed=tuple(j in staffed for j in range(len(problem.project_ids))),
     )
 
 
@@ -617,9 +616,11 @@ def _solve_part(
     return _solution(problem, chosen, leads, found, bound, started, seed, workers)
 
 
-def _terms(problem: MatchingProblem, chosen: Sequence[int]) -> dict[str, TermValue]:
+def _terms(
+    problem: MatchingProblem, chosen: Sequence[int], parts: list[IntArray] | None = None
+) -> dict[str, TermValue]:
     """Each soft term of a plan: its value, weight and signed contribution to the objective."""
-    values = term_values(problem, chosen)
+    values = term_values(problem, chosen, parts)
     return {
         name: TermValue(
             values[name],
@@ -640,9 +641,13 @@ def _solution(
     started: float,
     seed: int,
     workers: int,
+    *,
+    parts: list[IntArray] | None = None,
+    counts: dict[str, int] | None = None,
 ) -> MatchingSolution:
-    """A part's plan with its terms, counts and time taken."""
-    terms = _terms(problem, chosen)
+    """A part's plan with its terms, counts (the problem's, and ``counts``) and time taken;
+    ``parts`` as for ``solvers.baselines.term_values``."""
+    terms = _terms(problem, chosen, parts)
     result = SolveResult(
         status=status,
         objective=float(sum(t.contribution for t in terms.values())),
@@ -651,7 +656,7 @@ def _solution(
         seed=seed,
         workers=workers,
         terms=terms,
-        counts=_counts(problem),
+        counts={**_counts(problem), **(counts or {})},
         fixed_penalty=terms["unstaffed"].contribution,
     )
     staffed = {int(problem.pair_project[k]) for k in chosen}

@@ -59,16 +59,23 @@ def school_windows(
         raise ValueError("windows need school positions")
     if turned:
         position = position @ np.array([[1.0, -1.0], [1.0, 1.0]]) / np.sqrt(2.0)
+    windows: list[IntArray] = []
+    for part in _connected_parts(problem):
+        windows.extend(
+            _regions(problem, part, max_pairs, position) if len(part) > max_pairs else [part]
+        )
+    return school_labels(problem, windows)
+
+
+def school_labels(problem: MatchingProblem, parts: list[IntArray]) -> IntArray:
+    """Each school's part, by the index of ``parts`` (disjoint pair sets, such as
+    ``pair_parts``' answer), or -1 for a school in none."""
     label = np.full(len(problem.school_ids), -1, dtype=np.int64)
     giving = problem.staff_school[problem.pair_staff]
     hosting = problem.project_host[problem.pair_project]
-    windows = 0
-    for part in _connected_parts(problem):
-        regions = _regions(problem, part, max_pairs, position) if len(part) > max_pairs else [part]
-        for pairs in regions:
-            label[giving[pairs]] = windows
-            label[hosting[pairs]] = windows
-            windows += 1
+    for n, pairs in enumerate(parts):
+        label[giving[pairs]] = n
+        label[hosting[pairs]] = n
     return label
 
 

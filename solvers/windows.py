@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from solvers.baselines import objective_of
-from solvers.decompose import MAX_PART_PAIRS, restrict, school_windows
+from solvers.decompose import MAX_PART_PAIRS, restrict, school_labels, school_windows
 from solvers.encode import MatchingProblem
 
 IntArray = npt.NDArray[np.int64]
@@ -165,21 +165,22 @@ def improve_by_windows(
     start: Sequence[int],
     solve: SolveFree,
     *,
+    parts: list[IntArray],
     time_limit: float,
     max_pairs: int | None = None,
 ) -> WindowSearch:
     """Improve the plan ``start`` pass by pass, taking in turn windows around the projects it
-    leaves unstaffed, the regions and the turned windows of
-    ``solvers.decompose.school_windows``, until the time is spent or no kind improves.
+    leaves unstaffed, the regions (``parts``, the round's ``pair_parts``) and the turned
+    windows of ``solvers.decompose.school_windows``, until the time is spent or no kind
+    improves.
 
     A pass keeps its plan only if the whole round's objective improves: inside a window the
     SLE-balance term is measured over the window's SLEs, not per region, so a window's own
     gain can, rarely, be none for the whole.
     """
     deadline = time.perf_counter() + time_limit
-    regions, turned = (
-        school_windows(problem, turned=turned, max_pairs=max_pairs) for turned in (False, True)
-    )
+    regions = school_labels(problem, parts)
+    turned = school_windows(problem, turned=True, max_pairs=max_pairs)
     # Windows around unstaffed projects come first: they are few and small, and staffing a
     # project is worth more than any other term (on the national cohort, ten more projects
     # in 41 s where a pass over the regions took 190 s to gain less).
@@ -194,7 +195,7 @@ def improve_by_windows(
         ("turned", lambda _plan: turned),
     ]
     plan = tuple(sorted(start))
-    best = start_objective = objective_of(problem, plan)
+    best = start_objective = objective_of(problem, plan, parts)
     passes = improving = unimproved = 0
     while unimproved < len(kinds):
         left = deadline - time.perf_counter()
@@ -203,7 +204,7 @@ def improve_by_windows(
         kind, windows = kinds[passes % len(kinds)]
         opened = open_windows(problem, plan, windows(plan))
         found = opened.close(solve(opened.problem, opened.start, PASS_SHARE * left))
-        value = objective_of(problem, found)
+        value = objective_of(problem, found, parts)
         passes += 1
         log.info(
             "window pass %d (%s): objective %d -> %d, %d pairs free",

@@ -15,7 +15,7 @@ from matcher.verify import verify_plan
 from solvers.assignment import MatchingSolution, _first_leads, build_model, solve_matching
 from solvers.baselines import greedy, objective_of
 from solvers.decode import decode
-from solvers.decompose import dropped_pairs, pair_parts, school_windows
+from solvers.decompose import dropped_pairs, pair_parts, school_labels, school_windows
 from solvers.encode import MatchingProblem, encode
 from solvers.result import SolveResult
 from solvers.windows import _staffable, open_windows, windows_around_unstaffed
@@ -25,6 +25,15 @@ from solvers.windows import _staffable, open_windows, windows_around_unstaffed
 def cohort() -> tuple[Round, MatchingProblem]:
     round_ = generate_round(schools=120, seed=4)
     return round_, encode(round_)
+
+
+@pytest.fixture(scope="module")
+def cohort_without_sle_balance(cohort: tuple[Round, MatchingProblem]) -> MatchingProblem:
+    """The cohort with SLE balance off: inside a window it is measured over the window's SLEs,
+    so with it on a window's objective need not move as the whole round's does."""
+    round_, _problem = cohort
+    settings = round_.settings.model_copy(update={"weights": Weights(sle_balance=0)})
+    return encode(round_.model_copy(update={"settings": settings}))
 
 
 def plan_errors(round_: Round, problem: MatchingProblem, chosen: Sequence[int]) -> list[str]:
@@ -53,6 +62,19 @@ def test_windows_share_no_school_and_none_is_too_large(
     sizes = np.bincount(window[giving][inside])
     assert len(sizes) >= 6 and sizes.max() <= limit
     assert (window >= 0).sum() >= 0.95 * len(problem.school_ids)  # most schools in a window
+
+
+def test_unturned_windows_are_the_regions_of_pair_parts(
+    cohort: tuple[Round, MatchingProblem],
+) -> None:
+    _round, problem = cohort
+    limit = problem.n_pairs // 6
+    regions = school_labels(problem, pair_parts(problem, max_pairs=limit))
+    windows = school_windows(problem, turned=False, max_pairs=limit)
+    # The same grouping of schools, whatever each group's number.
+    assert ((regions < 0) == (windows < 0)).all()
+    matched = set(zip(regions.tolist(), windows.tolist(), strict=True))
+    assert len(matched) == len(set(regions.tolist())) == len(set(windows.tolist())) > 6
 
 
 def test_turned_windows_hold_pairs_between_regions(cohort: tuple[Round, MatchingProblem]) -> None:
@@ -88,14 +110,12 @@ def test_any_plan_of_the_free_part_is_a_plan_of_the_round(
 
 
 def test_the_free_part_scores_changes_as_the_whole_round_does(
-    cohort: tuple[Round, MatchingProblem],
+    cohort_without_sle_balance: MatchingProblem,
 ) -> None:
     """With SLE balance off (measured per window, not per region), a change to the free part
     moves its objective exactly as much as the whole round's: what fixed teams use, days,
     release and give-and-take included, is accounted for."""
-    round_, problem = cohort
-    settings = round_.settings.model_copy(update={"weights": Weights(sle_balance=0)})
-    problem = encode(round_.model_copy(update={"settings": settings}))
+    problem = cohort_without_sle_balance
     plan = greedy(problem).chosen
     window = school_windows(problem, turned=True, max_pairs=problem.n_pairs // 6)
     opened = open_windows(problem, plan, window)
@@ -160,15 +180,13 @@ def test_staffable_means_enough_candidates_with_a_lead_and_an_sle_where_needed(
 
 
 def test_the_model_of_a_free_part_scores_a_plan_as_the_plan_checker_does(
-    cohort: tuple[Round, MatchingProblem],
+    cohort_without_sle_balance: MatchingProblem,
 ) -> None:
     """Give-and-take left by fixed teams is in the CP-SAT objective too, schools with no free
     pair included: a plan fixed in the model scores exactly its ``objective_of``. (SLE balance
     is off: the model takes one largest share over all its SLEs, ``objective_of`` one per
     independent part, and this free part has several; solving splits it into parts first.)"""
-    round_, _problem = cohort
-    settings = round_.settings.model_copy(update={"weights": Weights(sle_balance=0)})
-    problem = encode(round_.model_copy(update={"settings": settings}))
+    problem = cohort_without_sle_balance
     plan = greedy(problem).chosen
     window = school_windows(problem, turned=True, max_pairs=problem.n_pairs // 6)
     free = open_windows(problem, plan, window)
@@ -180,3 +198,27 @@ def test_the_model_of_a_free_part_scores_a_plan_as_the_plan_checker_does(
     solver = cp_model.CpSolver()
     assert solver.solve(m.model) == cp_model.OPTIMAL
     assert round(solver.objective_value) == objective_of(free.problem, tuple(sorted(chosen)))
+
+
+def test_a_fixed_team_rules_out_the_free_pair_that_would_swap_with_it(
+    cohort: tuple[Round, MatchingProblem],
+) -> None:
+    """No-swap across the window's edge: a fixed team from school a at host b leaves no free
+    pair from b at a, and in this cohort there are such pairs to take out."""
+    _round, problem = cohort
+    plan = greedy(problem).chosen
+    window = school_windows(problem, turned=True, max_pairs=problem.n_pairs // 6)
+    opened = open_windows(problem, plan, window)
+    giving = problem.staff_school[problem.pair_staff]
+    hosting = problem.project_host[problem.pair_project]
+    served = set(zip(giving[opened.fixed].tolist(), hosting[opened.fixed].tolist(), strict=True))
+    free = set(zip(hosting[opened.pairs].tolist(), giving[opened.pairs].tolist(), strict=True))
+    assert not served & free
+    inside = (window[giving] == window[hosting]) & (window[giving] >= 0)
+    held = set(problem.pair_project[opened.fixed].tolist())
+    candidates = [
+        k for k in np.flatnonzero(inside).tolist() if int(problem.pair_project[k]) not in held
+    ]
+    swapping = [k for k in candidates if (int(hosting[k]), int(giving[k])) in served]
+    assert swapping  # the rule bites here
+    assert not set(swapping) & set(opened.pairs.tolist())
