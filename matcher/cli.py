@@ -34,7 +34,10 @@ def _solve_options(func: F) -> F:
             default=30.0,
             show_default=True,
             help="Seconds the solvers may search (for `plan`, the budget of the whole job, "
-            "shared by matching, dating and any re-matching); the best plan so far is kept.",
+            "shared by matching, dating and any re-matching); the best plan so far is kept. "
+            "Counted as solver work, not on the clock, so a re-run with the same input, seed, "
+            "workers and limit gives the same plan; the clock only stops a run on a machine "
+            "far slower or busier than usual (summary.json then says repeatable: false).",
         ),
         click.option(
             "--seed",
@@ -225,6 +228,12 @@ def plan(input_path: Path, out: Path, quiet: bool, **solve: Any) -> None:
     if outcome.clusters is not None:
         results.insert(0, ("clusters", outcome.clusters.result))
     _report(round_, outcome.plan, results, written, quiet)
+    if not outcome.repeatable:
+        click.echo(
+            "note: the clock stopped this run before its work budget was spent (a slow or busy "
+            "machine), so a re-run may give a different plan; a longer --time-limit avoids it.",
+            err=True,
+        )
 
 
 @main.command()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -26,6 +25,7 @@ from matcher.model import Plan, Round, Schedule, UnfilledProject
 from matcher.verify import Violation, verify_plan
 from matcher.verify_schedule import verify_schedule
 from solvers.assignment import SolvedMatchingParts, solve_matching
+from solvers.budget import Budget
 from solvers.decode import decode
 from solvers.encode import MatchingProblem, encode
 from solvers.explain import explain_unstaffed, precheck
@@ -127,6 +127,7 @@ def match(
     excluded_projects: Mapping[str, str] | None = None,
     start_from: Plan | None = None,
     solved_parts: SolvedMatchingParts | None = None,
+    budget: Budget | None = None,
 ) -> MatchOutcome:
     """Pair reviewers with projects; every unstaffed project comes back with a reason.
 
@@ -136,8 +137,9 @@ def match(
         A validated round (``matcher.load_round``).
     time_limit
         Seconds for the main solve; the best plan found so far is returned when it ends.
+        Counted as work, not on the clock (``solvers.budget``), with the clock as a guard.
     seed, workers
-        The same round, seed and workers give the same plan.
+        The same round, seed, workers and limit give the same plan.
     gap_limit
         Stop once the plan is proven within this relative gap of the optimum (0.01 = 1%),
         measured on the quality terms (docs/model.md).
@@ -155,6 +157,8 @@ def match(
     solved_parts
         Independent parts solved before, reused when unchanged, and their bounds, which still
         hold when a part has lost pairs (``plan`` shares one across its feedback rounds).
+    budget
+        A share of a larger job's budget, used instead of ``time_limit``.
 
     Raises
     ------
@@ -182,6 +186,7 @@ def match(
         progress=progress,
         hint=None if start_from is None else _pair_indices(problem, start_from),
         solved_parts=solved_parts,
+        budget=budget,
     )
     staffed = [pid for pid, ok in zip(problem.project_ids, solution.staffed, strict=True) if ok]
     to_explain = [
@@ -243,11 +248,13 @@ def schedule(
     progress: Callable[[Progress], None] | None = None,
     explain_clashes: bool = True,
     solved_parts: SolvedParts[PartDates] | None = None,
+    budget: Budget | None = None,
 ) -> ScheduleOutcome:
     """Date every visit of the plan's staffed projects; explain the ones that cannot be dated.
 
     ``explain_clashes`` names the rule behind each clash with other visits (a few extra
-    solves); the feedback loop skips it until its last round. ``solved_parts`` as for ``match``.
+    solves); the feedback loop skips it until its last round. ``solved_parts`` and ``budget``
+    as for ``match``.
     """
     problem = encode_schedule(round_, plan)
     solution = solve_schedule(
@@ -258,6 +265,7 @@ def schedule(
         gap_limit=gap_limit,
         progress=progress,
         solved_parts=solved_parts,
+        budget=budget,
     )
     diagnoses = _diagnoses(round_, plan, solution.unscheduled, problem if explain_clashes else None)
     unscheduled = tuple(
@@ -281,6 +289,8 @@ class PlanOutcome:
     plan: Plan  # only projects that are both staffed and dated keep their teams
     feedback_rounds: int
     clusters: ClusterOutcome | None = None  # formed first when [clusters] form = true
+    # False when the wall clock, not the work budget, stopped a search: a re-run may differ.
+    repeatable: bool = True
 
     @property
     def schedule(self) -> Schedule:
@@ -302,6 +312,7 @@ class PlanOutcome:
             "counts": counts,
             "scheduling": _result_summary(self.scheduling.result),
             "cover_cost": cover_cost(self.round, self.plan),
+            "repeatable": self.repeatable,
             **({"clusters": self.clusters.brief()} if self.clusters is not None else {}),
         }
 
@@ -334,14 +345,19 @@ def plan(
 
     ``time_limit`` is the budget for the whole job: each solve may use half of what is left,
     and no round starts with less than a tenth left, so the job ends near the limit however
-    many rounds of feedback it would take.
+    many rounds of feedback it would take. It is counted in work, not seconds
+    (``solvers.budget``), so the same round, seed, workers and limit give the same plan; the
+    clock is a guard, and ``PlanOutcome.repeatable`` says whether it had to stop the job.
     """
-    deadline = time.perf_counter() + time_limit
+    budget = Budget(time_limit)
 
-    def budget(share: float) -> float:
-        return max(1.0, (deadline - time.perf_counter()) * share)
+    def share(fraction: float) -> Budget:
+        return budget.part(max(1.0, budget.left * fraction))
 
-    clustered = _form_clusters_first(round_, time_limit=budget(0.5), seed=seed, workers=workers)
+    clustering = share(0.5)
+    clustered = _form_clusters_first(
+        round_, time_limit=clustering.seconds, seed=seed, workers=workers
+    )
     if clustered is not None:
         round_ = clustered.round.replace(
             clusters=clustered.plan.members, rotation=clustered.plan.rotation
@@ -353,10 +369,11 @@ def plan(
     dated_parts = SolvedParts[PartDates]()
     previous: Plan | None = None
     for feedback_round in range(1, MAX_FEEDBACK_ROUNDS + 1):
-        round_started = time.perf_counter()
+        round_started = budget.used
+        matching = share(0.5)
         matched = match(
             round_,
-            time_limit=budget(0.5),
+            budget=matching,
             seed=seed,
             workers=workers,
             gap_limit=gap_limit,
@@ -367,10 +384,12 @@ def plan(
             start_from=previous,
             solved_parts=matched_parts,
         )
+        budget.spend(matching.used)
+        dating = share(0.5)
         dated = schedule(
             round_,
             matched.plan,
-            time_limit=budget(0.5),
+            budget=dating,
             seed=seed,
             workers=workers,
             gap_limit=gap_limit,
@@ -378,20 +397,20 @@ def plan(
             explain_clashes=False,
             solved_parts=dated_parts,
         )
+        budget.spend(dating.used)
         previous = matched.plan
         learned = _learn(matched.plan, dated, excluded_pairs, excluded_projects)
         if not dated.schedule.unscheduled or not learned:
             break
-        left = deadline - time.perf_counter()
-        last_cost = time.perf_counter() - round_started
-        if left < max(LAST_ROUND_SHARE * time_limit, NEXT_ROUND_SHARE * last_cost):
+        last_cost = budget.used - round_started
+        if budget.exhausted(max(LAST_ROUND_SHARE * time_limit, NEXT_ROUND_SHARE * last_cost)):
             # Too little time left for another round to help; what is still undated is
             # explained below, rather than the job overrunning its limit.
             log.info("feedback stopped after round %d: time limit", feedback_round)
             break
         log.info("feedback round %d: re-matching without undatable pairings", feedback_round)
     # Explanations get what is left of the budget, and at least a tenth of it.
-    explain_by = max(deadline, time.perf_counter() + LAST_ROUND_SHARE * time_limit)
+    explaining = budget.last_step(max(budget.left, LAST_ROUND_SHARE * time_limit))
     matched = _explain_unstaffed_now(
         round_,
         matched,
@@ -399,16 +418,24 @@ def plan(
         excluded_projects,
         seed=seed,
         workers=workers,
-        deadline=explain_by,
+        budget=explaining,
     )
     # Naming clash rules gets what is left, and at least a twentieth of the limit.
-    name_by = max(deadline, time.perf_counter() + LAST_ROUND_SHARE / 2 * time_limit)
-    dated = _name_clashes(round_, matched.plan, dated, name_by)
+    naming = budget.last_step(LAST_ROUND_SHARE / 2 * time_limit)
+    dated = _name_clashes(round_, matched.plan, dated, naming)
     final = _drop_undated(matched.plan, dated.schedule)
     violations = verify_plan(round_, final) + verify_schedule(round_, final, dated.schedule)
     if violations:
         raise PlanCheckError(violations)
-    return PlanOutcome(round_, matched, dated, final, feedback_round, clusters=clustered)
+    return PlanOutcome(
+        round_,
+        matched,
+        dated,
+        final,
+        feedback_round,
+        clusters=clustered,
+        repeatable=budget.repeatable,
+    )
 
 
 def _form_clusters_first(
@@ -429,7 +456,7 @@ def _explain_unstaffed_now(
     *,
     seed: int,
     workers: int,
-    deadline: float,
+    budget: Budget,
 ) -> MatchOutcome:
     """Explain the final matching's unstaffed projects (skipped in earlier feedback rounds)."""
     pending = [u.project_id for u in matched.plan.unfilled if u.reason == NOT_YET_EXPLAINED]
@@ -446,7 +473,7 @@ def _explain_unstaffed_now(
         staffed=staffed,
         seed=seed,
         workers=workers,
-        deadline=deadline,
+        budget=budget,
     )
     unfilled = tuple(
         u.model_copy(update={"reason": reasons[u.project_id]}) if u.project_id in reasons else u
@@ -460,12 +487,12 @@ def _diagnoses(
     plan_: Plan,
     project_ids: Sequence[str],
     problem: SchedulingProblem | None,
-    deadline: float | None = None,
+    budget: Budget | None = None,
 ) -> dict[str, tuple[str, str, tuple[str, ...]]]:
     """Why each project could not be dated: (kind, reason, reviewers whose calendars block it).
 
     With ``problem`` a clash with other visits also names the rule behind it (extra solves),
-    for projects reached before ``deadline`` (a ``time.perf_counter()`` value).
+    for projects reached before ``budget``'s deadline.
     """
     calendar = SchoolCalendar(round_.settings, round_.availability)
     # Only a project's own independent part can clash with it: diagnose within that part.
@@ -478,7 +505,7 @@ def _diagnoses(
     for project_id in project_ids:
         team = sorted(a.staff_id for a in plan_.team(project_id))
         project = round_.project_by_id[project_id]
-        in_time = deadline is None or time.perf_counter() < deadline
+        in_time = budget is None or not budget.exhausted()
         why = diagnose(
             round_, calendar, project, team, part_of.get(project_id) if in_time else None
         )
@@ -487,17 +514,17 @@ def _diagnoses(
 
 
 def _name_clashes(
-    round_: Round, plan_: Plan, dated: ScheduleOutcome, deadline: float
+    round_: Round, plan_: Plan, dated: ScheduleOutcome, budget: Budget
 ) -> ScheduleOutcome:
     """For projects still undated because of other visits, name the rule that blocks them
-    (those reached before ``deadline``; the rest say only that the dates are taken)."""
+    (those reached before ``budget``'s deadline; the rest say only that the dates are taken)."""
     clashing = [p for p, (kind, _r, _b) in dated.diagnoses.items() if kind == "contention"]
     if not clashing:
         return dated
     diagnoses = {
         **dated.diagnoses,
         **_diagnoses(
-            round_, plan_, clashing, dated.problem or encode_schedule(round_, plan_), deadline
+            round_, plan_, clashing, dated.problem or encode_schedule(round_, plan_), budget
         ),
     }
     unscheduled = tuple(

@@ -21,6 +21,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from solvers.baselines import greedy, objective_of, term_values
+from solvers.budget import Budget
 from solvers.carried_bounds import CarriedBounds, frame
 from solvers.decompose import IntArray, dropped_pairs, pair_parts, restrict
 from solvers.encode import MatchingProblem
@@ -313,10 +314,11 @@ class SolvedMatchingParts(SolvedParts[MatchingSolution]):
 
 
 def solver_for(
-    *, time_limit: float, seed: int, workers: int, gap_limit: float = 0.0
+    *, budget: Budget, seed: int, workers: int, gap_limit: float = 0.0
 ) -> cp_model.CpSolver:
+    """A CP-SAT solver for a matching model, stopped after the work ``budget`` has left."""
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = float(time_limit)
+    budget.limit(solver, workers)
     solver.parameters.random_seed = int(seed)
     solver.parameters.num_workers = int(workers)
     if gap_limit:
@@ -350,11 +352,14 @@ def solve_matching(
     progress: Callable[[Progress], None] | None = None,
     hint: Collection[int] | None = None,
     solved_parts: SolvedMatchingParts | None = None,
+    budget: Budget | None = None,
 ) -> MatchingSolution:
     """Build and solve the matching model; the best plan found and how good it is.
 
     Independent parts (``solvers.decompose``) are solved ``workers`` at a time, each with a
     share of the time limit in proportion to its pairs (one part alone gets every worker).
+    The limit is counted in work, not seconds (``solvers.budget``): ``budget``, a share of a
+    larger job's, or else ``time_limit`` seconds' worth, which is also a wall-clock guard.
     ``gap_limit`` stops each part once its plan is proven within that relative gap, measured on
     the quality terms (``solvers.watch``). The search starts from ``hint`` (pair indices of a
     feasible plan, e.g. the previous round's) or else from ``solvers.warm_start.best_start``.
@@ -368,12 +373,13 @@ def solve_matching(
     whole round (``_solve_by_windows``); ``solved_parts`` is not used there.
     """
     started = time.perf_counter()
+    budget = Budget(time_limit) if budget is None else budget
     parts = pair_parts(problem)
     if dropped_pairs(problem, parts):
         return _solve_by_windows(
             problem,
             parts,
-            time_limit=time_limit,
+            budget=budget,
             seed=seed,
             workers=workers,
             gap_limit=gap_limit,
@@ -385,7 +391,7 @@ def solve_matching(
         problem,
         parts,
         started=started,
-        time_limit=time_limit,
+        budget=budget,
         seed=seed,
         workers=workers,
         gap_limit=gap_limit,
@@ -400,7 +406,7 @@ def _solve_in_parts(
     part_pairs: list[IntArray],
     *,
     started: float,
-    time_limit: float,
+    budget: Budget,
     seed: int,
     workers: int,
     gap_limit: float,
@@ -414,12 +420,12 @@ def _solve_in_parts(
     frame_key = frame(problem)
 
     def solve(
-        part: int, seconds: float, cp_sat_workers: int, search: bool = True
+        part: int, share: Budget | None, cp_sat_workers: int, search: bool = True
     ) -> MatchingSolution:
         pairs, sub, _staff, _projects = parts[part]
         solution = _solve_part(
             sub,
-            seconds,
+            share,
             seed,
             cp_sat_workers,
             gap_limit,
@@ -437,10 +443,10 @@ def _solve_in_parts(
         [len(pairs) for pairs, *_ in parts],
         solve,
         memo=memo,
-        time_limit=time_limit - (time.perf_counter() - started),
+        budget=budget,
         workers=workers,
         floor=lambda part: MIN_PART_SECONDS + len(parts[part][0]) / PAIRS_PER_EXTRA_SECOND,
-        overtime=lambda part: solve(part, 0.0, 1, search=False),
+        overtime=lambda part: solve(part, None, 1, search=False),
     )
     solved = [
         (solution, pairs, staff, projects)
@@ -453,7 +459,7 @@ def _solve_by_windows(
     problem: MatchingProblem,
     parts: list[IntArray],
     *,
-    time_limit: float,
+    budget: Budget,
     seed: int,
     workers: int,
     gap_limit: float,
@@ -472,12 +478,12 @@ def _solve_by_windows(
     kept = () if hint is None else _whole_teams(problem, sorted(hint))
     start = greedy(problem, keep=kept).chosen
 
-    def solve_free(free: MatchingProblem, plan: IntArray, seconds: float) -> Sequence[int]:
+    def solve_free(free: MatchingProblem, plan: IntArray, share: Budget) -> Sequence[int]:
         return _solve_in_parts(
             free,
             pair_parts(free),
             started=time.perf_counter(),
-            time_limit=seconds,
+            budget=share,
             seed=seed,
             workers=workers,
             gap_limit=gap_limit,
@@ -491,7 +497,7 @@ def _solve_by_windows(
         start,
         solve_free,
         parts=parts,
-        time_limit=time_limit - (time.perf_counter() - started),
+        budget=budget,
     )
     return _solution(
         problem,
@@ -513,7 +519,7 @@ def _solve_by_windows(
 
 def _solve_part(
     problem: MatchingProblem,
-    time_limit: float,
+    budget: Budget | None,
     seed: int,
     workers: int,
     gap_limit: float,
@@ -527,8 +533,8 @@ def _solve_part(
     greedy and the regret warm start (``solvers.warm_start.best_start``).
 
     ``known_bound`` is a bound proven before (``solvers.carried_bounds``): a start already
-    within the gap limit of it is the answer without a search. Without ``search`` the start
-    is the answer (the time is spent).
+    within the gap limit of it is the answer without a search. Without ``search`` or
+    ``budget`` the start is the answer (the time is spent).
 
     The starting plan is not handed to CP-SAT as a hint: CP-SAT follows a hint branch by
     branch with the LP at every node, which on a 16,000-pair part took 15 s, longer than
@@ -562,7 +568,7 @@ def _solve_part(
             seed,
             workers,
         )
-    if not search:
+    if not search or budget is None:
         return _solution(
             problem,
             start,
@@ -581,10 +587,7 @@ def _solve_part(
         m.model.add(sum(m.staffed) >= floor)
     if problem.n_pairs <= HINT_MAX_PAIRS:
         _hint(m, problem, start)
-    # ``time_limit`` is the part's wall-clock share: building the model and the start used
-    # some of it already.
-    seconds = max(MIN_SEARCH_SECONDS, time_limit - (time.perf_counter() - started))
-    solver = solver_for(time_limit=seconds, seed=seed, workers=workers)
+    solver = solver_for(budget=budget, seed=seed, workers=workers)
     watch = GapWatch(
         solver,
         m.staffed,
@@ -595,6 +598,7 @@ def _solve_part(
         bound=known_bound,
     )
     status = solver.solve(m.model, watch)
+    budget.charge(solver, workers)
     searched = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     # The best bound proven, from the search's end or from its last report.
     proofs = [
@@ -793,8 +797,6 @@ def _counts(problem: MatchingProblem) -> dict[str, int]:
 # a second more per this many pairs, time for presolve and the root LP that gives its first
 # bound: without a bound the plan's gap is unknown (a 13,500-pair part had none after 2 s).
 MIN_PART_SECONDS = 2.0
-# The search itself always gets this long, whatever building its model took.
-MIN_SEARCH_SECONDS = 1.0
 # Parts up to this many pairs also get their start as a CP-SAT hint. On small parts following
 # the hint is cheap and lets the search improve on the start at once (every Cattrysse GAP
 # instance then proves optimal within a second, against 8 of 60 over a second without); on a

@@ -14,7 +14,6 @@ Two layers, cheapest first:
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from ortools.sat.python import cp_model
 
 from matcher.model import Project, Round
 from solvers.assignment import MatchingModel, build_model, sle_days_left
+from solvers.budget import Budget
 from solvers.decompose import pair_parts, restrict
 from solvers.eligibility import PairContext, Screen
 from solvers.encode import MatchingProblem
@@ -157,17 +157,21 @@ def _sentence(rule: str, subject: str, problem: MatchingProblem, round_: Round) 
 
 
 def _is_infeasible(
-    m: MatchingModel, assumed: list[cp_model.IntVar], time_limit: float, seed: int
+    m: MatchingModel, assumed: list[cp_model.IntVar], budget: Budget, seed: int
 ) -> bool | None:
     """True if the assumed rules cannot all hold, False if they can, None if unsure in time."""
     m.model.clear_assumptions()
     m.model.add_assumptions(assumed)
-    return _verdict(_solver(time_limit, seed).solve(m.model))
+    solver = _solver(budget, seed)
+    status = solver.solve(m.model)
+    budget.charge(solver, 1)
+    return _verdict(status)
 
 
-def _solver(time_limit: float, seed: int) -> cp_model.CpSolver:
+def _solver(budget: Budget, seed: int) -> cp_model.CpSolver:
+    """One worker, stopped after ``budget``'s work (a fresh share for each question)."""
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit
+    budget.part(budget.seconds).limit(solver, 1)
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
     return solver
@@ -197,14 +201,16 @@ def explain_unstaffed(
     time_limit: float = 5.0,
     seed: int = 0,
     workers: int = 1,
-    deadline: float | None = None,
+    budget: Budget | None = None,
 ) -> dict[str, str]:
     """For each unstaffed project, the smallest set of rules that stop it being staffed too.
 
     ``staffed`` are the projects the plan did staff: the question asked is "why can this project
-    not be staffed as well as those?". Projects are explained ``workers`` at a time; none is
-    started after ``deadline`` (a ``time.perf_counter()`` value), and those left say so.
+    not be staffed as well as those?". Projects are explained ``workers`` at a time, each
+    search stopped after ``time_limit`` seconds' worth of work (``solvers.budget``); none is
+    started after ``budget``'s deadline, and those left say so.
     """
+    budget = Budget(time_limit * max(1, len(unstaffed))) if budget is None else budget
     # Only the project's own independent part can stop it: explain within that part.
     part_of: dict[str, tuple[MatchingProblem, set[str]]] = {}
     for pairs in pair_parts(problem):
@@ -219,11 +225,12 @@ def explain_unstaffed(
                 "its possible reviewers all work in another region: the round was too large "
                 "to solve whole and was split into regions (docs/model.md)"
             )
-        if deadline is not None and time.perf_counter() > deadline:
+        if budget.exhausted():
             return OUT_OF_TIME
         sub, members = part_of[project_id]
         rivals = [pid for pid in staffed if pid in members]
-        return _explain_one(round_, sub, project_id, rivals, time_limit=time_limit, seed=seed)
+        share = budget.part(time_limit)
+        return _explain_one(round_, sub, project_id, rivals, budget=share, seed=seed)
 
     # Each explanation is its own model and search, so they run side by side (CP-SAT releases
     # the interpreter lock while it searches); map keeps the projects' order.
@@ -237,7 +244,7 @@ def _explain_one(
     project_id: str,
     staffed: Sequence[str],
     *,
-    time_limit: float,
+    budget: Budget,
     seed: int,
 ) -> str:
     model = cp_model.CpModel()
@@ -249,10 +256,11 @@ def _explain_one(
         m.model.add(m.staffed[problem.project_ids.index(pid)] == 1).only_enforce_if(literal)
     key_of = {lit.index: key for key, lit in guard.literals.items()}
     everything = list(guard.literals.values())
-    solver = _solver(time_limit, seed)
+    solver = _solver(budget, seed)
     m.model.clear_assumptions()
     m.model.add_assumptions(everything)
     status = solver.solve(m.model)
+    budget.charge(solver, 1)
     verdict = _verdict(status)
     if verdict is False:
         return (
@@ -263,7 +271,7 @@ def _explain_one(
         return "no team found within the time limit; the cause was not proven"
     # The same solve that proved the conflict names a set of assumptions behind it.
     core = [guard.literals[key_of[i]] for i in solver.sufficient_assumptions_for_infeasibility()]
-    core = _shrink(m, core, time_limit=time_limit, seed=seed)
+    core = _shrink(m, core, budget=budget, seed=seed)
     keys = sorted(key_of[lit.index] for lit in core)
     rivals = sorted(s for r, s in keys if r == "staff" and s != project_id)
     rules = [_sentence(r, s, problem, round_) for r, s in keys if r != "staff"]
@@ -276,12 +284,12 @@ def _explain_one(
 
 
 def _shrink(
-    m: MatchingModel, core: list[cp_model.IntVar], *, time_limit: float, seed: int
+    m: MatchingModel, core: list[cp_model.IntVar], *, budget: Budget, seed: int
 ) -> list[cp_model.IntVar]:
     """Drop every assumption the conflict does not need (deletion-based minimisation)."""
     needed = list(core)
     for literal in list(core):
         trial = [x for x in needed if x is not literal]
-        if _is_infeasible(m, trial, time_limit, seed):
+        if _is_infeasible(m, trial, budget, seed):
             needed = trial
     return needed

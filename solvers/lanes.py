@@ -1,103 +1,117 @@
 """Independent parts of a model solved side by side, one CP-SAT search per core.
 
 CP-SAT releases the interpreter lock while it searches, so threads are enough: one lane builds
-its next model in Python while the other searches. Each part's result depends only on the part
-and its time share, so the plan is the same whichever lane solves it, and results come back in
-the parts' own order.
+its next model in Python while the other searches. Which lane takes which part is fixed from
+the parts' sizes, and each search is limited in work (``solvers.budget``), not seconds, so a
+part's share and plan are the same on every run however loaded the machine; results come back
+in the parts' own order.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
+from solvers.budget import Budget
 from solvers.memo import SolvedParts
 
 Result = TypeVar("Result")
 
+
 SLACK = 2.0
-# A part that took this much of its share counts as having used it all.
+# A part that used this much of its share counts as having used it all.
 USED_ALL_SHARE = 0.9
+
+
+def lanes_of(sizes: Sequence[int], lanes: int) -> list[list[int]]:
+    """The parts each lane solves, in order: largest parts first, each onto the lane with the
+    least size so far (they need the most time and decide when the job ends)."""
+    order = sorted(range(len(sizes)), key=lambda i: (-sizes[i], i))
+    load = [0] * max(1, lanes)
+    out: list[list[int]] = [[] for _ in load]
+    for part in order:
+        lane = min(range(len(load)), key=lambda k: (load[k], k))
+        load[lane] += max(1, sizes[part])
+        out[lane].append(part)
+    return out
 
 
 def solve_parts(
     sizes: Sequence[int],
-    solve: Callable[[int, float], Result],
+    solve: Callable[[int, Budget], Result],
     *,
-    time_limit: float,
+    budget: Budget,
     lanes: int,
     floor: float | Sequence[float],
     overtime: Callable[[int], Result] | None = None,
 ) -> list[Result]:
-    """``solve(part, seconds)`` for every part, ``lanes`` at a time, within ``time_limit``.
+    """``solve(part, share)`` for every part, ``lanes`` at a time, within ``budget``.
 
-    Largest parts start first (they need the most time and decide when the job ends). A part
-    starting may use up to ``SLACK`` times its fair share of what the lanes have left (its
-    size over the size of the parts not yet started), never more than the time left and never
-    less than ``floor`` (one for all parts, or one per part): most parts stop early at their
-    gap limit, and the time they leave is better spent on the hardest part than left unused.
-    The slack shrinks towards none as parts finished so far turn out to use all their share
-    instead, so that the last parts are not starved.
-    With ``overtime``, a part starting when less than its floor is left is not solved:
-    ``overtime(part)`` answers for it (a quick heuristic), so the job keeps to its limit.
+    Which lane solves which part is fixed in advance from the sizes (``lanes_of``); each lane
+    then takes its parts in turn, and gives each up to ``SLACK`` times its fair share of the
+    lane's time left (its size over the size of the lane's parts not yet started), never more
+    than the time left and never less than its ``floor`` (one for all parts, or one per part):
+    most parts stop early at their gap limit, and the time they leave is better spent on the
+    hardest part than left unused. The slack shrinks towards none as the lane's parts so far
+    turn out to use all their share instead, so that its last parts are not starved. Every
+    share depends only on the work the lane's earlier parts did, so it is the same on every
+    run. The budget is then charged with the busiest lane's work.
+    With ``overtime``, a part starting when less than its floor is left, or after the job's
+    deadline, is not solved: ``overtime(part)`` answers for it (a quick heuristic), so the job
+    keeps to its limit.
     """
-    deadline = time.perf_counter() + time_limit
-    order = sorted(range(len(sizes)), key=lambda i: (-sizes[i], i))
-    lock = threading.Lock()
-    left = [sum(max(1, s) for s in sizes)]
-    floors = [floor] * len(sizes) if isinstance(floor, int | float) else list(floor)
-    finished, used_all = [0], [0]
+    floors = [float(floor)] * len(sizes) if isinstance(floor, int | float) else list(floor)
+    seconds = budget.left
+    results: dict[int, Result] = {}
 
-    def share(part: int) -> tuple[float, float]:
-        """The part's share of the time left, and the time left."""
-        with lock:
+    def run_lane(queue: list[int]) -> float:
+        lane = budget.part(seconds)
+        waiting = sum(max(1, sizes[part]) for part in queue)
+        finished = used_all = 0
+        for part in queue:
             size = max(1, sizes[part])
-            remaining = max(0.0, deadline - time.perf_counter())
-            fraction = size / max(left[0], 1)
-            left[0] -= size
-            stopped_early = 1.0 - used_all[0] / finished[0] if finished[0] else 1.0
-        slack = 1.0 + (SLACK - 1.0) * stopped_early
-        return min(remaining, slack * remaining * lanes * fraction), remaining
+            fraction = size / max(waiting, 1)
+            waiting -= size
+            # A small part's share can be below its floor with plenty of time left: only a
+            # part that cannot have its floor any more (or reached after the job's deadline)
+            # gives way to the quick answer.
+            if overtime is not None and lane.exhausted(floors[part]):
+                results[part] = overtime(part)
+                continue
+            stopped_early = 1.0 - used_all / finished if finished else 1.0
+            slack = 1.0 + (SLACK - 1.0) * stopped_early
+            granted = max(floors[part], min(lane.left, slack * lane.left * fraction))
+            share = lane.part(granted)
+            results[part] = solve(part, share)
+            lane.spend(share.used)
+            finished += 1
+            used_all += share.used >= USED_ALL_SHARE * granted
+        return lane.used
 
-    def run(part: int) -> Result:
-        seconds, remaining = share(part)
-        # A small part's share can be below its floor with plenty of time left: only a part
-        # that cannot have its floor any more gives way to the quick answer.
-        if overtime is not None and remaining < floors[part]:
-            return overtime(part)
-        granted = max(floors[part], seconds)
-        started = time.perf_counter()
-        result = solve(part, granted)
-        with lock:
-            finished[0] += 1
-            used_all[0] += time.perf_counter() - started >= USED_ALL_SHARE * granted
-        return result
-
-    if lanes <= 1 or len(sizes) <= 1:
-        results = {part: run(part) for part in order}
+    queues = lanes_of(sizes, lanes)
+    if len(queues) <= 1 or len(sizes) <= 1:
+        used = [run_lane(queue) for queue in queues]
     else:
-        with ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="part") as pool:
-            futures = {part: pool.submit(run, part) for part in order}
-            results = {part: future.result() for part, future in futures.items()}
+        with ThreadPoolExecutor(max_workers=len(queues), thread_name_prefix="part") as pool:
+            used = list(pool.map(run_lane, queues))
+    budget.spend(max(used, default=0.0))
     return [results[part] for part in range(len(sizes))]
 
 
 def solve_new_parts(
     keys: Sequence[bytes],
     sizes: Sequence[int],
-    solve: Callable[[int, float, int], Result],
+    solve: Callable[[int, Budget, int], Result],
     *,
     memo: SolvedParts[Result],
-    time_limit: float,
+    budget: Budget,
     workers: int,
     floor: Callable[[int], float],
     overtime: Callable[[int], Result] | None = None,
 ) -> list[Result]:
     """Every part's result: parts in ``memo`` (by fingerprint) are looked up, the rest solved
-    with ``solve(part, seconds, cp_sat_workers)`` ``workers`` at a time and remembered.
+    with ``solve(part, share, cp_sat_workers)`` ``workers`` at a time and remembered.
 
     Parts share the cores one each; a lone part to solve gets all of them. ``floor(part)`` and
     ``overtime(part)`` are as for ``solve_parts``.
@@ -107,8 +121,8 @@ def solve_new_parts(
     lanes = max(1, min(workers, len(todo)))
     fresh = solve_parts(
         [sizes[part] for part in todo],
-        lambda index, seconds: solve(todo[index], seconds, workers if lanes == 1 else 1),
-        time_limit=time_limit,
+        lambda index, share: solve(todo[index], share, workers if lanes == 1 else 1),
+        budget=budget,
         lanes=lanes,
         floor=[floor(part) for part in todo],
         overtime=None if overtime is None else lambda index: overtime(todo[index]),

@@ -21,6 +21,7 @@ from ortools.sat.python import cp_model
 from matcher.days import SchoolCalendar
 from matcher.model import Project, Round
 from solvers import scheduling
+from solvers.budget import Budget
 from solvers.scheduling import SchedulingProblem, dated_project, earliest_dates
 
 
@@ -116,7 +117,8 @@ def _clashing_rule(problem: SchedulingProblem, project_id: str, time_limit: floa
         m.model.add(m.scheduled[index] == 1)
         m.model.clear_objective()
         solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = time_limit
+        # Work, not seconds, so the rule named is the same on every run (solvers.budget).
+        Budget(time_limit).limit(solver, 1)
         solver.parameters.num_workers = 1
         if solver.solve(m.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return dropped.__name__

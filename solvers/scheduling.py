@@ -24,10 +24,11 @@ from ortools.sat.python.cp_model import LinearExpr
 
 from matcher.days import SchoolCalendar
 from matcher.model import Plan, Project, Round, ScheduledEvent
+from solvers.budget import Budget
 from solvers.lanes import solve_new_parts
 from solvers.memo import SolvedParts, fingerprint
 from solvers.result import SolveResult, TermValue
-from solvers.watch import GapWatch, Progress, patience
+from solvers.watch import GapWatch, Progress
 
 
 @dataclass(frozen=True)
@@ -492,19 +493,22 @@ def solve_schedule(
     gap_limit: float = 0.0,
     progress: Callable[[Progress], None] | None = None,
     solved_parts: SolvedParts[PartDates] | None = None,
+    budget: Budget | None = None,
 ) -> ScheduleSolution:
     """Date every visit it can; the rest are listed for the caller to explain or re-match.
 
     Each independent part (``components``) is solved on its own, ``workers`` at a time, with a
     share of the time limit in proportion to its size. ``gap_limit`` stops each part once its
     dates are proven within that relative gap on the quality terms
-    (``solvers.watch.GapWatch``). Parts found in ``solved_parts`` are not solved again.
+    (``solvers.watch.GapWatch``). Parts found in ``solved_parts`` are not solved again. The
+    limit is counted in work, not seconds, as for ``solvers.assignment.solve_matching``.
     """
     started = time.perf_counter()
+    budget = Budget(time_limit) if budget is None else budget
     parts = components(problem)
 
-    def solve(part: int, seconds: float, cp_sat_workers: int) -> PartDates:
-        return _solve_part(parts[part], seconds, seed, cp_sat_workers, gap_limit, progress)
+    def solve(part: int, share: Budget, cp_sat_workers: int) -> PartDates:
+        return _solve_part(parts[part], share, seed, cp_sat_workers, gap_limit, progress)
 
     # Even a tiny part gets a second: below that CP-SAT may not finish presolve. Once the time
     # is spent, parts still waiting keep their greedy dates (valid, unproven).
@@ -516,7 +520,7 @@ def solve_schedule(
         [len(part.projects) for part in parts],
         solve,
         memo=SolvedParts[PartDates]() if solved_parts is None else solved_parts,
-        time_limit=time_limit,
+        budget=budget,
         workers=workers,
         floor=lambda part: 1.0,
         overtime=lambda part: _greedy_part(parts[part]),
@@ -524,11 +528,12 @@ def solve_schedule(
     return _merge(problem, solved, time.perf_counter() - started, seed, workers)
 
 
-# A part's search ends when its dates have not improved for this share of its time (at least
-# MIN_PATIENCE seconds): the bound rarely proves a clash unavoidable, so the gap stop alone
-# would let every part with an undated project run to its limit (solvers.watch.patience).
-PATIENCE_SHARE = 0.2
-MIN_PATIENCE = 1.0
+# A part's search may use at most this long plus this much per project: the bound rarely
+# proves a clash unavoidable, so the gap stop alone would let every part with an undated project
+# run to its share. (A stop once the dates stall would read the clock, and a run would then
+# not repeat: the cap is work, like every other limit.)
+BASE_SECONDS = 1.0
+SECONDS_PER_PROJECT = 0.05
 
 
 @dataclass(frozen=True)
@@ -545,20 +550,18 @@ class PartDates:
 
 def _solve_part(
     problem: SchedulingProblem,
-    time_limit: float,
+    budget: Budget,
     seed: int,
     workers: int,
     gap_limit: float,
     progress: Callable[[Progress], None] | None,
 ) -> PartDates:
-    started = time.perf_counter()
     # The greedy dates are the incumbent, not a CP-SAT hint: a hint is followed branch by
     # branch with the LP at every node, slower than searching from scratch (as in matching).
     start = _greedy_part(problem)
     m = build_schedule_model(problem)
     solver = cp_model.CpSolver()
-    # ``time_limit`` is the part's wall-clock share, building the model and greedy included.
-    solver.parameters.max_time_in_seconds = max(1.0, time_limit - (time.perf_counter() - started))
+    budget.limit(solver, workers, BASE_SECONDS + SECONDS_PER_PROJECT * len(problem.projects))
     solver.parameters.random_seed = int(seed)
     solver.parameters.num_workers = int(workers)
     # As for matching, the LP relaxation carries the proof (benchmarks/README.md).
@@ -574,8 +577,8 @@ def _solve_part(
         progress,
         incumbent=(float(incumbent[0]), float(incumbent[1])),
     )
-    with patience(solver, watch, max(MIN_PATIENCE, PATIENCE_SHARE * time_limit)):
-        status = solver.solve(m.model, watch)
+    status = solver.solve(m.model, watch)
+    budget.charge(solver, workers)
     improved = status == cp_model.OPTIMAL or (
         status == cp_model.FEASIBLE and solver.objective_value <= start.objective
     )

@@ -8,10 +8,8 @@ by the quality part alone: the objective without the penalty of the current plan
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -64,15 +62,10 @@ class GapWatch(cp_model.CpSolverSolutionCallback):
         self._objective: float | None = incumbent[0] if incumbent else None
         self._fixed = incumbent[1] if incumbent else 0.0
         self.bound: float | None = bound  # the best bound proven so far, solution or not
-        self.first_plan_at: float | None = None  # when the search found its first plan
-        self.improved_at = self._started  # when the search last found a better plan
         solver.best_bound_callback = self._on_bound
 
     def on_solution_callback(self) -> None:
         # CP-SAT reports only plans better than its own last, so each one is progress.
-        self.improved_at = time.perf_counter()
-        if self.first_plan_at is None:
-            self.first_plan_at = self.improved_at
         if self._objective is not None and self.objective_value >= self._objective:
             self._on_bound(self.best_objective_bound)
             return
@@ -98,30 +91,3 @@ class GapWatch(cp_model.CpSolverSolutionCallback):
             self._report(step)
         if self._gap_limit > 0 and step.gap <= self._gap_limit:
             self._solver.stop_search()
-
-
-@contextmanager
-def patience(solver: cp_model.CpSolver, watch: GapWatch, seconds: float) -> Iterator[None]:
-    """Stop the search once its plans have not improved for ``seconds`` (counted from its
-    first plan, so a slow start is left to the time limit).
-
-    For models whose bound cannot prove how many items are undone (dating: whether a clash
-    can be avoided is a combinatorial question the LP does not see), the gap stop never fires
-    and the search would use all its time for nothing; a stalled search ends instead.
-    """
-    done = threading.Event()
-
-    def watch_for_stall() -> None:
-        while not done.wait(min(0.2, seconds)):
-            stalled = time.perf_counter() - watch.improved_at > seconds
-            if watch.first_plan_at is not None and stalled:
-                solver.stop_search()
-                return
-
-    watcher = threading.Thread(target=watch_for_stall, name="patience", daemon=True)
-    watcher.start()
-    try:
-        yield
-    finally:
-        done.set()
-        watcher.join()

@@ -14,7 +14,6 @@ and the windows, sharing no school, are independent problems.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -22,20 +21,22 @@ import numpy as np
 import numpy.typing as npt
 
 from solvers.baselines import objective_of
+from solvers.budget import Budget
 from solvers.decompose import MAX_PART_PAIRS, restrict, school_labels, school_windows
 from solvers.encode import MatchingProblem
 
 IntArray = npt.NDArray[np.int64]
 log = logging.getLogger(__name__)
 
-# Each pass may use this share of the time left: most windows stop early at the gap limit, so
+# Each pass may use this share of the work left: most windows stop early at the gap limit, so
 # a pass usually leaves time for the next, and the last passes are never starved entirely.
 PASS_SHARE = 0.5
 # No pass starts with less than this long left: it would only keep its start plans.
 MIN_PASS_SECONDS = 5.0
 
-# solve(free part, its start plan, seconds) -> a plan of the free part (its pair indices)
-SolveFree = Callable[[MatchingProblem, IntArray, float], Sequence[int]]
+# solve(free part, its start plan, its share of the budget) -> a plan of the free part (its
+# pair indices)
+SolveFree = Callable[[MatchingProblem, IntArray, Budget], Sequence[int]]
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,7 @@ def improve_by_windows(
     solve: SolveFree,
     *,
     parts: list[IntArray],
-    time_limit: float,
+    budget: Budget,
     max_pairs: int | None = None,
 ) -> WindowSearch:
     """Improve the plan ``start`` pass by pass, taking in turn windows around the projects it
@@ -178,7 +179,6 @@ def improve_by_windows(
     SLE-balance term is measured over the window's SLEs, not per region, so a window's own
     gain can, rarely, be none for the whole.
     """
-    deadline = time.perf_counter() + time_limit
     regions = school_labels(problem, parts)
     turned = school_windows(problem, turned=True, max_pairs=max_pairs)
     # Windows around unstaffed projects come first: they are few and small, and staffing a
@@ -198,12 +198,13 @@ def improve_by_windows(
     best = start_objective = objective_of(problem, plan, parts)
     passes = improving = unimproved = 0
     while unimproved < len(kinds):
-        left = deadline - time.perf_counter()
-        if left < MIN_PASS_SECONDS:
+        if budget.exhausted(MIN_PASS_SECONDS):
             break
         kind, windows = kinds[passes % len(kinds)]
         opened = open_windows(problem, plan, windows(plan))
-        found = opened.close(solve(opened.problem, opened.start, PASS_SHARE * left))
+        share = budget.part(PASS_SHARE * budget.left)
+        found = opened.close(solve(opened.problem, opened.start, share))
+        budget.spend(share.used)
         value = objective_of(problem, found, parts)
         passes += 1
         log.info(

@@ -257,6 +257,7 @@ def test_optimum_equals_brute_force() -> None:
 def test_a_part_given_no_time_still_returns_a_valid_plan() -> None:
     """A part whose share is used up still searches briefly from its start: a valid plan."""
     from solvers.assignment import _solve_part
+    from solvers.budget import Budget
     from solvers.decode import decode
     from solvers.encode import encode
 
@@ -264,7 +265,7 @@ def test_a_part_given_no_time_still_returns_a_valid_plan() -> None:
     projects = [project("P1", "A", needs_lead=True), project("P2", "A", needs_sle=True)]
     round_ = make_round(THREE_SCHOOLS, people, projects, rules={"no_direct_swap": False})
     problem = encode(round_)
-    solution = _solve_part(problem, 0.0, 0, 1, 0.0, None)
+    solution = _solve_part(problem, Budget(0.0), 0, 1, 0.0, None)
     assert solution.result.status in {"FEASIBLE", "OPTIMAL"}
     plan = decode(problem, solution, {})
     assert {a.project_id for a in plan.assignments} == {"P1", "P2"}
@@ -313,6 +314,7 @@ def test_a_start_team_that_lost_a_member_is_left_out() -> None:
 
 def test_explanations_not_started_by_the_deadline_say_so() -> None:
     """Past its deadline the explainer names no rule it has not proven, and says why."""
+    from solvers.budget import Budget
     from solvers.encode import encode
     from solvers.explain import OUT_OF_TIME, explain_unstaffed
 
@@ -320,7 +322,9 @@ def test_explanations_not_started_by_the_deadline_say_so() -> None:
     projects = [project("P1", "A"), project("P2", "C")]
     round_ = make_round(THREE_SCHOOLS, people, projects, rules={"no_direct_swap": False})
     problem = encode(round_)
-    late = explain_unstaffed(round_, problem, unstaffed=["P2"], staffed=["P1"], deadline=0.0)
+    past = Budget(5.0, deadline=0.0)
+    late = explain_unstaffed(round_, problem, unstaffed=["P2"], staffed=["P1"], budget=past)
     assert late == {"P2": OUT_OF_TIME}
+    assert not past.repeatable
     in_time = explain_unstaffed(round_, problem, unstaffed=["P2"], staffed=["P1"])
     assert in_time["P2"].startswith("cannot be staffed while P1 is")

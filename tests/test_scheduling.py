@@ -213,6 +213,7 @@ def test_greedy_fallback_dates_break_no_rule() -> None:
 
 def test_a_part_with_no_time_to_search_keeps_its_greedy_dates() -> None:
     """The greedy dates are the incumbent: with no time, they are the answer, still valid."""
+    from solvers.budget import Budget
     from solvers.scheduling import _solve_part, components, encode_schedule
 
     people = [staff("S1", "B"), staff("S2", "C")]
@@ -221,7 +222,7 @@ def test_a_part_with_no_time_to_search_keeps_its_greedy_dates() -> None:
     pairings = pairs(("P1", "S1"), ("P2", "S2"))
     events = []
     for part in components(encode_schedule(round_, pairings)):
-        events.extend(_solve_part(part, 0.0, 0, 1, 0.0, None).events)
+        events.extend(_solve_part(part, Budget(0.0), 0, 1, 0.0, None).events)
     assert {e.project_id for e in events} == {"P1", "P2"}
     assert verify_schedule(round_, pairings, Schedule(events=tuple(events))) == []
 

@@ -1,0 +1,103 @@
+"""A job's time limit counted in work, so that the same input and seed give the same plan.
+
+Every choice that used to read the wall clock (how long a part may search, whether another
+feedback round or window pass starts) reads CP-SAT's deterministic time instead: a count of
+the work a search has done, the same on every run of the same model with the same seed and
+limits, however loaded the machine. A user's ``--time-limit`` in seconds becomes work at
+``WORK_PER_CORE_SECOND`` per core, and the wall clock stays on as a guard: every search also
+stops at the job's deadline, ``CLOCK_GUARD`` times the limit. A run the guard cut short (a
+machine far slower or busier than this rate assumes) may not repeat, and says so
+(``Budget.repeatable``).
+
+Amounts are kept in nominal seconds: work divided by the rate, so shares, floors and the
+limits users give stay in the unit they know.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+# CP-SAT's deterministic time per second of one core. Measured on the 300-school cohort (2
+# cores, idle): 0.3 to 0.6 on matching and dating parts solved one worker each, 0.56 to 0.68
+# per worker with two. Below the usual rate, so a search mostly ends before its nominal time.
+WORK_PER_CORE_SECOND = 0.4
+# The clock stops a job at this multiple of its limit. On an idle machine a job's work takes
+# about 0.6 of its limit (300-school cohort), so this leaves room for a machine 2.5 times
+# slower, e.g. with every core shared with another busy process, before a run stops repeating.
+CLOCK_GUARD = 1.5
+# A search that ran this close to its wall-clock limit was stopped by the clock.
+CLOCK_MARGIN = 0.98
+
+
+@dataclass
+class _Guard:
+    tripped: bool = False
+
+
+class Budget:
+    """Nominal seconds of work for a job or a part of it, and the wall-clock deadline guarding
+    the whole job (shared by every part carved from it)."""
+
+    def __init__(
+        self, seconds: float, *, deadline: float | None = None, guard: _Guard | None = None
+    ) -> None:
+        self.seconds = max(0.0, float(seconds))
+        self.used = 0.0
+        if deadline is None:
+            deadline = time.perf_counter() + CLOCK_GUARD * self.seconds
+        self.deadline = deadline
+        self._guard = _Guard() if guard is None else guard
+
+    @property
+    def left(self) -> float:
+        """Nominal seconds not yet used."""
+        return max(0.0, self.seconds - self.used)
+
+    @property
+    def repeatable(self) -> bool:
+        """False once the wall clock, not the work, stopped a search or a loop of this job."""
+        return not self._guard.tripped
+
+    def part(self, seconds: float) -> Budget:
+        """A share of ``seconds`` for one step, under the same deadline; what it uses is not
+        taken from this budget until ``spend``."""
+        return Budget(seconds, deadline=self.deadline, guard=self._guard)
+
+    def last_step(self, seconds: float) -> Budget:
+        """``seconds`` for a step after the job's own work (explanations): its deadline is at
+        least that far off, even when the job's has passed."""
+        deadline = max(self.deadline, time.perf_counter() + seconds)
+        return Budget(seconds, deadline=deadline, guard=self._guard)
+
+    def spend(self, seconds: float) -> None:
+        self.used += max(0.0, seconds)
+
+    def exhausted(self, floor: float = 0.0) -> bool:
+        """Less than ``floor`` seconds of work left, or the job's deadline passed (which marks
+        the run as not repeatable)."""
+        if self.left <= floor:
+            return True
+        if time.perf_counter() >= self.deadline:
+            self._guard.tripped = True
+            return True
+        return False
+
+    def limit(self, solver: cp_model.CpSolver, workers: int, seconds: float | None = None) -> None:
+        """Stop ``solver`` after ``seconds`` of work (default: all that is left) on ``workers``
+        workers, or at the deadline, whichever comes first."""
+        work = self.left if seconds is None else min(self.left, seconds)
+        solver.parameters.max_deterministic_time = max(0.0, work) * WORK_PER_CORE_SECOND * workers
+        solver.parameters.max_time_in_seconds = max(0.05, self.deadline - time.perf_counter())
+
+    def charge(self, solver: cp_model.CpSolver, workers: int) -> None:
+        """Count the work ``solver`` did (after ``limit`` and a solve); note a clock stop."""
+        self.spend(solver.deterministic_time / (WORK_PER_CORE_SECOND * max(1, workers)))
+        stopped_by_clock = solver.wall_time >= CLOCK_MARGIN * solver.parameters.max_time_in_seconds
+        stopped_by_work = (
+            solver.deterministic_time >= CLOCK_MARGIN * solver.parameters.max_deterministic_time
+        )
+        if stopped_by_clock and not stopped_by_work:
+            self._guard.tripped = True
