@@ -78,7 +78,7 @@ class Budget:
     def exhausted(self, floor: float = 0.0) -> bool:
         """Less than ``floor`` seconds of work left, or the job's deadline passed (which marks
         the run as not repeatable)."""
-        if self.left <= floor:
+        if self.left <= 0.0 or self.left < floor:
             return True
         if time.perf_counter() >= self.deadline:
             self._guard.tripped = True

@@ -54,7 +54,8 @@ def solve_parts(
     than the time left and never less than its ``floor`` (one for all parts, or one per part):
     most parts stop early at their gap limit, and the time they leave is better spent on the
     hardest part than left unused. The slack shrinks towards none as the lane's parts so far
-    turn out to use all their share instead, so that its last parts are not starved. Every
+    turn out to use all their share instead, and the floors of the parts still to come are kept
+    back, so that the lane's last parts are not starved. Every
     share depends only on the work the lane's earlier parts did, so it is the same on every
     run. The budget is then charged with the busiest lane's work.
     With ``overtime``, a part starting when less than its floor is left, or after the job's
@@ -68,11 +69,13 @@ def solve_parts(
     def run_lane(queue: list[int]) -> float:
         lane = budget.part(seconds)
         waiting = sum(max(1, sizes[part]) for part in queue)
+        reserved = sum(floors[part] for part in queue)
         finished = used_all = 0
         for part in queue:
             size = max(1, sizes[part])
             fraction = size / max(waiting, 1)
             waiting -= size
+            reserved -= floors[part]
             # A small part's share can be below its floor with plenty of time left: only a
             # part that cannot have its floor any more (or reached after the job's deadline)
             # gives way to the quick answer.
@@ -81,7 +84,9 @@ def solve_parts(
                 continue
             stopped_early = 1.0 - used_all / finished if finished else 1.0
             slack = 1.0 + (SLACK - 1.0) * stopped_early
-            granted = max(floors[part], min(lane.left, slack * lane.left * fraction))
+            # The floors of the lane's parts still to come are kept back for them.
+            room = lane.left - reserved
+            granted = max(floors[part], min(room, slack * lane.left * fraction))
             share = lane.part(granted)
             results[part] = solve(part, share)
             lane.spend(share.used)
