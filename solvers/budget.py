@@ -20,10 +20,12 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-# CP-SAT's deterministic time per second of one core. Measured on the 300-school cohort (2
-# cores, idle): 0.3 to 0.6 on matching and dating parts solved one worker each, 0.56 to 0.68
-# per worker with two. Below the usual rate, so a search mostly ends before its nominal time.
-WORK_PER_CORE_SECOND = 0.4
+# CP-SAT's deterministic time per second of one core, measured on an idle 2-core machine: 0.3
+# to 0.6 on the 300-school cohort's matching and dating parts (one worker each; 0.56 to 0.68
+# per worker with two), 0.28 to 0.34 on the 2,000-school cohort's matching parts and about 0.3
+# on the national cohort's windows. The large parts' rate, so those keep to their time and
+# small ones end early.
+WORK_PER_CORE_SECOND = 0.3
 # The clock stops a job at this multiple of its limit. On an idle machine a job's work takes
 # about 0.6 of its limit (300-school cohort), so this leaves room for a machine 2.5 times
 # slower, e.g. with every core shared with another busy process, before a run stops repeating.

@@ -25,8 +25,12 @@ USED_ALL_SHARE = 0.9
 
 
 def lanes_of(sizes: Sequence[int], lanes: int) -> list[list[int]]:
-    """The parts each lane solves, in order: largest parts first, each onto the lane with the
-    least size so far (they need the most time and decide when the job ends)."""
+    """The parts each lane solves, in the order it solves them.
+
+    Parts are dealt largest first, each onto the lane with the least size so far, so the lanes
+    carry about as much each; a lane then solves its parts smallest first, so that its largest
+    part, the one that needs the most time, gets whatever the small ones leave.
+    """
     order = sorted(range(len(sizes)), key=lambda i: (-sizes[i], i))
     load = [0] * max(1, lanes)
     out: list[list[int]] = [[] for _ in load]
@@ -34,7 +38,7 @@ def lanes_of(sizes: Sequence[int], lanes: int) -> list[list[int]]:
         lane = min(range(len(load)), key=lambda k: (load[k], k))
         load[lane] += max(1, sizes[part])
         out[lane].append(part)
-    return out
+    return [queue[::-1] for queue in out]
 
 
 def solve_parts(
@@ -48,14 +52,13 @@ def solve_parts(
 ) -> list[Result]:
     """``solve(part, share)`` for every part, ``lanes`` at a time, within ``budget``.
 
-    Which lane solves which part is fixed in advance from the sizes (``lanes_of``); each lane
-    then takes its parts in turn, and gives each up to ``SLACK`` times its fair share of the
-    lane's time left (its size over the size of the lane's parts not yet started), never more
-    than the time left and never less than its ``floor`` (one for all parts, or one per part):
-    most parts stop early at their gap limit, and the time they leave is better spent on the
-    hardest part than left unused. The slack shrinks towards none as the lane's parts so far
-    turn out to use all their share instead, and the floors of the parts still to come are kept
-    back, so that the lane's last parts are not starved. Every
+    Which lane solves which part, and in what order, is fixed in advance from the sizes
+    (``lanes_of``); each lane then gives each of its parts up to ``SLACK`` times its fair share
+    of the lane's time left (its size over the size of the lane's parts not yet started), never
+    more than the time left and never less than its ``floor`` (one for all parts, or one per
+    part): most parts stop early at their gap limit, and what they leave goes to the lane's
+    last and largest part. The slack shrinks towards none as the lane's parts so far turn out
+    to use all their share instead. Every
     share depends only on the work the lane's earlier parts did, so it is the same on every
     run. The budget is then charged with the busiest lane's work.
     With ``overtime``, a part starting when less than its floor is left, or after the job's
@@ -69,13 +72,11 @@ def solve_parts(
     def run_lane(queue: list[int]) -> float:
         lane = budget.part(seconds)
         waiting = sum(max(1, sizes[part]) for part in queue)
-        reserved = sum(floors[part] for part in queue)
         finished = used_all = 0
         for part in queue:
             size = max(1, sizes[part])
             fraction = size / max(waiting, 1)
             waiting -= size
-            reserved -= floors[part]
             # A small part's share can be below its floor with plenty of time left: only a
             # part that cannot have its floor any more (or reached after the job's deadline)
             # gives way to the quick answer.
@@ -84,9 +85,7 @@ def solve_parts(
                 continue
             stopped_early = 1.0 - used_all / finished if finished else 1.0
             slack = 1.0 + (SLACK - 1.0) * stopped_early
-            # The floors of the lane's parts still to come are kept back for them.
-            room = lane.left - reserved
-            granted = max(floors[part], min(room, slack * lane.left * fraction))
+            granted = max(floors[part], min(lane.left, slack * lane.left * fraction))
             share = lane.part(granted)
             results[part] = solve(part, share)
             lane.spend(share.used)

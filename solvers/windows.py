@@ -208,12 +208,14 @@ def improve_by_windows(
         value = objective_of(problem, found, parts)
         passes += 1
         log.info(
-            "window pass %d (%s): objective %d -> %d, %d pairs free",
+            "window pass %d (%s): objective %d -> %d, %d pairs free, %.1f of %.1f s of work",
             passes,
             kind,
             best,
             min(best, value),
             opened.problem.n_pairs,
+            budget.used,
+            budget.seconds,
         )
         if value < best:
             plan, best = found, value

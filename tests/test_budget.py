@@ -97,9 +97,9 @@ def test_a_budget_past_its_deadline_is_exhausted_and_not_repeatable() -> None:
     assert not budget.repeatable
 
 
-def test_lanes_take_parts_largest_first_onto_the_least_loaded_lane() -> None:
-    assert lanes_of([5, 50, 20, 30, 1], 2) == [[1, 0], [3, 2, 4]]
-    assert lanes_of([3, 1, 2], 1) == [[0, 2, 1]]
+def test_lanes_are_dealt_parts_largest_first_and_solve_them_smallest_first() -> None:
+    assert lanes_of([5, 50, 20, 30, 1], 2) == [[0, 1], [4, 2, 3]]
+    assert lanes_of([3, 1, 2], 1) == [[1, 2, 0]]
 
 
 def test_shares_depend_on_the_work_done_not_on_how_long_it_took() -> None:

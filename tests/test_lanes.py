@@ -36,10 +36,10 @@ def test_every_share_stays_within_the_time_left_and_above_the_floor() -> None:
     assert results[0] > results[1]
 
 
-def test_one_lane_runs_the_largest_part_first() -> None:
+def test_one_lane_runs_its_largest_part_last() -> None:
     order: list[int] = []
     solve_parts([1, 9, 5], lambda part, s: order.append(part), budget=Budget(5), lanes=1, floor=0.1)
-    assert order == [1, 2, 0]
+    assert order == [0, 2, 1]
 
 
 def test_a_part_is_found_again_only_when_its_content_is_the_same() -> None:
@@ -62,9 +62,8 @@ def test_parts_starting_after_the_work_is_spent_get_the_quick_answer() -> None:
     results = solve_parts(
         [5, 1, 1], solve, budget=budget, lanes=1, floor=0.1, overtime=lambda part: "quick"
     )
-    # The largest starts first, but the next part's floor is kept back for it; the last part
-    # finds less than its floor left.
-    assert results == ["solved", "solved", "quick"]
+    # The small parts go first, each with its floor; the large one finds less than its floor.
+    assert results == ["quick", "solved", "solved"]
     assert budget.left < 0.1
 
 
@@ -81,7 +80,7 @@ def test_a_small_part_is_solved_while_its_floor_fits_in_the_time_left() -> None:
     assert min(results) == 0.5
 
 
-def test_a_large_part_leaves_the_floors_of_the_parts_after_it_on_its_lane() -> None:
+def test_the_largest_part_of_a_lane_gets_what_its_smaller_parts_leave() -> None:
     def solve(part: int, share: Budget) -> float:
         share.spend(share.seconds)  # every part uses all it is given
         return share.seconds
