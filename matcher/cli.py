@@ -228,12 +228,6 @@ def plan(input_path: Path, out: Path, quiet: bool, **solve: Any) -> None:
     if outcome.clusters is not None:
         results.insert(0, ("clusters", outcome.clusters.result))
     _report(round_, outcome.plan, results, written, quiet)
-    if not outcome.repeatable:
-        click.echo(
-            "note: the clock stopped this run before its work budget was spent (a slow or busy "
-            "machine), so a re-run may give a different plan; a longer --time-limit avoids it.",
-            err=True,
-        )
 
 
 @main.command()

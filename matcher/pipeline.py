@@ -82,6 +82,7 @@ def _result_summary(result: SolveResult) -> dict[str, object]:
         "gap": result.gap,
         "terms": _terms(result),
         "wall_time_seconds": round(result.seconds, 3),
+        "repeatable": result.repeatable,
     }
 
 
@@ -495,6 +496,9 @@ def _diagnoses(
     for projects reached before ``budget``'s deadline.
     """
     calendar = SchoolCalendar(round_.settings, round_.availability)
+    # Each project's share of the budget, evenly, so which rule is named does not depend on
+    # how fast the projects before it went (five seconds' worth at most, as alone).
+    each = 5.0 if budget is None else min(5.0, budget.seconds / max(1, len(project_ids)))
     # Only a project's own independent part can clash with it: diagnose within that part.
     part_of = (
         {p.project_id: part for part in components(problem) for p in part.projects}
@@ -507,7 +511,12 @@ def _diagnoses(
         project = round_.project_by_id[project_id]
         in_time = budget is None or not budget.exhausted()
         why = diagnose(
-            round_, calendar, project, team, part_of.get(project_id) if in_time else None
+            round_,
+            calendar,
+            project,
+            team,
+            part_of.get(project_id) if in_time else None,
+            time_limit=each,
         )
         found[project_id] = (why.kind, why.reason, why.blocking_members)
     return found

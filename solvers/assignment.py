@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -376,7 +376,7 @@ def solve_matching(
     budget = Budget(time_limit) if budget is None else budget
     parts = pair_parts(problem)
     if dropped_pairs(problem, parts):
-        return _solve_by_windows(
+        solution = _solve_by_windows(
             problem,
             parts,
             budget=budget,
@@ -386,19 +386,20 @@ def solve_matching(
             progress=progress,
             hint=hint,
         )
-    memo = SolvedMatchingParts() if solved_parts is None else solved_parts
-    return _solve_in_parts(
-        problem,
-        parts,
-        started=started,
-        budget=budget,
-        seed=seed,
-        workers=workers,
-        gap_limit=gap_limit,
-        progress=progress,
-        hint=hint,
-        memo=memo,
-    )
+    else:
+        solution = _solve_in_parts(
+            problem,
+            parts,
+            started=started,
+            budget=budget,
+            seed=seed,
+            workers=workers,
+            gap_limit=gap_limit,
+            progress=progress,
+            hint=hint,
+            memo=SolvedMatchingParts() if solved_parts is None else solved_parts,
+        )
+    return replace(solution, result=replace(solution.result, repeatable=budget.repeatable))
 
 
 def _solve_in_parts(

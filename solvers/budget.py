@@ -26,9 +26,10 @@ from ortools.sat.python import cp_model
 # on the national cohort's windows. The large parts' rate, so those keep to their time and
 # small ones end early.
 WORK_PER_CORE_SECOND = 0.3
-# The clock stops a job at this multiple of its limit. On an idle machine a job's work takes
-# about 0.6 of its limit (300-school cohort), so this leaves room for a machine 2.5 times
-# slower, e.g. with every core shared with another busy process, before a run stops repeating.
+# The clock stops a job at this multiple of its limit. On an idle machine a job takes 0.76 of
+# its limit (300-school cohort) to 0.80 (2,000 schools), so this leaves room for a machine
+# about twice as slow, e.g. with every core shared with another busy process, before a run
+# stops repeating.
 CLOCK_GUARD = 1.5
 # A search that ran this close to its wall-clock limit was stopped by the clock.
 CLOCK_MARGIN = 0.98
@@ -87,16 +88,25 @@ class Budget:
             return True
         return False
 
-    def limit(self, solver: cp_model.CpSolver, workers: int, seconds: float | None = None) -> None:
+    def limit(
+        self,
+        solver: cp_model.CpSolver,
+        workers: int,
+        seconds: float | None = None,
+        rate: float = WORK_PER_CORE_SECOND,
+    ) -> None:
         """Stop ``solver`` after ``seconds`` of work (default: all that is left) on ``workers``
-        workers, or at the deadline, whichever comes first."""
+        workers, or at the deadline, whichever comes first. ``rate``: the model's work per
+        second per core, where it is known to differ from ``WORK_PER_CORE_SECOND``."""
         work = self.left if seconds is None else min(self.left, seconds)
-        solver.parameters.max_deterministic_time = max(0.0, work) * WORK_PER_CORE_SECOND * workers
+        solver.parameters.max_deterministic_time = max(0.0, work) * rate * workers
         solver.parameters.max_time_in_seconds = max(0.05, self.deadline - time.perf_counter())
 
-    def charge(self, solver: cp_model.CpSolver, workers: int) -> None:
+    def charge(
+        self, solver: cp_model.CpSolver, workers: int, rate: float = WORK_PER_CORE_SECOND
+    ) -> None:
         """Count the work ``solver`` did (after ``limit`` and a solve); note a clock stop."""
-        self.spend(solver.deterministic_time / (WORK_PER_CORE_SECOND * max(1, workers)))
+        self.spend(solver.deterministic_time / (rate * max(1, workers)))
         stopped_by_clock = solver.wall_time >= CLOCK_MARGIN * solver.parameters.max_time_in_seconds
         stopped_by_work = (
             solver.deterministic_time >= CLOCK_MARGIN * solver.parameters.max_deterministic_time

@@ -207,10 +207,13 @@ def explain_unstaffed(
 
     ``staffed`` are the projects the plan did staff: the question asked is "why can this project
     not be staffed as well as those?". Projects are explained ``workers`` at a time, each
-    search stopped after ``time_limit`` seconds' worth of work (``solvers.budget``); none is
-    started after ``budget``'s deadline, and those left say so.
+    search stopped after ``time_limit`` seconds' worth of work (``solvers.budget``), or less
+    when ``budget`` shared out evenly gives a project less; none is started after ``budget``'s
+    deadline, and those left say so.
     """
-    budget = Budget(time_limit * max(1, len(unstaffed))) if budget is None else budget
+    many = max(1, len(unstaffed))
+    budget = Budget(time_limit * many) if budget is None else budget
+    each = min(time_limit, budget.seconds * max(1, workers) / many)
     # Only the project's own independent part can stop it: explain within that part.
     part_of: dict[str, tuple[MatchingProblem, set[str]]] = {}
     for pairs in pair_parts(problem):
@@ -229,7 +232,7 @@ def explain_unstaffed(
             return OUT_OF_TIME
         sub, members = part_of[project_id]
         rivals = [pid for pid in staffed if pid in members]
-        share = budget.part(time_limit)
+        share = budget.part(each)
         return _explain_one(round_, sub, project_id, rivals, budget=share, seed=seed)
 
     # Each explanation is its own model and search, so they run side by side (CP-SAT releases

@@ -35,6 +35,9 @@ class SolveResult:
     # The part of objective and bound that is settled before the gap is measured (the penalty
     # for projects no plan can staff), so the gap speaks about plan quality alone.
     fixed_penalty: float = 0.0
+    # False when the wall clock, not the work limit, stopped a search (solvers.budget): the
+    # same input and seed may then give another plan.
+    repeatable: bool = True
 
     def __post_init__(self) -> None:
         if self.status in {"OPTIMAL", "FEASIBLE"} and self.objective is None:
@@ -80,6 +83,11 @@ class SolveResult:
             f"gap         {gap}",
             f"wall time   {self.seconds:.2f} s (seed {self.seed}, {self.workers} workers)",
         ]
+        if not self.repeatable:
+            lines.append(
+                "repeatable  no: the clock stopped a search before its work limit (a slow or"
+                " busy machine); a re-run may differ, a longer --time-limit avoids it"
+            )
         if self.terms:
             lines.append("")
             lines.append(f"{'term':<14}{'value':>10}{'weight':>9}{'contribution':>14}")

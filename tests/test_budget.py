@@ -116,3 +116,21 @@ def test_shares_depend_on_the_work_done_not_on_how_long_it_took() -> None:
         )
 
     assert run(0.0) == run(0.05)
+
+
+def test_a_matching_the_clock_cut_short_still_verifies_and_says_it_may_not_repeat() -> None:
+    from matcher.verify import verify_plan
+    from solvers.assignment import solve_matching
+    from solvers.decode import decode
+    from solvers.encode import encode
+
+    round_ = generate_round(schools=40, seed=2)
+    problem = encode(round_)
+    late = Budget(30.0, deadline=time.perf_counter() - 1.0)
+    solution = solve_matching(problem, budget=late, workers=2)
+    assert not solution.result.repeatable
+    assert "repeatable  no" in solution.result.summary()
+    assert verify_plan(round_, decode(problem, solution, {})) == []
+    on_time = solve_matching(problem, time_limit=30.0, workers=2)
+    assert on_time.result.repeatable
+    assert "repeatable" not in on_time.result.summary()
