@@ -51,6 +51,11 @@ LAST_ROUND_SHARE = 0.1
 # one cut short by the time limit leaves those parts at their starting plans.
 NEXT_ROUND_SHARE = 0.5
 NOT_YET_EXPLAINED = "not staffed (explanation pending)"
+# Naming the rule behind a clash re-solves the project's dating part once per linking rule
+# (solvers.schedule_explain), and a part's dating model and greedy dates are built at about
+# this many projects a second (the 2,000-school cohort's parts).
+NAMING_SOLVES = 3
+DATING_BUILT_PER_SECOND = 1_400
 
 
 class PlanCheckError(RuntimeError):
@@ -509,15 +514,13 @@ def _diagnoses(
     for project_id in project_ids:
         team = sorted(a.staff_id for a in plan_.team(project_id))
         project = round_.project_by_id[project_id]
+        part = part_of.get(project_id)
         in_time = budget is None or not budget.exhausted()
-        why = diagnose(
-            round_,
-            calendar,
-            project,
-            team,
-            part_of.get(project_id) if in_time else None,
-            time_limit=each,
-        )
+        why = diagnose(round_, calendar, project, team, part if in_time else None, time_limit=each)
+        if budget is not None and in_time and part is not None:
+            # What naming took, counted as work: its searches and rebuilding the part's model
+            # for each, so the projects reached are the same on every run.
+            budget.spend(each + NAMING_SOLVES * len(part.projects) / DATING_BUILT_PER_SECOND)
         found[project_id] = (why.kind, why.reason, why.blocking_members)
     return found
 
