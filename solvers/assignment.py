@@ -592,8 +592,8 @@ def _solve_part(
     # to the pairs (measured, not clocked, so the share left repeats); the search itself
     # always gets MIN_SEARCH_SECONDS.
     budget.spend(problem.n_pairs / PAIRS_BUILT_PER_SECOND)
-    search = budget.part(max(MIN_SEARCH_SECONDS, budget.left))
-    solver = solver_for(budget=search, seed=seed, workers=workers)
+    searching = budget.part(max(MIN_SEARCH_SECONDS, budget.left))
+    solver = solver_for(budget=searching, seed=seed, workers=workers)
     watch = GapWatch(
         solver,
         m.staffed,
@@ -604,8 +604,8 @@ def _solve_part(
         bound=known_bound,
     )
     status = solver.solve(m.model, watch)
-    search.charge(solver, workers)
-    budget.spend(search.used)
+    searching.charge(solver, workers)
+    budget.spend(searching.used)
     searched = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     # The best bound proven, from the search's end or from its last report.
     proofs = [

@@ -58,9 +58,9 @@ def solve_parts(
     more than the time left and never less than its ``floor`` (one for all parts, or one per
     part): most parts stop early at their gap limit, and what they leave goes to the lane's
     last and largest part. The slack shrinks towards none as the lane's parts so far turn out
-    to use all their share instead. Every
-    share depends only on the work the lane's earlier parts did, so it is the same on every
-    run. The budget is then charged with the busiest lane's work.
+    to use all their share instead. Every share depends only on the work the lane's earlier
+    parts did, so it is the same on every run. The budget is then charged with the busiest
+    lane's work.
     With ``overtime``, a part starting when less than its floor is left, or after the job's
     deadline, is not solved: ``overtime(part)`` answers for it (a quick heuristic), so the job
     keeps to its limit.
