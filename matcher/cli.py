@@ -422,7 +422,8 @@ def _bench_options(func: F) -> F:
             type=click.FloatRange(min=0.1),
             default=30.0,
             show_default=True,
-            help="Seconds per solve, the same for ours and every peer.",
+            help="Seconds per solve, the same for ours and every peer (ours counts them as "
+            "solver work, so its runs repeat; the peers' limit is the clock).",
         ),
         click.option("--seed", type=int, default=0, show_default=True, help="Random seed."),
         click.option(
