@@ -365,6 +365,9 @@ def plan(
         round_, time_limit=clustering.seconds, seed=seed, workers=workers
     )
     if clustered is not None:
+        # Forming clusters still runs on the clock (docs/clusters.md): its whole share is
+        # taken, whatever it used, so what matching and dating get does not depend on it.
+        budget.spend(clustering.seconds)
         round_ = clustered.round.replace(
             clusters=clustered.plan.members, rotation=clustered.plan.rotation
         )
