@@ -338,3 +338,15 @@ def test_components_are_the_connected_parts() -> None:
             problem.weights,
             problem.last_week,
         )
+
+
+def test_large_dating_models_are_given_a_lower_work_rate() -> None:
+    """Nominal seconds stay near the clock's: big dating models do less work a second."""
+    from solvers.budget import WORK_PER_CORE_SECOND
+    from solvers.scheduling import work_rate
+
+    assert work_rate(5_000) == WORK_PER_CORE_SECOND
+    assert work_rate(20_000) == WORK_PER_CORE_SECOND
+    assert WORK_PER_CORE_SECOND > work_rate(60_000) > work_rate(200_000) > 0.0
+    # The national cohort's largest part (194,000 variables) did 0.13 a second.
+    assert 0.1 < work_rate(194_000) < 0.16
