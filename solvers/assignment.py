@@ -28,7 +28,7 @@ from solvers.encode import MatchingProblem
 from solvers.lanes import solve_new_parts
 from solvers.memo import SolvedParts, fingerprint
 from solvers.result import SolveResult, TermValue, quality_gap
-from solvers.warm_start import best_start, staffed_floor
+from solvers.warm_start import best_start, staffed_floor, start_seconds
 from solvers.watch import GapWatch, Progress
 from solvers.windows import improve_by_windows
 
@@ -591,7 +591,9 @@ def _solve_part(
     # Building the start and the model took time the share counts too, as work in proportion
     # to the pairs (measured, not clocked, so the share left repeats); the search itself
     # always gets MIN_SEARCH_SECONDS.
-    budget.spend(problem.n_pairs / PAIRS_BUILT_PER_SECOND)
+    budget.spend(
+        problem.n_pairs / PAIRS_BUILT_PER_SECOND + (start_seconds(problem) if hint is None else 0.0)
+    )
     searching = budget.part(max(MIN_SEARCH_SECONDS, budget.left))
     solver = solver_for(budget=searching, seed=seed, workers=workers)
     watch = GapWatch(

@@ -11,15 +11,20 @@ search improves the start, in the style of Yagiura, Ibaraki and Glover's ejectio
   capacity a price per reviewer (its capacity's LP dual) times a common factor. The factor
   grows at every local optimum that overloads someone and shrinks at every one that does not,
   so the search keeps crossing the boundary of the feasible plans instead of stopping at the
-  first one it reaches.
+  first one it reaches; once a feasible plan has been seen it stays at most ``MAX_SCALE``.
 * A move is a chain: a job moves into another reviewer, which hands one of its jobs on to a
   third, and so on, until the last job moves into a reviewer without handing anything on or
   into the reviewer the chain started from (a cycle; a swap is a cycle of two). With each
   reviewer in a chain at most once, every reviewer gains and loses at most one job, so the
   chain's change in penalised cost is a sum of one term per step; the best chain of each
   length comes from a shortest-path recursion over a jobs x jobs table of such steps.
-* At a local optimum the search takes the best chain that moves no job moved in the last few
-  such escapes (tabu), even if it costs more, so it does not fall straight back.
+* Each iteration takes the first neighbourhood's chain that gains (shift, swap, longer
+  chains), or at a local optimum the best chain of all even if it costs more; neither may
+  move a job back into an agent it left in the last few iterations (tabu), so the search
+  does not fall straight back.
+* On problems of 1,000 pairs and more, ``solvers.relink`` runs this search from many plans
+  (path relinking between elite plans, then an exact merge of the best of them); below that
+  one run from the rounded LP relaxation.
 
 Projects nobody is assigned to are handled as jobs of one more "reviewer", the unstaffed
 row, with unlimited capacity and a cost high enough that leaving a project out never pays while
@@ -27,19 +32,23 @@ it can be staffed (see ``unstaffed_cost``).
 
 The result is deterministic: the work is a number of iterations fixed by the size, ties go to
 the lowest index, and the tabu tenures come from a generator seeded with the problem's data.
+The move tables are numpy arrays rebuilt for each plan; at 100 jobs an iteration takes about
+0.6 ms, most of it the per-call overhead of the chain recursion's few dozen array operations,
+so a local optimum reuses its tables at the new penalty factor rather than rebuilding them.
 """
 
 from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 from ortools.linear_solver import pywraplp
 
+from solvers import relink
 from solvers.encode import MatchingProblem
 
 FloatArray = npt.NDArray[np.float64]
@@ -55,13 +64,16 @@ EPSILON = 1e-9
 MAX_PAIRS = 20_000
 MAX_CELLS = 400_000
 MAX_JOBS = 1_000
-# The move budget: this many iterations per candidate pair, at most MAX_ITERATIONS, and at most
-# WORK table cells in all (iterations x jobs x (jobs + agents), what an iteration evaluates).
-# An iteration costs 0.5 ms at 60 jobs and 1 ms at 100 (mostly numpy's per-call overhead):
-# 1,000 pairs or more (100 jobs x 10 agents) get 2,500 iterations, at most about 2.5 s.
+# The single search's move budget (where ``solvers.relink`` does not take over): this many
+# iterations per candidate pair, at most MAX_ITERATIONS, and at most WORK table cells in all
+# (iterations x jobs x (jobs + agents), what an iteration evaluates). An iteration costs about
+# 0.3 ms at 60 jobs and 0.6 ms at 100 (mostly numpy's per-call overhead).
 ITERATIONS_PER_PAIR = 2.5
 MAX_ITERATIONS = 2_500
 WORK = 30_000_000
+# How fast the search evaluates its tables on the 2-core machine the benchmarks run on: 203
+# million cells (16,800 iterations on d20100) took 10.5 s.
+CELLS_PER_SECOND = 19_000_000
 # The search stops once this share of its budget has passed without a better plan. Small
 # instances settle long before their budget, while type D ones improve in bursts far apart:
 # a fifth kept the Cattrysse starts (CP-SAT proves those optimal within a second, so the start
@@ -82,8 +94,19 @@ PENALTY_STEP = 1.02
 # rounded LP overloads agents, and at the LP's own prices overload costs little (on type B
 # instances 270 iterations passed before the first feasible plan at 1.02).
 REPAIR_STEP = 1.1
-# Escape moves stay tabu for this many iterations (drawn in this range).
-TENURE = (5, 15)
+# After a job leaves an agent it may not go back for this many iterations (drawn in this
+# range), whether the move gained or not. Over eight runs of 2,500 iterations this took d20100
+# from 0.73% above the optimum to 0.58% and d10100 from 0.51% to 0.39%, against making every
+# job an escape moved tabu as a whole for 5 to 15 (the previous rule): a frozen job blocked
+# too much, and improving moves were free to undo an escape at once. Tenures of 1-4 or 3-9
+# did worse than 2-6.
+TENURE = (2, 6)
+# Once a feasible plan has been seen, the penalty factor stays at most this: the factor on
+# type D instances otherwise drifts to 5-12 times the LP prices, where the search spends four
+# iterations in five inside the capacities and no longer crosses to the better plans beyond.
+# At 4 (3 was better on average but spread twice as wide; 2 rarely got back to feasible on
+# d20100) path relinking went from 0.54% to 0.46% above the optimum on d20100 (four runs).
+MAX_SCALE = 4.0
 
 
 @dataclass(frozen=True)
@@ -197,10 +220,34 @@ def improve(
     if incumbent is None:
         return tuple(chosen)
     start, prices, bound = _relaxation(gap)
-    found = Search(gap, start, prices, _seed(problem)).run(
-        iteration_budget(gap), _cost_of(gap, incumbent), bound
-    )
+    search = Search(gap, start, prices, _seed(problem))
+    if relink.applies(gap):
+        found = relink.relink(search, incumbent, floor_of(gap, bound))
+    else:
+        found = search.run(iteration_budget(gap), _cost_of(gap, incumbent), bound)
     return tuple(chosen) if found is None else _pairs(gap, found)
+
+
+def floor_of(gap: DenseGap, bound: float) -> float:
+    """The least any plan can cost: the LP bound, rounded up when every cost is whole."""
+    finite = gap.cost[np.isfinite(gap.cost)]
+    whole = bool(np.all(np.mod(finite, 1.0) == 0.0))
+    return math.ceil(bound - 1e-6) if whole and math.isfinite(bound) else -INF
+
+
+def nominal_seconds(problem: MatchingProblem, cost: Sequence[float]) -> float:
+    """The most ``improve`` spends, in seconds of this machine, from its fixed budget (0 when
+    the problem is not a GAP): a caller counting its time limit in work counts this too, so
+    the search and the CP-SAT search after it share the limit rather than add up."""
+    gap = dense_gap(problem, cost)
+    if gap is None:
+        return 0.0
+    agents, jobs = gap.cost.shape
+    cells = jobs * (jobs + agents)
+    if relink.applies(gap):
+        merges = len(relink.MERGE_SIZES) * relink.MERGE_WORK
+        return relink.iteration_budget(gap) * cells / CELLS_PER_SECOND + merges
+    return iteration_budget(gap) * cells / CELLS_PER_SECOND
 
 
 def _seed(problem: MatchingProblem) -> int:
@@ -283,9 +330,31 @@ def _penalty(price: FloatArray, load: FloatArray, capacity: FloatArray) -> Float
     return price * np.maximum(load - capacity, 0.0)
 
 
+@dataclass
+class _Tables:
+    """What every move from one plan changes, split into the cost and the overload penalty at a
+    factor of 1, so that a local optimum re-prices them at the new factor without recomputing.
+
+    Moves the tabu list forbids, and moves into non-candidates, cost inf (in ``shift_cost`` and
+    ``enter_cost``); penalty parts are always finite.
+    """
+
+    forbidden: BoolArray  # the tabu list they were computed under
+    leave: FloatArray  # (jobs,): penalty change at j's agent when j leaves it
+    shift_cost: FloatArray  # (jobs, agents + 1): j moves into t, which gives nothing up
+    shift_penalty: FloatArray
+    enter_cost: FloatArray | None = None  # (jobs, jobs): i moves into j's agent, which gave j up
+    enter_penalty: FloatArray | None = None
+
+
 class Search:
-    """The tabu search from one start; ``run`` returns the best feasible assignment found that
-    costs less than the incumbent, or None."""
+    """The tabu search; ``walk`` moves from the current plan for a number of iterations and
+    returns the best plan within every capacity it passed through.
+
+    The state (the plan, its loads, the penalty factor, the tabu list) carries over from one
+    walk to the next, so a caller can start walks from plans of its own (``restart``) while
+    the factor keeps what it learnt about the instance.
+    """
 
     def __init__(self, gap: DenseGap, start: IntArray, prices: FloatArray, seed: int) -> None:
         self.gap = gap
@@ -298,47 +367,87 @@ class Search:
         self.scale = 1.0
         self.rng = np.random.default_rng(seed)
         self.jobs = np.arange(gap.cost.shape[1])
-        self.agent = start.copy()
+        self.iteration = 0
+        # tabu[j, i]: the iteration until which job j may not move back into agent i.
+        self.tabu = np.zeros(gap.cost.shape, dtype=np.int64).T.copy()
+        self.restart(start)
+
+    def restart(self, agent: IntArray, *, repaired: bool = False) -> None:
+        """Continue from another plan (feasible or not), with an empty tabu list; ``repaired``
+        when the penalty factor already suits the problem, so it need not climb fast first."""
+        self.agent = agent.astype(np.int64, copy=True)
         self.load = np.bincount(
-            self.agent, weights=self.days[self.agent, self.jobs], minlength=gap.cost.shape[0]
+            self.agent,
+            weights=self.days[self.agent, self.jobs],
+            minlength=self.cost.shape[0],
         )
-        self.total = _cost_of(gap, self.agent)
-        self.tabu_until = np.zeros(len(self.jobs), dtype=np.int64)
+        self.total = _cost_of(self.gap, self.agent)
+        self.tabu[:] = 0
+        self.repaired = repaired or self.feasible()
+        self._cache: _Tables | None = None
 
     def feasible(self) -> bool:
         return bool(np.all(self.load <= self.capacity))
 
     def run(self, iterations: int, incumbent: float, bound: float) -> IntArray | None:
-        # Costs are whole numbers when every weight and pair value is, and then no plan costs
-        # less than the LP bound rounded up: reaching it ends the search.
-        whole = bool(np.all(np.mod(self.cost[np.isfinite(self.cost)], 1.0) == 0.0))
-        floor = math.ceil(bound - 1e-6) if whole and math.isfinite(bound) else -INF
-        best: IntArray | None = None
-        best_total = incumbent
+        """The best feasible assignment costing less than ``incumbent`` found from the current
+        plan, or None; stops early at the bound or once a share of the budget brings nothing."""
         patience = max(MIN_PATIENCE, int(PATIENCE_SHARE * iterations))
-        # The patience counts from the first feasible plan: repairing the start comes first.
-        last: int | None = None
-        for it in range(iterations):
-            if best_total <= floor or (last is not None and it - last > patience):
+        value, plan = self.walk(iterations, patience=patience, floor=floor_of(self.gap, bound))
+        return plan if value < incumbent - EPSILON else None
+
+    def walk(
+        self,
+        iterations: int,
+        *,
+        patience: int | None = None,
+        floor: float = -INF,
+        offer: Callable[[IntArray, float], None] | None = None,
+    ) -> tuple[float, IntArray | None]:
+        """Move for ``iterations`` (fewer when a feasible plan reaches ``floor``, or when
+        ``patience`` iterations pass without a better one after the first feasible plan) and
+        return the cheapest feasible plan passed, with its cost (inf, None if none). ``offer``
+        sees every feasible plan cheaper than those before it in this walk."""
+        best: IntArray | None = None
+        best_total = INF
+        last: int | None = None  # counted from the first feasible plan: repairs come first
+        for step in range(iterations):
+            if best_total <= floor or (
+                patience is not None and last is not None and step - last > patience
+            ):
                 break
-            moves = self.best_chain(improving=True)
+            it = self.iteration
+            self.iteration += 1
+            forbidden = self.tabu > it
+            moves = self.best_chain(improving=True, forbidden=forbidden)
             if moves is None:
-                if self.feasible():
-                    self.scale /= PENALTY_STEP
-                else:
-                    self.scale *= PENALTY_STEP if last is not None else REPAIR_STEP
-                moves = self.best_chain(improving=False, frozen=self.tabu_until > it)
+                self._adapt()
+                moves = self.best_chain(improving=False, forbidden=forbidden)
                 if moves is None:
                     continue
-                for j, _ in moves:
-                    self.tabu_until[j] = it + int(self.rng.integers(*TENURE))
+            for j, _ in moves:
+                self.tabu[j, self.agent[j]] = it + int(self.rng.integers(*TENURE))
             self.apply(moves)
             if self.feasible():
+                self.repaired = True
                 if last is None:
-                    last = it
+                    last = step
                 if self.total < best_total - EPSILON:
-                    best, best_total, last = self.agent.copy(), self.total, it
-        return best
+                    best, best_total, last = self.agent.copy(), self.total, step
+                    if offer is not None:
+                        offer(best, best_total)
+        return best_total, best
+
+    def _adapt(self) -> None:
+        """At a local optimum: cheaper overload after a feasible one, dearer after not."""
+        if self.feasible():
+            self.scale /= PENALTY_STEP
+        elif self.repaired:
+            self.scale *= PENALTY_STEP
+        else:
+            self.scale *= REPAIR_STEP
+        if self.repaired:
+            self.scale = min(self.scale, MAX_SCALE)
 
     def apply(self, moves: Sequence[tuple[int, int]]) -> None:
         for j, to in moves:
@@ -347,34 +456,59 @@ class Search:
             self.load[to] += self.days[to, j]
             self.total += self.cost[to, j] - self.cost[was, j]
             self.agent[j] = to
+        self._cache = None
+
+    def _tables(self, forbidden: BoolArray, *, enter: bool) -> _Tables:
+        """The move tables of the current plan, computed once per plan (``enter`` on demand)."""
+        a, jobs, load, capacity, prices = (
+            self.agent,
+            self.jobs,
+            self.load,
+            self.capacity,
+            self.prices,
+        )
+        t = self._cache
+        if t is None or t.forbidden is not forbidden:
+            now = _penalty(prices, load, capacity)
+            here_cost = self.cost[a, jobs]
+            here_days = self.days[a, jobs]
+            leave = _penalty(prices[a], load[a] - here_days, capacity[a]) - now[a]
+            shift_cost = self.cost_t - here_cost[:, None]
+            shift_cost[jobs, a] = INF
+            shift_cost[forbidden] = INF
+            shift_penalty = (
+                _penalty(prices[None, :], load[None, :] + self.days_t, capacity[None, :])
+                - now[None, :]
+            )
+            t = self._cache = _Tables(forbidden, leave, shift_cost, shift_penalty)
+        if enter and t.enter_cost is None:
+            here_cost = self.cost[a, jobs]
+            here_days = self.days[a, jobs]
+            load_a, capacity_a, price_a = load[a], capacity[a], prices[a]
+            enter_cost = self.cost_t[:, a] - here_cost[:, None]
+            # A job cannot enter its own agent, nor an agent it may not go back to yet.
+            enter_cost[(a[:, None] == a[None, :]) | forbidden[:, a]] = INF
+            t.enter_cost = enter_cost
+            t.enter_penalty = _penalty(
+                price_a[None, :],
+                load_a[None, :] - here_days[None, :] + self.days_t[:, a],
+                capacity_a[None, :],
+            ) - _penalty(price_a, load_a, capacity_a)
+        return t
 
     def best_chain(
-        self, *, improving: bool, frozen: BoolArray | None = None
+        self, *, improving: bool, forbidden: BoolArray | None = None
     ) -> list[tuple[int, int]] | None:
-        """The best chain of moves (job, new agent) by penalised cost: when ``improving``, the
-        first neighbourhood (shift, swap, longer chains) with one that gains; otherwise the
-        best of them all, gain or not, moving no ``frozen`` job."""
-        a, jobs, load, capacity = self.agent, self.jobs, self.load, self.capacity
-        m = len(capacity)
-        price = self.scale * self.prices
-        now = _penalty(price, load, capacity)
-        here_cost = self.cost[a, jobs]
-        here_days = self.days[a, jobs]
-        load_a, capacity_a, price_a, now_a = load[a], capacity[a], price[a], now[a]
-        # leave[j]: the penalty change at j's agent when j leaves it.
-        leave = _penalty(price_a, load_a - here_days, capacity_a) - now_a
-        # shift[j, t]: j moves into agent t, which gives nothing up.
-        shift = (
-            self.cost_t
-            - here_cost[:, None]
-            + _penalty(price[None, :], load[None, :] + self.days_t, capacity[None, :])
-            - now[None, :]
-        )
-        shift[jobs, a] = INF
-        freeze = frozen is not None and bool(frozen.any())
-        if freeze:
-            leave = np.where(frozen, INF, leave)
-            shift[frozen] = INF
+        """The best chain of moves (job, new agent) by penalised cost, moving no job into an
+        agent ``forbidden`` to it: when ``improving``, the first neighbourhood (shift, swap,
+        longer chains) with one that gains; otherwise the best of them all, gain or not."""
+        if forbidden is None:
+            forbidden = np.zeros(self.tabu.shape, dtype=np.bool_)
+        a, jobs, scale = self.agent, self.jobs, self.scale
+        n, m = self.tabu.shape
+        t = self._tables(forbidden, enter=False)
+        leave = scale * t.leave
+        shift = t.shift_cost + scale * t.shift_penalty
         limit = -EPSILON if improving else INF
         best_value = limit
         best: list[tuple[int, int]] | None = None
@@ -382,75 +516,76 @@ class Search:
         single = leave[:, None] + shift
         k = int(np.argmin(single))
         if single.flat[k] < best_value:
-            j, t = divmod(k, m)
-            best_value, best = float(single.flat[k]), [(j, t)]
+            j, to = divmod(k, m)
+            best_value, best = float(single.flat[k]), [(j, to)]
             if improving:
                 return best  # the cheapest move that gains: no need for the jobs x jobs table
-        # enter[i, j]: i moves into j's agent, which has just given j up.
-        enter = (
-            self.cost_t[:, a]
-            - here_cost[:, None]
-            + _penalty(
-                price_a[None, :],
-                load_a[None, :] - here_days[None, :] + self.days_t[:, a],
-                capacity_a[None, :],
-            )
-            - now_a[None, :]
-        )
-        enter[a[:, None] == a[None, :]] = INF
-        if freeze:
-            enter[frozen] = INF
-            enter[:, frozen] = INF
+        t = self._tables(forbidden, enter=True)
+        assert t.enter_cost is not None and t.enter_penalty is not None
+        enter = t.enter_cost + scale * t.enter_penalty
         pairs = enter + enter.T
         k = int(np.argmin(pairs))
         if pairs.flat[k] < best_value:
-            i, j = divmod(k, len(jobs))
+            i, j = divmod(k, n)
             best_value, best = float(pairs.flat[k]), [(i, int(a[j])), (j, int(a[i]))]
             if improving:
                 return best
 
         # Longer chains: one label per last job (the best chain ending with it so far), grown a
         # step per round. When looking for a gain only chains that gain so far are grown: every
-        # cycle that gains has a rotation whose every prefix gains too.
-        onehot = np.zeros((len(jobs), m), dtype=np.bool_)
+        # cycle that gains has a rotation whose every prefix gains too. The table work here is
+        # most of the search's time, so labels keep back-pointers rather than whole paths, and
+        # which jobs a label may take next (those of agents not yet in it) is kept as a mask.
+        onehot = np.zeros((n, m), dtype=np.bool_)
         onehot[jobs, a] = True
+        same = onehot[:, a]  # same[i, j]: jobs i and j are on one agent
         grow = limit if improving else INF
         ends = np.flatnonzero(leave < grow)
         value = leave[ends]
-        used = onehot[ends]
+        used = onehot[ends]  # agents in each label's chain
+        blocked = same[ends]  # jobs of those agents
         first = ends.copy()
-        path = ends[:, None]
-        chain: tuple[list[int], int] | None = None
-        for _ in range(2, CHAIN_LENGTH + 1):
+        rounds: list[tuple[IntArray, IntArray]] = []  # per round: the labels' jobs and parents
+        chain: tuple[int, int, int] | None = None  # round, label, where the chain ends
+        for r in range(CHAIN_LENGTH - 1):
             if len(ends) == 0:
                 break
-            step = value[:, None] + enter[ends]
-            step[used[:, a]] = INF  # each agent at most once in a chain
-            came = np.argmin(step, axis=0)
+            step = np.where(blocked, INF, value[:, None] + enter[ends])
+            came = step.argmin(axis=0)
             reached = step[came, jobs]
             keep = reached < grow
-            nxt = np.flatnonzero(keep)
-            if len(nxt) == 0:
-                break
-            came, value = came[keep], reached[keep]
+            if keep.all():
+                nxt = jobs
+            else:
+                nxt = np.flatnonzero(keep)
+                if len(nxt) == 0:
+                    break
+                came, reached = came[keep], reached[keep]
+            value = reached
             used = used[came] | onehot[nxt]
+            blocked = blocked[came] | same[nxt]
             first = first[came]
-            path = np.concatenate([path[came], nxt[:, None]], axis=1)
+            rounds.append((ends, came))
             ends = nxt
             # Ending with a shift into an agent not yet in the chain.
             open_shift = np.where(used, INF, shift[ends])
-            target = np.argmin(open_shift, axis=1)
+            target = open_shift.argmin(axis=1)
             ending = value + open_shift[np.arange(len(ends)), target]
-            k = int(np.argmin(ending))
+            k = int(ending.argmin())
             if ending[k] < best_value:
-                best_value, chain = float(ending[k]), (path[k].tolist(), int(target[k]))
+                best_value, chain = float(ending[k]), (r, k, int(target[k]))
             # Ending back in the first job's agent, which gave that job up.
             closing = value - leave[first] + enter[ends, first]
-            k = int(np.argmin(closing))
+            k = int(closing.argmin())
             if closing[k] < best_value:
-                best_value, chain = float(closing[k]), (path[k].tolist(), int(a[first[k]]))
+                best_value, chain = float(closing[k]), (r, k, int(a[first[k]]))
         if chain is not None:
-            steps, last = chain
+            r, k, last = chain
+            steps = [int(ends[k]) if r == len(rounds) - 1 else int(rounds[r + 1][0][k])]
+            for q in range(r, -1, -1):
+                k = int(rounds[q][1][k])
+                steps.append(int(rounds[q][0][k]))
+            steps.reverse()
             best = [(steps[q], int(a[steps[q + 1]])) for q in range(len(steps) - 1)]
             best.append((steps[-1], last))
         return best

@@ -13,7 +13,10 @@ the generalized assignment problem:
 3. *Local search* on the plan's cost: replace one team member by another candidate, or swap
    two reviewers between their projects, while the cost falls.
 4. Where every team is one reviewer (the generalized assignment shape of the OR-Library
-   benchmarks), an *ejection-chain tabu search* (``solvers.ejection``) from the LP relaxation.
+   benchmarks), an *ejection-chain tabu search* (``solvers.ejection``) from the LP relaxation,
+   on larger such problems inside path relinking between elite plans (``solvers.relink``).
+   Its work is fixed by the size; ``start_seconds`` says how much, so that the caller can
+   count it against a time limit kept in work.
 
 Every move keeps every hard rule of ``solvers.assignment``: team size min..max with a lead and
 an SLE where needed, reviewer days (and an SLE's allowance left), school release, and no direct
@@ -403,6 +406,13 @@ def staffed_floor(problem: MatchingProblem, chosen: Sequence[int]) -> int:
     if problem.weights.unstaffed <= quality_swing(problem):
         return 0
     return len({int(problem.pair_project[k]) for k in chosen})
+
+
+def start_seconds(problem: MatchingProblem) -> float:
+    """The most ``best_start`` spends in its chain search, in seconds of the benchmark machine
+    (``solvers.ejection.nominal_seconds``): fixed by the problem, so a caller can count it
+    against a time limit kept in work and still repeat itself."""
+    return ejection.nominal_seconds(problem, pair_costs(problem))
 
 
 def best_start(problem: MatchingProblem) -> tuple[int, ...]:

@@ -106,3 +106,43 @@ def test_budget_is_bounded_by_size() -> None:
     budget = ejection.iteration_budget(gap)
     assert 0 < budget <= ejection.MAX_ITERATIONS
     assert budget <= ejection.ITERATIONS_PER_PAIR * problem.n_pairs
+
+
+def test_chains_never_move_a_job_back_while_tabu() -> None:
+    problem, _ = published("gap8-1")
+    gap = ejection.dense_gap(problem, pair_costs(problem))
+    assert gap is not None
+    start, prices, _ = ejection._relaxation(gap)
+    search = ejection.Search(gap, start, prices, seed=0)
+    rng = np.random.default_rng(0)
+    for _ in range(40):
+        search.walk(5)
+        forbidden = rng.random(search.tabu.shape) < 0.3
+        for improving in (True, False):
+            moves = search.best_chain(improving=improving, forbidden=forbidden)
+            for j, to in moves or []:
+                assert not forbidden[j, to]
+                assert to != search.agent[j] or len(moves) > 1
+    # The walk itself keeps every capacity in the plans it reports, and repeats.
+    reported: list[tuple[float, tuple[int, ...]]] = []
+    again = ejection.Search(gap, start, prices, seed=0)
+    for s, log in ((ejection.Search(gap, start, prices, seed=0), reported), (again, [])):
+        s.walk(300, offer=lambda plan, cost, log=log: log.append((cost, tuple(plan))))
+        if log is not reported:
+            assert log == reported
+    for cost, plan in reported:
+        agent = np.array(plan)
+        load = np.bincount(agent, weights=gap.days[agent, np.arange(len(agent))])
+        assert np.all(load <= gap.capacity[: len(load)])
+        assert cost == gap.cost[agent, np.arange(len(agent))].sum()
+
+
+def test_penalty_factor_stays_capped_once_feasible() -> None:
+    problem, _ = published("gap12-0")
+    gap = ejection.dense_gap(problem, pair_costs(problem))
+    assert gap is not None
+    start, prices, _ = ejection._relaxation(gap)
+    search = ejection.Search(gap, start, prices, seed=0)
+    search.walk(400)
+    assert search.repaired
+    assert search.scale <= ejection.MAX_SCALE
