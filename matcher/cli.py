@@ -34,7 +34,8 @@ def _solve_options(func: F) -> F:
             default=30.0,
             show_default=True,
             help="Seconds the solvers may search (for `plan`, the budget of the whole job, "
-            "shared by matching, dating and any re-matching); the best plan so far is kept. "
+            "shared by forming clusters, matching, dating and any re-matching); the best plan "
+            "so far is kept. "
             "Counted as solver work, not on the clock, so a re-run with the same input, seed, "
             "workers and limit gives the same plan; the clock only stops a run on a machine "
             "far slower or busier than usual (summary.json then says repeatable: false).",
@@ -600,7 +601,10 @@ def bench_cohort_command(
     type=click.FloatRange(min=0.1),
     default=30.0,
     show_default=True,
-    help="Seconds for forming the clusters; the best found so far is kept.",
+    help="Seconds for forming the clusters; the best found so far is kept. Counted as solver "
+    "work, not on the clock, so a re-run with the same input, seed, workers and limit gives "
+    "the same clusters; the clock only stops a run on a machine far slower or busier than "
+    "usual (clusters_summary.json then says repeatable: false).",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 @click.option(

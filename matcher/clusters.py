@@ -14,6 +14,7 @@ from itertools import combinations
 
 from matcher.model import ClusterMember, ClusterPlan, LeftOutSchool, RotationEdge, Round
 from matcher.verify_clusters import ClusterViolation, verify_clusters
+from solvers.budget import Budget
 from solvers.cluster_encode import ClusterProblem, encode_clusters
 from solvers.cluster_explain import explain_left_out
 from solvers.hubs import solve_hubs
@@ -24,6 +25,11 @@ from solvers.rotation import repeated, solve_rotation
 log = logging.getLogger(__name__)
 
 CLUSTER_ID_PREFIX = "K"
+# Work for the review rotation once the clusters are formed, after the limit like explanations
+# after a plan (``Budget.last_step``): listed cycles take no search, and CP-SAT's circuit
+# over a few hubs of 8 or more schools is proved in milliseconds (many large hubs can take it
+# all).
+ROTATION_SECONDS = 10.0
 
 
 class ClusterSettingsError(ValueError):
@@ -101,6 +107,7 @@ class ClusterOutcome:
                 for name, term in self.result.terms.items()
             },
             "wall_time_seconds": round(self.result.seconds, 3),
+            "repeatable": self.result.repeatable,
             "seed": self.result.seed,
             "workers": self.result.workers,
             "counts": self.result.counts,
@@ -131,6 +138,7 @@ def form_clusters(
     seed: int = 0,
     workers: int = 1,
     progress: Callable[[Progress], None] | None = None,
+    budget: Budget | None = None,
 ) -> ClusterOutcome:
     """Form peer-review clusters (or hubs) for every school of a round, and who reviews whom.
 
@@ -141,11 +149,18 @@ def form_clusters(
         Pinned clusters in ``round_.clusters`` are kept; the other rows there are last
         year's clusters, rotated away from; ``round_.rotation`` is last round's directions.
     time_limit
-        Seconds for forming the clusters; the best found so far is kept.
+        Seconds for forming the clusters; the best found so far is kept. Counted as work,
+        not on the clock (``solvers.cluster_work``), so the same round, seed, workers and
+        limit give the same clusters however busy the machine; the clock only guards, at
+        ``solvers.budget.CLOCK_GUARD`` times the limit, and ``result.repeatable`` says
+        whether it had to stop a search.
     seed, workers
         CP-SAT's random seed and threads.
     progress
         Called as each part of the region is finished (partition mode).
+    budget
+        A share of a larger job's budget (``matcher.pipeline.plan``), used instead of
+        ``time_limit``; the work used is in ``budget.used``.
 
     Returns
     -------
@@ -159,11 +174,12 @@ def form_clusters(
         If the independent checker finds a broken rule (a bug: please report it).
     """
     started = time.perf_counter()
+    budget = Budget(time_limit) if budget is None else budget
     settings = round_.settings.clusters
     problem = encode_clusters(round_)
     log.info("forming clusters for %d schools, %d near pairs", problem.n, len(problem.near_a))
     if settings.mode == "hub":
-        hubs = solve_hubs(problem, time_limit=time_limit, seed=seed, workers=workers)
+        hubs = solve_hubs(problem, seed=seed, workers=workers, budget=budget)
         if hubs.status == "INFEASIBLE":
             raise ClusterSettingsError(
                 f"round.toml, setting clusters.hubs: {settings.hubs} hubs of at least "
@@ -176,7 +192,7 @@ def form_clusters(
         objective, bound, status, baseline = hubs.objective, hubs.bound, hubs.status, None
     else:
         parts = solve_partition(
-            problem, time_limit=time_limit, seed=seed, workers=workers, progress=progress
+            problem, seed=seed, workers=workers, progress=progress, budget=budget
         )
         formed, hub_of = list(parts.clusters), []
         left = sorted({*parts.left_out, *parts.fixed_left_out})
@@ -186,7 +202,10 @@ def form_clusters(
         fixed = LEAVE_OUT_PENALTY * len(parts.fixed_left_out)
         objective, bound = objective + fixed, bound + fixed
         baseline = parts.start_objective + fixed
-    plan = _plan(round_, problem, formed, hub_of, left, hopeless, unsolved, seed=seed)
+    rotating = budget.last_step(ROTATION_SECONDS)
+    plan = _plan(
+        round_, problem, formed, hub_of, left, hopeless, unsolved, seed=seed, budget=rotating
+    )
     violations = verify_clusters(round_, plan)
     if violations:
         raise ClusterCheckError(violations)
@@ -211,6 +230,7 @@ def form_clusters(
         },
         # Schools left out are priced alike in plan and bound: the gap is about the rest.
         fixed_penalty=0.0 if worst else float(LEAVE_OUT_PENALTY * len(plan.left_out)),
+        repeatable=budget.repeatable,
     )
     return ClusterOutcome(
         round=round_,
@@ -232,6 +252,7 @@ def _plan(
     unsolved: set[int],
     *,
     seed: int,
+    budget: Budget,
 ) -> ClusterPlan:
     """Ids again: pinned clusters as they were, formed ones numbered, rotation, reasons."""
     ids = problem.school_ids
@@ -269,11 +290,15 @@ def _plan(
         for i in sorted(left, key=ids.__getitem__)
     )
     return ClusterPlan(
-        members=tuple(members), rotation=tuple(_rotation(round_, groups, seed)), left_out=left_out
+        members=tuple(members),
+        rotation=tuple(_rotation(round_, groups, seed, budget)),
+        left_out=left_out,
     )
 
 
-def _rotation(round_: Round, groups: list[tuple[str, list[str]]], seed: int) -> list[RotationEdge]:
+def _rotation(
+    round_: Round, groups: list[tuple[str, list[str]]], seed: int, budget: Budget
+) -> list[RotationEdge]:
     names = [s.school_id for s in round_.schools]
     index = {school_id: i for i, school_id in enumerate(names)}
     previous = {(index[e.reviewing_school_id], index[e.host_school_id]) for e in round_.rotation}
@@ -283,6 +308,7 @@ def _rotation(round_: Round, groups: list[tuple[str, list[str]]], seed: int) -> 
         previous=previous,
         names=names,
         seed=seed,
+        budget=budget,
     )
     return [
         RotationEdge(cluster_id=cluster_id, reviewing_school_id=names[a], host_school_id=names[b])

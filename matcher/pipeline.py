@@ -361,13 +361,11 @@ def plan(
         return budget.part(max(1.0, budget.left * fraction))
 
     clustering = share(0.5)
-    clustered = _form_clusters_first(
-        round_, time_limit=clustering.seconds, seed=seed, workers=workers
-    )
+    clustered = _form_clusters_first(round_, budget=clustering, seed=seed, workers=workers)
     if clustered is not None:
-        # Forming clusters still runs on the clock (docs/clusters.md): its whole share is
-        # taken, whatever it used, so what matching and dating get does not depend on it.
-        budget.spend(clustering.seconds)
+        # Forming clusters counts its work too (docs/clusters.md): what it used, the same on
+        # every run, is what matching and dating do not get.
+        budget.spend(clustering.used)
         round_ = clustered.round.replace(
             clusters=clustered.plan.members, rotation=clustered.plan.rotation
         )
@@ -443,18 +441,18 @@ def plan(
         final,
         feedback_round,
         clusters=clustered,
-        repeatable=budget.repeatable,
+        repeatable=budget.repeatable and (clustered is None or clustered.result.repeatable),
     )
 
 
 def _form_clusters_first(
-    round_: Round, *, time_limit: float, seed: int, workers: int
+    round_: Round, *, budget: Budget, seed: int, workers: int
 ) -> ClusterOutcome | None:
-    """Peer-review clusters for the round when ``[clusters] form = true``; matching then
-    runs inside them (``clusters.cluster_scope``)."""
+    """Peer-review clusters for the round when ``[clusters] form = true``, within ``budget``;
+    matching then runs inside them (``clusters.cluster_scope``)."""
     if not round_.settings.clusters.form:
         return None
-    return form_clusters(round_, time_limit=time_limit, seed=seed, workers=workers)
+    return form_clusters(round_, budget=budget, seed=seed, workers=workers)
 
 
 def _explain_unstaffed_now(

@@ -15,6 +15,9 @@ speak about travel among plans that leave out as many schools. Any prices give a
 
 and when no cluster prices out the bound is the LP optimum itself. The pool is kept for the
 CP-SAT master (``solvers.partition``), which picks the actual clusters from it.
+
+Each round's LP and pricing are counted as work by their size (``solvers.cluster_work``), not
+timed, so the round that is last is the same on every run.
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.linear_solver import pywraplp
 
+from solvers.budget import Budget
 from solvers.cluster_component import Component
 from solvers.cluster_pricing import MAX_PARTIALS, price_columns
+from solvers.cluster_work import COLUMNS_ADDED_PER_SECOND, lp_seconds, pricing_seconds
 
 # Columns added per school and round of pricing: enough to converge in few rounds, few enough
 # to keep each LP small.
@@ -72,7 +77,7 @@ class LpBound:
     duals: np.ndarray
     converged: bool
     rounds: int
-    seconds: float
+    seconds: float  # wall clock, for reports only
 
 
 class _Master:
@@ -98,9 +103,12 @@ class _Master:
             self.rows[i].SetCoefficient(var, 1.0)
         self.objective.SetCoefficient(var, float(cost))
 
-    def solve(self) -> tuple[float, np.ndarray] | None:
-        """The LP value and the price of each school; None if the pool cannot cover them."""
+    def solve(self, budget: Budget) -> tuple[float, np.ndarray] | None:
+        """The LP value and the price of each school; None if the pool cannot cover them.
+
+        ``budget`` is charged by the simplex iterations (a count GLOP repeats exactly)."""
         status = self.solver.Solve()
+        budget.spend(lp_seconds(self.solver.iterations(), len(self.rows), self.columns))
         if status != pywraplp.Solver.OPTIMAL:
             return None
         duals = np.asarray([row.dual_value() for row in self.rows])
@@ -118,9 +126,9 @@ def lagrangian_bound(
 
 
 def column_generation(
-    comp: Component, pool: ColumnPool, *, left_out: int, deadline: float
+    comp: Component, pool: ColumnPool, *, left_out: int, budget: Budget
 ) -> LpBound | None:
-    """Grow ``pool`` (in place) until no cluster prices out, or until ``deadline``.
+    """Grow ``pool`` (in place) until no cluster prices out, or until ``budget`` is spent.
 
     Parameters
     ----------
@@ -131,8 +139,9 @@ def column_generation(
         columns are added to it.
     left_out
         How many schools the plans compared against leave out.
-    deadline
-        ``time.perf_counter()`` value after which no new round starts.
+    budget
+        Work for the rounds: each is charged by its size, and no new round starts once it is
+        spent (or once the job's clock guard has passed, which marks the run not repeatable).
 
     Returns
     -------
@@ -143,11 +152,12 @@ def column_generation(
     master = _Master(comp, left_out)
     for members, cost in zip(pool.members, pool.cost, strict=True):
         master.add(members, cost)
+    budget.spend(len(pool) / COLUMNS_ADDED_PER_SECOND)
     best = 0.0  # prices are never negative, so no plan costs less than nothing
     rounds = 0
     partials = EARLY_PARTIALS
     while True:
-        solved = master.solve()
+        solved = master.solve(budget)
         if solved is None:
             return None
         value, duals = solved
@@ -158,6 +168,7 @@ def column_generation(
             per_anchor=COLUMNS_PER_ANCHOR,
             max_partials=partials,
         )
+        budget.spend(pricing_seconds(priced))
         rounds += 1
         if priced.exact:
             best = max(best, lagrangian_bound(comp, duals, priced.most_negative, left_out))
@@ -166,9 +177,10 @@ def column_generation(
             if pool.add(members, cost):
                 master.add(members, cost)
                 added += 1
+        budget.spend(added / COLUMNS_ADDED_PER_SECOND)
         converged = priced.exact and not added
         close = value - best <= CLOSE_ENOUGH * max(1.0, abs(value))
-        if converged or close or time.perf_counter() > deadline:
+        if converged or close or budget.exhausted():
             break
         if not added:
             if partials == MAX_PARTIALS:

@@ -35,6 +35,10 @@ class PricedColumns:
     cost: list[int]
     reduced: list[float]
     exact: bool  # False if a guard cut the search: some cheaper column may be missing
+    # What the search did, counted rather than timed (``solvers.cluster_work``): table cells
+    # of (partial cluster x candidate school x member so far) computed, and anchors grown.
+    cells: int = 0
+    anchors: int = 0
 
     @property
     def most_negative(self) -> float:
@@ -82,11 +86,13 @@ def price_columns(
     costs: list[int] = []
     reduced: list[float] = []
     exact = True
+    cells = anchors = 0
     for anchor in range(comp.size):
         later = np.flatnonzero(comp.allowed[anchor, anchor + 1 :]) + anchor + 1
         if len(later) < low - 1:
             continue
-        found, anchor_exact = _grow(
+        anchors += 1
+        found, anchor_exact, anchor_cells = _grow(
             comp,
             duals,
             anchor,
@@ -101,11 +107,12 @@ def price_columns(
             max_partials,
         )
         exact &= anchor_exact
+        cells += anchor_cells
         for cluster, cost, rc in found:
             members.append(cluster)
             costs.append(cost)
             reduced.append(rc)
-    return PricedColumns(members, costs, reduced, exact)
+    return PricedColumns(members, costs, reduced, exact, cells, anchors)
 
 
 def _grow(
@@ -121,7 +128,9 @@ def _grow(
     threshold: float,
     keep: int | None,
     max_partials: int,
-) -> tuple[list[tuple[tuple[int, ...], int, float]], bool]:
+) -> tuple[list[tuple[tuple[int, ...], int, float]], bool, int]:
+    """The clusters anchored at ``anchor`` below ``threshold``, whether the search was exact,
+    and the table cells it computed."""
     settings = comp.problem.settings
     mix_weight = settings.mix_penalty if rated else 0
     block = comp.pair_cost[np.ix_(later, later)]  # inf where a pair is forbidden
@@ -136,9 +145,11 @@ def _grow(
     )
     found: list[tuple[tuple[int, ...], int, float]] = []
     exact = True
+    cells = 0
     for size in range(2, high + 1):  # the size each partial cluster grows to now
         pieces = []
         step = max(1, _CHUNK // (len(later) * max(1, size - 1)))
+        cells += partial.count * len(later) * max(1, size - 1)
         for start in range(0, partial.count, step):
             grown = _extend(partial.rows(start, start + step), block, gain, later, weak, strong)
             over = np.maximum(0, grown.weak - settings.max_weak_per_cluster)
@@ -175,7 +186,7 @@ def _grow(
     if keep is not None and len(found) > keep:
         found.sort(key=lambda item: item[2])
         del found[keep:]
-    return found, exact
+    return found, exact, cells
 
 
 # Cells of one (partial clusters x candidate schools) table computed at once: bounds memory.

@@ -8,7 +8,9 @@ and the soft mix rules. Rotation is priced on the arc: joining a hub whose schoo
 year's cluster costs ``rotate`` more.
 
 Components of the school graph are solved apart when the number of hubs is free (``hubs =
-0``); a fixed number of hubs couples them, so they are then solved as one model.
+0``), side by side with several workers (``solvers.lanes``); a fixed number of hubs couples
+them, so they are then solved as one model. The time limit is counted as work
+(``solvers.budget``), so the same input, seed, workers and limit give the same hubs.
 """
 
 from __future__ import annotations
@@ -20,12 +22,23 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
+from solvers.budget import Budget
 from solvers.cluster_encode import ClusterProblem
 from solvers.cluster_rules import school_graph
-from solvers.pmedian import PMedianModel, PMedianProblem, build_pmedian, solve_pmedian_model
+from solvers.cluster_work import GRAPH_PAIRS_PER_SECOND, PMEDIAN_ARCS_PER_SECOND
+from solvers.lanes import solve_parts
+from solvers.pmedian import (
+    PMedianModel,
+    PMedianProblem,
+    PMedianSolution,
+    build_pmedian,
+    solve_pmedian_model,
+)
 
 # Penalty per school attached to no hub: above any travel, so schools are left out last.
 LEAVE_OUT_PENALTY = 100_000
+# The least work a part's search gets, besides building its model (nominal seconds).
+MIN_SEARCH_SECONDS = 0.1
 
 
 @dataclass(frozen=True)
@@ -38,7 +51,9 @@ class HubSolution:
     objective: float
     bound: float
     status: str
-    seconds: float
+    seconds: float  # wall clock, for reports only
+    # False when the clock guard, not the work limit, stopped a search (solvers.budget).
+    repeatable: bool = True
 
 
 def add_trust_apart(m: PMedianModel, trust: np.ndarray) -> None:
@@ -101,7 +116,12 @@ def _hub_problem(problem: ClusterProblem, graph: nx.Graph, local: np.ndarray) ->
 
 
 def solve_hubs(
-    problem: ClusterProblem, *, time_limit: float = 30.0, seed: int = 0, workers: int = 1
+    problem: ClusterProblem,
+    *,
+    time_limit: float = 30.0,
+    seed: int = 0,
+    workers: int = 1,
+    budget: Budget | None = None,
 ) -> HubSolution:
     """Choose hub schools and attach every free school to one, least travel to the hubs.
 
@@ -111,35 +131,60 @@ def solve_hubs(
         The encoded region; ``settings.hubs`` fixes the number of hubs (0: as few as the
         capacity, the size floor and the travel limit allow).
     time_limit, seed, workers
-        CP-SAT's limits, shared between components by their size.
+        CP-SAT's limits: seconds counted as work, shared between components by their size
+        (``solvers.lanes``, components side by side with several workers), the random seed,
+        and threads.
+    budget
+        A share of a larger job's budget, used instead of ``time_limit``.
     """
     started = time.perf_counter()
+    budget = Budget(time_limit) if budget is None else budget
     graph = school_graph(problem)
+    budget.spend(graph.number_of_edges() / GRAPH_PAIRS_PER_SECOND)
     if problem.settings.hubs:
         groups = [sorted(graph.nodes)]  # a fixed count of hubs couples the whole region
     else:
         groups = sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda c: c[0])
-    hubs: list[tuple[int, tuple[int, ...]]] = []
-    left: list[int] = []
-    unsolved: list[int] = []
-    objective = bound = 0.0
-    statuses: list[str] = []
-    deadline = started + time_limit
-    for k, nodes in enumerate(groups):
-        local = np.asarray(nodes, dtype=np.int64)
-        share = len(nodes) / sum(len(g) for g in groups[k:])
-        budget = max(0.05, (deadline - time.perf_counter()) * share)
-        if len(nodes) < problem.settings.min_size:
-            left.extend(nodes)  # too few schools for any hub
-            objective += LEAVE_OUT_PENALTY * len(nodes)
-            bound += LEAVE_OUT_PENALTY * len(nodes)
-            continue
+    # Too few schools for any hub: left out without a search.
+    solvable = [nodes for nodes in groups if len(nodes) >= problem.settings.min_size]
+    lanes = max(1, min(workers, len(solvable)))
+
+    def build_seconds(k: int) -> float:
+        # Arcs of the model: each school to itself and to every neighbour it may attach to.
+        nodes = solvable[k]
+        arcs = len(nodes) + 2 * graph.subgraph(nodes).number_of_edges()
+        return arcs / PMEDIAN_ARCS_PER_SECOND
+
+    def solve(k: int, share: Budget) -> PMedianSolution:
+        local = np.asarray(solvable[k], dtype=np.int64)
         model = build_pmedian(_hub_problem(problem, graph, local))
         if problem.settings.trust == "forbid_shared":
             add_trust_apart(model, problem.trust[local])
         mix_breaches(model, problem, local)
-        solution = solve_pmedian_model(model, time_limit=budget, seed=seed, workers=workers)
-        statuses.append(solution.status)
+        share.spend(build_seconds(k))
+        # A lone lane has every worker; side by side, each lane has one.
+        return solve_pmedian_model(
+            model, seed=seed, workers=workers if lanes == 1 else 1, budget=share
+        )
+
+    solutions = solve_parts(
+        [len(nodes) for nodes in solvable],
+        solve,
+        budget=budget,
+        lanes=lanes,
+        floor=[MIN_SEARCH_SECONDS + build_seconds(k) for k in range(len(solvable))],
+    )
+    hubs: list[tuple[int, tuple[int, ...]]] = []
+    left: list[int] = []
+    unsolved: list[int] = []
+    objective = bound = 0.0
+    for nodes in groups:
+        if len(nodes) < problem.settings.min_size:
+            left.extend(nodes)
+            objective += LEAVE_OUT_PENALTY * len(nodes)
+            bound += LEAVE_OUT_PENALTY * len(nodes)
+    for nodes, solution in zip(solvable, solutions, strict=True):
+        local = np.asarray(nodes, dtype=np.int64)
         if not solution.has_solution:
             left.extend(nodes)
             if solution.status != "INFEASIBLE":
@@ -151,6 +196,7 @@ def solve_hubs(
         left.extend(int(local[i]) for i, m in enumerate(solution.median_of) if m < 0)
         objective += solution.objective or 0.0
         bound += solution.bound or 0.0
+    statuses = [solution.status for solution in solutions]
     status = "OPTIMAL" if statuses and all(s == "OPTIMAL" for s in statuses) else "FEASIBLE"
     if any(s not in ("OPTIMAL", "FEASIBLE") for s in statuses):
         status = next(s for s in statuses if s not in ("OPTIMAL", "FEASIBLE"))
@@ -162,4 +208,5 @@ def solve_hubs(
         bound=bound,
         status=status,
         seconds=time.perf_counter() - started,
+        repeatable=budget.repeatable,
     )

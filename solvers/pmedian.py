@@ -9,6 +9,10 @@ it against; both feed the same ``PMedianProblem``.
 Each hard rule is one ``add_*`` function registered in ``HARD_RULES``. ``build_pmedian``
 returns the model with its variables, so a caller can add rules of its own (the school hubs
 add trust and mix rules, ``solvers.hubs``) before ``solve_pmedian_model``.
+
+The time limit is counted as work (CP-SAT's deterministic time, ``solvers.budget``), and
+several workers search side by side, one seed each (``solvers.cluster_work.race``), so the
+same problem, seed, workers and limit give the same medians however busy the machine.
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 from ortools.sat.python import cp_model
+
+from solvers.budget import Budget
+from solvers.cluster_work import PMEDIAN_WORK_PER_CORE_SECOND, Searched, race
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -174,7 +181,9 @@ class PMedianSolution:
     median_of: tuple[int, ...]
     objective: float | None
     bound: float | None
-    seconds: float
+    seconds: float  # wall clock, for reports only
+    # False when the clock guard, not the work limit, stopped a search (solvers.budget).
+    repeatable: bool = True
 
     @property
     def has_solution(self) -> bool:
@@ -194,47 +203,50 @@ def solve_pmedian_model(
     seed: int = 0,
     workers: int = 1,
     hint: dict[int, int] | None = None,
+    budget: Budget | None = None,
 ) -> PMedianSolution:
     """Minimise distance plus any extra terms (and left-out penalties) of a built model.
 
-    With ``medians = None`` the number of medians is minimised first, then the distance with
-    that number fixed: two solves sharing the time limit.
+    ``time_limit`` (seconds of work) or ``budget`` (a share of a larger job's) limits the
+    searches. With ``medians = None`` the number of medians is minimised first, with half
+    the work left, then the distance with that number fixed, with the rest.
     """
     started = time.perf_counter()
+    budget = Budget(time_limit) if budget is None else budget
     p = m.problem
     if hint:
         for (i, j), var in m.attach.items():
             m.model.add_hint(var, hint.get(i) == j)
-    solver = _solver(time_limit=time_limit, seed=seed, workers=workers)
     if p.medians is None:
-        solver.parameters.max_time_in_seconds = time_limit / 2
         # Fewer points left out matters more than any number of medians.
         m.model.minimize(sum(m.open.values()) + (p.n + 1) * _left_count(m))
-        status = solver.solve(m.model)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return _no_solution(solver.status_name(status), started)
-        m.model.add(sum(m.open.values()) <= round(sum(solver.value(v) for v in m.open.values())))
-        _hint_from(m, solver)
-        solver.parameters.max_time_in_seconds = max(0.05, time_limit - solver.wall_time)
+        fewest = _search(m.model, budget, seed, workers, seconds=budget.left / 2)
+        if not fewest.found:
+            return _no_solution(fewest, started, budget)
+        opened = round(sum(fewest.solver.value(v) for v in m.open.values()))
+        m.model.add(sum(m.open.values()) <= opened)
+        _hint_from(m, fewest.solver)
     objective = distance_term(m) + sum(m.extra_terms)
     if p.leave_out_penalty is not None:
         objective += p.leave_out_penalty * _left_count(m)
     m.model.minimize(objective)
-    status = solver.solve(m.model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return _no_solution(solver.status_name(status), started)
+    searched = _search(m.model, budget, seed, workers)
+    if not searched.found:
+        return _no_solution(searched, started, budget)
+    solver = searched.solver
     median_of = [-1] * p.n
     for (i, j), var in m.attach.items():
         if solver.value(var):
             median_of[i] = j
     return PMedianSolution(
-        status=solver.status_name(status),
+        status=solver.status_name(searched.status),
         medians=tuple(j for j, var in m.open.items() if solver.value(var)),
         median_of=tuple(median_of),
         # Integer coefficients: the plan's value is whole and the bound rounds up.
         objective=float(round(solver.objective_value)),
-        bound=float(math.ceil(solver.best_objective_bound - 1e-6)),
+        bound=float(math.ceil((searched.bound or 0.0) - 1e-6)),
         seconds=time.perf_counter() - started,
+        repeatable=budget.repeatable,
     )
 
 
@@ -244,6 +256,7 @@ def solve_pmedian(
     time_limit: float = 30.0,
     seed: int = 0,
     workers: int = 1,
+    budget: Budget | None = None,
 ) -> PMedianSolution:
     """Build and solve a capacitated p-median problem.
 
@@ -252,10 +265,13 @@ def solve_pmedian(
     problem
         The index-level data.
     time_limit, seed, workers
-        CP-SAT's limits; the best solution found in time is returned with its bound.
+        CP-SAT's limits: seconds counted as work (``solvers.budget``), the random seed, and
+        searches side by side; the best solution found is returned with its bound.
+    budget
+        A share of a larger job's budget, used instead of ``time_limit``.
     """
     return solve_pmedian_model(
-        build_pmedian(problem), time_limit=time_limit, seed=seed, workers=workers
+        build_pmedian(problem), time_limit=time_limit, seed=seed, workers=workers, budget=budget
     )
 
 
@@ -269,15 +285,35 @@ def _hint_from(m: PMedianModel, solver: cp_model.CpSolver) -> None:
         m.model.add_hint(var, bool(solver.value(var)))
 
 
-def _no_solution(status: str, started: float) -> PMedianSolution:
-    return PMedianSolution(status, (), (), None, None, time.perf_counter() - started)
+def _no_solution(searched: Searched, started: float, budget: Budget) -> PMedianSolution:
+    return PMedianSolution(
+        searched.solver.status_name(searched.status),
+        (),
+        (),
+        None,
+        None,
+        time.perf_counter() - started,
+        repeatable=budget.repeatable,
+    )
 
 
-def _solver(*, time_limit: float, seed: int, workers: int) -> cp_model.CpSolver:
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = float(time_limit)
-    solver.parameters.random_seed = int(seed)
-    solver.parameters.num_workers = int(workers)
-    # The LP of the strong formulation (attach <= open) is tight; use all of it.
-    solver.parameters.linearization_level = 2
-    return solver
+def _search(
+    model: cp_model.CpModel,
+    budget: Budget,
+    seed: int,
+    workers: int,
+    seconds: float | None = None,
+) -> Searched:
+    def configure(solver: cp_model.CpSolver) -> None:
+        # The LP of the strong formulation (attach <= open) is tight; use all of it.
+        solver.parameters.linearization_level = 2
+
+    return race(
+        model,
+        budget,
+        seed=seed,
+        workers=workers,
+        rate=PMEDIAN_WORK_PER_CORE_SECOND,
+        configure=configure,
+        seconds=seconds,
+    )

@@ -4,7 +4,8 @@ A reviews B, B reviews C, C reviews A: every school hosts once and reviews once,
 schools simply swap (a cycle through three or more schools has no arc both ways). Among the
 cycles, the one that repeats fewest of last round's directions is chosen, then the one with
 least travel along its arcs. A cluster of up to ``LIST_UP_TO`` schools has at most 720 cycles,
-which are simply listed; a larger hub is left to CP-SAT (``add_circuit``), all in one model.
+which are simply listed; a larger hub is left to CP-SAT (``add_circuit``), all in one model,
+one worker, stopped by work (``solvers.budget``), so a re-run gives the same cycles.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import itertools
 from collections.abc import Callable, Collection, Sequence
 
 from ortools.sat.python import cp_model
+
+from solvers.budget import Budget
 
 # A repeated direction outweighs any travel saved by repeating it.
 REPEAT_PENALTY = 10_000
@@ -33,6 +36,7 @@ def solve_rotation(
     names: Sequence[str],
     time_limit: float = 10.0,
     seed: int = 0,
+    budget: Budget | None = None,
 ) -> list[list[tuple[int, int]]]:
     """A review cycle per cluster, as (reviewing school, host school) arcs in cycle order.
 
@@ -47,7 +51,11 @@ def solve_rotation(
     names
         School ids by index, for the names of CP-SAT variables.
     time_limit, seed
-        CP-SAT's limits (the model is tiny; a proof takes milliseconds).
+        CP-SAT's limits: seconds counted as work (the model is tiny; a proof takes
+        milliseconds), and the random seed.
+    budget
+        A share of a larger job's budget, used instead of ``time_limit`` and charged with
+        the search (a search the clock guard stopped marks it not repeatable).
 
     Returns
     -------
@@ -80,11 +88,13 @@ def solve_rotation(
     model.minimize(sum(cost))
     if not cost:
         model = cp_model.CpModel()  # nothing left for CP-SAT: an empty model solves at once
+    budget = Budget(time_limit) if budget is None else budget
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit
+    budget.limit(solver, 1)
     solver.parameters.random_seed = seed
     solver.parameters.num_workers = 1
     status = solver.solve(model)
+    budget.charge(solver, 1)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise RuntimeError(f"no review rotation found ({solver.status_name(status)})")
     result: list[list[tuple[int, int]]] = []
