@@ -208,11 +208,16 @@ def iteration_budget(gap: DenseGap) -> int:
 
 
 def improve(
-    problem: MatchingProblem, cost: Sequence[float], chosen: Sequence[int]
+    problem: MatchingProblem,
+    cost: Sequence[float],
+    chosen: Sequence[int],
+    *,
+    relinking: bool = True,
 ) -> tuple[int, ...]:
     """A plan of lower linear cost than ``chosen`` (a plan keeping every hard rule), found by
     the ejection-chain search; ``chosen`` itself when the problem is not a GAP or the search
-    finds nothing better."""
+    finds nothing better. Without ``relinking`` only the single search runs, even where
+    ``relinks`` says relinking would."""
     gap = dense_gap(problem, cost)
     if gap is None:
         return tuple(chosen)
@@ -221,7 +226,7 @@ def improve(
         return tuple(chosen)
     start, prices, bound = _relaxation(gap)
     search = Search(gap, start, prices, _seed(problem))
-    if relink.applies(gap):
+    if relinking and relink.applies(gap):
         found = relink.relink(search, incumbent, floor_of(gap, bound))
     else:
         found = search.run(iteration_budget(gap), _cost_of(gap, incumbent), bound)
@@ -235,7 +240,15 @@ def floor_of(gap: DenseGap, bound: float) -> float:
     return math.ceil(bound - 1e-6) if whole and math.isfinite(bound) else -INF
 
 
-def nominal_seconds(problem: MatchingProblem, cost: Sequence[float]) -> float:
+def relinks(problem: MatchingProblem, cost: Sequence[float]) -> bool:
+    """Whether ``improve`` relinks on this problem (``solvers.relink.applies``)."""
+    gap = dense_gap(problem, cost)
+    return gap is not None and relink.applies(gap)
+
+
+def nominal_seconds(
+    problem: MatchingProblem, cost: Sequence[float], *, relinking: bool = True
+) -> float:
     """The most ``improve`` spends, in seconds of this machine, from its fixed budget (0 when
     the problem is not a GAP): a caller counting its time limit in work counts this too, so
     the search and the CP-SAT search after it share the limit rather than add up."""
@@ -244,7 +257,7 @@ def nominal_seconds(problem: MatchingProblem, cost: Sequence[float]) -> float:
         return 0.0
     agents, jobs = gap.cost.shape
     cells = jobs * (jobs + agents)
-    if relink.applies(gap):
+    if relinking and relink.applies(gap):
         merges = len(relink.MERGE_SIZES) * relink.MERGE_WORK
         return relink.iteration_budget(gap) * cells / CELLS_PER_SECOND + merges
     return iteration_budget(gap) * cells / CELLS_PER_SECOND

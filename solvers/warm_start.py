@@ -408,14 +408,20 @@ def staffed_floor(problem: MatchingProblem, chosen: Sequence[int]) -> int:
     return len({int(problem.pair_project[k]) for k in chosen})
 
 
-def start_seconds(problem: MatchingProblem) -> float:
+def start_seconds(problem: MatchingProblem, *, relinking: bool = True) -> float:
     """The most ``best_start`` spends in its chain search, in seconds of the benchmark machine
     (``solvers.ejection.nominal_seconds``): fixed by the problem, so a caller can count it
     against a time limit kept in work and still repeat itself."""
-    return ejection.nominal_seconds(problem, pair_costs(problem))
+    return ejection.nominal_seconds(problem, pair_costs(problem), relinking=relinking)
 
 
-def best_start(problem: MatchingProblem) -> tuple[int, ...]:
+def relinks(problem: MatchingProblem) -> bool:
+    """Whether ``best_start`` relinks elite plans on this problem (``solvers.relink``): the
+    larger GAP-shaped rounds, where it costs seconds a caller may first try to save."""
+    return ejection.relinks(problem, pair_costs(problem))
+
+
+def best_start(problem: MatchingProblem, *, relinking: bool = True) -> tuple[int, ...]:
     """The better, on the whole objective, of ``greedy`` and ``warm_start``, then improved by
     the ejection-chain search where the problem has the GAP shape (``solvers.ejection``).
 
@@ -423,13 +429,14 @@ def best_start(problem: MatchingProblem) -> tuple[int, ...]:
     hard rules only because a GAP has no other rule than reviewer days (teams of one, no lead
     or SLE, no swap rule, releases that cannot bind), and teams of two or three with a lead
     would need moves of a different kind. ``ejection.dense_gap`` decides, in microseconds, so
-    other rounds pay nothing for it.
+    other rounds pay nothing for it. Without ``relinking`` the chain search runs once, even
+    where ``relinks`` says it would relink.
     """
     by_hand = greedy(problem).chosen
     built = warm_start(problem)
     value = objective_of(problem, built)
     start = built if value < objective_of(problem, by_hand) else by_hand
-    chained = ejection.improve(problem, pair_costs(problem), start)
+    chained = ejection.improve(problem, pair_costs(problem), start, relinking=relinking)
     # The search minimises the linear cost only; a GAP-shaped round may still weigh SLE
     # balance or give-and-take, so the whole objective decides, and the rules are checked again.
     if (

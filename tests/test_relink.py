@@ -13,10 +13,17 @@ import pytest
 from matcher.bench import gap_problem
 from matcher.generate import generate_round
 from matcher.io.orlib import GapInstance, read_gap
-from solvers import ejection, relink
+from solvers import assignment, ejection, relink
+from solvers.assignment import solve_matching
 from solvers.baselines import objective_of
 from solvers.encode import MatchingProblem, encode
-from solvers.warm_start import keeps_hard_rules, pair_costs, start_seconds, warm_start
+from solvers.warm_start import (
+    best_start,
+    keeps_hard_rules,
+    pair_costs,
+    start_seconds,
+    warm_start,
+)
 
 GAP_FOLDER = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "gap"
 
@@ -182,3 +189,71 @@ def test_start_seconds_count_the_fixed_budget() -> None:
     assert 0.0 < small < 1.0
     assert small < large < 30.0
     assert start_seconds(random_gap(20, 100, seed=5)) == large  # from the data, not the clock
+
+
+def _gap_instance(agents: int, jobs: int, seed: int, slack: float) -> GapInstance:
+    rng = np.random.default_rng(seed)
+    days = rng.integers(1, 101, size=(agents, jobs))
+    cost = 111 - days + rng.integers(-10, 11, size=(agents, jobs))
+    capacity = (slack * days.sum(axis=1) / agents).astype(np.int64)
+    return GapInstance(name="random", cost=cost, resource=days, capacity=capacity)
+
+
+def _assert_feasible(instance: GapInstance, problem: MatchingProblem, chosen: tuple[int, ...]):
+    """Every job once, every agent within capacity, read off the instance's own arrays."""
+    agents = [int(problem.pair_staff[k]) for k in chosen]
+    jobs = [int(problem.pair_project[k]) for k in chosen]
+    assert sorted(jobs) == list(range(instance.cost.shape[1]))
+    load = np.zeros(instance.cost.shape[0], dtype=np.int64)
+    for agent, job in zip(agents, jobs, strict=True):
+        load[agent] += instance.resource[agent, job]
+    assert np.all(load <= instance.capacity)
+
+
+class _Counted:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def wrap(self, function):  # type: ignore[no-untyped-def]
+        def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+            self.calls += 1
+            return function(*args, **kwargs)
+
+        return counted
+
+
+def test_no_relinking_when_the_first_search_proves_the_optimum(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    instance = _gap_instance(10, 100, seed=4, slack=2.0)  # loose: CP-SAT proves it at once
+    problem = gap_problem(instance)
+    assert relink.applies(dense(problem))
+    relinked = _Counted()
+    monkeypatch.setattr(relink, "relink", relinked.wrap(relink.relink))
+    solution = solve_matching(problem, time_limit=30, seed=0, workers=1)
+    assert solution.result.status == "OPTIMAL"
+    assert relinked.calls == 0
+    _assert_feasible(instance, problem, solution.chosen)
+
+
+def test_relinking_after_a_first_search_that_leaves_a_gap(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    instance = _gap_instance(10, 100, seed=3, slack=0.8)
+    problem = gap_problem(instance)
+    relinked = _Counted()
+    monkeypatch.setattr(relink, "relink", relinked.wrap(relink.relink))
+    # A short relinking, for the test.
+    monkeypatch.setattr(relink, "MAX_ITERATIONS", 2_000)
+    monkeypatch.setattr(relink, "INITIAL_WALK", 1)
+    monkeypatch.setattr(relink, "MIN_PATHS", 2)
+    assert relink.applies(dense(problem))
+    monkeypatch.setattr(assignment, "PROBE_SECONDS", 0.01)  # the first search proves nothing
+    solution = solve_matching(problem, time_limit=3, seed=0, workers=1)
+    assert relinked.calls == 1
+    _assert_feasible(instance, problem, solution.chosen)
+    # The relinked start, counted, is never lost: the answer is at least as good.
+    start = best_start(problem)
+    assert solution.result.objective <= objective_of(problem, start)
+    again = solve_matching(problem, time_limit=3, seed=0, workers=1)
+    assert again.chosen == solution.chosen
