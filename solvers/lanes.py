@@ -93,6 +93,19 @@ def solve_parts(
             used_all += share.used >= USED_ALL_SHARE * granted
         return lane.used
 
+    run_lanes(sizes, lanes, run_lane, budget)
+    return [results[part] for part in range(len(sizes))]
+
+
+def run_lanes(
+    sizes: Sequence[int],
+    lanes: int,
+    run_lane: Callable[[list[int]], float],
+    budget: Budget,
+) -> None:
+    """``run_lane(queue)`` for each lane's queue of parts (``lanes_of``), the lanes side by
+    side on threads (CP-SAT releases Python's lock while it searches); each returns the work
+    its lane used, and ``budget`` is charged with the busiest lane's, since they ran at once."""
     queues = lanes_of(sizes, lanes)
     if len(queues) <= 1 or len(sizes) <= 1:
         used = [run_lane(queue) for queue in queues]
@@ -100,7 +113,6 @@ def solve_parts(
         with ThreadPoolExecutor(max_workers=len(queues), thread_name_prefix="part") as pool:
             used = list(pool.map(run_lane, queues))
     budget.spend(max(used, default=0.0))
-    return [results[part] for part in range(len(sizes))]
 
 
 def solve_new_parts(

@@ -30,7 +30,6 @@ import math
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import networkx as nx
@@ -54,7 +53,7 @@ from solvers.cluster_work import (
     pricing_seconds,
     race,
 )
-from solvers.lanes import lanes_of
+from solvers.lanes import run_lanes
 
 # Penalty per school left out in the summary's objective: above any cluster's price, so that
 # fewer schools left out always reads as better.
@@ -308,14 +307,7 @@ def _in_lanes(
             lane.spend(share.used)
         return lane.used
 
-    queues = lanes_of(sizes, lanes)
-    if len(queues) <= 1:
-        used = [run_lane(queue) for queue in queues]
-    else:
-        with ThreadPoolExecutor(max_workers=len(queues), thread_name_prefix="part") as pool:
-            used = list(pool.map(run_lane, queues))
-    # The lanes ran at once: the job used what the busiest one did.
-    budget.spend(max(used, default=0.0))
+    run_lanes(sizes, lanes, run_lane, budget)
     return [results[k] for k in range(len(sizes))]
 
 

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import random
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
+from busy import busy_cores
 from ortools.sat.python import cp_model
 
 from matcher.generate import generate_round
@@ -30,19 +27,6 @@ def _tight_assignment(n: int = 40) -> tuple[cp_model.CpModel, list[list[cp_model
     return model, x
 
 
-@contextmanager
-def _busy_cores(count: int = 2) -> Iterator[None]:
-    """Other processes spinning on every core while the block runs."""
-    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
-    try:
-        time.sleep(0.2)
-        yield
-    finally:
-        for spinner in spinners:
-            spinner.kill()
-            spinner.wait()
-
-
 def _solve(seconds: float) -> tuple[int, float, list[int]]:
     model, x = _tight_assignment()
     solver = cp_model.CpSolver()
@@ -58,7 +42,7 @@ def _solve(seconds: float) -> tuple[int, float, list[int]]:
 
 def test_a_search_stopped_by_work_gives_the_same_plan_on_a_busy_machine() -> None:
     idle = _solve(0.3)
-    with _busy_cores():
+    with busy_cores():
         busy = _solve(0.3)
     # Stopped by the work limit, not by a proof: the stop point itself must repeat.
     assert idle[0] == cp_model.FEASIBLE
@@ -69,7 +53,7 @@ def test_the_main_job_gives_the_same_plan_and_dates_on_a_busy_machine() -> None:
     """Two workers, parts side by side, feedback rounds: every share is work, so none moves."""
     round_ = generate_round(schools=300, seed=1)
     idle = plan(round_, time_limit=10, workers=2)
-    with _busy_cores():
+    with busy_cores():
         busy = plan(round_, time_limit=10, workers=2)
     # Some search was stopped by its share, not by a proof: otherwise this proves nothing.
     assert "FEASIBLE" in (idle.matching.result.status, idle.scheduling.result.status)

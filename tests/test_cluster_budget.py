@@ -7,14 +7,11 @@ where the guard sits (the guard's own cases are at the end).
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
+from busy import busy_cores
 
 import solvers.cluster_lp as cluster_lp
 from matcher.clusters import ClusterOutcome, form_clusters
@@ -33,19 +30,6 @@ from solvers.pmedian import PMedianProblem, build_pmedian, solve_pmedian_model
 FAR = 300.0  # seconds: a clock guard no run here comes near
 
 
-@contextmanager
-def _busy_cores(count: int = 2) -> Iterator[None]:
-    """Other processes spinning on every core while the block runs."""
-    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
-    try:
-        time.sleep(0.2)
-        yield
-    finally:
-        for spinner in spinners:
-            spinner.kill()
-            spinner.wait()
-
-
 def _far(seconds: float) -> Budget:
     return Budget(seconds, deadline=time.perf_counter() + FAR)
 
@@ -59,7 +43,7 @@ def test_clusters_stopped_by_work_are_the_same_on_a_busy_machine() -> None:
         return form_clusters(round_, seed=1, workers=2, budget=budget), budget
 
     idle, idle_budget = run()
-    with _busy_cores():
+    with busy_cores():
         busy, busy_budget = run()
     # The work limit ended the search, not a proof: the 99-school component is searched by
     # LNS, which proves nothing, and the whole limit was used.
@@ -93,7 +77,7 @@ def test_hubs_stopped_by_work_are_the_same_on_a_busy_machine() -> None:
         return solution.status, solution.medians, solution.median_of, solution.bound
 
     idle = run()
-    with _busy_cores():
+    with busy_cores():
         busy = run()
     assert idle[0] == "FEASIBLE"  # stopped by work, not by a proof
     assert busy == idle
