@@ -21,12 +21,12 @@ from matcher.generate import generate_round
 from matcher.io.pmedcap import read_pmedcap
 from matcher.model import Round
 from matcher.verify_clusters import verify_clusters
-from solvers.cluster_component import build_component
-from solvers.cluster_encode import encode_clusters
-from solvers.cluster_rules import school_graph
-from solvers.cluster_start import start_partition
-from solvers.partition import LEAVE_OUT_PENALTY, clusterable
-from solvers.pmedian import PMedianProblem, solve_pmedian
+from solvers.clusters.component import build_component
+from solvers.clusters.encode import encode_clusters
+from solvers.clusters.partition import LEAVE_OUT_PENALTY, clusterable
+from solvers.clusters.pmedian import PMedianProblem, solve_pmedian
+from solvers.clusters.rules import school_graph
+from solvers.clusters.start import start_partition
 
 REGION_TIME_LIMIT = 50.0  # for the solver; encoding, rotation and the check take ~2 s more
 REGION_TARGET_SECONDS = 60.0

@@ -10,10 +10,11 @@ from reporting import print_table
 
 from matcher.model import Round
 from matcher.verify import verify_plan
-from solvers.assignment import MatchingSolution, solve_matching
-from solvers.baselines import greedy, solve_linear
-from solvers.decode import decode
-from solvers.encode import encode
+from solvers.baselines import solve_linear
+from solvers.matching.decode import decode
+from solvers.matching.encode import encode
+from solvers.matching.greedy import greedy
+from solvers.matching.strategy import MatchingSolution, solve_matching
 
 TIME_LIMIT = 20.0
 GAP = 0.01

@@ -15,7 +15,7 @@ from matcher.pipeline import PlanOutcome, plan
 from matcher.verify import verify_plan
 from matcher.verify_schedule import verify_schedule
 from solvers.baselines import greedy_schedule
-from solvers.scheduling import encode_schedule
+from solvers.dating.encode import encode_schedule
 
 
 def test_plan_la_cohort(benchmark, la_round: Round) -> None:

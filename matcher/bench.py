@@ -18,10 +18,12 @@ import numpy as np
 
 from matcher.io.orlib import GapInstance, read_gap, read_optima
 from matcher.model import Weights
-from solvers.assignment import solve_matching
-from solvers.baselines import BaselineResult, greedy, solve_linear, term_values
-from solvers.encode import MatchingProblem, encode
-from solvers.result import quality_gap
+from solvers.baselines import solve_linear
+from solvers.engine.result import quality_gap
+from solvers.matching.encode import MatchingProblem, encode
+from solvers.matching.greedy import BaselineResult, greedy
+from solvers.matching.objective import term_values
+from solvers.matching.strategy import solve_matching
 
 # Every job must be placed: a penalty above any possible total cost makes that come first.
 GAP_UNPLACED_PENALTY = 10_000_000
@@ -174,7 +176,7 @@ def bench_pmedcap(
 ) -> list[BenchRow]:
     """Capacitated p-median files (hub clusters) against their published optima."""
     from matcher.io.pmedcap import read_pmedcap
-    from solvers.pmedian import PMedianProblem, solve_pmedian
+    from solvers.clusters.pmedian import PMedianProblem, solve_pmedian
 
     rows = []
     for path in paths:
@@ -304,7 +306,7 @@ def _run_cohort(
 
 
 def _quality_gap_pct(problem: MatchingProblem, result: BaselineResult) -> float | None:
-    """A baseline's proven gap on the quality terms, as ours is measured (solvers.watch)."""
+    """A baseline's proven gap on the quality terms, as ours is measured (solvers.engine.watch)."""
     if result.objective is None or result.bound is None:
         return None
     fixed_penalty = problem.weights.unstaffed * term_values(problem, result.chosen)["unstaffed"]

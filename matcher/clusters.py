@@ -1,6 +1,6 @@
 """Forming peer-review clusters for a region: the Python API behind ``matcher clusters``.
 
-Round -> solvers.cluster_encode -> partition (or hubs) -> review rotation -> ClusterPlan ->
+Round -> solvers.clusters.encode -> partition (or hubs) -> review rotation -> ClusterPlan ->
 matcher.verify_clusters (independent re-check) -> clusters.csv, rotation.csv, summary.
 """
 
@@ -14,13 +14,13 @@ from itertools import combinations
 
 from matcher.model import ClusterMember, ClusterPlan, LeftOutSchool, RotationEdge, Round
 from matcher.verify_clusters import ClusterViolation, verify_clusters
-from solvers.budget import Budget
-from solvers.cluster_encode import ClusterProblem, encode_clusters
-from solvers.cluster_explain import explain_left_out
-from solvers.hubs import solve_hubs
-from solvers.partition import LEAVE_OUT_PENALTY, Progress, solve_partition
-from solvers.result import SolveResult, TermValue
-from solvers.rotation import repeated, solve_rotation
+from solvers.clusters.encode import ClusterProblem, encode_clusters
+from solvers.clusters.explain import explain_left_out
+from solvers.clusters.hubs import solve_hubs
+from solvers.clusters.partition import LEAVE_OUT_PENALTY, Progress, solve_partition
+from solvers.clusters.rotation import repeated, solve_rotation
+from solvers.engine.budget import Budget
+from solvers.engine.result import SolveResult, TermValue
 
 log = logging.getLogger(__name__)
 
@@ -150,9 +150,9 @@ def form_clusters(
         year's clusters, rotated away from; ``round_.rotation`` is last round's directions.
     time_limit
         Seconds for forming the clusters; the best found so far is kept. Counted as work,
-        not on the clock (``solvers.cluster_work``), so the same round, seed, workers and
+        not on the clock (``solvers.clusters.work``), so the same round, seed, workers and
         limit give the same clusters however busy the machine; the clock only guards, at
-        ``solvers.budget.CLOCK_GUARD`` times the limit, and ``result.repeatable`` says
+        ``solvers.engine.budget.CLOCK_GUARD`` times the limit, and ``result.repeatable`` says
         whether it had to stop a search.
     seed, workers
         CP-SAT's random seed and threads.

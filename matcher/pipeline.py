@@ -1,6 +1,6 @@
 """The Python API the CLI wraps: match a round, date its visits, run the main job (``plan``).
 
-Data flows one way: Round -> solvers.encode -> CP-SAT -> solvers.decode -> Plan ->
+Data flows one way: Round -> solvers.matching.encode -> CP-SAT -> solvers.matching.decode -> Plan ->
 matcher.verify (independent re-check) -> export. Matching and dating are joined by feedback
 (docs/scheduling.md): pairings that cannot be dated are forbidden and the round re-matched.
 """
@@ -24,22 +24,17 @@ from matcher.io.schedule_files import write_schedule_csv
 from matcher.model import Plan, Round, Schedule, UnfilledProject
 from matcher.verify import Violation, verify_plan
 from matcher.verify_schedule import verify_schedule
-from solvers.assignment import SolvedMatchingParts, solve_matching
-from solvers.budget import Budget
-from solvers.decode import decode
-from solvers.encode import MatchingProblem, encode
-from solvers.explain import explain_unstaffed, precheck
-from solvers.memo import SolvedParts
-from solvers.result import SolveResult
-from solvers.schedule_explain import diagnose
-from solvers.scheduling import (
-    PartDates,
-    SchedulingProblem,
-    components,
-    encode_schedule,
-    solve_schedule,
-)
-from solvers.watch import Progress
+from solvers.dating.encode import SchedulingProblem, encode_schedule
+from solvers.dating.explain import diagnose
+from solvers.dating.strategy import PartDates, components, solve_schedule
+from solvers.engine.budget import Budget
+from solvers.engine.memo import SolvedParts
+from solvers.engine.result import SolveResult
+from solvers.engine.watch import Progress
+from solvers.matching.decode import decode
+from solvers.matching.encode import MatchingProblem, encode
+from solvers.matching.explain import explain_unstaffed, precheck
+from solvers.matching.strategy import SolvedMatchingParts, solve_matching
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +47,7 @@ LAST_ROUND_SHARE = 0.1
 NEXT_ROUND_SHARE = 0.5
 NOT_YET_EXPLAINED = "not staffed (explanation pending)"
 # Naming the rule behind a clash re-solves the project's dating part once per linking rule
-# (solvers.schedule_explain), and a part's dating model and greedy dates are built at about
+# (solvers.dating.explain), and a part's dating model and greedy dates are built at about
 # this many projects a second (the 2,000-school cohort's parts).
 NAMING_SOLVES = 3
 DATING_BUILT_PER_SECOND = 1_400
@@ -143,7 +138,7 @@ def match(
         A validated round (``matcher.load_round``).
     time_limit
         Seconds for the main solve; the best plan found so far is returned when it ends.
-        Counted as work, not on the clock (``solvers.budget``), with the clock as a guard.
+        Counted as work, not on the clock (``solvers.engine.budget``), with the clock as a guard.
     seed, workers
         The same round, seed, workers and limit give the same plan.
     gap_limit
@@ -352,7 +347,7 @@ def plan(
     ``time_limit`` is the budget for the whole job: each solve may use half of what is left,
     and no round starts with less than a tenth left, so the job ends near the limit however
     many rounds of feedback it would take. It is counted in work, not seconds
-    (``solvers.budget``), so the same round, seed, workers and limit give the same plan; the
+    (``solvers.engine.budget``), so the same round, seed, workers and limit give the same plan; the
     clock is a guard, and ``PlanOutcome.repeatable`` says whether it had to stop the job.
     """
     budget = Budget(time_limit)

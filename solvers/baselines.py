@@ -1,196 +1,26 @@
-"""Baselines the CP-SAT model is measured against, on the same MatchingProblem.
+"""Benchmark peers the CP-SAT model is measured against, on the same MatchingProblem.
 
-- ``greedy``: what a coordinator does by hand: hardest project first (fewest candidates), then
-  the best nearby eligible reviewers that still have days and release left.
 - ``solve_linear``: the same model as a mixed-integer program for a MIP solver bundled with
   OR-Tools (SCIP or HiGHS via ``pywraplp``), or, with ``relax=True``, its LP relaxation, whose
   optimum is a lower bound on every plan's objective.
-- ``objective_of``: the objective of any set of chosen pairs, from the definition in
-  docs/model.md, so all methods are scored by one yardstick.
+- ``greedy_schedule``: greedy dates, scored as a coordinator would compare them.
+
+The product's own greedy and objective are ``solvers.matching.greedy`` and
+``solvers.matching.objective``.
 """
 
 from __future__ import annotations
 
-import math
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 
 from ortools.linear_solver import pywraplp
 
-from solvers.decompose import IntArray, pair_parts
-from solvers.encode import MatchingProblem
-from solvers.scheduling import SchedulingProblem, greedy_dates
-
-
-@dataclass(frozen=True)
-class BaselineResult:
-    method: str
-    status: str
-    objective: float | None
-    bound: float | None
-    seconds: float
-    chosen: tuple[int, ...] = ()
-
-
-def objective_of(
-    problem: MatchingProblem, chosen: tuple[int, ...], parts: Sequence[IntArray] | None = None
-) -> int:
-    """The weighted objective of a plan given as chosen pair indices (docs/model.md);
-    ``parts`` as for ``term_values``."""
-    values = term_values(problem, chosen, parts)
-    signs = {"expertise": -1, "preference": -1}
-    return sum(
-        signs.get(name, 1) * int(getattr(problem.weights, name)) * value
-        for name, value in values.items()
-    )
-
-
-def term_values(
-    problem: MatchingProblem, chosen: tuple[int, ...], parts: Sequence[IntArray] | None = None
-) -> dict[str, int]:
-    """Each objective term's value (natural units) for a plan given as chosen pair indices.
-
-    ``parts`` is ``pair_parts(problem)`` when the caller has it already: on a national round
-    it takes 3 s, nearly all the time this takes.
-    """
-    staffed = {int(problem.pair_project[k]) for k in chosen}
-    unstaffed = len(problem.project_ids) - len(staffed)
-    fit = sum(int(problem.pair_fit[k]) for k in chosen)
-    preference = sum(int(problem.pair_preference[k]) for k in chosen)
-    travel = sum(int(problem.pair_travel[k]) for k in chosen)
-    sle_share = 0
-    if problem.sle_allowance > 0:
-        # SLE balance is the largest share within each independent part, summed over parts.
-        days = {i: int(problem.sle_days_used[i]) for i in set(problem.pair_staff.tolist())}
-        for k in chosen:
-            days[int(problem.pair_staff[k])] += int(problem.pair_days[k])
-        for pairs in pair_parts(problem) if parts is None else parts:
-            shares = [
-                math.ceil(100 * days[i] / problem.sle_allowance)
-                for i in set(problem.pair_staff[pairs].tolist())
-                if problem.staff_is_sle[i]
-            ]
-            sle_share += max(shares, default=0)
-    balance = (
-        [0] * len(problem.school_ids)
-        if problem.school_days_offset is None
-        else [int(d) for d in problem.school_days_offset]
-    )
-    for k in chosen:
-        balance[int(problem.staff_school[problem.pair_staff[k]])] += int(problem.pair_days[k])
-        balance[int(problem.project_host[problem.pair_project[k]])] -= int(problem.pair_days[k])
-    return {
-        "unstaffed": unstaffed,
-        "expertise": fit,
-        "preference": preference,
-        "travel": travel,
-        "sle_balance": sle_share,
-        "give_take": sum(abs(b) for b in balance),
-    }
-
-
-def greedy(problem: MatchingProblem, keep: Sequence[int] = ()) -> BaselineResult:
-    """Hardest project first; each takes its best still-available reviewers, as few as allowed.
-
-    ``keep`` (pair indices of whole, valid teams) are placed first and their projects left as
-    they are: the rest of the round is staffed around them (a plan repaired after a change).
-    """
-    started = time.perf_counter()
-    days_left = problem.staff_max_days.astype(int).tolist()
-    sle_left = [
-        max(0, problem.sle_allowance - int(u)) if sle else 10**9
-        for u, sle in zip(problem.sle_days_used, problem.staff_is_sle, strict=True)
-    ]
-    release_left = problem.school_release.astype(int).tolist()
-    serves: set[tuple[int, int]] = set()
-    by_project = problem.pairs_of_project()
-    chosen: list[int] = []
-    w = problem.weights
-
-    def score(k: int) -> float:
-        return (
-            w.travel * int(problem.pair_travel[k])
-            - w.expertise * int(problem.pair_fit[k])
-            - w.preference * int(problem.pair_preference[k])
-        )
-
-    def available(k: int, team: list[int]) -> bool:
-        s, d = int(problem.pair_staff[k]), int(problem.pair_days[k])
-        school = int(problem.staff_school[s])
-        host = int(problem.project_host[problem.pair_project[k]])
-        swapped = problem.no_direct_swap and (host, school) in serves
-        # Team-mates already picked from the same school use its release too.
-        pending = sum(
-            int(problem.pair_days[m])
-            for m in team
-            if problem.staff_school[problem.pair_staff[m]] == school
-        )
-        return (
-            days_left[s] >= d
-            and sle_left[s] >= d
-            and release_left[school] - pending >= d
-            and not swapped
-        )
-
-    def book(team: Sequence[int]) -> None:
-        for k in team:
-            s, d = int(problem.pair_staff[k]), int(problem.pair_days[k])
-            days_left[s] -= d
-            sle_left[s] -= d
-            release_left[int(problem.staff_school[s])] -= d
-            serves.add(
-                (int(problem.staff_school[s]), int(problem.project_host[problem.pair_project[k]]))
-            )
-        chosen.extend(team)
-
-    book(keep)
-    kept = {int(problem.pair_project[k]) for k in keep}
-    for j in sorted(range(len(problem.project_ids)), key=lambda j: (len(by_project[j]), j)):
-        if j in kept:
-            continue
-        team = _pick_team(problem, j, sorted(by_project[j], key=score), available)
-        if team is not None:
-            book(team)
-    picked = tuple(sorted(chosen))
-    return BaselineResult(
-        method="greedy",
-        status="FEASIBLE",
-        objective=objective_of(problem, picked),
-        bound=None,
-        seconds=time.perf_counter() - started,
-        chosen=picked,
-    )
-
-
-def _pick_team(
-    problem: MatchingProblem,
-    j: int,
-    ranked: list[int],
-    available: Callable[[int, list[int]], bool],
-) -> list[int] | None:
-    """The best team of minimum size with a lead and an SLE where needed, or None."""
-    team: list[int] = []
-    people: set[int] = set()
-
-    def take(predicate: Callable[[int], bool]) -> bool:
-        for k in ranked:
-            s = int(problem.pair_staff[k])
-            if s not in people and predicate(s) and available(k, team):
-                team.append(k)
-                people.add(s)
-                return True
-        return False
-
-    if problem.project_needs_lead[j] and not take(lambda s: problem.staff_is_lead[s]):
-        return None
-    has_sle = any(problem.staff_is_sle[int(problem.pair_staff[k])] for k in team)
-    if problem.project_needs_sle[j] and not has_sle and not take(lambda s: problem.staff_is_sle[s]):
-        return None
-    while len(team) < problem.project_min[j]:
-        if not take(lambda s: True):
-            return None
-    return team if len(team) <= problem.project_max[j] else None
+from solvers.dating.encode import SchedulingProblem
+from solvers.dating.greedy import greedy_dates
+from solvers.engine.decompose import pair_parts
+from solvers.matching.encode import MatchingProblem
+from solvers.matching.greedy import BaselineResult
 
 
 def solve_linear(

@@ -256,10 +256,10 @@ def test_optimum_equals_brute_force() -> None:
 
 def test_a_part_given_no_time_still_returns_a_valid_plan() -> None:
     """A part whose share is used up still searches briefly from its start: a valid plan."""
-    from solvers.assignment import _solve_part
-    from solvers.budget import Budget
-    from solvers.decode import decode
-    from solvers.encode import encode
+    from solvers.engine.budget import Budget
+    from solvers.matching.decode import decode
+    from solvers.matching.encode import encode
+    from solvers.matching.strategy import _solve_part
 
     people = [staff("S1", "B"), staff("S2", "C", is_sle=True), staff("S3", "B")]
     projects = [project("P1", "A", needs_lead=True), project("P2", "A", needs_sle=True)]
@@ -275,9 +275,9 @@ def test_a_part_given_no_time_still_returns_a_valid_plan() -> None:
 def test_parts_reached_after_the_time_is_spent_are_counted_and_named() -> None:
     """Parts not searched keep valid start plans; the unknown gap says how many and why."""
     from matcher.generate import generate_round
-    from solvers.assignment import solve_matching
-    from solvers.decode import decode
-    from solvers.encode import encode
+    from solvers.matching.decode import decode
+    from solvers.matching.encode import encode
+    from solvers.matching.strategy import solve_matching
 
     round_ = generate_round(schools=40, seed=2)
     problem = encode(round_)
@@ -295,8 +295,8 @@ def test_parts_reached_after_the_time_is_spent_are_counted_and_named() -> None:
 
 def test_a_start_team_that_lost_a_member_is_left_out() -> None:
     """A previous plan whose team lost a pair must not start the search under strength."""
-    from solvers.assignment import _whole_teams
-    from solvers.encode import encode
+    from solvers.matching.encode import encode
+    from solvers.matching.strategy import _whole_teams
 
     people = [staff("S1", "B"), staff("S2", "C"), staff("S3", "B")]
     projects = [project("P1", "A", min_reviewers=2, max_reviewers=2), project("P2", "A")]
@@ -314,9 +314,9 @@ def test_a_start_team_that_lost_a_member_is_left_out() -> None:
 
 def test_explanations_not_started_by_the_deadline_say_so() -> None:
     """Past its deadline the explainer names no rule it has not proven, and says why."""
-    from solvers.budget import Budget
-    from solvers.encode import encode
-    from solvers.explain import OUT_OF_TIME, explain_unstaffed
+    from solvers.engine.budget import Budget
+    from solvers.matching.encode import encode
+    from solvers.matching.explain import OUT_OF_TIME, explain_unstaffed
 
     people = [staff("S1", "B", max_days=1)]
     projects = [project("P1", "A"), project("P2", "C")]

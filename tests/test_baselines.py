@@ -7,10 +7,12 @@ from test_properties import rounds
 
 from matcher.model import Plan, Round
 from matcher.verify import verify_plan
-from solvers.assignment import MatchingSolution, solve_matching
-from solvers.baselines import greedy, objective_of, solve_linear
-from solvers.decode import decode
-from solvers.encode import encode
+from solvers.baselines import solve_linear
+from solvers.matching.decode import decode
+from solvers.matching.encode import encode
+from solvers.matching.greedy import greedy
+from solvers.matching.objective import objective_of
+from solvers.matching.strategy import MatchingSolution, solve_matching
 
 
 def as_plan(round_: Round, chosen: tuple[int, ...]) -> Plan:

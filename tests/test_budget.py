@@ -10,8 +10,8 @@ from ortools.sat.python import cp_model
 
 from matcher.generate import generate_round
 from matcher.pipeline import plan
-from solvers.budget import Budget
-from solvers.lanes import lanes_of, solve_parts
+from solvers.engine.budget import Budget
+from solvers.engine.lanes import lanes_of, solve_parts
 
 
 def _tight_assignment(n: int = 40) -> tuple[cp_model.CpModel, list[list[cp_model.IntVar]]]:
@@ -104,9 +104,9 @@ def test_shares_depend_on_the_work_done_not_on_how_long_it_took() -> None:
 
 def test_a_matching_the_clock_cut_short_still_verifies_and_says_it_may_not_repeat() -> None:
     from matcher.verify import verify_plan
-    from solvers.assignment import solve_matching
-    from solvers.decode import decode
-    from solvers.encode import encode
+    from solvers.matching.decode import decode
+    from solvers.matching.encode import encode
+    from solvers.matching.strategy import solve_matching
 
     round_ = generate_round(schools=40, seed=2)
     problem = encode(round_)

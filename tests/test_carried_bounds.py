@@ -13,11 +13,11 @@ import pytest
 
 from matcher.generate import generate_round
 from matcher.verify import verify_plan
-from solvers.assignment import SolvedMatchingParts, solve_matching
-from solvers.carried_bounds import CarriedBounds, frame
-from solvers.decode import decode
-from solvers.decompose import pair_parts, restrict
-from solvers.encode import MatchingProblem, encode
+from solvers.engine.carried_bounds import CarriedBounds, frame
+from solvers.engine.decompose import pair_parts, restrict
+from solvers.matching.decode import decode
+from solvers.matching.encode import MatchingProblem, encode
+from solvers.matching.strategy import SolvedMatchingParts, solve_matching
 
 
 def largest_part(seed: int) -> MatchingProblem:

@@ -13,19 +13,19 @@ import numpy as np
 import pytest
 from busy import busy_cores
 
-import solvers.cluster_lp as cluster_lp
+import solvers.clusters.lp as cluster_lp
 from matcher.clusters import ClusterOutcome, form_clusters
 from matcher.generate import generate_round
 from matcher.verify_clusters import verify_clusters
-from solvers.budget import Budget
-from solvers.cluster_component import Component, build_component
-from solvers.cluster_encode import encode_clusters
-from solvers.cluster_lp import ColumnPool, column_generation
-from solvers.cluster_pricing import PricedColumns
-from solvers.cluster_rules import school_graph
-from solvers.cluster_start import start_partition
-from solvers.partition import clusterable
-from solvers.pmedian import PMedianProblem, build_pmedian, solve_pmedian_model
+from solvers.clusters.component import Component, build_component
+from solvers.clusters.encode import encode_clusters
+from solvers.clusters.lp import ColumnPool, column_generation
+from solvers.clusters.partition import clusterable
+from solvers.clusters.pmedian import PMedianProblem, build_pmedian, solve_pmedian_model
+from solvers.clusters.pricing import PricedColumns
+from solvers.clusters.rules import school_graph
+from solvers.clusters.start import start_partition
+from solvers.engine.budget import Budget
 
 FAR = 300.0  # seconds: a clock guard no run here comes near
 

@@ -9,8 +9,8 @@ from cluster_regions import minutes_for_km, place, region
 
 from matcher.generate import generate_round
 from matcher.io import load_round
-from solvers.cluster_encode import encode_clusters, near_pairs
-from solvers.cluster_rules import (
+from solvers.clusters.encode import encode_clusters, near_pairs
+from solvers.clusters.rules import (
     CLUSTER_PAIR_RULES,
     allowed_pairs,
     mix_breaches,

@@ -16,8 +16,8 @@ from matcher.model import (
     Round,
 )
 from matcher.verify import verify_plan
-from solvers.eligibility import PAIR_RULES, PairContext
-from solvers.explain import precheck
+from solvers.matching.eligibility import PAIR_RULES, PairContext
+from solvers.matching.explain import precheck
 
 # Cluster K1 is A (the host), B and C; D is in no cluster. One oracy reviewer at B, C and D.
 CLUSTER = [("K1", "A"), ("K1", "B"), ("K1", "C")]

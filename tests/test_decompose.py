@@ -6,10 +6,10 @@ import numpy as np
 from conftest import make_round, project, school, staff
 
 from matcher.generate import generate_round
-from solvers.assignment import solve_matching
 from solvers.baselines import solve_linear
-from solvers.decompose import dropped_pairs, pair_parts
-from solvers.encode import encode
+from solvers.engine.decompose import dropped_pairs, pair_parts
+from solvers.matching.encode import encode
+from solvers.matching.strategy import solve_matching
 
 
 def test_two_far_apart_towns_are_two_parts_and_solve_as_one() -> None:

@@ -12,10 +12,10 @@ import pytest
 from matcher.bench import gap_problem
 from matcher.generate import generate_round
 from matcher.io.orlib import GapInstance, read_gap, read_optima
-from solvers import ejection
-from solvers.baselines import objective_of, term_values
-from solvers.encode import MatchingProblem, encode
-from solvers.warm_start import keeps_hard_rules, pair_costs, warm_start
+from solvers.matching.encode import MatchingProblem, encode
+from solvers.matching.objective import objective_of, term_values
+from solvers.matching.warm_start import keeps_hard_rules, pair_costs, warm_start
+from solvers.search import ejection
 
 GAP_FOLDER = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "gap"
 

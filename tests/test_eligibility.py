@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from test_properties import rounds
 
 from matcher.model import Conflict, HistoryEntry, Round
-from solvers.eligibility import PAIR_RULES, PairContext, PairRule, is_eligible
-from solvers.encode import candidate_pairs, encode, expertise_fit
+from solvers.matching.eligibility import PAIR_RULES, PairContext, PairRule, is_eligible
+from solvers.matching.encode import candidate_pairs, encode, expertise_fit
 
 
 def rule(name: str) -> PairRule:

@@ -7,9 +7,9 @@ import time
 
 import numpy as np
 
-from solvers.budget import Budget
-from solvers.lanes import solve_parts
-from solvers.memo import SolvedParts, fingerprint
+from solvers.engine.budget import Budget
+from solvers.engine.lanes import solve_parts
+from solvers.engine.memo import SolvedParts, fingerprint
 
 
 def test_results_come_back_in_the_parts_order_whatever_lane_solves_them() -> None:

@@ -10,8 +10,8 @@ import pytest
 from cluster_regions import place, region
 
 from matcher.model import Round
-from solvers.cluster_encode import encode_clusters
-from solvers.partition import LEAVE_OUT_PENALTY, solve_partition
+from solvers.clusters.encode import encode_clusters
+from solvers.clusters.partition import LEAVE_OUT_PENALTY, solve_partition
 
 
 def partitions(items: list[int], low: int, high: int) -> Iterator[list[tuple[int, ...]]]:

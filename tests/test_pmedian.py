@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from matcher.io.pmedcap import PMedCapFormatError, read_pmedcap
-from solvers.pmedian import HARD_RULES, PMedianProblem, solve_pmedian
+from solvers.clusters.pmedian import HARD_RULES, PMedianProblem, solve_pmedian
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "pmedcap"
 

@@ -1,5 +1,5 @@
-"""Path relinking and the elite merge (solvers.relink): the elite set's entry rules, paths that
-stay between their ends, merges that keep every capacity, and a whole relinking run that keeps
+"""Path relinking and the elite merge (solvers.search.relink): the elite set's entry rules, paths
+that stay between their ends, merges that keep every capacity, and a whole relinking run that keeps
 the hard rules, never returns a worse plan and repeats itself."""
 
 from __future__ import annotations
@@ -13,17 +13,18 @@ import pytest
 from matcher.bench import gap_problem
 from matcher.generate import generate_round
 from matcher.io.orlib import GapInstance, read_gap
-from solvers import assignment, ejection, relink
-from solvers.assignment import solve_matching
-from solvers.baselines import objective_of
-from solvers.encode import MatchingProblem, encode
-from solvers.warm_start import (
+from solvers.matching import strategy
+from solvers.matching.encode import MatchingProblem, encode
+from solvers.matching.objective import objective_of
+from solvers.matching.strategy import solve_matching
+from solvers.matching.warm_start import (
     best_start,
     keeps_hard_rules,
     pair_costs,
     start_seconds,
     warm_start,
 )
+from solvers.search import ejection, relink
 
 GAP_FOLDER = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "gap"
 
@@ -248,7 +249,7 @@ def test_relinking_after_a_first_search_that_leaves_a_gap(
     monkeypatch.setattr(relink, "INITIAL_WALK", 1)
     monkeypatch.setattr(relink, "MIN_PATHS", 2)
     assert relink.applies(dense(problem))
-    monkeypatch.setattr(assignment, "PROBE_SECONDS", 0.01)  # the first search proves nothing
+    monkeypatch.setattr(strategy, "PROBE_SECONDS", 0.01)  # the first search proves nothing
     solution = solve_matching(problem, time_limit=3, seed=0, workers=1)
     assert relinked.calls == 1
     _assert_feasible(instance, problem, solution.chosen)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from solvers.rotation import repeated, solve_rotation
+from solvers.clusters.rotation import repeated, solve_rotation
 
 NAMES = [f"S{k}" for k in range(8)]
 

@@ -194,7 +194,8 @@ def test_plan_reports_projects_no_team_can_date() -> None:
 
 def test_greedy_fallback_dates_break_no_rule() -> None:
     """When a part finds no dates in its time, its greedy dates are kept: still valid."""
-    from solvers.scheduling import _greedy_part, components, encode_schedule
+    from solvers.dating.encode import encode_schedule
+    from solvers.dating.strategy import _greedy_part, components
 
     people = [staff("S1", "B"), staff("S2", "C")]
     projects = [
@@ -213,8 +214,9 @@ def test_greedy_fallback_dates_break_no_rule() -> None:
 
 def test_a_part_with_no_time_to_search_keeps_its_greedy_dates() -> None:
     """The greedy dates are the incumbent: with no time, they are the answer, still valid."""
-    from solvers.budget import Budget
-    from solvers.scheduling import _solve_part, components, encode_schedule
+    from solvers.dating.encode import encode_schedule
+    from solvers.dating.strategy import _solve_part, components
+    from solvers.engine.budget import Budget
 
     people = [staff("S1", "B"), staff("S2", "C")]
     projects = [project("P1", "A", visits=2, presentation=True), project("P2", "A")]
@@ -288,7 +290,7 @@ def _dated_project_day_by_day(
 
 def test_dated_project_bit_sets_match_a_check_day_by_day() -> None:
     """``dated_project`` works on term-day bit sets; it must agree with the plain check."""
-    from solvers.scheduling import dated_project, encode_schedule
+    from solvers.dating.encode import dated_project, encode_schedule
 
     round_, plan_ = _national_like_round()
     calendar = SchoolCalendar(round_.settings, round_.availability)
@@ -312,7 +314,8 @@ def test_components_are_the_connected_parts() -> None:
     each part keeps the release limits of its own schools only."""
     import networkx as nx
 
-    from solvers.scheduling import components, encode_schedule
+    from solvers.dating.encode import encode_schedule
+    from solvers.dating.strategy import components
 
     round_, plan_ = _national_like_round()
     problem = encode_schedule(round_, plan_)
@@ -342,8 +345,8 @@ def test_components_are_the_connected_parts() -> None:
 
 def test_large_dating_models_are_given_a_lower_work_rate() -> None:
     """Nominal seconds stay near the clock's: big dating models do less work a second."""
-    from solvers.budget import WORK_PER_CORE_SECOND
-    from solvers.scheduling import work_rate
+    from solvers.dating.strategy import work_rate
+    from solvers.engine.budget import WORK_PER_CORE_SECOND
 
     assert work_rate(5_000) == WORK_PER_CORE_SECOND
     assert work_rate(20_000) == WORK_PER_CORE_SECOND

@@ -16,13 +16,14 @@ from matcher.generate import generate_round
 from matcher.io.orlib import GapInstance, read_gap, read_optima
 from matcher.model import Plan, Round
 from matcher.verify import verify_plan
-from solvers import ejection
-from solvers.assignment import MatchingSolution, solve_matching
-from solvers.baselines import greedy, objective_of, solve_linear, term_values
-from solvers.decode import decode
-from solvers.encode import MatchingProblem, encode
-from solvers.result import SolveResult
-from solvers.warm_start import (
+from solvers.baselines import solve_linear
+from solvers.engine.result import SolveResult
+from solvers.matching.decode import decode
+from solvers.matching.encode import MatchingProblem, encode
+from solvers.matching.greedy import greedy
+from solvers.matching.objective import objective_of, term_values
+from solvers.matching.strategy import MatchingSolution, solve_matching
+from solvers.matching.warm_start import (
     best_start,
     keeps_hard_rules,
     pair_costs,
@@ -30,6 +31,7 @@ from solvers.warm_start import (
     staffed_floor,
     warm_start,
 )
+from solvers.search import ejection
 
 GAP_FOLDER = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "gap"
 

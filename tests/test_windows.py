@@ -1,4 +1,4 @@
-"""Improving a plan of a very large round window by window (solvers.windows)."""
+"""Improving a plan of a very large round window by window (solvers.search.windows)."""
 
 from __future__ import annotations
 
@@ -8,17 +8,19 @@ import numpy as np
 import pytest
 from ortools.sat.python import cp_model
 
-import solvers.decompose as decompose
+import solvers.engine.decompose as decompose
 from matcher.generate import generate_round
 from matcher.model import Round, Weights
 from matcher.verify import verify_plan
-from solvers.assignment import MatchingSolution, _first_leads, build_model, solve_matching
-from solvers.baselines import greedy, objective_of
-from solvers.decode import decode
-from solvers.decompose import dropped_pairs, pair_parts, school_labels, school_windows
-from solvers.encode import MatchingProblem, encode
-from solvers.result import SolveResult
-from solvers.windows import _staffable, open_windows, windows_around_unstaffed
+from solvers.engine.decompose import dropped_pairs, pair_parts, school_labels, school_windows
+from solvers.engine.result import SolveResult
+from solvers.matching.decode import decode
+from solvers.matching.encode import MatchingProblem, encode
+from solvers.matching.greedy import greedy
+from solvers.matching.model import build_model
+from solvers.matching.objective import objective_of
+from solvers.matching.strategy import MatchingSolution, _first_leads, solve_matching
+from solvers.search.windows import _staffable, open_windows, windows_around_unstaffed
 
 
 @pytest.fixture(scope="module")

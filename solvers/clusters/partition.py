@@ -1,0 +1,612 @@
+"""Partition a region's schools into peer-review clusters: networkx, column generation, CP-SAT.
+
+1. ``school_graph`` (networkx): an edge where two schools may share a cluster. Schools in no
+   clique of ``min_size`` cannot be clustered at all; they are set aside (and explained by
+   ``solvers.clusters.explain``). The rest split into connected components, solved one by one.
+2. Per component, first pass: a starting partition from networkx (Louvain communities cut to
+   size, and a plain greedy; ``solvers.clusters.start``), then column generation on the
+   set-partitioning LP (``solvers.clusters.lp``), which proves a lower bound and yields a pool
+   of promising clusters. CP-SAT checks whether the pool can leave out fewer schools than the
+   start did.
+3. Second pass, with the work left: CP-SAT picks one cluster or "left out" per school from
+   the pool, hinted with the best plan so far, the number left out held fixed. Small
+   components are searched to a proof; large ones by CP-SAT's large-neighbourhood search,
+   which finds good plans of hundreds of schools far sooner. With several workers the
+   components are solved side by side, one core each (``solvers.engine.lanes``).
+
+The time limit is counted as work, never read off the clock (``solvers.clusters.work``): the
+same input, seed, workers and limit give the same clusters on a busy machine as on an idle
+one, and ``PartitionSolution.repeatable`` says whether the clock guard had to step in.
+
+The gap is measured against the LP bound, so it speaks about every possible cluster, not only
+the pool. With ``objective = "worst"`` CP-SAT first minimises the longest journey inside any
+cluster and then, holding that, the total; the bound is then on the longest journey (see
+``worst_journey_bound``).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+from ortools.sat.python import cp_model
+
+from solvers.clusters.component import Component, build_component
+from solvers.clusters.encode import ClusterProblem
+from solvers.clusters.lp import ColumnPool, LpBound, column_generation
+from solvers.clusters.pricing import price_columns
+from solvers.clusters.rules import school_graph
+from solvers.clusters.start import Cluster, clique_with, start_partition
+from solvers.clusters.work import (
+    COLUMNS_ADDED_PER_SECOND,
+    COVER_COLUMNS_PER_SECOND,
+    COVER_WORK_PER_CORE_SECOND,
+    GRAPH_PAIRS_PER_SECOND,
+    START_CELLS_PER_SECOND,
+    Searched,
+    pricing_seconds,
+    race,
+)
+from solvers.engine.budget import Budget
+from solvers.engine.lanes import run_lanes
+
+# Penalty per school left out in the summary's objective: above any cluster's price, so that
+# fewer schools left out always reads as better.
+LEAVE_OUT_PENALTY = 100_000
+# Share of the work limit for the first pass (plans, bounds and pools of every component), and
+# of a component's first pass, for looking for a plan that leaves out fewer schools.
+BOUND_SHARE = 0.6
+FEWER_SHARE = 0.25
+# The least work a step gets however little is left (nominal seconds): one CP-SAT search
+# for fewer schools left out, a component's first pass, and a component's search in the
+# second pass (less than that, and its first-pass plan stands without a search).
+MIN_FEWER_SECONDS = 0.05
+MIN_FIRST_SECONDS = 0.05
+MIN_SEARCH_SECONDS = 0.1
+# After the LP, clusters within WIDEN_THRESHOLD minutes of reduced cost join the pool (at most
+# WIDEN_PER_ANCHOR per school): near-cheapest columns the LP did not need may suit the plan.
+WIDEN_THRESHOLD = 10.0
+WIDEN_PER_ANCHOR = 12
+# Components up to this many schools are searched to a proof; larger ones by CP-SAT's LNS.
+PROVE_UP_TO = 80
+# A proof over every cluster is tried when the clusters that could beat the plan are this few
+# (found with at most PROOF_PARTIALS partial clusters per school).
+PROOF_COLUMNS = 30_000
+PROOF_PARTIALS = 20_000
+# Share of a component's work left that such a proof may use: on the 2,000-school region a
+# proof over thousands of columns is rarely settled, and the rest is worth more to the
+# larger components solved after it in the same lane (``_in_lanes`` passes it on).
+PROVE_SHARE = 0.5
+# Starting partitions tried (solvers.clusters.start); the better one hints CP-SAT.
+START_METHODS = ("louvain", "greedy")
+
+
+@dataclass(frozen=True)
+class ComponentResult:
+    """The clusters chosen in one component (global school indices) and how good they are."""
+
+    clusters: tuple[Cluster, ...]
+    left_out: tuple[int, ...]
+    objective: int  # in the units of PartitionSolution.objective
+    bound: float
+    start_objective: int
+    status: str
+    columns: int
+
+
+@dataclass(frozen=True)
+class PartitionSolution:
+    """Clusters of the whole region, in global school indices, and the proof of quality.
+
+    ``objective`` and ``bound`` are in the units of the objective setting: for ``total``,
+    cluster prices plus ``LEAVE_OUT_PENALTY`` per school left out (the bound holds for plans
+    that leave out as many schools); for ``worst``, the longest journey inside any cluster,
+    in minutes. ``fixed_left_out`` schools fit no cluster at all; ``start_objective`` is the
+    better starting partition's value, the baseline the solve improves on.
+    """
+
+    clusters: tuple[Cluster, ...]
+    left_out: tuple[int, ...]
+    fixed_left_out: tuple[int, ...]
+    objective: float
+    bound: float
+    start_objective: float
+    status: str
+    seconds: float  # wall clock, for reports only
+    components: int
+    columns: int
+    # False when the clock guard, not the work limit, stopped a search or a round of column
+    # generation (solvers.engine.budget): the same input and seed may then give other clusters.
+    repeatable: bool = True
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One finished component, for progress display on stderr."""
+
+    done: int
+    total: int
+    schools: int
+    objective: float
+    bound: float
+    seconds: float
+
+
+def clusterable(problem: ClusterProblem, graph: nx.Graph) -> tuple[list[list[int]], list[int]]:
+    """Components of the schools that some cluster can take, and the schools none can.
+
+    A school in no clique of ``min_size`` can never be clustered; removing it destroys no
+    clique of anyone else, so one pass finds them all.
+    """
+    low = problem.settings.min_size
+    hopeless: list[int] = []
+    for nodes in nx.connected_components(graph):
+        if len(nodes) < low:
+            hopeless.extend(nodes)
+            continue
+        comp = build_component(problem, graph, sorted(nodes))
+        for local in range(comp.size):
+            if clique_with(comp, local, low) is None:
+                hopeless.append(int(comp.schools[local]))
+    kept = graph.subgraph(set(graph.nodes) - set(hopeless))
+    parts = sorted((sorted(c) for c in nx.connected_components(kept)), key=lambda c: c[0])
+    return parts, sorted(hopeless)
+
+
+def worst_journey_bound(comp: Component, schools: Sequence[int]) -> int:
+    """A floor on the longest journey of any plan that clusters ``schools`` (local indices).
+
+    Each of them shares a cluster with at least ``min_size - 1`` partners, so some journey in
+    its cluster is at least as long as its (min_size - 1)-th shortest allowed journey.
+    """
+    need = comp.problem.settings.min_size - 1
+    floor = 0
+    for school in schools:
+        journeys = np.sort(comp.minutes[school, comp.allowed[school]])
+        if len(journeys) >= need:
+            floor = max(floor, int(journeys[need - 1]))
+    return floor
+
+
+def solve_partition(
+    problem: ClusterProblem,
+    *,
+    time_limit: float = 30.0,
+    seed: int = 0,
+    workers: int = 1,
+    progress: Callable[[Progress], None] | None = None,
+    budget: Budget | None = None,
+) -> PartitionSolution:
+    """Partition every free school of ``problem`` into clusters of min_size..max_size.
+
+    Parameters
+    ----------
+    problem
+        The encoded region (``solvers.clusters.encode.encode_clusters``).
+    time_limit
+        Seconds for the whole solve, counted as work (``solvers.clusters.work``), with the
+        clock as a guard at ``solvers.engine.budget.CLOCK_GUARD`` times the limit. Every component
+        first gets a plan, a proven bound and a pool (up to ``BOUND_SHARE`` of the work, each
+        its share by size); the rest improves the plans (``_in_lanes`` shares it).
+    seed, workers
+        CP-SAT's random seed and threads: with several workers the components are searched
+        side by side, one worker each, and a lone component by one search per worker and
+        seed (``solvers.clusters.work.race``).
+    progress
+        Called as each component is finished.
+    budget
+        A share of a larger job's budget, used instead of ``time_limit``; what the solve
+        used is in ``budget.used``.
+    """
+    started = time.perf_counter()
+    budget = Budget(time_limit) if budget is None else budget
+    graph = school_graph(problem)
+    parts, hopeless = clusterable(problem, graph)
+    budget.spend(graph.number_of_edges() / GRAPH_PAIRS_PER_SECOND)
+    first = budget.part(BOUND_SHARE * budget.left)
+    work: list[_Work] = []
+    for k, nodes in enumerate(parts):
+        comp = build_component(problem, graph, nodes)
+        # Each component may take its share, by size, of the first pass's work still left.
+        share = comp.size / sum(len(p) for p in parts[k:])
+        own = first.part(max(MIN_FIRST_SECONDS, first.left * share))
+        work.append(_first_pass(comp, own, seed=seed, workers=workers))
+        first.spend(own.used)
+    budget.spend(first.used)
+    done = 0
+    lock = threading.Lock()
+
+    def report(item: _Work, result: ComponentResult) -> None:
+        nonlocal done
+        if progress is None:
+            return
+        # Lanes finish in any order; the count and the display are for people, not the plan.
+        with lock:
+            done += 1
+            elapsed = time.perf_counter() - started
+            progress(
+                Progress(done, len(work), item.comp.size, result.objective, result.bound, elapsed)
+            )
+
+    lanes = max(1, min(workers, len(work)))
+
+    def solve(k: int, share: Budget) -> ComponentResult:
+        # A lone lane has every worker; side by side, each lane has one.
+        result = _second_pass(work[k], share, seed=seed, workers=workers if lanes == 1 else 1)
+        report(work[k], result)
+        return result
+
+    def overtime(k: int) -> ComponentResult:
+        item = work[k]
+        result = _component_result(
+            item.comp, item.plan, item.start, "FEASIBLE", item.lp, len(item.pool)
+        )
+        report(item, result)
+        return result
+
+    results = _in_lanes(
+        [w.comp.size for w in work],
+        solve,
+        overtime,
+        budget=budget,
+        lanes=lanes,
+        floors=[MIN_SEARCH_SECONDS + len(w.pool) / COVER_COLUMNS_PER_SECOND for w in work],
+    )
+    return _combine(
+        problem,
+        results,
+        hopeless,
+        len(parts),
+        time.perf_counter() - started,
+        repeatable=budget.repeatable,
+    )
+
+
+def _in_lanes(
+    sizes: Sequence[int],
+    solve: Callable[[int, Budget], ComponentResult],
+    overtime: Callable[[int], ComponentResult],
+    *,
+    budget: Budget,
+    lanes: int,
+    floors: Sequence[float],
+) -> list[ComponentResult]:
+    """``solve(k, share)`` for every component, ``lanes`` side by side, in the parts' order.
+
+    Which lane solves which component is fixed by their sizes (``solvers.engine.lanes.lanes_of``,
+    smallest first in each lane), as for matching's parts; the shares differ from
+    ``solvers.engine.lanes.solve_parts``, whose slack lets a part take up to twice its fair share
+    in the hope that it stops early: a component searched by LNS never stops early (it
+    proves nothing), so the slack only moved the work from the largest components, where it
+    helps most, to the middling ones (on the 2,000-school region the 398-school component
+    was left 7 s of 37). Here each component gets its share by size of the work its lane has
+    left, exactly as the components did one after another before; what a proved one leaves
+    goes to the larger ones after it. Every share depends only on the work done before it
+    in the lane, so it is the same on every run.
+    """
+    seconds = budget.left
+    results: dict[int, ComponentResult] = {}
+
+    def run_lane(queue: list[int]) -> float:
+        lane = budget.part(seconds)
+        waiting = sum(max(1, sizes[k]) for k in queue)
+        for k in queue:
+            fraction = max(1, sizes[k]) / waiting
+            waiting -= max(1, sizes[k])
+            # Less than its floor left (or past the job's deadline): the first-pass plan.
+            if lane.exhausted(floors[k]):
+                results[k] = overtime(k)
+                continue
+            share = lane.part(max(floors[k], lane.left * fraction))
+            results[k] = solve(k, share)
+            lane.spend(share.used)
+        return lane.used
+
+    run_lanes(sizes, lanes, run_lane, budget)
+    return [results[k] for k in range(len(sizes))]
+
+
+def _combine(
+    problem: ClusterProblem,
+    results: Sequence[ComponentResult],
+    hopeless: Sequence[int],
+    components: int,
+    seconds: float,
+    *,
+    repeatable: bool = True,
+) -> PartitionSolution:
+    worst = problem.settings.objective == "worst"
+
+    def combine(values: list[float]) -> float:
+        # The longest journey of the region is the longest of any component's.
+        return float(max(values, default=0) if worst else sum(values))
+
+    objective = combine([r.objective for r in results])
+    bound = combine([r.bound for r in results])
+    return PartitionSolution(
+        clusters=tuple(c for r in results for c in r.clusters),
+        left_out=tuple(sorted(s for r in results for s in r.left_out)),
+        fixed_left_out=tuple(hopeless),
+        objective=objective,
+        bound=bound,
+        start_objective=combine([r.start_objective for r in results]),
+        status="OPTIMAL" if objective == bound else "FEASIBLE",
+        seconds=seconds,
+        components=components,
+        columns=sum(r.columns for r in results),
+        repeatable=repeatable,
+    )
+
+
+@dataclass
+class _Work:
+    """A component between the passes: its pool, best plan, bound and starting partition."""
+
+    comp: Component
+    pool: ColumnPool
+    plan: list[Cluster]
+    lp: LpBound | None
+    start: list[Cluster]
+
+    @property
+    def left_count(self) -> int:
+        return self.comp.size - sum(len(c) for c in self.plan)
+
+
+def _price(comp: Component, plan: Sequence[Cluster]) -> int:
+    return sum(comp.cost(c) for c in plan)
+
+
+def _first_pass(comp: Component, budget: Budget, *, seed: int, workers: int) -> _Work:
+    """Starting partitions, the LP bound and pool, and the fewest schools left out, within
+    ``budget`` (a column generation round or search that started is finished)."""
+    budget.spend(comp.size**2 / START_CELLS_PER_SECOND)
+    starts = [start_partition(comp, method=m, seed=seed) for m in START_METHODS]
+    start = min(starts, key=lambda plan: (comp.size - sum(map(len, plan)), _price(comp, plan)))
+    pool = ColumnPool()
+    for cluster in (c for plan in starts for c in plan):
+        pool.add(cluster, comp.cost(cluster))
+    work = _Work(comp, pool, list(start), None, list(start))
+    work.lp = column_generation(comp, pool, left_out=work.left_count, budget=budget)
+    if work.lp is not None:
+        widened = price_columns(
+            comp, work.lp.duals, threshold=WIDEN_THRESHOLD, per_anchor=WIDEN_PER_ANCHOR
+        )
+        for cluster, cost in zip(widened.members, widened.cost, strict=True):
+            pool.add(cluster, cost)
+        budget.spend(pricing_seconds(widened) + len(widened.members) / COLUMNS_ADDED_PER_SECOND)
+    if work.left_count:
+        # Proving that nobody else can be clustered may take long; a share of the work will do.
+        fewer_budget = budget.part(
+            max(MIN_FEWER_SECONDS, min(budget.left, FEWER_SHARE * budget.seconds))
+        )
+        fewer = _fewest_left_out(work, fewer_budget, seed=seed, workers=workers)
+        budget.spend(fewer_budget.used)
+        if fewer is not None:
+            work.plan = fewer
+            # The bound must now be for plans leaving out fewer: up to one more share for it.
+            again = budget.part(budget.left + budget.seconds)
+            work.lp = column_generation(comp, pool, left_out=work.left_count, budget=again)
+            budget.spend(again.used)
+    return work
+
+
+def _second_pass(work: _Work, budget: Budget, *, seed: int, workers: int) -> ComponentResult:
+    """The cheapest plan CP-SAT finds in the pool, as many schools left out as the best so far.
+
+    A plan CP-SAT proves optimal over the pool is then, if work is left, proved optimal over
+    every possible cluster (``_prove``).
+    """
+    lns = work.comp.size > PROVE_UP_TO
+    work.plan, status = _cheapest(work, budget, seed=seed, workers=workers, lns=lns)
+    proven = False
+    if status == "OPTIMAL" and work.comp.problem.settings.objective == "total":
+        proven = _prove(work, budget, seed=seed, workers=workers)
+    return _component_result(
+        work.comp, work.plan, work.start, status, work.lp, len(work.pool), proven=proven
+    )
+
+
+def _prove(work: _Work, budget: Budget, *, seed: int, workers: int) -> bool:
+    """Whether the plan is optimal over every cluster, not only over the pool.
+
+    With the converged LP's prices, a plan costs at least the LP value plus the reduced costs
+    of its clusters. So a cheaper plan than this one uses only clusters whose reduced cost is
+    below (this plan - LP value). When there are few of those, CP-SAT over the pool and all of
+    them settles it (and may find that cheaper plan).
+    """
+    lp = work.lp
+    if lp is None or not lp.converged:
+        return False
+    gap = _price(work.comp, work.plan) - lp.bound
+    if gap <= 1e-6:
+        return True
+    if budget.exhausted(MIN_SEARCH_SECONDS):
+        return False
+    priced = price_columns(
+        work.comp, lp.duals, threshold=gap, per_anchor=None, max_partials=PROOF_PARTIALS
+    )
+    budget.spend(pricing_seconds(priced))
+    if not priced.exact or len(priced.members) > PROOF_COLUMNS:
+        return False
+    for cluster, cost in zip(priced.members, priced.cost, strict=True):
+        work.pool.add(cluster, cost)
+    budget.spend(len(priced.members) / COLUMNS_ADDED_PER_SECOND)
+    proof = budget.part(PROVE_SHARE * budget.left)
+    work.plan, status = _cheapest(work, proof, seed=seed, workers=workers, lns=False)
+    budget.spend(proof.used)
+    return status == "OPTIMAL"
+
+
+def _component_result(
+    comp: Component,
+    plan: Sequence[Cluster],
+    start: Sequence[Cluster],
+    status: str,
+    lp: LpBound | None,
+    columns: int,
+    *,
+    proven: bool = False,
+) -> ComponentResult:
+    left = sorted(set(range(comp.size)) - {s for c in plan for s in c})
+    if comp.problem.settings.objective == "worst":
+        objective = max((comp.longest(c) for c in plan), default=0)
+        start_objective = max((comp.longest(c) for c in start), default=0)
+        bound: float = worst_journey_bound(comp, sorted({s for c in plan for s in c}))
+    else:
+        start_left = comp.size - sum(len(c) for c in start)
+        start_objective = _price(comp, start) + LEAVE_OUT_PENALTY * start_left
+        objective = _price(comp, plan) + LEAVE_OUT_PENALTY * len(left)
+        # The LP bound is on plans that leave out as many schools as this one.
+        floor = 0.0 if lp is None else math.ceil(lp.bound - 1e-6)
+        bound = objective if proven else floor + LEAVE_OUT_PENALTY * len(left)
+    bound = min(bound, objective)
+    return ComponentResult(
+        clusters=tuple(tuple(int(comp.schools[s]) for s in c) for c in plan),
+        left_out=tuple(int(comp.schools[s]) for s in left),
+        objective=int(objective),
+        bound=float(bound),
+        start_objective=int(start_objective),
+        status="OPTIMAL" if objective == bound else status,
+        columns=columns,
+    )
+
+
+@dataclass
+class _Cover:
+    """A CP-SAT model choosing, for every school, one pooled cluster or "left out"."""
+
+    model: cp_model.CpModel
+    pick: list[cp_model.IntVar]
+    left: list[cp_model.IntVar]
+    cost: cp_model.LinearExprT
+
+
+def _cover_model(work: _Work) -> _Cover:
+    comp, pool = work.comp, work.pool
+    ids = comp.problem.school_ids
+    name = [ids[int(g)] for g in comp.schools]
+    model = cp_model.CpModel()
+    pick = [
+        model.new_bool_var(f"cluster[{'+'.join(name[s] for s in members)}]")
+        for members in pool.members
+    ]
+    left = [model.new_bool_var(f"left_out[{name[s]}]") for s in range(comp.size)]
+    covering: list[list[cp_model.IntVar]] = [[left[s]] for s in range(comp.size)]
+    for var, members in zip(pick, pool.members, strict=True):
+        for s in members:
+            covering[s].append(var)
+    for options in covering:
+        model.add_exactly_one(options)
+    # The best plan so far is a valid start; its clusters are always in the pool.
+    chosen = set(work.plan)
+    for var, members in zip(pick, pool.members, strict=True):
+        model.add_hint(var, members in chosen)
+    covered = {s for c in work.plan for s in c}
+    for s, var in enumerate(left):
+        model.add_hint(var, s not in covered)
+    cost = sum(c * v for c, v in zip(pool.cost, pick, strict=True))
+    return _Cover(model, pick, left, cost)
+
+
+def _chosen(work: _Work, cover: _Cover, solver: cp_model.CpSolver) -> list[Cluster]:
+    return [m for m, var in zip(work.pool.members, cover.pick, strict=True) if solver.value(var)]
+
+
+def _fewest_left_out(
+    work: _Work, budget: Budget, *, seed: int, workers: int
+) -> list[Cluster] | None:
+    """A plan from the pool leaving out fewer schools than the best so far, or None."""
+    cover = _cover_model(work)
+    budget.spend(len(work.pool) / COVER_COLUMNS_PER_SECOND)
+    cover.model.add(sum(cover.left) <= work.left_count - 1)
+    # Fewest left out first, then the cheapest such plan: a small weight keeps the search easy.
+    cover.model.minimize(sum(cover.left))
+    searched = _search(cover.model, budget, seed=seed, workers=workers, lns=False)
+    if not searched.found:
+        return None
+    return _chosen(work, cover, searched.solver)
+
+
+def _cheapest(
+    work: _Work, budget: Budget, *, seed: int, workers: int, lns: bool
+) -> tuple[list[Cluster], str]:
+    """CP-SAT over the pool, the number left out fixed; the hint plan if nothing better.
+
+    Uses all of ``budget``'s work left (half each for the two stages of ``worst``)."""
+    cover = _cover_model(work)
+    budget.spend(len(work.pool) / COVER_COLUMNS_PER_SECOND)
+    # A fixed count keeps the objective in minutes, which CP-SAT searches far better than
+    # a large penalty per school left out.
+    cover.model.add(sum(cover.left) == work.left_count)
+    if work.comp.problem.settings.objective == "worst":
+        searched = _worst_then_total(work, cover, budget, seed=seed, workers=workers, lns=lns)
+    else:
+        cover.model.minimize(cover.cost)
+        searched = _search(cover.model, budget, seed=seed, workers=workers, lns=lns)
+    if not searched.found:
+        return list(work.plan), "FEASIBLE"
+    return _chosen(work, cover, searched.solver), searched.solver.status_name(searched.status)
+
+
+def _worst_then_total(
+    work: _Work, cover: _Cover, budget: Budget, *, seed: int, workers: int, lns: bool
+) -> Searched:
+    """Lexicographic: the shortest longest journey, then, holding it, the least total."""
+    longest = [work.comp.longest(m) for m in work.pool.members]
+    worst = cover.model.new_int_var(0, max(longest, default=0), "longest_journey")
+    for var, minutes in zip(cover.pick, longest, strict=True):
+        cover.model.add(worst >= minutes).only_enforce_if(var)
+    cover.model.minimize(worst)
+    first = _search(
+        cover.model, budget, seed=seed, workers=workers, lns=lns, seconds=budget.left / 2
+    )
+    if not first.found:
+        return first
+    solver = first.solver
+    cover.model.add(worst <= solver.value(worst))
+    cover.model.clear_hints()
+    for var in [*cover.pick, *cover.left]:
+        cover.model.add_hint(var, bool(solver.value(var)))
+    cover.model.minimize(cover.cost)
+    second = _search(cover.model, budget, seed=seed, workers=workers, lns=lns)
+    # Stopped before any plan in stage two: stage one's plan still holds.
+    return second if second.found else first
+
+
+def _search(
+    model: cp_model.CpModel,
+    budget: Budget,
+    *,
+    seed: int,
+    workers: int,
+    lns: bool,
+    seconds: float | None = None,
+) -> Searched:
+    """CP-SAT on a cover model, one worker per seed (``race``), stopped by work."""
+
+    def configure(solver: cp_model.CpSolver) -> None:
+        # Set partitioning has a strong LP relaxation; let CP-SAT use all of it.
+        solver.parameters.linearization_level = 2
+        if lns:
+            # On hundreds of schools, neighbourhood search finds good plans much sooner than
+            # a tree search that tries to prove them (the bound comes from the LP anyway).
+            # One worker runs LNS only when interleaved (otherwise it is ignored); with LNS
+            # the interleaved search does not abort as it does on the plain cover model.
+            solver.parameters.use_lns_only = True
+            solver.parameters.interleave_search = True
+
+    return race(
+        model,
+        budget,
+        seed=seed,
+        workers=workers,
+        rate=COVER_WORK_PER_CORE_SECOND,
+        configure=configure,
+        seconds=seconds,
+    )

@@ -1,0 +1,149 @@
+"""Forming clusters within a limit counted as work (``solvers.engine.budget``), not on the clock.
+
+Every choice that used to read the clock while forming clusters (whether column generation
+starts another round, each component's share, how long CP-SAT searches, whether a proof is
+tried) now reads the work done, so the same input, seed, workers and limit give the same
+clusters however busy the machine. Two kinds of work are counted:
+
+- CP-SAT's deterministic time, at the rates measured below for the cluster and p-median
+  models (``Budget.limit`` and ``Budget.charge``);
+- the Python and numpy steps (starting partitions, the LP and pricing rounds of column
+  generation, building models), by a count that depends only on the input: table cells the
+  pricing computed, simplex iterations times rows, columns, pairs. Each count is converted to
+  nominal seconds by a rate measured on an idle 2-core machine, so these steps keep to about
+  their time, but which round is the last never depends on the clock.
+
+A search on several workers is made repeatable the same way everywhere: one CP-SAT worker
+per seed, side by side (``race``), the best plan winning. Interleaved multi-worker search, the
+other repeatable way, aborts on the cover model without LNS ("Check failed:
+heuristics.fixed_search") in this CP-SAT version, and one worker proves the small cover and
+p-median models several times faster than two interleaved ones (measured: 0.3 s against 2.6 s
+on pmedcap02, 0.1 s against 3 s for the fewest-left-out model of a 32-school component).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from solvers.clusters.pricing import PricedColumns
+from solvers.engine.budget import Budget
+
+# CP-SAT's deterministic time per second of one worker on the cover models of
+# ``solvers.clusters.partition`` (one worker, LNS on components over 80 schools, tree search below),
+# measured on the 2,000-school region's components: 0.75 on the largest (398 schools, 12
+# units in 16 s) and 0.75 to 1.0 on the others with LNS, 0.8 to 1.0 with tree search, 1.4 to
+# 1.9 on the fewest-left-out models. The largest components' rate, so those keep to their
+# time and the rest end early (as ``solvers.engine.budget.WORK_PER_CORE_SECOND`` is chosen). And on
+# the p-median models of ``solvers.clusters.pmedian`` (one worker): 0.5 to 0.9 on the OR-Library
+# pmedcap instances and generated ones.
+# Every rate here is the measured one divided by HEADROOM (every cost per step multiplied by
+# it), so that forming clusters ends at about 0.8 of its limit on an idle machine, as matching
+# and dating do: the clock guard (``solvers.engine.budget.CLOCK_GUARD``) then fires only on a
+# machine about twice as slow. At the
+# measured rates the search used the whole limit (it has no gap stop: LNS runs to its end), and
+# a run sharing one core reached 1.49 times its limit.
+HEADROOM = 1.25
+COVER_WORK_PER_CORE_SECOND = 0.75 / HEADROOM
+PMEDIAN_WORK_PER_CORE_SECOND = 0.7 / HEADROOM
+# Python and numpy steps, in elementary operations per nominal second, fitted (least squares)
+# to every step of the 2,000-school region's first pass, which the fit predicts within 2% in
+# all (8.8 s of pricing against 8.9 s measured; single rounds within -20% to +30%).
+GRAPH_PAIRS_PER_SECOND = 280_000 / HEADROOM  # school graph and clusterable schools, per near pair
+# A component's tables and two starting partitions, per m^2:
+START_CELLS_PER_SECOND = 280_000 / HEADROOM
+PRICING_CELLS_PER_SECOND = 90_000_000 / HEADROOM  # pricing table cells
+PRICING_SECONDS_PER_ANCHOR = 1e-4 * HEADROOM  # pricing's set-up per anchor school
+PRICING_SECONDS_PER_COLUMN = 2e-6 * HEADROOM  # each cluster the pricing found, listed in Python
+LP_CELLS_PER_SECOND = 7_000_000 / HEADROOM  # simplex iterations x rows
+LP_COLUMNS_PER_SECOND = 600_000 / HEADROOM  # columns GLOP reloads and prices each round
+COLUMNS_ADDED_PER_SECOND = 100_000 / HEADROOM  # columns added to the pool and the LP
+COVER_COLUMNS_PER_SECOND = 130_000 / HEADROOM  # columns of a CP-SAT cover model built and read back
+PMEDIAN_ARCS_PER_SECOND = 50_000 / HEADROOM  # arcs of a p-median model built
+
+
+def pricing_seconds(priced: PricedColumns) -> float:
+    """Nominal seconds of one pricing search, from what it computed."""
+    return (
+        priced.cells / PRICING_CELLS_PER_SECOND
+        + priced.anchors * PRICING_SECONDS_PER_ANCHOR
+        + len(priced.members) * PRICING_SECONDS_PER_COLUMN
+    )
+
+
+def lp_seconds(iterations: int, rows: int, columns: int) -> float:
+    """Nominal seconds of one solve of the restricted LP (GLOP, warm-started each round)."""
+    return iterations * rows / LP_CELLS_PER_SECOND + columns / LP_COLUMNS_PER_SECOND
+
+
+@dataclass(frozen=True)
+class Searched:
+    """The winning search of a race: its solver (values, objective) and status, and the best
+    bound any racer proved (for minimisation; None without one)."""
+
+    solver: cp_model.CpSolver
+    status: int
+    bound: float | None
+
+    @property
+    def found(self) -> bool:
+        return self.status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+
+def race(
+    model: cp_model.CpModel,
+    budget: Budget,
+    *,
+    seed: int,
+    workers: int,
+    rate: float,
+    configure: Callable[[cp_model.CpSolver], None],
+    seconds: float | None = None,
+) -> Searched:
+    """Minimise ``model`` with ``workers`` single-worker searches side by side, seeds ``seed``,
+    ``seed + 1``, ...; each stops after ``seconds`` of ``budget``'s work (default: all it has
+    left), and the budget is charged their mean work (they run at once, one core each).
+
+    Each search is repeatable on its own, and every one runs to its end (none is stopped when
+    another finishes first, which would depend on the clock), so the winner is too: a proof
+    first, then the lowest objective, then the lowest seed.
+    """
+    count = max(1, workers)
+    models = [model] + [model.clone() for _ in range(count - 1)]
+    solvers = []
+    for k in range(count):
+        solver = cp_model.CpSolver()
+        configure(solver)
+        solver.parameters.random_seed = int(seed) + k
+        solver.parameters.num_workers = 1
+        solvers.append(solver)
+    # Every racer's limit is set before any starts, so all get the same share of work.
+    for solver in solvers:
+        budget.limit(solver, 1, seconds, rate=rate)
+    if count == 1:
+        statuses = [solvers[0].solve(models[0])]
+    else:
+        # CP-SAT releases the interpreter lock while it searches: threads are enough.
+        with ThreadPoolExecutor(max_workers=count, thread_name_prefix="race") as pool:
+            statuses = list(pool.map(lambda k: solvers[k].solve(models[k]), range(count)))
+    for solver in solvers:
+        budget.charge(solver, count, rate=rate)
+
+    def rank(k: int) -> tuple[int, float, int]:
+        status = statuses[k]
+        if status in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
+            return (0, 0.0, k)
+        if status == cp_model.FEASIBLE:
+            return (1, solvers[k].objective_value, k)
+        return (2, 0.0, k)
+
+    best = min(range(count), key=rank)
+    bounds = [
+        solvers[k].best_objective_bound
+        for k in range(count)
+        if statuses[k] in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    ]
+    return Searched(solvers[best], statuses[best], max(bounds) if bounds else None)

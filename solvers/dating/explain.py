@@ -1,0 +1,126 @@
+"""Why a staffed project could not be dated, and what the matcher should do about it.
+
+Three answers, cheapest first:
+
+- the **project** cannot be dated even by its host alone (window too short, host closed):
+  no team can help, so the project is reported unstaffable with the date rules that block it;
+- some **members** cannot make any dates that fit (their own or their school's calendar):
+  those (reviewer, project) pairs are fed back to the matcher as forbidden;
+- the team could be dated alone, but not **alongside the other visits**: the linking rule that
+  blocks it (one place per day, school release per day, host visits per day) is found by
+  relaxing each in turn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from matcher.days import SchoolCalendar
+from matcher.model import Project, Round
+from solvers.dating import model as dating_model
+from solvers.dating.encode import SchedulingProblem, dated_project, earliest_dates
+from solvers.engine.budget import Budget
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    kind: str  # "project" | "members" | "contention"
+    reason: str
+    blocking_members: tuple[str, ...] = ()
+
+
+def _shape(project: Project, gap: int) -> str:
+    visits = f"{project.visits} visit(s) of {project.visit_days} consecutive school day(s)"
+    if project.visits > 1:
+        visits += f" at least {gap} day(s) apart"
+    if project.presentation:
+        visits += ", then a presentation"
+    return visits
+
+
+def diagnose(
+    round_: Round,
+    calendar: SchoolCalendar,
+    project: Project,
+    team: Sequence[str],
+    problem: SchedulingProblem | None = None,
+    *,
+    time_limit: float = 5.0,
+) -> Diagnosis:
+    """Why ``project`` with ``team`` was left undated (see the module docstring)."""
+    days = calendar.term_days
+    alone = dated_project(round_, calendar, project, [])
+    shape = _shape(project, alone.min_gap)
+    window = f"between {project.earliest} and {project.latest}"
+    if earliest_dates(days, alone) is None:
+        open_days = sum(
+            1
+            for day in days
+            if project.earliest <= day <= project.latest
+            and calendar.school_open(project.host_school_id, day)
+        )
+        return Diagnosis(
+            "project",
+            f"cannot be dated: {shape} do not fit {window}, where the host "
+            f"{project.host_school_id} is open on {open_days} term day(s) (weekends, holidays, "
+            "INSET and bank holidays and the host's unavailable days excluded)",
+        )
+    blocking = tuple(
+        person
+        for person in team
+        if earliest_dates(days, dated_project(round_, calendar, project, [person])) is None
+    )
+    if blocking:
+        return Diagnosis(
+            "members",
+            f"no dates {window} suit both the host and {', '.join(blocking)} "
+            "(their own or their school's unavailable days)",
+            blocking,
+        )
+    if earliest_dates(days, dated_project(round_, calendar, project, team)) is None:
+        return Diagnosis(
+            "members",
+            f"the team {', '.join(team)} has no common dates {window} for {shape}",
+            tuple(team),
+        )
+    rule = _clashing_rule(problem, project.project_id, time_limit) if problem else None
+    words = {
+        "add_one_place_per_day": "a team member is already on other visits on every date left",
+        "add_release_per_day": "a releasing school already has its most staff out per day "
+        "on every date left",
+        "add_host_visits_per_day": "the host already receives its most teams per day on every "
+        "date left",
+    }
+    return Diagnosis(
+        "contention",
+        f"clashes with other visits: {words.get(rule or '', 'the dates left are all taken')}",
+    )
+
+
+def _clashing_rule(problem: SchedulingProblem, project_id: str, time_limit: float) -> str | None:
+    """The linking rule that, dropped alone, lets the project be dated with all the others."""
+    linking = (
+        dating_model.add_one_place_per_day,
+        dating_model.add_release_per_day,
+        dating_model.add_host_visits_per_day,
+    )
+    # Callers pass the project's own part (``solvers.dating.strategy.components``): nothing else
+    # can clash
+    # with it, and a model of the part alone answers the same, far faster.
+    part = problem
+    index = next(j for j, p in enumerate(part.projects) if p.project_id == project_id)
+    for dropped in linking:
+        rules = tuple(r for r in dating_model.HARD_RULES if r is not dropped)
+        m = dating_model.build_schedule_model(part, hard_rules=rules)
+        m.model.add(m.scheduled[index] == 1)
+        m.model.clear_objective()
+        solver = cp_model.CpSolver()
+        # Work, not seconds, so the rule named is the same on every run (solvers.engine.budget).
+        Budget(time_limit).limit(solver, 1)
+        solver.parameters.num_workers = 1
+        if solver.solve(m.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return dropped.__name__
+    return None

@@ -1,0 +1,271 @@
+"""CP-SAT visit dating: every visit of every staffed project on a day that breaks no date rule.
+
+The rules that link projects (one place per person per day, school release per day, host
+visits per day) are ``add_*`` functions in ``HARD_RULES``; the soft terms are in
+``SOFT_TERMS``; the objective is built in ``build_schedule_model``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+from ortools.sat.python.cp_model import LinearExpr
+
+from solvers.dating.encode import SchedulingProblem, earliest_dates
+
+
+@dataclass
+class SchedulingModel:
+    problem: SchedulingProblem
+    model: cp_model.CpModel
+    scheduled: list[cp_model.IntVar]
+    start: list[list[dict[int, cp_model.IntVar]]]  # project -> visit -> term day -> literal
+    present: list[dict[int, cp_model.IntVar]]  # project -> term day -> literal
+    terms: dict[str, cp_model.LinearExprT] = field(default_factory=dict)
+    _occupancy: list[dict[int, list[cp_model.IntVar]]] = field(default_factory=list)
+
+    def occupied(self, j: int, t: int) -> list[cp_model.IntVar]:
+        """Literals that put project j's team at the host on term day t (visit days only)."""
+        return self.occupancy(j).get(t, [])
+
+    def occupancy(self, j: int) -> dict[int, list[cp_model.IntVar]]:
+        """Term day -> literals that put project j's team at the host that day (visit days)."""
+        if not self._occupancy:
+            for k, p in enumerate(self.problem.projects):
+                days: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+                for visit in self.start[k]:
+                    for s, literal in visit.items():
+                        for day in range(s, s + p.visit_days):
+                            days[day].append(literal)
+                self._occupancy.append(days)
+        return self._occupancy[j]
+
+    def busy(self, j: int) -> dict[int, list[cp_model.IntVar]]:
+        """Term day -> literals that occupy project j's team that day (visits and presentation)."""
+        days: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        for t, literals in self.occupancy(j).items():
+            days[t].extend(literals)
+        for t, literal in self.present[j].items():
+            days[t].append(literal)
+        return days
+
+
+@dataclass
+class _Terms:
+    """Literals and their coefficients, summed in one call: a Python ``sum`` of ``c * lit``
+    builds an expression per term, and building models was most of a part's time."""
+
+    literals: list[cp_model.IntVar] = field(default_factory=list)
+    coefficients: list[int] = field(default_factory=list)
+
+    def add(self, literals: Sequence[cp_model.IntVar], coefficient: int) -> None:
+        self.literals.extend(literals)
+        self.coefficients.extend([coefficient] * len(literals))
+
+    def expr(self) -> LinearExpr:
+        return LinearExpr.weighted_sum(self.literals, self.coefficients)
+
+
+def add_one_start_per_visit(m: SchedulingModel) -> None:
+    """Hard: a scheduled project dates each visit once (and its presentation once)."""
+    for j, visits in enumerate(m.start):
+        for visit in visits:
+            m.model.add(LinearExpr.sum(list(visit.values())) == m.scheduled[j])
+        if m.problem.projects[j].presentation:
+            m.model.add(LinearExpr.sum(list(m.present[j].values())) == m.scheduled[j])
+
+
+def add_visit_order(m: SchedulingModel) -> None:
+    """Hard: visits in order, at least min_gap days apart; the presentation after the last."""
+    pr = m.problem
+    ordinal = [pr.ordinal(t) for t in range(len(pr.days))]
+
+    def day_of(literals: dict[int, cp_model.IntVar], offset: int = 0) -> LinearExpr:
+        """The (offset) day of the start chosen among ``literals``, as a calendar ordinal."""
+        return LinearExpr.weighted_sum(
+            list(literals.values()), [ordinal[t + offset] for t in literals]
+        )
+
+    for j, p in enumerate(pr.projects):
+        flag = m.scheduled[j]
+        if not m.start[j][0]:
+            # Never dated (its flag is fixed to 0): the rule only bounds the flag. Written as
+            # before, and below as ``later - earlier >= 0``, so the model proto is unchanged.
+            for _ in range(p.visits - 1):
+                m.model.add(p.min_gap * flag <= 0)
+            if p.presentation:
+                m.model.add(flag <= 0)
+            continue
+        first = [day_of(v) for v in m.start[j]]
+        last = [day_of(v, p.visit_days - 1) for v in m.start[j]]
+        for v in range(p.visits - 1):
+            m.model.add(first[v + 1] - last[v] - p.min_gap * flag >= 0)
+        if p.presentation:
+            m.model.add(day_of(m.present[j]) - last[-1] - flag >= 0)
+
+
+def add_one_place_per_day(m: SchedulingModel) -> None:
+    """Hard: a person is at one visit or presentation per day."""
+    by_person: dict[str, list[int]] = defaultdict(list)
+    for j, p in enumerate(m.problem.projects):
+        for person in p.team:
+            by_person[person].append(j)
+    for projects in by_person.values():
+        if len(projects) < 2:
+            continue  # one project's own events never overlap (visit order keeps them apart)
+        per_day: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        for j in projects:
+            for t, literals in m.busy(j).items():
+                per_day[t].extend(literals)
+        for literals in per_day.values():
+            if len(literals) > 1:
+                m.model.add(LinearExpr.sum(literals) <= 1)
+
+
+def add_release_per_day(m: SchedulingModel) -> None:
+    """Hard: a school releases at most max_staff_out_per_day staff on any visit day."""
+    by_school: dict[str, list[int]] = defaultdict(list)
+    for j, p in enumerate(m.problem.projects):
+        for school in p.releasing:
+            by_school[school].append(j)
+    for school, projects in by_school.items():
+        limit = m.problem.max_out[school]
+        if sum(m.problem.projects[j].releasing[school] for j in projects) <= limit:
+            continue
+        out: dict[int, _Terms] = defaultdict(_Terms)
+        for j in projects:
+            count = m.problem.projects[j].releasing[school]
+            for t, literals in m.occupancy(j).items():
+                out[t].add(literals, count)
+        for t in sorted(out):
+            m.model.add(out[t].expr() <= limit)
+
+
+def add_host_visits_per_day(m: SchedulingModel) -> None:
+    """Hard: a host receives at most max_visits_per_day teams on any day."""
+    by_host: dict[str, list[int]] = defaultdict(list)
+    for j, p in enumerate(m.problem.projects):
+        by_host[p.host].append(j)
+    limit = m.problem.max_visits_per_day
+    for projects in by_host.values():
+        if len(projects) <= limit:
+            continue
+        visiting: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        for j in projects:
+            for t, literals in m.occupancy(j).items():
+                visiting[t].extend(literals)
+        for t in sorted(visiting):
+            if len(visiting[t]) > limit:
+                m.model.add(LinearExpr.sum(visiting[t]) <= limit)
+
+
+HARD_RULES: tuple[Callable[[SchedulingModel], None], ...] = (
+    add_one_start_per_visit,
+    add_visit_order,
+    add_one_place_per_day,
+    add_release_per_day,
+    add_host_visits_per_day,
+)
+
+
+def unscheduled(m: SchedulingModel) -> cp_model.LinearExprT:
+    """Soft: staffed projects whose visits could not all be dated (large weight)."""
+    return sum(1 - s for s in m.scheduled)
+
+
+def preferred_days(m: SchedulingModel) -> cp_model.LinearExprT:
+    """Soft (reward): visit days on a day the host or a team member prefers, per person."""
+    terms = _Terms()
+    for j, p in enumerate(m.problem.projects):
+        for t, n in p.preferred.items():
+            terms.add(m.occupied(j, t), n)
+    return terms.expr()
+
+
+def release_spread(m: SchedulingModel) -> cp_model.LinearExprT:
+    """Soft: each school's staff-days out in its busiest week (spread release over the round)."""
+    pr = m.problem
+    week_of = [day.isocalendar()[:2] for day in pr.days]
+    by_school: dict[str, list[int]] = defaultdict(list)
+    for j, p in enumerate(pr.projects):
+        for school in p.releasing:
+            by_school[school].append(j)
+    peaks = []
+    for school, projects in sorted(by_school.items()):
+        weekly: dict[tuple[int, int], _Terms] = defaultdict(_Terms)
+        for j in projects:
+            count = pr.projects[j].releasing[school]
+            for t, literals in m.occupancy(j).items():
+                weekly[week_of[t]].add(literals, count)
+        most = sum(
+            pr.projects[j].releasing[school] * pr.projects[j].visits * pr.projects[j].visit_days
+            for j in projects
+        )
+        peak = m.model.new_int_var(0, most, f"busiest_week[{school}]")
+        for out in weekly.values():
+            if out.literals:
+                m.model.add(peak >= out.expr())
+        peaks.append(peak)
+    return sum(peaks)
+
+
+def end_of_term(m: SchedulingModel) -> cp_model.LinearExprT:
+    """Soft: staff visit-days in the last week of a term (reports, events, tired staff)."""
+    terms = _Terms()
+    for j, p in enumerate(m.problem.projects):
+        for t in m.problem.last_week:
+            terms.add(m.occupied(j, t), len(p.team))
+    return terms.expr()
+
+
+SOFT_TERMS: tuple[tuple[str, Callable[[SchedulingModel], cp_model.LinearExprT], int, str], ...] = (
+    ("unscheduled", unscheduled, +1, "staffed projects left undated"),
+    ("preferred_days", preferred_days, -1, "visit days on preferred days (reward)"),
+    ("release_spread", release_spread, +1, "sum of each school's busiest-week staff-days"),
+    ("end_of_term", end_of_term, +1, "staff visit-days in a term's last week"),
+)
+
+
+def build_schedule_model(
+    problem: SchedulingProblem,
+    *,
+    hard_rules: Sequence[Callable[[SchedulingModel], None]] = HARD_RULES,
+) -> SchedulingModel:
+    """Variables, the given hard rules (all by default), soft terms and the objective."""
+    model = cp_model.CpModel()
+    scheduled, start, present = [], [], []
+    for p in problem.projects:
+        feasible = earliest_dates(problem.days, p) is not None
+        flag = model.new_bool_var(f"scheduled[{p.project_id}]")
+        if not feasible:
+            model.add(flag == 0)  # cannot be dated even alone; reported by the caller
+        scheduled.append(flag)
+        start.append(
+            [
+                {
+                    t: model.new_bool_var(f"start[{p.project_id},v{v + 1},{problem.days[t]}]")
+                    for t in (p.starts if feasible else ())
+                }
+                for v in range(p.visits)
+            ]
+        )
+        present.append(
+            {
+                t: model.new_bool_var(f"present[{p.project_id},{problem.days[t]}]")
+                for t in (p.presentation_days if feasible else ())
+            }
+        )
+    m = SchedulingModel(problem, model, scheduled, start, present)
+    for add_rule in hard_rules:
+        add_rule(m)
+    objective = 0
+    for name, build, sign, _description in SOFT_TERMS:
+        m.terms[name] = build(m)
+        objective += sign * problem.weights[name] * m.terms[name]
+    model.minimize(objective)
+    return m
+
+

@@ -1,0 +1,345 @@
+"""Pair rules: the hard rules that decide, one reviewer and one project at a time, who may serve.
+
+Each rule is one named function. They are applied in a fixed order, so when a project has no
+candidate the first rule that empties its list is the one to report (``solvers.matching.explain``).
+Rules about a whole plan (team size, capacity, release, no direct swap) live in
+``solvers.matching.model`` instead, because they need the model.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from matcher.model import Phase, Project, Round, Staff
+from matcher.travel import EARTH_RADIUS_KM, GridRef, LatLon
+
+
+def normalise_area(text: str) -> str:
+    """Compare specialisms case- and spacing-insensitively ("KS2  Maths" is "ks2 maths")."""
+    return " ".join(text.lower().split())
+
+
+@dataclass(frozen=True)
+class PairContext:
+    """Lookups every pair rule needs, built once per round."""
+
+    round: Round
+    specialisms: dict[str, frozenset[str]]
+    conflicts: frozenset[tuple[str, str]]
+    recently_served: frozenset[tuple[str, str]]
+    cluster_of: dict[str, str] = field(default_factory=dict)  # school -> its peer-review cluster
+    reviewers_of: dict[str, frozenset[str]] = field(default_factory=dict)  # host -> rotation's
+
+    @classmethod
+    def of(cls, round_: Round) -> PairContext:
+        rules = round_.settings.rules
+        first_recent_round = round_.settings.number - rules.rotation_rounds
+        recent = {
+            (h.staff_id, h.host_school_id)
+            for h in round_.history
+            if first_recent_round <= h.round < round_.settings.number
+        }
+        return cls(
+            round=round_,
+            specialisms={
+                s.staff_id: frozenset(normalise_area(a) for a in s.specialisms)
+                for s in round_.staff
+            },
+            conflicts=frozenset((c.staff_id, c.school_id) for c in round_.conflicts),
+            recently_served=frozenset(recent),
+            cluster_of={m.school_id: m.cluster_id for m in round_.clusters},
+            reviewers_of=_rotation_reviewers(round_),
+        )
+
+
+def _rotation_reviewers(round_: Round) -> dict[str, frozenset[str]]:
+    named: dict[str, set[str]] = {}
+    for edge in round_.rotation:
+        named.setdefault(edge.host_school_id, set()).add(edge.reviewing_school_id)
+    return {host: frozenset(schools) for host, schools in named.items()}
+
+
+PairCheck = Callable[[PairContext, Staff, Project], bool]
+
+
+@dataclass(frozen=True)
+class PairRule:
+    """A hard rule on one (reviewer, project) pair, with the words to explain it."""
+
+    name: str
+    check: PairCheck
+    # Completes "... of them <survivors>" in an explanation, e.g. "review primary schools".
+    survivors: Callable[[PairContext, Project], str]
+
+
+def has_area(ctx: PairContext, person: Staff, project: Project) -> bool:
+    """Hard: the reviewer lists the project's area among their specialisms."""
+    return normalise_area(project.area) in ctx.specialisms[person.staff_id]
+
+
+def reviews_phase(ctx: PairContext, person: Staff, project: Project) -> bool:
+    """Hard: the reviewer may review the host's phase."""
+    return ctx.round.school_by_id[project.host_school_id].phase in person.phases
+
+
+def not_own_school(ctx: PairContext, person: Staff, project: Project) -> bool:
+    """Hard: nobody reviews a project at their own school."""
+    return person.school_id != project.host_school_id
+
+
+def no_conflict(ctx: PairContext, person: Staff, project: Project) -> bool:
+    """Hard: a declared conflict of interest excludes the reviewer from that school."""
+    return (person.staff_id, project.host_school_id) not in ctx.conflicts
+
+
+def outside_trust(ctx: PairContext, person: Staff, project: Project) -> bool:
+    """Hard (same_trust = "forbid"): reviews are external to the host's trust."""
+    if ctx.round.settings.rules.same_trust == "allow":
+        return True
+    home = ctx.round.school_by_id[person.school_id].trust
+    host = ctx.round.school_by_id[project.host_school_id].trust
+    return home is None or home != host
+
+
+def not_recently_served(ctx: PairContext, person: Staff, project: Project) -> bool:
+    """Hard: no reviewer returns to a host they served in the last ``rotation_rounds`` rounds."""
+    return (person.staff_id, project.host_school_id) not in ctx.recently_served
+
+
+def within_travel(ctx: PairContext, person: Staff, project: Project) -> bool:
+    """Hard: one-way travel from home school to host within ``max_travel_minutes``."""
+    minutes = ctx.round.travel_minutes(person.school_id, project.host_school_id)
+    return minutes <= ctx.round.settings.rules.max_travel_minutes
+
+
+def in_cluster_scope(ctx: PairContext, person: Staff, project: Project) -> bool:
+    """Hard (clusters.cluster_scope): reviewers come from where the scope says.
+
+    ``within``: from the host's own peer-review cluster, and from the school the rotation
+    names to review the host when it names one; ``outside``: from any other cluster (or none);
+    ``any``: anywhere. Skipped when the round has no clusters.
+    """
+    scope = ctx.round.settings.clusters.cluster_scope
+    if scope == "any" or not ctx.cluster_of:
+        return True
+    home = ctx.cluster_of.get(person.school_id)
+    host = ctx.cluster_of.get(project.host_school_id)
+    if scope == "outside":
+        return home is None or home != host
+    if host is None or home != host:
+        return False
+    named = ctx.reviewers_of.get(project.host_school_id)
+    return not named or person.school_id in named
+
+
+def _scope_words(ctx: PairContext, project: Project) -> str:
+    if ctx.round.settings.clusters.cluster_scope == "outside":
+        return "work outside the host's peer-review cluster"
+    if ctx.reviewers_of.get(project.host_school_id):
+        return f"work at the school the cluster rotation names to review {project.host_school_id}"
+    return "work in the host's peer-review cluster"
+
+
+def _host(ctx: PairContext, project: Project) -> str:
+    return project.host_school_id
+
+
+PAIR_RULES: tuple[PairRule, ...] = (
+    PairRule("expertise_area", has_area, lambda ctx, p: f"have specialism {p.area}"),
+    PairRule(
+        "expertise_phase",
+        reviews_phase,
+        lambda ctx, p: f"review {ctx.round.school_by_id[p.host_school_id].phase} schools",
+    ),
+    PairRule("own_school", not_own_school, lambda ctx, p: f"work outside {_host(ctx, p)}"),
+    PairRule(
+        "conflict", no_conflict, lambda ctx, p: f"have no declared conflict with {_host(ctx, p)}"
+    ),
+    PairRule("same_trust", outside_trust, lambda ctx, p: "work outside the host's trust"),
+    PairRule(
+        "rotation",
+        not_recently_served,
+        lambda ctx, p: (
+            f"have not served {_host(ctx, p)} in the last "
+            f"{ctx.round.settings.rules.rotation_rounds} rounds"
+        ),
+    ),
+    PairRule(
+        "travel",
+        within_travel,
+        lambda ctx, p: f"live within {ctx.round.settings.rules.max_travel_minutes} minutes' travel",
+    ),
+    PairRule("cluster_scope", in_cluster_scope, _scope_words),
+)
+
+
+def is_eligible(ctx: PairContext, person: Staff, project: Project) -> bool:
+    return all(rule.check(ctx, person, project) for rule in PAIR_RULES)
+
+
+class Screen:
+    """The pair rules applied to many reviewers at once (numpy), for large rounds.
+
+    ``survivors`` yields, for one project, the reviewers left after each rule of
+    ``PAIR_RULES`` in turn: the same answer as ``is_eligible`` pair by pair (a test holds them
+    together), at a fraction of the cost. Rules without a vectorised form fall back to their
+    pair-by-pair ``check``.
+    """
+
+    def __init__(self, ctx: PairContext) -> None:
+        round_ = ctx.round
+        self.ctx = ctx
+        self.staff = round_.staff
+        school_index = {s.school_id: i for i, s in enumerate(round_.schools)}
+        self.school_index = school_index
+        phase_bit = {phase: 1 << n for n, phase in enumerate(Phase)}
+        self.staff_school = np.array(
+            [school_index[s.school_id] for s in self.staff], dtype=np.int64
+        )
+        self.staff_phases = np.array(
+            [sum(phase_bit[p] for p in s.phases) for s in self.staff], dtype=np.int64
+        )
+        self.school_phase = np.array([phase_bit[s.phase] for s in round_.schools], dtype=np.int64)
+        trusts = {t: n for n, t in enumerate(sorted({s.trust for s in round_.schools if s.trust}))}
+        self.school_trust = np.array(
+            [trusts[s.trust] if s.trust else -1 for s in round_.schools], dtype=np.int64
+        )
+        by_area: dict[str, list[int]] = defaultdict(list)
+        for i, person in enumerate(self.staff):
+            for area in ctx.specialisms[person.staff_id]:
+                by_area[area].append(i)
+        self.by_area = {a: np.array(ix, dtype=np.int64) for a, ix in by_area.items()}
+        staff_index = {s.staff_id: i for i, s in enumerate(self.staff)}
+        self.excluded_at: dict[str, dict[str, set[int]]] = {
+            "conflict": defaultdict(set),
+            "rotation": defaultdict(set),
+        }
+        for staff_id, school_id in ctx.conflicts:
+            if staff_id in staff_index:
+                self.excluded_at["conflict"][school_id].add(staff_index[staff_id])
+        for staff_id, school_id in ctx.recently_served:
+            if staff_id in staff_index:
+                self.excluded_at["rotation"][school_id].add(staff_index[staff_id])
+        self._grid, self._latlon = _coordinates(round_)
+        self.positions = self._grid if self._grid is not None else self._latlon
+        # Per-reviewer facts the capacity checks and the encoder read in bulk.
+        self.max_days = np.array([s.max_days for s in self.staff], dtype=np.int64)
+        self.is_sle = np.array([s.is_sle for s in self.staff], dtype=np.bool_)
+        self.is_lead = np.array([s.lead_reviewer for s in self.staff], dtype=np.bool_)
+        self.sle_used = np.array(
+            [round_.sle_days_used(s.staff_id) for s in self.staff], dtype=np.int64
+        )
+        self.school_release = np.array([s.release_days for s in round_.schools], dtype=np.int64)
+        self.staff_index = staff_index
+        self._vectorised: dict[
+            str, Callable[[Project, npt.NDArray[np.int64]], npt.NDArray[np.bool_]]
+        ] = {
+            "expertise_phase": self._phase,
+            "own_school": self._own_school,
+            "conflict": lambda p, c: self._not_listed("conflict", p, c),
+            "same_trust": self._trust,
+            "rotation": lambda p, c: self._not_listed("rotation", p, c),
+            "travel": self._travel,
+        }
+
+    def survivors(self, project: Project) -> list[tuple[PairRule, npt.NDArray[np.int64]]]:
+        """Staff indices left after each pair rule in turn (the first is the area rule)."""
+        pool = self.by_area.get(normalise_area(project.area), np.zeros(0, dtype=np.int64))
+        steps = [(PAIR_RULES[0], pool)]
+        for rule in PAIR_RULES[1:]:
+            vectorised = self._vectorised.get(rule.name)
+            if vectorised is not None:
+                keep = vectorised(project, pool)
+            else:
+                keep = np.array(
+                    [rule.check(self.ctx, self.staff[i], project) for i in pool], dtype=np.bool_
+                )
+            pool = pool[keep] if len(pool) else pool
+            steps.append((rule, pool))
+        return steps
+
+    def _host(self, project: Project) -> int:
+        return self.school_index[project.host_school_id]
+
+    def _phase(self, project: Project, pool: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+        return (self.staff_phases[pool] & self.school_phase[self._host(project)]) != 0
+
+    def _own_school(self, project: Project, pool: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+        return self.staff_school[pool] != self._host(project)
+
+    def _not_listed(
+        self, kind: str, project: Project, pool: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.bool_]:
+        listed = self.excluded_at[kind].get(project.host_school_id)
+        if not listed:
+            return np.ones(len(pool), dtype=np.bool_)
+        return ~np.isin(pool, np.fromiter(listed, dtype=np.int64))
+
+    def _trust(self, project: Project, pool: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+        if self.ctx.round.settings.rules.same_trust == "allow":
+            return np.ones(len(pool), dtype=np.bool_)
+        home = self.school_trust[self.staff_school[pool]]
+        host = self.school_trust[self._host(project)]
+        return (home == -1) | (home != host)
+
+    def _travel(self, project: Project, pool: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+        limit = self.ctx.round.settings.rules.max_travel_minutes
+        return self.minutes(self._host(project), self.staff_school[pool]) <= limit
+
+    def minutes(self, host: int, schools: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """One-way minutes from each school to the host, equal to ``Round.travel_minutes``.
+
+        Computed in bulk with numpy; the few values that sit within rounding distance of a
+        whole minute, and every pair when a travel table is given, are recomputed exactly.
+        """
+        round_ = self.ctx.round
+        raw = self._raw_minutes(host, schools)
+        if raw is None or round_.travel_times:
+            unsure = np.ones(len(schools), dtype=np.bool_)
+            result = np.zeros(len(schools), dtype=np.int64)
+        else:
+            settings = round_.settings.travel
+            result = (settings.overhead_minutes + np.ceil(raw)).astype(np.int64)
+            result[schools == host] = 0
+            unsure = np.abs(raw - np.rint(raw)) < 1e-6
+        host_id = round_.schools[host].school_id
+        for n in np.flatnonzero(unsure):
+            result[n] = round_.travel_minutes(round_.schools[int(schools[n])].school_id, host_id)
+        return result
+
+    def _raw_minutes(
+        self, host: int, schools: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.float64] | None:
+        """Driving minutes before rounding and overhead, or None for mixed coordinates."""
+        settings = self.ctx.round.settings.travel
+        if self._grid is not None:
+            delta = self._grid[schools] - self._grid[host]
+            km = np.hypot(delta[:, 0], delta[:, 1]) / 1000.0
+        elif self._latlon is not None:
+            lat1, lon1 = np.radians(self._latlon[schools]).T
+            lat2, lon2 = np.radians(self._latlon[host])
+            h = (
+                np.sin((lat2 - lat1) / 2) ** 2
+                + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+            )
+            km = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+        else:
+            return None
+        return km * settings.detour_factor / settings.speed_kmh * 60.0
+
+
+def _coordinates(
+    round_: Round,
+) -> tuple[npt.NDArray[np.float64] | None, npt.NDArray[np.float64] | None]:
+    """School positions as one array, grid (metres) or latitude/longitude, whichever all use."""
+    locations = [s.location() for s in round_.schools]
+    if all(isinstance(loc, GridRef) for loc in locations):
+        return np.array([[g.easting, g.northing] for g in locations], dtype=np.float64), None
+    if all(isinstance(loc, LatLon) for loc in locations):
+        return None, np.array([[p.latitude, p.longitude] for p in locations], dtype=np.float64)
+    return None, None

@@ -1,0 +1,222 @@
+"""Round (string ids) -> MatchingProblem (indices and integer arrays) for the models.
+
+This is the one place where ids become indices. Only (reviewer, project) pairs that pass every
+pair rule of ``solvers.matching.eligibility`` become candidates, so the models never see a
+forbidden pair.
+Benchmarks build a MatchingProblem directly (e.g. from OR-Library GAP files).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from matcher.model import Project, Round, Staff, Weights
+from solvers.matching.eligibility import PairContext, Screen
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+# Expertise-fit points for one reviewer on one project (see docs/model.md).
+FIT_SAME_PHASE = 2  # the reviewer works in a school of the host's phase, not only reviews it
+FIT_LEAD_FOR_LEAD = 1  # a trained lead on a project that needs one
+FIT_SLE_FOR_SLE = 1  # an SLE on a project that asks for one
+
+
+@dataclass(frozen=True)
+class MatchingProblem:
+    """Index-level data of a matching problem; candidate pairs are parallel arrays."""
+
+    staff_ids: tuple[str, ...]
+    project_ids: tuple[str, ...]
+    school_ids: tuple[str, ...]
+    staff_school: IntArray
+    staff_max_days: IntArray
+    staff_is_sle: BoolArray
+    staff_is_lead: BoolArray
+    sle_days_used: IntArray
+    sle_allowance: int
+    project_host: IntArray
+    project_min: IntArray
+    project_max: IntArray
+    project_needs_lead: BoolArray
+    project_needs_sle: BoolArray
+    school_release: IntArray
+    pair_staff: IntArray
+    pair_project: IntArray
+    pair_days: IntArray
+    pair_travel: IntArray  # the travel term's cost: one-way minutes x days out
+    pair_fit: IntArray
+    pair_preference: IntArray
+    weights: Weights
+    no_direct_swap: bool = True
+    # Where each school is (grid metres or latitude/longitude), for splitting very large
+    # rounds into regions; None when unknown.
+    school_position: npt.NDArray[np.float64] | None = None
+    # Staff-days each school gives minus those it receives in teams kept fixed outside this
+    # problem (one window of a larger round, ``solvers.search.windows``); give-and-take counts them.
+    school_days_offset: IntArray | None = None
+
+    @property
+    def n_pairs(self) -> int:
+        return len(self.pair_staff)
+
+    def pairs_of_project(self) -> list[list[int]]:
+        return _group(self.pair_project, len(self.project_ids))
+
+    def pairs_of_staff(self) -> list[list[int]]:
+        return _group(self.pair_staff, len(self.staff_ids))
+
+    def pairs_of_giving_school(self) -> list[list[int]]:
+        return _group(self.staff_school[self.pair_staff], len(self.school_ids))
+
+    def pairs_of_receiving_school(self) -> list[list[int]]:
+        return _group(self.project_host[self.pair_project], len(self.school_ids))
+
+
+def _group(keys: IntArray, size: int) -> list[list[int]]:
+    groups: list[list[int]] = [[] for _ in range(size)]
+    for index, key in enumerate(keys.tolist()):
+        groups[key].append(index)
+    return groups
+
+
+def expertise_fit(round_: Round, person: Staff, project: Project) -> int:
+    """Soft-term points for how well a reviewer suits a project, beyond the hard rules."""
+    home = round_.school_by_id[person.school_id]
+    host = round_.school_by_id[project.host_school_id]
+    points = FIT_SAME_PHASE if home.phase == host.phase else 0
+    if project.needs_lead and person.lead_reviewer:
+        points += FIT_LEAD_FOR_LEAD
+    if project.needs_sle and person.is_sle:
+        points += FIT_SLE_FOR_SLE
+    return points
+
+
+@dataclass(frozen=True)
+class _Pairs:
+    """Allowed pairs as parallel arrays, ordered by project then reviewer."""
+
+    staff: IntArray
+    project: IntArray
+    minutes: IntArray
+
+
+def _allowed(
+    screen: Screen,
+    excluded_pairs: Collection[tuple[str, str]],
+    excluded_projects: Collection[str],
+) -> _Pairs:
+    round_ = screen.ctx.round
+    blocked: dict[str, set[int]] = defaultdict(set)
+    for staff_id, project_id in excluded_pairs:
+        blocked[project_id].add(screen.staff_index[staff_id])
+    staff_parts: list[IntArray] = []
+    project_parts: list[IntArray] = []
+    minute_parts: list[IntArray] = []
+    for j, project in enumerate(round_.projects):
+        if project.project_id in excluded_projects:
+            continue
+        _rule, allowed = screen.survivors(project)[-1]
+        allowed = np.sort(allowed)
+        if project.project_id in blocked:
+            allowed = allowed[~np.isin(allowed, list(blocked[project.project_id]))]
+        host = screen.school_index[project.host_school_id]
+        staff_parts.append(allowed)
+        project_parts.append(np.full(len(allowed), j, dtype=np.int64))
+        minute_parts.append(screen.minutes(host, screen.staff_school[allowed]))
+
+    def joined(parts: list[IntArray]) -> IntArray:
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    return _Pairs(joined(staff_parts), joined(project_parts), joined(minute_parts))
+
+
+def candidate_pairs(
+    ctx: PairContext,
+    *,
+    excluded_pairs: Collection[tuple[str, str]] = frozenset(),
+    excluded_projects: Collection[str] = frozenset(),
+) -> list[tuple[Staff, Project]]:
+    """Every (reviewer, project) pair that breaks no pair rule, in input order.
+
+    ``excluded_pairs`` ((staff_id, project_id)) and ``excluded_projects`` come from outside
+    the pair rules: scheduling feeds back the pairs whose calendars cannot be dated.
+    """
+    pairs = _allowed(Screen(ctx), excluded_pairs, excluded_projects)
+    staff, projects = ctx.round.staff, ctx.round.projects
+    return [
+        (staff[i], projects[j])
+        for i, j in zip(pairs.staff.tolist(), pairs.project.tolist(), strict=True)
+    ]
+
+
+def encode(
+    round_: Round,
+    *,
+    excluded_pairs: Collection[tuple[str, str]] = frozenset(),
+    excluded_projects: Collection[str] = frozenset(),
+) -> MatchingProblem:
+    """Turn a validated round into the index-level problem the models solve."""
+    screen = Screen(PairContext.of(round_))
+    pairs = _allowed(screen, excluded_pairs, excluded_projects)
+    projects = round_.projects
+    school_index = screen.school_index
+    project_host = np.array([school_index[p.host_school_id] for p in projects], dtype=np.int64)
+    project_days = np.array([p.days_per_reviewer for p in projects], dtype=np.int64)
+    needs_lead = np.array([p.needs_lead for p in projects], dtype=np.bool_)
+    needs_sle = np.array([p.needs_sle for p in projects], dtype=np.bool_)
+    host = project_host[pairs.project]
+    same_phase = screen.school_phase[screen.staff_school[pairs.staff]] == screen.school_phase[host]
+    # Expertise fit (docs/model.md), the vectorised twin of ``expertise_fit``.
+    fit = (
+        FIT_SAME_PHASE * same_phase
+        + FIT_LEAD_FOR_LEAD * (needs_lead[pairs.project] & screen.is_lead[pairs.staff])
+        + FIT_SLE_FOR_SLE * (needs_sle[pairs.project] & screen.is_sle[pairs.staff])
+    ).astype(np.int64)
+    return MatchingProblem(
+        staff_ids=tuple(s.staff_id for s in round_.staff),
+        project_ids=tuple(p.project_id for p in projects),
+        school_ids=tuple(s.school_id for s in round_.schools),
+        staff_school=screen.staff_school,
+        staff_max_days=screen.max_days,
+        staff_is_sle=screen.is_sle,
+        staff_is_lead=screen.is_lead,
+        sle_days_used=screen.sle_used,
+        sle_allowance=round_.settings.rules.sle_allowance_days,
+        project_host=project_host,
+        project_min=np.array([p.min_reviewers for p in projects], dtype=np.int64),
+        project_max=np.array([p.max_reviewers for p in projects], dtype=np.int64),
+        project_needs_lead=needs_lead,
+        project_needs_sle=needs_sle,
+        school_release=screen.school_release,
+        pair_staff=pairs.staff,
+        pair_project=pairs.project,
+        pair_days=project_days[pairs.project],
+        pair_travel=pairs.minutes * project_days[pairs.project],
+        pair_fit=fit,
+        pair_preference=_preferences(round_, screen, pairs),
+        weights=round_.settings.weights,
+        no_direct_swap=round_.settings.rules.no_direct_swap,
+        school_position=screen.positions,
+    )
+
+
+def _preferences(round_: Round, screen: Screen, pairs: _Pairs) -> IntArray:
+    """Each pair's preference (0 when the reviewer gave none), found by binary search."""
+    values = np.zeros(len(pairs.staff), dtype=np.int64)
+    if not round_.preferences:
+        return values
+    project_index = {p.project_id: j for j, p in enumerate(round_.projects)}
+    # Pairs are sorted by project, then reviewer: one combined key orders them all.
+    keys = pairs.project * len(round_.staff) + pairs.staff
+    for row in round_.preferences:
+        key = project_index[row.project_id] * len(round_.staff) + screen.staff_index[row.staff_id]
+        at = int(np.searchsorted(keys, key))
+        if at < len(keys) and keys[at] == key:
+            values[at] = row.preference
+    return values

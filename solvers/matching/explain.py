@@ -1,0 +1,298 @@
+"""Plain-words reasons why a project cannot be staffed.
+
+Two layers, cheapest first:
+
+1. ``precheck``: for each project, count the reviewers left after each pair rule in turn, and
+   say which rule empties the list ("5 have specialism oracy; 3 of them review primary schools;
+   none of them live within 60 minutes' travel").
+2. ``explain_unstaffed``: for a project the solver left unstaffed although candidates exist,
+   re-solve with one enforcement literal per rule instance and ask CP-SAT for the rules that
+   cannot hold together (``sufficient_assumptions_for_infeasibility``), then shrink that set
+   by deletion so every rule named is needed.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Collection, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from ortools.sat.python import cp_model
+
+from matcher.model import Project, Round
+from solvers.engine.budget import Budget
+from solvers.engine.decompose import pair_parts, restrict
+from solvers.matching.eligibility import PairContext, Screen
+from solvers.matching.encode import MatchingProblem
+from solvers.matching.model import MatchingModel, build_model, sle_days_left
+
+
+@dataclass(frozen=True)
+class _Step:
+    survivors: str
+    keep: npt.NDArray[np.int64]  # staff indices
+
+
+def _funnel(
+    screen: Screen, project: Project, excluded_pairs: Collection[tuple[str, str]]
+) -> list[_Step]:
+    """Reviewers left after each pair rule, then after the single-pair capacity rules."""
+    ctx = screen.ctx
+    allowance = ctx.round.settings.rules.sle_allowance_days
+    days = project.days_per_reviewer
+    steps = [_Step(rule.survivors(ctx, project), kept) for rule, kept in screen.survivors(project)]
+    pool = steps[-1].keep
+
+    def narrow(keep: npt.NDArray[np.bool_], words: str) -> None:
+        nonlocal pool
+        pool = pool[keep]
+        steps.append(_Step(words, pool))
+
+    if excluded_pairs:
+        blocked = {screen.staff_index[s] for s, p in excluded_pairs if p == project.project_id}
+        narrow(
+            ~np.isin(pool, np.fromiter(blocked, dtype=np.int64, count=len(blocked))),
+            "have dates free that fit the visits (calendars)",
+        )
+    narrow(screen.max_days[pool] >= days, f"have {days} days free (max_days)")
+    narrow(
+        ~screen.is_sle[pool] | (allowance - screen.sle_used[pool] >= days),
+        f"have {days} days of SLE allowance left (if SLEs)",
+    )
+    narrow(
+        screen.school_release[screen.staff_school[pool]] >= days,
+        f"work at a school that can release {days} days",
+    )
+    return steps
+
+
+def _describe_funnel(steps: list[_Step], last: int) -> str:
+    """Reads "6 staff have specialism oracy; 2 of them review special schools; none of ..."."""
+    parts = [f"{len(steps[0].keep)} staff {steps[0].survivors}"]
+    for before, step in itertools.pairwise(steps[: last + 1]):
+        if len(step.keep) == len(before.keep):
+            continue  # a rule that removed nobody says nothing useful
+        count = "none" if not len(step.keep) else str(len(step.keep))
+        parts.append(f"{count} of them {step.survivors}")
+    return "; ".join(parts)
+
+
+def precheck(
+    round_: Round,
+    *,
+    excluded_pairs: Collection[tuple[str, str]] = frozenset(),
+    excluded_projects: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Projects that no plan can staff, each with the reason, found without solving.
+
+    ``excluded_projects`` maps projects already known to be impossible to their reason.
+    """
+    screen = Screen(PairContext.of(round_))
+    reasons: dict[str, str] = dict(excluded_projects or {})
+    for project in round_.projects:
+        if project.project_id in reasons:
+            continue
+        steps = _funnel(screen, project, excluded_pairs)
+        pool = steps[-1].keep
+        shortfall = next(
+            (i for i, step in enumerate(steps) if len(step.keep) < project.min_reviewers),
+            None,
+        )
+        if shortfall is not None:
+            reasons[project.project_id] = (
+                f"needs {project.min_reviewers} reviewer(s) but "
+                f"{_describe_funnel(steps, shortfall)}"
+            )
+        elif project.needs_lead and not screen.is_lead[pool].any():
+            reasons[project.project_id] = (
+                f"needs a trained lead reviewer but none of the {len(pool)} eligible reviewers "
+                "is one (lead_reviewer)"
+            )
+        elif project.needs_sle and not screen.is_sle[pool].any():
+            reasons[project.project_id] = (
+                f"needs an SLE but none of the {len(pool)} eligible reviewers is an SLE"
+            )
+    return reasons
+
+
+class _Assumptions:
+    """One enforcement literal per rule instance, named so a core can be read back."""
+
+    def __init__(self, model: cp_model.CpModel) -> None:
+        self.model = model
+        self.literals: dict[tuple[str, str], cp_model.IntVar] = {}
+
+    def __call__(self, rule: str, subject: str) -> Sequence[cp_model.IntVar]:
+        key = (rule, subject)
+        if key not in self.literals:
+            self.literals[key] = self.model.new_bool_var(f"rule[{rule}:{subject}]")
+        return (self.literals[key],)
+
+
+def _sentence(rule: str, subject: str, problem: MatchingProblem, round_: Round) -> str:
+    if rule == "staff":
+        return f"project {subject} is staffed"
+    if rule == "team_size":
+        minimum = round_.project_by_id[subject].min_reviewers
+        return f"project {subject} has at least {minimum} reviewer(s)"
+    if rule == "lead":
+        return f"project {subject} has a trained lead"
+    if rule == "sle":
+        return f"project {subject} has an SLE"
+    if rule == "capacity":
+        return f"reviewer {subject} works at most {round_.staff_by_id[subject].max_days} days"
+    if rule == "sle_allowance":
+        index = problem.staff_ids.index(subject)
+        return f"SLE {subject} has only {sle_days_left(problem, index)} allowance days left"
+    if rule == "release":
+        release = round_.school_by_id[subject].release_days
+        return f"school {subject} releases at most {release} staff-days"
+    if rule == "no_direct_swap":
+        first, second = subject.split("/")
+        return f"schools {first} and {second} do not review each other both ways"
+    return f"{rule} ({subject})"
+
+
+def _is_infeasible(
+    m: MatchingModel, assumed: list[cp_model.IntVar], budget: Budget, seed: int
+) -> bool | None:
+    """True if the assumed rules cannot all hold, False if they can, None if unsure in time."""
+    m.model.clear_assumptions()
+    m.model.add_assumptions(assumed)
+    solver = _solver(budget, seed)
+    status = solver.solve(m.model)
+    budget.charge(solver, 1)
+    return _verdict(status)
+
+
+def _solver(budget: Budget, seed: int) -> cp_model.CpSolver:
+    """One worker, stopped after ``budget``'s work (a fresh share for each question)."""
+    solver = cp_model.CpSolver()
+    budget.part(budget.seconds).limit(solver, 1)
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = seed
+    return solver
+
+
+def _verdict(status: int) -> bool | None:
+    """True if the assumptions cannot all hold, False if they can, None if unsure in time."""
+    if status == cp_model.INFEASIBLE:
+        return True
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return False
+    return None
+
+
+OUT_OF_TIME = (
+    "left unstaffed: other projects used the reviewers it could have had; which rules force "
+    "that was not worked out within the time limit (run again with a longer --time-limit)"
+)
+
+
+def explain_unstaffed(
+    round_: Round,
+    problem: MatchingProblem,
+    *,
+    unstaffed: Sequence[str],
+    staffed: Sequence[str],
+    time_limit: float = 5.0,
+    seed: int = 0,
+    workers: int = 1,
+    budget: Budget | None = None,
+) -> dict[str, str]:
+    """For each unstaffed project, the smallest set of rules that stop it being staffed too.
+
+    ``staffed`` are the projects the plan did staff: the question asked is "why can this project
+    not be staffed as well as those?". Projects are explained ``workers`` at a time, each
+    search stopped after ``time_limit`` seconds' worth of work (``solvers.engine.budget``), or less
+    when ``budget`` shared out evenly gives a project less; none is started after ``budget``'s
+    deadline, and those left say so.
+    """
+    many = max(1, len(unstaffed))
+    budget = Budget(time_limit * many) if budget is None else budget
+    each = min(time_limit, budget.seconds * max(1, workers) / many)
+    # Only the project's own independent part can stop it: explain within that part.
+    part_of: dict[str, tuple[MatchingProblem, set[str]]] = {}
+    for pairs in pair_parts(problem):
+        sub, _staff, _projects = restrict(problem, pairs)
+        for pid in sub.project_ids:
+            part_of[pid] = (sub, set(sub.project_ids))
+
+    def reason(project_id: str) -> str:
+        if project_id not in part_of:
+            # It had candidates (or precheck would have said), all in another region.
+            return (
+                "its possible reviewers all work in another region: the round was too large "
+                "to solve whole and was split into regions (docs/model.md)"
+            )
+        if budget.exhausted():
+            return OUT_OF_TIME
+        sub, members = part_of[project_id]
+        rivals = [pid for pid in staffed if pid in members]
+        share = budget.part(each)
+        return _explain_one(round_, sub, project_id, rivals, budget=share, seed=seed)
+
+    # Each explanation is its own model and search, so they run side by side (CP-SAT releases
+    # the interpreter lock while it searches); map keeps the projects' order.
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        return dict(zip(unstaffed, pool.map(reason, unstaffed), strict=True))
+
+
+def _explain_one(
+    round_: Round,
+    problem: MatchingProblem,
+    project_id: str,
+    staffed: Sequence[str],
+    *,
+    budget: Budget,
+    seed: int,
+) -> str:
+    model = cp_model.CpModel()
+    guard = _Assumptions(model)
+    m = build_model(problem, guard=guard, model=model)
+    m.model.clear_objective()
+    for pid in [*staffed, project_id]:
+        (literal,) = guard("staff", pid)
+        m.model.add(m.staffed[problem.project_ids.index(pid)] == 1).only_enforce_if(literal)
+    key_of = {lit.index: key for key, lit in guard.literals.items()}
+    everything = list(guard.literals.values())
+    solver = _solver(budget, seed)
+    m.model.clear_assumptions()
+    m.model.add_assumptions(everything)
+    status = solver.solve(m.model)
+    budget.charge(solver, 1)
+    verdict = _verdict(status)
+    if verdict is False:
+        return (
+            "could be staffed alongside the others, but the weights preferred another plan "
+            "or the time limit ended the search; raise weights.unstaffed or --time-limit"
+        )
+    if verdict is None:
+        return "no team found within the time limit; the cause was not proven"
+    # The same solve that proved the conflict names a set of assumptions behind it.
+    core = [guard.literals[key_of[i]] for i in solver.sufficient_assumptions_for_infeasibility()]
+    core = _shrink(m, core, budget=budget, seed=seed)
+    keys = sorted(key_of[lit.index] for lit in core)
+    rivals = sorted(s for r, s in keys if r == "staff" and s != project_id)
+    rules = [_sentence(r, s, problem, round_) for r, s in keys if r != "staff"]
+    lead = (
+        f"cannot be staffed while {', '.join(rivals)} {'is' if len(rivals) == 1 else 'are'}"
+        if rivals
+        else "cannot be staffed"
+    )
+    return f"{lead}: these rules conflict: " + "; ".join(rules) if rules else lead
+
+
+def _shrink(
+    m: MatchingModel, core: list[cp_model.IntVar], *, budget: Budget, seed: int
+) -> list[cp_model.IntVar]:
+    """Drop every assumption the conflict does not need (deletion-based minimisation)."""
+    needed = list(core)
+    for literal in list(core):
+        trial = [x for x in needed if x is not literal]
+        if _is_infeasible(m, trial, budget, seed):
+            needed = trial
+    return needed

@@ -1,0 +1,129 @@
+"""Greedy matching: what a coordinator does by hand, hardest project first (fewest candidates),
+then the best nearby eligible reviewers that still have days and release left.
+
+The product's fallback and the benchmark's first peer.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from solvers.matching.encode import MatchingProblem
+from solvers.matching.objective import objective_of
+
+
+@dataclass(frozen=True)
+class BaselineResult:
+    method: str
+    status: str
+    objective: float | None
+    bound: float | None
+    seconds: float
+    chosen: tuple[int, ...] = ()
+
+
+def greedy(problem: MatchingProblem, keep: Sequence[int] = ()) -> BaselineResult:
+    """Hardest project first; each takes its best still-available reviewers, as few as allowed.
+
+    ``keep`` (pair indices of whole, valid teams) are placed first and their projects left as
+    they are: the rest of the round is staffed around them (a plan repaired after a change).
+    """
+    started = time.perf_counter()
+    days_left = problem.staff_max_days.astype(int).tolist()
+    sle_left = [
+        max(0, problem.sle_allowance - int(u)) if sle else 10**9
+        for u, sle in zip(problem.sle_days_used, problem.staff_is_sle, strict=True)
+    ]
+    release_left = problem.school_release.astype(int).tolist()
+    serves: set[tuple[int, int]] = set()
+    by_project = problem.pairs_of_project()
+    chosen: list[int] = []
+    w = problem.weights
+
+    def score(k: int) -> float:
+        return (
+            w.travel * int(problem.pair_travel[k])
+            - w.expertise * int(problem.pair_fit[k])
+            - w.preference * int(problem.pair_preference[k])
+        )
+
+    def available(k: int, team: list[int]) -> bool:
+        s, d = int(problem.pair_staff[k]), int(problem.pair_days[k])
+        school = int(problem.staff_school[s])
+        host = int(problem.project_host[problem.pair_project[k]])
+        swapped = problem.no_direct_swap and (host, school) in serves
+        # Team-mates already picked from the same school use its release too.
+        pending = sum(
+            int(problem.pair_days[m])
+            for m in team
+            if problem.staff_school[problem.pair_staff[m]] == school
+        )
+        return (
+            days_left[s] >= d
+            and sle_left[s] >= d
+            and release_left[school] - pending >= d
+            and not swapped
+        )
+
+    def book(team: Sequence[int]) -> None:
+        for k in team:
+            s, d = int(problem.pair_staff[k]), int(problem.pair_days[k])
+            days_left[s] -= d
+            sle_left[s] -= d
+            release_left[int(problem.staff_school[s])] -= d
+            serves.add(
+                (int(problem.staff_school[s]), int(problem.project_host[problem.pair_project[k]]))
+            )
+        chosen.extend(team)
+
+    book(keep)
+    kept = {int(problem.pair_project[k]) for k in keep}
+    for j in sorted(range(len(problem.project_ids)), key=lambda j: (len(by_project[j]), j)):
+        if j in kept:
+            continue
+        team = _pick_team(problem, j, sorted(by_project[j], key=score), available)
+        if team is not None:
+            book(team)
+    picked = tuple(sorted(chosen))
+    return BaselineResult(
+        method="greedy",
+        status="FEASIBLE",
+        objective=objective_of(problem, picked),
+        bound=None,
+        seconds=time.perf_counter() - started,
+        chosen=picked,
+    )
+
+
+def _pick_team(
+    problem: MatchingProblem,
+    j: int,
+    ranked: list[int],
+    available: Callable[[int, list[int]], bool],
+) -> list[int] | None:
+    """The best team of minimum size with a lead and an SLE where needed, or None."""
+    team: list[int] = []
+    people: set[int] = set()
+
+    def take(predicate: Callable[[int], bool]) -> bool:
+        for k in ranked:
+            s = int(problem.pair_staff[k])
+            if s not in people and predicate(s) and available(k, team):
+                team.append(k)
+                people.add(s)
+                return True
+        return False
+
+    if problem.project_needs_lead[j] and not take(lambda s: problem.staff_is_lead[s]):
+        return None
+    has_sle = any(problem.staff_is_sle[int(problem.pair_staff[k])] for k in team)
+    if problem.project_needs_sle[j] and not has_sle and not take(lambda s: problem.staff_is_sle[s]):
+        return None
+    while len(team) < problem.project_min[j]:
+        if not take(lambda s: True):
+            return None
+    return team if len(team) <= problem.project_max[j] else None
+
+
