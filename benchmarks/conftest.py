@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from matcher.generate import generate_round
 from matcher.model import Round
+from matcher.synth.cohort import generate_round
 
 
 @pytest.fixture(scope="session")

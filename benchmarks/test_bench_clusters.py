@@ -16,10 +16,10 @@ import time
 import pytest
 from reporting import SHARED, print_table
 
+from matcher.bench.pmedcap import read_pmedcap
 from matcher.clusters import ClusterOutcome, form_clusters
-from matcher.generate import generate_round
-from matcher.io.pmedcap import read_pmedcap
 from matcher.model import Round
+from matcher.synth.cohort import generate_round
 from matcher.verify_clusters import verify_clusters
 from solvers.clusters.component import build_component
 from solvers.clusters.encode import encode_clusters

@@ -23,7 +23,17 @@ _API = {
     "verify_plan": "matcher.verify",
     "form_clusters": "matcher.clusters",
     "verify_clusters": "matcher.verify_clusters",
-    "generate_round": "matcher.generate",
+    "schedule_pairings": "matcher.pipeline",
+    "write_cluster_outputs": "matcher.io.cluster_files",
+    "write_round": "matcher.io.write",
+    "ClusterSettingsError": "matcher.clusters",
+    "read_written": "matcher.written",
+    "verify_written": "matcher.written",
+    "rewrite_calendars": "matcher.written",
+    "WrittenPlanError": "matcher.written",
+    "generate_round": "matcher.synth.cohort",
+    "load_register": "matcher.synth.register",
+    "LocationsError": "matcher.synth.register",
 }
 
 __all__ = sorted(_API)

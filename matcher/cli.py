@@ -14,9 +14,9 @@ from typing import Any, TypeVar
 
 import click
 
-from matcher.cohorts import COHORT_SIZES
-from matcher.io import InputError, load_round
+import matcher
 from matcher.model import Plan, Round, Schedule
+from matcher.synth import COHORT_SIZES
 
 EXIT_VIOLATIONS = 1
 EXIT_BAD_INPUT = 2
@@ -76,8 +76,8 @@ def _solve_options(func: F) -> F:
 def _load(path: Path) -> Round:
     """Load and validate, or print every problem and exit 2."""
     try:
-        return load_round(path)
-    except InputError as error:
+        return matcher.load_round(path)
+    except matcher.InputError as error:
         click.echo(str(error), err=True)
         sys.exit(EXIT_BAD_INPUT)
 
@@ -133,14 +133,15 @@ def _say_written(written: list[Path]) -> None:
 
 def _read_written(plan_dir: Path) -> tuple[Plan, Schedule | None]:
     """A written plan (and its dates, if any), or every problem in the files and exit 2."""
-    from matcher.io.plan_files import PlanFileError, read_plan
-    from matcher.io.schedule_files import ScheduleFileError, read_schedule
-
     try:
-        return read_plan(plan_dir), read_schedule(plan_dir)
-    except (PlanFileError, ScheduleFileError) as error:
+        written = matcher.read_written(plan_dir)
+    except matcher.WrittenPlanError as error:
         click.echo(str(error), err=True)
         sys.exit(EXIT_BAD_INPUT)
+    if written.plan is None:
+        click.echo(f"{plan_dir}: no pairings.csv; run `matcher match` or `plan` first.", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    return written.plan, written.schedule
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -189,12 +190,9 @@ def match(input_path: Path, out: Path, quiet: bool, **solve: Any) -> None:
     (status, objective, bound, gap, each objective term, time, seed) into --out, all or nothing.
     No dates: `plan` matches and dates together.
     """
-    from matcher.pipeline import match as run_match
-    from matcher.pipeline import write_outputs
-
     round_ = _load(input_path)
-    outcome = run_match(round_, progress=_progress_printer(quiet), **solve)
-    written = write_outputs(out, round_, outcome.plan, outcome.summary())
+    outcome = matcher.match(round_, progress=_progress_printer(quiet), **solve)
+    written = matcher.write_outputs(out, round_, outcome.plan, outcome.summary())
     _report(round_, outcome.plan, [("matching", outcome.result)], written, quiet)
 
 
@@ -217,12 +215,9 @@ def plan(input_path: Path, out: Path, quiet: bool, **solve: Any) -> None:
     Re-running into the same --out keeps calendar UIDs and raises SEQUENCE for moved events,
     so calendar clients update events instead of duplicating them.
     """
-    from matcher.pipeline import plan as run_plan
-    from matcher.pipeline import write_outputs
-
     round_ = _load(input_path)
-    outcome = run_plan(round_, progress=_progress_printer(quiet), **solve)
-    written = write_outputs(
+    outcome = matcher.plan(round_, progress=_progress_printer(quiet), **solve)
+    written = matcher.write_outputs(
         out, round_, outcome.plan, outcome.summary(), outcome.schedule, clusters=outcome.clusters
     )
     results = [("matching", outcome.matching.result), ("dating", outcome.scheduling.result)]
@@ -248,17 +243,17 @@ def schedule(input_path: Path, plan_dir: Path, out: Path | None, quiet: bool, **
     teams and go to unfilled.csv with the date rules that block them. Writes pairings.csv,
     unfilled.csv, summary.json, schedule.csv and calendars/ into --out (default DIR).
     """
-    from matcher.pipeline import schedule_pairings, write_outputs
-
     round_ = _load(input_path)
     pairings, _dates = _read_written(plan_dir)
-    final, dated = schedule_pairings(round_, pairings, progress=_progress_printer(quiet), **solve)
+    final, dated = matcher.schedule_pairings(
+        round_, pairings, progress=_progress_printer(quiet), **solve
+    )
     summary = {
         "round": round_.settings.name,
         "scheduling": dated.result.to_dict(),
         "counts": {"events": len(dated.schedule.events), "unfilled": len(final.unfilled)},
     }
-    written = write_outputs(out or plan_dir, round_, final, summary, dated.schedule)
+    written = matcher.write_outputs(out or plan_dir, round_, final, summary, dated.schedule)
     _report(round_, final, [("dating", dated.result)], written, quiet)
 
 
@@ -272,34 +267,13 @@ def calendars(input_path: Path, plan_dir: Path) -> None:
     SEQUENCE, and one that disappeared is exported as cancelled, so calendar clients update
     rather than duplicate. Run `matcher verify INPUT DIR` after hand edits.
     """
-    from matcher.io.atomic import atomic_output
-    from matcher.io.calendar import write_calendars
-
     round_ = _load(input_path)
-    pairings, dated = _read_written(plan_dir)
-    if dated is None:
-        click.echo(f"{plan_dir}: no schedule.csv; run `matcher plan` first.", err=True)
-        sys.exit(EXIT_BAD_INPUT)
-    roles = {(a.project_id, a.staff_id): a.role for a in pairings.assignments}
-    with atomic_output(plan_dir) as staging:
-        paths = write_calendars(staging, round_, dated, previous=plan_dir, roles=roles)
-        names = [path.relative_to(staging) for path in paths]
-    _say_written([plan_dir / name for name in names])
-
-
-def _check_clusters(round_: Round, plan_dir: Path) -> tuple[Any, list[Any]]:
-    """The clusters written in DIR (None if there are none) and the rules they break."""
-    from matcher.io.cluster_files import ClusterFileError, has_clusters, read_cluster_plan
-    from matcher.verify_clusters import verify_clusters
-
-    if not has_clusters(plan_dir):
-        return None, []
     try:
-        formed = read_cluster_plan(plan_dir)
-    except ClusterFileError as error:
+        written = matcher.rewrite_calendars(round_, plan_dir)
+    except matcher.WrittenPlanError as error:
         click.echo(str(error), err=True)
         sys.exit(EXIT_BAD_INPUT)
-    return formed, list(verify_clusters(round_, formed))
+    _say_written(written)
 
 
 def _exit_on_violations(violations: list[Any]) -> None:
@@ -321,31 +295,14 @@ def verify(input_path: Path, plan_dir: Path) -> None:
     INPUT is the round the plan was made for. The check shares no code with the solver.
     Exit code 1 if any rule is broken, 2 if the input or plan files are unreadable.
     """
-    from matcher.verify import verify_plan
-    from matcher.verify_schedule import verify_schedule
-
     round_ = _load(input_path)
-    formed, cluster_violations = _check_clusters(round_, plan_dir)
-    if formed is not None and not (plan_dir / "pairings.csv").exists():
-        _exit_on_violations(cluster_violations)
-        click.echo(f"{plan_dir}: OK - {len(formed.clusters())} clusters, no cluster rule broken.")
-        return
-    if formed is not None:
-        # The pairings were matched inside these clusters, not the round's input ones.
-        round_ = round_.replace(clusters=formed.members, rotation=formed.rotation)
-    written, dated = _read_written(plan_dir)
-    violations: list[Any] = [*cluster_violations, *verify_plan(round_, written)]
-    if dated is not None:
-        violations += verify_schedule(round_, written, dated)
-    if violations:
-        click.echo(f"{len(violations)} hard-rule violation(s):", err=True)
-        for violation in violations:
-            click.echo(f"  [{violation.rule}] {violation.message}", err=True)
-        sys.exit(EXIT_VIOLATIONS)
-    click.echo(
-        f"{plan_dir}: OK - {len(written.assignments)} reviewer places, "
-        f"{len(written.unfilled)} unstaffed project(s), no hard rule broken."
-    )
+    try:
+        check = matcher.verify_written(round_, plan_dir)
+    except matcher.WrittenPlanError as error:
+        click.echo(str(error), err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    _exit_on_violations(check.violations)
+    click.echo(check.summary(plan_dir))
 
 
 @main.command()
@@ -384,25 +341,21 @@ def generate(
     the extract names it); the people stay fictional. The same options always give the same
     files. Exit code 2 if the locations file is missing or too small.
     """
-    from matcher.cohorts import LocationsError, load_register
-    from matcher.generate import generate_round
-    from matcher.io.write import write_round
-
     if schools is not None and size is not None:
         raise click.UsageError("--schools and --size both set the number of schools: give one.")
     if size is not None:
         schools = COHORT_SIZES[size]
     try:
-        register = load_register(locations) if locations is not None else None
+        register = matcher.load_register(locations) if locations is not None else None
         if schools is None:
             schools = len(register) if register is not None else 30
-        round_ = generate_round(schools=schools, seed=seed, locations=register)
-    except LocationsError as error:
+        round_ = matcher.generate_round(schools=schools, seed=seed, locations=register)
+    except matcher.LocationsError as error:
         click.echo(str(error), err=True)
         sys.exit(EXIT_BAD_INPUT)
     if register is not None:
         click.echo(f"{schools:,} schools from {register.source}", err=True)
-    for path in write_round(round_, out):
+    for path in matcher.write_round(round_, out):
         click.echo(f"wrote {path}", err=True)
 
 
@@ -457,7 +410,7 @@ def _bench_options(func: F) -> F:
 def _publish(suite: str, rows: list[Any], out: Path, as_json: bool) -> None:
     import json
 
-    from matcher.io.bench_files import markdown_table, write_results
+    from matcher.bench import markdown_table, write_results
 
     records = [row.as_dict() for row in rows]
     written = write_results(out, suite, records)
@@ -509,8 +462,7 @@ def bench_gap_command(
     optima.csv beside the files (e.g. ../shared/benchmarks/gap/). Peers: SCIP MILP of the same
     model, its LP bound, and greedy.
     """
-    from matcher.bench import bench_gap
-    from matcher.io.orlib import BenchmarkFileError
+    from matcher.bench import BenchmarkFileError, bench_gap
 
     _run_files_suite(
         "gap", bench_gap, BenchmarkFileError, files, time_limit, seed, workers, out, as_json
@@ -530,8 +482,7 @@ def bench_pmedcap_command(
     Distances are floor(Euclidean) as the published optima assume; optimal values come from
     the optima.csv beside the files (e.g. ../shared/benchmarks/pmedcap/).
     """
-    from matcher.bench import bench_pmedcap
-    from matcher.io.pmedcap import PMedCapFormatError
+    from matcher.bench import PMedCapFormatError, bench_pmedcap
 
     _run_files_suite(
         "pmedcap",
@@ -566,7 +517,6 @@ def bench_cohort_command(
     matching problem: SCIP MILP and greedy. Saves scaling.png (time against size) too.
     """
     from matcher.bench import bench_cohorts
-    from matcher.generate import COHORT_SIZES
 
     chosen: list[tuple[str, int]] = []
     for size in sizes:
@@ -621,9 +571,6 @@ def clusters(
     inside each cluster) and clusters_summary.json (travel per cluster, bound, gap, schools
     left out and why) into --out, all or nothing.
     """
-    from matcher.clusters import ClusterSettingsError, form_clusters
-    from matcher.io.cluster_files import write_cluster_outputs
-
     round_ = _load(input_path)
 
     def show(step: Any) -> None:
@@ -634,17 +581,17 @@ def clusters(
         )
 
     try:
-        outcome = form_clusters(
+        outcome = matcher.form_clusters(
             round_,
             time_limit=time_limit,
             seed=seed,
             workers=workers,
             progress=None if quiet else show,
         )
-    except ClusterSettingsError as error:
+    except matcher.ClusterSettingsError as error:
         click.echo(str(error), err=True)
         sys.exit(EXIT_BAD_INPUT)
-    written = write_cluster_outputs(
+    written = matcher.write_cluster_outputs(
         out, outcome.plan, longest=outcome.longest(), summary=outcome.summary()
     )
     if quiet:

@@ -274,7 +274,7 @@ def test_a_part_given_no_time_still_returns_a_valid_plan() -> None:
 
 def test_parts_reached_after_the_time_is_spent_are_counted_and_named() -> None:
     """Parts not searched keep valid start plans; the unknown gap says how many and why."""
-    from matcher.generate import generate_round
+    from matcher.synth.cohort import generate_round
     from solvers.matching.decode import decode
     from solvers.matching.encode import encode
     from solvers.matching.strategy import solve_matching

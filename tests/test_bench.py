@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from matcher.bench import bench_gap, gap_problem
+from matcher.bench.orlib import BenchmarkFileError, read_gap
+from matcher.bench.runners import bench_gap, gap_problem
 from matcher.cli import main
-from matcher.io.orlib import BenchmarkFileError, read_gap
 from solvers.matching.strategy import solve_matching
 
 SHARED_GAP = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "gap"

@@ -8,8 +8,8 @@ import time
 from busy import busy_cores
 from ortools.sat.python import cp_model
 
-from matcher.generate import generate_round
 from matcher.pipeline import plan
+from matcher.synth.cohort import generate_round
 from solvers.engine.budget import Budget
 from solvers.engine.lanes import lanes_of, solve_parts
 

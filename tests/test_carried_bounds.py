@@ -11,7 +11,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from matcher.generate import generate_round
+from matcher.synth.cohort import generate_round
 from matcher.verify import verify_plan
 from solvers.engine.carried_bounds import CarriedBounds, frame
 from solvers.engine.decompose import pair_parts, restrict

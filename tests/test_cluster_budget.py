@@ -15,7 +15,7 @@ from busy import busy_cores
 
 import solvers.clusters.lp as cluster_lp
 from matcher.clusters import ClusterOutcome, form_clusters
-from matcher.generate import generate_round
+from matcher.synth.cohort import generate_round
 from matcher.verify_clusters import verify_clusters
 from solvers.clusters.component import Component, build_component
 from solvers.clusters.encode import encode_clusters

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from cluster_regions import minutes_for_km, place, region
 
-from matcher.generate import generate_round
 from matcher.io import load_round
+from matcher.synth.cohort import generate_round
 from solvers.clusters.encode import encode_clusters, near_pairs
 from solvers.clusters.rules import (
     CLUSTER_PAIR_RULES,

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 import matcher
 from matcher.clusters import ClusterSettingsError, form_clusters
-from matcher.generate import generate_round
 from matcher.model import Round
+from matcher.synth.cohort import generate_round
 from matcher.verify_clusters import verify_clusters
 
 

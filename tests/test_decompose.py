@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from conftest import make_round, project, school, staff
 
-from matcher.generate import generate_round
+from matcher.synth.cohort import generate_round
 from solvers.baselines import solve_linear
 from solvers.engine.decompose import dropped_pairs, pair_parts
 from solvers.matching.encode import encode

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from matcher.bench import gap_problem
-from matcher.generate import generate_round
-from matcher.io.orlib import GapInstance, read_gap, read_optima
+from matcher.bench.orlib import GapInstance, read_gap, read_optima
+from matcher.bench.runners import gap_problem
+from matcher.synth.cohort import generate_round
 from solvers.matching.encode import MatchingProblem, encode
 from solvers.matching.objective import objective_of, term_values
 from solvers.matching.warm_start import keeps_hard_rules, pair_costs, warm_start

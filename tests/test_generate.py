@@ -1,4 +1,4 @@
-"""Synthetic cohorts (matcher.generate), writing rounds (matcher.io.write) and the bundled sample.
+"""Synthetic cohorts (matcher.synth.cohort), writing rounds (matcher.io.write), the sample.
 
 The cohort tests share one 300-school round, generated once per module (about 0.2 s). Cohorts on
 real school locations read the register extracts in ../shared/data/schools/, beside the
@@ -17,15 +17,7 @@ from click.testing import CliRunner
 from conftest import make_round, project, school, staff
 
 from matcher.cli import main
-from matcher.cohorts import (
-    COHORT_SIZES,
-    LocationsError,
-    SchoolRegister,
-    read_register,
-    register_path,
-)
 from matcher.days import SchoolCalendar
-from matcher.generate import AREAS, TRUST_REACH_KM, generate_round
 from matcher.io import load_round
 from matcher.io.write import write_round
 from matcher.model import (
@@ -43,6 +35,14 @@ from matcher.model import (
     Settings,
     Staff,
     TravelTime,
+)
+from matcher.synth.cohort import AREAS, TRUST_REACH_KM, generate_round
+from matcher.synth.register import (
+    COHORT_SIZES,
+    LocationsError,
+    SchoolRegister,
+    read_register,
+    register_path,
 )
 from matcher.travel import LatLon, straight_line_km
 

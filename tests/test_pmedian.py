@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from matcher.io.pmedcap import PMedCapFormatError, read_pmedcap
+from matcher.bench.pmedcap import PMedCapFormatError, read_pmedcap
 from solvers.clusters.pmedian import HARD_RULES, PMedianProblem, solve_pmedian
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "pmedcap"

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from matcher.bench import gap_problem
-from matcher.generate import generate_round
-from matcher.io.orlib import GapInstance, read_gap
+from matcher.bench.orlib import GapInstance, read_gap
+from matcher.bench.runners import gap_problem
+from matcher.synth.cohort import generate_round
 from solvers.matching import strategy
 from solvers.matching.encode import MatchingProblem, encode
 from solvers.matching.objective import objective_of

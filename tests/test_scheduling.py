@@ -233,7 +233,7 @@ def _national_like_round() -> tuple[Round, Plan]:
     """A generated round with presentations, many marked days and a random team per project."""
     import random
 
-    from matcher.generate import generate_round
+    from matcher.synth.cohort import generate_round
 
     round_ = generate_round(schools=80, seed=3)
     rng = random.Random(7)

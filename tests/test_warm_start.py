@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from test_properties import rounds
 
-from matcher.bench import gap_problem
-from matcher.generate import generate_round
-from matcher.io.orlib import GapInstance, read_gap, read_optima
+from matcher.bench.orlib import GapInstance, read_gap, read_optima
+from matcher.bench.runners import gap_problem
 from matcher.model import Plan, Round
+from matcher.synth.cohort import generate_round
 from matcher.verify import verify_plan
 from solvers.baselines import solve_linear
 from solvers.engine.result import SolveResult

@@ -9,8 +9,8 @@ import pytest
 from ortools.sat.python import cp_model
 
 import solvers.engine.decompose as decompose
-from matcher.generate import generate_round
 from matcher.model import Round, Weights
+from matcher.synth.cohort import generate_round
 from matcher.verify import verify_plan
 from solvers.engine.decompose import dropped_pairs, pair_parts, school_labels, school_windows
 from solvers.engine.result import SolveResult

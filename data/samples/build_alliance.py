@@ -36,7 +36,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from matcher.generate import FIRST_NAMES, LAST_NAMES
 from matcher.io.write import write_round
 from matcher.model import (
     Availability,
@@ -53,6 +52,7 @@ from matcher.model import (
     Settings,
     Staff,
 )
+from matcher.synth.cohort import FIRST_NAMES, LAST_NAMES
 from matcher.travel import LatLon, estimate_minutes
 
 SEED = 2027

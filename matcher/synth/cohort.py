@@ -11,7 +11,7 @@ halo around each town and a few remote schools; trusts are formed from neighbour
 history, conflicts and preferences only ever look within a school's own town. That keeps every
 step linear in the cohort size, with no loop over all pairs of schools.
 
-A cohort can also stand on real schools (``locations``): a register extract (matcher.cohorts)
+A cohort can also stand on real schools (``locations``): a register extract (matcher.synth.register)
 then gives the URNs, names, postcodes, phases and places, each local authority plays the part
 of a town, and the extract's trusts are kept when it names them. Staff stay fictional.
 """
@@ -32,7 +32,6 @@ from pathlib import Path
 
 import numpy as np
 
-from matcher.cohorts import COHORT_SIZES, LocationsError, SchoolRegister, load_register
 from matcher.model import (
     Availability,
     CalendarSettings,
@@ -48,6 +47,7 @@ from matcher.model import (
     Settings,
     Staff,
 )
+from matcher.synth.register import COHORT_SIZES, LocationsError, SchoolRegister, load_register
 
 __all__ = ["AREAS", "COHORT_SIZES", "LocationsError", "generate_round"]
 
@@ -607,7 +607,7 @@ def generate_round(
     locations
         Real schools to stand the cohort on: ``"trafford"`` or ``"england"`` (the extracts in
         ``<repository>/../shared/data/schools/``), the path of a register extract, or one
-        already read with ``matcher.cohorts.load_register``. The cohort takes the ``schools``
+        already read with ``matcher.synth.register.load_register``. The cohort takes the ``schools``
         schools nearest one picked by the seed (all of them if ``schools`` is the extract's
         size), with their URNs as ids, real names, postcodes, phases and places, and the
         extract's trusts if it has them (otherwise local trusts are formed as usual).

@@ -1,6 +1,6 @@
 """`matcher bench`: reference instances and generated cohorts, with peers measured in one run.
 
-Every suite returns rows (one per instance) that ``matcher.io.bench_files`` writes as a
+Every suite returns rows (one per instance) that ``matcher.bench.results`` writes as a
 markdown table, CSV and JSON; the CLI prints the table.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from matcher.io.orlib import GapInstance, read_gap, read_optima
+from matcher.bench.orlib import GapInstance, read_gap, read_optima
 from matcher.model import Weights
 from solvers.baselines import solve_linear
 from solvers.engine.result import quality_gap
@@ -175,7 +175,7 @@ def bench_pmedcap(
     progress: Callable[[str], None] | None = None,
 ) -> list[BenchRow]:
     """Capacitated p-median files (hub clusters) against their published optima."""
-    from matcher.io.pmedcap import read_pmedcap
+    from matcher.bench.pmedcap import read_pmedcap
     from solvers.clusters.pmedian import PMedianProblem, solve_pmedian
 
     rows = []
@@ -239,10 +239,10 @@ def bench_cohorts(
 def _run_cohort(
     name: str, schools: int, time_limit: float, seed: int, workers: int, gap_limit: float
 ) -> BenchRow:
-    from matcher.generate import generate_round
     from matcher.io import load_round
     from matcher.io.write import write_round
     from matcher.pipeline import plan
+    from matcher.synth.cohort import generate_round
 
     generated = generate_round(schools=schools, seed=seed)
     with tempfile.TemporaryDirectory() as folder:

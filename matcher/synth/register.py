@@ -2,7 +2,7 @@
 
 A synthetic cohort can stand on real geography: the schools of a register extract give its
 URNs, names, postcodes, phases, locations and (where the extract has them) trusts, and
-``matcher.generate`` adds the fictional staff, projects and history. The extracts are public
+``matcher.synth.cohort`` adds the fictional staff, projects and history. The extracts are public
 register data (Open Government Licence) kept beside the repository in
 ``../shared/data/schools/``; they are read at run time and never copied into the project.
 

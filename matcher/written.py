@@ -1,0 +1,107 @@
+"""A plan folder already written: read it back, re-check it, rewrite its calendars.
+
+The commands that work on a written plan (``schedule``, ``calendars``, ``verify``) are thin
+shells over these functions, which a user can call from Python too.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from matcher.io.atomic import atomic_output
+from matcher.io.calendar import write_calendars
+from matcher.io.cluster_files import ClusterFileError, has_clusters, read_cluster_plan
+from matcher.io.plan_files import PlanFileError, read_plan
+from matcher.io.schedule_files import ScheduleFileError, read_schedule
+from matcher.model import ClusterPlan, Plan, Round, Schedule
+from matcher.verify import Violation, verify_plan
+from matcher.verify_clusters import verify_clusters
+from matcher.verify_schedule import verify_schedule
+
+
+class WrittenPlanError(Exception):
+    """A written plan's files cannot be read; ``problems`` lists every one found."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+@dataclass(frozen=True)
+class WrittenPlan:
+    """What a folder holds: pairings (None for a folder of clusters alone), dates, clusters."""
+
+    plan: Plan | None
+    schedule: Schedule | None
+    clusters: ClusterPlan | None
+
+
+@dataclass(frozen=True)
+class WrittenCheck:
+    """The hard rules a written plan breaks (empty: none), and what was checked."""
+
+    written: WrittenPlan
+    violations: list[Violation] = field(default_factory=list)
+
+    def summary(self, folder: str | os.PathLike[str]) -> str:
+        if self.written.plan is None:
+            clusters = self.written.clusters
+            count = len(clusters.clusters()) if clusters is not None else 0
+            return f"{folder}: OK - {count} clusters, no cluster rule broken."
+        return (
+            f"{folder}: OK - {len(self.written.plan.assignments)} reviewer places, "
+            f"{len(self.written.plan.unfilled)} unstaffed project(s), no hard rule broken."
+        )
+
+
+def read_written(folder: str | os.PathLike[str]) -> WrittenPlan:
+    """Read pairings, dates and clusters back from a folder ``plan``, ``match`` or ``clusters``
+    wrote. Raises WrittenPlanError naming every unreadable file, row and column."""
+    target = Path(folder)
+    try:
+        clusters = read_cluster_plan(target) if has_clusters(target) else None
+        if clusters is not None and not (target / "pairings.csv").exists():
+            return WrittenPlan(plan=None, schedule=None, clusters=clusters)
+        plan, dates = read_plan(target), read_schedule(target)
+        return WrittenPlan(plan=plan, schedule=dates, clusters=clusters)
+    except (PlanFileError, ScheduleFileError, ClusterFileError) as error:
+        raise WrittenPlanError(error.problems) from error
+
+
+def verify_written(round_: Round, folder: str | os.PathLike[str]) -> WrittenCheck:
+    """Re-check a written plan against every hard rule: clusters, pairings and dates.
+
+    The checkers share no code with the solvers. Pairings matched inside clusters that the same
+    run formed are checked against those clusters, not the round's input ones.
+    """
+    written = read_written(folder)
+    violations: list[Violation] = []
+    if written.clusters is not None:
+        violations += verify_clusters(round_, written.clusters)
+        round_ = round_.replace(
+            clusters=written.clusters.members, rotation=written.clusters.rotation
+        )
+    if written.plan is not None:
+        violations += verify_plan(round_, written.plan)
+        if written.schedule is not None:
+            violations += verify_schedule(round_, written.plan, written.schedule)
+    return WrittenCheck(written=written, violations=violations)
+
+
+def rewrite_calendars(round_: Round, folder: str | os.PathLike[str]) -> list[Path]:
+    """Rewrite ``folder/calendars/`` from its schedule.csv, all or nothing.
+
+    Events keep their UIDs; a moved event gets a higher SEQUENCE and a vanished one is
+    exported as cancelled. Raises WrittenPlanError if the folder has no readable schedule.
+    """
+    target = Path(folder)
+    written = read_written(target)
+    if written.plan is None or written.schedule is None:
+        raise WrittenPlanError([f"{target}: no schedule.csv; run `matcher plan` first."])
+    roles = {(a.project_id, a.staff_id): a.role for a in written.plan.assignments}
+    with atomic_output(target) as staging:
+        paths = write_calendars(staging, round_, written.schedule, previous=target, roles=roles)
+        names = [path.relative_to(staging) for path in paths]
+    return [target / name for name in names]
