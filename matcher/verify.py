@@ -227,10 +227,10 @@ def _normalise(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def _expertise(facts: _Facts) -> Iterator[_Breach]:
-    """Hard: the reviewer has the project's area among their specialisms and the host's phase."""
+def _expertise_area(facts: _Facts) -> Iterator[_Breach]:
+    """Hard: the reviewer has the project's area among their specialisms."""
     for a in facts.usable:
-        person, project, host = facts.person(a), facts.project(a), facts.host(a)
+        person, project = facts.person(a), facts.project(a)
         if _normalise(project.area) not in {_normalise(s) for s in person.specialisms}:
             yield _Breach(
                 project_id=a.project_id,
@@ -238,6 +238,12 @@ def _expertise(facts: _Facts) -> Iterator[_Breach]:
                 message=f"{_describe(facts, a)}, but area '{project.area}' is not among their "
                 "specialisms",
             )
+
+
+def _expertise_phase(facts: _Facts) -> Iterator[_Breach]:
+    """Hard: the reviewer works in the host school's phase."""
+    for a in facts.usable:
+        person, host = facts.person(a), facts.host(a)
         if host.phase not in person.phases:
             yield _Breach(
                 project_id=a.project_id,
@@ -285,8 +291,16 @@ def _same_trust(facts: _Facts) -> Iterator[_Breach]:
 # --- teams -----------------------------------------------------------------------------------
 
 
-def _team(facts: _Facts) -> Iterator[_Breach]:
-    """Hard: each project is staffed by a valid team or listed as unfilled, never both."""
+def _staffed_teams(facts: _Facts) -> Iterator[tuple[Project, list[Assignment]]]:
+    """Each project with a team that is not listed as unfilled."""
+    for project in facts.round.projects:
+        team = facts.teams.get(project.project_id, [])
+        if team and project.project_id not in facts.unfilled_ids:
+            yield project, team
+
+
+def _team_size(facts: _Facts) -> Iterator[_Breach]:
+    """Hard: each project is staffed by a team of its size or listed as unfilled, never both."""
     for project in facts.round.projects:
         team = facts.teams.get(project.project_id, [])
         if project.project_id in facts.unfilled_ids:
@@ -297,9 +311,19 @@ def _team(facts: _Facts) -> Iterator[_Breach]:
                 message=f"{project.project_id} has no reviewers and is not listed as unfilled",
             )
         else:
-            yield from _team_size(project, team)
-            yield from _team_lead(facts, project, team)
-            yield from _team_sle(facts, project, team)
+            yield from _size_of(project, team)
+
+
+def _lead(facts: _Facts) -> Iterator[_Breach]:
+    """Hard: a team that needs a lead has one, a trained lead reviewer, and never two."""
+    for project, team in _staffed_teams(facts):
+        yield from _team_lead(facts, project, team)
+
+
+def _sle(facts: _Facts) -> Iterator[_Breach]:
+    """Hard: a team that needs an SLE has one."""
+    for project, team in _staffed_teams(facts):
+        yield from _team_sle(facts, project, team)
 
 
 def _unfilled_but_staffed(project: Project, team: list[Assignment]) -> Iterator[_Breach]:
@@ -311,7 +335,7 @@ def _unfilled_but_staffed(project: Project, team: list[Assignment]) -> Iterator[
         )
 
 
-def _team_size(project: Project, team: list[Assignment]) -> Iterator[_Breach]:
+def _size_of(project: Project, team: list[Assignment]) -> Iterator[_Breach]:
     size, low, high = len(team), project.min_reviewers, project.max_reviewers
     if not low <= size <= high:
         yield _Breach(
@@ -354,8 +378,7 @@ def _team_sle(facts: _Facts, project: Project, team: list[Assignment]) -> Iterat
 
 
 def _capacity(facts: _Facts) -> Iterator[_Breach]:
-    """Hard: a reviewer's days stay within max_days, and an SLE's year within the allowance."""
-    allowance = facts.rules.sle_allowance_days
+    """Hard: a reviewer's days stay within max_days."""
     for staff_id, days in facts.days_by_staff.items():
         person = facts.round.staff_by_id[staff_id]
         if days > person.max_days:
@@ -363,6 +386,14 @@ def _capacity(facts: _Facts) -> Iterator[_Breach]:
                 staff_id=staff_id,
                 message=f"{staff_id} is given {days} day(s); their limit is {person.max_days}",
             )
+
+
+def _sle_allowance(facts: _Facts) -> Iterator[_Breach]:
+    """Hard: an SLE's days this round, on top of those used this year, stay within the
+    allowance."""
+    allowance = facts.rules.sle_allowance_days
+    for staff_id, days in facts.days_by_staff.items():
+        person = facts.round.staff_by_id[staff_id]
         if person.is_sle:
             used = facts.round.sle_days_used(staff_id)
             if days + used > allowance:
@@ -499,11 +530,15 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("unknown_school", _unknown_school),
     ("duplicate", _duplicate),
     ("own_school", _own_school),
-    ("expertise", _expertise),
+    ("expertise_area", _expertise_area),
+    ("expertise_phase", _expertise_phase),
     ("conflict", _conflict),
     ("same_trust", _same_trust),
-    ("team", _team),
+    ("team_size", _team_size),
+    ("lead", _lead),
+    ("sle", _sle),
     ("capacity", _capacity),
+    ("sle_allowance", _sle_allowance),
     ("release", _release),
     ("travel", _travel),
     ("rotation", _rotation),

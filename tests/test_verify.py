@@ -113,7 +113,7 @@ def test_expertise_area_compared_ignoring_case_and_spacing() -> None:
 
 def test_expertise_area_forbidden() -> None:
     round_ = base_round(p1={"area": "maths"})
-    assert only(verify_plan(round_, BASE_PLAN)) == ("expertise", "P1", "S1", None)
+    assert only(verify_plan(round_, BASE_PLAN)) == ("expertise_area", "P1", "S1", None)
 
 
 def test_expertise_phase_allowed() -> None:
@@ -126,7 +126,7 @@ def test_expertise_phase_allowed() -> None:
 
 def test_expertise_phase_forbidden() -> None:
     round_ = base_round(schools=[school("A", phase="secondary"), school("B", lat_offset=0.05)])
-    assert only(verify_plan(round_, BASE_PLAN)) == ("expertise", "P1", "S1", "A")
+    assert only(verify_plan(round_, BASE_PLAN)) == ("expertise_phase", "P1", "S1", "A")
 
 
 # --- conflict --------------------------------------------------------------------------------
@@ -192,35 +192,35 @@ def test_team_allowed(p1: dict[str, Any], people: list[Staff] | None, plan: Plan
     ("p1", "people", "plan", "expected", "says"),
     [
         pytest.param(
-            {"min_reviewers": 2}, None, BASE_PLAN, ("team", "P1", None, None), "needs 2 to 2",
+            {"min_reviewers": 2}, None, BASE_PLAN, ("team_size", "P1", None, None), "needs 2 to 2",
             id="too small",
         ),
         pytest.param(
             {"max_reviewers": 1}, TWO_REVIEWERS, plan_of("P1:S1", "P1:S2"),
-            ("team", "P1", None, None), "has 2 reviewer(s)", id="too big",
+            ("team_size", "P1", None, None), "has 2 reviewer(s)", id="too big",
         ),
         pytest.param(
-            {"needs_lead": True}, None, BASE_PLAN, ("team", "P1", None, None), "needs a lead",
+            {"needs_lead": True}, None, BASE_PLAN, ("lead", "P1", None, None), "needs a lead",
             id="no lead",
         ),
         pytest.param(
             {}, TWO_REVIEWERS, plan_of("P1:S1", "P1:S2", leads=("P1:S1", "P1:S2")),
-            ("team", "P1", None, None), "2 leads (S1, S2)", id="two leads",
+            ("lead", "P1", None, None), "2 leads (S1, S2)", id="two leads",
         ),
         pytest.param(
             {}, [staff("S1", "B", lead_reviewer=False)], plan_of("P1:S1", leads=("P1:S1",)),
-            ("team", "P1", "S1", None), "not a lead reviewer", id="lead not a lead reviewer",
+            ("lead", "P1", "S1", None), "not a lead reviewer", id="lead not a lead reviewer",
         ),
         pytest.param(
-            {"needs_sle": True}, None, BASE_PLAN, ("team", "P1", None, None), "needs an SLE",
+            {"needs_sle": True}, None, BASE_PLAN, ("sle", "P1", None, None), "needs an SLE",
             id="no sle",
         ),
         pytest.param(
-            {}, None, plan_of("P1:S1", unfilled=("P1",)), ("team", "P1", None, None),
+            {}, None, plan_of("P1:S1", unfilled=("P1",)), ("team_size", "P1", None, None),
             "unfilled but has reviewers: S1", id="unfilled but staffed",
         ),
         pytest.param(
-            {}, None, Plan(), ("team", "P1", None, None), "not listed as unfilled",
+            {}, None, Plan(), ("team_size", "P1", None, None), "not listed as unfilled",
             id="missing from both",
         ),
     ],
@@ -279,7 +279,7 @@ def test_capacity_sle_allowance_allowed(used_days: int, year: str | None) -> Non
 
 def test_capacity_sle_allowance_forbidden() -> None:
     violations = verify_plan(sle_round(3), BASE_PLAN)
-    assert only(violations) == ("capacity", None, "S1", None)
+    assert only(violations) == ("sle_allowance", None, "S1", None)
     assert "allowance is 6" in violations[0].message
 
 
@@ -445,7 +445,7 @@ def test_violations_come_in_rule_order_whatever_the_plan_order() -> None:
     assert verify_plan(round_, reversed_plan) == violations
     ranks = [RULES.index(v.rule) for v in violations]
     assert ranks == sorted(ranks)
-    assert {v.rule for v in violations} >= {"own_school", "expertise", "team", "travel"}
+    assert {v.rule for v in violations} >= {"own_school", "expertise_area", "team_size", "travel"}
 
 
 def test_messages_name_ids_never_names_or_emails() -> None:

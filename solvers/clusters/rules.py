@@ -67,7 +67,7 @@ CLUSTER_PAIR_RULES: tuple[ClusterPairRule, ...] = (
     ),
     ClusterPairRule("trust", trusts_apart, lambda p: "are outside its trust"),
     ClusterPairRule("phase", phases_alike, lambda p: "are of its phase"),
-    ClusterPairRule("pinned", both_free, lambda p: "are not in a pinned cluster"),
+    ClusterPairRule("pinned_kept", both_free, lambda p: "are not in a pinned cluster"),
 )
 
 

@@ -88,10 +88,10 @@ def diagnose(
         )
     rule = _clashing_rule(problem, project.project_id, time_limit) if problem else None
     words = {
-        "add_one_place_per_day": "a team member is already on other visits on every date left",
-        "add_release_per_day": "a releasing school already has its most staff out per day "
+        "one_place": "a team member is already on other visits on every date left",
+        "release_per_day": "a releasing school already has its most staff out per day "
         "on every date left",
-        "add_host_visits_per_day": "the host already receives its most teams per day on every "
+        "host_per_day": "the host already receives its most teams per day on every "
         "date left",
     }
     return Diagnosis(
@@ -102,18 +102,13 @@ def diagnose(
 
 def _clashing_rule(problem: SchedulingProblem, project_id: str, time_limit: float) -> str | None:
     """The linking rule that, dropped alone, lets the project be dated with all the others."""
-    linking = (
-        dating_model.add_one_place_per_day,
-        dating_model.add_release_per_day,
-        dating_model.add_host_visits_per_day,
-    )
-    # Callers pass the project's own part (``solvers.dating.strategy.components``): nothing else
-    # can clash
-    # with it, and a model of the part alone answers the same, far faster.
+    linking = ("one_place", "release_per_day", "host_per_day")
+    # Callers pass the project's own part (``solvers.dating.strategy.components``): nothing
+    # else can clash with it, and a model of the part alone answers the same, far faster.
     part = problem
     index = next(j for j, p in enumerate(part.projects) if p.project_id == project_id)
     for dropped in linking:
-        rules = tuple(r for r in dating_model.HARD_RULES if r is not dropped)
+        rules = tuple(r for r in dating_model.HARD_RULES if r.name != dropped)
         m = dating_model.build_schedule_model(part, hard_rules=rules)
         m.model.add(m.scheduled[index] == 1)
         m.model.clear_objective()
@@ -122,5 +117,5 @@ def _clashing_rule(problem: SchedulingProblem, project_id: str, time_limit: floa
         Budget(time_limit).limit(solver, 1)
         solver.parameters.num_workers = 1
         if solver.solve(m.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return dropped.__name__
+            return dropped
     return None

@@ -15,6 +15,7 @@ from ortools.sat.python import cp_model
 from ortools.sat.python.cp_model import LinearExpr
 
 from solvers.dating.encode import SchedulingProblem, earliest_dates
+from solvers.engine.rules import ModelRule, model_rule
 
 
 @dataclass
@@ -162,13 +163,15 @@ def add_host_visits_per_day(m: SchedulingModel) -> None:
                 m.model.add(LinearExpr.sum(visiting[t]) <= limit)
 
 
-HARD_RULES: tuple[Callable[[SchedulingModel], None], ...] = (
-    add_one_start_per_visit,
-    add_visit_order,
-    add_one_place_per_day,
-    add_release_per_day,
-    add_host_visits_per_day,
+HARD_RULES: tuple[ModelRule[SchedulingModel], ...] = (
+    model_rule("dating", "complete", add_one_start_per_visit),
+    model_rule("dating", "visit_order", add_visit_order),
+    model_rule("dating", "one_place", add_one_place_per_day),
+    model_rule("dating", "release_per_day", add_release_per_day),
+    model_rule("dating", "host_per_day", add_host_visits_per_day),
 )
+"""The rules linking visits, each under its ``matcher.rules`` name; ``school_day`` and
+``whole_team`` are kept by ``solvers.dating.encode``, which allows only such starts."""
 
 
 def unscheduled(m: SchedulingModel) -> cp_model.LinearExprT:
@@ -232,7 +235,7 @@ SOFT_TERMS: tuple[tuple[str, Callable[[SchedulingModel], cp_model.LinearExprT], 
 def build_schedule_model(
     problem: SchedulingProblem,
     *,
-    hard_rules: Sequence[Callable[[SchedulingModel], None]] = HARD_RULES,
+    hard_rules: Sequence[ModelRule[SchedulingModel]] = HARD_RULES,
 ) -> SchedulingModel:
     """Variables, the given hard rules (all by default), soft terms and the objective."""
     model = cp_model.CpModel()
@@ -259,8 +262,8 @@ def build_schedule_model(
             }
         )
     m = SchedulingModel(problem, model, scheduled, start, present)
-    for add_rule in hard_rules:
-        add_rule(m)
+    for hard_rule in hard_rules:
+        hard_rule.add(m)
     objective = 0
     for name, build, sign, _description in SOFT_TERMS:
         m.terms[name] = build(m)

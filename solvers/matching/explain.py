@@ -25,9 +25,10 @@ from ortools.sat.python import cp_model
 from matcher.model import Project, Round
 from solvers.engine.budget import Budget
 from solvers.engine.decompose import pair_parts, restrict
+from solvers.matching.capacity import sle_days_left
 from solvers.matching.eligibility import PairContext, Screen
 from solvers.matching.encode import MatchingProblem
-from solvers.matching.model import MatchingModel, build_model, sle_days_left
+from solvers.matching.model import MatchingModel, build_model
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from solvers.matching.capacity import Ledger
 from solvers.matching.encode import MatchingProblem
 from solvers.matching.objective import objective_of
 
@@ -31,13 +32,7 @@ def greedy(problem: MatchingProblem, keep: Sequence[int] = ()) -> BaselineResult
     they are: the rest of the round is staffed around them (a plan repaired after a change).
     """
     started = time.perf_counter()
-    days_left = problem.staff_max_days.astype(int).tolist()
-    sle_left = [
-        max(0, problem.sle_allowance - int(u)) if sle else 10**9
-        for u, sle in zip(problem.sle_days_used, problem.staff_is_sle, strict=True)
-    ]
-    release_left = problem.school_release.astype(int).tolist()
-    serves: set[tuple[int, int]] = set()
+    ledger = Ledger(problem)
     by_project = problem.pairs_of_project()
     chosen: list[int] = []
     w = problem.weights
@@ -50,32 +45,18 @@ def greedy(problem: MatchingProblem, keep: Sequence[int] = ()) -> BaselineResult
         )
 
     def available(k: int, team: list[int]) -> bool:
-        s, d = int(problem.pair_staff[k]), int(problem.pair_days[k])
-        school = int(problem.staff_school[s])
-        host = int(problem.project_host[problem.pair_project[k]])
-        swapped = problem.no_direct_swap and (host, school) in serves
-        # Team-mates already picked from the same school use its release too.
-        pending = sum(
-            int(problem.pair_days[m])
-            for m in team
-            if problem.staff_school[problem.pair_staff[m]] == school
-        )
-        return (
-            days_left[s] >= d
-            and sle_left[s] >= d
-            and release_left[school] - pending >= d
-            and not swapped
-        )
+        # Team-mates already picked are booked for the check, as they will be: they share
+        # their school's release with k.
+        for m in team:
+            ledger.book(m)
+        fits = ledger.fits(k)
+        for m in team:
+            ledger.unbook(m)
+        return fits
 
     def book(team: Sequence[int]) -> None:
         for k in team:
-            s, d = int(problem.pair_staff[k]), int(problem.pair_days[k])
-            days_left[s] -= d
-            sle_left[s] -= d
-            release_left[int(problem.staff_school[s])] -= d
-            serves.add(
-                (int(problem.staff_school[s]), int(problem.project_host[problem.pair_project[k]]))
-            )
+            ledger.book(k)
         chosen.extend(team)
 
     book(keep)

@@ -19,10 +19,9 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from solvers.engine.rules import ModelRule, model_rule
+from solvers.matching.capacity import sle_days_left
 from solvers.matching.encode import MatchingProblem
-
-# A guard maps a rule instance (rule name, subject id) to enforcement literals; () = always on.
-
 
 # A guard maps a rule instance (rule name, subject id) to enforcement literals; () = always on.
 Guard = Callable[[str, str], Sequence[cp_model.IntVar]]
@@ -97,10 +96,6 @@ def add_staff_capacity(m: MatchingModel) -> None:
         _enforce(m.model.add(days <= int(p.staff_max_days[i])), m.guard("capacity", p.staff_ids[i]))
 
 
-def sle_days_left(p: MatchingProblem, staff: int) -> int:
-    return max(0, p.sle_allowance - int(p.sle_days_used[staff]))
-
-
 def add_sle_allowance(m: MatchingModel) -> None:
     """Hard: an SLE's days this round plus days used this year within the yearly allowance."""
     p = m.problem
@@ -145,15 +140,17 @@ def add_no_direct_swap(m: MatchingModel) -> None:
             _enforce(m.model.add_implication(m.assign[k], ~serves), guard)
 
 
-HARD_RULES: tuple[Callable[[MatchingModel], None], ...] = (
-    add_team_size,
-    add_lead,
-    add_sle,
-    add_staff_capacity,
-    add_sle_allowance,
-    add_release,
-    add_no_direct_swap,
+HARD_RULES: tuple[ModelRule[MatchingModel], ...] = (
+    model_rule("matching", "team_size", add_team_size),
+    model_rule("matching", "lead", add_lead),
+    model_rule("matching", "sle", add_sle),
+    model_rule("matching", "capacity", add_staff_capacity),
+    model_rule("matching", "sle_allowance", add_sle_allowance),
+    model_rule("matching", "release", add_release),
+    model_rule("matching", "no_direct_swap", add_no_direct_swap),
 )
+"""The plan-wide hard rules, each under its ``matcher.rules`` name (the pair rules are
+``solvers.matching.eligibility.PAIR_RULES``)."""
 
 
 def unstaffed(m: MatchingModel) -> cp_model.LinearExprT:
@@ -264,8 +261,8 @@ def build_model(
         and problem.project_needs_lead[problem.pair_project[k]]
     }
     m = MatchingModel(problem, model, assign, staffed, lead, guard)
-    for add_rule in HARD_RULES:
-        add_rule(m)
+    for hard_rule in HARD_RULES:
+        hard_rule.add(m)
     for name, build_term, _sign, description in SOFT_TERMS:
         # A switched-off term adds nothing to the objective, so it gets no variables either.
         expression = build_term(m) if weight_of(problem, name) else 0

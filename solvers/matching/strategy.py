@@ -29,8 +29,6 @@ from solvers.matching.objective import objective_of, term_values
 from solvers.matching.warm_start import best_start, relinks, staffed_floor, start_seconds
 from solvers.search.windows import improve_by_windows
 
-# A guard maps a rule instance (rule name, subject id) to enforcement literals; () = always on.
-
 
 @dataclass(frozen=True)
 class MatchingSolution:

@@ -29,9 +29,9 @@ result is deterministic: no clock and no randomness decide anything.
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Callable, Sequence
 
+from solvers.matching.capacity import Ledger
 from solvers.matching.encode import MatchingProblem
 from solvers.matching.greedy import greedy
 from solvers.matching.objective import objective_of
@@ -62,13 +62,7 @@ class _Plan:
         self.needs_sle = p.project_needs_sle.tolist()
         self.low = p.project_min.tolist()
         self.high = p.project_max.tolist()
-        self.swap_rule = bool(p.no_direct_swap)
-        self.days_left = [
-            min(int(d), max(0, p.sle_allowance - int(u))) if sle else int(d)
-            for d, u, sle in zip(p.staff_max_days, p.sle_days_used, p.staff_is_sle, strict=True)
-        ]
-        self.release_left = p.school_release.astype(int).tolist()
-        self.serves: Counter[tuple[int, int]] = Counter()
+        self.ledger = Ledger(p)
         self.team: list[list[int]] = [[] for _ in p.project_ids]
         self.by_staff: list[set[int]] = [set() for _ in p.staff_ids]
         self.by_project = p.pairs_of_project()
@@ -78,24 +72,15 @@ class _Plan:
 
     def fits(self, k: int) -> bool:
         """Pair k can join the plan as it stands (its team's rules are checked apart)."""
-        d, giver, host = self.days[k], self.giver[k], self.host[k]
-        if self.days_left[self.staff[k]] < d or self.release_left[giver] < d:
-            return False
-        return not self.swap_rule or (giver != host and not self.serves[(host, giver)])
+        return self.ledger.fits(k)
 
     def add(self, k: int) -> None:
-        d = self.days[k]
-        self.days_left[self.staff[k]] -= d
-        self.release_left[self.giver[k]] -= d
-        self.serves[(self.giver[k], self.host[k])] += 1
+        self.ledger.book(k)
         self.team[self.project[k]].append(k)
         self.by_staff[self.staff[k]].add(k)
 
     def remove(self, k: int) -> None:
-        d = self.days[k]
-        self.days_left[self.staff[k]] += d
-        self.release_left[self.giver[k]] += d
-        self.serves[(self.giver[k], self.host[k])] -= 1
+        self.ledger.unbook(k)
         self.team[self.project[k]].remove(k)
         self.by_staff[self.staff[k]].discard(k)
 
@@ -348,9 +333,9 @@ def _swap(plan: _Plan, k: int) -> bool:
             if i in {plan.staff[m] for m in plan.team[j2]}:
                 continue
             # Reviewer days first: the usual reason a swap does not fit, and cheap to check.
-            if plan.days_left[i2] + plan.days[k2] < plan.days[mine]:
+            if plan.ledger.days_left[i2] + plan.days[k2] < plan.days[mine]:
                 continue
-            if plan.days_left[i] + plan.days[k] < plan.days[theirs]:
+            if plan.ledger.days_left[i] + plan.days[k] < plan.days[theirs]:
                 continue
             plan.remove(k)
             plan.remove(k2)

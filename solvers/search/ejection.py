@@ -48,6 +48,7 @@ import numpy as np
 import numpy.typing as npt
 from ortools.linear_solver import pywraplp
 
+from solvers.matching.capacity import staff_days_left
 from solvers.matching.encode import MatchingProblem
 from solvers.search import relink
 
@@ -126,17 +127,6 @@ class DenseGap:
         return int(self.cost.shape[0]) - 1
 
 
-def reviewer_capacity(problem: MatchingProblem) -> IntArray:
-    """Days each reviewer can still give: max_days, and for an SLE the allowance left."""
-    left = np.maximum(0, problem.sle_allowance - problem.sle_days_used)
-    capacity = np.where(
-        problem.staff_is_sle,
-        np.minimum(problem.staff_max_days, left),
-        problem.staff_max_days,
-    )
-    return capacity.astype(np.int64)
-
-
 def dense_gap(problem: MatchingProblem, cost: Sequence[float]) -> DenseGap | None:
     """The problem as a GAP, or None when it is not one (or too large to search here).
 
@@ -152,7 +142,7 @@ def dense_gap(problem: MatchingProblem, cost: Sequence[float]) -> DenseGap | Non
         return None
     if p.project_needs_lead.any() or p.project_needs_sle.any():
         return None
-    capacity = reviewer_capacity(p)
+    capacity = staff_days_left(p)
     offered = np.bincount(p.pair_staff, weights=p.pair_days, minlength=len(p.staff_ids))
     most = np.minimum(capacity, offered)
     released = np.bincount(p.staff_school, weights=most, minlength=len(p.school_ids))
