@@ -31,14 +31,15 @@ from solvers.clusters.pmedian import (
     solve_pmedian_model,
 )
 from solvers.clusters.rules import school_graph
-from solvers.clusters.work import GRAPH_PAIRS_PER_SECOND, PMEDIAN_ARCS_PER_SECOND
 from solvers.engine.budget import Budget
+from solvers.engine.calibration import GRAPH_PAIRS_PER_SECOND, PMEDIAN_ARCS_PER_SECOND
+from solvers.engine.calibration import (
+    HUBS_MIN_SEARCH_SECONDS as MIN_SEARCH_SECONDS,
+)
 from solvers.engine.lanes import solve_parts
 
 # Penalty per school attached to no hub: above any travel, so schools are left out last.
 LEAVE_OUT_PENALTY = 100_000
-# The least work a part's search gets, besides building its model (nominal seconds).
-MIN_SEARCH_SECONDS = 0.1
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,9 @@ from ortools.linear_solver import pywraplp
 
 from solvers.clusters.component import Component
 from solvers.clusters.pricing import MAX_PARTIALS, price_columns
-from solvers.clusters.work import COLUMNS_ADDED_PER_SECOND, lp_seconds, pricing_seconds
+from solvers.clusters.work import lp_seconds, pricing_seconds
 from solvers.engine.budget import Budget
+from solvers.engine.calibration import COLUMNS_ADDED_PER_SECOND
 
 # Columns added per school and round of pricing: enough to converge in few rounds, few enough
 # to keep each LP small.

@@ -42,32 +42,28 @@ from solvers.clusters.lp import ColumnPool, LpBound, column_generation
 from solvers.clusters.pricing import price_columns
 from solvers.clusters.rules import school_graph
 from solvers.clusters.start import Cluster, clique_with, start_partition
-from solvers.clusters.work import (
+from solvers.clusters.work import Searched, pricing_seconds, race
+from solvers.engine.budget import Budget
+from solvers.engine.calibration import (
+    BOUND_SHARE,
     COLUMNS_ADDED_PER_SECOND,
     COVER_COLUMNS_PER_SECOND,
     COVER_WORK_PER_CORE_SECOND,
+    FEWER_SHARE,
     GRAPH_PAIRS_PER_SECOND,
+    MIN_FEWER_SECONDS,
+    MIN_FIRST_SECONDS,
+    PROVE_SHARE,
     START_CELLS_PER_SECOND,
-    Searched,
-    pricing_seconds,
-    race,
 )
-from solvers.engine.budget import Budget
+from solvers.engine.calibration import (
+    PARTITION_MIN_SEARCH_SECONDS as MIN_SEARCH_SECONDS,
+)
 from solvers.engine.lanes import run_lanes
 
 # Penalty per school left out in the summary's objective: above any cluster's price, so that
 # fewer schools left out always reads as better.
 LEAVE_OUT_PENALTY = 100_000
-# Share of the work limit for the first pass (plans, bounds and pools of every component), and
-# of a component's first pass, for looking for a plan that leaves out fewer schools.
-BOUND_SHARE = 0.6
-FEWER_SHARE = 0.25
-# The least work a step gets however little is left (nominal seconds): one CP-SAT search
-# for fewer schools left out, a component's first pass, and a component's search in the
-# second pass (less than that, and its first-pass plan stands without a search).
-MIN_FEWER_SECONDS = 0.05
-MIN_FIRST_SECONDS = 0.05
-MIN_SEARCH_SECONDS = 0.1
 # After the LP, clusters within WIDEN_THRESHOLD minutes of reduced cost join the pool (at most
 # WIDEN_PER_ANCHOR per school): near-cheapest columns the LP did not need may suit the plan.
 WIDEN_THRESHOLD = 10.0
@@ -78,10 +74,6 @@ PROVE_UP_TO = 80
 # (found with at most PROOF_PARTIALS partial clusters per school).
 PROOF_COLUMNS = 30_000
 PROOF_PARTIALS = 20_000
-# Share of a component's work left that such a proof may use: on the 2,000-school region a
-# proof over thousands of columns is rarely settled, and the rest is worth more to the
-# larger components solved after it in the same lane (``_in_lanes`` passes it on).
-PROVE_SHARE = 0.5
 # Starting partitions tried (solvers.clusters.start); the better one hints CP-SAT.
 START_METHODS = ("louvain", "greedy")
 

@@ -26,8 +26,9 @@ import numpy as np
 import numpy.typing as npt
 from ortools.sat.python import cp_model
 
-from solvers.clusters.work import PMEDIAN_WORK_PER_CORE_SECOND, Searched, race
+from solvers.clusters.work import Searched, race
 from solvers.engine.budget import Budget
+from solvers.engine.calibration import PMEDIAN_WORK_PER_CORE_SECOND
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]

@@ -31,38 +31,13 @@ from ortools.sat.python import cp_model
 
 from solvers.clusters.pricing import PricedColumns
 from solvers.engine.budget import Budget
-
-# CP-SAT's deterministic time per second of one worker on the cover models of
-# ``solvers.clusters.partition`` (one worker, LNS on components over 80 schools, tree search below),
-# measured on the 2,000-school region's components: 0.75 on the largest (398 schools, 12
-# units in 16 s) and 0.75 to 1.0 on the others with LNS, 0.8 to 1.0 with tree search, 1.4 to
-# 1.9 on the fewest-left-out models. The largest components' rate, so those keep to their
-# time and the rest end early (as ``solvers.engine.budget.WORK_PER_CORE_SECOND`` is chosen). And on
-# the p-median models of ``solvers.clusters.pmedian`` (one worker): 0.5 to 0.9 on the OR-Library
-# pmedcap instances and generated ones.
-# Every rate here is the measured one divided by HEADROOM (every cost per step multiplied by
-# it), so that forming clusters ends at about 0.8 of its limit on an idle machine, as matching
-# and dating do: the clock guard (``solvers.engine.budget.CLOCK_GUARD``) then fires only on a
-# machine about twice as slow. At the
-# measured rates the search used the whole limit (it has no gap stop: LNS runs to its end), and
-# a run sharing one core reached 1.49 times its limit.
-HEADROOM = 1.25
-COVER_WORK_PER_CORE_SECOND = 0.75 / HEADROOM
-PMEDIAN_WORK_PER_CORE_SECOND = 0.7 / HEADROOM
-# Python and numpy steps, in elementary operations per nominal second, fitted (least squares)
-# to every step of the 2,000-school region's first pass, which the fit predicts within 2% in
-# all (8.8 s of pricing against 8.9 s measured; single rounds within -20% to +30%).
-GRAPH_PAIRS_PER_SECOND = 280_000 / HEADROOM  # school graph and clusterable schools, per near pair
-# A component's tables and two starting partitions, per m^2:
-START_CELLS_PER_SECOND = 280_000 / HEADROOM
-PRICING_CELLS_PER_SECOND = 90_000_000 / HEADROOM  # pricing table cells
-PRICING_SECONDS_PER_ANCHOR = 1e-4 * HEADROOM  # pricing's set-up per anchor school
-PRICING_SECONDS_PER_COLUMN = 2e-6 * HEADROOM  # each cluster the pricing found, listed in Python
-LP_CELLS_PER_SECOND = 7_000_000 / HEADROOM  # simplex iterations x rows
-LP_COLUMNS_PER_SECOND = 600_000 / HEADROOM  # columns GLOP reloads and prices each round
-COLUMNS_ADDED_PER_SECOND = 100_000 / HEADROOM  # columns added to the pool and the LP
-COVER_COLUMNS_PER_SECOND = 130_000 / HEADROOM  # columns of a CP-SAT cover model built and read back
-PMEDIAN_ARCS_PER_SECOND = 50_000 / HEADROOM  # arcs of a p-median model built
+from solvers.engine.calibration import (
+    LP_CELLS_PER_SECOND,
+    LP_COLUMNS_PER_SECOND,
+    PRICING_CELLS_PER_SECOND,
+    PRICING_SECONDS_PER_ANCHOR,
+    PRICING_SECONDS_PER_COLUMN,
+)
 
 
 def pricing_seconds(priced: PricedColumns) -> float:

@@ -17,6 +17,18 @@ from solvers.dating.encode import DatedProject, SchedulingProblem
 from solvers.dating.greedy import greedy_dates
 from solvers.dating.model import SOFT_TERMS, build_schedule_model
 from solvers.engine.budget import WORK_PER_CORE_SECOND, Budget
+from solvers.engine.calibration import (
+    DATING_BASE_SECONDS as BASE_SECONDS,
+)
+from solvers.engine.calibration import (
+    DATING_RATE_EXPONENT as RATE_EXPONENT,
+)
+from solvers.engine.calibration import (
+    DATING_RATE_REFERENCE_VARIABLES as RATE_REFERENCE_VARIABLES,
+)
+from solvers.engine.calibration import (
+    DATING_SECONDS_PER_PROJECT as SECONDS_PER_PROJECT,
+)
 from solvers.engine.lanes import solve_new_parts
 from solvers.engine.memo import SolvedParts, fingerprint
 from solvers.engine.result import SolveResult, TermValue
@@ -118,18 +130,6 @@ def solve_schedule(
     return replace(solution, result=replace(solution.result, repeatable=budget.repeatable))
 
 
-# A part's search may use at most this long plus this much per project: the bound rarely
-# proves a clash unavoidable, so the gap stop alone would let every part with an undated project
-# run to its share. (A stop once the dates stall would read the clock, and a run would then
-# not repeat: the cap is work, like every other limit.)
-BASE_SECONDS = 1.0
-SECONDS_PER_PROJECT = 0.05
-# Large dating models do less work per second than matching ones: about 0.25 units a second at
-# 25,000 variables, 0.19 at 42,000, 0.17 at 58,000 and 0.13 at 194,000 (parts of the national
-# cohort, idle machine). Their rate is taken to fall as the size's power -0.4 above this size,
-# so that a part's nominal seconds stay near its wall-clock seconds.
-RATE_REFERENCE_VARIABLES = 20_000
-RATE_EXPONENT = 0.4
 
 
 def work_rate(variables: int) -> float:

@@ -20,19 +20,11 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-# CP-SAT's deterministic time per second of one core, measured on an idle 2-core machine: 0.3
-# to 0.6 on the 300-school cohort's matching and dating parts (one worker each; 0.56 to 0.68
-# per worker with two), 0.28 to 0.34 on the 2,000-school cohort's matching parts and about 0.3
-# on the national cohort's windows. The large parts' rate, so those keep to their time and
-# small ones end early.
-WORK_PER_CORE_SECOND = 0.3
-# The clock stops a job at this multiple of its limit. On an idle machine a job takes 0.76 of
-# its limit (300-school cohort) to 0.80 (2,000 schools), so this leaves room for a machine
-# about twice as slow, e.g. with every core shared with another busy process, before a run
-# stops repeating.
-CLOCK_GUARD = 1.5
-# A search that ran this close to its wall-clock limit was stopped by the clock.
-CLOCK_MARGIN = 0.98
+from solvers.engine.calibration import (
+    CLOCK_GUARD,
+    CLOCK_MARGIN,
+    WORK_PER_CORE_SECOND,
+)
 
 
 @dataclass

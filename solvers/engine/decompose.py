@@ -15,14 +15,14 @@ import networkx as nx
 import numpy as np
 import numpy.typing as npt
 
+from solvers.engine.calibration import (
+    MAX_PART_PAIRS,
+)
 from solvers.matching.encode import MatchingProblem
 
 IntArray = npt.NDArray[np.int64]
 
 
-# Above this many candidate pairs a part is split into regions (see ``pair_parts``); read when
-# called, so a test can lower it.
-MAX_PART_PAIRS = 40_000
 
 
 def pair_parts(problem: MatchingProblem, *, max_pairs: int | None = None) -> list[IntArray]:

@@ -14,14 +14,15 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from solvers.engine.budget import Budget
+from solvers.engine.calibration import (
+    SLACK,
+    USED_ALL_SHARE,
+)
 from solvers.engine.memo import SolvedParts
 
 Result = TypeVar("Result")
 
 
-SLACK = 2.0
-# A part that used this much of its share counts as having used it all.
-USED_ALL_SHARE = 0.9
 
 
 def lanes_of(sizes: Sequence[int], lanes: int) -> list[list[int]]:

@@ -16,6 +16,16 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from solvers.engine.budget import Budget
+from solvers.engine.calibration import (
+    HINT_MAX_PAIRS,
+    MIN_PART_SECONDS,
+    PAIRS_BUILT_PER_SECOND,
+    PAIRS_PER_EXTRA_SECOND,
+    PROBE_SECONDS,
+)
+from solvers.engine.calibration import (
+    MATCHING_MIN_SEARCH_SECONDS as MIN_SEARCH_SECONDS,
+)
 from solvers.engine.carried_bounds import CarriedBounds, frame
 from solvers.engine.decompose import IntArray, dropped_pairs, pair_parts, restrict
 from solvers.engine.lanes import solve_new_parts
@@ -612,22 +622,3 @@ def _counts(problem: MatchingProblem) -> dict[str, int]:
     }
 
 
-# Even a tiny part gets this long: below it CP-SAT may not finish presolve. A large part gets
-# a second more per this many pairs, time for presolve and the root LP that gives its first
-# bound: without a bound the plan's gap is unknown (a 13,500-pair part had none after 2 s).
-MIN_PART_SECONDS = 2.0
-# Parts up to this many pairs also get their start as a CP-SAT hint. On small parts following
-# the hint is cheap and lets the search improve on the start at once (every Cattrysse GAP
-# instance then proves optimal within a second, against 8 of 60 over a second without); on a
-# 16,000-pair part following it node by node with the LP took 15 s, longer than no hint.
-HINT_MAX_PAIRS = 5_000
-PAIRS_PER_EXTRA_SECOND = 4_000
-# The search always gets this long, whatever building its model took.
-MIN_SEARCH_SECONDS = 1.0
-# The first search where the start would relink (``solvers.search.relink``), before
-# relinking: on the Chu-Beasley A-C instances of 100 jobs it proves the optimum in under 2 s
-# but on c20100.
-PROBE_SECONDS = 4.0
-# Building a part's start plan and model: about 25,000 pairs a second (the 2,000-school cohort's
-# parts, 1,700 to 25,000 pairs: 20,000 to 28,000 a second).
-PAIRS_BUILT_PER_SECOND = 25_000

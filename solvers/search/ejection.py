@@ -48,6 +48,27 @@ import numpy as np
 import numpy.typing as npt
 from ortools.linear_solver import pywraplp
 
+from solvers.engine.calibration import (
+    EJECTION_CELLS_PER_SECOND as CELLS_PER_SECOND,
+)
+from solvers.engine.calibration import (
+    EJECTION_ITERATIONS_PER_PAIR as ITERATIONS_PER_PAIR,
+)
+from solvers.engine.calibration import (
+    EJECTION_MAX_CELLS as MAX_CELLS,
+)
+from solvers.engine.calibration import (
+    EJECTION_MAX_ITERATIONS as MAX_ITERATIONS,
+)
+from solvers.engine.calibration import (
+    EJECTION_MAX_JOBS as MAX_JOBS,
+)
+from solvers.engine.calibration import (
+    EJECTION_MAX_PAIRS as MAX_PAIRS,
+)
+from solvers.engine.calibration import (
+    EJECTION_WORK as WORK,
+)
 from solvers.matching.capacity import staff_days_left
 from solvers.matching.encode import MatchingProblem
 from solvers.search import relink
@@ -60,21 +81,6 @@ INF = math.inf
 # A move must gain at least this much to count: costs are whole numbers, penalties need not be.
 EPSILON = 1e-9
 
-# Above these sizes the search is skipped: its tables are jobs x jobs, and a national part that
-# happened to have GAP shape should not spend seconds here.
-MAX_PAIRS = 20_000
-MAX_CELLS = 400_000
-MAX_JOBS = 1_000
-# The single search's move budget (where ``solvers.search.relink`` does not take over): this many
-# iterations per candidate pair, at most MAX_ITERATIONS, and at most WORK table cells in all
-# (iterations x jobs x (jobs + agents), what an iteration evaluates). An iteration costs about
-# 0.3 ms at 60 jobs and 0.6 ms at 100 (mostly numpy's per-call overhead).
-ITERATIONS_PER_PAIR = 2.5
-MAX_ITERATIONS = 2_500
-WORK = 30_000_000
-# How fast the search evaluates its tables on the 2-core machine the benchmarks run on: 203
-# million cells (16,800 iterations on d20100) took 10.5 s.
-CELLS_PER_SECOND = 19_000_000
 # The search stops once this share of its budget has passed without a better plan. Small
 # instances settle long before their budget, while type D ones improve in bursts far apart:
 # a fifth kept the Cattrysse starts (CP-SAT proves those optimal within a second, so the start

@@ -46,6 +46,13 @@ import numpy as np
 import numpy.typing as npt
 from ortools.sat.python import cp_model
 
+from solvers.engine.calibration import (
+    RELINK_MAX_ITERATIONS as MAX_ITERATIONS,
+)
+from solvers.engine.calibration import (
+    RELINK_WORK as WORK,
+)
+
 if TYPE_CHECKING:
     from solvers.search.ejection import DenseGap, Search
 
@@ -54,10 +61,6 @@ IntArray = npt.NDArray[np.int64]
 
 # Relinking runs from this many candidate pairs (100 jobs x 10 agents) up.
 MIN_PAIRS = 1_000
-# The work: this many table cells evaluated in all (iterations x jobs x (jobs + agents + 1)),
-# at most MAX_ITERATIONS iterations: 16,800 iterations on d20100, about 10 s on this machine.
-WORK = 203_000_000
-MAX_ITERATIONS = 17_000
 # Elite plans kept, and the least share of jobs on which a new member differs from every other.
 ELITE_SIZE = 10
 MIN_DISTANCE_SHARE = 0.1

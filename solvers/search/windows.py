@@ -21,6 +21,12 @@ import numpy as np
 import numpy.typing as npt
 
 from solvers.engine.budget import Budget
+from solvers.engine.calibration import (
+    WINDOW_MIN_PASS_SECONDS as MIN_PASS_SECONDS,
+)
+from solvers.engine.calibration import (
+    WINDOW_PASS_SHARE as PASS_SHARE,
+)
 from solvers.engine.decompose import MAX_PART_PAIRS, restrict, school_labels, school_windows
 from solvers.matching.encode import MatchingProblem
 from solvers.matching.objective import objective_of
@@ -28,11 +34,6 @@ from solvers.matching.objective import objective_of
 IntArray = npt.NDArray[np.int64]
 log = logging.getLogger(__name__)
 
-# Each pass may use this share of the work left: most windows stop early at the gap limit, so
-# a pass usually leaves time for the next, and the last passes are never starved entirely.
-PASS_SHARE = 0.5
-# No pass starts with less than this long left: it would only keep its start plans.
-MIN_PASS_SECONDS = 5.0
 
 # solve(free part, its start plan, its share of the budget) -> a plan of the free part (its
 # pair indices)

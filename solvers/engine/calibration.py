@@ -1,0 +1,167 @@
+"""Calibration: every constant that turns work into seconds, or sets how much time a step gets.
+
+Each was measured, and says how (machine, instances, figures); re-measure before changing one.
+The limits users give are counted in CP-SAT work (``solvers.engine.budget``), so these rates
+decide when a run stops but never make a run differ from its re-run. Parameters of a
+method's search itself (chain length, tenure, elite size...) stay beside the method.
+"""
+
+from __future__ import annotations
+
+# --- Work and the clock (solvers.engine.budget) ----------------------------------------------
+
+# CP-SAT's deterministic time per second of one core, measured on an idle 2-core machine: 0.3
+# to 0.6 on the 300-school cohort's matching and dating parts (one worker each; 0.56 to 0.68
+# per worker with two), 0.28 to 0.34 on the 2,000-school cohort's matching parts and about 0.3
+# on the national cohort's windows. The large parts' rate, so those keep to their time and
+# small ones end early.
+WORK_PER_CORE_SECOND = 0.3
+# The clock stops a job at this multiple of its limit. On an idle machine a job takes 0.76 of
+# its limit (300-school cohort) to 0.80 (2,000 schools), so this leaves room for a machine
+# about twice as slow, e.g. with every core shared with another busy process, before a run
+# stops repeating.
+CLOCK_GUARD = 1.5
+# A search that ran this close to its wall-clock limit was stopped by the clock.
+CLOCK_MARGIN = 0.98
+
+# --- Parts (solvers.engine.decompose) --------------------------------------------------------
+
+# Above this many candidate pairs a part is split into regions (see ``pair_parts``); read when
+# called, so a test can lower it.
+MAX_PART_PAIRS = 40_000
+
+# --- Lanes (solvers.engine.lanes) ------------------------------------------------------------
+
+# A part may take up to this multiple of its fair share of its lane's time left, scaled down
+# by the share of the lane's parts so far that used all of theirs: most parts stop early at
+# their gap limit, and what they leave goes to the lane's later parts (``run_lanes``).
+SLACK = 2.0
+# A part that used this much of its share counts as having used it all.
+USED_ALL_SHARE = 0.9
+
+# --- Matching (solvers.matching.strategy) ----------------------------------------------------
+
+# Even a tiny part gets this long: below it CP-SAT may not finish presolve. A large part gets
+# a second more per this many pairs, time for presolve and the root LP that gives its first
+# bound: without a bound the plan's gap is unknown (a 13,500-pair part had none after 2 s).
+MIN_PART_SECONDS = 2.0
+# Parts up to this many pairs also get their start as a CP-SAT hint. On small parts following
+# the hint is cheap and lets the search improve on the start at once (every Cattrysse GAP
+# instance then proves optimal within a second, against 8 of 60 over a second without); on a
+# 16,000-pair part following it node by node with the LP took 15 s, longer than no hint.
+HINT_MAX_PAIRS = 5_000
+PAIRS_PER_EXTRA_SECOND = 4_000
+# The search always gets this long, whatever building its model took.
+MATCHING_MIN_SEARCH_SECONDS = 1.0
+# The first search where the start would relink (``solvers.search.relink``), before
+# relinking: on the Chu-Beasley A-C instances of 100 jobs it proves the optimum in under 2 s
+# but on c20100.
+PROBE_SECONDS = 4.0
+# Building a part's start plan and model: about 25,000 pairs a second (the 2,000-school cohort's
+# parts, 1,700 to 25,000 pairs: 20,000 to 28,000 a second).
+PAIRS_BUILT_PER_SECOND = 25_000
+
+# --- Dating (solvers.dating.strategy) --------------------------------------------------------
+
+# A part's search may use at most this long plus this much per project: the bound rarely
+# proves a clash unavoidable, so the gap stop alone would let every part with an undated project
+# run to its share. (A stop once the dates stall would read the clock, and a run would then
+# not repeat: the cap is work, like every other limit.)
+DATING_BASE_SECONDS = 1.0
+DATING_SECONDS_PER_PROJECT = 0.05
+# Large dating models do less work per second than matching ones: about 0.25 units a second at
+# 25,000 variables, 0.19 at 42,000, 0.17 at 58,000 and 0.13 at 194,000 (parts of the national
+# cohort, idle machine). Their rate is taken to fall as the size's power -0.4 above this size,
+# so that a part's nominal seconds stay near its wall-clock seconds.
+DATING_RATE_REFERENCE_VARIABLES = 20_000
+DATING_RATE_EXPONENT = 0.4
+
+# --- Ejection chains (solvers.search.ejection) -----------------------------------------------
+
+# Above these sizes the search is skipped: its tables are jobs x jobs, and a national part that
+# happened to have GAP shape should not spend seconds here.
+EJECTION_MAX_PAIRS = 20_000
+EJECTION_MAX_CELLS = 400_000
+EJECTION_MAX_JOBS = 1_000
+# The single search's move budget (where ``solvers.search.relink`` does not take over): this many
+# iterations per candidate pair, at most EJECTION_MAX_ITERATIONS, and at most EJECTION_WORK
+# table cells in all
+# (iterations x jobs x (jobs + agents), what an iteration evaluates). An iteration costs about
+# 0.3 ms at 60 jobs and 0.6 ms at 100 (mostly numpy's per-call overhead).
+EJECTION_ITERATIONS_PER_PAIR = 2.5
+EJECTION_MAX_ITERATIONS = 2_500
+EJECTION_WORK = 30_000_000
+# How fast the search evaluates its tables on the 2-core machine the benchmarks run on: 203
+# million cells (16,800 iterations on d20100) took 10.5 s.
+EJECTION_CELLS_PER_SECOND = 19_000_000
+
+# --- Path relinking (solvers.search.relink) --------------------------------------------------
+
+# The work: this many table cells evaluated in all (iterations x jobs x (jobs + agents + 1)),
+# at most RELINK_MAX_ITERATIONS iterations: 16,800 iterations on d20100, about 10 s on this machine.
+RELINK_WORK = 203_000_000
+RELINK_MAX_ITERATIONS = 17_000
+
+# --- Window search (solvers.search.windows) --------------------------------------------------
+
+# Each pass may use this share of the work left: most windows stop early at the gap limit, so
+# a pass usually leaves time for the next, and the last passes are never starved entirely.
+WINDOW_PASS_SHARE = 0.5
+# No pass starts with less than this long left: it would only keep its start plans.
+WINDOW_MIN_PASS_SECONDS = 5.0
+
+# --- Forming clusters (solvers.clusters.work) ------------------------------------------------
+
+# CP-SAT's deterministic time per second of one worker on the cover models of
+# ``solvers.clusters.partition`` (one worker, LNS on components over 80 schools, tree search below),
+# measured on the 2,000-school region's components: 0.75 on the largest (398 schools, 12
+# units in 16 s) and 0.75 to 1.0 on the others with LNS, 0.8 to 1.0 with tree search, 1.4 to
+# 1.9 on the fewest-left-out models. The largest components' rate, so those keep to their
+# time and the rest end early (as ``solvers.engine.budget.WORK_PER_CORE_SECOND`` is chosen). And on
+# the p-median models of ``solvers.clusters.pmedian`` (one worker): 0.5 to 0.9 on the OR-Library
+# pmedcap instances and generated ones.
+# Every rate here is the measured one divided by HEADROOM (every cost per step multiplied by
+# it), so that forming clusters ends at about 0.8 of its limit on an idle machine, as matching
+# and dating do: the clock guard (``solvers.engine.budget.CLOCK_GUARD``) then fires only on a
+# machine about twice as slow. At the
+# measured rates the search used the whole limit (it has no gap stop: LNS runs to its end), and
+# a run sharing one core reached 1.49 times its limit.
+HEADROOM = 1.25
+COVER_WORK_PER_CORE_SECOND = 0.75 / HEADROOM
+PMEDIAN_WORK_PER_CORE_SECOND = 0.7 / HEADROOM
+# Python and numpy steps, in elementary operations per nominal second, fitted (least squares)
+# to every step of the 2,000-school region's first pass, which the fit predicts within 2% in
+# all (8.8 s of pricing against 8.9 s measured; single rounds within -20% to +30%).
+GRAPH_PAIRS_PER_SECOND = 280_000 / HEADROOM  # school graph and clusterable schools, per near pair
+# A component's tables and two starting partitions, per m^2:
+START_CELLS_PER_SECOND = 280_000 / HEADROOM
+PRICING_CELLS_PER_SECOND = 90_000_000 / HEADROOM  # pricing table cells
+PRICING_SECONDS_PER_ANCHOR = 1e-4 * HEADROOM  # pricing's set-up per anchor school
+PRICING_SECONDS_PER_COLUMN = 2e-6 * HEADROOM  # each cluster the pricing found, listed in Python
+LP_CELLS_PER_SECOND = 7_000_000 / HEADROOM  # simplex iterations x rows
+LP_COLUMNS_PER_SECOND = 600_000 / HEADROOM  # columns GLOP reloads and prices each round
+COLUMNS_ADDED_PER_SECOND = 100_000 / HEADROOM  # columns added to the pool and the LP
+COVER_COLUMNS_PER_SECOND = 130_000 / HEADROOM  # columns of a CP-SAT cover model built and read back
+PMEDIAN_ARCS_PER_SECOND = 50_000 / HEADROOM  # arcs of a p-median model built
+
+# --- Partition clusters (solvers.clusters.partition) -----------------------------------------
+
+# Share of the work limit for the first pass (plans, bounds and pools of every component), and
+# of a component's first pass, for looking for a plan that leaves out fewer schools.
+BOUND_SHARE = 0.6
+FEWER_SHARE = 0.25
+# The least work a step gets however little is left (nominal seconds): one CP-SAT search
+# for fewer schools left out, a component's first pass, and a component's search in the
+# second pass (less than that, and its first-pass plan stands without a search).
+MIN_FEWER_SECONDS = 0.05
+MIN_FIRST_SECONDS = 0.05
+PARTITION_MIN_SEARCH_SECONDS = 0.1
+# Share of a component's work left that such a proof may use: on the 2,000-school region a
+# proof over thousands of columns is rarely settled, and the rest is worth more to the
+# larger components solved after it in the same lane (``_in_lanes`` passes it on).
+PROVE_SHARE = 0.5
+
+# --- Hubs (solvers.clusters.hubs) ------------------------------------------------------------
+
+# The least work a part's search gets, besides building its model (nominal seconds).
+HUBS_MIN_SEARCH_SECONDS = 0.1
