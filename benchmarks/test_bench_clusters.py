@@ -27,6 +27,8 @@ from solvers.clusters.partition import LEAVE_OUT_PENALTY, clusterable
 from solvers.clusters.pmedian import PMedianProblem, solve_pmedian
 from solvers.clusters.rules import school_graph
 from solvers.clusters.start import start_partition
+from solvers.engine.budget import Budget
+from solvers.engine.options import SolveOptions
 
 REGION_TIME_LIMIT = 50.0  # for the solver; encoding, rotation and the check take ~2 s more
 REGION_TARGET_SECONDS = 60.0
@@ -130,7 +132,9 @@ def test_hubs_osman_christofides(benchmark) -> None:
                 capacity=instance.capacity,
                 medians=instance.medians,
             )
-            solution = solve_pmedian(problem, time_limit=PMEDCAP_TIME_LIMIT, seed=1, workers=2)
+            solution = solve_pmedian(
+                problem, Budget(PMEDCAP_TIME_LIMIT), options=SolveOptions(seed=1, workers=2)
+            )
             assert solution.objective is not None
             rows.append(
                 {

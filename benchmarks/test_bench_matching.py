@@ -11,6 +11,8 @@ from reporting import print_table
 from matcher.model import Round
 from matcher.verify import verify_plan
 from solvers.baselines import solve_linear
+from solvers.engine.budget import Budget
+from solvers.engine.options import SolveOptions
 from solvers.matching.decode import decode
 from solvers.matching.encode import encode
 from solvers.matching.greedy import greedy
@@ -24,7 +26,9 @@ def test_match_la_cohort(benchmark, la_round: Round) -> None:
     problem = encode(la_round)
 
     def run() -> MatchingSolution:
-        return solve_matching(problem, time_limit=TIME_LIMIT, workers=2, gap_limit=GAP, seed=1)
+        return solve_matching(
+            problem, Budget(TIME_LIMIT), options=SolveOptions(seed=1, workers=2, gap_limit=GAP)
+        )
 
     solution: MatchingSolution = benchmark.pedantic(run, rounds=1, iterations=1)
     ours = solution.result

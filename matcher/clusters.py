@@ -20,6 +20,7 @@ from solvers.clusters.hubs import solve_hubs
 from solvers.clusters.partition import LEAVE_OUT_PENALTY, Progress, solve_partition
 from solvers.clusters.rotation import repeated, solve_rotation
 from solvers.engine.budget import Budget
+from solvers.engine.options import SolveOptions
 from solvers.engine.result import SolveResult, TermValue
 
 log = logging.getLogger(__name__)
@@ -175,11 +176,12 @@ def form_clusters(
     """
     started = time.perf_counter()
     budget = Budget(time_limit) if budget is None else budget
+    options = SolveOptions(seed=seed, workers=workers)
     settings = round_.settings.clusters
     problem = encode_clusters(round_)
     log.info("forming clusters for %d schools, %d near pairs", problem.n, len(problem.near_a))
     if settings.mode == "hub":
-        hubs = solve_hubs(problem, seed=seed, workers=workers, budget=budget)
+        hubs = solve_hubs(problem, budget, options=options)
         if hubs.status == "INFEASIBLE":
             raise ClusterSettingsError(
                 f"round.toml, setting clusters.hubs: {settings.hubs} hubs of at least "
@@ -191,9 +193,7 @@ def form_clusters(
         left, hopeless, unsolved = list(hubs.left_out), set(), set(hubs.unsolved)
         objective, bound, status, baseline = hubs.objective, hubs.bound, hubs.status, None
     else:
-        parts = solve_partition(
-            problem, seed=seed, workers=workers, progress=progress, budget=budget
-        )
+        parts = solve_partition(problem, budget, options=options, progress=progress)
         formed, hub_of = list(parts.clusters), []
         left = sorted({*parts.left_out, *parts.fixed_left_out})
         hopeless, unsolved = set(parts.fixed_left_out), set()
@@ -307,8 +307,8 @@ def _rotation(
         minutes=lambda a, b: round_.travel_minutes(names[a], names[b]),
         previous=previous,
         names=names,
-        seed=seed,
         budget=budget,
+        seed=seed,
     )
     return [
         RotationEdge(cluster_id=cluster_id, reviewing_school_id=names[a], host_school_id=names[b])

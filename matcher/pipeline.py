@@ -29,6 +29,7 @@ from solvers.dating.explain import diagnose
 from solvers.dating.strategy import PartDates, components, solve_schedule
 from solvers.engine.budget import Budget
 from solvers.engine.memo import SolvedParts
+from solvers.engine.options import SolveOptions
 from solvers.engine.result import SolveResult
 from solvers.engine.watch import Progress
 from solvers.matching.decode import decode
@@ -147,7 +148,8 @@ def match(
     progress
         Called with each improving plan or bound (objective, bound, seconds).
     explain_time_limit
-        Seconds per unstaffed project for finding the rules that conflict.
+        Seconds per unstaffed project for finding the rules that conflict (shared among
+        them, each at most ``solvers.engine.calibration.EXPLAIN_MAX_SECONDS``).
     explain
         Find those rules now; ``plan`` defers it to the last round of feedback.
     excluded_pairs, excluded_projects
@@ -178,16 +180,13 @@ def match(
         len(problem.staff_ids),
         problem.n_pairs,
     )
+    options = SolveOptions(seed=seed, workers=workers, gap_limit=gap_limit, progress=progress)
     solution = solve_matching(
         problem,
-        time_limit=time_limit,
-        seed=seed,
-        workers=workers,
-        gap_limit=gap_limit,
-        progress=progress,
+        Budget(time_limit) if budget is None else budget,
+        options=options,
         hint=None if start_from is None else _pair_indices(problem, start_from),
         solved_parts=solved_parts,
-        budget=budget,
     )
     staffed = [pid for pid, ok in zip(problem.project_ids, solution.staffed, strict=True) if ok]
     to_explain = [
@@ -202,11 +201,10 @@ def match(
             explain_unstaffed(
                 round_,
                 problem,
+                Budget(explain_time_limit * len(to_explain)),
                 unstaffed=to_explain,
                 staffed=staffed,
-                time_limit=explain_time_limit,
-                seed=seed,
-                workers=workers,
+                options=options,
             )
         )
     plan = decode(problem, solution, reasons)
@@ -260,13 +258,9 @@ def schedule(
     problem = encode_schedule(round_, plan)
     solution = solve_schedule(
         problem,
-        time_limit=time_limit,
-        seed=seed,
-        workers=workers,
-        gap_limit=gap_limit,
-        progress=progress,
+        Budget(time_limit) if budget is None else budget,
+        options=SolveOptions(seed=seed, workers=workers, gap_limit=gap_limit, progress=progress),
         solved_parts=solved_parts,
-        budget=budget,
     )
     diagnoses = _diagnoses(round_, plan, solution.unscheduled, problem if explain_clashes else None)
     unscheduled = tuple(
@@ -471,11 +465,10 @@ def _explain_unstaffed_now(
     reasons = explain_unstaffed(
         round_,
         problem,
+        budget,
         unstaffed=pending,
         staffed=staffed,
-        seed=seed,
-        workers=workers,
-        budget=budget,
+        options=SolveOptions(seed=seed, workers=workers),
     )
     unfilled = tuple(
         u.model_copy(update={"reason": reasons[u.project_id]}) if u.project_id in reasons else u
@@ -512,7 +505,8 @@ def _diagnoses(
         project = round_.project_by_id[project_id]
         part = part_of.get(project_id)
         in_time = budget is None or not budget.exhausted()
-        why = diagnose(round_, calendar, project, team, part if in_time else None, time_limit=each)
+        searched = part if in_time else None
+        why = diagnose(round_, calendar, project, team, searched, budget=Budget(each))
         if budget is not None and in_time and part is not None:
             # What naming took, counted as work: its searches and rebuilding the part's model
             # for each, so the projects reached are the same on every run.

@@ -16,6 +16,7 @@ from conftest import make_round, project, school, staff
 from matcher.model import Assignment, HistoryEntry, Plan, Preference, Round, UnfilledProject
 from matcher.pipeline import MatchOutcome, match
 from matcher.verify import verify_plan
+from solvers.engine.options import SolveOptions
 
 
 def solve(round_: Round) -> MatchOutcome:
@@ -257,6 +258,7 @@ def test_optimum_equals_brute_force() -> None:
 def test_a_part_given_no_time_still_returns_a_valid_plan() -> None:
     """A part whose share is used up still searches briefly from its start: a valid plan."""
     from solvers.engine.budget import Budget
+    from solvers.engine.options import DEFAULT_OPTIONS
     from solvers.matching.decode import decode
     from solvers.matching.encode import encode
     from solvers.matching.strategy import _solve_part
@@ -265,7 +267,7 @@ def test_a_part_given_no_time_still_returns_a_valid_plan() -> None:
     projects = [project("P1", "A", needs_lead=True), project("P2", "A", needs_sle=True)]
     round_ = make_round(THREE_SCHOOLS, people, projects, rules={"no_direct_swap": False})
     problem = encode(round_)
-    solution = _solve_part(problem, Budget(0.0), 0, 1, 0.0, None)
+    solution = _solve_part(problem, Budget(0.0), DEFAULT_OPTIONS)
     assert solution.result.status in {"FEASIBLE", "OPTIMAL"}
     plan = decode(problem, solution, {})
     assert {a.project_id for a in plan.assignments} == {"P1", "P2"}
@@ -275,6 +277,7 @@ def test_a_part_given_no_time_still_returns_a_valid_plan() -> None:
 def test_parts_reached_after_the_time_is_spent_are_counted_and_named() -> None:
     """Parts not searched keep valid start plans; the unknown gap says how many and why."""
     from matcher.synth.cohort import generate_round
+    from solvers.engine.budget import Budget
     from solvers.matching.decode import decode
     from solvers.matching.encode import encode
     from solvers.matching.strategy import solve_matching
@@ -282,7 +285,7 @@ def test_parts_reached_after_the_time_is_spent_are_counted_and_named() -> None:
     round_ = generate_round(schools=40, seed=2)
     problem = encode(round_)
     # Less time than any part's floor: every part gives way to its start plan.
-    solution = solve_matching(problem, time_limit=0.01, workers=1)
+    solution = solve_matching(problem, Budget(0.01), options=SolveOptions(workers=1))
     counts = solution.result.counts
     assert counts["parts"] >= 1
     assert counts["parts_without_bound"] == counts["parts"]
@@ -323,8 +326,8 @@ def test_explanations_not_started_by_the_deadline_say_so() -> None:
     round_ = make_round(THREE_SCHOOLS, people, projects, rules={"no_direct_swap": False})
     problem = encode(round_)
     past = Budget(5.0, deadline=0.0)
-    late = explain_unstaffed(round_, problem, unstaffed=["P2"], staffed=["P1"], budget=past)
+    late = explain_unstaffed(round_, problem, past, unstaffed=["P2"], staffed=["P1"])
     assert late == {"P2": OUT_OF_TIME}
     assert not past.repeatable
-    in_time = explain_unstaffed(round_, problem, unstaffed=["P2"], staffed=["P1"])
+    in_time = explain_unstaffed(round_, problem, Budget(5.0), unstaffed=["P2"], staffed=["P1"])
     assert in_time["P2"].startswith("cannot be staffed while P1 is")

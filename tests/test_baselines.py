@@ -8,6 +8,8 @@ from test_properties import rounds
 from matcher.model import Plan, Round
 from matcher.verify import verify_plan
 from solvers.baselines import solve_linear
+from solvers.engine.budget import Budget
+from solvers.engine.options import SolveOptions
 from solvers.matching.decode import decode
 from solvers.matching.encode import encode
 from solvers.matching.greedy import greedy
@@ -29,7 +31,7 @@ def as_plan(round_: Round, chosen: tuple[int, ...]) -> Plan:
         first_lead.setdefault(int(problem.pair_project[k]), k)
     staffed = {int(problem.pair_project[k]) for k in chosen}
     solution = MatchingSolution(
-        result=solve_matching(problem, time_limit=1, workers=1).result,
+        result=solve_matching(problem, Budget(1), options=SolveOptions(workers=1)).result,
         chosen=chosen,
         leads=frozenset(first_lead.values()),
         staffed=tuple(j in staffed for j in range(len(problem.project_ids))),
@@ -62,7 +64,7 @@ def test_greedy_around_kept_teams_keeps_them_and_breaks_no_rule(round_: Round) -
 @given(rounds())
 def test_milp_matches_cp_sat_and_lp_bounds_both(round_: Round) -> None:
     problem = encode(round_)
-    cp = solve_matching(problem, time_limit=10, workers=1).result
+    cp = solve_matching(problem, Budget(10), options=SolveOptions(workers=1)).result
     milp = solve_linear(problem, time_limit=10)
     lp = solve_linear(problem, relax=True)
     assert cp.status == milp.status == "OPTIMAL"

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from matcher.bench.orlib import BenchmarkFileError, read_gap
 from matcher.bench.runners import bench_gap, gap_problem
 from matcher.cli import main
+from solvers.engine.budget import Budget
 from solvers.matching.strategy import solve_matching
 
 SHARED_GAP = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "gap"
@@ -44,7 +45,7 @@ def test_malformed_gap_file_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_tiny_gap_solved_by_the_matching_model(tmp_path: Path) -> None:
-    result = solve_matching(gap_problem(read_gap(tiny_gap(tmp_path))), time_limit=5).result
+    result = solve_matching(gap_problem(read_gap(tiny_gap(tmp_path))), Budget(5)).result
     assert result.status == "OPTIMAL"
     assert result.objective == 3
 

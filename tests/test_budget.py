@@ -12,6 +12,7 @@ from matcher.pipeline import plan
 from matcher.synth.cohort import generate_round
 from solvers.engine.budget import Budget
 from solvers.engine.lanes import lanes_of, solve_parts
+from solvers.engine.options import SolveOptions
 
 
 def _tight_assignment(n: int = 40) -> tuple[cp_model.CpModel, list[list[cp_model.IntVar]]]:
@@ -111,10 +112,10 @@ def test_a_matching_the_clock_cut_short_still_verifies_and_says_it_may_not_repea
     round_ = generate_round(schools=40, seed=2)
     problem = encode(round_)
     late = Budget(30.0, deadline=time.perf_counter() - 1.0)
-    solution = solve_matching(problem, budget=late, workers=2)
+    solution = solve_matching(problem, late, options=SolveOptions(workers=2))
     assert not solution.result.repeatable
     assert "repeatable  no" in solution.result.summary()
     assert verify_plan(round_, decode(problem, solution, {})) == []
-    on_time = solve_matching(problem, time_limit=30.0, workers=2)
+    on_time = solve_matching(problem, Budget(30.0), options=SolveOptions(workers=2))
     assert on_time.result.repeatable
     assert "repeatable" not in on_time.result.summary()

@@ -13,8 +13,10 @@ import pytest
 
 from matcher.synth.cohort import generate_round
 from matcher.verify import verify_plan
+from solvers.engine.budget import Budget
 from solvers.engine.carried_bounds import CarriedBounds, frame
 from solvers.engine.decompose import pair_parts, restrict
+from solvers.engine.options import SolveOptions
 from solvers.matching.decode import decode
 from solvers.matching.encode import MatchingProblem, encode
 from solvers.matching.strategy import SolvedMatchingParts, solve_matching
@@ -39,7 +41,7 @@ def keeping(problem: MatchingProblem, keep: np.ndarray) -> MatchingProblem:
 
 
 def optimum(problem: MatchingProblem) -> tuple[float, tuple[int, ...]]:
-    solution = solve_matching(problem, time_limit=30, workers=1)
+    solution = solve_matching(problem, Budget(30), options=SolveOptions(workers=1))
     assert solution.result.status == "OPTIMAL"
     assert solution.result.objective is not None
     return solution.result.objective, solution.chosen
@@ -108,7 +110,9 @@ def test_a_part_with_a_new_or_changed_pair_carries_no_bound() -> None:
 def test_a_second_call_with_pairs_forbidden_starts_from_the_carried_bounds() -> None:
     round_ = generate_round(schools=60, seed=5)
     memo = SolvedMatchingParts()
-    first = solve_matching(encode(round_), time_limit=30, workers=1, solved_parts=memo)
+    first = solve_matching(
+        encode(round_), Budget(30), options=SolveOptions(workers=1), solved_parts=memo
+    )
     assert first.result.status == "OPTIMAL"
     problem = encode(round_)
     # Forbid one reviewer of every third staffed project, as a feedback round does.
@@ -118,7 +122,11 @@ def test_a_second_call_with_pairs_forbidden_starts_from_the_carried_bounds() -> 
     }
     again = encode(round_, excluded_pairs=forbidden)
     second = solve_matching(
-        again, time_limit=30, workers=1, gap_limit=0.01, hint=(), solved_parts=memo
+        again,
+        Budget(30),
+        options=SolveOptions(workers=1, gap_limit=0.01),
+        hint=(),
+        solved_parts=memo,
     )
     assert second.result.bound is not None and second.result.objective is not None
     assert second.result.gap is not None and second.result.gap <= 0.01
@@ -126,7 +134,7 @@ def test_a_second_call_with_pairs_forbidden_starts_from_the_carried_bounds() -> 
     assert verify_plan(round_, plan) == []
     assert not forbidden & {(a.staff_id, a.project_id) for a in plan.assignments}
     # The carried bounds were sound: a fresh exact solve reaches at least the bound.
-    fresh = solve_matching(again, time_limit=30, workers=1)
+    fresh = solve_matching(again, Budget(30), options=SolveOptions(workers=1))
     assert fresh.result.status == "OPTIMAL"
     assert fresh.result.objective is not None
     assert fresh.result.objective >= second.result.bound - 1e-6

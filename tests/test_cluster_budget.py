@@ -26,6 +26,7 @@ from solvers.clusters.pricing import PricedColumns
 from solvers.clusters.rules import school_graph
 from solvers.clusters.start import start_partition
 from solvers.engine.budget import Budget
+from solvers.engine.options import SolveOptions
 
 FAR = 300.0  # seconds: a clock guard no run here comes near
 
@@ -71,7 +72,7 @@ def test_hubs_stopped_by_work_are_the_same_on_a_busy_machine() -> None:
         # A poor but valid start, so there is a plan to keep when the work runs out.
         start = {i: i % 6 for i in range(60)}
         solution = solve_pmedian_model(
-            build_pmedian(problem), seed=1, workers=2, budget=_far(0.5), hint=start
+            build_pmedian(problem), _far(0.5), options=SolveOptions(seed=1, workers=2), hint=start
         )
         assert solution.repeatable
         return solution.status, solution.medians, solution.median_of, solution.bound

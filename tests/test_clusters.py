@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import pytest
 from cluster_regions import members_of, place, region, two_towns
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import matcher
 from matcher.clusters import ClusterSettingsError, form_clusters

@@ -7,6 +7,7 @@ from conftest import make_round, project, school, staff
 
 from matcher.synth.cohort import generate_round
 from solvers.baselines import solve_linear
+from solvers.engine.budget import Budget
 from solvers.engine.decompose import dropped_pairs, pair_parts
 from solvers.matching.encode import encode
 from solvers.matching.strategy import solve_matching
@@ -26,7 +27,7 @@ def test_two_far_apart_towns_are_two_parts_and_solve_as_one() -> None:
     parts = pair_parts(problem)
     assert len(parts) == 2
     assert dropped_pairs(problem, parts) == 0
-    ours = solve_matching(problem, time_limit=10).result
+    ours = solve_matching(problem, Budget(10)).result
     whole = solve_linear(problem, time_limit=10)
     assert ours.status == "OPTIMAL"
     assert whole.objective is not None and round(whole.objective) == ours.objective

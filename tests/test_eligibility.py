@@ -6,8 +6,7 @@ from typing import Any
 
 import pytest
 from conftest import make_round, project, school, staff
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from test_properties import rounds
 
 from matcher.model import Conflict, HistoryEntry, Round

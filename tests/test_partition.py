@@ -12,6 +12,8 @@ from cluster_regions import place, region
 from matcher.model import Round
 from solvers.clusters.encode import encode_clusters
 from solvers.clusters.partition import LEAVE_OUT_PENALTY, solve_partition
+from solvers.engine.budget import Budget
+from solvers.engine.options import SolveOptions
 
 
 def partitions(items: list[int], low: int, high: int) -> Iterator[list[tuple[int, ...]]]:
@@ -51,7 +53,7 @@ def cost(round_: Round, groups: list[tuple[int, ...]], *, worst: bool = False) -
 def test_total_travel_equals_brute_force(count: int, seed: int) -> None:
     round_ = scattered(count, seed)
     best = min(cost(round_, p) for p in partitions(list(range(count)), 3, 4))
-    solution = solve_partition(encode_clusters(round_), time_limit=10, seed=0)
+    solution = solve_partition(encode_clusters(round_), Budget(10), options=SolveOptions(seed=0))
     assert solution.objective == best
     assert solution.bound == best  # proven, not only found
     assert solution.status == "OPTIMAL"
@@ -66,21 +68,23 @@ def test_worst_journey_equals_brute_force() -> None:
         )
     )
     best = min(cost(round_, p, worst=True) for p in partitions(list(range(9)), 3, 4))
-    solution = solve_partition(encode_clusters(worst_round), time_limit=10, seed=0)
+    solution = solve_partition(
+        encode_clusters(worst_round), Budget(10), options=SolveOptions(seed=0)
+    )
     assert solution.objective == best
     assert solution.bound <= best
 
 
 def test_a_school_that_fits_no_cluster_is_set_aside() -> None:
     schools = [place("A", 0), place("B", 1), place("C", 2), place("Far", 80)]
-    solution = solve_partition(encode_clusters(region(schools)), time_limit=5)
+    solution = solve_partition(encode_clusters(region(schools)), Budget(5))
     assert solution.fixed_left_out == (3,)
     assert solution.clusters == ((0, 1, 2),)
 
 
 def test_five_close_schools_leave_two_out_when_clusters_must_be_triads() -> None:
     schools = [place(s, k) for k, s in enumerate("ABCDE")]
-    solution = solve_partition(encode_clusters(region(schools, max_size=3)), time_limit=5)
+    solution = solve_partition(encode_clusters(region(schools, max_size=3)), Budget(5))
     assert len(solution.clusters) == 1
     assert len(solution.left_out) == 2
     assert solution.objective >= 2 * LEAVE_OUT_PENALTY
@@ -88,6 +92,6 @@ def test_five_close_schools_leave_two_out_when_clusters_must_be_triads() -> None
 
 def test_same_seed_same_clusters() -> None:
     round_ = scattered(10, 8)
-    first = solve_partition(encode_clusters(round_), time_limit=5, seed=3)
-    second = solve_partition(encode_clusters(round_), time_limit=5, seed=3)
+    first = solve_partition(encode_clusters(round_), Budget(5), options=SolveOptions(seed=3))
+    second = solve_partition(encode_clusters(round_), Budget(5), options=SolveOptions(seed=3))
     assert first.clusters == second.clusters

@@ -10,6 +10,8 @@ import pytest
 
 from matcher.bench.pmedcap import PMedCapFormatError, read_pmedcap
 from solvers.clusters.pmedian import HARD_RULES, PMedianProblem, solve_pmedian
+from solvers.engine.budget import Budget
+from solvers.engine.options import SolveOptions
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "pmedcap"
 
@@ -32,7 +34,7 @@ def test_two_groups_on_a_line() -> None:
         capacity=3,
         medians=2,
     )
-    solution = solve_pmedian(problem, time_limit=5)
+    solution = solve_pmedian(problem, Budget(5))
     assert solution.status == "OPTIMAL"
     assert solution.objective == 4
     assert sorted(solution.medians) == [1, 4]
@@ -47,7 +49,7 @@ def test_capacity_forces_a_worse_split() -> None:
         capacity=2,
         medians=3,
     )
-    solution = solve_pmedian(problem, time_limit=5)
+    solution = solve_pmedian(problem, Budget(5))
     loads = np.bincount([m for m in solution.median_of], minlength=6)
     assert loads.max() <= 2
     assert solution.objective == 1 + 1 + 8  # two pairs next to each other, and 2 -> 10
@@ -60,7 +62,7 @@ def test_as_few_medians_as_capacity_allows() -> None:
         capacity=3,
         medians=None,
     )
-    solution = solve_pmedian(problem, time_limit=5)
+    solution = solve_pmedian(problem, Budget(5))
     assert len(solution.medians) == 2
 
 
@@ -90,6 +92,6 @@ def test_published_optimum_of_osman_christofides(name: str) -> None:
         capacity=instance.capacity,
         medians=instance.medians,
     )
-    solution = solve_pmedian(problem, time_limit=20, seed=1, workers=2)
+    solution = solve_pmedian(problem, Budget(20), options=SolveOptions(seed=1, workers=2))
     assert solution.objective == instance.best
     assert solution.status == "OPTIMAL"

@@ -7,8 +7,7 @@ import datetime as dt
 from typing import Any
 
 from conftest import make_round, project, school, staff
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from matcher.model import Availability, Conflict, HistoryEntry, Preference, Round
 from matcher.pipeline import match, plan

@@ -13,6 +13,8 @@ import pytest
 from matcher.bench.orlib import GapInstance, read_gap
 from matcher.bench.runners import gap_problem
 from matcher.synth.cohort import generate_round
+from solvers.engine.budget import Budget
+from solvers.engine.options import SolveOptions
 from solvers.matching import strategy
 from solvers.matching.encode import MatchingProblem, encode
 from solvers.matching.objective import objective_of
@@ -231,7 +233,7 @@ def test_no_relinking_when_the_first_search_proves_the_optimum(
     assert relink.applies(dense(problem))
     relinked = _Counted()
     monkeypatch.setattr(relink, "relink", relinked.wrap(relink.relink))
-    solution = solve_matching(problem, time_limit=30, seed=0, workers=1)
+    solution = solve_matching(problem, Budget(30), options=SolveOptions(seed=0, workers=1))
     assert solution.result.status == "OPTIMAL"
     assert relinked.calls == 0
     _assert_feasible(instance, problem, solution.chosen)
@@ -250,11 +252,11 @@ def test_relinking_after_a_first_search_that_leaves_a_gap(
     monkeypatch.setattr(relink, "MIN_PATHS", 2)
     assert relink.applies(dense(problem))
     monkeypatch.setattr(strategy, "PROBE_SECONDS", 0.01)  # the first search proves nothing
-    solution = solve_matching(problem, time_limit=3, seed=0, workers=1)
+    solution = solve_matching(problem, Budget(3), options=SolveOptions(seed=0, workers=1))
     assert relinked.calls == 1
     _assert_feasible(instance, problem, solution.chosen)
     # The relinked start, counted, is never lost: the answer is at least as good.
     start = best_start(problem)
     assert solution.result.objective <= objective_of(problem, start)
-    again = solve_matching(problem, time_limit=3, seed=0, workers=1)
+    again = solve_matching(problem, Budget(3), options=SolveOptions(seed=0, workers=1))
     assert again.chosen == solution.chosen

@@ -217,6 +217,7 @@ def test_a_part_with_no_time_to_search_keeps_its_greedy_dates() -> None:
     from solvers.dating.encode import encode_schedule
     from solvers.dating.strategy import _solve_part, components
     from solvers.engine.budget import Budget
+    from solvers.engine.options import DEFAULT_OPTIONS
 
     people = [staff("S1", "B"), staff("S2", "C")]
     projects = [project("P1", "A", visits=2, presentation=True), project("P2", "A")]
@@ -224,7 +225,7 @@ def test_a_part_with_no_time_to_search_keeps_its_greedy_dates() -> None:
     pairings = pairs(("P1", "S1"), ("P2", "S2"))
     events = []
     for part in components(encode_schedule(round_, pairings)):
-        events.extend(_solve_part(part, Budget(0.0), 0, 1, 0.0, None).events)
+        events.extend(_solve_part(part, Budget(0.0), DEFAULT_OPTIONS).events)
     assert {e.project_id for e in events} == {"P1", "P2"}
     assert verify_schedule(round_, pairings, Schedule(events=tuple(events))) == []
 

@@ -17,6 +17,7 @@ from matcher.model import Plan, Round
 from matcher.synth.cohort import generate_round
 from matcher.verify import verify_plan
 from solvers.baselines import solve_linear
+from solvers.engine.budget import Budget
 from solvers.engine.result import SolveResult
 from solvers.matching.decode import decode
 from solvers.matching.encode import MatchingProblem, encode
@@ -92,7 +93,7 @@ def test_staffed_floor_keeps_the_optimum(round_: Round) -> None:
     milp = solve_linear(problem, time_limit=10)
     assert milp.status == "OPTIMAL"
     assert len({int(problem.pair_project[k]) for k in milp.chosen}) >= floor
-    assert solve_matching(problem, time_limit=10).result.objective == round(milp.objective or 0)
+    assert solve_matching(problem, Budget(10)).result.objective == round(milp.objective or 0)
 
 
 def test_warm_start_on_a_generated_cohort() -> None:

@@ -12,7 +12,9 @@ import solvers.engine.decompose as decompose
 from matcher.model import Round, Weights
 from matcher.synth.cohort import generate_round
 from matcher.verify import verify_plan
+from solvers.engine.budget import Budget
 from solvers.engine.decompose import dropped_pairs, pair_parts, school_labels, school_windows
+from solvers.engine.options import SolveOptions
 from solvers.engine.result import SolveResult
 from solvers.matching.decode import decode
 from solvers.matching.encode import MatchingProblem, encode
@@ -106,7 +108,7 @@ def test_any_plan_of_the_free_part_is_a_plan_of_the_round(
     opened = open_windows(problem, plan, window)
     assert opened.close(opened.start.tolist()) == plan
     assert len(opened.fixed) > 0 and len(opened.start) > 0
-    other = opened.close(solve_matching(opened.problem, time_limit=5).chosen)
+    other = opened.close(solve_matching(opened.problem, Budget(5)).chosen)
     assert other != plan
     assert plan_errors(round_, problem, other) == []
 
@@ -121,7 +123,7 @@ def test_the_free_part_scores_changes_as_the_whole_round_does(
     plan = greedy(problem).chosen
     window = school_windows(problem, turned=True, max_pairs=problem.n_pairs // 6)
     opened = open_windows(problem, plan, window)
-    other = solve_matching(opened.problem, time_limit=5).chosen
+    other = solve_matching(opened.problem, Budget(5)).chosen
     start = tuple(opened.start.tolist())
     free_change = objective_of(opened.problem, other) - objective_of(opened.problem, start)
     whole_change = objective_of(problem, opened.close(other)) - objective_of(problem, plan)
@@ -137,7 +139,7 @@ def test_a_round_split_into_regions_is_solved_window_by_window(
     round_, problem = cohort
     monkeypatch.setattr(decompose, "MAX_PART_PAIRS", problem.n_pairs // 6)
     assert dropped_pairs(problem, pair_parts(problem)) > 0
-    solution = solve_matching(problem, time_limit=30, gap_limit=0.01, workers=2)
+    solution = solve_matching(problem, Budget(30), options=SolveOptions(workers=2, gap_limit=0.01))
     result = solution.result
     assert result.objective is not None
     assert result.objective < greedy(problem).objective

@@ -19,6 +19,8 @@ import numpy as np
 from matcher.bench.orlib import GapInstance, read_gap, read_optima
 from matcher.model import Weights
 from solvers.baselines import solve_linear
+from solvers.engine.budget import Budget
+from solvers.engine.options import SolveOptions
 from solvers.engine.result import quality_gap
 from solvers.matching.encode import MatchingProblem, encode
 from solvers.matching.greedy import BaselineResult, greedy
@@ -137,7 +139,8 @@ def bench_gap(
         problem = gap_problem(instance)
         if progress:
             progress(f"gap {instance.name}: {instance.agents} agents x {instance.jobs} jobs")
-        ours = solve_matching(problem, time_limit=time_limit, seed=seed, workers=workers).result
+        options = SolveOptions(seed=seed, workers=workers)
+        ours = solve_matching(problem, Budget(time_limit), options=options).result
         milp = solve_linear(problem, backend="SCIP", time_limit=time_limit, gap_limit=1e-4)
         lp = solve_linear(problem, relax=True, time_limit=time_limit)
         by_hand = greedy(problem)
@@ -190,7 +193,9 @@ def bench_pmedcap(
             capacity=instance.capacity,
             medians=instance.medians,
         )
-        ours = solve_pmedian(problem, time_limit=time_limit, seed=seed, workers=workers)
+        ours = solve_pmedian(
+            problem, Budget(time_limit), options=SolveOptions(seed=seed, workers=workers)
+        )
         best = optima.get(path.stem, optima.get(path.name))
         rows.append(
             BenchRow(
@@ -252,9 +257,8 @@ def _run_cohort(
         validate_seconds = time.perf_counter() - started
     # The matching step alone, against its peers on the very same problem data.
     problem = encode(round_)
-    matching = solve_matching(
-        problem, time_limit=time_limit, seed=seed, workers=workers, gap_limit=gap_limit
-    ).result
+    options = SolveOptions(seed=seed, workers=workers, gap_limit=gap_limit)
+    matching = solve_matching(problem, Budget(time_limit), options=options).result
     by_hand = greedy(problem)
     # Time to the same quality: the MILP stops once it has proven a plan as close to the
     # optimum as ours was proven to be (the same absolute gap), within the same time limit.

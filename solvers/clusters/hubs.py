@@ -32,11 +32,13 @@ from solvers.clusters.pmedian import (
 )
 from solvers.clusters.rules import school_graph
 from solvers.engine.budget import Budget
-from solvers.engine.calibration import GRAPH_PAIRS_PER_SECOND, PMEDIAN_ARCS_PER_SECOND
 from solvers.engine.calibration import (
+    GRAPH_PAIRS_PER_SECOND,
     HUBS_MIN_SEARCH_SECONDS as MIN_SEARCH_SECONDS,
+    PMEDIAN_ARCS_PER_SECOND,
 )
 from solvers.engine.lanes import solve_parts
+from solvers.engine.options import DEFAULT_OPTIONS, SolveOptions
 
 # Penalty per school attached to no hub: above any travel, so schools are left out last.
 LEAVE_OUT_PENALTY = 100_000
@@ -118,11 +120,9 @@ def _hub_problem(problem: ClusterProblem, graph: nx.Graph, local: np.ndarray) ->
 
 def solve_hubs(
     problem: ClusterProblem,
+    budget: Budget,
     *,
-    time_limit: float = 30.0,
-    seed: int = 0,
-    workers: int = 1,
-    budget: Budget | None = None,
+    options: SolveOptions = DEFAULT_OPTIONS,
 ) -> HubSolution:
     """Choose hub schools and attach every free school to one, least travel to the hubs.
 
@@ -131,15 +131,14 @@ def solve_hubs(
     problem
         The encoded region; ``settings.hubs`` fixes the number of hubs (0: as few as the
         capacity, the size floor and the travel limit allow).
-    time_limit, seed, workers
-        CP-SAT's limits: seconds counted as work, shared between components by their size
-        (``solvers.engine.lanes``, components side by side with several workers), the random seed,
-        and threads.
     budget
-        A share of a larger job's budget, used instead of ``time_limit``.
+        Work shared between components by their size (``solvers.engine.lanes``, components
+        side by side with several workers).
+    options
+        The random seed and threads.
     """
     started = time.perf_counter()
-    budget = Budget(time_limit) if budget is None else budget
+    workers = options.workers
     graph = school_graph(problem)
     budget.spend(graph.number_of_edges() / GRAPH_PAIRS_PER_SECOND)
     if problem.settings.hubs:
@@ -164,9 +163,7 @@ def solve_hubs(
         mix_breaches(model, problem, local)
         share.spend(build_seconds(k))
         # A lone lane has every worker; side by side, each lane has one.
-        return solve_pmedian_model(
-            model, seed=seed, workers=workers if lanes == 1 else 1, budget=share
-        )
+        return solve_pmedian_model(model, share, options=options.on(workers if lanes == 1 else 1))
 
     solutions = solve_parts(
         [len(nodes) for nodes in solvable],

@@ -53,13 +53,12 @@ from solvers.engine.calibration import (
     GRAPH_PAIRS_PER_SECOND,
     MIN_FEWER_SECONDS,
     MIN_FIRST_SECONDS,
+    PARTITION_MIN_SEARCH_SECONDS as MIN_SEARCH_SECONDS,
     PROVE_SHARE,
     START_CELLS_PER_SECOND,
 )
-from solvers.engine.calibration import (
-    PARTITION_MIN_SEARCH_SECONDS as MIN_SEARCH_SECONDS,
-)
 from solvers.engine.lanes import run_lanes
+from solvers.engine.options import DEFAULT_OPTIONS, SolveOptions
 
 # Penalty per school left out in the summary's objective: above any cluster's price, so that
 # fewer schools left out always reads as better.
@@ -167,12 +166,10 @@ def worst_journey_bound(comp: Component, schools: Sequence[int]) -> int:
 
 def solve_partition(
     problem: ClusterProblem,
+    budget: Budget,
     *,
-    time_limit: float = 30.0,
-    seed: int = 0,
-    workers: int = 1,
+    options: SolveOptions = DEFAULT_OPTIONS,
     progress: Callable[[Progress], None] | None = None,
-    budget: Budget | None = None,
 ) -> PartitionSolution:
     """Partition every free school of ``problem`` into clusters of min_size..max_size.
 
@@ -180,23 +177,21 @@ def solve_partition(
     ----------
     problem
         The encoded region (``solvers.clusters.encode.encode_clusters``).
-    time_limit
-        Seconds for the whole solve, counted as work (``solvers.clusters.work``), with the
-        clock as a guard at ``solvers.engine.budget.CLOCK_GUARD`` times the limit. Every component
-        first gets a plan, a proven bound and a pool (up to ``BOUND_SHARE`` of the work, each
-        its share by size); the rest improves the plans (``_in_lanes`` shares it).
-    seed, workers
-        CP-SAT's random seed and threads: with several workers the components are searched
-        side by side, one worker each, and a lone component by one search per worker and
-        seed (``solvers.clusters.work.race``).
-    progress
-        Called as each component is finished.
     budget
-        A share of a larger job's budget, used instead of ``time_limit``; what the solve
-        used is in ``budget.used``.
+        Work for the whole solve (``solvers.clusters.work``), with the clock as a guard at
+        ``solvers.engine.budget.CLOCK_GUARD`` times the limit; what the solve used is in
+        ``budget.used``. Every component first gets a plan, a proven bound and a pool (up to
+        ``BOUND_SHARE`` of the work, each its share by size); the rest improves the plans
+        (``_in_lanes`` shares it).
+    options
+        The seed and workers: with several workers the components are searched side by side,
+        one worker each, and a lone component by one search per worker and seed
+        (``solvers.clusters.work.race``). The gap limit is not used.
+    progress
+        Called as each component is finished (a cluster report, not matching's Progress).
     """
     started = time.perf_counter()
-    budget = Budget(time_limit) if budget is None else budget
+    seed, workers = options.seed, options.workers
     graph = school_graph(problem)
     parts, hopeless = clusterable(problem, graph)
     budget.spend(graph.number_of_edges() / GRAPH_PAIRS_PER_SECOND)

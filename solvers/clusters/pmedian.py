@@ -29,6 +29,7 @@ from ortools.sat.python import cp_model
 from solvers.clusters.work import Searched, race
 from solvers.engine.budget import Budget
 from solvers.engine.calibration import PMEDIAN_WORK_PER_CORE_SECOND
+from solvers.engine.options import DEFAULT_OPTIONS, SolveOptions
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -199,21 +200,19 @@ class PMedianSolution:
 
 def solve_pmedian_model(
     m: PMedianModel,
+    budget: Budget,
     *,
-    time_limit: float = 30.0,
-    seed: int = 0,
-    workers: int = 1,
+    options: SolveOptions = DEFAULT_OPTIONS,
     hint: dict[int, int] | None = None,
-    budget: Budget | None = None,
 ) -> PMedianSolution:
     """Minimise distance plus any extra terms (and left-out penalties) of a built model.
 
-    ``time_limit`` (seconds of work) or ``budget`` (a share of a larger job's) limits the
-    searches. With ``medians = None`` the number of medians is minimised first, with half
-    the work left, then the distance with that number fixed, with the rest.
+    ``budget`` (work) limits the searches. With ``medians = None`` the number of medians is
+    minimised first, with half the work left, then the distance with that number fixed, with
+    the rest.
     """
     started = time.perf_counter()
-    budget = Budget(time_limit) if budget is None else budget
+    seed, workers = options.seed, options.workers
     p = m.problem
     if hint:
         for (i, j), var in m.attach.items():
@@ -253,11 +252,9 @@ def solve_pmedian_model(
 
 def solve_pmedian(
     problem: PMedianProblem,
+    budget: Budget,
     *,
-    time_limit: float = 30.0,
-    seed: int = 0,
-    workers: int = 1,
-    budget: Budget | None = None,
+    options: SolveOptions = DEFAULT_OPTIONS,
 ) -> PMedianSolution:
     """Build and solve a capacitated p-median problem.
 
@@ -265,15 +262,13 @@ def solve_pmedian(
     ----------
     problem
         The index-level data.
-    time_limit, seed, workers
-        CP-SAT's limits: seconds counted as work (``solvers.engine.budget``), the random seed, and
-        searches side by side; the best solution found is returned with its bound.
     budget
-        A share of a larger job's budget, used instead of ``time_limit``.
+        Work for the searches (``solvers.engine.budget``); the best solution found is returned
+        with its bound.
+    options
+        The random seed, and searches side by side.
     """
-    return solve_pmedian_model(
-        build_pmedian(problem), time_limit=time_limit, seed=seed, workers=workers, budget=budget
-    )
+    return solve_pmedian_model(build_pmedian(problem), budget, options=options)
 
 
 def _left_count(m: PMedianModel) -> cp_model.LinearExprT:

@@ -34,9 +34,8 @@ def solve_rotation(
     minutes: Callable[[int, int], int],
     previous: Collection[tuple[int, int]],
     names: Sequence[str],
-    time_limit: float = 10.0,
+    budget: Budget,
     seed: int = 0,
-    budget: Budget | None = None,
 ) -> list[list[tuple[int, int]]]:
     """A review cycle per cluster, as (reviewing school, host school) arcs in cycle order.
 
@@ -50,12 +49,11 @@ def solve_rotation(
         Last round's (reviewer, host) arcs, to repeat as few as possible.
     names
         School ids by index, for the names of CP-SAT variables.
-    time_limit, seed
-        CP-SAT's limits: seconds counted as work (the model is tiny; a proof takes
-        milliseconds), and the random seed.
     budget
-        A share of a larger job's budget, used instead of ``time_limit`` and charged with
-        the search (a search the clock guard stopped marks it not repeatable).
+        Work for the search, charged with it (the model is tiny; a proof takes milliseconds);
+        a search the clock guard stopped marks it not repeatable.
+    seed
+        CP-SAT's random seed.
 
     Returns
     -------
@@ -88,7 +86,6 @@ def solve_rotation(
     model.minimize(sum(cost))
     if not cost:
         model = cp_model.CpModel()  # nothing left for CP-SAT: an empty model solves at once
-    budget = Budget(time_limit) if budget is None else budget
     solver = cp_model.CpSolver()
     budget.limit(solver, 1)
     solver.parameters.random_seed = seed

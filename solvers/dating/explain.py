@@ -23,6 +23,7 @@ from matcher.model import Project, Round
 from solvers.dating import model as dating_model
 from solvers.dating.encode import SchedulingProblem, dated_project, earliest_dates
 from solvers.engine.budget import Budget
+from solvers.engine.calibration import EXPLAIN_MAX_SECONDS
 
 
 @dataclass(frozen=True)
@@ -48,9 +49,12 @@ def diagnose(
     team: Sequence[str],
     problem: SchedulingProblem | None = None,
     *,
-    time_limit: float = 5.0,
+    budget: Budget | None = None,
 ) -> Diagnosis:
-    """Why ``project`` with ``team`` was left undated (see the module docstring)."""
+    """Why ``project`` with ``team`` was left undated (see the module docstring).
+
+    With ``problem`` (the project's part) a clash with other visits also names the rule behind
+    it, each rule's search within ``budget`` (default ``EXPLAIN_MAX_SECONDS`` of work)."""
     days = calendar.term_days
     alone = dated_project(round_, calendar, project, [])
     shape = _shape(project, alone.min_gap)
@@ -86,7 +90,8 @@ def diagnose(
             f"the team {', '.join(team)} has no common dates {window} for {shape}",
             tuple(team),
         )
-    rule = _clashing_rule(problem, project.project_id, time_limit) if problem else None
+    searching = budget or Budget(EXPLAIN_MAX_SECONDS)
+    rule = _clashing_rule(problem, project.project_id, searching) if problem else None
     words = {
         "one_place": "a team member is already on other visits on every date left",
         "release_per_day": "a releasing school already has its most staff out per day "
@@ -100,7 +105,7 @@ def diagnose(
     )
 
 
-def _clashing_rule(problem: SchedulingProblem, project_id: str, time_limit: float) -> str | None:
+def _clashing_rule(problem: SchedulingProblem, project_id: str, budget: Budget) -> str | None:
     """The linking rule that, dropped alone, lets the project be dated with all the others."""
     linking = ("one_place", "release_per_day", "host_per_day")
     # Callers pass the project's own part (``solvers.dating.strategy.components``): nothing
@@ -114,7 +119,8 @@ def _clashing_rule(problem: SchedulingProblem, project_id: str, time_limit: floa
         m.model.clear_objective()
         solver = cp_model.CpSolver()
         # Work, not seconds, so the rule named is the same on every run (solvers.engine.budget).
-        Budget(time_limit).limit(solver, 1)
+        # Each rule's search gets the whole amount, on a deadline of its own.
+        Budget(budget.seconds).limit(solver, 1)
         solver.parameters.num_workers = 1
         if solver.solve(m.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return dropped

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
@@ -19,20 +19,15 @@ from solvers.dating.model import SOFT_TERMS, build_schedule_model
 from solvers.engine.budget import WORK_PER_CORE_SECOND, Budget
 from solvers.engine.calibration import (
     DATING_BASE_SECONDS as BASE_SECONDS,
-)
-from solvers.engine.calibration import (
     DATING_RATE_EXPONENT as RATE_EXPONENT,
-)
-from solvers.engine.calibration import (
     DATING_RATE_REFERENCE_VARIABLES as RATE_REFERENCE_VARIABLES,
-)
-from solvers.engine.calibration import (
     DATING_SECONDS_PER_PROJECT as SECONDS_PER_PROJECT,
 )
 from solvers.engine.lanes import solve_new_parts
 from solvers.engine.memo import SolvedParts, fingerprint
+from solvers.engine.options import DEFAULT_OPTIONS, SolveOptions
 from solvers.engine.result import SolveResult, TermValue
-from solvers.engine.watch import GapWatch, Progress
+from solvers.engine.watch import GapWatch
 
 
 @dataclass(frozen=True)
@@ -87,29 +82,24 @@ def _part(problem: SchedulingProblem, projects: tuple[DatedProject, ...]) -> Sch
 
 def solve_schedule(
     problem: SchedulingProblem,
+    budget: Budget,
     *,
-    time_limit: float = 30.0,
-    seed: int = 0,
-    workers: int = 1,
-    gap_limit: float = 0.0,
-    progress: Callable[[Progress], None] | None = None,
+    options: SolveOptions = DEFAULT_OPTIONS,
     solved_parts: SolvedParts[PartDates] | None = None,
-    budget: Budget | None = None,
 ) -> ScheduleSolution:
     """Date every visit it can; the rest are listed for the caller to explain or re-match.
 
-    Each independent part (``components``) is solved on its own, ``workers`` at a time, with a
-    share of the time limit in proportion to its size. ``gap_limit`` stops each part once its
-    dates are proven within that relative gap on the quality terms
-    (``solvers.engine.watch.GapWatch``). Parts found in ``solved_parts`` are not solved again. The
-    limit is counted in work, not seconds, as for ``solvers.matching.strategy.solve_matching``.
+    Each independent part (``components``) is solved on its own, ``options.workers`` at a
+    time, with a share of ``budget`` in proportion to its size. ``options.gap_limit`` stops
+    each part once its dates are proven within that relative gap on the quality terms
+    (``solvers.engine.watch.GapWatch``). Parts found in ``solved_parts`` are not solved again.
+    The budget is counted in work, not seconds, as for ``solve_matching``.
     """
     started = time.perf_counter()
-    budget = Budget(time_limit) if budget is None else budget
     parts = components(problem)
 
     def solve(part: int, share: Budget, cp_sat_workers: int) -> PartDates:
-        return _solve_part(parts[part], share, seed, cp_sat_workers, gap_limit, progress)
+        return _solve_part(parts[part], share, options.on(cp_sat_workers))
 
     # Even a tiny part gets a second: below that CP-SAT may not finish presolve. Once the time
     # is spent, parts still waiting keep their greedy dates (valid, unproven).
@@ -122,14 +112,12 @@ def solve_schedule(
         solve,
         memo=SolvedParts[PartDates]() if solved_parts is None else solved_parts,
         budget=budget,
-        workers=workers,
+        workers=options.workers,
         floor=lambda part: 1.0,
         overtime=lambda part: _greedy_part(parts[part]),
     )
-    solution = _merge(problem, solved, time.perf_counter() - started, seed, workers)
+    solution = _merge(problem, solved, time.perf_counter() - started, options)
     return replace(solution, result=replace(solution.result, repeatable=budget.repeatable))
-
-
 
 
 def work_rate(variables: int) -> float:
@@ -154,20 +142,18 @@ class PartDates:
 def _solve_part(
     problem: SchedulingProblem,
     budget: Budget,
-    seed: int,
-    workers: int,
-    gap_limit: float,
-    progress: Callable[[Progress], None] | None,
+    options: SolveOptions,
 ) -> PartDates:
     # The greedy dates are the incumbent, not a CP-SAT hint: a hint is followed branch by
     # branch with the LP at every node, slower than searching from scratch (as in matching).
     start = _greedy_part(problem)
+    workers = options.workers
     m = build_schedule_model(problem)
     solver = cp_model.CpSolver()
     rate = work_rate(len(m.model.proto.variables))
     cap = BASE_SECONDS + SECONDS_PER_PROJECT * len(problem.projects)
     budget.limit(solver, workers, cap, rate=rate)
-    solver.parameters.random_seed = int(seed)
+    solver.parameters.random_seed = int(options.seed)
     solver.parameters.num_workers = int(workers)
     # As for matching, the LP relaxation carries the proof (benchmarks/README.md).
     solver.parameters.linearization_level = 2
@@ -178,8 +164,8 @@ def _solve_part(
         solver,
         m.scheduled,
         problem.weights["unscheduled"],
-        gap_limit,
-        progress,
+        options.gap_limit,
+        options.progress,
         incumbent=(float(incumbent[0]), float(incumbent[1])),
     )
     status = solver.solve(m.model, watch)
@@ -217,8 +203,7 @@ def _merge(
     problem: SchedulingProblem,
     parts: list[PartDates],
     seconds: float,
-    seed: int,
-    workers: int,
+    options: SolveOptions,
 ) -> ScheduleSolution:
     terms: dict[str, TermValue] = {}
     for name, _build, sign, description in SOFT_TERMS:
@@ -235,8 +220,8 @@ def _merge(
         objective=float(sum(part.objective for part in parts)),
         bound=float(sum(part.bound for part in parts)) if proven else None,
         seconds=seconds,
-        seed=seed,
-        workers=workers,
+        seed=options.seed,
+        workers=options.workers,
         terms=terms,
         counts={
             "projects": len(problem.projects),

@@ -61,6 +61,12 @@ PROBE_SECONDS = 4.0
 # parts, 1,700 to 25,000 pairs: 20,000 to 28,000 a second).
 PAIRS_BUILT_PER_SECOND = 25_000
 
+# An unstaffed project's explanation (the smallest set of rules that stop it) searches for at
+# most this long, whatever its even share of the budget: on the sample and the 300-school
+# cohort each is settled in well under a second, and a search that has not settled by then
+# rarely does (its project is then said to be out of time).
+EXPLAIN_MAX_SECONDS = 5.0
+
 # --- Dating (solvers.dating.strategy) --------------------------------------------------------
 
 # A part's search may use at most this long plus this much per project: the bound rarely

@@ -24,7 +24,9 @@ from ortools.sat.python import cp_model
 
 from matcher.model import Project, Round
 from solvers.engine.budget import Budget
+from solvers.engine.calibration import EXPLAIN_MAX_SECONDS
 from solvers.engine.decompose import pair_parts, restrict
+from solvers.engine.options import DEFAULT_OPTIONS, SolveOptions
 from solvers.matching.capacity import sle_days_left
 from solvers.matching.eligibility import PairContext, Screen
 from solvers.matching.encode import MatchingProblem
@@ -196,25 +198,23 @@ OUT_OF_TIME = (
 def explain_unstaffed(
     round_: Round,
     problem: MatchingProblem,
+    budget: Budget,
     *,
     unstaffed: Sequence[str],
     staffed: Sequence[str],
-    time_limit: float = 5.0,
-    seed: int = 0,
-    workers: int = 1,
-    budget: Budget | None = None,
+    options: SolveOptions = DEFAULT_OPTIONS,
 ) -> dict[str, str]:
     """For each unstaffed project, the smallest set of rules that stop it being staffed too.
 
     ``staffed`` are the projects the plan did staff: the question asked is "why can this project
-    not be staffed as well as those?". Projects are explained ``workers`` at a time, each
-    search stopped after ``time_limit`` seconds' worth of work (``solvers.engine.budget``), or less
-    when ``budget`` shared out evenly gives a project less; none is started after ``budget``'s
-    deadline, and those left say so.
+    not be staffed as well as those?". Projects are explained ``options.workers`` at a time,
+    each search stopped after ``budget`` shared out evenly, and at most
+    ``EXPLAIN_MAX_SECONDS``, of work (``solvers.engine.budget``); none is started after
+    ``budget``'s deadline, and those left say so.
     """
     many = max(1, len(unstaffed))
-    budget = Budget(time_limit * many) if budget is None else budget
-    each = min(time_limit, budget.seconds * max(1, workers) / many)
+    workers = options.workers
+    each = min(EXPLAIN_MAX_SECONDS, budget.seconds * max(1, workers) / many)
     # Only the project's own independent part can stop it: explain within that part.
     part_of: dict[str, tuple[MatchingProblem, set[str]]] = {}
     for pairs in pair_parts(problem):
@@ -234,7 +234,7 @@ def explain_unstaffed(
         sub, members = part_of[project_id]
         rivals = [pid for pid in staffed if pid in members]
         share = budget.part(each)
-        return _explain_one(round_, sub, project_id, rivals, budget=share, seed=seed)
+        return _explain_one(round_, sub, project_id, rivals, budget=share, seed=options.seed)
 
     # Each explanation is its own model and search, so they run side by side (CP-SAT releases
     # the interpreter lock while it searches); map keeps the projects' order.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -18,20 +18,19 @@ from ortools.sat.python import cp_model
 from solvers.engine.budget import Budget
 from solvers.engine.calibration import (
     HINT_MAX_PAIRS,
+    MATCHING_MIN_SEARCH_SECONDS as MIN_SEARCH_SECONDS,
     MIN_PART_SECONDS,
     PAIRS_BUILT_PER_SECOND,
     PAIRS_PER_EXTRA_SECOND,
     PROBE_SECONDS,
 )
-from solvers.engine.calibration import (
-    MATCHING_MIN_SEARCH_SECONDS as MIN_SEARCH_SECONDS,
-)
 from solvers.engine.carried_bounds import CarriedBounds, frame
 from solvers.engine.decompose import IntArray, dropped_pairs, pair_parts, restrict
 from solvers.engine.lanes import solve_new_parts
 from solvers.engine.memo import SolvedParts, fingerprint
+from solvers.engine.options import DEFAULT_OPTIONS, SolveOptions
 from solvers.engine.result import SolveResult, TermValue, quality_gap
-from solvers.engine.watch import GapWatch, Progress
+from solvers.engine.watch import GapWatch
 from solvers.matching.encode import MatchingProblem
 from solvers.matching.greedy import greedy
 from solvers.matching.model import SOFT_TERMS, MatchingModel, build_model, weight_of
@@ -57,16 +56,15 @@ class SolvedMatchingParts(SolvedParts[MatchingSolution]):
         self.bounds = CarriedBounds()
 
 
-def solver_for(
-    *, budget: Budget, seed: int, workers: int, gap_limit: float = 0.0
-) -> cp_model.CpSolver:
-    """A CP-SAT solver for a matching model, stopped after the work ``budget`` has left."""
+def solver_for(budget: Budget, options: SolveOptions) -> cp_model.CpSolver:
+    """A CP-SAT solver for a matching model, stopped after the work ``budget`` has left.
+
+    The gap stop is not CP-SAT's own: ``GapWatch`` measures it on the quality terms."""
+    workers = options.workers
     solver = cp_model.CpSolver()
     budget.limit(solver, workers)
-    solver.parameters.random_seed = int(seed)
+    solver.parameters.random_seed = int(options.seed)
     solver.parameters.num_workers = int(workers)
-    if gap_limit:
-        solver.parameters.relative_gap_limit = float(gap_limit)
     # The LP relaxation of this model is strong (it is close to a transportation problem);
     # full linearisation turns it into bounds and cuts, which on the 300-school cohort takes
     # a proof from "not within 20 s" to about 2 s (benchmarks/README.md).
@@ -88,59 +86,40 @@ def solver_for(
 
 def solve_matching(
     problem: MatchingProblem,
+    budget: Budget,
     *,
-    time_limit: float = 30.0,
-    seed: int = 0,
-    workers: int = 1,
-    gap_limit: float = 0.0,
-    progress: Callable[[Progress], None] | None = None,
+    options: SolveOptions = DEFAULT_OPTIONS,
     hint: Collection[int] | None = None,
     solved_parts: SolvedMatchingParts | None = None,
-    budget: Budget | None = None,
 ) -> MatchingSolution:
     """Build and solve the matching model; the best plan found and how good it is.
 
-    Independent parts (``solvers.engine.decompose``) are solved ``workers`` at a time, each with a
-    share of the time limit in proportion to its pairs (one part alone gets every worker).
-    The limit is counted in work, not seconds (``solvers.engine.budget``): ``budget``, a share of a
-    larger job's, or else ``time_limit`` seconds' worth, which is also a wall-clock guard.
-    ``gap_limit`` stops each part once its plan is proven within that relative gap, measured on
-    the quality terms (``solvers.engine.watch``). The search starts from ``hint`` (pair indices of a
-    feasible plan, e.g. the previous round's) or else from
-    ``solvers.matching.warm_start.best_start``.
-    Parts found in ``solved_parts`` are not solved again; the parts solved now are added to it,
-    and their bounds carry over to the same parts with fewer pairs in a later call. A part
-    reached after the time is spent keeps its starting plan, unproven, so the call ends near
-    its limit.
+    Independent parts (``solvers.engine.decompose``) are solved ``options.workers`` at a time,
+    each with a share of the time limit in proportion to its pairs (one part alone gets every
+    worker). The limit is ``budget``, counted in work, not seconds (``solvers.engine.budget``),
+    with a wall-clock guard. ``options.gap_limit`` stops each part once its plan is proven
+    within that relative gap, measured on the quality terms (``solvers.engine.watch``). The
+    search starts from ``hint`` (pair indices of a feasible plan, e.g. the previous round's) or
+    else from ``solvers.matching.warm_start.best_start``. Parts found in ``solved_parts`` are
+    not solved again; the parts solved now are added to it, and their bounds carry over to the
+    same parts with fewer pairs in a later call. A part reached after the time is spent keeps
+    its starting plan, unproven, so the call ends near its limit.
 
     A round whose parts would have to be cut into regions (``solvers.engine.decompose.pair_parts``
     leaves pairs between them out) is solved window by window instead, from greedy on the
     whole round (``_solve_by_windows``); ``solved_parts`` is not used there.
     """
     started = time.perf_counter()
-    budget = Budget(time_limit) if budget is None else budget
     parts = pair_parts(problem)
     if dropped_pairs(problem, parts):
-        solution = _solve_by_windows(
-            problem,
-            parts,
-            budget=budget,
-            seed=seed,
-            workers=workers,
-            gap_limit=gap_limit,
-            progress=progress,
-            hint=hint,
-        )
+        solution = _solve_by_windows(problem, parts, budget=budget, options=options, hint=hint)
     else:
         solution = _solve_in_parts(
             problem,
             parts,
             started=started,
             budget=budget,
-            seed=seed,
-            workers=workers,
-            gap_limit=gap_limit,
-            progress=progress,
+            options=options,
             hint=hint,
             memo=SolvedMatchingParts() if solved_parts is None else solved_parts,
         )
@@ -153,10 +132,7 @@ def _solve_in_parts(
     *,
     started: float,
     budget: Budget,
-    seed: int,
-    workers: int,
-    gap_limit: float,
-    progress: Callable[[Progress], None] | None,
+    options: SolveOptions,
     hint: Collection[int] | None,
     memo: SolvedMatchingParts,
 ) -> MatchingSolution:
@@ -172,10 +148,7 @@ def _solve_in_parts(
         solution = _solve_part(
             sub,
             share,
-            seed,
-            cp_sat_workers,
-            gap_limit,
-            progress,
+            options.on(cp_sat_workers),
             hint=None if hinted is None else np.flatnonzero(hinted[pairs]),
             known_bound=memo.bounds.bound_for(frame_key, problem, pairs),
             search=search,
@@ -190,7 +163,7 @@ def _solve_in_parts(
         solve,
         memo=memo,
         budget=budget,
-        workers=workers,
+        workers=options.workers,
         floor=lambda part: MIN_PART_SECONDS + len(parts[part][0]) / PAIRS_PER_EXTRA_SECOND,
         overtime=lambda part: solve(part, None, 1, search=False),
     )
@@ -198,7 +171,7 @@ def _solve_in_parts(
         (solution, pairs, staff, projects)
         for solution, (pairs, _sub, staff, projects) in zip(found, parts, strict=True)
     ]
-    return _merge(problem, solved, time.perf_counter() - started, seed, workers)
+    return _merge(problem, solved, time.perf_counter() - started, options)
 
 
 def _solve_by_windows(
@@ -206,10 +179,7 @@ def _solve_by_windows(
     parts: list[IntArray],
     *,
     budget: Budget,
-    seed: int,
-    workers: int,
-    gap_limit: float,
-    progress: Callable[[Progress], None] | None,
+    options: SolveOptions,
     hint: Collection[int] | None,
 ) -> MatchingSolution:
     """A round too large for one model and linked across its regions (a national cohort):
@@ -230,10 +200,7 @@ def _solve_by_windows(
             pair_parts(free),
             started=time.perf_counter(),
             budget=share,
-            seed=seed,
-            workers=workers,
-            gap_limit=gap_limit,
-            progress=progress,
+            options=options,
             hint=plan.tolist(),
             memo=SolvedMatchingParts(),
         ).chosen
@@ -252,8 +219,7 @@ def _solve_by_windows(
         "FEASIBLE",
         None,
         started,
-        seed,
-        workers,
+        options,
         parts=parts,
         counts={
             "window_passes": search.passes,
@@ -266,10 +232,7 @@ def _solve_by_windows(
 def _solve_part(
     problem: MatchingProblem,
     budget: Budget | None,
-    seed: int,
-    workers: int,
-    gap_limit: float,
-    progress: Callable[[Progress], None] | None,
+    options: SolveOptions,
     *,
     hint: IntArray | None = None,
     known_bound: float | None = None,
@@ -305,7 +268,7 @@ def _solve_part(
     )
     if known_bound is not None and (
         start_objective <= known_bound
-        or quality_gap(start_objective, known_bound, start_penalty) <= gap_limit
+        or quality_gap(start_objective, known_bound, start_penalty) <= options.gap_limit
     ):
         status = "OPTIMAL" if start_objective <= known_bound else "FEASIBLE"
         return _solution(
@@ -315,8 +278,7 @@ def _solve_part(
             status,
             known_bound,
             started,
-            seed,
-            workers,
+            options,
         )
     if not search or budget is None:
         return _solution(
@@ -326,8 +288,7 @@ def _solve_part(
             "FEASIBLE",
             known_bound,
             started,
-            seed,
-            workers,
+            options,
         )
     m = build_model(problem)
     # A plan staffing this many projects exists; when an unstaffed project outweighs every
@@ -345,10 +306,8 @@ def _solve_part(
         + (start_seconds(problem, relinking=False) if hint is None else 0.0)
     )
     first_share = PROBE_SECONDS if relinking else max(MIN_SEARCH_SECONDS, budget.left)
-    found = _search(
-        m, problem, start, budget, first_share, known_bound, seed, workers, gap_limit, progress
-    )
-    if relinking and not found.settled(problem, gap_limit):
+    found = _search(m, problem, start, budget, first_share, known_bound, options)
+    if relinking and not found.settled(problem, options.gap_limit):
         budget.spend(start_seconds(problem))
         relinked = _whole_teams(problem, best_start(problem))
         if objective_of(problem, relinked) < objective_of(problem, found.chosen):
@@ -365,13 +324,10 @@ def _solve_part(
             budget,
             max(MIN_SEARCH_SECONDS, budget.left),
             found.bound,
-            seed,
-            workers,
-            gap_limit,
-            progress,
+            options,
         )
     return _solution(
-        problem, found.chosen, found.leads, found.status, found.bound, started, seed, workers
+        problem, found.chosen, found.leads, found.status, found.bound, started, options
     )
 
 
@@ -405,10 +361,7 @@ def _search(
     budget: Budget,
     seconds: float,
     known_bound: float | None,
-    seed: int,
-    workers: int,
-    gap_limit: float,
-    progress: Callable[[Progress], None] | None,
+    options: SolveOptions,
 ) -> _Searched:
     """Search ``m`` for ``seconds`` of ``budget``'s work (charged to it), with ``start`` as
     the incumbent the gap is measured against and the answer if nothing better is found."""
@@ -417,18 +370,18 @@ def _search(
         weight_of(problem, "unstaffed") * term_values(problem, start)["unstaffed"]
     )
     searching = budget.part(seconds)
-    solver = solver_for(budget=searching, seed=seed, workers=workers)
+    solver = solver_for(searching, options)
     watch = GapWatch(
         solver,
         m.staffed,
         weight_of(problem, "unstaffed"),
-        gap_limit,
-        progress,
+        options.gap_limit,
+        options.progress,
         incumbent=(start_objective, start_penalty),
         bound=known_bound,
     )
     status = solver.solve(m.model, watch)
-    searching.charge(solver, workers)
+    searching.charge(solver, options.workers)
     budget.spend(searching.used)
     searched = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     # The best bound proven, from the search's end or from its last report.
@@ -472,8 +425,7 @@ def _solution(
     status: str,
     bound: float | None,
     started: float,
-    seed: int,
-    workers: int,
+    options: SolveOptions,
     *,
     parts: list[IntArray] | None = None,
     counts: dict[str, int] | None = None,
@@ -486,8 +438,8 @@ def _solution(
         objective=float(sum(t.contribution for t in terms.values())),
         bound=bound,
         seconds=time.perf_counter() - started,
-        seed=seed,
-        workers=workers,
+        seed=options.seed,
+        workers=options.workers,
         terms=terms,
         counts={**_counts(problem), **(counts or {})},
         fixed_penalty=terms["unstaffed"].contribution,
@@ -552,8 +504,7 @@ def _merge(
     problem: MatchingProblem,
     solved: list[tuple[MatchingSolution, IntArray, IntArray, IntArray]],
     seconds: float,
-    seed: int,
-    workers: int,
+    options: SolveOptions,
 ) -> MatchingSolution:
     """One solution from the parts; projects with no candidate at all count as unstaffed."""
     staffed = [False] * len(problem.project_ids)
@@ -584,8 +535,8 @@ def _merge(
         objective=objective if found else None,
         bound=bound if found else None,
         seconds=seconds,
-        seed=seed,
-        workers=workers,
+        seed=options.seed,
+        workers=options.workers,
         terms=terms if found else {},
         counts={
             **_counts(problem),

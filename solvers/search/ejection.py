@@ -50,23 +50,11 @@ from ortools.linear_solver import pywraplp
 
 from solvers.engine.calibration import (
     EJECTION_CELLS_PER_SECOND as CELLS_PER_SECOND,
-)
-from solvers.engine.calibration import (
     EJECTION_ITERATIONS_PER_PAIR as ITERATIONS_PER_PAIR,
-)
-from solvers.engine.calibration import (
     EJECTION_MAX_CELLS as MAX_CELLS,
-)
-from solvers.engine.calibration import (
     EJECTION_MAX_ITERATIONS as MAX_ITERATIONS,
-)
-from solvers.engine.calibration import (
     EJECTION_MAX_JOBS as MAX_JOBS,
-)
-from solvers.engine.calibration import (
     EJECTION_MAX_PAIRS as MAX_PAIRS,
-)
-from solvers.engine.calibration import (
     EJECTION_WORK as WORK,
 )
 from solvers.matching.capacity import staff_days_left

@@ -48,8 +48,6 @@ from ortools.sat.python import cp_model
 
 from solvers.engine.calibration import (
     RELINK_MAX_ITERATIONS as MAX_ITERATIONS,
-)
-from solvers.engine.calibration import (
     RELINK_WORK as WORK,
 )
 

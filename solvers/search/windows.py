@@ -23,8 +23,6 @@ import numpy.typing as npt
 from solvers.engine.budget import Budget
 from solvers.engine.calibration import (
     WINDOW_MIN_PASS_SECONDS as MIN_PASS_SECONDS,
-)
-from solvers.engine.calibration import (
     WINDOW_PASS_SHARE as PASS_SHARE,
 )
 from solvers.engine.decompose import MAX_PART_PAIRS, restrict, school_labels, school_windows
