@@ -25,6 +25,7 @@ from pathlib import Path
 
 from matcher.io.atomic import atomic_output
 from matcher.io.cells import BOOLEAN_WORDS
+from matcher.io.formulas import restore, write_csv
 from matcher.model import ClusterMember, ClusterPlan, LeftOutSchool, RotationEdge
 
 CLUSTERS = "clusters.csv"
@@ -102,10 +103,8 @@ def _flag(value: bool) -> str:
 
 
 def _write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
+    # One writer for every CSV people open: ids that look like formulas are neutralised.
+    write_csv(path, header, rows)
 
 
 def has_clusters(out_dir: str | os.PathLike[str]) -> bool:
@@ -175,7 +174,8 @@ def _rows(
     rows = []
     for number, cells in enumerate(records[1:], start=2):
         if any(cell.strip() for cell in cells):
-            values = dict(zip(header, (c.strip() for c in cells), strict=False))
+            # restore: the writer quoted ids that a spreadsheet would take for formulas.
+            values = dict(zip(header, (restore(c.strip()) for c in cells), strict=False))
             rows.append((number, values))
     return rows
 

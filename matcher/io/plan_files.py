@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Literal
 
 from matcher.io.atomic import atomic_output
+from matcher.io.formulas import restore, write_csv
 from matcher.model import Assignment, Plan, Round, UnfilledProject
 
 PAIRINGS = "pairings.csv"
@@ -144,11 +145,8 @@ def _pairing_row(round_: Round, a: Assignment) -> tuple[str | int, ...]:
 
 
 def _write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
-    # newline="" and "\n" endings: the same bytes on every platform and every re-run.
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
+    # One writer for every CSV people open: ids that look like formulas are neutralised.
+    write_csv(path, header, rows)
 
 
 def _summary_json(summary: Mapping[str, object]) -> str:
@@ -287,7 +285,8 @@ def _data_row(
             f"{file} row {number}: {len(cells)} cells but the header has {len(header)} columns"
         )
         return None
-    values = dict(zip(header, (c.strip() for c in cells), strict=False))
+    # restore: the writer quoted ids that a spreadsheet would take for formulas.
+    values = dict(zip(header, (restore(c.strip()) for c in cells), strict=False))
     return _Row(file, number, {column: values.get(column, "") for column in header}, problems)
 
 
