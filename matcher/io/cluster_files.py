@@ -116,8 +116,9 @@ def read_cluster_plan(out_dir: str | os.PathLike[str]) -> ClusterPlan:
 
     Only ``cluster_id``, ``school_id``, ``hub`` and ``pinned`` are read from clusters.csv, so
     a coordinator may edit clusters by hand and ask ``matcher verify`` whether they still
-    keep the rules. A missing rotation.csv means no rotation; a missing summary, nobody left
-    out.
+    keep the rules (it also checks ``size`` and ``max_travel_minutes``, with
+    :mod:`matcher.verify_columns`). A missing rotation.csv means no rotation; a missing
+    summary, nobody left out.
 
     Raises
     ------
@@ -145,6 +146,17 @@ def read_cluster_plan(out_dir: str | os.PathLike[str]) -> ClusterPlan:
     if problems:
         raise ClusterFileError(problems)
     return ClusterPlan(members=tuple(members), rotation=tuple(rotation), left_out=left_out)
+
+
+def read_cluster_cells(out_dir: str | os.PathLike[str]) -> list[tuple[int, dict[str, str]]]:
+    """Every data row of clusters.csv with its cells, for checking the columns people read.
+
+    Each non-blank row's spreadsheet row number (the header is row 1) and its cells by column,
+    stripped and with formula quoting undone; empty without the file. What cannot be read is
+    :func:`read_cluster_plan`'s to report.
+    """
+    path = Path(out_dir) / CLUSTERS
+    return _rows(path, ("cluster_id", "school_id"), []) if path.is_file() else []
 
 
 def _rows(
