@@ -10,6 +10,7 @@ import pytest
 from conftest import make_round, project, school, staff
 from openpyxl import Workbook, load_workbook
 
+from matcher.bench.results import write_results
 from matcher.io.cluster_files import read_cluster_plan, write_cluster_outputs
 from matcher.io.formulas import csv_cells, neutralise, put_cell, restore
 from matcher.io.plan_files import read_plan, write_match_outputs
@@ -138,3 +139,9 @@ def test_csv_files_quote_formula_ids_and_read_them_back(tmp_path: Path) -> None:
     clusters = read_cluster_plan(tmp_path)
     assert set(clusters.members) == set(CLUSTERS.members)
     assert clusters.rotation == CLUSTERS.rotation
+
+
+def test_benchmark_tables_quote_instance_names_that_look_like_formulas(tmp_path: Path) -> None:
+    write_results(tmp_path, "gap", [{"instance": "=cmd()", "gap": -0.5}, {"instance": "c1"}])
+    with (tmp_path / "gap.csv").open(newline="", encoding="utf-8") as handle:
+        assert list(csv.reader(handle)) == [["instance", "gap"], ["'=cmd()", "-0.5"], ["c1", ""]]
