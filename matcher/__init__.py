@@ -31,6 +31,8 @@ _API = {
     "verify_written": "matcher.written",
     "rewrite_calendars": "matcher.written",
     "WrittenPlanError": "matcher.written",
+    "pairings_to_date": "matcher.written",
+    "BrokenPlanError": "matcher.written",
     "generate_round": "matcher.synth.cohort",
     "load_register": "matcher.synth.register",
     "LocationsError": "matcher.synth.register",

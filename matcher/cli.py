@@ -1,7 +1,8 @@
 """The ``matcher`` command: a thin click shell over the Python API.
 
 Exit codes: 0 success (a plan may still leave projects unstaffed; they are listed),
-1 a plan breaks a hard rule (``verify``), 2 bad input or bad options.
+1 a plan breaks a hard rule (``verify``; ``schedule`` and ``calendars`` then write nothing),
+2 bad input or bad options.
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
 import matcher
-from matcher.model import Plan, Round, Schedule
+from matcher.model import Plan, Round
 from matcher.synth import COHORT_SIZES
 
 EXIT_VIOLATIONS = 1
@@ -131,17 +132,16 @@ def _say_written(written: list[Path]) -> None:
         click.echo(f"wrote {len(calendars)} calendar file(s) under {where}", err=True)
 
 
-def _read_written(plan_dir: Path) -> tuple[Plan, Schedule | None]:
-    """A written plan (and its dates, if any), or every problem in the files and exit 2."""
+def _pairings_to_date(round_: Round, plan_dir: Path) -> Plan:
+    """Written pairings that keep every hard rule; else the problems and exit 2, or the
+    broken rules and exit 1 (as `verify`)."""
     try:
-        written = matcher.read_written(plan_dir)
+        return matcher.pairings_to_date(round_, plan_dir)
     except matcher.WrittenPlanError as error:
         click.echo(str(error), err=True)
         sys.exit(EXIT_BAD_INPUT)
-    if written.plan is None:
-        click.echo(f"{plan_dir}: no pairings.csv; run `matcher match` or `plan` first.", err=True)
-        sys.exit(EXIT_BAD_INPUT)
-    return written.plan, written.schedule
+    except matcher.BrokenPlanError as error:
+        _refuse(error)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -239,12 +239,14 @@ def plan(input_path: Path, out: Path, quiet: bool, **solve: Any) -> None:
 def schedule(input_path: Path, plan_dir: Path, out: Path | None, quiet: bool, **solve: Any) -> None:
     """Date the visits of pairings already made (DIR/pairings.csv), without re-matching.
 
-    INPUT is the round the pairings were made for. Projects that cannot be dated lose their
-    teams and go to unfilled.csv with the date rules that block them. Writes pairings.csv,
-    unfilled.csv, summary.json, schedule.csv and calendars/ into --out (default DIR).
+    INPUT is the round the pairings were made for. The pairings are checked first: if they
+    break a hard rule (e.g. after a hand edit) the rules are listed, nothing is written and
+    the exit code is 1. Projects that cannot be dated lose their teams and go to unfilled.csv
+    with the date rules that block them. Writes pairings.csv, unfilled.csv, summary.json,
+    schedule.csv and calendars/ into --out (default DIR).
     """
     round_ = _load(input_path)
-    pairings, _dates = _read_written(plan_dir)
+    pairings = _pairings_to_date(round_, plan_dir)
     final, dated = matcher.schedule_pairings(
         round_, pairings, progress=_progress_printer(quiet), **solve
     )
@@ -265,7 +267,8 @@ def calendars(input_path: Path, plan_dir: Path) -> None:
 
     INPUT is the round. Events keep their UIDs; an event whose time changed gets a higher
     SEQUENCE, and one that disappeared is exported as cancelled, so calendar clients update
-    rather than duplicate. Run `matcher verify INPUT DIR` after hand edits.
+    rather than duplicate. DIR is checked first as `matcher verify` checks it: if it breaks a
+    hard rule the rules are listed, nothing is written and the exit code is 1.
     """
     round_ = _load(input_path)
     try:
@@ -273,7 +276,15 @@ def calendars(input_path: Path, plan_dir: Path) -> None:
     except matcher.WrittenPlanError as error:
         click.echo(str(error), err=True)
         sys.exit(EXIT_BAD_INPUT)
+    except matcher.BrokenPlanError as error:
+        _refuse(error)
     _say_written(written)
+
+
+def _refuse(error: Exception) -> NoReturn:
+    """A written plan that breaks hard rules: every one on stderr, exit 1 as `verify`."""
+    click.echo(str(error), err=True)
+    sys.exit(EXIT_VIOLATIONS)
 
 
 def _exit_on_violations(violations: list[Any]) -> None:
@@ -292,7 +303,9 @@ def verify(input_path: Path, plan_dir: Path) -> None:
 
     DIR holds pairings.csv and unfilled.csv, schedule.csv if the visits were dated, and
     clusters.csv if clusters were formed (a folder `matcher clusters` wrote is checked alone).
-    INPUT is the round the plan was made for. The check shares no code with the solver.
+    INPUT is the round the plan was made for. The check shares no code with the solver. The
+    columns of pairings.csv and clusters.csv that are there to read (schools, area, travel
+    minutes, days, cluster sizes) must also say what the round says.
     Exit code 1 if any rule is broken, 2 if the input or plan files are unreadable.
     """
     round_ = _load(input_path)

@@ -1,7 +1,10 @@
 """A plan folder already written: read it back, re-check it, rewrite its calendars.
 
 The commands that work on a written plan (``schedule``, ``calendars``, ``verify``) are thin
-shells over these functions, which a user can call from Python too.
+shells over these functions, which a user can call from Python too. Those that build on a
+written plan check it first with the independent checkers and refuse one that breaks a hard
+rule (:class:`BrokenPlanError`), so a hand edit that puts a reviewer at their own school is
+never dated or sent out as invitations.
 """
 
 from __future__ import annotations
@@ -12,13 +15,21 @@ from pathlib import Path
 
 from matcher.io.atomic import atomic_output
 from matcher.io.calendar import write_calendars
-from matcher.io.cluster_files import ClusterFileError, has_clusters, read_cluster_plan
-from matcher.io.plan_files import PlanFileError, read_plan
+from matcher.io.cluster_files import (
+    ClusterFileError,
+    has_clusters,
+    read_cluster_cells,
+    read_cluster_plan,
+)
+from matcher.io.plan_files import PlanFileError, read_pairing_cells, read_plan
 from matcher.io.schedule_files import ScheduleFileError, read_schedule
 from matcher.model import ClusterPlan, Plan, Round, Schedule
 from matcher.verify import Violation, verify_plan
-from matcher.verify_clusters import verify_clusters
+from matcher.verify_clusters import ClusterViolation, verify_clusters
+from matcher.verify_columns import verify_cluster_columns, verify_pairing_columns
 from matcher.verify_schedule import verify_schedule
+
+AnyViolation = Violation | ClusterViolation
 
 
 class WrittenPlanError(Exception):
@@ -27,6 +38,20 @@ class WrittenPlanError(Exception):
     def __init__(self, problems: list[str]) -> None:
         self.problems = list(problems)
         super().__init__("\n".join(self.problems))
+
+
+class BrokenPlanError(Exception):
+    """A written plan breaks hard rules, so a command that builds on it refuses to.
+
+    ``violations`` lists every one, as ``matcher verify`` reports them; nothing was written.
+    """
+
+    def __init__(self, folder: str | os.PathLike[str], violations: list[AnyViolation]) -> None:
+        self.violations = list(violations)
+        lines = "".join(f"\n  [{v.rule}] {v.message}" for v in self.violations)
+        super().__init__(
+            f"{folder}: {len(self.violations)} hard-rule violation(s); nothing was written.{lines}"
+        )
 
 
 @dataclass(frozen=True)
@@ -43,7 +68,7 @@ class WrittenCheck:
     """The hard rules a written plan breaks (empty: none), and what was checked."""
 
     written: WrittenPlan
-    violations: list[Violation] = field(default_factory=list)
+    violations: list[AnyViolation] = field(default_factory=list)
 
     def summary(self, folder: str | os.PathLike[str]) -> str:
         if self.written.plan is None:
@@ -74,10 +99,23 @@ def verify_written(round_: Round, folder: str | os.PathLike[str]) -> WrittenChec
     """Re-check a written plan against every hard rule: clusters, pairings and dates.
 
     The checkers share no code with the solvers. Pairings matched inside clusters that the same
-    run formed are checked against those clusters, not the round's input ones.
+    run formed are checked against those clusters, not the round's input ones. The columns
+    people read but no command reads back (a pairing's schools, area, travel minutes and days;
+    a cluster's size and longest journey) must say what the round says (rule ``column``).
     """
     written = read_written(folder)
-    violations: list[Violation] = []
+    violations = _rule_violations(round_, written, dates=True)
+    if written.clusters is not None:
+        cells = read_cluster_cells(folder)
+        violations += verify_cluster_columns(round_, written.clusters, cells)
+    if written.plan is not None:
+        violations += verify_pairing_columns(round_, read_pairing_cells(folder))
+    return WrittenCheck(written=written, violations=violations)
+
+
+def _rule_violations(round_: Round, written: WrittenPlan, *, dates: bool) -> list[AnyViolation]:
+    """The hard rules the folder's clusters, pairings and (if ``dates``) schedule break."""
+    violations: list[AnyViolation] = []
     if written.clusters is not None:
         violations += verify_clusters(round_, written.clusters)
         round_ = round_.replace(
@@ -85,21 +123,68 @@ def verify_written(round_: Round, folder: str | os.PathLike[str]) -> WrittenChec
         )
     if written.plan is not None:
         violations += verify_plan(round_, written.plan)
-        if written.schedule is not None:
+        if dates and written.schedule is not None:
             violations += verify_schedule(round_, written.plan, written.schedule)
-    return WrittenCheck(written=written, violations=violations)
+    return violations
+
+
+def pairings_to_date(round_: Round, folder: str | os.PathLike[str]) -> Plan:
+    """The pairings of a written plan, for dating them again, once they keep every hard rule.
+
+    The folder's clusters (if any) and pairings are checked; its schedule.csv is not, nor
+    the columns of pairings.csv that no command reads: dating replaces them all, so pairings
+    edited by hand can be re-dated.
+
+    Parameters
+    ----------
+    round_
+        The round the pairings were made for.
+    folder
+        A folder ``match`` or ``plan`` wrote.
+
+    Returns
+    -------
+    Plan
+        The pairings and unfilled projects.
+
+    Raises
+    ------
+    WrittenPlanError
+        If the files cannot be read, or the folder has no pairings.csv.
+    BrokenPlanError
+        If the pairings (or the clusters they were matched in) break a hard rule.
+    """
+    written = read_written(folder)
+    if written.plan is None:
+        raise WrittenPlanError([f"{folder}: no pairings.csv; run `matcher match` or `plan` first."])
+    violations = _rule_violations(round_, written, dates=False)
+    if violations:
+        raise BrokenPlanError(folder, violations)
+    return written.plan
 
 
 def rewrite_calendars(round_: Round, folder: str | os.PathLike[str]) -> list[Path]:
     """Rewrite ``folder/calendars/`` from its schedule.csv, all or nothing.
 
     Events keep their UIDs; a moved event gets a higher SEQUENCE and a vanished one is
-    exported as cancelled. Raises WrittenPlanError if the folder has no readable schedule.
+    exported as cancelled. The folder is first checked as :func:`verify_written` checks it,
+    so invitations never go out for a plan that breaks a hard rule or for a schedule.csv
+    whose teams are not those of pairings.csv.
+
+    Raises
+    ------
+    WrittenPlanError
+        If the files cannot be read, or the folder has no schedule.csv.
+    BrokenPlanError
+        If the folder breaks any hard rule; nothing is written then.
     """
     target = Path(folder)
-    written = read_written(target)
+    check = verify_written(round_, target)
+    written = check.written
     if written.plan is None or written.schedule is None:
         raise WrittenPlanError([f"{target}: no schedule.csv; run `matcher plan` first."])
+    if check.violations:
+        raise BrokenPlanError(target, check.violations)
     roles = {(a.project_id, a.staff_id): a.role for a in written.plan.assignments}
     with atomic_output(target) as staging:
         paths = write_calendars(staging, round_, written.schedule, previous=target, roles=roles)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -11,7 +12,6 @@ from conftest import make_round, project, school, staff
 from icalendar import Calendar, Event, vCalAddress
 
 from matcher.io.calendar import (
-    CalendarFileError,
     event_uid,
     round_key,
     write_calendars,
@@ -221,6 +221,43 @@ def test_description_lists_the_team_by_name_and_role_never_their_email(
             )
 
 
+def test_names_with_line_breaks_and_control_characters_give_valid_one_line_text(
+    tmp_path: Path, round_: Round
+) -> None:
+    # Alt+Enter in a spreadsheet cell, a carriage return, a vertical tab, a bell, U+2028.
+    messy = round_.replace(
+        settings=round_.settings.model_copy(update={"name": "Spring\n2026"}),
+        schools=(
+            round_.schools[0].model_copy(
+                update={"name": "Oakfield\r\nPrimary\x0bSchool", "postcode": "M1\n1AA"}
+            ),
+            *round_.schools[1:],
+        ),
+        staff=(round_.staff[0].model_copy(update={"name": "Person\nS1\x07"}), *round_.staff[1:]),
+        projects=(
+            round_.projects[0].model_copy(update={"title": "Oracy\u2028review P1"}),
+            *round_.projects[1:],
+        ),
+    )
+    written = write(tmp_path, messy)
+    for path in written:
+        calendar = parse(path)
+        calendar.validate()
+        assert "\n" not in str(calendar["NAME"]) and "\n" not in str(calendar["X-WR-CALNAME"])
+        for event in calendar.walk("VEVENT"):
+            assert not event.errors
+    event = events(tmp_path / "calendars" / "round.ics")[uid(messy, "P1-v1-d1")]
+    assert str(event["SUMMARY"]).startswith("Peer review: oracy at Oakfield Primary School (")
+    assert str(event["LOCATION"]) == "Oakfield Primary School, M1 1AA"
+    assert {a.params["CN"] for a in attendees(event)} == {"Person S1", "Person S3"}
+    lines = str(event["DESCRIPTION"]).splitlines()
+    assert lines[0] == "Oracy review P1 (oracy)"
+    assert "- Person S1, lead reviewer (School B)" in lines
+    assert str(parse(tmp_path / "calendars" / "staff" / "S1.ics")["NAME"]) == (
+        "Spring 2026, round 3: Person S1"
+    )
+
+
 def test_personal_calendars_hold_only_their_own_events(tmp_path: Path, round_: Round) -> None:
     write(tmp_path, round_)
     folder = tmp_path / "calendars"
@@ -399,21 +436,39 @@ def test_events_of_another_round_in_previous_are_left_alone(tmp_path: Path, roun
     assert events(tmp_path / "second" / "calendars" / "round.ics") == {}
 
 
-def test_an_unreadable_previous_calendar_is_an_error(tmp_path: Path, round_: Round) -> None:
-    previous = tmp_path / "previous" / "calendars"
-    previous.mkdir(parents=True)
-    (previous / "round.ics").write_text("this is not a calendar\n", encoding="utf-8")
-    with pytest.raises(CalendarFileError, match=r"round\.ics"):
-        write(tmp_path / "out", round_, previous=tmp_path / "previous")
-    assert not (tmp_path / "out").exists()
+def test_an_unreadable_previous_calendar_is_taken_as_absent_with_a_warning(
+    tmp_path: Path, round_: Round, caplog: pytest.LogCaptureFixture
+) -> None:
+    write(tmp_path / "first", round_)
+    previous = tmp_path / "first" / "calendars" / "round.ics"
+    previous.write_bytes(previous.read_bytes()[: previous.stat().st_size // 2])  # cut in half
+    with caplog.at_level(logging.WARNING, logger="matcher.io.calendar"):
+        again = write(tmp_path / "again", round_, previous=tmp_path / "first")
+    # As on a first run (the same bytes), with a warning that names the file but no person.
+    fresh = write(tmp_path / "fresh", round_)
+    assert [p.read_bytes() for p in again] == [p.read_bytes() for p in fresh]
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
+    assert str(previous) in caplog.text and "taken as absent" in caplog.text
+    assert "Person S1" not in caplog.text
 
 
-def test_a_previous_event_without_a_sequence_is_an_error(tmp_path: Path, round_: Round) -> None:
+def test_a_previous_event_without_a_sequence_is_skipped_with_a_warning(
+    tmp_path: Path, round_: Round, caplog: pytest.LogCaptureFixture
+) -> None:
     write(tmp_path / "first", round_)
     path = tmp_path / "first" / "calendars" / "round.ics"
-    path.write_bytes(path.read_bytes().replace(b"SEQUENCE:0\r\n", b"", 1))
-    with pytest.raises(CalendarFileError, match="SEQUENCE is missing"):
-        write(tmp_path / "second", round_, previous=tmp_path / "first")
+    broken = next(iter(events(path)))  # the first event, whose SEQUENCE goes
+    assert broken != uid(round_, "P2-v1-d1")
+    text = path.read_bytes().replace(b"SEQUENCE:0\r\n", b"", 1)
+    path.write_bytes(text)
+    moved_on = moved(SCHEDULE, "P2-v1-d1", date=dt.date(2026, 3, 4))
+    with caplog.at_level(logging.WARNING, logger="matcher.io.calendar"):
+        write(tmp_path / "second", round_, moved_on, previous=tmp_path / "first")
+    assert f"event {broken} skipped (SEQUENCE is missing" in caplog.text
+    published = events(tmp_path / "second" / "calendars" / "round.ics")
+    # The unreadable event starts again at 0; the moved one still gets its higher SEQUENCE.
+    assert published[broken].decoded("SEQUENCE") == 0
+    assert published[uid(round_, "P2-v1-d1")].decoded("SEQUENCE") == 1
 
 
 def test_a_missing_previous_calendar_means_a_first_run(tmp_path: Path, round_: Round) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import itertools
 import json
 import shutil
 import subprocess
@@ -12,6 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import matcher
 from matcher.cli import main
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "samples" / "alliance"
@@ -174,19 +177,33 @@ def test_calendars_command_raises_sequence_for_a_moved_visit(planned: Path, tmp_
     out = tmp_path / "edited"
     shutil.copytree(planned, out)
     rows = list(csv.DictReader((out / "schedule.csv").open(newline="")))
-    moved = rows[0]
-    moved["start"], moved["end"] = "09:30", "15:00"  # same day, later start
-    with (out / "schedule.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    round_ = matcher.load_round(SAMPLE)
+
+    def write(rows: list[dict[str, str]]) -> None:
+        with (out / "schedule.csv").open("w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+
+    # A hand edit that keeps every rule (calendars checks first): a visit a day or a week
+    # later, the first that still fits.
+    for moved, days in itertools.product(rows, (1, 7)):
+        original = moved["date"]
+        moved["date"] = (dt.date.fromisoformat(original) + dt.timedelta(days=days)).isoformat()
+        write(rows)
+        if not matcher.verify_written(round_, out).violations:
+            break
+        moved["date"] = original
+    else:
+        pytest.fail("no visit can be moved within the rules")
     code, output = run("calendars", str(SAMPLE), str(out))
     assert code == 0, output
     round_ics = (out / "calendars" / "round.ics").read_text()
-    block = round_ics[round_ics.index(f"-{moved['visit_id']}@matcher") :]
+    at = round_ics.index(f"-{moved['visit_id']}@matcher")
+    block = round_ics[round_ics.rindex("BEGIN:VEVENT", 0, at) :]
     block = block[: block.index("END:VEVENT")]
     assert "SEQUENCE:1" in block
-    assert "T093000" in round_ics
+    assert f"DTSTART;TZID=Europe/London:{moved['date'].replace('-', '')}T" in block
 
 
 def test_schedule_command_dates_existing_pairings(planned: Path, tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from matcher.io.atomic import atomic_output
+from matcher.io.formulas import csv_cells
 
 
 def _cell(value: object) -> str:
@@ -35,7 +36,8 @@ def _csv_text(rows: Sequence[dict[str, object]]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    # Instance names come from files: quoted like every CSV people open (matcher.io.formulas).
+    writer.writerows(dict(zip(row, csv_cells(row.values()), strict=True)) for row in rows)
     return buffer.getvalue()
 
 

@@ -40,6 +40,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -57,6 +59,8 @@ STAFF_FOLDER = "staff"
 SCHOOLS_FOLDER = "schools"
 PRODID = "-//matcher//School improvement visits//EN"
 
+log = logging.getLogger(__name__)
+
 # Whom an event concerns, in the event itself: a later run needs it to send a cancellation to
 # the same calendars even when those people are no longer in the schedule or the round.
 X_VISIT_ID = "X-MATCHER-VISIT-ID"
@@ -67,14 +71,21 @@ X_SCHOOL_ID = "X-MATCHER-SCHOOL-ID"  # one line per releasing school
 _CONFIRMED = "CONFIRMED"
 _CANCELLED = "CANCELLED"
 _ROLE_WORDS = {"lead": "lead reviewer", "member": "team member"}
+# C0 and C1 control characters (line feed, carriage return, tab, vertical tab, ...) and the
+# Unicode line and paragraph separators, with the spaces around them.
+_CONTROL = re.compile(r"\s*[\x00-\x1f\x7f-\x9f\u2028\u2029]+\s*")
 
 
-class CalendarFileError(Exception):
-    """A previous round.ics that cannot be read; ``problems`` lists every one found."""
+def one_line(text: str) -> str:
+    """``text`` with each run of line breaks and other control characters made one space.
 
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = list(problems)
-        super().__init__("\n".join(self.problems))
+    Every name, title and address a calendar shows goes through here. They come from
+    spreadsheets, where Alt+Enter puts a line break inside a cell: a line break in a
+    calendar's name or a parameter (an attendee's CN) makes the file unwritable, one in a
+    DESCRIPTION would break its layout, and control characters are not allowed in iCalendar
+    text at all (RFC 5545, 3.3.11).
+    """
+    return _CONTROL.sub(" ", text).strip()
 
 
 def round_key(settings: Settings) -> str:
@@ -115,6 +126,7 @@ def write_calendars(
     previous
         The output folder of an earlier run, whose ``calendars/round.ics`` (if any) gives the
         SEQUENCE and DTSTAMP to carry forward and the events to cancel. None: a first run.
+        What cannot be read of that file is taken as never published, with a logged warning.
     roles
         ``(project_id, staff_id) -> "lead" | "member"``, shown with the team in DESCRIPTION.
 
@@ -127,8 +139,6 @@ def write_calendars(
     ------
     ValueError
         If the schedule names an id that is not in the round, or a visit id twice.
-    CalendarFileError
-        If ``previous`` holds a round.ics that cannot be read. Nothing is written then.
 
     Notes
     -----
@@ -237,7 +247,7 @@ def _event(
     event.add("LOCATION", _location(host))
     event.add("DESCRIPTION", _description(round_, project, host, scheduled, team))
     if settings.coordinator_email:
-        event.add("ORGANIZER", vCalAddress(f"mailto:{settings.coordinator_email}"))
+        event.add("ORGANIZER", vCalAddress(f"mailto:{one_line(settings.coordinator_email)}"))
         for member, _ in team:
             event.add("ATTENDEE", _attendee(member))
     event.add(X_VISIT_ID, vText(scheduled.visit_id))
@@ -261,16 +271,18 @@ def _team(
 
 
 def _summary(project: Project, host: School, scheduled: ScheduledEvent) -> str:
+    area, name = one_line(project.area), one_line(host.name)
     if scheduled.kind == "presentation":
-        return f"Findings presentation: {project.area} at {host.name}"
+        return f"Findings presentation: {area} at {name}"
     which = f"visit {scheduled.visit_no} of {project.visits}"
     if project.visit_days > 1:
         which += f", day {scheduled.day_no}"
-    return f"Peer review: {project.area} at {host.name} ({which})"
+    return f"Peer review: {area} at {name} ({which})"
 
 
 def _location(host: School) -> str:
-    return f"{host.name}, {host.postcode}" if host.postcode else host.name
+    name = one_line(host.name)
+    return f"{name}, {one_line(host.postcode)}" if host.postcode else name
 
 
 def _description(
@@ -280,33 +292,34 @@ def _description(
     scheduled: ScheduledEvent,
     team: list[tuple[Staff, str | None]],
 ) -> str:
+    name = one_line(host.name)
     if scheduled.kind == "presentation":
-        what = f"Findings presented to the senior team of {host.name}."
+        what = f"Findings presented to the senior team of {name}."
     elif project.visits == 1 and project.visit_days == 1:
-        what = f"A one-day visit to {host.name}."
+        what = f"A one-day visit to {name}."
     else:
         what = f"Visit {scheduled.visit_no} of {project.visits}"
         if project.visit_days > 1:
             what += f", day {scheduled.day_no} of {project.visit_days}"
-        what += f", at {host.name}."
-    lines = [f"{project.title} ({project.area})", what, "", "Team:"]
+        what += f", at {name}."
+    lines = [f"{one_line(project.title)} ({one_line(project.area)})", what, "", "Team:"]
     lines += [_team_line(round_, member, role) for member, role in team]
     contact = round_.settings.coordinator_email
     if contact:
-        lines += ["", f"Contact: the round coordinator, {contact}"]
+        lines += ["", f"Contact: the round coordinator, {one_line(contact)}"]
     return "\n".join(lines)
 
 
 def _team_line(round_: Round, member: Staff, role: str | None) -> str:
     # Names, roles and schools only: a team member's email is in ATTENDEE, never here.
-    school = round_.school_by_id[member.school_id].name
+    school = one_line(round_.school_by_id[member.school_id].name)
     role_words = _ROLE_WORDS.get(role or "")
-    return f"- {member.name}" + (f", {role_words}" if role_words else "") + f" ({school})"
+    return f"- {one_line(member.name)}" + (f", {role_words}" if role_words else "") + f" ({school})"
 
 
 def _attendee(member: Staff) -> vCalAddress:
-    address = vCalAddress(f"mailto:{member.email}")
-    address.params["CN"] = member.name
+    address = vCalAddress(f"mailto:{one_line(member.email)}")
+    address.params["CN"] = one_line(member.name)
     address.params["ROLE"] = "REQ-PARTICIPANT"
     return address
 
@@ -389,7 +402,12 @@ def _cancelled_entries(
 
 
 def _previous_events(previous: Path | None, key: str) -> dict[str, Event]:
-    """This round's events in ``previous/calendars/round.ics``, by UID."""
+    """This round's events in ``previous/calendars/round.ics``, by UID.
+
+    The file is only a memory of what was published, so what cannot be read of it (a file
+    cut short by an interrupted copy, a hand edit) is taken as never published, with a
+    warning, rather than stopping the run: those events start again at SEQUENCE 0.
+    """
     if previous is None:
         return {}
     path = Path(previous) / CALENDARS / ROUND_CALENDAR
@@ -397,37 +415,48 @@ def _previous_events(previous: Path | None, key: str) -> dict[str, Event]:
         return {}
     try:
         calendar = Calendar.from_ical(path.read_bytes())
-    except ValueError as error:
-        raise CalendarFileError([f"{path}: not an iCalendar file ({error})"]) from error
+    except (OSError, ValueError):
+        # Not the parser's message: it quotes the file, and the file holds people's names.
+        log.warning(
+            "%s is not a readable iCalendar file; taken as absent, so every event starts again "
+            "at SEQUENCE 0 and calendar programs that imported it may keep the old events",
+            path,
+        )
+        return {}
     events: dict[str, Event] = {}
-    problems: list[str] = []
     for event in calendar.walk("VEVENT"):
         uid = str(event.get("UID", ""))
         # Another round's events (a reused output folder) are not this run's to cancel.
         if not uid.startswith(f"{key}-"):
             continue
-        problems += _unreadable(path, uid, event)
+        problems = _unreadable(event)
+        if problems:
+            log.warning(
+                "%s: event %s skipped (%s); it starts again at SEQUENCE 0",
+                path,
+                uid,
+                "; ".join(problems),
+            )
+            continue
         events[uid] = event
-    if problems:
-        raise CalendarFileError(problems)
     return events
 
 
-def _unreadable(path: Path, uid: str, event: Event) -> list[str]:
-    """What keeps a previously published event from being carried forward."""
-    where = f"{path}: event {uid}"
-    problems = [f"{where}: {name} is unreadable ({reason})" for name, reason in event.errors]
+def _unreadable(event: Event) -> list[str]:
+    """What keeps a previously published event from being carried forward (no values: they
+    may be names)."""
+    problems = [f"{name} is unreadable" for name, _reason in event.errors]
     if problems:
         return problems
     for name in ("DTSTART", "DTEND"):
         value = event.decoded(name, None)
         tzid = event[name].params.get("TZID") if name in event else None
         if not isinstance(value, dt.datetime) or not _known_zone(tzid):
-            problems.append(f"{where}: {name} is not a date and time with a known TZID")
+            problems.append(f"{name} is not a date and time with a known TZID")
     if not isinstance(event.decoded("DTSTAMP", None), dt.datetime):
-        problems.append(f"{where}: DTSTAMP is missing; expected a UTC date and time")
+        problems.append("DTSTAMP is missing; expected a UTC date and time")
     if not isinstance(event.decoded("SEQUENCE", None), int):
-        problems.append(f"{where}: SEQUENCE is missing; expected a whole number")
+        problems.append("SEQUENCE is missing; expected a whole number")
     return problems
 
 
@@ -470,17 +499,17 @@ def _write_files(
             by_staff[staff_id].append(entry)
         for school_id in entry.school_ids:
             by_school[school_id].append(entry)
-    title = f"{round_.settings.name}, round {round_.settings.number}"
+    title = f"{one_line(round_.settings.name)}, round {round_.settings.number}"
     everything = [entry for entry in entries if entry.in_round]
     files = [(folder / ROUND_CALENDAR, f"{title}: all visits", everything)]
     for school_id in sorted(by_school):
         school = round_.school_by_id.get(school_id)
-        name = school.name if school else school_id
+        name = one_line(school.name) if school else school_id
         path = folder / SCHOOLS_FOLDER / _file_name(school_id)
         files.append((path, f"{title}: {name}", by_school[school_id]))
     for staff_id in sorted(by_staff):
         member = round_.staff_by_id.get(staff_id)
-        name = member.name if member else staff_id
+        name = one_line(member.name) if member else staff_id
         path = folder / STAFF_FOLDER / _file_name(staff_id)
         files.append((path, f"{title}: {name}", by_staff[staff_id]))
     for path, name, held in files:

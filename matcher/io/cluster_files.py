@@ -25,6 +25,7 @@ from pathlib import Path
 
 from matcher.io.atomic import atomic_output
 from matcher.io.cells import BOOLEAN_WORDS
+from matcher.io.formulas import restore, write_csv
 from matcher.model import ClusterMember, ClusterPlan, LeftOutSchool, RotationEdge
 
 CLUSTERS = "clusters.csv"
@@ -102,10 +103,8 @@ def _flag(value: bool) -> str:
 
 
 def _write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
+    # One writer for every CSV people open: ids that look like formulas are neutralised.
+    write_csv(path, header, rows)
 
 
 def has_clusters(out_dir: str | os.PathLike[str]) -> bool:
@@ -117,8 +116,9 @@ def read_cluster_plan(out_dir: str | os.PathLike[str]) -> ClusterPlan:
 
     Only ``cluster_id``, ``school_id``, ``hub`` and ``pinned`` are read from clusters.csv, so
     a coordinator may edit clusters by hand and ask ``matcher verify`` whether they still
-    keep the rules. A missing rotation.csv means no rotation; a missing summary, nobody left
-    out.
+    keep the rules (it also checks ``size`` and ``max_travel_minutes``, with
+    :mod:`matcher.verify_columns`). A missing rotation.csv means no rotation; a missing
+    summary, nobody left out.
 
     Raises
     ------
@@ -148,6 +148,17 @@ def read_cluster_plan(out_dir: str | os.PathLike[str]) -> ClusterPlan:
     return ClusterPlan(members=tuple(members), rotation=tuple(rotation), left_out=left_out)
 
 
+def read_cluster_cells(out_dir: str | os.PathLike[str]) -> list[tuple[int, dict[str, str]]]:
+    """Every data row of clusters.csv with its cells, for checking the columns people read.
+
+    Each non-blank row's spreadsheet row number (the header is row 1) and its cells by column,
+    stripped and with formula quoting undone; empty without the file. What cannot be read is
+    :func:`read_cluster_plan`'s to report.
+    """
+    path = Path(out_dir) / CLUSTERS
+    return _rows(path, ("cluster_id", "school_id"), []) if path.is_file() else []
+
+
 def _rows(
     path: Path, needs: Sequence[str], problems: list[str]
 ) -> list[tuple[int, dict[str, str]]]:
@@ -175,7 +186,8 @@ def _rows(
     rows = []
     for number, cells in enumerate(records[1:], start=2):
         if any(cell.strip() for cell in cells):
-            values = dict(zip(header, (c.strip() for c in cells), strict=False))
+            # restore: the writer quoted ids that a spreadsheet would take for formulas.
+            values = dict(zip(header, (restore(c.strip()) for c in cells), strict=False))
             rows.append((number, values))
     return rows
 

@@ -11,9 +11,10 @@ A run writes three files into its output folder, all or none of them:
     Whatever summary the caller passes (status, objective, timings and so on).
 
 The files are byte-identical across re-runs of the same plan, so a changed pairing shows up as
-a one-line diff. Reading back takes only ``project_id``, ``staff_id`` and ``role`` (and
-``unfilled.csv``): a coordinator who edits a pairing by hand need not fix the other columns
-before asking ``matcher verify`` whether the edited plan still keeps every rule.
+a one-line diff. A plan is read back from ``project_id``, ``staff_id`` and ``role`` (and
+``unfilled.csv``); ``matcher verify`` also checks that the other columns still say what the
+round says (:mod:`matcher.verify_columns`), and ``matcher schedule`` writes them afresh.
+Text a spreadsheet would run as a formula is written quoted (:mod:`matcher.io.formulas`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Literal
 
 from matcher.io.atomic import atomic_output
+from matcher.io.formulas import restore, write_csv
 from matcher.model import Assignment, Plan, Round, UnfilledProject
 
 PAIRINGS = "pairings.csv"
@@ -144,11 +146,8 @@ def _pairing_row(round_: Round, a: Assignment) -> tuple[str | int, ...]:
 
 
 def _write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
-    # newline="" and "\n" endings: the same bytes on every platform and every re-run.
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
+    # One writer for every CSV people open: ids that look like formulas are neutralised.
+    write_csv(path, header, rows)
 
 
 def _summary_json(summary: Mapping[str, object]) -> str:
@@ -170,8 +169,9 @@ def _as_json(value: object) -> object:
 def read_plan(out_dir: str | os.PathLike[str]) -> Plan:
     """Read a plan back from pairings.csv and unfilled.csv.
 
-    Only ``project_id``, ``staff_id`` and ``role`` are read from pairings.csv, so the other
-    columns may be stale after a hand edit. A missing unfilled.csv means no unfilled projects.
+    Only ``project_id``, ``staff_id`` and ``role`` are read from pairings.csv (the other
+    columns are checked against the round by :mod:`matcher.verify_columns`). A missing
+    unfilled.csv means no unfilled projects.
     Whether the plan keeps the rules is :func:`matcher.verify.verify_plan`'s business.
 
     Parameters
@@ -205,6 +205,27 @@ def read_plan(out_dir: str | os.PathLike[str]) -> Plan:
     if problems:
         raise PlanFileError(problems)
     return Plan(assignments=tuple(assignments), unfilled=tuple(unfilled))
+
+
+def read_pairing_cells(out_dir: str | os.PathLike[str]) -> list[tuple[int, dict[str, str]]]:
+    """Every data row of pairings.csv with its cells, for checking the columns people read.
+
+    Parameters
+    ----------
+    out_dir
+        The folder a matching run wrote.
+
+    Returns
+    -------
+    list of (int, dict)
+        Each non-blank data row's spreadsheet row number (the header is row 1) and its cells
+        by column, stripped and with formula quoting undone; empty without the file. What
+        cannot be read is :func:`read_plan`'s to report.
+    """
+    path = Path(out_dir) / PAIRINGS
+    if not path.is_file():
+        return []
+    return [(row.number, row.cells) for row in _read_table(path, _PAIRINGS_NEEDS, [])]
 
 
 class _Row:
@@ -287,7 +308,8 @@ def _data_row(
             f"{file} row {number}: {len(cells)} cells but the header has {len(header)} columns"
         )
         return None
-    values = dict(zip(header, (c.strip() for c in cells), strict=False))
+    # restore: the writer quoted ids that a spreadsheet would take for formulas.
+    values = dict(zip(header, (restore(c.strip()) for c in cells), strict=False))
     return _Row(file, number, {column: values.get(column, "") for column in header}, problems)
 
 
