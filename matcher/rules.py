@@ -48,6 +48,7 @@ RULES: tuple[Rule, ...] = (
     Rule("unknown_staff", "matching", "integrity", "Every reviewer named is in the round."),
     Rule("unknown_school", "matching", "integrity", "Every school named is in the round."),
     Rule("duplicate", "matching", "integrity", "Nobody is on a project or unfilled twice."),
+    Rule("column", "matching", "integrity", "Every column a written plan shows is the round's."),
     # --- matching: one reviewer and one project at a time
     Rule("own_school", "matching", "pair", "No reviewer reviews their own school."),
     Rule(

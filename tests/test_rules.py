@@ -11,7 +11,7 @@ import inspect
 
 import pytest
 
-from matcher import verify, verify_clusters, verify_schedule
+from matcher import verify, verify_clusters, verify_columns, verify_schedule
 from matcher.rules import RULES, Stage, rules_of
 from solvers.clusters.rules import CLUSTER_PAIR_RULES
 from solvers.dating import model as dating_model
@@ -19,7 +19,7 @@ from solvers.matching import model as matching_model
 from solvers.matching.eligibility import PAIR_RULES
 
 CHECKERS: dict[Stage, set[str]] = {
-    "matching": set(verify.RULES),
+    "matching": {*verify.RULES, verify_columns.COLUMN_RULE},
     "dating": set(verify_schedule.SCHEDULE_RULES),
     "clusters": {name for name, _check in verify_clusters.CHECKS},
 }
