@@ -242,7 +242,8 @@ def form_clusters(
     )
 
 
-def _plan(
+# Kept whole (ruff noqa below): the decoded pieces of one solve, each used once.
+def _plan(  # noqa: PLR0913
     round_: Round,
     problem: ClusterProblem,
     formed: Sequence[Sequence[int]],

@@ -115,6 +115,22 @@ class MatchOutcome:
         }
 
 
+@dataclass(frozen=True)
+class _Feedback:
+    """What ``plan``'s feedback loop carries into its next matching.
+
+    ``excluded_pairs`` and ``excluded_projects`` (with reasons) are ruled out from outside the
+    pairing rules (those that cannot be dated); ``start_from`` is the plan to start from (its
+    teams still allowed); ``solved_parts`` are independent parts solved before, reused when
+    unchanged, with bounds that still hold when a part has lost pairs.
+    """
+
+    excluded_pairs: frozenset[tuple[str, str]] = frozenset()
+    excluded_projects: Mapping[str, str] = field(default_factory=dict)
+    start_from: Plan | None = None
+    solved_parts: SolvedMatchingParts | None = None
+
+
 def match(
     round_: Round,
     *,
@@ -124,12 +140,6 @@ def match(
     gap_limit: float = 0.0,
     progress: Callable[[Progress], None] | None = None,
     explain_time_limit: float = 5.0,
-    explain: bool = True,
-    excluded_pairs: frozenset[tuple[str, str]] = frozenset(),
-    excluded_projects: Mapping[str, str] | None = None,
-    start_from: Plan | None = None,
-    solved_parts: SolvedMatchingParts | None = None,
-    budget: Budget | None = None,
 ) -> MatchOutcome:
     """Pair reviewers with projects; every unstaffed project comes back with a reason.
 
@@ -150,29 +160,33 @@ def match(
     explain_time_limit
         Seconds per unstaffed project for finding the rules that conflict (shared among
         them, each at most ``solvers.engine.calibration.EXPLAIN_MAX_SECONDS``).
-    explain
-        Find those rules now; ``plan`` defers it to the last round of feedback.
-    excluded_pairs, excluded_projects
-        (staff_id, project_id) pairs and projects (with reasons) ruled out from outside the
-        pairing rules; ``plan`` passes those that cannot be dated.
-    start_from
-        A plan to start the search from (its teams still allowed); else the greedy plan.
-    solved_parts
-        Independent parts solved before, reused when unchanged, and their bounds, which still
-        hold when a part has lost pairs (``plan`` shares one across its feedback rounds).
-    budget
-        A share of a larger job's budget, used instead of ``time_limit``.
 
     Raises
     ------
     PlanCheckError
         If the independent checker finds a broken hard rule (a bug: please report it).
     """
+    options = SolveOptions(seed=seed, workers=workers, gap_limit=gap_limit, progress=progress)
+    return _match(round_, Budget(time_limit), options, explain_time_limit=explain_time_limit)
+
+
+def _match(
+    round_: Round,
+    budget: Budget,
+    options: SolveOptions,
+    *,
+    explain_time_limit: float = 5.0,
+    explain: bool = True,
+    feedback: _Feedback = _Feedback(),
+) -> MatchOutcome:
+    """``match`` within ``budget`` (a share of ``plan``'s); ``explain=False`` defers finding
+    the rules that stop unstaffed projects (``plan`` does it after its last round)."""
+    excluded_projects = dict(feedback.excluded_projects)
     reasons = precheck(
-        round_, excluded_pairs=excluded_pairs, excluded_projects=excluded_projects or {}
+        round_, excluded_pairs=feedback.excluded_pairs, excluded_projects=excluded_projects
     )
     problem = encode(
-        round_, excluded_pairs=excluded_pairs, excluded_projects=set(excluded_projects or {})
+        round_, excluded_pairs=feedback.excluded_pairs, excluded_projects=set(excluded_projects)
     )
     log.info(
         "matching %d projects, %d staff, %d candidate pairs",
@@ -180,13 +194,13 @@ def match(
         len(problem.staff_ids),
         problem.n_pairs,
     )
-    options = SolveOptions(seed=seed, workers=workers, gap_limit=gap_limit, progress=progress)
+    start_from = feedback.start_from
     solution = solve_matching(
         problem,
-        Budget(time_limit) if budget is None else budget,
+        budget,
         options=options,
         hint=None if start_from is None else _pair_indices(problem, start_from),
-        solved_parts=solved_parts,
+        solved_parts=feedback.solved_parts,
     )
     staffed = [pid for pid, ok in zip(problem.project_ids, solution.staffed, strict=True) if ok]
     to_explain = [
@@ -245,23 +259,29 @@ def schedule(
     workers: int = 1,
     gap_limit: float = 0.0,
     progress: Callable[[Progress], None] | None = None,
-    explain_clashes: bool = True,
-    solved_parts: SolvedParts[PartDates] | None = None,
-    budget: Budget | None = None,
 ) -> ScheduleOutcome:
     """Date every visit of the plan's staffed projects; explain the ones that cannot be dated.
 
-    ``explain_clashes`` names the rule behind each clash with other visits (a few extra
-    solves); the feedback loop skips it until its last round. ``solved_parts`` and ``budget``
-    as for ``match``.
+    The options as for ``match``.
     """
+    options = SolveOptions(seed=seed, workers=workers, gap_limit=gap_limit, progress=progress)
+    return _schedule(round_, plan, Budget(time_limit), options)
+
+
+def _schedule(
+    round_: Round,
+    plan: Plan,
+    budget: Budget,
+    options: SolveOptions,
+    *,
+    explain_clashes: bool = True,
+    solved_parts: SolvedParts[PartDates] | None = None,
+) -> ScheduleOutcome:
+    """``schedule`` within ``budget``. ``explain_clashes`` names the rule behind each clash
+    with other visits (a few extra solves); the feedback loop skips it until its last round.
+    ``solved_parts`` as for ``_Feedback``."""
     problem = encode_schedule(round_, plan)
-    solution = solve_schedule(
-        problem,
-        Budget(time_limit) if budget is None else budget,
-        options=SolveOptions(seed=seed, workers=workers, gap_limit=gap_limit, progress=progress),
-        solved_parts=solved_parts,
-    )
+    solution = solve_schedule(problem, budget, options=options, solved_parts=solved_parts)
     diagnoses = _diagnoses(round_, plan, solution.unscheduled, problem if explain_clashes else None)
     unscheduled = tuple(
         UnfilledProject(project_id=pid, reason=diagnoses[pid][1]) for pid in solution.unscheduled
@@ -345,6 +365,7 @@ def plan(
     clock is a guard, and ``PlanOutcome.repeatable`` says whether it had to stop the job.
     """
     budget = Budget(time_limit)
+    options = SolveOptions(seed=seed, workers=workers, gap_limit=gap_limit, progress=progress)
 
     def share(fraction: float) -> Budget:
         return budget.part(max(1.0, budget.left * fraction))
@@ -367,31 +388,14 @@ def plan(
     for feedback_round in range(1, MAX_FEEDBACK_ROUNDS + 1):
         round_started = budget.used
         matching = share(0.5)
-        matched = match(
-            round_,
-            budget=matching,
-            seed=seed,
-            workers=workers,
-            gap_limit=gap_limit,
-            progress=progress,
-            excluded_pairs=frozenset(excluded_pairs),
-            excluded_projects=excluded_projects,
-            explain=False,
-            start_from=previous,
-            solved_parts=matched_parts,
+        feedback = _Feedback(
+            frozenset(excluded_pairs), excluded_projects, previous, matched_parts
         )
+        matched = _match(round_, matching, options, explain=False, feedback=feedback)
         budget.spend(matching.used)
         dating = share(0.5)
-        dated = schedule(
-            round_,
-            matched.plan,
-            budget=dating,
-            seed=seed,
-            workers=workers,
-            gap_limit=gap_limit,
-            progress=progress,
-            explain_clashes=False,
-            solved_parts=dated_parts,
+        dated = _schedule(
+            round_, matched.plan, dating, options, explain_clashes=False, solved_parts=dated_parts
         )
         budget.spend(dating.used)
         previous = matched.plan

@@ -23,7 +23,8 @@ from solvers.matching.encode import MatchingProblem
 from solvers.matching.greedy import BaselineResult
 
 
-def solve_linear(
+# Kept whole (ruff noqa below): the peer's whole MILP, in one piece beside the model.
+def solve_linear(  # noqa: C901
     problem: MatchingProblem,
     *,
     relax: bool = False,

@@ -128,7 +128,8 @@ def did_you_mean(text: str, known: Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def describe(model: type[BaseModel], field: str) -> str:
+# Kept whole (ruff noqa below): one flat dispatch on a field's type, read top to bottom.
+def describe(model: type[BaseModel], field: str) -> str:  # noqa: C901
     """What ``model.field`` accepts, in plain words, from its type and constraints.
 
     Parameters

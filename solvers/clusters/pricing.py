@@ -115,7 +115,8 @@ def price_columns(
     return PricedColumns(members, costs, reduced, exact, cells, anchors)
 
 
-def _grow(
+# Kept whole (ruff noqa below): the pricing's inner search, one frame per partial cluster.
+def _grow(  # noqa: C901, PLR0913
     comp: Component,
     duals: np.ndarray,
     anchor: int,

@@ -418,7 +418,8 @@ def _terms(
     }
 
 
-def _solution(
+# Kept whole (ruff noqa below): a part's result from the pieces its search leaves.
+def _solution(  # noqa: PLR0913
     problem: MatchingProblem,
     chosen: tuple[int, ...],
     leads: frozenset[int],

@@ -493,7 +493,8 @@ class Search:
             ) - _penalty(price_a, load_a, capacity_a)
         return t
 
-    def best_chain(
+    # Kept whole (ruff noqa below): the chain search's hot loop: calls cost more than the branches.
+    def best_chain(  # noqa: C901
         self, *, improving: bool, forbidden: BoolArray | None = None
     ) -> list[tuple[int, int]] | None:
         """The best chain of moves (job, new agent) by penalised cost, moving no job into an
