@@ -15,7 +15,7 @@ from matcher.synth.cohort import generate_round
 from solvers.matching.encode import MatchingProblem, encode
 from solvers.matching.objective import objective_of, term_values
 from solvers.matching.warm_start import keeps_hard_rules, pair_costs, warm_start
-from solvers.search import ejection
+from solvers.search import ejection, gap_search
 
 GAP_FOLDER = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "gap"
 
@@ -70,7 +70,7 @@ def test_leaves_a_job_unstaffed_only_when_nothing_else_fits() -> None:
     # Each agent has room for one job, so one of the three stays unstaffed whatever the plan;
     # the search starts from nothing staffed and must staff the other two at the least cost.
     problem = small_gap([3, 4])
-    chosen = ejection.improve(problem, pair_costs(problem), ())
+    chosen = gap_search.improve(problem, pair_costs(problem), ())
     assert keeps_hard_rules(problem, chosen)
     assert term_values(problem, chosen)["unstaffed"] == 1
     assert objective_of(problem, chosen) == problem.weights.unstaffed + 2  # job 0 and job 2
@@ -80,21 +80,21 @@ def test_reaches_the_optimum_the_regret_start_misses() -> None:
     problem, optimum = published("gap1-0")
     start = warm_start(problem)
     assert objective_of(problem, start) > optimum  # 270 against 261
-    chosen = ejection.improve(problem, pair_costs(problem), start)
+    chosen = gap_search.improve(problem, pair_costs(problem), start)
     assert keeps_hard_rules(problem, chosen)
     assert objective_of(problem, chosen) == optimum
-    assert ejection.improve(problem, pair_costs(problem), start) == chosen  # repeatable
+    assert gap_search.improve(problem, pair_costs(problem), start) == chosen  # repeatable
 
 
 def test_never_returns_a_worse_plan() -> None:
     problem, optimum = published("gap5-1")
     cost = pair_costs(problem)
     start = warm_start(problem)
-    once = ejection.improve(problem, cost, start)
+    once = gap_search.improve(problem, cost, start)
     assert keeps_hard_rules(problem, once)
     assert optimum <= objective_of(problem, once) <= objective_of(problem, start)
     # Handed its own plan, it returns that plan or a better one, never a worse.
-    again = ejection.improve(problem, cost, once)
+    again = gap_search.improve(problem, cost, once)
     assert keeps_hard_rules(problem, again)
     assert objective_of(problem, again) <= objective_of(problem, once)
 
@@ -112,7 +112,7 @@ def test_chains_never_move_a_job_back_while_tabu() -> None:
     problem, _ = published("gap8-1")
     gap = ejection.dense_gap(problem, pair_costs(problem))
     assert gap is not None
-    start, prices, _ = ejection._relaxation(gap)
+    start, prices, _ = ejection.relaxation(gap)
     search = ejection.Search(gap, start, prices, seed=0)
     rng = np.random.default_rng(0)
     for _ in range(40):
@@ -141,7 +141,7 @@ def test_penalty_factor_stays_capped_once_feasible() -> None:
     problem, _ = published("gap12-0")
     gap = ejection.dense_gap(problem, pair_costs(problem))
     assert gap is not None
-    start, prices, _ = ejection._relaxation(gap)
+    start, prices, _ = ejection.relaxation(gap)
     search = ejection.Search(gap, start, prices, seed=0)
     search.walk(400)
     assert search.repaired

@@ -26,7 +26,7 @@ from solvers.matching.warm_start import (
     start_seconds,
     warm_start,
 )
-from solvers.search import ejection, relink
+from solvers.search import ejection, gap_search, relink
 
 GAP_FOLDER = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "gap"
 
@@ -96,7 +96,7 @@ def test_elite_keeps_good_plans_apart() -> None:
 def test_path_points_lie_between_their_ends() -> None:
     problem = random_gap(5, 30, seed=1)
     gap = dense(problem)
-    start, prices, _ = ejection._relaxation(gap)
+    start, prices, _ = ejection.relaxation(gap)
     search = ejection.Search(gap, start, prices, seed=0)
     rng = np.random.default_rng(4)
     a = rng.integers(0, 5, size=30)
@@ -113,7 +113,7 @@ def test_path_points_lie_between_their_ends() -> None:
 def test_merge_recombines_within_capacity() -> None:
     problem = random_gap(5, 30, seed=2)
     gap = dense(problem)
-    start, prices, _ = ejection._relaxation(gap)
+    start, prices, _ = ejection.relaxation(gap)
     search = ejection.Search(gap, start, prices, seed=0)
     plans: list[np.ndarray] = []
     search.walk(600, offer=lambda plan, cost: plans.append(plan))
@@ -169,12 +169,12 @@ def test_relinking_keeps_the_rules_never_worsens_and_repeats(
     assert relink.applies(gap)
     cost = pair_costs(problem)
     start = warm_start(problem)
-    once = ejection.improve(problem, cost, start)
+    once = gap_search.improve(problem, cost, start)
     assert keeps_hard_rules(problem, once)
     assert objective_of(problem, once) <= objective_of(problem, start)
-    assert ejection.improve(problem, cost, start) == once
+    assert gap_search.improve(problem, cost, start) == once
     # Handed its own plan, it returns that plan or a better one.
-    again = ejection.improve(problem, cost, once)
+    again = gap_search.improve(problem, cost, once)
     assert keeps_hard_rules(problem, again)
     assert objective_of(problem, again) <= objective_of(problem, once)
 

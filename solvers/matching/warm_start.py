@@ -35,7 +35,7 @@ from solvers.matching.capacity import Ledger
 from solvers.matching.encode import MatchingProblem
 from solvers.matching.greedy import greedy
 from solvers.matching.objective import objective_of
-from solvers.search import ejection
+from solvers.search import gap_search
 
 # Each local-search pass tries every move once; the search stops when a pass finds nothing or
 # after this many passes (a bound on time, not one the instances here reach).
@@ -397,15 +397,15 @@ def staffed_floor(problem: MatchingProblem, chosen: Sequence[int]) -> int:
 
 def start_seconds(problem: MatchingProblem, *, relinking: bool = True) -> float:
     """The most ``best_start`` spends in its chain search, in seconds of the benchmark machine
-    (``solvers.search.ejection.nominal_seconds``): fixed by the problem, so a caller can count it
+    (``solvers.search.gap_search.nominal_seconds``): fixed by the problem, so a caller can count it
     against a time limit kept in work and still repeat itself."""
-    return ejection.nominal_seconds(problem, pair_costs(problem), relinking=relinking)
+    return gap_search.nominal_seconds(problem, pair_costs(problem), relinking=relinking)
 
 
 def relinks(problem: MatchingProblem) -> bool:
     """Whether ``best_start`` relinks elite plans on this problem (``solvers.search.relink``): the
     larger GAP-shaped rounds, where it costs seconds a caller may first try to save."""
-    return ejection.relinks(problem, pair_costs(problem))
+    return gap_search.relinks(problem, pair_costs(problem))
 
 
 def best_start(problem: MatchingProblem, *, relinking: bool = True) -> tuple[int, ...]:
@@ -423,7 +423,7 @@ def best_start(problem: MatchingProblem, *, relinking: bool = True) -> tuple[int
     built = warm_start(problem)
     value = objective_of(problem, built)
     start = built if value < objective_of(problem, by_hand) else by_hand
-    chained = ejection.improve(problem, pair_costs(problem), start, relinking=relinking)
+    chained = gap_search.improve(problem, pair_costs(problem), start, relinking=relinking)
     # The search minimises the linear cost only; a GAP-shaped round may still weigh SLE
     # balance or give-and-take, so the whole objective decides, and the rules are checked again.
     if (

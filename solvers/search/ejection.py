@@ -49,7 +49,6 @@ import numpy.typing as npt
 from ortools.linear_solver import pywraplp
 
 from solvers.engine.calibration import (
-    EJECTION_CELLS_PER_SECOND as CELLS_PER_SECOND,
     EJECTION_ITERATIONS_PER_PAIR as ITERATIONS_PER_PAIR,
     EJECTION_MAX_CELLS as MAX_CELLS,
     EJECTION_MAX_ITERATIONS as MAX_ITERATIONS,
@@ -59,7 +58,6 @@ from solvers.engine.calibration import (
 )
 from solvers.matching.capacity import staff_days_left
 from solvers.matching.encode import MatchingProblem
-from solvers.search import relink
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -191,32 +189,6 @@ def iteration_budget(gap: DenseGap) -> int:
     )
 
 
-def improve(
-    problem: MatchingProblem,
-    cost: Sequence[float],
-    chosen: Sequence[int],
-    *,
-    relinking: bool = True,
-) -> tuple[int, ...]:
-    """A plan of lower linear cost than ``chosen`` (a plan keeping every hard rule), found by
-    the ejection-chain search; ``chosen`` itself when the problem is not a GAP or the search
-    finds nothing better. Without ``relinking`` only the single search runs, even where
-    ``relinks`` says relinking would."""
-    gap = dense_gap(problem, cost)
-    if gap is None:
-        return tuple(chosen)
-    incumbent = _assignment(gap, chosen)
-    if incumbent is None:
-        return tuple(chosen)
-    start, prices, bound = _relaxation(gap)
-    search = Search(gap, start, prices, _seed(problem))
-    if relinking and relink.applies(gap):
-        found = relink.relink(search, incumbent, floor_of(gap, bound))
-    else:
-        found = search.run(iteration_budget(gap), _cost_of(gap, incumbent), bound)
-    return tuple(chosen) if found is None else _pairs(gap, found)
-
-
 def floor_of(gap: DenseGap, bound: float) -> float:
     """The least any plan can cost: the LP bound, rounded up when every cost is whole."""
     finite = gap.cost[np.isfinite(gap.cost)]
@@ -224,30 +196,7 @@ def floor_of(gap: DenseGap, bound: float) -> float:
     return math.ceil(bound - 1e-6) if whole and math.isfinite(bound) else -INF
 
 
-def relinks(problem: MatchingProblem, cost: Sequence[float]) -> bool:
-    """Whether ``improve`` relinks on this problem (``solvers.search.relink.applies``)."""
-    gap = dense_gap(problem, cost)
-    return gap is not None and relink.applies(gap)
-
-
-def nominal_seconds(
-    problem: MatchingProblem, cost: Sequence[float], *, relinking: bool = True
-) -> float:
-    """The most ``improve`` spends, in seconds of this machine, from its fixed budget (0 when
-    the problem is not a GAP): a caller counting its time limit in work counts this too, so
-    the search and the CP-SAT search after it share the limit rather than add up."""
-    gap = dense_gap(problem, cost)
-    if gap is None:
-        return 0.0
-    agents, jobs = gap.cost.shape
-    cells = jobs * (jobs + agents)
-    if relinking and relink.applies(gap):
-        merges = len(relink.MERGE_SIZES) * relink.MERGE_WORK
-        return relink.iteration_budget(gap) * cells / CELLS_PER_SECOND + merges
-    return iteration_budget(gap) * cells / CELLS_PER_SECOND
-
-
-def _seed(problem: MatchingProblem) -> int:
+def seed_of(problem: MatchingProblem) -> int:
     """A seed from the problem's own data, so the same problem always searches the same way."""
     data = b"".join(
         np.ascontiguousarray(a).tobytes()
@@ -256,7 +205,7 @@ def _seed(problem: MatchingProblem) -> int:
     return zlib.crc32(data)
 
 
-def _assignment(gap: DenseGap, chosen: Sequence[int]) -> IntArray | None:
+def assignment_of(gap: DenseGap, chosen: Sequence[int]) -> IntArray | None:
     """Each job's agent in a plan (the unstaffed row for jobs it leaves out)."""
     agent = np.full(gap.cost.shape[1], gap.unstaffed, dtype=np.int64)
     pairs = np.asarray(sorted({int(k) for k in chosen}), dtype=np.int64)
@@ -269,16 +218,16 @@ def _assignment(gap: DenseGap, chosen: Sequence[int]) -> IntArray | None:
     return agent
 
 
-def _pairs(gap: DenseGap, agent: IntArray) -> tuple[int, ...]:
+def pairs_of(gap: DenseGap, agent: IntArray) -> tuple[int, ...]:
     jobs = np.flatnonzero(agent != gap.unstaffed)
     return tuple(sorted(int(k) for k in gap.pair[agent[jobs], jobs]))
 
 
-def _cost_of(gap: DenseGap, agent: IntArray) -> float:
+def cost_of(gap: DenseGap, agent: IntArray) -> float:
     return float(gap.cost[agent, np.arange(len(agent))].sum())
 
 
-def _relaxation(gap: DenseGap) -> tuple[IntArray, FloatArray, float]:
+def relaxation(gap: DenseGap) -> tuple[IntArray, FloatArray, float]:
     """The LP relaxation: each job on its largest fraction, a price per day of each agent's
     capacity (its dual; the unstaffed row has none), and the bound on every plan's cost.
 
@@ -378,7 +327,7 @@ class Search:
             weights=self.days[self.agent, self.jobs],
             minlength=self.cost.shape[0],
         )
-        self.total = _cost_of(self.gap, self.agent)
+        self.total = cost_of(self.gap, self.agent)
         self.tabu[:] = 0
         self.repaired = repaired or self.feasible()
         self._cache: _Tables | None = None

@@ -40,7 +40,6 @@ instances, solved to optimality within a second) the single chain search of
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -50,9 +49,7 @@ from solvers.engine.calibration import (
     RELINK_MAX_ITERATIONS as MAX_ITERATIONS,
     RELINK_WORK as WORK,
 )
-
-if TYPE_CHECKING:
-    from solvers.search.ejection import DenseGap, Search
+from solvers.search.ejection import DenseGap, Search
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
