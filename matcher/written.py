@@ -17,7 +17,7 @@ from matcher.io.plan_files import PlanFileError, read_plan
 from matcher.io.schedule_files import ScheduleFileError, read_schedule
 from matcher.model import ClusterPlan, Plan, Round, Schedule
 from matcher.verify import Violation, verify_plan
-from matcher.verify_clusters import verify_clusters
+from matcher.verify_clusters import ClusterViolation, verify_clusters
 from matcher.verify_schedule import verify_schedule
 
 
@@ -43,7 +43,7 @@ class WrittenCheck:
     """The hard rules a written plan breaks (empty: none), and what was checked."""
 
     written: WrittenPlan
-    violations: list[Violation] = field(default_factory=list)
+    violations: list[Violation | ClusterViolation] = field(default_factory=list)
 
     def summary(self, folder: str | os.PathLike[str]) -> str:
         if self.written.plan is None:
@@ -77,7 +77,7 @@ def verify_written(round_: Round, folder: str | os.PathLike[str]) -> WrittenChec
     run formed are checked against those clusters, not the round's input ones.
     """
     written = read_written(folder)
-    violations: list[Violation] = []
+    violations: list[Violation | ClusterViolation] = []
     if written.clusters is not None:
         violations += verify_clusters(round_, written.clusters)
         round_ = round_.replace(
