@@ -25,6 +25,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check matcher solvers tests benchmarks
+	$(BIN)/mypy matcher solvers tests benchmarks
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -39,7 +39,7 @@ def test_match_la_cohort(benchmark, la_round: Round) -> None:
     milp = solve_linear(problem, backend="SCIP", time_limit=TIME_LIMIT, gap_limit=1e-4)
     by_hand = greedy(problem)
     assert ours.objective is not None and lp.objective is not None
-    rows = [
+    rows: list[dict[str, object]] = [
         {
             "method": "cp-sat (ours)",
             "status": ours.status,

@@ -86,7 +86,7 @@ def solve_linear(  # noqa: C901
     shares = []
     if p.sle_allowance > 0:
         # One largest-share variable per independent part, as in the CP-SAT model.
-        for n, pairs in enumerate(pair_parts(p)):
+        for n, part in enumerate(pair_parts(p)):
             share = (
                 solver.NumVar(0, infinity, f"s{n}")
                 if relax
@@ -94,7 +94,7 @@ def solve_linear(  # noqa: C901
             )
             shares.append(share)
             staff_pairs: dict[int, list[int]] = {}
-            for k in pairs.tolist():
+            for k in part.tolist():
                 staff_pairs.setdefault(int(p.pair_staff[k]), []).append(k)
             for i, own in staff_pairs.items():
                 if p.staff_is_sle[i]:

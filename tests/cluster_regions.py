@@ -13,7 +13,15 @@ from typing import Any
 
 from conftest import settings as round_settings
 
-from matcher.model import ClusterMember, ClusterSettings, RotationEdge, Round, School
+from matcher.model import (
+    ClusterMember,
+    ClusterSettings,
+    Phase,
+    Rating,
+    RotationEdge,
+    Round,
+    School,
+)
 
 ORIGIN_KM = (400.0, 300.0)  # somewhere in England, on the National Grid
 
@@ -35,13 +43,13 @@ def place(
     return School(
         school_id=school_id,
         name=f"School {school_id}",
-        phase=phase,
+        phase=Phase(phase),
         trust=trust,
         easting=(ORIGIN_KM[0] + east_km) * 1000,
         northing=(ORIGIN_KM[1] + north_km) * 1000,
         max_staff_out_per_day=1,
         release_days=10,
-        rating=rating,
+        rating=None if rating is None else Rating(rating),
     )
 
 

@@ -28,7 +28,7 @@ def _tight_assignment(n: int = 40) -> tuple[cp_model.CpModel, list[list[cp_model
     return model, x
 
 
-def _solve(seconds: float) -> tuple[int, float, list[int]]:
+def _solve(seconds: float) -> tuple[cp_model.CpSolverStatus, float, list[int]]:
     model, x = _tight_assignment()
     solver = cp_model.CpSolver()
     budget = Budget(seconds)

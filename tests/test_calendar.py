@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from pathlib import Path
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -91,7 +92,7 @@ def parse(path: Path) -> Calendar:
 
 
 def events(path: Path) -> dict[str, Event]:
-    return {str(e["UID"]): e for e in parse(path).walk("VEVENT")}
+    return {str(e["UID"]): e for e in cast(list[Event], parse(path).walk("VEVENT"))}
 
 
 def attendees(event: Event) -> list[vCalAddress]:

@@ -120,6 +120,7 @@ def test_a_generated_region_passes_the_checker() -> None:
     clustered = sum(len(c) for c in outcome.plan.clusters().values())
     assert clustered + len(outcome.plan.left_out) == 60
     assert outcome.result.bound is not None
+    assert outcome.result.objective is not None
     assert outcome.result.bound <= outcome.result.objective
 
 

@@ -114,6 +114,7 @@ def visits_fit(round_: Round, project: Project) -> bool:
         last_day = days[start + project.visit_days - 1]
         free_from = last_day + dt.timedelta(days=gap)
     if project.presentation:
+        assert last_day is not None
         return any(d > last_day and calendar.school_open(host, d) for d in days)
     return True
 

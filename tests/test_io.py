@@ -7,7 +7,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
@@ -230,7 +230,7 @@ def expected_round() -> Round:
 # ---------------------------------------------------------------------------------- helpers
 
 
-def write_folder(folder: Path, files: dict[str, str | bytes]) -> Path:
+def write_folder(folder: Path, files: Mapping[str, str | bytes]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, content in files.items():
         if isinstance(content, bytes):
@@ -348,7 +348,7 @@ def test_grid_references_are_read(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------------------------- bad input
 
-Edit = Callable[[dict[str, str]], None]
+Edit = Callable[[dict[str, str]], object]
 
 
 def set_cell(name: str, row: int, column: str, value: str) -> Edit:

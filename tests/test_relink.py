@@ -257,6 +257,7 @@ def test_relinking_after_a_first_search_that_leaves_a_gap(
     _assert_feasible(instance, problem, solution.chosen)
     # The relinked start, counted, is never lost: the answer is at least as good.
     start = best_start(problem)
+    assert solution.result.objective is not None
     assert solution.result.objective <= objective_of(problem, start)
     again = solve_matching(problem, Budget(3), options=SolveOptions(seed=0, workers=1))
     assert again.chosen == solution.chosen

@@ -8,7 +8,7 @@ violation of exactly the rule under test.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from conftest import make_round, project, school, staff
@@ -32,7 +32,7 @@ def plan_of(*pairs: str, leads: tuple[str, ...] = (), unfilled: tuple[str, ...] 
     assignments = []
     for pair in pairs:
         project_id, staff_id = pair.split(":")
-        role = "lead" if pair in leads else "member"
+        role: Literal["lead", "member"] = "lead" if pair in leads else "member"
         assignments.append(Assignment(project_id=project_id, staff_id=staff_id, role=role))
     return Plan(
         assignments=tuple(assignments),

@@ -142,7 +142,9 @@ def test_a_round_split_into_regions_is_solved_window_by_window(
     solution = solve_matching(problem, Budget(30), options=SolveOptions(workers=2, gap_limit=0.01))
     result = solution.result
     assert result.objective is not None
-    assert result.objective < greedy(problem).objective
+    greedy_objective = greedy(problem).objective
+    assert greedy_objective is not None
+    assert result.objective < greedy_objective
     assert result.objective == objective_of(problem, solution.chosen)
     assert result.counts["greedy_objective"] == greedy(problem).objective
     assert result.counts["window_passes"] >= 2

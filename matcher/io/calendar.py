@@ -46,6 +46,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -353,7 +354,7 @@ def _withdrawal_notice(before: Event, entry: _Entry) -> Iterator[_Entry]:
 
 def _cancelled(before: Event, sequence: int, stamp: dt.datetime) -> Event:
     """A copy of a published event with STATUS:CANCELLED and the given SEQUENCE and DTSTAMP."""
-    event = Event.from_ical(before.to_ical())
+    event = cast(Event, Event.from_ical(before.to_ical()))  # from_ical is typed Component
     for name, value in (("STATUS", _CANCELLED), ("SEQUENCE", sequence), ("DTSTAMP", stamp)):
         event.pop(name, None)
         event.add(name, value)
@@ -424,7 +425,7 @@ def _previous_events(previous: Path | None, key: str) -> dict[str, Event]:
         )
         return {}
     events: dict[str, Event] = {}
-    for event in calendar.walk("VEVENT"):
+    for event in cast(list[Event], calendar.walk("VEVENT")):  # walk is typed Component
         uid = str(event.get("UID", ""))
         # Another round's events (a reused output folder) are not this run's to cancel.
         if not uid.startswith(f"{key}-"):

@@ -142,6 +142,7 @@ def _cost(value: object, phase: str) -> int:
 
 def to_costs(value: object) -> dict[str, int]:
     """A whole number per phase, from a TOML table or from ``primary=180; secondary=220``."""
+    amount: object
     if isinstance(value, str):
         pairs: list[tuple[str, object]] = []
         for item in cells.split_list(value):

@@ -191,7 +191,7 @@ def entries_from_toml(text: str, label: str, log: ProblemLog) -> list[Entry] | N
     except tomllib.TOMLDecodeError as error:
         log.add(label, expected=f"valid TOML ({error})")
         return None
-    entries = []
+    entries: list[Entry] = []
     for key, value in document.items():
         if key == "round" or key in SECTIONS:
             if not isinstance(value, dict):

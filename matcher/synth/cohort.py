@@ -29,6 +29,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 
@@ -146,7 +147,7 @@ LEAD_CHANCE: dict[Role, float] = {
     Role.BUSINESS_LEADER: 0.1,
 }
 
-_PRIMARY_AREAS = {
+_PRIMARY_AREAS: dict[str, float] = {
     "quality of feedback": 8,
     "homework": 3,
     "disadvantaged pupils": 8,
@@ -166,7 +167,7 @@ _PRIMARY_AREAS = {
     "phonics": 8,
     "science": 4,
 }
-_SECONDARY_AREAS = {
+_SECONDARY_AREAS: dict[str, float] = {
     "quality of feedback": 9,
     "homework": 7,
     "disadvantaged pupils": 9,
@@ -936,7 +937,7 @@ def _school_models(
             postcode=sites.postcodes[i],
             max_staff_out_per_day=int(out_per_day[i]),
             release_days=int(release_days[i]),
-            **sites.locations[i],
+            **cast(dict[str, Any], sites.locations[i]),  # one of School's location pairs
         )
         for i in range(len(phase))
     ]

@@ -97,7 +97,7 @@ class PMedianModel:
     left: dict[int, cp_model.IntVar]
     by_point: dict[int, list[int]] = field(default_factory=dict)  # point -> its medians
     by_median: dict[int, list[int]] = field(default_factory=dict)  # median -> its points
-    extra_terms: list[cp_model.LinearExprT] = field(default_factory=list)
+    extra_terms: list[cp_model.LinearExpr | int] = field(default_factory=list)
 
 
 def add_one_median_each(m: PMedianModel) -> None:
@@ -143,7 +143,7 @@ HARD_RULES: tuple[Callable[[PMedianModel], None], ...] = (
 )
 
 
-def distance_term(m: PMedianModel) -> cp_model.LinearExprT:
+def distance_term(m: PMedianModel) -> cp_model.LinearExpr | int:
     """Soft: the distance from every point to its median."""
     p = m.problem
     return sum(int(p.distance[i, j]) * var for (i, j), var in m.attach.items() if p.distance[i, j])
@@ -271,7 +271,7 @@ def solve_pmedian(
     return solve_pmedian_model(build_pmedian(problem), budget, options=options)
 
 
-def _left_count(m: PMedianModel) -> cp_model.LinearExprT:
+def _left_count(m: PMedianModel) -> cp_model.LinearExpr | int:
     return sum(m.left.values())
 
 

@@ -23,7 +23,9 @@ REPEAT_PENALTY = 10_000
 LIST_UP_TO = 7
 
 
-def repeated(arcs: Collection[tuple[int, int]], previous: Collection[tuple[int, int]]) -> int:
+def repeated(
+    arcs: Collection[tuple[object, object]], previous: Collection[tuple[object, object]]
+) -> int:
     """How many arcs (reviewer, host) repeat a direction of last round."""
     return sum(1 for arc in arcs if arc in previous)
 

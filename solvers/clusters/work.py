@@ -60,7 +60,7 @@ class Searched:
     bound any racer proved (for minimisation; None without one)."""
 
     solver: cp_model.CpSolver
-    status: int
+    status: cp_model.CpSolverStatus
     bound: float | None
 
     @property

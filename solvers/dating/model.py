@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from ortools.sat.python import cp_model
 from ortools.sat.python.cp_model import LinearExpr
@@ -264,10 +265,11 @@ def build_schedule_model(
     m = SchedulingModel(problem, model, scheduled, start, present)
     for hard_rule in hard_rules:
         hard_rule.add(m)
-    objective = 0
+    objective: cp_model.LinearExpr | int = 0
     for name, build, sign, _description in SOFT_TERMS:
         m.terms[name] = build(m)
-        objective += sign * problem.weights[name] * m.terms[name]
+        # A term is a LinearExpr or 0, never the numpy integer LinearExprT also allows.
+        objective += sign * problem.weights[name] * cast("cp_model.LinearExpr | int", m.terms[name])
     model.minimize(objective)
     return m
 

@@ -131,7 +131,7 @@ def work_rate(variables: int) -> float:
 class PartDates:
     """The dates found for one independent part, and how good they are."""
 
-    status: int
+    status: cp_model.CpSolverStatus
     objective: float
     bound: float
     terms: dict[str, int]
@@ -279,7 +279,7 @@ def _greedy_part(problem: SchedulingProblem) -> PartDates:
     events: list[ScheduledEvent] = []
     undated: list[str] = []
     preferred = late = 0
-    weekly: dict[tuple[str, tuple[int, int]], int] = defaultdict(int)
+    weekly: dict[tuple[str, tuple[int, ...]], int] = defaultdict(int)
     for j, p in enumerate(problem.projects):
         if j not in dated:
             undated.append(p.project_id)

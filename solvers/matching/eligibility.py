@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -339,7 +340,9 @@ def _coordinates(
     """School positions as one array, grid (metres) or latitude/longitude, whichever all use."""
     locations = [s.location() for s in round_.schools]
     if all(isinstance(loc, GridRef) for loc in locations):
-        return np.array([[g.easting, g.northing] for g in locations], dtype=np.float64), None
+        grid = cast(list[GridRef], locations)
+        return np.array([[g.easting, g.northing] for g in grid], dtype=np.float64), None
     if all(isinstance(loc, LatLon) for loc in locations):
-        return None, np.array([[p.latitude, p.longitude] for p in locations], dtype=np.float64)
+        places = cast(list[LatLon], locations)
+        return None, np.array([[p.latitude, p.longitude] for p in places], dtype=np.float64)
     return None, None

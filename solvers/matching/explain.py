@@ -180,7 +180,7 @@ def _solver(budget: Budget, seed: int) -> cp_model.CpSolver:
     return solver
 
 
-def _verdict(status: int) -> bool | None:
+def _verdict(status: cp_model.CpSolverStatus) -> bool | None:
     """True if the assumptions cannot all hold, False if they can, None if unsure in time."""
     if status == cp_model.INFEASIBLE:
         return True

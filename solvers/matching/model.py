@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from ortools.sat.python import cp_model
 
@@ -277,9 +278,10 @@ def weight_of(problem: MatchingProblem, term: str) -> int:
 
 def set_objective(m: MatchingModel) -> None:
     """Minimise the weighted sum of penalties minus the weighted rewards."""
-    objective = 0
+    objective: cp_model.LinearExpr | int = 0
     for name, _builder, sign, _description in SOFT_TERMS:
         weight = weight_of(m.problem, name)
         if weight:
-            objective += sign * weight * m.terms[name][0]
+            # A term is a LinearExpr or 0, never the numpy integer LinearExprT also allows.
+            objective += sign * weight * cast("cp_model.LinearExpr | int", m.terms[name][0])
     m.model.minimize(objective)

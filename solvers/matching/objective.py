@@ -25,7 +25,7 @@ def objective_of(
 
 
 def term_values(
-    problem: MatchingProblem, chosen: tuple[int, ...], parts: Sequence[IntArray] | None = None
+    problem: MatchingProblem, chosen: Sequence[int], parts: Sequence[IntArray] | None = None
 ) -> dict[str, int]:
     """Each objective term's value (natural units) for a plan given as chosen pair indices.
 

@@ -43,6 +43,7 @@ import math
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -315,17 +316,21 @@ class Search:
         self.jobs = np.arange(gap.cost.shape[1])
         self.iteration = 0
         # tabu[j, i]: the iteration until which job j may not move back into agent i.
-        self.tabu = np.zeros(gap.cost.shape, dtype=np.int64).T.copy()
+        self.tabu: IntArray = np.zeros(gap.cost.shape, dtype=np.int64).T.copy()
         self.restart(start)
 
     def restart(self, agent: IntArray, *, repaired: bool = False) -> None:
         """Continue from another plan (feasible or not), with an empty tabu list; ``repaired``
         when the penalty factor already suits the problem, so it need not climb fast first."""
         self.agent = agent.astype(np.int64, copy=True)
-        self.load = np.bincount(
-            self.agent,
-            weights=self.days[self.agent, self.jobs],
-            minlength=self.cost.shape[0],
+        # With weights, bincount gives float64 (numpy's stub says intp whatever the weights).
+        self.load = cast(
+            FloatArray,
+            np.bincount(
+                self.agent,
+                weights=self.days[self.agent, self.jobs],
+                minlength=self.cost.shape[0],
+            ),
         )
         self.total = cost_of(self.gap, self.agent)
         self.tabu[:] = 0
@@ -348,7 +353,7 @@ class Search:
         *,
         patience: int | None = None,
         floor: float = -INF,
-        offer: Callable[[IntArray, float], None] | None = None,
+        offer: Callable[[IntArray, float], object] | None = None,
     ) -> tuple[float, IntArray | None]:
         """Move for ``iterations`` (fewer when a feasible plan reaches ``floor``, or when
         ``patience`` iterations pass without a better one after the first feasible plan) and

@@ -40,6 +40,7 @@ instances, solved to optimality within a second) the single chain search of
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -220,8 +221,12 @@ def path_points(search: Search, start: IntArray, goal: IntArray, count: int) -> 
         return []
     marks = {round(length * (q + 1) / (count + 1)) for q in range(count)}
     marks = {mark for mark in marks if 0 < mark < length}
-    load = np.bincount(
-        plan, weights=gap.days[plan, np.arange(len(plan))], minlength=gap.cost.shape[0]
+    # With weights, bincount gives float64 (numpy's stub says intp whatever the weights).
+    load = cast(
+        FloatArray,
+        np.bincount(
+            plan, weights=gap.days[plan, np.arange(len(plan))], minlength=gap.cost.shape[0]
+        ),
     )
     capacity = gap.capacity
     points: list[IntArray] = []
