@@ -10,9 +10,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from matcher.io.atomic import atomic_output
+from matcher.io.atomic import atomic_output, recover_interrupted_swap
 from matcher.io.calendar import write_calendars
 from matcher.io.cluster_files import ClusterFileError, has_clusters, read_cluster_plan
+from matcher.io.owned import CALENDARS_OWNS
 from matcher.io.plan_files import PlanFileError, read_plan
 from matcher.io.schedule_files import ScheduleFileError, read_schedule
 from matcher.model import ClusterPlan, Plan, Round, Schedule
@@ -60,6 +61,7 @@ def read_written(folder: str | os.PathLike[str]) -> WrittenPlan:
     """Read pairings, dates and clusters back from a folder ``plan``, ``match`` or ``clusters``
     wrote. Raises WrittenPlanError naming every unreadable file, row and column."""
     target = Path(folder)
+    recover_interrupted_swap(target)  # a run stopped between the renames of its swap
     try:
         clusters = read_cluster_plan(target) if has_clusters(target) else None
         if clusters is not None and not (target / "pairings.csv").exists():
@@ -91,7 +93,8 @@ def verify_written(round_: Round, folder: str | os.PathLike[str]) -> WrittenChec
 
 
 def rewrite_calendars(round_: Round, folder: str | os.PathLike[str]) -> list[Path]:
-    """Rewrite ``folder/calendars/`` from its schedule.csv, all or nothing.
+    """Rewrite ``folder/calendars/`` from its schedule.csv, all or nothing (the folder is
+    replaced whole, every file but calendars/ carried over unchanged).
 
     Events keep their UIDs; a moved event gets a higher SEQUENCE and a vanished one is
     exported as cancelled. Raises WrittenPlanError if the folder has no readable schedule.
@@ -101,7 +104,7 @@ def rewrite_calendars(round_: Round, folder: str | os.PathLike[str]) -> list[Pat
     if written.plan is None or written.schedule is None:
         raise WrittenPlanError([f"{target}: no schedule.csv; run `matcher plan` first."])
     roles = {(a.project_id, a.staff_id): a.role for a in written.plan.assignments}
-    with atomic_output(target) as staging:
+    with atomic_output(target, owns=CALENDARS_OWNS) as staging:
         paths = write_calendars(staging, round_, written.schedule, previous=target, roles=roles)
         names = [path.relative_to(staging) for path in paths]
     return [target / name for name in names]
