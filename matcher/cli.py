@@ -208,9 +208,10 @@ def match(input_path: Path, out: Path, quiet: bool, **solve: Any) -> None:
     """Pair reviewers with projects and write the pairings.
 
     INPUT is a folder of CSV files with round.toml, or one .xlsx workbook. Writes
-    pairings.csv, unfilled.csv (each unstaffed project with the reason) and summary.json
-    (status, objective, bound, gap, each objective term, time, seed) into --out, all or nothing.
-    No dates: `plan` matches and dates together.
+    pairings.csv, unfilled.csv (each unstaffed project with the reason), summary.json
+    (status, objective, bound, gap, each objective term, seed) and run.json (times) into
+    --out, all or nothing. No dates: `plan` matches and dates together; a schedule.csv and
+    calendars/ of an earlier `plan` in --out are removed, your own files kept.
     """
     _check_out(out, input_path)
     round_ = _load(input_path)
@@ -234,10 +235,11 @@ def plan(input_path: Path, out: Path, quiet: bool, **solve: Any) -> None:
 
     INPUT is a folder of CSV files with round.toml, or one .xlsx workbook. Pairings that cannot
     be dated are fed back to the matcher and the round re-matched, so every staffed project in
-    the output is dated. Writes pairings.csv, unfilled.csv, summary.json, schedule.csv and
-    calendars/ (one .ics per reviewer, per school, and round.ics) into --out, all or nothing.
-    Re-running into the same --out keeps calendar UIDs and raises SEQUENCE for moved events,
-    so calendar clients update events instead of duplicating them.
+    the output is dated. Writes pairings.csv, unfilled.csv, summary.json, run.json (times),
+    schedule.csv and calendars/ (one .ics per reviewer, per school, and round.ics) into --out,
+    all or nothing: --out is replaced whole, your own files in it kept. Re-running into the
+    same --out keeps calendar UIDs and raises SEQUENCE for moved events, so calendar clients
+    update events instead of duplicating them.
     """
     _check_out(out, input_path)
     round_ = _load(input_path)
@@ -609,8 +611,9 @@ def clusters(
 
     INPUT is a folder of CSV files with round.toml, or one .xlsx workbook; `[clusters]` in its
     settings says how (docs/clusters.md). Writes clusters.csv, rotation.csv (who reviews whom
-    inside each cluster) and clusters_summary.json (travel per cluster, bound, gap, schools
-    left out and why) into --out, all or nothing.
+    inside each cluster), clusters_summary.json (travel per cluster, bound, gap, schools
+    left out and why) and clusters_run.json (times) into --out, all or nothing; other files
+    in --out are kept.
     """
     _check_out(out, input_path)
     round_ = _load(input_path)
