@@ -208,6 +208,18 @@ def test_out_may_not_be_or_hold_the_current_folder(
     assert out_folder_problems(Path("new")) == []
 
 
+def test_a_current_folder_that_no_longer_exists_is_a_problem_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A shell left inside a folder an earlier run replaced.
+    def gone() -> str:
+        raise FileNotFoundError(2, "No such file or directory")
+
+    monkeypatch.setattr(os, "getcwd", gone)
+    (problem,) = out_folder_problems("out")
+    assert "the current folder no longer exists" in problem
+
+
 def test_out_may_not_be_a_file_or_a_mount_point(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
     assert "is a file" in out_folder_problems(tmp_path / "file")[0]

@@ -68,7 +68,7 @@ def atomic_output(
     created = _make_parents(target.parent, directory)
     try:
         with _locked(target.parent, directory):
-            _finish_interrupted_swap(target)
+            _guarded(lambda: _finish_interrupted_swap(target), directory)
             _remove_leftovers(target)
             build = _sibling(target, "tmp")
             _guarded(lambda: build.mkdir(), directory)

@@ -43,8 +43,16 @@ def out_folder_problems(
     list of str
         One plain sentence per problem, naming the folder as given.
     """
-    target = real_path(out)
     name = f"output folder {out}"
+    try:
+        here = real_path(os.getcwd())
+    except FileNotFoundError:
+        # A shell left in a folder an earlier run replaced: no path can be resolved from it.
+        return [
+            f"{name}: the current folder no longer exists (an earlier run may have replaced "
+            "it); change to a folder that exists, e.g. `cd ..`, and run again."
+        ]
+    target = real_path(out)
     whole = "matcher replaces the output folder whole"
     problems: list[str] = []
     if target.exists() and not target.is_dir():
@@ -54,7 +62,6 @@ def out_folder_problems(
             f"{name}: is a mount point or the top of a drive; {whole}, so give a folder inside "
             f"it, e.g. {Path(out) / 'plan'}."
         )
-    here = real_path(os.getcwd())
     if target == here or target in here.parents:
         problems.append(
             f"{name}: is the current folder or holds it; {whole}, so run matcher from "
