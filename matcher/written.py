@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from matcher.io.atomic import atomic_output, recover_interrupted_swap
+from matcher.io.atomic import atomic_output, reading
 from matcher.io.calendar import write_calendars
 from matcher.io.cluster_files import ClusterFileError, has_clusters, read_cluster_plan
 from matcher.io.owned import CALENDARS_OWNS
@@ -61,15 +61,16 @@ def read_written(folder: str | os.PathLike[str]) -> WrittenPlan:
     """Read pairings, dates and clusters back from a folder ``plan``, ``match`` or ``clusters``
     wrote. Raises WrittenPlanError naming every unreadable file, row and column."""
     target = Path(folder)
-    recover_interrupted_swap(target)  # a run stopped between the renames of its swap
-    try:
-        clusters = read_cluster_plan(target) if has_clusters(target) else None
-        if clusters is not None and not (target / "pairings.csv").exists():
-            return WrittenPlan(plan=None, schedule=None, clusters=clusters)
-        plan, dates = read_plan(target), read_schedule(target)
-        return WrittenPlan(plan=plan, schedule=dates, clusters=clusters)
-    except (PlanFileError, ScheduleFileError, ClusterFileError) as error:
-        raise WrittenPlanError(error.problems) from error
+    # Every file from one version of the folder, never some from a run replacing it.
+    with reading(target):
+        try:
+            clusters = read_cluster_plan(target) if has_clusters(target) else None
+            if clusters is not None and not (target / "pairings.csv").exists():
+                return WrittenPlan(plan=None, schedule=None, clusters=clusters)
+            plan, dates = read_plan(target), read_schedule(target)
+            return WrittenPlan(plan=plan, schedule=dates, clusters=clusters)
+        except (PlanFileError, ScheduleFileError, ClusterFileError) as error:
+            raise WrittenPlanError(error.problems) from error
 
 
 def verify_written(round_: Round, folder: str | os.PathLike[str]) -> WrittenCheck:

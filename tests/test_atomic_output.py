@@ -6,13 +6,14 @@ import ctypes
 import ctypes.util
 import os
 import platform
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from matcher.io import atomic, swap
-from matcher.io.atomic import atomic_output, leftovers, recover_interrupted_swap
+from matcher.io.atomic import atomic_output, leftovers, reading, recover_interrupted_swap
 from matcher.io.out_folder import OutputFolderError, out_folder_problems
 from matcher.io.run_times import split_run_times
 
@@ -246,3 +247,35 @@ def test_nested_writes_beside_the_same_folder_do_not_wait_for_each_other(tmp_pat
             (second / "b").write_text("b")
     assert (tmp_path / "one" / "a").exists() and (tmp_path / "two" / "b").exists()
     assert atomic._held == set()
+
+
+# Whether another process could take the lock a writer takes (exclusive) or a reader (shared).
+TRY_LOCK = """
+import fcntl, os, sys
+descriptor = os.open(sys.argv[1], os.O_RDONLY)
+mode = fcntl.LOCK_EX if sys.argv[2] == "write" else fcntl.LOCK_SH
+try:
+    fcntl.flock(descriptor, mode | fcntl.LOCK_NB)
+except BlockingIOError:
+    print("blocked")
+else:
+    print("free")
+"""
+
+
+def other_process_could(action: str, folder: Path) -> bool:
+    command = [sys.executable, "-c", TRY_LOCK, str(folder.parent), action]
+    answer = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return answer.strip() == "free"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no flock on Windows")
+def test_a_reader_holds_off_writers_but_not_other_readers(tmp_path: Path) -> None:
+    out = old_plan(tmp_path / "out")
+    with reading(out):
+        assert not other_process_could("write", out)
+        assert other_process_could("read", out)
+    assert other_process_could("write", out)
+    with atomic_output(out, owns=OWNS) as build:
+        (build / "pairings.csv").write_text("new pairings\n")
+        assert not other_process_could("read", out)  # so a reader never sees half a swap

@@ -99,6 +99,22 @@ def recover_interrupted_swap(directory: str | os.PathLike[str]) -> None:
         _finish_interrupted_swap(target)
 
 
+@contextmanager
+def reading(directory: str | os.PathLike[str]) -> Iterator[None]:
+    """Read ``directory``'s files inside this block to get them all from one version: a
+    matcher run replacing the folder waits for the block to end, and the block for it.
+
+    A stopped two-rename swap is finished first (:func:`recover_interrupted_swap`).
+    """
+    recover_interrupted_swap(directory)
+    target = real_path(directory)
+    if not target.parent.is_dir():
+        yield
+        return
+    with _locked(target.parent, directory, shared=True):
+        yield
+
+
 def leftovers(directory: str | os.PathLike[str]) -> list[Path]:
     """The hidden leftovers of killed runs beside and inside ``directory``, sorted."""
     target = real_path(directory)
@@ -269,9 +285,12 @@ _held: set[Path] = set()
 
 
 @contextmanager
-def _locked(folder: Path, directory: str | os.PathLike[str]) -> Iterator[None]:
+def _locked(
+    folder: Path, directory: str | os.PathLike[str], *, shared: bool = False
+) -> Iterator[None]:
     """Hold an advisory lock on ``folder`` so two runs writing beside each other take turns
-    (neither takes the other's build for a leftover). A no-op where there is no ``flock``."""
+    (neither takes the other's build for a leftover), and readers (``shared``) read one
+    version of the folder whole. A no-op where there is no ``flock``."""
     try:
         import fcntl
     except ImportError:  # Windows
@@ -285,7 +304,7 @@ def _locked(folder: Path, directory: str | os.PathLike[str]) -> Iterator[None]:
     def lock() -> None:
         nonlocal descriptor
         descriptor = os.open(folder, os.O_RDONLY)
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        fcntl.flock(descriptor, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
 
     try:
         _guarded(lock, directory)
