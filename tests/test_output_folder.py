@@ -171,3 +171,15 @@ def test_out_that_holds_the_current_folder_is_refused(
     assert code == 2
     assert "is the current folder or holds it" in output
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_verify_finishes_a_swap_stopped_between_its_two_renames(
+    planned: Path, tmp_path: Path
+) -> None:
+    # Where there is no atomic exchange, a run killed between its two renames leaves the new
+    # folder complete beside a missing --out, and the old one moved aside.
+    shutil.copytree(planned, tmp_path / ".out.matcher-ready-0123abcd")
+    shutil.copytree(planned, tmp_path / ".out.matcher-old-0123abcd")
+    code, output = run("verify", str(SAMPLE), str(tmp_path / "out"))
+    assert code == 0, output
+    assert files(tmp_path / "out") == files(planned)
