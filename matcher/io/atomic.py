@@ -69,7 +69,7 @@ def atomic_output(
     try:
         with _locked(target.parent, directory):
             _guarded(lambda: _finish_interrupted_swap(target), directory)
-            _remove_leftovers(target)
+            _guarded(lambda: _remove_leftovers(target), directory)
             build = _sibling(target, "tmp")
             _guarded(lambda: build.mkdir(), directory)
             try:
@@ -154,10 +154,10 @@ def _swap_in(build: Path, target: Path) -> None:
         return
     # No atomic exchange here: mark the build complete, then two renames; a process killed
     # between them leaves no output folder, which the next writer or reader puts back.
-    ready = build.with_name(build.name.replace("matcher-tmp-", "matcher-ready-"))
+    ready = _renamed(build, target, "ready")
     os.rename(build, ready)
     _step("ready")
-    old = build.with_name(build.name.replace("matcher-tmp-", "matcher-old-"))
+    old = _renamed(build, target, "old")
     try:
         os.rename(target, old)
     except BaseException:
@@ -192,6 +192,12 @@ def _remove_old(old: Path) -> None:
 def _remove_leftovers(target: Path) -> None:
     """Remove what killed runs left beside ``target`` (only names this module makes)."""
     for path in _siblings(target):
+        if ".matcher-ready-" in path.name:
+            # Renamed first: a removal cut short must never leave half a folder named complete.
+            moved = _renamed(path, target, "old")
+            with suppress(OSError):
+                os.rename(path, moved)
+                path = moved
         shutil.rmtree(path, ignore_errors=True)
 
 
@@ -205,6 +211,11 @@ def _siblings(target: Path) -> list[Path]:
 
 def _sibling(target: Path, state: str) -> Path:
     return target.with_name(f".{target.name}.matcher-{state}-{secrets.token_hex(4)}")
+
+
+def _renamed(sibling: Path, target: Path, state: str) -> Path:
+    """The same sibling (the same random part) in another state."""
+    return target.with_name(f".{target.name}.matcher-{state}-{sibling.name[-8:]}")
 
 
 # --- carrying what the run does not own ------------------------------------------------------
