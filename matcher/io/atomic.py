@@ -106,7 +106,8 @@ def reading(directory: str | os.PathLike[str]) -> Iterator[None]:
 
     A stopped two-rename swap is finished first (:func:`recover_interrupted_swap`).
     """
-    recover_interrupted_swap(directory)
+    with suppress(OutputFolderError):  # if it cannot, the reader reports the missing files
+        recover_interrupted_swap(directory)
     target = real_path(directory)
     if not target.parent.is_dir():
         yield
@@ -318,7 +319,11 @@ def _locked(
         fcntl.flock(descriptor, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
 
     try:
-        _guarded(lock, directory)
+        if shared:
+            with suppress(OSError):  # a reader that may not open the folder above reads unlocked
+                lock()
+        else:
+            _guarded(lock, directory)
         _held.add(folder)
         yield
     finally:
