@@ -5,8 +5,9 @@ Runs ``matcher plan`` on the bundled sample and on three generated cohorts (alli
 prints one JSON object: a SHA-256 per written file and the benchmark figures (objective, bound,
 status). Limits are counted as solver work, so the figures repeat on any machine load.
 
-Run times differ run to run by nature; fields that carry them (``*seconds*``) are dropped
-before hashing, and nothing else is.
+Run times differ run to run by nature: run.json and clusters_run.json, which hold nothing
+else, are left out, and fields that carry them (``*seconds*``) in other JSON files (written
+before run times had files of their own) are dropped before hashing; nothing else is.
 
 Usage::
 
@@ -43,6 +44,7 @@ PLANS: tuple[tuple[str, list[str] | None, float], ...] = (
 GAP_FILES = ("cattrysse1994/gap1-0", "cattrysse1994/gap12-4", "chu1997/a05100", "chu1997/d05100")
 PMEDCAP_FILES = ("pmedcap01.txt", "pmedcap06.txt", "pmedcap10.txt")
 BENCH_LIMIT = 5.0
+RUN_FILES = ("run.json", "clusters_run.json")  # run times alone (matcher.io.run_times)
 
 
 def _without_timings(value: Any) -> Any:
@@ -82,7 +84,7 @@ def _plans(repo: Path, work: Path) -> dict[str, Any]:
         target = work / name
         done = _matcher(repo, "plan", str(source), "--out", str(target), "--quiet",
                         "--time-limit", str(limit), "--gap", "0.01")
-        files = sorted(p for p in target.rglob("*") if p.is_file())
+        files = sorted(p for p in target.rglob("*") if p.is_file() and p.name not in RUN_FILES)
         out[name] = {
             "exit": done.returncode,
             "files": {str(p.relative_to(target)): _digest(p) for p in files},

@@ -36,6 +36,8 @@ _API = {
     "generate_round": "matcher.synth.cohort",
     "load_register": "matcher.synth.register",
     "LocationsError": "matcher.synth.register",
+    "check_out_folder": "matcher.io.out_folder",
+    "OutputFolderError": "matcher.io.out_folder",
 }
 
 __all__ = sorted(_API)

@@ -2,14 +2,16 @@
 
 Exit codes: 0 success (a plan may still leave projects unstaffed; they are listed),
 1 a plan breaks a hard rule (``verify``; ``schedule`` and ``calendars`` then write nothing),
-2 bad input or bad options.
+2 bad input or bad options (an output folder that cannot take the outputs among them:
+refused before any solve, nothing written).
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -79,6 +81,26 @@ def _load(path: Path) -> Round:
     try:
         return matcher.load_round(path)
     except matcher.InputError as error:
+        click.echo(str(error), err=True)
+        sys.exit(EXIT_BAD_INPUT)
+
+
+def _check_out(out: Path, *inputs: Path) -> None:
+    """Refuse an output folder that cannot take the outputs, before any solve: exit 2."""
+    try:
+        matcher.check_out_folder(out, inputs=inputs)
+    except matcher.OutputFolderError as error:
+        click.echo(str(error), err=True)
+        sys.exit(EXIT_BAD_INPUT)
+
+
+@contextmanager
+def _writing() -> Iterator[None]:
+    """A write the filesystem refuses (permissions, a full disk) is a message and exit 2; the
+    output folder is then as it was."""
+    try:
+        yield
+    except matcher.OutputFolderError as error:
         click.echo(str(error), err=True)
         sys.exit(EXIT_BAD_INPUT)
 
@@ -186,13 +208,16 @@ def match(input_path: Path, out: Path, quiet: bool, **solve: Any) -> None:
     """Pair reviewers with projects and write the pairings.
 
     INPUT is a folder of CSV files with round.toml, or one .xlsx workbook. Writes
-    pairings.csv, unfilled.csv (each unstaffed project with the reason) and summary.json
-    (status, objective, bound, gap, each objective term, time, seed) into --out, all or nothing.
-    No dates: `plan` matches and dates together.
+    pairings.csv, unfilled.csv (each unstaffed project with the reason), summary.json
+    (status, objective, bound, gap, each objective term, seed) and run.json (times) into
+    --out, all or nothing. No dates: `plan` matches and dates together; a schedule.csv and
+    calendars/ of an earlier `plan` in --out are removed, your own files kept.
     """
+    _check_out(out, input_path)
     round_ = _load(input_path)
     outcome = matcher.match(round_, progress=_progress_printer(quiet), **solve)
-    written = matcher.write_outputs(out, round_, outcome.plan, outcome.summary())
+    with _writing():
+        written = matcher.write_outputs(out, round_, outcome.plan, outcome.summary())
     _report(round_, outcome.plan, [("matching", outcome.result)], written, quiet)
 
 
@@ -210,16 +235,24 @@ def plan(input_path: Path, out: Path, quiet: bool, **solve: Any) -> None:
 
     INPUT is a folder of CSV files with round.toml, or one .xlsx workbook. Pairings that cannot
     be dated are fed back to the matcher and the round re-matched, so every staffed project in
-    the output is dated. Writes pairings.csv, unfilled.csv, summary.json, schedule.csv and
-    calendars/ (one .ics per reviewer, per school, and round.ics) into --out, all or nothing.
-    Re-running into the same --out keeps calendar UIDs and raises SEQUENCE for moved events,
-    so calendar clients update events instead of duplicating them.
+    the output is dated. Writes pairings.csv, unfilled.csv, summary.json, run.json (times),
+    schedule.csv and calendars/ (one .ics per reviewer, per school, and round.ics) into --out,
+    all or nothing: --out is replaced whole, your own files in it kept. Re-running into the
+    same --out keeps calendar UIDs and raises SEQUENCE for moved events, so calendar clients
+    update events instead of duplicating them.
     """
+    _check_out(out, input_path)
     round_ = _load(input_path)
     outcome = matcher.plan(round_, progress=_progress_printer(quiet), **solve)
-    written = matcher.write_outputs(
-        out, round_, outcome.plan, outcome.summary(), outcome.schedule, clusters=outcome.clusters
-    )
+    with _writing():
+        written = matcher.write_outputs(
+            out,
+            round_,
+            outcome.plan,
+            outcome.summary(),
+            outcome.schedule,
+            clusters=outcome.clusters,
+        )
     results = [("matching", outcome.matching.result), ("dating", outcome.scheduling.result)]
     if outcome.clusters is not None:
         results.insert(0, ("clusters", outcome.clusters.result))
@@ -245,6 +278,7 @@ def schedule(input_path: Path, plan_dir: Path, out: Path | None, quiet: bool, **
     with the date rules that block them. Writes pairings.csv, unfilled.csv, summary.json,
     schedule.csv and calendars/ into --out (default DIR).
     """
+    _check_out(out or plan_dir, input_path)
     round_ = _load(input_path)
     pairings = _pairings_to_date(round_, plan_dir)
     final, dated = matcher.schedule_pairings(
@@ -255,7 +289,10 @@ def schedule(input_path: Path, plan_dir: Path, out: Path | None, quiet: bool, **
         "scheduling": dated.result.to_dict(),
         "counts": {"events": len(dated.schedule.events), "unfilled": len(final.unfilled)},
     }
-    written = matcher.write_outputs(out or plan_dir, round_, final, summary, dated.schedule)
+    with _writing():
+        written = matcher.write_outputs(
+            out or plan_dir, round_, final, summary, dated.schedule, keep_clusters=True
+        )
     _report(round_, final, [("dating", dated.result)], written, quiet)
 
 
@@ -270,9 +307,11 @@ def calendars(input_path: Path, plan_dir: Path) -> None:
     rather than duplicate. DIR is checked first as `matcher verify` checks it: if it breaks a
     hard rule the rules are listed, nothing is written and the exit code is 1.
     """
+    _check_out(plan_dir, input_path)
     round_ = _load(input_path)
     try:
-        written = matcher.rewrite_calendars(round_, plan_dir)
+        with _writing():
+            written = matcher.rewrite_calendars(round_, plan_dir)
     except matcher.WrittenPlanError as error:
         click.echo(str(error), err=True)
         sys.exit(EXIT_BAD_INPUT)
@@ -356,6 +395,7 @@ def generate(
     """
     if schools is not None and size is not None:
         raise click.UsageError("--schools and --size both set the number of schools: give one.")
+    _check_out(out)
     if size is not None:
         schools = COHORT_SIZES[size]
     try:
@@ -368,7 +408,9 @@ def generate(
         sys.exit(EXIT_BAD_INPUT)
     if register is not None:
         click.echo(f"{schools:,} schools from {register.source}", err=True)
-    for path in matcher.write_round(round_, out):
+    with _writing():
+        written = matcher.write_round(round_, out)
+    for path in written:
         click.echo(f"wrote {path}", err=True)
 
 
@@ -426,7 +468,8 @@ def _publish(suite: str, rows: list[Any], out: Path, as_json: bool) -> None:
     from matcher.bench import markdown_table, write_results
 
     records = [row.as_dict() for row in rows]
-    written = write_results(out, suite, records)
+    with _writing():
+        written = write_results(out, suite, records)
     if as_json:
         click.echo(json.dumps(records, indent=2, default=str))
     else:
@@ -581,9 +624,11 @@ def clusters(
 
     INPUT is a folder of CSV files with round.toml, or one .xlsx workbook; `[clusters]` in its
     settings says how (docs/clusters.md). Writes clusters.csv, rotation.csv (who reviews whom
-    inside each cluster) and clusters_summary.json (travel per cluster, bound, gap, schools
-    left out and why) into --out, all or nothing.
+    inside each cluster), clusters_summary.json (travel per cluster, bound, gap, schools
+    left out and why) and clusters_run.json (times) into --out, all or nothing; other files
+    in --out are kept.
     """
+    _check_out(out, input_path)
     round_ = _load(input_path)
 
     def show(step: Any) -> None:
@@ -604,9 +649,10 @@ def clusters(
     except matcher.ClusterSettingsError as error:
         click.echo(str(error), err=True)
         sys.exit(EXIT_BAD_INPUT)
-    written = matcher.write_cluster_outputs(
-        out, outcome.plan, longest=outcome.longest(), summary=outcome.summary()
-    )
+    with _writing():
+        written = matcher.write_cluster_outputs(
+            out, outcome.plan, longest=outcome.longest(), summary=outcome.summary()
+        )
     if quiet:
         return
     click.echo(f"\nclusters\n{outcome.result.summary()}", err=True)

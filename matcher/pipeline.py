@@ -19,6 +19,7 @@ from matcher.days import SchoolCalendar
 from matcher.io.atomic import atomic_output
 from matcher.io.calendar import write_calendars
 from matcher.io.cluster_files import write_cluster_files
+from matcher.io.owned import MATCH_OWNS, SCHEDULE_OWNS
 from matcher.io.plan_files import write_match_files
 from matcher.io.schedule_files import write_schedule_csv
 from matcher.model import Plan, Round, Schedule, UnfilledProject
@@ -621,15 +622,32 @@ def write_outputs(
     summary: Mapping[str, object],
     schedule_: Schedule | None = None,
     clusters: ClusterOutcome | None = None,
+    *,
+    keep_clusters: bool = False,
 ) -> list[Path]:
-    """Write every output of a run into ``out_dir``, all or nothing.
+    """Write every output of a run into ``out_dir``, which is replaced whole, all or nothing.
 
-    pairings.csv, unfilled.csv and summary.json always; with a schedule also schedule.csv and
-    calendars/ (carrying each event's SEQUENCE forward from calendars already in ``out_dir``).
+    pairings.csv, unfilled.csv, summary.json and run.json (its run times) always; with a
+    schedule also schedule.csv and calendars/ (carrying each event's SEQUENCE forward from
+    calendars already in ``out_dir``); with clusters their files. Files of an earlier plan this
+    run does not write are removed, other files in ``out_dir`` kept (``matcher.io.owned``).
+
+    Parameters
+    ----------
+    keep_clusters
+        Keep the cluster files already in ``out_dir`` (``schedule``: the pairings it dates
+        were made in them) instead of removing them.
+
+    Raises
+    ------
+    OutputFolderError
+        If ``out_dir`` cannot take outputs (``matcher.io.out_folder``); nothing is written.
     """
     target = Path(out_dir)
-    previous = target if (target / "calendars").exists() else None
-    with atomic_output(target) as staging:
+    owns = SCHEDULE_OWNS if keep_clusters else MATCH_OWNS
+    with atomic_output(target, owns=owns) as staging:
+        # Read inside: the calendars a run killed mid-swap left are back in place by now.
+        previous = target if (target / "calendars").exists() else None
         names = write_match_files(staging, round_, plan_, summary)
         written = [target / name for name in names]
         if schedule_ is not None:

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from matcher.io.atomic import atomic_output
+from matcher.io.atomic import atomic_output, reading
 from matcher.io.calendar import write_calendars
 from matcher.io.cluster_files import (
     ClusterFileError,
@@ -21,6 +21,7 @@ from matcher.io.cluster_files import (
     read_cluster_cells,
     read_cluster_plan,
 )
+from matcher.io.owned import CALENDARS_OWNS
 from matcher.io.plan_files import PlanFileError, read_pairing_cells, read_plan
 from matcher.io.schedule_files import ScheduleFileError, read_schedule
 from matcher.model import ClusterPlan, Plan, Round, Schedule
@@ -85,14 +86,16 @@ def read_written(folder: str | os.PathLike[str]) -> WrittenPlan:
     """Read pairings, dates and clusters back from a folder ``plan``, ``match`` or ``clusters``
     wrote. Raises WrittenPlanError naming every unreadable file, row and column."""
     target = Path(folder)
-    try:
-        clusters = read_cluster_plan(target) if has_clusters(target) else None
-        if clusters is not None and not (target / "pairings.csv").exists():
-            return WrittenPlan(plan=None, schedule=None, clusters=clusters)
-        plan, dates = read_plan(target), read_schedule(target)
-        return WrittenPlan(plan=plan, schedule=dates, clusters=clusters)
-    except (PlanFileError, ScheduleFileError, ClusterFileError) as error:
-        raise WrittenPlanError(error.problems) from error
+    # Every file from one version of the folder, never some from a run replacing it.
+    with reading(target):
+        try:
+            clusters = read_cluster_plan(target) if has_clusters(target) else None
+            if clusters is not None and not (target / "pairings.csv").exists():
+                return WrittenPlan(plan=None, schedule=None, clusters=clusters)
+            plan, dates = read_plan(target), read_schedule(target)
+            return WrittenPlan(plan=plan, schedule=dates, clusters=clusters)
+        except (PlanFileError, ScheduleFileError, ClusterFileError) as error:
+            raise WrittenPlanError(error.problems) from error
 
 
 def verify_written(round_: Round, folder: str | os.PathLike[str]) -> WrittenCheck:
@@ -164,7 +167,8 @@ def pairings_to_date(round_: Round, folder: str | os.PathLike[str]) -> Plan:
 
 
 def rewrite_calendars(round_: Round, folder: str | os.PathLike[str]) -> list[Path]:
-    """Rewrite ``folder/calendars/`` from its schedule.csv, all or nothing.
+    """Rewrite ``folder/calendars/`` from its schedule.csv, all or nothing (the folder is
+    replaced whole, every file but calendars/ carried over unchanged).
 
     Events keep their UIDs; a moved event gets a higher SEQUENCE and a vanished one is
     exported as cancelled. The folder is first checked as :func:`verify_written` checks it,
@@ -186,7 +190,7 @@ def rewrite_calendars(round_: Round, folder: str | os.PathLike[str]) -> list[Pat
     if check.violations:
         raise BrokenPlanError(target, check.violations)
     roles = {(a.project_id, a.staff_id): a.role for a in written.plan.assignments}
-    with atomic_output(target) as staging:
+    with atomic_output(target, owns=CALENDARS_OWNS) as staging:
         paths = write_calendars(staging, round_, written.schedule, previous=target, roles=roles)
         names = [path.relative_to(staging) for path in paths]
     return [target / name for name in names]

@@ -10,8 +10,11 @@ Three files, written all or none:
     ``cluster_id, reviewing_school_id, host_school_id``: who reviews whom inside each cluster.
 ``clusters_summary.json``
     Travel per cluster, each objective term, bound and gap, and the schools left out and why.
+``clusters_run.json``
+    The summary's run times (``matcher.io.run_times``), if any.
 
-Ids only: no school names. Re-runs of the same plan give byte-identical files.
+Ids only: no school names. Re-runs of the same plan give byte-identical files, but for
+clusters_run.json.
 """
 
 from __future__ import annotations
@@ -26,14 +29,18 @@ from pathlib import Path
 from matcher.io.atomic import atomic_output
 from matcher.io.cells import BOOLEAN_WORDS
 from matcher.io.formulas import restore, write_csv
+from matcher.io.run_times import run_file_name, split_run_times
 from matcher.model import ClusterMember, ClusterPlan, LeftOutSchool, RotationEdge
 
 CLUSTERS = "clusters.csv"
 ROTATION = "rotation.csv"
 SUMMARY = "clusters_summary.json"
+RUN = run_file_name(SUMMARY)
 
 CLUSTER_COLUMNS = ("cluster_id", "school_id", "hub", "size", "max_travel_minutes", "pinned")
 ROTATION_COLUMNS = ("cluster_id", "reviewing_school_id", "host_school_id")
+# What a clusters run owns in its output folder: a rewrite removes what it no longer writes.
+CLUSTER_FILES = frozenset({CLUSTERS, ROTATION, SUMMARY, RUN})
 
 
 class ClusterFileError(Exception):
@@ -51,12 +58,14 @@ def write_cluster_outputs(
     longest: Mapping[str, int],
     summary: Mapping[str, object],
 ) -> list[Path]:
-    """Write clusters.csv, rotation.csv and clusters_summary.json into a folder, all or nothing.
+    """Write clusters.csv, rotation.csv and clusters_summary.json (and clusters_run.json)
+    into a folder, all or nothing.
 
     Parameters
     ----------
     out_dir
-        The output folder; created if missing. Other files in it are left alone.
+        The output folder; created if missing, replaced whole (``matcher.io.atomic``) with
+        every file but the cluster files carried over.
     plan
         The clusters, rotation and schools left out.
     longest
@@ -65,7 +74,7 @@ def write_cluster_outputs(
     summary
         Written as pretty-printed JSON with sorted keys.
     """
-    with atomic_output(out_dir) as staging:
+    with atomic_output(out_dir, owns=CLUSTER_FILES) as staging:
         names = write_cluster_files(staging, plan, longest=longest, summary=summary)
     return [Path(out_dir) / name for name in names]
 
@@ -77,7 +86,8 @@ def write_cluster_files(
     longest: Mapping[str, int],
     summary: Mapping[str, object],
 ) -> list[str]:
-    """Write the three files straight into ``folder`` (a staging folder); their names."""
+    """Write the files straight into ``folder`` (a staging folder); their names
+    (clusters_run.json only if the summary holds run times)."""
     sizes = {cluster_id: len(schools) for cluster_id, schools in plan.clusters().items()}
     rows = [
         (
@@ -91,11 +101,18 @@ def write_cluster_files(
         for m in sorted(plan.members, key=lambda m: (m.cluster_id, m.school_id))
     ]
     arcs = [(e.cluster_id, e.reviewing_school_id, e.host_school_id) for e in plan.rotation]
-    text = json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    repeatable, times = split_run_times(summary)
     _write_csv(folder / CLUSTERS, CLUSTER_COLUMNS, rows)
     _write_csv(folder / ROTATION, ROTATION_COLUMNS, arcs)
-    (folder / SUMMARY).write_text(text, encoding="utf-8", newline="")
-    return [CLUSTERS, ROTATION, SUMMARY]
+    (folder / SUMMARY).write_text(_json(repeatable), encoding="utf-8", newline="")
+    if not times:
+        return [CLUSTERS, ROTATION, SUMMARY]
+    (folder / RUN).write_text(_json(times), encoding="utf-8", newline="")
+    return [CLUSTERS, ROTATION, SUMMARY, RUN]
+
+
+def _json(value: Mapping[str, object]) -> str:
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def _flag(value: bool) -> str:

@@ -1,6 +1,6 @@
 """Plan files: what a matching run writes, and reading the pairings back for ``matcher verify``.
 
-A run writes three files into its output folder, all or none of them:
+A run writes these files into its output folder, all or none of them:
 
 ``pairings.csv``
     One row per reviewer on a project, ids only: staff are personal data, so names and emails
@@ -8,13 +8,16 @@ A run writes three files into its output folder, all or none of them:
 ``unfilled.csv``
     The projects left unstaffed, with the reason.
 ``summary.json``
-    Whatever summary the caller passes (status, objective, timings and so on).
+    Whatever summary the caller passes (status, objective, terms and so on), but run times.
+``run.json``
+    The summary's run times (fields named ``...seconds``; ``matcher.io.run_times``), if any.
 
-The files are byte-identical across re-runs of the same plan, so a changed pairing shows up as
-a one-line diff. A plan is read back from ``project_id``, ``staff_id`` and ``role`` (and
-``unfilled.csv``); ``matcher verify`` also checks that the other columns still say what the
-round says (:mod:`matcher.verify_columns`), and ``matcher schedule`` writes them afresh.
-Text a spreadsheet would run as a formula is written quoted (:mod:`matcher.io.formulas`).
+The files but run.json are byte-identical across re-runs of the same plan, so a changed
+pairing shows up as a one-line diff. A plan is read back from ``project_id``, ``staff_id`` and
+``role`` (and ``unfilled.csv``); ``matcher verify`` also checks that the other columns still
+say what the round says (:mod:`matcher.verify_columns`), and ``matcher schedule`` writes them
+afresh. Text a spreadsheet would run as a formula is written quoted
+(:mod:`matcher.io.formulas`).
 """
 
 from __future__ import annotations
@@ -31,11 +34,13 @@ from typing import Literal
 
 from matcher.io.atomic import atomic_output
 from matcher.io.formulas import restore, write_csv
+from matcher.io.run_times import run_file_name, split_run_times
 from matcher.model import Assignment, Plan, Round, UnfilledProject
 
 PAIRINGS = "pairings.csv"
 UNFILLED = "unfilled.csv"
 SUMMARY = "summary.json"
+RUN = run_file_name(SUMMARY)
 
 PAIRINGS_COLUMNS = (
     "project_id",
@@ -72,18 +77,21 @@ def write_match_outputs(
     plan: Plan,
     summary: Mapping[str, object],
 ) -> list[Path]:
-    """Write pairings.csv, unfilled.csv and summary.json into a folder, all or nothing.
+    """Write pairings.csv, unfilled.csv, summary.json and run.json into a folder, all or nothing.
 
     Parameters
     ----------
     out_dir
-        The output folder; created if missing. Other files in it are left alone.
+        The output folder; created if missing, replaced whole (``matcher.io.atomic``). The
+        files of an earlier plan that this one does not write (schedule.csv, calendars/,
+        clusters files) are removed; other files in it are kept.
     round_
         The round the plan was made for, to fill in schools, areas, travel and days.
     plan
         The plan to write. Every project and staff id in it must be in ``round_``.
     summary
-        Written as pretty-printed JSON with sorted keys; dates and enums become strings.
+        Written as pretty-printed JSON with sorted keys; dates and enums become strings. Its
+        run times go to run.json.
 
     Returns
     -------
@@ -99,7 +107,9 @@ def write_match_outputs(
     """
     # Checked before the folder is touched, so a bad plan leaves no trace either.
     _pairing_rows(round_, plan)
-    with atomic_output(out_dir) as staging:
+    from matcher.io.owned import MATCH_OWNS  # here: matcher.io.owned imports this module
+
+    with atomic_output(out_dir, owns=MATCH_OWNS) as staging:
         names = write_match_files(staging, round_, plan, summary)
     return [Path(out_dir) / name for name in names]
 
@@ -107,16 +117,20 @@ def write_match_outputs(
 def write_match_files(
     directory: Path, round_: Round, plan: Plan, summary: Mapping[str, object]
 ) -> list[str]:
-    """Write the three files into ``directory`` as they are (callers pass a staging folder).
+    """Write the files into ``directory`` as they are (callers pass a staging folder).
 
-    Returns the file names written, for callers that move them into place themselves.
+    Returns the file names written (run.json only if the summary holds run times).
     """
     pairings = _pairing_rows(round_, plan)
     unfilled = sorted((u.project_id, u.reason) for u in plan.unfilled)
+    repeatable, times = split_run_times(summary)
     _write_csv(directory / PAIRINGS, PAIRINGS_COLUMNS, pairings)
     _write_csv(directory / UNFILLED, UNFILLED_COLUMNS, unfilled)
-    (directory / SUMMARY).write_text(_summary_json(summary), encoding="utf-8", newline="")
-    return [PAIRINGS, UNFILLED, SUMMARY]
+    (directory / SUMMARY).write_text(_summary_json(repeatable), encoding="utf-8", newline="")
+    if not times:
+        return [PAIRINGS, UNFILLED, SUMMARY]
+    (directory / RUN).write_text(_summary_json(times), encoding="utf-8", newline="")
+    return [PAIRINGS, UNFILLED, SUMMARY, RUN]
 
 
 def _pairing_rows(round_: Round, plan: Plan) -> list[tuple[str | int, ...]]:

@@ -1,0 +1,24 @@
+"""Which names in an output folder each command owns: writes, or removes when it no longer does.
+
+``matcher.io.atomic`` replaces the folder whole: owned names come from the new run alone, every
+other entry (a coordinator's notes, an export of their own) is carried over unchanged.
+
+* ``match`` and ``plan`` own a whole plan: pairings, dates, calendars and clusters. A ``match``
+  into a folder of an earlier ``plan`` leaves no schedule.csv or calendars/ inviting the old
+  teams, and a plan that formed no clusters leaves none of an earlier run's, since its
+  pairings were not made in them (``matcher verify`` would check them against those).
+* ``schedule`` dates pairings already made: it owns the plan files but not the clusters, in
+  which those pairings were made.
+* ``calendars`` owns calendars/ alone; ``clusters`` the cluster files alone.
+"""
+
+from __future__ import annotations
+
+from matcher.io.calendar import CALENDARS
+from matcher.io.cluster_files import CLUSTER_FILES
+from matcher.io.plan_files import PAIRINGS, RUN, SUMMARY, UNFILLED
+from matcher.io.schedule_files import SCHEDULE
+
+SCHEDULE_OWNS = frozenset({PAIRINGS, UNFILLED, SUMMARY, RUN, SCHEDULE, CALENDARS})
+MATCH_OWNS = SCHEDULE_OWNS | CLUSTER_FILES
+CALENDARS_OWNS = frozenset({CALENDARS})
