@@ -25,7 +25,7 @@ from typing import Any
 
 from matcher.io import cells
 from matcher.io.problems import ProblemLog
-from matcher.model import CalendarSettings, DateRange, Phase, Settings
+from matcher.model import POUNDS, CalendarSettings, DateRange, Phase, Settings
 
 RANGE_SEPARATOR = ".."
 PAIR_SEPARATOR = "="
@@ -54,12 +54,13 @@ Converter = Callable[[object], object]
 def _date(value: object, expected: str, shown: str) -> dt.date:
     """A TOML date or a YYYY-MM-DD text; ``shown`` is what the message quotes if it is neither."""
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
+        return cells.in_years(value)
     if isinstance(value, str):
         try:
             return cells.parse_date(value)
-        except cells.CellError:
-            pass
+        except cells.CellError as error:
+            if error.expected != cells.DATE_EXPECTED:  # a date, but not a real one, or too far
+                raise cells.CellError(error.expected, value=shown) from None
     raise cells.CellError(expected, value=shown)
 
 
@@ -111,7 +112,7 @@ def to_ranges(value: object) -> tuple[DateRange, ...]:
 def to_dates(value: object) -> tuple[dt.date, ...]:
     """Dates from a TOML array (or one TOML date) or from ``a; b`` text."""
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return (value,)
+        return (cells.in_years(value),)
     return tuple(
         _date(item, cells.DATE_EXPECTED, to_text(item)) for item in _items(value, DATES_EXPECTED)
     )
@@ -130,14 +131,20 @@ def to_time(value: object) -> dt.time:
 
 
 def _cost(value: object, phase: str) -> int:
+    expected = f"a whole number from 0 to {POUNDS} (the cost for {phase})"
     # bool is an int in Python, but `primary = true` is surely a slip, not a cost of 1.
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    raise cells.CellError(
-        f"a whole number of 0 or more (the cost for {phase})", value=to_text(value)
-    )
+    if isinstance(value, int) and not isinstance(value, bool):
+        cost = value
+    elif isinstance(value, str):
+        try:
+            cost = cells.parse_int(value)
+        except cells.CellError:
+            raise cells.CellError(expected, value=value) from None
+    else:
+        raise cells.CellError(expected, value=to_text(value))
+    if not 0 <= cost <= POUNDS:
+        raise cells.CellError(expected, value=to_text(value))
+    return cost
 
 
 def to_costs(value: object) -> dict[str, int]:
