@@ -54,7 +54,10 @@ Converter = Callable[[object], object]
 def _date(value: object, expected: str, shown: str) -> dt.date:
     """A TOML date or a YYYY-MM-DD text; ``shown`` is what the message quotes if it is neither."""
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return cells.in_years(value)
+        try:
+            return cells.in_years(value)
+        except cells.CellError as error:
+            raise cells.CellError(error.expected, value=shown) from None
     if isinstance(value, str):
         try:
             return cells.parse_date(value)

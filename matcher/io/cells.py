@@ -96,13 +96,18 @@ def in_years(day: dt.date | None) -> dt.date:
     return day
 
 
-def number_hint(text: str) -> str:
-    """Why a text that looks numeric is not a number here, to add to the expected words."""
+def number_hint(text: str, *, whole: bool) -> str:
+    """Why a text that looks numeric is not a number here, to add to the expected words.
+
+    In a whole number a comma groups thousands; in a decimal one it is most likely the decimal
+    mark of a European spreadsheet.
+    """
     stripped = text.strip()
-    if _DECIMAL_COMMA.fullmatch(stripped):
-        return " (write decimals with a point: " + stripped.replace(",", ".") + ")"
-    if "_" in stripped or re.fullmatch(r"[+-]?[0-9]{1,3}(?:[, ][0-9]{3})+", stripped):
+    grouped = re.fullmatch(r"[+-]?[0-9]{1,3}(?:[, ][0-9]{3})+", stripped)
+    if "_" in stripped or (whole and grouped):
         return " (write it without separators between the digits)"
+    if not whole and _DECIMAL_COMMA.fullmatch(stripped):
+        return " (write decimals with a point: " + stripped.replace(",", ".") + ")"
     return ""
 
 

@@ -78,7 +78,7 @@ class FileSpec:
                 return parse(text)
             except cells.CellError:
                 raise cells.CellError(
-                    cells.describe(self.model, column) + cells.number_hint(text)
+                    cells.describe(self.model, column) + cells.number_hint(text, whole=kind is int)
                 ) from None
 
         return number

@@ -151,6 +151,11 @@ MEANINGS: dict[str, str] = {
 }
 
 
+# The value of a sheet cell already reported as unreadable (a formula with no saved value): the
+# setting is known to be given, so it must neither take its default nor be called missing.
+UNREADABLE = object()
+
+
 @dataclass(frozen=True)
 class Entry:
     """One setting as written: dotted key, value (TOML value or cell text), sheet row if any."""
@@ -211,8 +216,12 @@ def entries_from_sheet(table: Table, log: ProblemLog) -> list[Entry] | None:
         return None
     entries = []
     for row in table.rows:
+        if "key" in row.reported:
+            continue  # reported when the sheet was read
         if not row["key"]:
             log.add(table.label, row=row.number, column="key", value="", expected="a setting name")
+        elif "value" in row.reported:
+            entries.append(Entry(row["key"].lower(), UNREADABLE, row.number))
         elif row["value"]:  # a blank value keeps the default, as in a CSV cell
             entries.append(Entry(row["key"].lower(), row["value"], row.number))
     return entries
@@ -223,6 +232,7 @@ def build_settings(entries: Iterable[Entry], label: str, log: ProblemLog) -> Set
     known = all_keys()
     data: dict[str, Any] = {}
     rows: dict[str, int | None] = {}
+    unreadable: set[str] = set()
     for entry in entries:
         if entry.key not in known:
             log.add(
@@ -233,13 +243,16 @@ def build_settings(entries: Iterable[Entry], label: str, log: ProblemLog) -> Set
             )
         elif entry.key in rows:
             log.add(label, row=entry.row, column=entry.key, expected="each setting only once")
+        elif entry.value is UNREADABLE:
+            rows[entry.key] = entry.row
+            unreadable.add(entry.key)
         else:
             rows[entry.key] = entry.row
             section, name = entry.key.split(".", 1)
             target = data if section == "round" else data.setdefault(section, {})
             target[name] = entry.value
     _convert_calendar(data, rows, label, log)
-    reported = _convert_plain(data, rows, label, log)
+    reported = _convert_plain(data, rows, label, log) | unreadable
     problems_before = len(log)
     _check_date_order(data, rows, label, log)
     try:
@@ -248,7 +261,8 @@ def build_settings(entries: Iterable[Entry], label: str, log: ProblemLog) -> Set
         _log_validation_error(error, data, rows, label, log, problems_before, reported)
         return None
     calendar_settings.check_calendar(settings, rows, label, log)
-    return settings
+    # Checks across files would judge the round by a default standing in for what was given.
+    return None if unreadable else settings
 
 
 def _convert_calendar(
@@ -322,7 +336,7 @@ def _plain(model: type[BaseModel], name: str, value: object) -> object:
                 return parse(value)
             except cells.CellError:
                 raise cells.CellError(
-                    cells.describe(model, name) + cells.number_hint(value)
+                    cells.describe(model, name) + cells.number_hint(value, whole=kind is int)
                 ) from None
         return value
     if _date_field(model, name):

@@ -249,12 +249,14 @@ def decode_text(data: bytes, label: str, log: ProblemLog) -> str | None:
     except UnicodeDecodeError:
         log.add(label, expected="text in UTF-8 (in Excel: Save As, then CSV UTF-8)")
         return None
-    name = "Windows-1252" if encoding == "cp1252" else "UTF-16"
-    log.warn(
-        label,
-        message=f"not UTF-8, so read as {name}: check that accented letters look right "
-        "(in Excel: Save As, then CSV UTF-8)",
-    )
+    if encoding == "cp1252":
+        message = (
+            "not UTF-8, so read as Windows-1252: check that accented letters look right "
+            "(in Excel: Save As, then CSV UTF-8)"
+        )
+    else:
+        message = "not UTF-8 but UTF-16 (as Excel's Unicode Text saves it): read as UTF-16"
+    log.warn(label, message=message)
     return text.removeprefix("\ufeff")
 
 

@@ -127,10 +127,15 @@ def known_references(ctx: Context) -> None:
     for target, labels in referring.items():
         ctx.log.add(
             ctx.tables[target].label,
-            expected="rows under the header, but there are none, while "
-            + " and ".join(dict.fromkeys(labels))
-            + " refer to it",
+            expected=f"rows under the header, but there are none, while {_listing(labels)} "
+            "refer to it",
         )
+
+
+def _listing(labels: list[str]) -> str:
+    """ "a, b and c", each once."""
+    unique = list(dict.fromkeys(labels))
+    return unique[0] if len(unique) == 1 else ", ".join(unique[:-1]) + " and " + unique[-1]
 
 
 def known_specialisms(ctx: Context) -> None:
@@ -244,6 +249,8 @@ def availability_ids(ctx: Context) -> None:
     staff, schools = ctx.tables.get("staff"), ctx.tables.get("schools")
     if staff is None or schools is None or not staff.has("staff_id"):
         return
+    if not staff.rows or not schools.rows:
+        return  # an empty table is reported once, by known_references
     people = {cell for _, cell in ctx.column_cells("staff", "staff_id")}
     places = {cell for _, cell in ctx.column_cells("schools", "school_id")}
     for row, cell in ctx.column_cells("availability", "id"):
