@@ -53,7 +53,11 @@ DAYS = 366  # a count of days: a round lies within one academic year
 MINUTES = 1440  # a journey of more than a day is a typo
 PEOPLE = 1_000  # people out of one school on one day, reviewers on one team
 STAFF_DAYS = 100_000  # staff-days a school releases in a round
-WEIGHT = 10_000_000  # an objective weight (the defaults are at most 100,000)
+# A soft term's weight multiplies per-pair amounts (minutes x days up to 527,040), so that the
+# objective of even a huge round (10^8 pairs) cannot overflow; staffing every project is
+# counted once per project, so its weight may dominate (benchmarks use 10^7).
+WEIGHT = 100_000
+STAFFING_WEIGHT = 10_000_000
 POUNDS = 100_000  # a cover cost per staff-day
 ROUNDS = 10_000  # a round's number
 SCHOOLS = 100_000  # schools in a round (more than England has)
@@ -193,7 +197,7 @@ class Rules(_Frozen):
 class Weights(_Frozen):
     """Soft-term weights (``[weights]`` in round.toml). Zero switches a term off."""
 
-    unstaffed: int = Field(default=100_000, ge=0, le=WEIGHT)
+    unstaffed: int = Field(default=100_000, ge=0, le=STAFFING_WEIGHT)
     expertise: int = Field(default=20, ge=0, le=WEIGHT)
     preference: int = Field(default=30, ge=0, le=WEIGHT)
     travel: int = Field(default=1, ge=0, le=WEIGHT)
@@ -250,7 +254,7 @@ class CalendarSettings(_Frozen):
 class ScheduleWeights(_Frozen):
     """Soft-term weights for dating visits (``[schedule_weights]`` in round.toml)."""
 
-    unscheduled: int = Field(default=100_000, ge=0, le=WEIGHT)
+    unscheduled: int = Field(default=100_000, ge=0, le=STAFFING_WEIGHT)
     preferred_days: int = Field(default=10, ge=0, le=WEIGHT)
     release_spread: int = Field(default=5, ge=0, le=WEIGHT)
     end_of_term: int = Field(default=3, ge=0, le=WEIGHT)

@@ -129,6 +129,7 @@ def test_a_decimal_comma_is_pointed_out(tmp_path: Path) -> None:
         ("unstaffed = 100000", "unstaffed = 100000000000000000000000", "weights.unstaffed"),
         ("unstaffed = 100000", 'unstaffed = "1_000"', "weights.unstaffed"),
         ("unstaffed = 100000", "unstaffed = true", "weights.unstaffed"),
+        ("travel = 1", "travel = 1000000", "weights.travel"),
         ("number = 3", "number = 9223372036854775807", "round.number"),
     ],
 )

@@ -1165,7 +1165,7 @@ CALENDAR_BAD_CASES: dict[str, tuple[Edit, str, int | None, str | None, str]] = {
         CAL,
         None,
         "schedule_weights.end_of_term",
-        "'-3' is not a whole number from 0 to 10000000",
+        "'-3' is not a whole number from 0 to 100000",
     ),
 }
 
