@@ -152,6 +152,18 @@ def test_settings_within_range_are_read(tmp_path: Path, old: str, new: str) -> N
     assert load_round(write_folder(tmp_path / "r", with_setting(old, new)))
 
 
+@pytest.mark.parametrize(
+    ("zone", "words"),
+    [("Europe", "did you mean"), ("x" * 5000, "an IANA time zone"), ("../etc", "an IANA")],
+)
+def test_a_time_zone_that_names_a_folder_or_no_file_is_a_problem_not_a_traceback(
+    tmp_path: Path, zone: str, words: str
+) -> None:
+    found = problems(tmp_path, with_setting('"Europe/London"', f'"{zone}"'))
+    assert where(found) == [("round.toml", None, "calendar.timezone")]
+    assert words in found[0].expected
+
+
 def test_every_number_of_the_input_has_an_upper_bound() -> None:
     """A number without a ceiling can overflow the solver's 64-bit arithmetic: give it one."""
     models = [spec.model for spec in FILES] + [Settings, *SECTIONS.values()]

@@ -28,11 +28,6 @@ from matcher.cli import main
 
 SAMPLE_FILES = sample_files()
 CSV_NAMES = sorted(name for name in SAMPLE_FILES if name.endswith(".csv"))
-TOML_LINES = [
-    number
-    for number, line in enumerate(str(SAMPLE_FILES["round.toml"]).splitlines())
-    if re.match(r"\w+ = ", line)
-]
 
 # What lands in cells: numbers no solver can hold, Python-only spellings, control characters,
 # formulas, dates that do not exist or lie far away, ids of the sample, very long text.
@@ -176,7 +171,10 @@ def mutate(files: Files, mutation: Mutation) -> None:
         return  # already re-encoded: leave its bytes as they are
     if name == "round.toml":
         lines = content.splitlines()
-        line = TOML_LINES[_index(mutation.where, len(TOML_LINES))]
+        settings_lines = [n for n, text in enumerate(lines) if re.match(r"\w+ = ", text)]
+        if not settings_lines:
+            return
+        line = settings_lines[_index(mutation.where, len(settings_lines))]
         if mutation.kind == "drop setting":
             del lines[line]
         else:

@@ -179,7 +179,8 @@ def to_timezone(value: object) -> str:
         try:
             zoneinfo.ZoneInfo(name)
             return name
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            # OSError: a folder of the zone database ("Europe") or a name too long for a file.
             # Only a bad name pays for listing every zone, to suggest the closest one.
             hint = cells.did_you_mean(name, zoneinfo.available_timezones())
             raise cells.CellError(cells.TIMEZONE_EXPECTED + hint, value=name) from None
