@@ -149,7 +149,7 @@ class Conflict(_Frozen):
 
 
 class HistoryEntry(_Frozen):
-    round: int = Field(ge=1, le=ROUNDS)
+    round: int = Field(ge=0, le=ROUNDS)
     staff_id: str = Field(min_length=1)
     host_school_id: str = Field(min_length=1)
     days: int = Field(ge=0, le=DAYS)

@@ -526,9 +526,10 @@ def test_an_area_no_one_lists_warns_and_the_plan_leaves_it_unfilled(tmp_path: Pa
         "their specialisms (did you mean 'oracy'?): this project will be left unstaffed"
     ) in result.stderr
     unfilled = (out / "unfilled.csv").read_text()
-    assert "P01,no one in the round lists the specialism 'oracey' (did you mean 'oracy'?)" in (
-        unfilled
-    )
+    assert (
+        "P01,needs 1 reviewer(s) with specialism 'oracey' but no one in the round lists it "
+        "(did you mean 'oracy'?)"
+    ) in unfilled
     verified = cli("verify", str(folder), str(out))
     assert verified.exit_code == 0, verified.output
 

@@ -126,7 +126,10 @@ def _nobody_lists(screen: Screen, project: Project) -> str:
     """The reason for a project whose area no one in the round has: a rare area, or a typo."""
     close = difflib.get_close_matches(project.area, sorted(screen.by_area), n=1, cutoff=0.6)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return f"no one in the round lists the specialism {project.area!r}{hint}"
+    return (
+        f"needs {project.min_reviewers} reviewer(s) with specialism {project.area!r} but no one "
+        f"in the round lists it{hint}"
+    )
 
 
 class _Assumptions:
