@@ -335,6 +335,16 @@ def test_a_semicolon_separated_file_is_read_with_a_warning(tmp_path: Path) -> No
     ]
 
 
+def test_an_excel_separator_line_is_obeyed_and_not_counted_as_a_row(tmp_path: Path) -> None:
+    files = sample_files()
+    files["staff.csv"] = "sep=;\n" + as_csv(records(str(files["staff.csv"])), ";")
+    set_cell(files, "projects.csv", 2, "max_reviewers", "many")
+    found = problems(tmp_path, files)
+    assert where(found) == [("projects.csv", 2, "max_reviewers")]  # staff.csv is read, quietly
+    files["staff.csv"] = str(files["staff.csv"]).replace("S001;", "S001;x;", 1)
+    assert ("staff.csv", 2, None) in where(problems(tmp_path / "again", files))
+
+
 def test_a_comma_separated_file_with_semicolon_lists_stays_comma_separated(
     tmp_path: Path,
 ) -> None:
@@ -350,6 +360,15 @@ def test_a_workbook_saved_with_a_csv_name_is_a_clear_problem(tmp_path: Path) -> 
     files["staff.csv"] = workbook.read_bytes()
     (problem,) = problems(tmp_path, files)
     assert problem.file == "staff.csv" and "save it as CSV" in problem.expected
+
+
+def test_an_impossible_input_path_is_a_problem_not_a_traceback() -> None:
+    result = cli("validate", "x" * 5000)  # longer than any file name may be
+    assert result.exit_code == 2 and "(File name too long)" in result.stderr
+    # A NUL cannot come from a shell, only from a script.
+    with pytest.raises(InputError) as caught:
+        load_round("a\x00b")
+    assert len(caught.value.problems) == 1
 
 
 def test_a_missing_file_does_not_cascade(tmp_path: Path) -> None:

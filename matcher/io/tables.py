@@ -273,6 +273,7 @@ def _utf16(data: bytes) -> str | None:
 
 
 _DELIMITERS = {",": "commas", ";": "semicolons", "\t": "tabs"}
+_SEPARATOR_LINE = re.compile(r"sep=(.)\r?\n")
 
 
 def _delimiter(text: str) -> str:
@@ -300,8 +301,14 @@ def read_csv_grid(path: Path, label: str, log: ProblemLog) -> list[list[str]] | 
     text = decode_text(data, label, log)
     if text is None:
         return None
-    delimiter = _delimiter(text)
-    if delimiter != ",":
+    explicit = _SEPARATOR_LINE.match(text)
+    if explicit is not None:
+        # Excel's "sep=;" line names the separator and is not shown as a row, so neither is it
+        # counted as one here.
+        delimiter, text = explicit.group(1), text[explicit.end() :]
+    else:
+        delimiter = _delimiter(text)
+    if delimiter != "," and explicit is None:
         log.warn(
             label,
             message=f"values are separated by {_DELIMITERS[delimiter]}, not commas: read that way",
@@ -523,15 +530,18 @@ def cell_text(value: object) -> str:
 def open_source(path: str | os.PathLike[str], log: ProblemLog) -> Source | None:
     """The source at ``path``: a folder of CSV files or an .xlsx workbook."""
     target = Path(path)
-    if target.is_dir():
-        try:
+    shown = str(target) if len(str(target)) <= 120 else str(target)[:117] + "..."
+    try:
+        if target.is_dir():
             names = [child.name for child in target.iterdir() if not child.is_dir()]
-        except OSError as error:
-            log.add(str(target), expected=f"a readable folder ({error.strerror or error})")
-            return None
-        return FolderSource(target, names)
-    if not target.exists():
-        log.add(str(target), expected="an existing folder of CSV files, or an .xlsx workbook")
+            return FolderSource(target, names)
+        exists = target.exists()
+    except (OSError, ValueError) as error:  # unreadable, a name too long, a NUL in the path
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        log.add(shown, expected=f"a readable folder or workbook ({reason})")
+        return None
+    if not exists:
+        log.add(shown, expected="an existing folder of CSV files, or an .xlsx workbook")
         return None
     if target.suffix.lower() not in WORKBOOK_SUFFIXES:
         log.add(target.name, expected="a folder of CSV files, or an .xlsx workbook")
