@@ -264,6 +264,14 @@ def test_a_nul_in_a_toml_setting_is_refused(tmp_path: Path) -> None:
     assert where(found) == [("round.toml", None, "round.academic_year")]
 
 
+def test_a_round_with_no_school_day_warns(tmp_path: Path) -> None:
+    files = with_setting("holidays = []", "holidays = [{start = 2027-01-04, end = 2027-03-26}]")
+    (warning,) = warnings_of(tmp_path, files)
+    assert (warning.file, warning.column) == ("round.toml", "calendar.terms")
+    assert "no school day" in warning.message
+    assert warnings_of(tmp_path / "sample", sample_files()) == []
+
+
 # ---------------------------------------------------------------------------------- locations
 
 
@@ -301,6 +309,12 @@ def test_history_of_this_round_or_a_later_one_is_refused(tmp_path: Path, past: s
     (problem,) = problems(tmp_path, with_cell("history.csv", 2, "round", past))
     assert where([problem]) == [("history.csv", 2, "round")]
     assert "raise round.number" in problem.expected
+
+
+def test_an_unreadable_round_number_is_not_replaced_by_its_default(tmp_path: Path) -> None:
+    # With the default (1), every history row would look like one of a later round.
+    found = problems(tmp_path, with_setting("number = 3", 'number = "three"'))
+    assert where(found) == [("round.toml", None, "round.number")]
 
 
 def test_history_of_the_round_before_is_read(tmp_path: Path) -> None:

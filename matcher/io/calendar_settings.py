@@ -23,6 +23,7 @@ import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from matcher.days import SchoolCalendar
 from matcher.io import cells
 from matcher.io.problems import ProblemLog
 from matcher.model import POUNDS, CalendarSettings, DateRange, Phase, Settings
@@ -273,6 +274,15 @@ def check_calendar(
     for first, second in (("day_start", "day_end"), ("presentation_start", "presentation_end")):
         if getattr(calendar, first) >= getattr(calendar, second):
             _log_times_out_of_order(calendar, first, second, rows, label, log)
+    if not SchoolCalendar(settings).term_days:
+        # Usable (every project then says it cannot be dated), but surely not what was meant.
+        log.warn(
+            label,
+            row=rows.get("calendar.terms"),
+            column="calendar.terms",
+            message="the round has no school day (weekends, holidays, INSET days and bank "
+            "holidays cover it all): no visit can be dated",
+        )
 
 
 def _log_times_out_of_order(

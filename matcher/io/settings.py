@@ -251,8 +251,9 @@ def build_settings(entries: Iterable[Entry], label: str, log: ProblemLog) -> Set
             section, name = entry.key.split(".", 1)
             target = data if section == "round" else data.setdefault(section, {})
             target[name] = entry.value
-    _convert_calendar(data, rows, label, log)
-    reported = _convert_plain(data, rows, label, log) | unreadable
+    reported = (
+        _convert_calendar(data, rows, label, log) | _convert_plain(data, rows, label, log)
+    ) | unreadable
     problems_before = len(log)
     _check_date_order(data, rows, label, log)
     try:
@@ -260,18 +261,23 @@ def build_settings(entries: Iterable[Entry], label: str, log: ProblemLog) -> Set
     except ValidationError as error:
         _log_validation_error(error, data, rows, label, log, problems_before, reported)
         return None
+    if reported:
+        # A default now stands in for a value that was given: checks against it (here, and
+        # across files: history against round.number) would blame the wrong thing.
+        return None
     calendar_settings.check_calendar(settings, rows, label, log)
-    # Checks across files would judge the round by a default standing in for what was given.
-    return None if unreadable else settings
+    return settings
 
 
 def _convert_calendar(
     data: dict[str, Any], rows: dict[str, int | None], label: str, log: ProblemLog
-) -> None:
+) -> set[str]:
     """Read the calendar's ranges, dates, times and costs (TOML values or sheet text) in place.
 
-    A value that cannot be read is logged and dropped, so the model does not report it again.
+    A value that cannot be read is logged and dropped, so the model does not report it again;
+    the keys dropped are returned.
     """
+    reported = set()
     section = data.get("calendar", {})
     for name, value in list(section.items()):
         key = f"calendar.{name}"
@@ -279,8 +285,10 @@ def _convert_calendar(
             section[name] = calendar_settings.convert(key, value)
         except cells.CellError as error:
             del section[name]
+            reported.add(key)
             shown = _text(value) if error.value is None else error.value
             log.add(label, row=rows.get(key), column=key, value=shown, expected=error.expected)
+    return reported
 
 
 def _convert_plain(
@@ -303,6 +311,7 @@ def _convert_plain(
             text = screen_cell(value, label, rows.get(key), key, log)
             if text is None:
                 reported.add(key)
+                del target[name]
             else:
                 target[name] = text
             continue
@@ -310,6 +319,7 @@ def _convert_plain(
             target[name] = _plain(model, name, value)
         except cells.CellError as error:
             reported.add(key)
+            del target[name]  # the model must not take it as it is, nor call it missing
             log.add(
                 label, row=rows.get(key), column=key, value=_text(value), expected=error.expected
             )
