@@ -47,6 +47,7 @@ _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 # every day arithmetic (a range's days, bank holidays by year) stays small and in range.
 FIRST_YEAR = 2000
 LAST_YEAR = 2099
+YEARS_EXPECTED = f"a date in the years {FIRST_YEAR} to {LAST_YEAR}"
 # ASCII digits only: Python's int() also reads other scripts' digits and "1_000".
 _WHOLE = re.compile(r"[+-]?[0-9]+(?:\.0*)?")
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
@@ -83,16 +84,18 @@ def parse_date(text: str) -> dt.date:
     year, month, day = (int(part) for part in match.groups())
     if not 1 <= month <= 12:
         raise CellError(f"a real date (there is no month {month})")
-    last_day = calendar.monthrange(year, month)[1] if year else 31
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise CellError(YEARS_EXPECTED)
+    last_day = calendar.monthrange(year, month)[1]
     if not 1 <= day <= last_day:
         raise CellError(f"a real date ({calendar.month_name[month]} {year} has {last_day} days)")
-    return in_years(dt.date(year, month, day)) if year else in_years(None)
+    return dt.date(year, month, day)
 
 
-def in_years(day: dt.date | None) -> dt.date:
+def in_years(day: dt.date) -> dt.date:
     """``day`` if it falls in the years FIRST_YEAR to LAST_YEAR; else CellError."""
-    if day is None or not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise CellError(f"a date in the years {FIRST_YEAR} to {LAST_YEAR}")
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise CellError(YEARS_EXPECTED)
     return day
 
 

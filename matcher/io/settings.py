@@ -251,9 +251,8 @@ def build_settings(entries: Iterable[Entry], label: str, log: ProblemLog) -> Set
             section, name = entry.key.split(".", 1)
             target = data if section == "round" else data.setdefault(section, {})
             target[name] = entry.value
-    reported = (
-        _convert_calendar(data, rows, label, log) | _convert_plain(data, rows, label, log)
-    ) | unreadable
+    reported = unreadable | _convert_calendar(data, rows, label, log)
+    reported |= _convert_plain(data, rows, label, log)
     problems_before = len(log)
     _check_date_order(data, rows, label, log)
     try:
@@ -327,7 +326,7 @@ def _convert_plain(
 
 
 def _is_text(model: type[BaseModel], name: str) -> bool:
-    return cells.number_kind(model, name) is None and _date_field(model, name) is False
+    return cells.number_kind(model, name) is None and not _date_field(model, name)
 
 
 def _date_field(model: type[BaseModel], name: str) -> bool:
