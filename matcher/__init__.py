@@ -15,7 +15,9 @@ from typing import Any
 
 _API = {
     "load_round": "matcher.io",
+    "read_round": "matcher.io",
     "InputError": "matcher.io",
+    "InputWarning": "matcher.io",
     "match": "matcher.pipeline",
     "plan": "matcher.pipeline",
     "schedule": "matcher.pipeline",

@@ -9,6 +9,7 @@ refused before any solve, nothing written).
 from __future__ import annotations
 
 import logging
+import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,41 +29,73 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 INPUT_HELP = "INPUT is a folder of CSV files with round.toml, or one .xlsx workbook."
 
+# CP-SAT's random seed is a 32-bit integer, and parallel searches use seed, seed + 1, ...
+MAX_WORKERS = 128
+MAX_SEED = 1_000_000_000
+MAX_SECONDS = 86_400.0  # a day: a longer --time-limit is a typo, and inf would never stop
+MAX_SCHOOLS = 100_000  # a generated cohort: five times England's schools
+
+
+class FiniteFloatRange(click.FloatRange):
+    """click's FloatRange, refusing nan (which passes every comparison) and inf."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
+
+
+def _time_limit_option(help_text: str) -> Callable[[F], F]:
+    return click.option(
+        "--time-limit",
+        type=FiniteFloatRange(min=0.1, max=MAX_SECONDS),
+        default=30.0,
+        show_default=True,
+        help=help_text,
+    )
+
+
+def _seed_option(help_text: str) -> Callable[[F], F]:
+    return click.option(
+        "--seed",
+        type=click.IntRange(min=0, max=MAX_SEED),
+        default=0,
+        show_default=True,
+        help=help_text,
+    )
+
+
+def _workers_option(help_text: str) -> Callable[[F], F]:
+    return click.option(
+        "--workers",
+        type=click.IntRange(min=1, max=MAX_WORKERS),
+        default=1,
+        show_default=True,
+        help=help_text,
+    )
+
 
 def _solve_options(func: F) -> F:
     options = [
-        click.option(
-            "--time-limit",
-            type=click.FloatRange(min=0.1),
-            default=30.0,
-            show_default=True,
-            help="Seconds the solvers may search (for `plan`, the budget of the whole job, "
+        _time_limit_option(
+            "Seconds the solvers may search (for `plan`, the budget of the whole job, "
             "shared by forming clusters, matching, dating and any re-matching); the best plan "
             "so far is kept. "
             "Counted as solver work, not on the clock, so a re-run with the same input, seed, "
             "workers and limit gives the same plan; the clock only stops a run on a machine "
-            "far slower or busier than usual (summary.json then says repeatable: false).",
+            "far slower or busier than usual (summary.json then says repeatable: false)."
         ),
-        click.option(
-            "--seed",
-            type=int,
-            default=0,
-            show_default=True,
-            help="Random seed: the same input, seed and workers give the same plan.",
-        ),
-        click.option(
-            "--workers",
-            type=click.IntRange(min=1),
-            default=1,
-            show_default=True,
-            help="Cores to use: independent parts of the round are solved this many at a "
+        _seed_option("Random seed: the same input, seed and workers give the same plan."),
+        _workers_option(
+            "Cores to use: independent parts of the round are solved this many at a "
             "time (a round in one part gets a parallel portfolio). Set it to your core count "
-            "for large rounds.",
+            "for large rounds."
         ),
         click.option(
             "--gap",
             "gap_limit",
-            type=click.FloatRange(min=0.0, max=1.0),
+            type=FiniteFloatRange(min=0.0, max=1.0),
             default=0.0,
             show_default=True,
             help="Stop once proven within this relative gap of the optimum (0.01 = 1%).",
@@ -77,12 +110,23 @@ def _solve_options(func: F) -> F:
 
 
 def _load(path: Path) -> Round:
-    """Load and validate, or print every problem and exit 2."""
+    """Load and validate, or print every problem and exit 2; warnings go to stderr either way.
+
+    Warnings are printed even with --quiet: like problems, they are about the user's data.
+    """
     try:
-        return matcher.load_round(path)
+        loaded = matcher.read_round(path)
     except matcher.InputError as error:
+        _say_warnings(error.warnings)
         click.echo(str(error), err=True)
         sys.exit(EXIT_BAD_INPUT)
+    _say_warnings(loaded.warnings)
+    return loaded.round
+
+
+def _say_warnings(warnings: tuple[Any, ...]) -> None:
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
 
 
 def _check_out(out: Path, *inputs: Path) -> None:
@@ -361,7 +405,7 @@ def verify(input_path: Path, plan_dir: Path) -> None:
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
     "--schools",
-    type=click.IntRange(min=3),
+    type=click.IntRange(min=3, max=MAX_SCHOOLS),
     default=None,
     help="Number of schools in the cohort [default: 30, or every usable school of --locations].",
 )
@@ -381,7 +425,7 @@ def verify(input_path: Path, plan_dir: Path) -> None:
     "schools) or england (5,428), read from ../shared/data/schools/ beside the repository, or "
     "the path of a CSV in either layout. Takes the schools nearest one the seed picks.",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@_seed_option("Random seed.")
 def generate(
     out: Path, schools: int | None, size: str | None, locations: str | None, seed: int
 ) -> None:
@@ -426,22 +470,12 @@ def bench() -> None:
 
 def _bench_options(func: F) -> F:
     options = [
-        click.option(
-            "--time-limit",
-            type=click.FloatRange(min=0.1),
-            default=30.0,
-            show_default=True,
-            help="Seconds per solve, the same for ours and every peer (ours counts them as "
-            "solver work, so its runs repeat; the peers' limit is the clock).",
+        _time_limit_option(
+            "Seconds per solve, the same for ours and every peer (ours counts them as "
+            "solver work, so its runs repeat; the peers' limit is the clock)."
         ),
-        click.option("--seed", type=int, default=0, show_default=True, help="Random seed."),
-        click.option(
-            "--workers",
-            type=click.IntRange(min=1),
-            default=1,
-            show_default=True,
-            help="Solver threads.",
-        ),
+        _seed_option("Random seed."),
+        _workers_option("Solver threads."),
         click.option(
             "--out",
             type=click.Path(file_okay=False, path_type=Path),
@@ -578,11 +612,15 @@ def bench_cohort_command(
     for size in sizes:
         if size in COHORT_SIZES:
             chosen.append((size, COHORT_SIZES[size]))
-        elif size.isdigit() and int(size) >= 3:
+        elif size.isascii() and size.isdigit() and 3 <= int(size) <= MAX_SCHOOLS:
             chosen.append((f"{size} schools", int(size)))
         else:
             names = ", ".join(COHORT_SIZES)
-            click.echo(f"--size {size!r}: expected one of {names} or a number of schools", err=True)
+            click.echo(
+                f"--size {size!r}: expected one of {names} "
+                f"or a number of schools (3 to {MAX_SCHOOLS})",
+                err=True,
+            )
             sys.exit(EXIT_BAD_INPUT)
     rows = bench_cohorts(
         chosen,
@@ -602,20 +640,14 @@ def bench_cohort_command(
     required=True,
     help="Folder for clusters.csv, rotation.csv and clusters_summary.json.",
 )
-@click.option(
-    "--time-limit",
-    type=click.FloatRange(min=0.1),
-    default=30.0,
-    show_default=True,
-    help="Seconds for forming the clusters; the best found so far is kept. Counted as solver "
+@_time_limit_option(
+    "Seconds for forming the clusters; the best found so far is kept. Counted as solver "
     "work, not on the clock, so a re-run with the same input, seed, workers and limit gives "
     "the same clusters; the clock only stops a run on a machine far slower or busier than "
-    "usual (clusters_summary.json then says repeatable: false).",
+    "usual (clusters_summary.json then says repeatable: false)."
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
-@click.option(
-    "--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Solver threads."
-)
+@_seed_option("Random seed.")
+@_workers_option("Solver threads.")
 @click.option("--quiet", is_flag=True, help="No progress or summary on stderr (for scripts).")
 def clusters(
     input_path: Path, out: Path, time_limit: float, seed: int, workers: int, quiet: bool

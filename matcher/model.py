@@ -47,18 +47,34 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+# Upper bounds on every number a round holds. They are far above any real round and keep every
+# product the solvers form (weight x days x people) well inside CP-SAT's 64-bit integers.
+DAYS = 366  # a count of days: a round lies within one academic year
+MINUTES = 1440  # a journey of more than a day is a typo
+PEOPLE = 1_000  # people out of one school on one day, reviewers on one team
+STAFF_DAYS = 100_000  # staff-days a school releases in a round
+# A soft term's weight multiplies per-pair amounts (minutes x days up to 527,040), so that the
+# objective of even a huge round (10^8 pairs) cannot overflow; staffing every project is
+# counted once per project, so its weight may dominate (benchmarks use 10^7).
+WEIGHT = 100_000
+STAFFING_WEIGHT = 10_000_000
+POUNDS = 100_000  # a cover cost per staff-day
+ROUNDS = 10_000  # a round's number
+SCHOOLS = 100_000  # schools in a round (more than England has)
+
+
 class School(_Frozen):
     school_id: str = Field(min_length=1)
     name: str = Field(min_length=1)
     phase: Phase
     trust: str | None = None
-    latitude: float | None = Field(default=None, ge=-90, le=90)
-    longitude: float | None = Field(default=None, ge=-180, le=180)
-    easting: float | None = Field(default=None, ge=0, le=800_000)
-    northing: float | None = Field(default=None, ge=0, le=1_400_000)
+    latitude: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
+    longitude: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
+    easting: float | None = Field(default=None, ge=0, le=800_000, allow_inf_nan=False)
+    northing: float | None = Field(default=None, ge=0, le=1_400_000, allow_inf_nan=False)
     postcode: str | None = None
-    max_staff_out_per_day: int = Field(ge=0)
-    release_days: int = Field(ge=0)
+    max_staff_out_per_day: int = Field(ge=0, le=PEOPLE)
+    release_days: int = Field(ge=0, le=STAFF_DAYS)
     rating: Rating | None = None
 
     @model_validator(mode="after")
@@ -88,7 +104,7 @@ class Staff(_Frozen):
     phases: frozenset[Phase] = Field(min_length=1)
     is_sle: bool = False
     lead_reviewer: bool = False
-    max_days: int = Field(ge=0)
+    max_days: int = Field(ge=0, le=DAYS)
 
 
 class Project(_Frozen):
@@ -96,17 +112,17 @@ class Project(_Frozen):
     host_school_id: str = Field(min_length=1)
     area: str = Field(min_length=1)
     title: str = Field(min_length=1)
-    min_reviewers: int = Field(ge=1)
-    max_reviewers: int = Field(ge=1)
+    min_reviewers: int = Field(ge=1, le=PEOPLE)
+    max_reviewers: int = Field(ge=1, le=PEOPLE)
     needs_lead: bool = False
     needs_sle: bool = False
-    visits: int = Field(ge=1)
-    visit_days: int = Field(ge=1)
+    visits: int = Field(ge=1, le=DAYS)
+    visit_days: int = Field(ge=1, le=DAYS)
     earliest: dt.date
     latest: dt.date
     # Calendar days from the last day of one visit to the first day of the next;
     # None = the round's [calendar] min_gap_days.
-    min_gap_days: int | None = Field(default=None, ge=0)
+    min_gap_days: int | None = Field(default=None, ge=0, le=DAYS)
     presentation: bool = False  # findings presented to the host's senior team after the last visit
 
     @model_validator(mode="after")
@@ -133,10 +149,10 @@ class Conflict(_Frozen):
 
 
 class HistoryEntry(_Frozen):
-    round: int
+    round: int = Field(ge=0, le=ROUNDS)
     staff_id: str = Field(min_length=1)
     host_school_id: str = Field(min_length=1)
-    days: int = Field(ge=0)
+    days: int = Field(ge=0, le=DAYS)
     academic_year: str | None = None
 
 
@@ -165,36 +181,36 @@ class Availability(_Frozen):
 class TravelTime(_Frozen):
     from_school_id: str = Field(min_length=1)
     to_school_id: str = Field(min_length=1)
-    minutes: int = Field(ge=0)
+    minutes: int = Field(ge=0, le=MINUTES)
 
 
 class Rules(_Frozen):
     """Hard-rule settings (``[rules]`` in round.toml)."""
 
     same_trust: Literal["forbid", "allow"] = "forbid"
-    max_travel_minutes: int = Field(default=60, ge=0)
-    rotation_rounds: int = Field(default=2, ge=0)
+    max_travel_minutes: int = Field(default=60, ge=0, le=MINUTES)
+    rotation_rounds: int = Field(default=2, ge=0, le=ROUNDS)
     no_direct_swap: bool = True
-    sle_allowance_days: int = Field(default=20, ge=0)
+    sle_allowance_days: int = Field(default=20, ge=0, le=DAYS)
 
 
 class Weights(_Frozen):
     """Soft-term weights (``[weights]`` in round.toml). Zero switches a term off."""
 
-    unstaffed: int = Field(default=100_000, ge=0)
-    expertise: int = Field(default=20, ge=0)
-    preference: int = Field(default=30, ge=0)
-    travel: int = Field(default=1, ge=0)
-    sle_balance: int = Field(default=10, ge=0)
-    give_take: int = Field(default=5, ge=0)
+    unstaffed: int = Field(default=100_000, ge=0, le=STAFFING_WEIGHT)
+    expertise: int = Field(default=20, ge=0, le=WEIGHT)
+    preference: int = Field(default=30, ge=0, le=WEIGHT)
+    travel: int = Field(default=1, ge=0, le=WEIGHT)
+    sle_balance: int = Field(default=10, ge=0, le=WEIGHT)
+    give_take: int = Field(default=5, ge=0, le=WEIGHT)
 
 
 class TravelSettings(_Frozen):
     """How travel time is estimated when travel.csv has no row for a pair (``[travel]``)."""
 
-    speed_kmh: float = Field(default=30.0, gt=0)
-    detour_factor: float = Field(default=1.3, ge=1.0)
-    overhead_minutes: int = Field(default=5, ge=0)
+    speed_kmh: float = Field(default=30.0, ge=1, le=200, allow_inf_nan=False)
+    detour_factor: float = Field(default=1.3, ge=1.0, le=10, allow_inf_nan=False)
+    overhead_minutes: int = Field(default=5, ge=0, le=MINUTES)
 
 
 class DateRange(_Frozen):
@@ -226,22 +242,22 @@ class CalendarSettings(_Frozen):
     day_end: dt.time = dt.time(15, 15)
     presentation_start: dt.time = dt.time(15, 45)
     presentation_end: dt.time = dt.time(16, 45)
-    min_gap_days: int = Field(default=7, ge=0)
-    max_visits_per_day: int = Field(default=1, ge=1)  # teams a host receives on one day
+    min_gap_days: int = Field(default=7, ge=0, le=DAYS)
+    max_visits_per_day: int = Field(default=1, ge=1, le=PEOPLE)  # teams a host receives a day
     # Cover cost per staff-day out, by the releasing school's phase (reported, in pounds).
     cover_cost_per_day: dict[str, int] = Field(
         default_factory=lambda: {"primary": 180, "secondary": 220}
     )
-    default_cover_cost_per_day: int = Field(default=200, ge=0)
+    default_cover_cost_per_day: int = Field(default=200, ge=0, le=POUNDS)
 
 
 class ScheduleWeights(_Frozen):
     """Soft-term weights for dating visits (``[schedule_weights]`` in round.toml)."""
 
-    unscheduled: int = Field(default=100_000, ge=0)
-    preferred_days: int = Field(default=10, ge=0)
-    release_spread: int = Field(default=5, ge=0)
-    end_of_term: int = Field(default=3, ge=0)
+    unscheduled: int = Field(default=100_000, ge=0, le=STAFFING_WEIGHT)
+    preferred_days: int = Field(default=10, ge=0, le=WEIGHT)
+    release_spread: int = Field(default=5, ge=0, le=WEIGHT)
+    end_of_term: int = Field(default=3, ge=0, le=WEIGHT)
 
 
 class ClusterSettings(_Frozen):
@@ -251,16 +267,16 @@ class ClusterSettings(_Frozen):
     mode: Literal["partition", "hub"] = "partition"
     min_size: int = Field(default=3, ge=3, le=7)
     max_size: int = Field(default=4, ge=3, le=7)
-    max_travel_minutes: int = Field(default=45, ge=0)
+    max_travel_minutes: int = Field(default=45, ge=0, le=MINUTES)
     phase: Literal["same", "mixed"] = "mixed"
     trust: Literal["forbid_shared", "allow"] = "forbid_shared"
-    max_weak_per_cluster: int = Field(default=1, ge=0)
-    min_strong_per_cluster: int = Field(default=0, ge=0)
-    mix_penalty: int = Field(default=500, ge=0)
-    rotate: int = Field(default=30, ge=0)
+    max_weak_per_cluster: int = Field(default=1, ge=0, le=PEOPLE)
+    min_strong_per_cluster: int = Field(default=0, ge=0, le=PEOPLE)
+    mix_penalty: int = Field(default=500, ge=0, le=WEIGHT)
+    rotate: int = Field(default=30, ge=0, le=WEIGHT)
     objective: Literal["total", "worst"] = "total"
     hub_capacity: int = Field(default=8, ge=3, le=50)
-    hubs: int = Field(default=0, ge=0)
+    hubs: int = Field(default=0, ge=0, le=SCHOOLS)
     cluster_scope: Literal["within", "outside", "any"] = "any"
 
     @model_validator(mode="after")
@@ -276,7 +292,7 @@ class ClusterSettings(_Frozen):
 
 class Settings(_Frozen):
     name: str = Field(min_length=1)
-    number: int = Field(default=1, ge=1)
+    number: int = Field(default=1, ge=1, le=ROUNDS)
     academic_year: str = ""
     start: dt.date
     end: dt.date

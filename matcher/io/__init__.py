@@ -4,17 +4,24 @@ The input format is described in docs/input-format.md. Reading runs in four step
 own module: raw tables (``tables``), rows into model objects (``rows``), settings (``settings``)
 and checks across files (``validate``). Every step logs problems and carries on, so a user sees
 everything wrong with their files at once.
+
+Odd but usable input gives warnings rather than problems (docs/input-format.md lists them).
+``read_round`` hands them back beside the Round; ``load_round`` logs each one on the
+``matcher.io`` logger, so that a script is told without having to ask. The Round itself never
+carries them: it is the same Round whether or not anything was odd.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
 from pydantic import BaseModel
 
-from matcher.io.problems import InputError, Problem, ProblemLog
+from matcher.io.problems import InputError, InputWarning, Problem, ProblemLog
 from matcher.io.rows import FILES, parse_table
 from matcher.io.settings import load_settings
 from matcher.io.tables import SETTINGS_SHEET, Row, Source, Table, open_source
@@ -34,13 +41,26 @@ from matcher.model import (
     TravelTime,
 )
 
-__all__ = ["InputError", "Problem", "load_round"]
+__all__ = ["InputError", "InputWarning", "LoadedRound", "Problem", "load_round", "read_round"]
 
 M = TypeVar("M", bound=BaseModel)
+
+_logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LoadedRound:
+    """A round as read, and the warnings about odd but usable input met on the way."""
+
+    round: Round
+    warnings: tuple[InputWarning, ...]
 
 
 def load_round(path: str | os.PathLike[str]) -> Round:
     """Read and check a round: a folder of CSV files and round.toml, or an .xlsx workbook.
+
+    Warnings (odd but usable input) are logged on the ``matcher.io`` logger; ``read_round``
+    returns them instead.
 
     Parameters
     ----------
@@ -60,10 +80,35 @@ def load_round(path: str | os.PathLike[str]) -> Round:
     InputError
         If anything is wrong; its ``problems`` list every problem found, not just the first.
     """
+    loaded = read_round(path)
+    for warning in loaded.warnings:
+        # Warnings name files, rows, columns and ids only, never a person's name or email.
+        _logger.warning("%s", warning)
+    return loaded.round
+
+
+def read_round(path: str | os.PathLike[str]) -> LoadedRound:
+    """Read and check a round, like ``load_round``, and return the warnings with it.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A folder of CSV files and round.toml, or an .xlsx workbook (see ``load_round``).
+
+    Returns
+    -------
+    LoadedRound
+        The round, and every warning in file, row, column order.
+
+    Raises
+    ------
+    InputError
+        If anything is wrong; it carries the warnings found too (``InputError.warnings``).
+    """
     log = ProblemLog()
     source = open_source(path, log)
     if source is None:
-        raise InputError(log, source=os.fspath(path))
+        raise InputError(log, source=os.fspath(path), warnings=log.warnings)
     tables = _read_tables(source, log)
     parsed = {
         spec.name: parse_table(tables[spec.name], spec, log)
@@ -73,8 +118,8 @@ def load_round(path: str | os.PathLike[str]) -> Round:
     settings = _read_settings(source, log)
     check_round(tables, settings, log)
     if len(log) or settings is None:
-        raise InputError(log, source=os.fspath(path))
-    return _assemble(settings, parsed)
+        raise InputError(log, source=os.fspath(path), warnings=log.warnings)
+    return LoadedRound(_assemble(settings, parsed), log.warnings)
 
 
 def _read_tables(source: Source, log: ProblemLog) -> dict[str, Table]:
@@ -84,7 +129,7 @@ def _read_tables(source: Source, log: ProblemLog) -> dict[str, Table]:
             if spec.required_file:
                 log.add(source.label(spec.name), expected=f"this {source.kind} (it is required)")
             continue
-        table = source.read_table(spec.name, log)
+        table = source.read_table(spec.name, log, used=spec.all_columns)
         if table is not None:
             tables[spec.name] = table
     return tables

@@ -23,9 +23,10 @@ import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from matcher.days import SchoolCalendar
 from matcher.io import cells
 from matcher.io.problems import ProblemLog
-from matcher.model import CalendarSettings, DateRange, Phase, Settings
+from matcher.model import POUNDS, CalendarSettings, DateRange, Phase, Settings
 
 RANGE_SEPARATOR = ".."
 PAIR_SEPARATOR = "="
@@ -54,12 +55,16 @@ Converter = Callable[[object], object]
 def _date(value: object, expected: str, shown: str) -> dt.date:
     """A TOML date or a YYYY-MM-DD text; ``shown`` is what the message quotes if it is neither."""
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
+        try:
+            return cells.in_years(value)
+        except cells.CellError as error:
+            raise cells.CellError(error.expected, value=shown) from None
     if isinstance(value, str):
         try:
             return cells.parse_date(value)
-        except cells.CellError:
-            pass
+        except cells.CellError as error:
+            if error.expected != cells.DATE_EXPECTED:  # a date, but not a real one, or too far
+                raise cells.CellError(error.expected, value=shown) from None
     raise cells.CellError(expected, value=shown)
 
 
@@ -111,7 +116,7 @@ def to_ranges(value: object) -> tuple[DateRange, ...]:
 def to_dates(value: object) -> tuple[dt.date, ...]:
     """Dates from a TOML array (or one TOML date) or from ``a; b`` text."""
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return (value,)
+        return (cells.in_years(value),)
     return tuple(
         _date(item, cells.DATE_EXPECTED, to_text(item)) for item in _items(value, DATES_EXPECTED)
     )
@@ -130,14 +135,20 @@ def to_time(value: object) -> dt.time:
 
 
 def _cost(value: object, phase: str) -> int:
+    expected = f"a whole number from 0 to {POUNDS} (the cost for {phase})"
     # bool is an int in Python, but `primary = true` is surely a slip, not a cost of 1.
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    raise cells.CellError(
-        f"a whole number of 0 or more (the cost for {phase})", value=to_text(value)
-    )
+    if isinstance(value, int) and not isinstance(value, bool):
+        cost = value
+    elif isinstance(value, str):
+        try:
+            cost = cells.parse_int(value)
+        except cells.CellError:
+            raise cells.CellError(expected, value=value) from None
+    else:
+        raise cells.CellError(expected, value=to_text(value))
+    if not 0 <= cost <= POUNDS:
+        raise cells.CellError(expected, value=to_text(value))
+    return cost
 
 
 def to_costs(value: object) -> dict[str, int]:
@@ -170,7 +181,8 @@ def to_timezone(value: object) -> str:
         try:
             zoneinfo.ZoneInfo(name)
             return name
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            # OSError: a folder of the zone database ("Europe") or a name too long for a file.
             # Only a bad name pays for listing every zone, to suggest the closest one.
             hint = cells.did_you_mean(name, zoneinfo.available_timezones())
             raise cells.CellError(cells.TIMEZONE_EXPECTED + hint, value=name) from None
@@ -263,6 +275,15 @@ def check_calendar(
     for first, second in (("day_start", "day_end"), ("presentation_start", "presentation_end")):
         if getattr(calendar, first) >= getattr(calendar, second):
             _log_times_out_of_order(calendar, first, second, rows, label, log)
+    if not SchoolCalendar(settings).term_days:
+        # Usable (every project then says it cannot be dated), but surely not what was meant.
+        log.warn(
+            label,
+            row=rows.get("calendar.terms"),
+            column="calendar.terms",
+            message="the round has no school day (weekends, holidays, INSET days and bank "
+            "holidays cover it all): no visit can be dated",
+        )
 
 
 def _log_times_out_of_order(

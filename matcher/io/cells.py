@@ -1,15 +1,19 @@
 """Turning one cell's text into a value, and saying in plain words what a cell should hold.
 
 Only what pydantic cannot do the way users expect lives here: yes/no words, lenient choice
-spellings ("All-through"), strict ISO dates, semicolon lists and specialism spelling. Numbers and
-plain text are left to the domain model, and ``describe`` reads the model's own field types and
-bounds so the words in an error message always match the rule that was broken.
+spellings ("All-through"), strict ISO dates within the years a school calendar can hold, numbers
+written as people write them (not as Python does: ``1_000``, ``nan`` and ``inf`` are not
+numbers here), semicolon lists and specialism spelling. Plain text and the bounds of numbers are
+left to the domain model, and ``describe`` reads the model's own field types and bounds so the
+words in an error message always match the rule that was broken.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import difflib
+import math
 import re
 import types
 from collections.abc import Iterable
@@ -38,7 +42,19 @@ TIMEZONE_EXPECTED = "an IANA time zone such as Europe/London"
 EMAIL_EXPECTED = "an email address like name@school.org.uk"
 LIST_SEPARATOR = ";"
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+# The years a round's dates may fall in: wide enough for any real round, narrow enough that
+# every day arithmetic (a range's days, bank holidays by year) stays small and in range.
+FIRST_YEAR = 2000
+LAST_YEAR = 2099
+YEARS_EXPECTED = f"a date in the years {FIRST_YEAR} to {LAST_YEAR}"
+# ASCII digits only: Python's int() also reads other scripts' digits and "1_000".
+_WHOLE = re.compile(r"[+-]?[0-9]+(?:\.0*)?")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_DECIMAL_COMMA = re.compile(r"[+-]?[0-9]+,[0-9]+")
+# Past this many digits a number is out of every range the model allows, and int() of a very
+# long text is slow (Python refuses beyond 4300 digits).
+_MAX_DIGITS = 30
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -60,13 +76,64 @@ def parse_bool(text: str) -> bool:
 
 
 def parse_date(text: str) -> dt.date:
+    """A date written YYYY-MM-DD that exists, in the years FIRST_YEAR to LAST_YEAR."""
     # fromisoformat alone also takes "20260112" and week dates; users should see one format.
-    if _ISO_DATE.fullmatch(text.strip()):
-        try:
-            return dt.date.fromisoformat(text.strip())
-        except ValueError:
-            pass
-    raise CellError(DATE_EXPECTED)
+    match = _ISO_DATE.fullmatch(text.strip())
+    if match is None:
+        raise CellError(DATE_EXPECTED)
+    year, month, day = (int(part) for part in match.groups())
+    if not 1 <= month <= 12:
+        raise CellError(f"a real date (there is no month {month})")
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise CellError(YEARS_EXPECTED)
+    last_day = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= last_day:
+        raise CellError(f"a real date ({calendar.month_name[month]} {year} has {last_day} days)")
+    return dt.date(year, month, day)
+
+
+def in_years(day: dt.date) -> dt.date:
+    """``day`` if it falls in the years FIRST_YEAR to LAST_YEAR; else CellError."""
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise CellError(YEARS_EXPECTED)
+    return day
+
+
+def number_hint(text: str, *, whole: bool) -> str:
+    """Why a text that looks numeric is not a number here, to add to the expected words.
+
+    In a whole number a comma groups thousands; in a decimal one it is most likely the decimal
+    mark of a European spreadsheet.
+    """
+    stripped = text.strip()
+    grouped = re.fullmatch(r"[+-]?[0-9]{1,3}(?:[, ][0-9]{3})+", stripped)
+    if "_" in stripped or (whole and grouped):
+        return " (write it without separators between the digits)"
+    if not whole and _DECIMAL_COMMA.fullmatch(stripped):
+        return " (write decimals with a point: " + stripped.replace(",", ".") + ")"
+    return ""
+
+
+def parse_int(text: str) -> int:
+    """A whole number in ASCII digits, optionally with a zero decimal part (``3.0``).
+
+    Raises CellError with ``expected`` empty: the caller knows the words for the field.
+    """
+    stripped = text.strip()
+    if not _WHOLE.fullmatch(stripped) or len(stripped) > _MAX_DIGITS:
+        raise CellError("")
+    return int(stripped.split(".")[0])
+
+
+def parse_float(text: str) -> float:
+    """A finite decimal number (``53.4``, ``-2.35``, ``5e-3``); CellError as for parse_int."""
+    stripped = text.strip()
+    if not _DECIMAL.fullmatch(stripped) or len(stripped) > 2 * _MAX_DIGITS:
+        raise CellError("")
+    number = float(stripped)
+    if not math.isfinite(number):
+        raise CellError("")
+    return number
 
 
 def _choice_key(text: str) -> str:
@@ -126,6 +193,12 @@ def did_you_mean(text: str, known: Iterable[str]) -> str:
     same_but_case = [k for k in candidates if k.lower() == text.lower()]
     close = same_but_case or difflib.get_close_matches(text, candidates, n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def number_kind(model: type[BaseModel], field: str) -> type[int] | type[float] | None:
+    """``int`` or ``float`` if ``model.field`` holds a number (optional or not), else None."""
+    annotation = _without_none(model.model_fields[field].annotation)
+    return annotation if annotation in (int, float) else None
 
 
 # Kept whole (ruff noqa below): one flat dispatch on a field's type, read top to bottom.

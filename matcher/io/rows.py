@@ -64,11 +64,30 @@ class FileSpec:
         located = tuple(column for group in self.location_columns for column in group)
         return self.required + located + self.optional
 
+    def converter(self, column: str) -> Converter:
+        """How a cell of ``column`` is read: its own converter, a number, or text as it is."""
+        if column in self.converters:
+            return self.converters[column]
+        kind = cells.number_kind(self.model, column)
+        if kind is None:
+            return str
+        parse = cells.parse_int if kind is int else cells.parse_float
+
+        def number(text: str) -> int | float:
+            try:
+                return parse(text)
+            except cells.CellError:
+                raise cells.CellError(
+                    cells.describe(self.model, column) + cells.number_hint(text, whole=kind is int)
+                ) from None
+
+        return number
+
 
 def _as_int(text: str) -> int | None:
     try:
-        return int(text)
-    except ValueError:
+        return cells.parse_int(text)
+    except cells.CellError:
         return None
 
 
@@ -315,19 +334,23 @@ def parse_row(row: Row, label: str, spec: FileSpec, log: ProblemLog) -> BaseMode
     """One row as a model object, or None after logging every problem in it."""
     problems_before = len(log)
     data: dict[str, Any] = {}
-    reported: set[str] = set()
+    # Cells reported when the table was read (a control character, a formula with no value)
+    # read as blank: pydantic must not call them blank too.
+    reported: set[str] = set(row.reported)
     for column in spec.all_columns:
         text = row[column]
         if not text:
             continue  # a blank cell takes the model's default; pydantic reports required ones
         try:
-            data[column] = spec.converters.get(column, str)(text)
+            data[column] = spec.converter(column)(text)
         except cells.CellError as error:
             reported.add(column)
             value = text if error.value is None else error.value
             log.add(label, row=row.number, column=column, value=value, expected=error.expected)
-    for check in spec.row_checks:
-        check(row, label, log)
+    if not row.reported:
+        # A row check would take an unreadable cell for a blank one and blame it again.
+        for check in spec.row_checks:
+            check(row, label, log)
     try:
         return spec.model.model_validate(data)
     except ValidationError as error:

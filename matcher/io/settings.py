@@ -19,7 +19,7 @@ from pydantic_core import PydanticUndefined
 
 from matcher.io import calendar_settings, cells
 from matcher.io.problems import ProblemLog
-from matcher.io.tables import Table
+from matcher.io.tables import Table, screen_cell
 from matcher.model import (
     CalendarSettings,
     ClusterSettings,
@@ -151,6 +151,11 @@ MEANINGS: dict[str, str] = {
 }
 
 
+# The value of a sheet cell already reported as unreadable (a formula with no saved value): the
+# setting is known to be given, so it must neither take its default nor be called missing.
+UNREADABLE = object()
+
+
 @dataclass(frozen=True)
 class Entry:
     """One setting as written: dotted key, value (TOML value or cell text), sheet row if any."""
@@ -188,7 +193,7 @@ def load_settings(raw: str | Table, label: str, log: ProblemLog) -> Settings | N
 def entries_from_toml(text: str, label: str, log: ProblemLog) -> list[Entry] | None:
     try:
         document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
+    except ValueError as error:  # TOMLDecodeError, or an integer too long for Python to read
         log.add(label, expected=f"valid TOML ({error})")
         return None
     entries: list[Entry] = []
@@ -211,8 +216,12 @@ def entries_from_sheet(table: Table, log: ProblemLog) -> list[Entry] | None:
         return None
     entries = []
     for row in table.rows:
+        if "key" in row.reported:
+            continue  # reported when the sheet was read
         if not row["key"]:
             log.add(table.label, row=row.number, column="key", value="", expected="a setting name")
+        elif "value" in row.reported:
+            entries.append(Entry(row["key"].lower(), UNREADABLE, row.number))
         elif row["value"]:  # a blank value keeps the default, as in a CSV cell
             entries.append(Entry(row["key"].lower(), row["value"], row.number))
     return entries
@@ -223,6 +232,7 @@ def build_settings(entries: Iterable[Entry], label: str, log: ProblemLog) -> Set
     known = all_keys()
     data: dict[str, Any] = {}
     rows: dict[str, int | None] = {}
+    unreadable: set[str] = set()
     for entry in entries:
         if entry.key not in known:
             log.add(
@@ -233,18 +243,26 @@ def build_settings(entries: Iterable[Entry], label: str, log: ProblemLog) -> Set
             )
         elif entry.key in rows:
             log.add(label, row=entry.row, column=entry.key, expected="each setting only once")
+        elif entry.value is UNREADABLE:
+            rows[entry.key] = entry.row
+            unreadable.add(entry.key)
         else:
             rows[entry.key] = entry.row
             section, name = entry.key.split(".", 1)
             target = data if section == "round" else data.setdefault(section, {})
             target[name] = entry.value
-    _convert_calendar(data, rows, label, log)
+    reported = unreadable | _convert_calendar(data, rows, label, log)
+    reported |= _convert_plain(data, rows, label, log)
     problems_before = len(log)
     _check_date_order(data, rows, label, log)
     try:
         settings = Settings.model_validate(data)
     except ValidationError as error:
-        _log_validation_error(error, data, rows, label, log, problems_before)
+        _log_validation_error(error, data, rows, label, log, problems_before, reported)
+        return None
+    if reported:
+        # A default now stands in for a value that was given: checks against it (here, and
+        # across files: history against round.number) would blame the wrong thing.
         return None
     calendar_settings.check_calendar(settings, rows, label, log)
     return settings
@@ -252,11 +270,13 @@ def build_settings(entries: Iterable[Entry], label: str, log: ProblemLog) -> Set
 
 def _convert_calendar(
     data: dict[str, Any], rows: dict[str, int | None], label: str, log: ProblemLog
-) -> None:
+) -> set[str]:
     """Read the calendar's ranges, dates, times and costs (TOML values or sheet text) in place.
 
-    A value that cannot be read is logged and dropped, so the model does not report it again.
+    A value that cannot be read is logged and dropped, so the model does not report it again;
+    the keys dropped are returned.
     """
+    reported = set()
     section = data.get("calendar", {})
     for name, value in list(section.items()):
         key = f"calendar.{name}"
@@ -264,8 +284,78 @@ def _convert_calendar(
             section[name] = calendar_settings.convert(key, value)
         except cells.CellError as error:
             del section[name]
+            reported.add(key)
             shown = _text(value) if error.value is None else error.value
             log.add(label, row=rows.get(key), column=key, value=shown, expected=error.expected)
+    return reported
+
+
+def _convert_plain(
+    data: dict[str, Any], rows: dict[str, int | None], label: str, log: ProblemLog
+) -> set[str]:
+    """Read numbers, dates and text as cells are read, in place; the keys found unreadable.
+
+    pydantic alone would take ``"1_000"`` and ``true`` for numbers and any date at all. TOML's
+    own numbers (``1_000`` unquoted is TOML syntax) stay as TOML reads them.
+    """
+    reported = set()
+    for key in all_keys():
+        section, name = key.split(".", 1)
+        target = data if section == "round" else data.get(section, {})
+        if name not in target or key in calendar_settings.CONVERTERS:
+            continue
+        model = Settings if section == "round" else SECTIONS[section]
+        value = target[name]
+        if isinstance(value, str) and _is_text(model, name):
+            text = screen_cell(value, label, rows.get(key), key, log)
+            if text is None:
+                reported.add(key)
+                del target[name]
+            else:
+                target[name] = text
+            continue
+        try:
+            target[name] = _plain(model, name, value)
+        except cells.CellError as error:
+            reported.add(key)
+            del target[name]  # the model must not take it as it is, nor call it missing
+            log.add(
+                label, row=rows.get(key), column=key, value=_text(value), expected=error.expected
+            )
+    return reported
+
+
+def _is_text(model: type[BaseModel], name: str) -> bool:
+    return cells.number_kind(model, name) is None and not _date_field(model, name)
+
+
+def _date_field(model: type[BaseModel], name: str) -> bool:
+    return model.model_fields[name].annotation is dt.date
+
+
+def _plain(model: type[BaseModel], name: str, value: object) -> object:
+    """A number or date setting as the model takes it; CellError in the user's words."""
+    kind = cells.number_kind(model, name)
+    if kind is not None:
+        if isinstance(value, bool):
+            raise cells.CellError(cells.describe(model, name))
+        if isinstance(value, str):
+            parse = cells.parse_int if kind is int else cells.parse_float
+            try:
+                return parse(value)
+            except cells.CellError:
+                raise cells.CellError(
+                    cells.describe(model, name) + cells.number_hint(value, whole=kind is int)
+                ) from None
+        return value
+    if _date_field(model, name):
+        if isinstance(value, dt.datetime):
+            raise cells.CellError(cells.DATE_EXPECTED)
+        if isinstance(value, dt.date):
+            return cells.in_years(value)
+        if isinstance(value, str):
+            return cells.parse_date(value)
+    return value
 
 
 def _suggest(key: str, known: list[str]) -> str:
@@ -309,6 +399,7 @@ def _log_validation_error(
     label: str,
     log: ProblemLog,
     problems_before: int,
+    reported: set[str],
 ) -> None:
     for detail in error.errors():
         loc = [str(part) for part in detail["loc"]]
@@ -327,6 +418,8 @@ def _log_validation_error(
             section, model, name = "round", Settings, loc[0]
             value = data.get(name)
         key = f"{section}.{name}"
+        if key in reported:
+            continue  # already said in our own words
         log.add(
             label,
             row=rows.get(key),

@@ -3,7 +3,11 @@
 Each check is one function over a ``Context`` and is registered in ``CHECKS``. Checks read the
 raw cells, not only the rows that parsed, so that one bad cell in a row does not also make its
 id "unknown" everywhere it is used. A check whose table is missing stays quiet: the missing
-table is already a problem, and repeating it once per reference would bury it.
+table is already a problem, and repeating it once per reference would bury it. Likewise a table
+with a header but no rows is reported once, not as an unknown id on every row naming it.
+
+Some checks warn rather than fail: a project area nobody lists (a rare specialism is a fact of
+life; the project is left unstaffed with the reason) and a school placed outside the UK.
 """
 
 from __future__ import annotations
@@ -100,9 +104,14 @@ def unique_keys(ctx: Context) -> None:
 
 def known_references(ctx: Context) -> None:
     """Every id that points into another file names something listed there."""
+    referring: dict[str, list[str]] = {}
     for name, column, target, target_column in REFERENCES:
         target_table = ctx.tables.get(target)
         if target_table is None or not target_table.has(target_column):
+            continue
+        if not target_table.rows:
+            if any(True for _ in ctx.column_cells(name, column)):
+                referring.setdefault(target, []).append(ctx.tables[name].label)
             continue
         known = {cell for _, cell in ctx.column_cells(target, target_column)}
         for row, cell in ctx.column_cells(name, column):
@@ -115,10 +124,22 @@ def known_references(ctx: Context) -> None:
                     expected=f"a {target_column} in {target_table.label}"
                     + cells.did_you_mean(cell, known),
                 )
+    for target, labels in referring.items():
+        ctx.log.add(
+            ctx.tables[target].label,
+            expected=f"rows under the header, but there are none, while {_listing(labels)} "
+            "refer to it",
+        )
+
+
+def _listing(labels: list[str]) -> str:
+    """ "a, b and c", each once."""
+    unique = list(dict.fromkeys(labels))
+    return unique[0] if len(unique) == 1 else ", ".join(unique[:-1]) + " and " + unique[-1]
 
 
 def known_specialisms(ctx: Context) -> None:
-    """A project's area is a specialism somebody has: otherwise it is most likely misspelt."""
+    """A project's area that nobody lists is a warning: rare, or misspelt ("did you mean")."""
     staff = ctx.tables.get("staff")
     if staff is None or not staff.has("specialisms"):
         return
@@ -126,14 +147,83 @@ def known_specialisms(ctx: Context) -> None:
     known = {specialism for _, cell in listed for specialism in cells.parse_specialisms(cell)}
     for row, area in ctx.column_cells("projects", "area"):
         if cells.normalise_specialism(area) not in known:
-            ctx.log.add(
+            hint = cells.did_you_mean(cells.normalise_specialism(area), sorted(known))
+            ctx.log.warn(
                 ctx.tables["projects"].label,
                 row=row.number,
                 column="area",
-                value=area,
-                expected=f"a specialism that someone in {staff.label} lists"
-                + cells.did_you_mean(cells.normalise_specialism(area), sorted(known)),
+                message=f"no one in {staff.label} lists {area!r} among their specialisms{hint}: "
+                "this project will be left unstaffed",
             )
+
+
+def history_before_this_round(ctx: Context) -> None:
+    """history.csv holds past rounds: a row of this round or a later one is surely a slip.
+
+    Such a row would be left out of the rotation rule (which looks back from round.number) yet
+    counted towards the SLE allowance; most often round.number was not raised for a new round.
+    """
+    if ctx.settings is None:
+        return
+    number = ctx.settings.number
+    for row, text in ctx.column_cells("history", "round"):
+        try:
+            past = cells.parse_int(text)
+        except cells.CellError:
+            continue  # reported by the row reader
+        if past >= number:
+            ctx.log.add(
+                ctx.tables["history"].label,
+                row=row.number,
+                column="round",
+                value=text,
+                expected=f"a past round, below this round's number ({number}); if this row is "
+                "from the last round, raise round.number in the settings",
+            )
+
+
+# A generous box around the United Kingdom (Scilly, Shetland, the Channel Islands and Northern
+# Ireland inside it). A school outside it is most likely a typo or latitude and longitude
+# swapped; travel from it is estimated all the same, so it only warns.
+UK_LATITUDE = (49.0, 61.0)
+UK_LONGITUDE = (-9.0, 2.0)
+
+
+def _in_uk(latitude: float, longitude: float) -> bool:
+    return (
+        UK_LATITUDE[0] <= latitude <= UK_LATITUDE[1]
+        and UK_LONGITUDE[0] <= longitude <= UK_LONGITUDE[1]
+    )
+
+
+def schools_in_the_uk(ctx: Context) -> None:
+    """Warn about a school whose latitude and longitude lie outside the UK (maybe swapped)."""
+    table = ctx.tables.get("schools")
+    if table is None:
+        return
+    for row in table.rows:
+        try:
+            latitude = cells.parse_float(row["latitude"])
+            longitude = cells.parse_float(row["longitude"])
+        except cells.CellError:
+            continue  # blank (grid reference) or reported by the row reader
+        if _in_uk(latitude, longitude):
+            continue
+        swapped = _in_uk(longitude, latitude)
+        ctx.log.warn(
+            table.label,
+            row=row.number,
+            column="latitude",
+            message=f"school {row['school_id']!r} at latitude {row['latitude']}, longitude "
+            f"{row['longitude']} is outside the UK"
+            + (
+                ": latitude and longitude look swapped"
+                if swapped
+                else f" (latitude {UK_LATITUDE[0]:g} to {UK_LATITUDE[1]:g}, longitude "
+                f"{UK_LONGITUDE[0]:g} to {UK_LONGITUDE[1]:g}): check them"
+            )
+            + "; travel times are estimated from them as they are",
+        )
 
 
 def visits_within_round(ctx: Context) -> None:
@@ -159,6 +249,8 @@ def availability_ids(ctx: Context) -> None:
     staff, schools = ctx.tables.get("staff"), ctx.tables.get("schools")
     if staff is None or schools is None or not staff.has("staff_id"):
         return
+    if not staff.rows or not schools.rows:
+        return  # an empty table is reported once, by known_references
     people = {cell for _, cell in ctx.column_cells("staff", "staff_id")}
     places = {cell for _, cell in ctx.column_cells("schools", "school_id")}
     for row, cell in ctx.column_cells("availability", "id"):
@@ -249,10 +341,12 @@ CHECKS: tuple[Check, ...] = (
     unique_keys,
     known_references,
     known_specialisms,
+    history_before_this_round,
     visits_within_round,
     availability_ids,
     availability_within_round,
     one_coordinate_system,
+    schools_in_the_uk,
     *CLUSTER_CHECKS,
 )
 

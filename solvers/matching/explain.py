@@ -13,6 +13,7 @@ Two layers, cheapest first:
 
 from __future__ import annotations
 
+import difflib
 import itertools
 from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -100,6 +101,9 @@ def precheck(
             continue
         steps = _funnel(screen, project, excluded_pairs)
         pool = steps[-1].keep
+        if not len(steps[0].keep):
+            reasons[project.project_id] = _nobody_lists(screen, project)
+            continue
         shortfall = next(
             (i for i, step in enumerate(steps) if len(step.keep) < project.min_reviewers),
             None,
@@ -119,6 +123,16 @@ def precheck(
                 f"needs an SLE but none of the {len(pool)} eligible reviewers is an SLE"
             )
     return reasons
+
+
+def _nobody_lists(screen: Screen, project: Project) -> str:
+    """The reason for a project whose area no one in the round has: a rare area, or a typo."""
+    close = difflib.get_close_matches(project.area, sorted(screen.by_area), n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return (
+        f"needs {project.min_reviewers} reviewer(s) with specialism {project.area!r} but no one "
+        f"in the round lists it{hint}"
+    )
 
 
 class _Assumptions:
