@@ -14,36 +14,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 
 from matcher.io import cells
 from matcher.io.problems import ProblemLog
 from matcher.io.rows import GRID, LATLON
 from matcher.io.tables import Row, Table
 from matcher.io.validate_clusters import CLUSTER_CHECKS
+from matcher.io.validate_context import Check, Context
 from matcher.model import Settings
-
-
-@dataclass(frozen=True)
-class Context:
-    """What every cross-file check may look at."""
-
-    tables: Mapping[str, Table]
-    settings: Settings | None
-    log: ProblemLog
-
-    def column_cells(self, name: str, column: str) -> Iterator[tuple[Row, str]]:
-        """(row, cell) for every non-blank cell of a column; nothing if it is absent."""
-        table = self.tables.get(name)
-        if table is None or not table.has(column):
-            return
-        for row in table.rows:
-            if row[column]:
-                yield row, row[column]
-
-
-Check = Callable[[Context], None]
 
 # Tables whose key (one column, or a pair of columns) may appear on one row only.
 UNIQUE_KEYS: tuple[tuple[str, tuple[str, ...]], ...] = (

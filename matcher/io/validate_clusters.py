@@ -9,14 +9,10 @@ read raw cells, and stay quiet when a table they need is missing.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from matcher.io import cells
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from matcher.io.validate import Context
+from matcher.io.validate_context import Context
 
 
 def _flag(text: str) -> bool | None:
