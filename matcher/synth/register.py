@@ -43,7 +43,8 @@ COHORT_SIZES: Mapping[str, int] = {
 }
 
 # The extracts known by name, in <repository>/../shared/data/schools/.
-SHARED_SCHOOLS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "schools"
+# matcher/synth/register.py -> the folder holding the repository, where ../shared sits.
+SHARED_SCHOOLS = Path(__file__).resolve().parents[3] / "shared" / "data" / "schools"
 REGISTERS: Mapping[str, str] = {
     "trafford": "trafford_2024.csv",
     "england": "england_2017_partial.csv",
