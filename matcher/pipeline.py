@@ -651,7 +651,7 @@ def write_outputs(
         names = write_match_files(staging, round_, plan_, summary)
         written = [target / name for name in names]
         if schedule_ is not None:
-            written.append(target / write_schedule_csv(staging, schedule_).name)
+            written.append(target / write_schedule_csv(staging, schedule_, round_).name)
             roles = {(a.project_id, a.staff_id): a.role for a in plan_.assignments}
             for path in write_calendars(staging, round_, schedule_, previous=previous, roles=roles):
                 written.append(target / path.relative_to(staging))

@@ -22,12 +22,28 @@ from matcher.io.cluster_files import (
     read_cluster_plan,
 )
 from matcher.io.owned import CALENDARS_OWNS
-from matcher.io.plan_files import PlanFileError, read_pairing_cells, read_plan
-from matcher.io.schedule_files import ScheduleFileError, read_schedule
+from matcher.io.plan_files import (
+    PAIRINGS,
+    UNFILLED,
+    PlanFileError,
+    read_pairing_cells,
+    read_plan,
+    read_unfilled_cells,
+)
+from matcher.io.schedule_files import (
+    SCHEDULE,
+    ScheduleFileError,
+    read_schedule,
+    read_schedule_cells,
+)
 from matcher.model import ClusterPlan, Plan, Round, Schedule
 from matcher.verify import Violation, verify_plan
 from matcher.verify_clusters import ClusterViolation, verify_clusters
-from matcher.verify_columns import verify_cluster_columns, verify_pairing_columns
+from matcher.verify_columns import (
+    verify_cluster_columns,
+    verify_name_columns,
+    verify_pairing_columns,
+)
 from matcher.verify_schedule import verify_schedule
 
 AnyViolation = Violation | ClusterViolation
@@ -104,7 +120,8 @@ def verify_written(round_: Round, folder: str | os.PathLike[str]) -> WrittenChec
     The checkers share no code with the solvers. Pairings matched inside clusters that the same
     run formed are checked against those clusters, not the round's input ones. The columns
     people read but no command reads back (a pairing's schools, area, travel minutes and days;
-    a cluster's size and longest journey) must say what the round says (rule ``column``).
+    a cluster's size and longest journey; the names beside the ids in pairings.csv,
+    schedule.csv and unfilled.csv) must say what the round says (rule ``column``).
     """
     written = read_written(folder)
     violations = _rule_violations(round_, written, dates=True)
@@ -112,7 +129,11 @@ def verify_written(round_: Round, folder: str | os.PathLike[str]) -> WrittenChec
         cells = read_cluster_cells(folder)
         violations += verify_cluster_columns(round_, written.clusters, cells)
     if written.plan is not None:
-        violations += verify_pairing_columns(round_, read_pairing_cells(folder))
+        pairings = read_pairing_cells(folder)
+        violations += verify_pairing_columns(round_, pairings)
+        violations += verify_name_columns(round_, PAIRINGS, pairings)
+        violations += verify_name_columns(round_, UNFILLED, read_unfilled_cells(folder))
+        violations += verify_name_columns(round_, SCHEDULE, read_schedule_cells(Path(folder)))
     return WrittenCheck(written=written, violations=violations)
 
 
