@@ -81,7 +81,7 @@ def test_verify_reports_a_wrong_name_without_saying_it(
     name, title = violations
     assert "pairings.csv row 2, column staff_name" in name.message
     assert "Secret Person" not in name.message and "Person S1" not in name.message
-    assert name.staff_id == "S1"
+    assert getattr(name, "staff_id", None) == "S1"
     assert "schedule.csv row 2, column project_title" in title.message
     assert "'Oracy review P1'" in title.message
 
