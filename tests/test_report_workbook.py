@@ -1,0 +1,156 @@
+"""plan.xlsx (issue #18): every pairing, date and reason, real dates, never a formula."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import make_round, project, school, staff
+from openpyxl import load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+import matcher
+from matcher.cli import main
+from matcher.model import Assignment, Plan, UnfilledProject
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "samples" / "alliance"
+
+
+@pytest.fixture(scope="module")
+def planned(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample planned once by the CLI, as a coordinator runs it."""
+    out = tmp_path_factory.mktemp("report") / "out"
+    result = CliRunner().invoke(
+        main, ["plan", str(SAMPLE), "--out", str(out), "--time-limit", "3", "--quiet"]
+    )
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def table(sheet: Worksheet) -> list[dict[str, object]]:
+    rows = list(sheet.iter_rows(values_only=True))
+    header = [str(name) for name in rows[0]]
+    return [dict(zip(header, row, strict=True)) for row in rows[1:]]
+
+
+def csv_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_every_pairing_date_and_reason_is_in_the_workbook(planned: Path) -> None:
+    book = load_workbook(planned / "plan.xlsx")
+    assert book.sheetnames == [
+        "Summary", "Pairings", "Schedule", "Unfilled", "SLE load", "School load", "Schools",
+    ]  # fmt: skip
+    pairings = {(r["project_id"], r["staff_id"], r["staff_name"]) for r in table(book["Pairings"])}
+    expected = {
+        (r["project_id"], r["staff_id"], r["staff_name"]) for r in csv_rows(planned / "pairings.csv")
+    }
+    assert pairings == expected and len(expected) > 0
+    visits = table(book["Schedule"])
+    written = csv_rows(planned / "schedule.csv")
+    assert [(v["visit_id"], v["date"]) for v in visits] == [
+        (r["visit_id"], dt.datetime.fromisoformat(r["date"])) for r in written
+    ]
+    unfilled = {(r["project_id"], r["reason"]) for r in table(book["Unfilled"])}
+    assert unfilled == {(r["project_id"], r["reason"]) for r in csv_rows(planned / "unfilled.csv")}
+    assert unfilled  # the sample's Makaton project cannot be staffed
+
+
+def test_dates_are_real_dates_and_no_cell_is_a_formula(planned: Path) -> None:
+    book = load_workbook(planned / "plan.xlsx")
+    dated = 0
+    for sheet in book.worksheets:
+        assert sheet.freeze_panes == "A2"
+        assert sheet.auto_filter.ref is not None and sheet.auto_filter.ref.startswith("A1:")
+        assert all(cell.font.bold for cell in sheet[1])
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f"
+                if isinstance(cell.value, dt.datetime):
+                    assert cell.is_date and "yy" in cell.number_format
+                    dated += 1
+                assert not (isinstance(cell.value, str) and cell.value.startswith("="))
+    assert dated > 0
+    widths = [book["Pairings"].column_dimensions[c].width for c in "ABCDEFGH"]
+    assert all(8 <= width <= 60 for width in widths)
+
+
+def test_each_school_gets_what_it_hosts_and_whom_it_sends(planned: Path) -> None:
+    book = load_workbook(planned / "plan.xlsx")
+    lines = table(book["Schools"])
+    for pairing in csv_rows(planned / "pairings.csv"):
+        sends = [
+            line
+            for line in lines
+            if line["school_id"] == pairing["staff_school_id"]
+            and line["hosts_or_sends"] == "sends"
+            and line["project_id"] == pairing["project_id"]
+        ]
+        assert sends and all(line["who"] == pairing["staff_name"] for line in sends)
+        assert all(isinstance(line["date"], dt.datetime) for line in sends)
+        hosts = [
+            line
+            for line in lines
+            if line["school_id"] == pairing["host_school_id"]
+            and line["hosts_or_sends"] == "hosts"
+            and line["project_id"] == pairing["project_id"]
+        ]
+        assert hosts and all(pairing["staff_name"] in str(line["who"]) for line in hosts)
+
+
+def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
+    round_ = make_round(
+        [school("A", name="=HYPERLINK(\"http://x\")"), school("B", lat_offset=0.05)],
+        [staff("S1", "B", name="@Bob")],
+        [project("P1", "A", title="-5 minutes of oracy"), project("P2", "A")],
+    )
+    plan = Plan(
+        assignments=(Assignment(project_id="P1", staff_id="S1", role="lead"),),
+        unfilled=(UnfilledProject(project_id="P2", reason="+ no one"),),
+    )
+    matcher.write_outputs(tmp_path, round_, plan, {"status": "OPTIMAL"})
+    book = load_workbook(tmp_path / "plan.xlsx")
+    assert "Schedule" not in book.sheetnames  # match: no dates
+    [pairing] = table(book["Pairings"])
+    assert pairing["host_school_name"] == "=HYPERLINK(\"http://x\")"
+    assert pairing["staff_name"] == "@Bob" and pairing["project_title"] == "-5 minutes of oracy"
+    assert pairing["first_visit"] is None
+    [unfilled] = table(book["Unfilled"])
+    assert unfilled["reason"] == "+ no one"
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            assert all(cell.data_type != "f" for cell in row)
+
+
+def test_report_rebuilds_the_same_bytes(planned: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for path in planned.iterdir():
+        if path.is_file():
+            (copy / path.name).write_bytes(path.read_bytes())
+    (copy / "plan.xlsx").unlink()
+    result = CliRunner().invoke(main, ["report", str(SAMPLE), str(copy)])
+    assert result.exit_code == 0, result.output
+    assert (copy / "plan.xlsx").read_bytes() == (planned / "plan.xlsx").read_bytes()
+    assert (copy / "pairings.csv").read_bytes() == (planned / "pairings.csv").read_bytes()
+
+
+def test_report_refuses_a_plan_that_breaks_a_rule(planned: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for name in ("pairings.csv", "unfilled.csv", "summary.json"):
+        (copy / name).write_bytes((planned / name).read_bytes())
+    rows = csv_rows(copy / "pairings.csv")
+    rows[0]["staff_id"] = "NOBODY"
+    with (copy / "pairings.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    result = CliRunner().invoke(main, ["report", str(SAMPLE), str(copy)])
+    assert result.exit_code == 1
+    assert not (copy / "plan.xlsx").exists()
