@@ -46,10 +46,9 @@ def test_every_pairing_date_and_reason_is_in_the_workbook(planned: Path) -> None
     assert book.sheetnames == [
         "Summary", "Pairings", "Schedule", "Unfilled", "SLE load", "School load", "Schools",
     ]  # fmt: skip
-    pairings = {(r["project_id"], r["staff_id"], r["staff_name"]) for r in table(book["Pairings"])}
-    expected = {
-        (r["project_id"], r["staff_id"], r["staff_name"]) for r in csv_rows(planned / "pairings.csv")
-    }
+    key = ("project_id", "staff_id", "staff_name")
+    pairings = {tuple(r[k] for k in key) for r in table(book["Pairings"])}
+    expected = {tuple(r[k] for k in key) for r in csv_rows(planned / "pairings.csv")}
     assert pairings == expected and len(expected) > 0
     visits = table(book["Schedule"])
     written = csv_rows(planned / "schedule.csv")
