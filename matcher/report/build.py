@@ -10,6 +10,7 @@ from matcher.io.plan_files import _summary_json
 from matcher.io.run_times import split_run_times
 from matcher.model import Plan, Round, Schedule
 from matcher.report.facts import report_facts
+from matcher.report.page import write_page
 from matcher.report.workbook import write_workbook
 
 
@@ -45,4 +46,4 @@ def write_report_files(
     repeatable, _ = split_run_times(summary)
     as_written = json.loads(_summary_json(repeatable))
     facts = report_facts(round_, plan, schedule, as_written)
-    return [write_workbook(directory, facts).name]
+    return [write_workbook(directory, facts).name, write_page(directory, facts).name]
