@@ -1,9 +1,18 @@
-"""plan.xlsx (issue #18): every pairing, date and reason, real dates, never a formula."""
+"""The coordinator's report (issue #18): plan.xlsx and report.html.
+
+plan.xlsx: every pairing, date and reason, real dates, never a formula. report.html: nothing
+fetched from another host, every staffed project and reviewer named, drawn by a real browser.
+Both: byte-identical across runs and when rebuilt by `matcher report`.
+"""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import struct
+import subprocess
+import zlib
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -133,10 +142,11 @@ def test_report_rebuilds_the_same_bytes(planned: Path, tmp_path: Path) -> None:
         if path.is_file():
             (copy / path.name).write_bytes(path.read_bytes())
     (copy / "plan.xlsx").unlink()
+    (copy / "report.html").unlink()
     result = CliRunner().invoke(main, ["report", str(SAMPLE), str(copy)])
     assert result.exit_code == 0, result.output
-    assert (copy / "plan.xlsx").read_bytes() == (planned / "plan.xlsx").read_bytes()
-    assert (copy / "pairings.csv").read_bytes() == (planned / "pairings.csv").read_bytes()
+    for name in ("plan.xlsx", "report.html", "pairings.csv"):
+        assert (copy / name).read_bytes() == (planned / name).read_bytes(), name
 
 
 def test_report_refuses_a_plan_that_breaks_a_rule(planned: Path, tmp_path: Path) -> None:
@@ -152,4 +162,126 @@ def test_report_refuses_a_plan_that_breaks_a_rule(planned: Path, tmp_path: Path)
         writer.writerows(rows)
     result = CliRunner().invoke(main, ["report", str(SAMPLE), str(copy)])
     assert result.exit_code == 1
-    assert not (copy / "plan.xlsx").exists()
+    assert not (copy / "plan.xlsx").exists() and not (copy / "report.html").exists()
+
+
+def test_two_plan_runs_give_the_same_bytes(planned: Path, tmp_path: Path) -> None:
+    out = tmp_path / "again"
+    result = CliRunner().invoke(
+        main, ["plan", str(SAMPLE), "--out", str(out), "--time-limit", "3", "--quiet"]
+    )
+    assert result.exit_code == 0, result.output
+    for name in ("plan.xlsx", "report.html"):
+        assert (out / name).read_bytes() == (planned / name).read_bytes(), name
+
+
+class _Page(HTMLParser):
+    """Every attribute and every piece of text of a page (script contents apart)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.text: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._in_script = tag == "script"
+        self.links += [value or "" for name, value in attrs if name in ("src", "href", "srcset")]
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if not self._in_script:
+            self.text.append(data)
+
+
+def test_the_page_fetches_nothing_and_names_every_team(planned: Path) -> None:
+    html = (planned / "report.html").read_text(encoding="utf-8")
+    page = _Page()
+    page.feed(html)
+    assert not [link for link in page.links if link.lower().startswith(("http:", "https:", "//"))]
+    assert "@import url(" not in html and "url(http" not in html
+    assert "<link" not in html  # no stylesheet or font from anywhere
+    text = " ".join(page.text)
+    for pairing in csv_rows(planned / "pairings.csv"):
+        assert pairing["project_title"] in text
+        assert pairing["staff_name"] in text
+    for unfilled in csv_rows(planned / "unfilled.csv"):
+        assert unfilled["reason"] in text
+    assert "vegaEmbed" in html and 'id="spec-map"' in html
+
+
+def _colours(png: bytes) -> set[bytes]:
+    """The distinct pixel colours of an 8-bit RGB or RGBA PNG (enough for chromium's)."""
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    at, idat, width, height, channels = 8, b"", 0, 0, 0
+    while at < len(png):
+        (length,) = struct.unpack(">I", png[at : at + 4])
+        kind, body = png[at + 4 : at + 8], png[at + 8 : at + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, colour = struct.unpack(">IIBB", body[:10])
+            assert depth == 8 and colour in (2, 6)
+            channels = 3 if colour == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        at += 12 + length
+    raw = zlib.decompress(idat)
+    stride = width * channels
+    seen: set[bytes] = set()
+    previous = bytearray(stride)
+    for y in range(height):
+        start = y * (stride + 1)
+        line = bytearray(raw[start + 1 : start + 1 + stride])
+        line = _unfilter(raw[start], line, previous, channels)
+        if y % 7 == 0:  # every 7th line is plenty to tell a drawn page from a blank one
+            seen.update(bytes(line[x : x + 3]) for x in range(0, stride, channels * 5))
+        previous = line
+    return seen
+
+
+def _unfilter(kind: int, line: bytearray, above: bytearray, bpp: int) -> bytearray:
+    for i in range(len(line)):
+        left = line[i - bpp] if i >= bpp else 0
+        up, corner = above[i], above[i - bpp] if i >= bpp else 0
+        if kind == 1:
+            line[i] = (line[i] + left) & 0xFF
+        elif kind == 2:
+            line[i] = (line[i] + up) & 0xFF
+        elif kind == 3:
+            line[i] = (line[i] + (left + up) // 2) & 0xFF
+        elif kind == 4:
+            p = left + up - corner
+            pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
+            best = left if pa <= pb and pa <= pc else up if pb <= pc else corner
+            line[i] = (line[i] + best) & 0xFF
+    return line
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def test_a_browser_draws_the_page(planned: Path, tmp_path: Path) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip("no /usr/bin/chromium to draw the page (apt-get install chromium)")
+    shot = tmp_path / "page.png"
+    subprocess.run(
+        [
+            str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+            # Lets vega-embed finish drawing before the screenshot is taken.
+            "--virtual-time-budget=10000",
+            f"--screenshot={shot}", "--window-size=1280,2000",
+            (planned / "report.html").as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    colours = _colours(shot.read_bytes())
+    # A blank page has one or two colours; text, tiles, the map and the bars give dozens.
+    assert len(colours) > 20
+    # The charts' own colours are on screen, so the charts were drawn, not only the text.
+    assert any(abs(c[0] - 0x00) + abs(c[1] - 0x79) + abs(c[2] - 0x8C) < 12 for c in colours)
+
