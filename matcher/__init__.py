@@ -32,6 +32,7 @@ _API = {
     "read_written": "matcher.written",
     "verify_written": "matcher.written",
     "rewrite_calendars": "matcher.written",
+    "rebuild_report": "matcher.written",
     "WrittenPlanError": "matcher.written",
     "pairings_to_date": "matcher.written",
     "BrokenPlanError": "matcher.written",

@@ -253,9 +253,10 @@ def match(input_path: Path, out: Path, quiet: bool, **solve: Any) -> None:
 
     INPUT is a folder of CSV files with round.toml, or one .xlsx workbook. Writes
     pairings.csv, unfilled.csv (each unstaffed project with the reason), summary.json
-    (status, objective, bound, gap, each objective term, seed) and run.json (times) into
-    --out, all or nothing. No dates: `plan` matches and dates together; a schedule.csv and
-    calendars/ of an earlier `plan` in --out are removed, your own files kept.
+    (status, objective, bound, gap, each objective term, seed), run.json (times), plan.xlsx
+    and report.html (the report, without dates) into --out, all or nothing. No dates: `plan`
+    matches and dates together; a schedule.csv and calendars/ of an earlier `plan` in --out
+    are removed, your own files kept.
     """
     _check_out(out, input_path)
     round_ = _load(input_path)
@@ -280,7 +281,8 @@ def plan(input_path: Path, out: Path, quiet: bool, **solve: Any) -> None:
     INPUT is a folder of CSV files with round.toml, or one .xlsx workbook. Pairings that cannot
     be dated are fed back to the matcher and the round re-matched, so every staffed project in
     the output is dated. Writes pairings.csv, unfilled.csv, summary.json, run.json (times),
-    schedule.csv and calendars/ (one .ics per reviewer, per school, and round.ics) into --out,
+    schedule.csv, calendars/ (one .ics per reviewer, per school, and round.ics), plan.xlsx
+    (every table as a workbook) and report.html (the round on one page) into --out,
     all or nothing: --out is replaced whole, your own files in it kept. Re-running into the
     same --out keeps calendar UIDs and raises SEQUENCE for moved events, so calendar clients
     update events instead of duplicating them.
@@ -356,6 +358,31 @@ def calendars(input_path: Path, plan_dir: Path) -> None:
     try:
         with _writing():
             written = matcher.rewrite_calendars(round_, plan_dir)
+    except matcher.WrittenPlanError as error:
+        click.echo(str(error), err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except matcher.BrokenPlanError as error:
+        _refuse(error)
+    _say_written(written)
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.argument("plan_dir", metavar="OUT", type=click.Path(file_okay=False, path_type=Path))
+def report(input_path: Path, plan_dir: Path) -> None:
+    """(Re)build OUT/plan.xlsx and OUT/report.html from the plan written in OUT.
+
+    INPUT is the round. `plan` and `match` write both already; run this after editing the
+    plan's files by hand, or on a folder written before the report existed. OUT is checked
+    first as `matcher verify` checks it: if it breaks a hard rule the rules are listed,
+    nothing is written and the exit code is 1. From an unchanged folder the files are
+    byte-identical to those `plan` wrote.
+    """
+    _check_out(plan_dir, input_path)
+    round_ = _load(input_path)
+    try:
+        with _writing():
+            written = matcher.rebuild_report(round_, plan_dir)
     except matcher.WrittenPlanError as error:
         click.echo(str(error), err=True)
         sys.exit(EXIT_BAD_INPUT)

@@ -23,6 +23,7 @@ from matcher.io.owned import MATCH_OWNS, SCHEDULE_OWNS
 from matcher.io.plan_files import write_match_files
 from matcher.io.schedule_files import write_schedule_csv
 from matcher.model import Plan, Round, Schedule, UnfilledProject
+from matcher.report.build import write_report_files
 from matcher.verify import Violation, verify_plan
 from matcher.verify_schedule import verify_schedule
 from solvers.dating.encode import SchedulingProblem, encode_schedule
@@ -627,10 +628,11 @@ def write_outputs(
 ) -> list[Path]:
     """Write every output of a run into ``out_dir``, which is replaced whole, all or nothing.
 
-    pairings.csv, unfilled.csv, summary.json and run.json (its run times) always; with a
-    schedule also schedule.csv and calendars/ (carrying each event's SEQUENCE forward from
-    calendars already in ``out_dir``); with clusters their files. Files of an earlier plan this
-    run does not write are removed, other files in ``out_dir`` kept (``matcher.io.owned``).
+    pairings.csv, unfilled.csv, summary.json, run.json (its run times), plan.xlsx and
+    report.html (:mod:`matcher.report`) always; with a schedule also schedule.csv and
+    calendars/ (carrying each event's SEQUENCE forward from calendars already in
+    ``out_dir``); with clusters their files. Files of an earlier plan this run does not write
+    are removed, other files in ``out_dir`` kept (``matcher.io.owned``).
 
     Parameters
     ----------
@@ -651,7 +653,7 @@ def write_outputs(
         names = write_match_files(staging, round_, plan_, summary)
         written = [target / name for name in names]
         if schedule_ is not None:
-            written.append(target / write_schedule_csv(staging, schedule_).name)
+            written.append(target / write_schedule_csv(staging, schedule_, round_).name)
             roles = {(a.project_id, a.staff_id): a.role for a in plan_.assignments}
             for path in write_calendars(staging, round_, schedule_, previous=previous, roles=roles):
                 written.append(target / path.relative_to(staging))
@@ -660,4 +662,8 @@ def write_outputs(
                 staging, clusters.plan, longest=clusters.longest(), summary=clusters.summary()
             )
             written.extend(target / name for name in names)
+        written.extend(
+            target / name
+            for name in write_report_files(staging, round_, plan_, schedule_, summary)
+        )
     return written

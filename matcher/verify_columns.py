@@ -5,8 +5,12 @@ host, the area, the travel minutes and the days of each pairing; the size and lo
 of each cluster. People read them, so a hand edit or a stale copy that leaves them saying
 something the round does not is bad data, even when every rule is kept. ``matcher verify``
 therefore works each one out again from the round and reports every difference, naming the
-file, row, column, the value and the value expected. (schedule.csv has no such columns: every
-one of its columns is read back and checked by :mod:`matcher.verify_schedule`.)
+file, row, column, the value and the value expected. The names written beside the ids
+(pairings.csv, schedule.csv and unfilled.csv: a reviewer's name, a school's name, a project's
+title) are checked the same way by :func:`verify_name_columns`, since a coordinator writes to
+heads from them; a reviewer's name is personal data, so a message about one names the staff
+id, never the name written or expected. (The other columns of schedule.csv are all read back
+and checked by :mod:`matcher.verify_schedule`.)
 
 As in the other checkers nothing comes from ``solvers/`` or the writers: travel minutes are
 the round's own (:meth:`matcher.model.Round.travel_minutes`: travel.csv, else the documented
@@ -30,6 +34,9 @@ COLUMN_RULE = "column"
 
 PAIRINGS_FILE = "pairings.csv"
 CLUSTERS_FILE = "clusters.csv"
+# Name columns whose values are personal data: reported without the value.
+_PERSONAL = frozenset({"staff_name", "staff_names"})
+_STAFF_SEPARATOR = ";"
 
 CellRows = Iterable[tuple[int, Mapping[str, str]]]
 """Data rows as (spreadsheet row number, the header row being 1; cells by column name)."""
@@ -85,6 +92,62 @@ def verify_pairing_columns(round_: Round, rows: CellRows) -> list[Violation]:
                 )
             )
     return found
+
+
+def verify_name_columns(round_: Round, file: str, rows: CellRows) -> list[Violation]:
+    """Compare the names written beside the ids with the round's.
+
+    Parameters
+    ----------
+    round_
+        The round the plan was made for.
+    file
+        The file the rows come from (pairings.csv, schedule.csv or unfilled.csv), for messages.
+    rows
+        Its data rows (cells stripped, formula quoting undone).
+
+    Returns
+    -------
+    list of Violation
+        One per name cell that differs, under the rule ``"column"``, in file order:
+        project_title and host_school_name (from ``project_id``), staff_name and
+        staff_school_name (from ``staff_id``), staff_names (from ``staff_ids``, in that order).
+        Ids the round does not know are left to the rules that report them.
+    """
+    found: list[Violation] = []
+    for number, cells in rows:
+        expected = _expected_names(round_, cells)
+        for mismatch in _mismatches(cells, expected):
+            hidden = mismatch.column in _PERSONAL
+            found.append(
+                Violation(
+                    rule=COLUMN_RULE,
+                    project_id=cells.get("project_id") or None,
+                    staff_id=cells.get("staff_id") or None,
+                    message=_message(file, number, mismatch, hide_values=hidden),
+                )
+            )
+    return found
+
+
+def _expected_names(round_: Round, cells: Mapping[str, str]) -> dict[str, str | int]:
+    expected: dict[str, str | int] = {}
+    schools = round_.school_by_id
+    project = round_.project_by_id.get(cells.get("project_id", ""))
+    if project is not None:
+        expected["project_title"] = project.title
+        if project.host_school_id in schools:
+            expected["host_school_name"] = schools[project.host_school_id].name
+    person = round_.staff_by_id.get(cells.get("staff_id", ""))
+    if person is not None:
+        expected["staff_name"] = person.name
+        if person.school_id in schools:
+            expected["staff_school_name"] = schools[person.school_id].name
+    ids = [part.strip() for part in cells.get("staff_ids", "").split(_STAFF_SEPARATOR)]
+    team = [round_.staff_by_id.get(staff_id) for staff_id in ids if staff_id]
+    if team and all(member is not None for member in team):
+        expected["staff_names"] = _STAFF_SEPARATOR.join(m.name for m in team if m is not None)
+    return expected
 
 
 def verify_cluster_columns(
@@ -164,8 +227,12 @@ def _same(value: str, expected: str | int) -> bool:
         return False
 
 
-def _message(file: str, number: int, mismatch: _Mismatch) -> str:
+def _message(file: str, number: int, mismatch: _Mismatch, *, hide_values: bool = False) -> str:
     where = f"{file} row {number}, column {mismatch.column}"
+    if hide_values:
+        # Personal data stays out of messages (they end up in logs and terminals).
+        state = "is empty" if not mismatch.value else "does not match the round"
+        return f"{where}: the name {state}; expected the name the round gives for that id"
     if not mismatch.value:
         return f"{where}: the value is empty; expected '{mismatch.expected}' (from the round)"
     return f"{where}: '{mismatch.value}' does not match the round; expected '{mismatch.expected}'"

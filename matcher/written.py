@@ -1,6 +1,7 @@
 """A plan folder already written: read it back, re-check it, rewrite its calendars.
 
-The commands that work on a written plan (``schedule``, ``calendars``, ``verify``) are thin
+The commands that work on a written plan (``schedule``, ``calendars``, ``verify``,
+``report``) are thin
 shells over these functions, which a user can call from Python too. Those that build on a
 written plan check it first with the independent checkers and refuse one that breaks a hard
 rule (:class:`BrokenPlanError`), so a hand edit that puts a reviewer at their own school is
@@ -9,6 +10,7 @@ never dated or sent out as invitations.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,13 +23,30 @@ from matcher.io.cluster_files import (
     read_cluster_cells,
     read_cluster_plan,
 )
-from matcher.io.owned import CALENDARS_OWNS
-from matcher.io.plan_files import PlanFileError, read_pairing_cells, read_plan
-from matcher.io.schedule_files import ScheduleFileError, read_schedule
+from matcher.io.owned import CALENDARS_OWNS, REPORT_OWNS
+from matcher.io.plan_files import (
+    PAIRINGS,
+    UNFILLED,
+    PlanFileError,
+    read_pairing_cells,
+    read_plan,
+    read_unfilled_cells,
+)
+from matcher.io.schedule_files import (
+    SCHEDULE,
+    ScheduleFileError,
+    read_schedule,
+    read_schedule_cells,
+)
 from matcher.model import ClusterPlan, Plan, Round, Schedule
+from matcher.report.build import write_report_files
 from matcher.verify import Violation, verify_plan
 from matcher.verify_clusters import ClusterViolation, verify_clusters
-from matcher.verify_columns import verify_cluster_columns, verify_pairing_columns
+from matcher.verify_columns import (
+    verify_cluster_columns,
+    verify_name_columns,
+    verify_pairing_columns,
+)
 from matcher.verify_schedule import verify_schedule
 
 AnyViolation = Violation | ClusterViolation
@@ -104,7 +123,8 @@ def verify_written(round_: Round, folder: str | os.PathLike[str]) -> WrittenChec
     The checkers share no code with the solvers. Pairings matched inside clusters that the same
     run formed are checked against those clusters, not the round's input ones. The columns
     people read but no command reads back (a pairing's schools, area, travel minutes and days;
-    a cluster's size and longest journey) must say what the round says (rule ``column``).
+    a cluster's size and longest journey; the names beside the ids in pairings.csv,
+    schedule.csv and unfilled.csv) must say what the round says (rule ``column``).
     """
     written = read_written(folder)
     violations = _rule_violations(round_, written, dates=True)
@@ -112,7 +132,11 @@ def verify_written(round_: Round, folder: str | os.PathLike[str]) -> WrittenChec
         cells = read_cluster_cells(folder)
         violations += verify_cluster_columns(round_, written.clusters, cells)
     if written.plan is not None:
-        violations += verify_pairing_columns(round_, read_pairing_cells(folder))
+        pairings = read_pairing_cells(folder)
+        violations += verify_pairing_columns(round_, pairings)
+        violations += verify_name_columns(round_, PAIRINGS, pairings)
+        violations += verify_name_columns(round_, UNFILLED, read_unfilled_cells(folder))
+        violations += verify_name_columns(round_, SCHEDULE, read_schedule_cells(Path(folder)))
     return WrittenCheck(written=written, violations=violations)
 
 
@@ -194,3 +218,57 @@ def rewrite_calendars(round_: Round, folder: str | os.PathLike[str]) -> list[Pat
         paths = write_calendars(staging, round_, written.schedule, previous=target, roles=roles)
         names = [path.relative_to(staging) for path in paths]
     return [target / name for name in names]
+
+
+def rebuild_report(round_: Round, folder: str | os.PathLike[str]) -> list[Path]:
+    """Rebuild ``folder``'s plan.xlsx and report.html from its files, all or nothing.
+
+    The folder is checked first as :func:`verify_written` checks it, so a report never shows
+    a plan that breaks a hard rule. From an unchanged folder the files are byte-identical to
+    those ``plan`` (or ``match``) wrote there; after a hand edit they show the edited plan.
+    Every other file in the folder is carried over unchanged.
+
+    Parameters
+    ----------
+    round_
+        The round the plan was made for.
+    folder
+        A folder ``plan``, ``match`` or ``schedule`` wrote.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+
+    Raises
+    ------
+    WrittenPlanError
+        If the files cannot be read, or the folder has no pairings.csv.
+    BrokenPlanError
+        If the folder breaks any hard rule; nothing is written then.
+    """
+    target = Path(folder)
+    check = verify_written(round_, target)
+    written = check.written
+    if written.plan is None:
+        raise WrittenPlanError([f"{target}: no pairings.csv; run `matcher plan` first."])
+    if check.violations:
+        raise BrokenPlanError(target, check.violations)
+    summary = _read_summary(target)
+    with atomic_output(target, owns=REPORT_OWNS) as staging:
+        names = write_report_files(staging, round_, written.plan, written.schedule, summary)
+    return [target / name for name in names]
+
+
+def _read_summary(folder: Path) -> dict[str, object]:
+    """summary.json as written; empty if missing (the page then shows no solver status)."""
+    path = folder / "summary.json"
+    if not path.is_file():
+        return {}
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise WrittenPlanError([f"{path}: not readable JSON ({error})"]) from error
+    if not isinstance(loaded, dict):
+        raise WrittenPlanError([f"{path}: expected a JSON object"])
+    return loaded

@@ -9,6 +9,7 @@ import json
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,7 @@ def planned(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_plan_writes_pairings_unfilled_and_summary(planned: Path) -> None:
     with (planned / "pairings.csv").open(newline="") as handle:
         rows = list(csv.DictReader(handle))
-    assert rows and set(rows[0]) == {
+    assert rows and list(rows[0]) == [
         "project_id",
         "host_school_id",
         "staff_id",
@@ -48,7 +49,11 @@ def test_plan_writes_pairings_unfilled_and_summary(planned: Path) -> None:
         "area",
         "travel_minutes",
         "days",
-    }
+        "staff_name",
+        "staff_school_name",
+        "host_school_name",
+        "project_title",
+    ]
     summary = json.loads((planned / "summary.json").read_text())
     assert summary["status"] == "OPTIMAL"
     assert summary["gap"] == 0
@@ -66,13 +71,25 @@ def test_plan_writes_pairings_unfilled_and_summary(planned: Path) -> None:
     assert "P01" in unfilled and "outside the host's trust" in unfilled
 
 
-def test_outputs_carry_no_names_or_emails(planned: Path) -> None:
+def test_names_only_where_the_reader_needs_them_and_emails_only_in_calendars(
+    planned: Path,
+) -> None:
     staff = list(csv.DictReader((SAMPLE / "staff.csv").open(newline="", encoding="utf-8-sig")))
-    # The CSV and JSON outputs carry ids only; calendars name the people who attend on purpose.
-    written = "".join(p.read_text() for p in planned.iterdir() if p.is_file())
+    # Coordinators write to heads from pairings, schedule, workbook and page (issue #18), so
+    # names are there; calendars name the people who attend. Nothing but calendars has emails.
+    named = {"pairings.csv", "schedule.csv", "plan.xlsx", "report.html"}
+    texts = {p.name: _text(p) for p in planned.iterdir() if p.is_file()}
+    assert named <= set(texts)
     for person in staff:
-        assert person["email"] not in written
-        assert person["name"] not in written
+        assert not any(person["email"] in text for text in texts.values())
+        assert not any(person["name"] in text for name, text in texts.items() if name not in named)
+
+
+def _text(path: Path) -> str:
+    if path.suffix == ".xlsx":
+        with zipfile.ZipFile(path) as book:
+            return "".join(book.read(name).decode("utf-8") for name in book.namelist())
+    return path.read_text(encoding="utf-8")
 
 
 def test_verify_accepts_the_written_plan(planned: Path) -> None:

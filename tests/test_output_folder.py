@@ -68,6 +68,8 @@ def test_match_into_an_old_plan_folder_leaves_no_schedule_or_calendars_and_keeps
         "letters",
         "notes.xlsx",
         "pairings.csv",
+        "plan.xlsx",
+        "report.html",
         "run.json",
         "summary.json",
         "unfilled.csv",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from pathlib import Path
 
@@ -51,12 +52,14 @@ def test_writes_the_three_files(tmp_path: Path, round_: Round) -> None:
         tmp_path / "summary.json",
     ]
     assert (tmp_path / "pairings.csv").read_text(encoding="utf-8") == (
-        "project_id,host_school_id,staff_id,staff_school_id,role,area,travel_minutes,days\n"
-        "P1,A,S2,B,lead,oracy,25,4\n"
-        "P1,A,S1,B,member,oracy,25,4\n"
+        "project_id,host_school_id,staff_id,staff_school_id,role,area,travel_minutes,days,"
+        "staff_name,staff_school_name,host_school_name,project_title\n"
+        "P1,A,S2,B,lead,oracy,25,4,Person S2,School B,School A,Oracy review P1\n"
+        "P1,A,S1,B,member,oracy,25,4,Person S1,School B,School A,Oracy review P1\n"
     )
     assert (tmp_path / "unfilled.csv").read_text(encoding="utf-8") == (
-        "project_id,reason\nP10,no reviewer within 60 minutes\n"
+        "project_id,reason,project_title,host_school_name\n"
+        "P10,no reviewer within 60 minutes,Oracy review P10,School A\n"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == [p.name for p in sorted(written)]
 
@@ -80,10 +83,17 @@ def test_summary_is_sorted_pretty_json_with_dates_and_enums_as_strings(
     )
 
 
-def test_no_names_or_emails_in_any_file(tmp_path: Path, round_: Round) -> None:
+def test_names_only_in_the_name_columns_and_no_emails(tmp_path: Path, round_: Round) -> None:
+    # Issue #18: coordinators write to heads from these files, so names sit beside the ids;
+    # emails stay in the input files.
     for path in write(tmp_path, round_):
-        text = path.read_text(encoding="utf-8")
-        assert "Person" not in text and "@" not in text and "School A" not in text
+        assert "@" not in path.read_text(encoding="utf-8")
+    with (tmp_path / "pairings.csv").open(encoding="utf-8", newline="") as handle:
+        named = {"staff_name", "staff_school_name", "host_school_name", "project_title"}
+        for row in csv.DictReader(handle):
+            others = [value for column, value in row.items() if column not in named]
+            assert not any("Person" in value or "School " in value for value in others)
+            assert row["staff_name"] == f"Person {row['staff_id']}"
 
 
 def test_round_trip_gives_the_same_plan(tmp_path: Path, round_: Round) -> None:

@@ -10,6 +10,8 @@ other entry (a coordinator's notes, an export of their own) is carried over unch
 * ``schedule`` dates pairings already made: it owns the plan files but not the clusters, in
   which those pairings were made.
 * ``calendars`` owns calendars/ alone; ``clusters`` the cluster files alone.
+* ``match``, ``plan`` and ``schedule`` also own the report (plan.xlsx, report.html), which
+  shows their plan; ``report`` owns it alone, rebuilding it from the folder's files.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from matcher.io.calendar import CALENDARS
 from matcher.io.cluster_files import CLUSTER_FILES
 from matcher.io.plan_files import PAIRINGS, RUN, SUMMARY, UNFILLED
 from matcher.io.schedule_files import SCHEDULE
+from matcher.report.names import REPORT_FILES
 
-SCHEDULE_OWNS = frozenset({PAIRINGS, UNFILLED, SUMMARY, RUN, SCHEDULE, CALENDARS})
+SCHEDULE_OWNS = frozenset({PAIRINGS, UNFILLED, SUMMARY, RUN, SCHEDULE, CALENDARS}) | REPORT_FILES
 MATCH_OWNS = SCHEDULE_OWNS | CLUSTER_FILES
 CALENDARS_OWNS = frozenset({CALENDARS})
+REPORT_OWNS = REPORT_FILES

@@ -3,10 +3,13 @@
 A run writes these files into its output folder, all or none of them:
 
 ``pairings.csv``
-    One row per reviewer on a project, ids only: staff are personal data, so names and emails
-    stay in the input files. The columns after ``role`` are there for the reader's convenience.
+    One row per reviewer on a project. The columns after ``role`` are there for the reader's
+    convenience; the last four put names beside the ids (the reviewer's name, their school's,
+    the host's and the project title), because coordinators read this file to write to
+    heads. Reviewers' names are personal data: they are here because the coordinator who
+    sends the visits needs them; emails stay in the input files.
 ``unfilled.csv``
-    The projects left unstaffed, with the reason.
+    The projects left unstaffed, with the reason, the title and the host's name.
 ``summary.json``
     Whatever summary the caller passes (status, objective, terms and so on), but run times.
 ``run.json``
@@ -51,8 +54,13 @@ PAIRINGS_COLUMNS = (
     "area",
     "travel_minutes",
     "days",
+    # Names after every id column, at the end so readers of older files keep working.
+    "staff_name",
+    "staff_school_name",
+    "host_school_name",
+    "project_title",
 )
-UNFILLED_COLUMNS = ("project_id", "reason")
+UNFILLED_COLUMNS = ("project_id", "reason", "project_title", "host_school_name")
 
 # The columns read back; the rest of pairings.csv is for people.
 _PAIRINGS_NEEDS = ("project_id", "staff_id", "role")
@@ -122,7 +130,10 @@ def write_match_files(
     Returns the file names written (run.json only if the summary holds run times).
     """
     pairings = _pairing_rows(round_, plan)
-    unfilled = sorted((u.project_id, u.reason) for u in plan.unfilled)
+    unfilled = [
+        (project_id, reason, *_project_names(round_, project_id))
+        for project_id, reason in sorted((u.project_id, u.reason) for u in plan.unfilled)
+    ]
     repeatable, times = split_run_times(summary)
     _write_csv(directory / PAIRINGS, PAIRINGS_COLUMNS, pairings)
     _write_csv(directory / UNFILLED, UNFILLED_COLUMNS, unfilled)
@@ -146,7 +157,9 @@ def _pairing_rows(round_: Round, plan: Plan) -> list[tuple[str | int, ...]]:
 
 def _pairing_row(round_: Round, a: Assignment) -> tuple[str | int, ...]:
     project = round_.project_by_id[a.project_id]
-    home = round_.staff_by_id[a.staff_id].school_id
+    person = round_.staff_by_id[a.staff_id]
+    home = person.school_id
+    title, host_name = _project_names(round_, a.project_id)
     return (
         a.project_id,
         project.host_school_id,
@@ -156,7 +169,25 @@ def _pairing_row(round_: Round, a: Assignment) -> tuple[str | int, ...]:
         project.area,
         round_.travel_minutes(home, project.host_school_id),
         project.days_per_reviewer,
+        person.name,
+        school_name(round_, home),
+        host_name,
+        title,
     )
+
+
+def school_name(round_: Round, school_id: str) -> str:
+    """The school's name, or "" for an id the round does not know (the checkers report it)."""
+    school = round_.school_by_id.get(school_id)
+    return school.name if school is not None else ""
+
+
+def _project_names(round_: Round, project_id: str) -> tuple[str, str]:
+    """(title, host school's name) of a project; blanks for an id the round does not know."""
+    project = round_.project_by_id.get(project_id)
+    if project is None:
+        return "", ""
+    return project.title, school_name(round_, project.host_school_id)
 
 
 def _write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
@@ -240,6 +271,14 @@ def read_pairing_cells(out_dir: str | os.PathLike[str]) -> list[tuple[int, dict[
     if not path.is_file():
         return []
     return [(row.number, row.cells) for row in _read_table(path, _PAIRINGS_NEEDS, [])]
+
+
+def read_unfilled_cells(out_dir: str | os.PathLike[str]) -> list[tuple[int, dict[str, str]]]:
+    """Every data row of unfilled.csv with its cells, as :func:`read_pairing_cells`."""
+    path = Path(out_dir) / UNFILLED
+    if not path.is_file():
+        return []
+    return [(row.number, row.cells) for row in _read_table(path, _UNFILLED_NEEDS, [])]
 
 
 class _Row:

@@ -1,7 +1,9 @@
 """schedule.csv: the dated visits of a plan, and reading them back for ``matcher verify``.
 
-One row per day of a visit and per findings presentation, ids only (names and emails stay in
-the input files). Rows are sorted by date, start time and visit id, so the file is
+One row per day of a visit and per findings presentation. The last three columns put names
+beside the ids (the host's name, the project title and the team's names, for the coordinator
+who writes to heads); they are not read back, and older files without them still read.
+Emails stay in the input files. Rows are sorted by date, start time and visit id, so the file is
 byte-identical across re-runs of the same schedule and a moved visit shows up as a small diff.
 
 Projects that could not be dated are not in this file: they are listed with the reason in
@@ -17,8 +19,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 
-from matcher.io.plan_files import _read_table, _Row, _write_csv
-from matcher.model import Schedule, ScheduledEvent
+from matcher.io.plan_files import _read_table, _Row, _write_csv, school_name
+from matcher.model import Round, Schedule, ScheduledEvent
 
 SCHEDULE = "schedule.csv"
 
@@ -32,7 +34,13 @@ SCHEDULE_COLUMNS = (
     "end",
     "host_school_id",
     "staff_ids",
+    # For people; at the end so readers of older files keep working.
+    "host_school_name",
+    "project_title",
+    "staff_names",
 )
+# The columns read back: all but the names.
+SCHEDULE_NEEDS = SCHEDULE_COLUMNS[:9]
 
 _KINDS = ("visit", "presentation")
 _STAFF_SEPARATOR = ";"
@@ -52,7 +60,7 @@ class ScheduleFileError(Exception):
 # --- writing ---------------------------------------------------------------------------------
 
 
-def write_schedule_csv(directory: Path, schedule: Schedule) -> Path:
+def write_schedule_csv(directory: Path, schedule: Schedule, round_: Round | None = None) -> Path:
     """Write ``schedule.csv`` into a folder.
 
     Not atomic by itself: pass the staging folder of
@@ -64,6 +72,8 @@ def write_schedule_csv(directory: Path, schedule: Schedule) -> Path:
         The folder to write into; it must exist.
     schedule
         The schedule; only its events are written.
+    round_
+        The round, for the names beside the ids; without it those columns are blank.
 
     Returns
     -------
@@ -72,11 +82,11 @@ def write_schedule_csv(directory: Path, schedule: Schedule) -> Path:
     """
     path = Path(directory) / SCHEDULE
     events = sorted(schedule.events, key=lambda e: (e.date, e.start, e.visit_id))
-    _write_csv(path, SCHEDULE_COLUMNS, (_schedule_row(e) for e in events))
+    _write_csv(path, SCHEDULE_COLUMNS, (_schedule_row(e, round_) for e in events))
     return path
 
 
-def _schedule_row(event: ScheduledEvent) -> tuple[str | int, ...]:
+def _schedule_row(event: ScheduledEvent, round_: Round | None) -> tuple[str | int, ...]:
     return (
         event.visit_id,
         event.project_id,
@@ -87,7 +97,34 @@ def _schedule_row(event: ScheduledEvent) -> tuple[str | int, ...]:
         _clock(event.end),
         event.host_school_id,
         _STAFF_SEPARATOR.join(sorted(event.staff_ids)),
+        *_names(event, round_),
     )
+
+
+def _names(event: ScheduledEvent, round_: Round | None) -> tuple[str, str, str]:
+    """(host's name, project title, team names in staff-id order), blank where unknown."""
+    if round_ is None:
+        return "", "", ""
+    project = round_.project_by_id.get(event.project_id)
+    people = [round_.staff_by_id.get(staff_id) for staff_id in sorted(event.staff_ids)]
+    return (
+        school_name(round_, event.host_school_id),
+        project.title if project is not None else "",
+        _STAFF_SEPARATOR.join(person.name if person else "" for person in people),
+    )
+
+
+def read_schedule_cells(directory: Path) -> list[tuple[int, dict[str, str]]]:
+    """Every data row of schedule.csv with its cells, for checking the name columns.
+
+    As :func:`matcher.io.plan_files.read_pairing_cells`: spreadsheet row numbers, cells
+    stripped and unquoted; empty without the file (what cannot be read is
+    :func:`read_schedule`'s to report).
+    """
+    path = Path(directory) / SCHEDULE
+    if not path.is_file():
+        return []
+    return [(row.number, row.cells) for row in _read_table(path, SCHEDULE_NEEDS, [])]
 
 
 def _clock(time: dt.time) -> str:
@@ -125,7 +162,7 @@ def read_schedule(directory: Path) -> Schedule | None:
     if not path.is_file():
         return None
     problems: list[str] = []
-    rows = list(_events(_read_table(path, SCHEDULE_COLUMNS, problems)))
+    rows = list(_events(_read_table(path, SCHEDULE_NEEDS, problems)))
     if problems:
         raise ScheduleFileError(problems)
     return Schedule(events=tuple(_with_day_numbers(rows)))

@@ -1,0 +1,146 @@
+"""report.html: the round on one self-contained page, for a coordinator or a head teacher.
+
+Rendered with jinja2 from ``templates/report.html.j2`` (shipped as package data). Styles,
+data and the chart library are inline: the charts are Vega-Lite specifications drawn by
+vega-embed, whose JavaScript comes from the ``vl-convert-python`` package
+(:func:`vl_convert.javascript_bundle`, about 0.9 MB), so the page asks no other host for
+anything: no CDN, no web font, no map tiles (the map is schools on their coordinates).
+Nothing in it depends on the time or a random id, so the same plan gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from matcher.report import charts
+from matcher.report.facts import ReportFacts, VisitRow
+from matcher.report.names import PAGE
+
+# Chips shown in one day of the month calendar before "+N more".
+MOST_PER_DAY = 5
+
+
+@dataclass(frozen=True)
+class _Day:
+    date: dt.date | None  # None: a weekday of another month, left blank
+    visits: tuple[VisitRow, ...]
+
+
+@dataclass(frozen=True)
+class _Month:
+    title: str
+    weeks: tuple[tuple[_Day, ...], ...]  # Monday to Friday
+    visits: tuple[VisitRow, ...]
+
+
+def write_page(directory: Path, facts: ReportFacts) -> Path:
+    """Write report.html into a folder.
+
+    Parameters
+    ----------
+    directory
+        The folder to write into (report.html there is replaced).
+    facts
+        The report's tables (:func:`matcher.report.facts.report_facts`).
+
+    Returns
+    -------
+    Path
+        ``directory / "report.html"``.
+    """
+    path = Path(directory) / PAGE
+    path.write_text(render_page(facts), encoding="utf-8", newline="\n")
+    return path
+
+
+def render_page(facts: ReportFacts) -> str:
+    """The page as text (see the module docstring)."""
+    specs = {
+        "map": charts.map_spec(facts),
+        "sle": charts.sle_spec(facts),
+        "release": charts.release_spec(facts),
+        "givetake": charts.give_take_spec(facts),
+        "cover": charts.cover_spec(facts),
+    }
+    template = _environment().get_template("report.html.j2")
+    return template.render(
+        facts=facts,
+        h=facts.headline,
+        specs={name: _script_json(spec) for name, spec in specs.items()},
+        months=_months(facts.visits),
+        most_bars=charts.MOST_BARS,
+        most_per_day=MOST_PER_DAY,
+        vega=_inline_script(_vega_bundle()),
+    )
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("matcher.report", "templates"),
+        autoescape=True,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["day"] = lambda d: "" if d is None else f"{d:%a} {d.day} {d:%b %Y}"
+    env.filters["short"] = lambda d: f"{d:%a} {d.day} {d:%b}"
+    env.filters["clock"] = lambda t: f"{t:%H:%M}"
+    env.filters["pounds"] = lambda n: f"£{n:,}"
+    env.filters["percent"] = lambda x: "" if x is None else f"{100 * x:.1f}%"
+    return env
+
+
+@cache
+def _vega_bundle() -> str:
+    """vega, vega-lite and vega-embed as one script, from the installed vl-convert."""
+    import vl_convert
+
+    # The page calls window.vegaEmbed alone; vega and vega-lite come along as its dependencies.
+    return str(vl_convert.javascript_bundle("window.vegaEmbed = vegaEmbed;"))
+
+
+def _inline_script(code: str) -> str:
+    # Only "</script" can end a script element early; "<\/" means the same inside JS strings.
+    return code.replace("</script", "<\\/script").replace("</SCRIPT", "<\\/SCRIPT")
+
+
+def _script_json(value: Any) -> str:
+    """JSON safe inside a <script type="application/json"> element, keys sorted."""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _months(visits: tuple[VisitRow, ...]) -> list[_Month]:
+    """Visits by month, each month as weeks of Monday to Friday."""
+    by_month: dict[tuple[int, int], list[VisitRow]] = defaultdict(list)
+    for visit in visits:
+        by_month[(visit.date.year, visit.date.month)].append(visit)
+    months = []
+    for (year, month), rows in sorted(by_month.items()):
+        by_day: dict[dt.date, list[VisitRow]] = defaultdict(list)
+        for visit in rows:
+            by_day[visit.date].append(visit)
+        first = dt.date(year, month, 1)
+        day = first - dt.timedelta(days=first.weekday())
+        weeks = []
+        while day.month == month or day < first:
+            week = []
+            for offset in range(5):
+                date = day + dt.timedelta(days=offset)
+                inside = date.month == month
+                week.append(_Day(date if inside else None, tuple(by_day.get(date, []))))
+            if any(d.date is not None for d in week):
+                weeks.append(tuple(week))
+            day += dt.timedelta(days=7)
+        months.append(_Month(f"{first:%B %Y}", tuple(weeks), tuple(rows)))
+    return months
