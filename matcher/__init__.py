@@ -36,6 +36,8 @@ _API = {
     "WrittenPlanError": "matcher.written",
     "pairings_to_date": "matcher.written",
     "BrokenPlanError": "matcher.written",
+    "load_tables": "matcher.report.load",
+    "LoadTables": "matcher.report.load",
     "generate_round": "matcher.synth.cohort",
     "load_register": "matcher.synth.register",
     "LocationsError": "matcher.synth.register",

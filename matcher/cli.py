@@ -391,6 +391,32 @@ def report(input_path: Path, plan_dir: Path) -> None:
     _say_written(written)
 
 
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.argument("plan_dir", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--width", type=click.IntRange(60, 400), default=None, help="Table width.")
+def load(input_path: Path, plan_dir: Path, width: int | None) -> None:
+    """The SLE manager's view of the plan in DIR: days per SLE and per school.
+
+    INPUT is the round. One table of SLEs (days this round, days given earlier this academic
+    year from history.csv, the yearly allowance and what is left; fewest left first), one of
+    schools (staff-days released against the school's release budget, days received, give
+    minus take, cover cost; most released first). Nothing is written; plan.xlsx and
+    report.html carry the same tables.
+    """
+    from rich.console import Console
+
+    from matcher.report.terminal import print_load
+
+    round_ = _load(input_path)
+    try:
+        tables = matcher.load_tables(round_, plan_dir)
+    except matcher.WrittenPlanError as error:
+        click.echo(str(error), err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    print_load(tables, Console(width=width, highlight=False))
+
+
 def _refuse(error: Exception) -> NoReturn:
     """A written plan that breaks hard rules: every one on stderr, exit 1 as `verify`."""
     click.echo(str(error), err=True)

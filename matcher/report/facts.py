@@ -199,19 +199,19 @@ def report_facts(
     plan = Plan(assignments=tuple(assignments), unfilled=plan.unfilled)
     visits = _visits(round_, schedule)
     settings = round_.settings
-    school_load = _school_load(round_, plan)
+    schools = school_load(round_, plan)
     return ReportFacts(
         round_name=settings.name,
         academic_year=settings.academic_year,
         start=settings.start,
         end=settings.end,
         dated=schedule is not None,
-        headline=_headline(round_, plan, visits, school_load, summary),
+        headline=_headline(round_, plan, visits, schools, summary),
         pairings=_pairings(round_, plan, visits),
         visits=visits,
         unfilled=_unfilled(round_, plan),
-        sle_load=_sle_load(round_, plan),
-        school_load=school_load,
+        sle_load=sle_load(round_, plan),
+        school_load=schools,
         school_lines=_school_lines(round_, plan, visits, schedule is not None),
         preferences=_preferences(round_, plan),
         map_points=_map_points(round_, plan),
@@ -304,7 +304,8 @@ def _unfilled(round_: Round, plan: Plan) -> tuple[UnfilledRow, ...]:
     return tuple(rows)
 
 
-def _sle_load(round_: Round, plan: Plan) -> tuple[SleLoad, ...]:
+def sle_load(round_: Round, plan: Plan) -> tuple[SleLoad, ...]:
+    """Every SLE of the round: days this round, days given earlier this year, allowance."""
     days: dict[str, int] = defaultdict(int)
     projects: dict[str, int] = defaultdict(int)
     for a in plan.assignments:
@@ -327,7 +328,8 @@ def _sle_load(round_: Round, plan: Plan) -> tuple[SleLoad, ...]:
     return tuple(sorted(rows, key=lambda r: r.staff_id))
 
 
-def _school_load(round_: Round, plan: Plan) -> tuple[SchoolLoad, ...]:
+def school_load(round_: Round, plan: Plan) -> tuple[SchoolLoad, ...]:
+    """Every school: staff-days released against its budget, days received, cover cost."""
     released: dict[str, int] = defaultdict(int)
     received: dict[str, int] = defaultdict(int)
     hosted: dict[str, int] = {}
