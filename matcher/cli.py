@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
+from rich.console import Console
 
 import matcher
 from matcher.model import Plan, Round
+from matcher.progress_view import ProgressView
 from matcher.synth import COHORT_SIZES
 
 EXIT_VIOLATIONS = 1
@@ -149,18 +151,14 @@ def _writing() -> Iterator[None]:
         sys.exit(EXIT_BAD_INPUT)
 
 
-def _progress_printer(quiet: bool) -> Callable[[Any], None] | None:
+@contextmanager
+def _progress(quiet: bool) -> Iterator[ProgressView | None]:
+    """A live progress line on stderr (None with --quiet)."""
     if quiet:
-        return None
-
-    def show(step: Any) -> None:
-        click.echo(
-            f"  {step.seconds:6.1f} s  plan {step.objective:>12g}  bound {step.bound:>12g}"
-            f"  gap {100 * step.gap:6.2f}%",
-            err=True,
-        )
-
-    return show
+        yield None
+        return
+    with ProgressView(Console(stderr=True)) as view:
+        yield view
 
 
 def _report(
@@ -260,10 +258,13 @@ def match(input_path: Path, out: Path, quiet: bool, **solve: Any) -> None:
     """
     _check_out(out, input_path)
     round_ = _load(input_path)
-    outcome = matcher.match(round_, progress=_progress_printer(quiet), **solve)
+    with _progress(quiet) as view:
+        outcome = matcher.match(round_, progress=view, **solve)
     with _writing():
         written = matcher.write_outputs(out, round_, outcome.plan, outcome.summary())
     _report(round_, outcome.plan, [("matching", outcome.result)], written, quiet)
+    if view is not None:
+        view.finish("Matched and written")
 
 
 @main.command()
@@ -289,7 +290,8 @@ def plan(input_path: Path, out: Path, quiet: bool, **solve: Any) -> None:
     """
     _check_out(out, input_path)
     round_ = _load(input_path)
-    outcome = matcher.plan(round_, progress=_progress_printer(quiet), **solve)
+    with _progress(quiet) as view:
+        outcome = matcher.plan(round_, progress=view, **solve)
     with _writing():
         written = matcher.write_outputs(
             out,
@@ -303,6 +305,8 @@ def plan(input_path: Path, out: Path, quiet: bool, **solve: Any) -> None:
     if outcome.clusters is not None:
         results.insert(0, ("clusters", outcome.clusters.result))
     _report(round_, outcome.plan, results, written, quiet)
+    if view is not None:
+        view.finish("Planned and written")
 
 
 @main.command()
@@ -327,9 +331,8 @@ def schedule(input_path: Path, plan_dir: Path, out: Path | None, quiet: bool, **
     _check_out(out or plan_dir, input_path)
     round_ = _load(input_path)
     pairings = _pairings_to_date(round_, plan_dir)
-    final, dated = matcher.schedule_pairings(
-        round_, pairings, progress=_progress_printer(quiet), **solve
-    )
+    with _progress(quiet) as view:
+        final, dated = matcher.schedule_pairings(round_, pairings, progress=view, **solve)
     summary = {
         "round": round_.settings.name,
         "scheduling": dated.result.to_dict(),
@@ -340,6 +343,8 @@ def schedule(input_path: Path, plan_dir: Path, out: Path | None, quiet: bool, **
             out or plan_dir, round_, final, summary, dated.schedule, keep_clusters=True
         )
     _report(round_, final, [("dating", dated.result)], written, quiet)
+    if view is not None:
+        view.finish("Dated and written")
 
 
 @main.command()

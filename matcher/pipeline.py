@@ -8,6 +8,7 @@ matcher.verify (independent re-check) -> export. Matching and dating are joined 
 from __future__ import annotations
 
 import logging
+import math
 import os
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -169,7 +170,12 @@ def match(
         If the independent checker finds a broken hard rule (a bug: please report it).
     """
     options = SolveOptions(seed=seed, workers=workers, gap_limit=gap_limit, progress=progress)
-    return _match(round_, Budget(time_limit), options, explain_time_limit=explain_time_limit)
+    return _match(
+        round_,
+        Budget(time_limit),
+        _phase(options, "matching"),
+        explain_time_limit=explain_time_limit,
+    )
 
 
 def _match(
@@ -267,7 +273,7 @@ def schedule(
     The options as for ``match``.
     """
     options = SolveOptions(seed=seed, workers=workers, gap_limit=gap_limit, progress=progress)
-    return _schedule(round_, plan, Budget(time_limit), options)
+    return _schedule(round_, plan, Budget(time_limit), _phase(options, "dating"))
 
 
 def _schedule(
@@ -390,14 +396,14 @@ def plan(
     for feedback_round in range(1, MAX_FEEDBACK_ROUNDS + 1):
         round_started = budget.used
         matching = share(0.5)
-        feedback = _Feedback(
-            frozenset(excluded_pairs), excluded_projects, previous, matched_parts
-        )
-        matched = _match(round_, matching, options, explain=False, feedback=feedback)
+        feedback = _Feedback(frozenset(excluded_pairs), excluded_projects, previous, matched_parts)
+        stage = _phase(options, f"matching, round {feedback_round}")
+        matched = _match(round_, matching, stage, explain=False, feedback=feedback)
         budget.spend(matching.used)
         dating = share(0.5)
+        stage = _phase(options, f"dating, round {feedback_round}")
         dated = _schedule(
-            round_, matched.plan, dating, options, explain_clashes=False, solved_parts=dated_parts
+            round_, matched.plan, dating, stage, explain_clashes=False, solved_parts=dated_parts
         )
         budget.spend(dating.used)
         previous = matched.plan
@@ -413,6 +419,7 @@ def plan(
         log.info("feedback round %d: re-matching without undatable pairings", feedback_round)
     # Explanations get what is left of the budget, and at least a tenth of it.
     explaining = budget.last_step(max(budget.left, LAST_ROUND_SHARE * time_limit))
+    _phase(options, "explaining what is left unstaffed or undated")
     matched = _explain_unstaffed_now(
         round_,
         matched,
@@ -438,6 +445,19 @@ def plan(
         clusters=clustered,
         repeatable=budget.repeatable and (clustered is None or clustered.result.repeatable),
     )
+
+
+def _phase(options: SolveOptions, name: str) -> SolveOptions:
+    """Options whose progress reports carry ``name``; the step's start is reported at once."""
+    report = options.progress
+    if report is None:
+        return options
+    report(Progress(seconds=0.0, objective=math.nan, bound=math.nan, phase=name))
+
+    def labelled(step: Progress) -> None:
+        report(replace(step, phase=name))
+
+    return replace(options, progress=labelled)
 
 
 def _form_clusters_first(
@@ -663,7 +683,6 @@ def write_outputs(
             )
             written.extend(target / name for name in names)
         written.extend(
-            target / name
-            for name in write_report_files(staging, round_, plan_, schedule_, summary)
+            target / name for name in write_report_files(staging, round_, plan_, schedule_, summary)
         )
     return written

@@ -8,6 +8,7 @@ by the quality part alone: the objective without the penalty of the current plan
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,12 +20,18 @@ from solvers.engine.result import quality_gap
 
 @dataclass(frozen=True)
 class Progress:
-    """One improving solution, for progress display."""
+    """One improving solution, for progress display; or, with NaN objective and bound, the
+    start of a step (``phase`` names it: "matching, round 2", "explaining unstaffed")."""
 
     seconds: float
     objective: float
     bound: float
     fixed_penalty: float = 0.0
+    phase: str = ""
+
+    @property
+    def has_plan(self) -> bool:
+        return math.isfinite(self.objective) and math.isfinite(self.bound)
 
     @property
     def gap(self) -> float:
