@@ -14,11 +14,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from matcher.changes import Revision
 from matcher.clusters import ClusterOutcome, form_clusters
 from matcher.days import SchoolCalendar
 from matcher.io.atomic import atomic_output
 from matcher.io.calendar import write_calendars
+from matcher.io.changes_file import write_changes
 from matcher.io.cluster_files import write_cluster_files
+from matcher.io.history_files import write_history_next
 from matcher.io.owned import MATCH_OWNS, SCHEDULE_OWNS
 from matcher.io.plan_files import write_match_files
 from matcher.io.schedule_files import write_schedule_csv
@@ -103,6 +106,7 @@ class MatchOutcome:
         staffed = len(self.round.projects) - len(self.plan.unfilled)
         return {
             "round": self.round.settings.name,
+            "round_number": self.round.settings.number,
             **_result_summary(self.result),
             "seed": self.result.seed,
             "workers": self.result.workers,
@@ -389,9 +393,7 @@ def plan(
     for feedback_round in range(1, MAX_FEEDBACK_ROUNDS + 1):
         round_started = budget.used
         matching = share(0.5)
-        feedback = _Feedback(
-            frozenset(excluded_pairs), excluded_projects, previous, matched_parts
-        )
+        feedback = _Feedback(frozenset(excluded_pairs), excluded_projects, previous, matched_parts)
         matched = _match(round_, matching, options, explain=False, feedback=feedback)
         budget.spend(matching.used)
         dating = share(0.5)
@@ -624,12 +626,14 @@ def write_outputs(
     clusters: ClusterOutcome | None = None,
     *,
     keep_clusters: bool = False,
+    revision: Revision | None = None,
 ) -> list[Path]:
     """Write every output of a run into ``out_dir``, which is replaced whole, all or nothing.
 
     pairings.csv, unfilled.csv, summary.json and run.json (its run times) always; with a
-    schedule also schedule.csv and calendars/ (carrying each event's SEQUENCE forward from
-    calendars already in ``out_dir``); with clusters their files. Files of an earlier plan this
+    schedule also schedule.csv, history_next.csv (next round's history.csv) and calendars/
+    (carrying each event's SEQUENCE forward from calendars already in ``out_dir``); with
+    clusters their files. Files of an earlier plan this
     run does not write are removed, other files in ``out_dir`` kept (``matcher.io.owned``).
 
     Parameters
@@ -637,6 +641,11 @@ def write_outputs(
     keep_clusters
         Keep the cluster files already in ``out_dir`` (``schedule``: the pairings it dates
         were made in them) instead of removing them.
+    revision
+        A plan made from a published one (``plan(previous=...)``): its changes are written as
+        changes.csv, and when ``out_dir`` holds no calendars yet, event UIDs and SEQUENCE
+        carry on from the published folder's, so calendar programs update the events they
+        have (and drop those cancelled) rather than add copies.
 
     Raises
     ------
@@ -648,10 +657,15 @@ def write_outputs(
     with atomic_output(target, owns=owns) as staging:
         # Read inside: the calendars a run killed mid-swap left are back in place by now.
         previous = target if (target / "calendars").exists() else None
+        if previous is None and revision is not None:
+            previous = Path(revision.published)
         names = write_match_files(staging, round_, plan_, summary)
         written = [target / name for name in names]
+        if revision is not None:
+            written.append(target / write_changes(staging, revision.changes))
         if schedule_ is not None:
             written.append(target / write_schedule_csv(staging, schedule_).name)
+            written.append(target / write_history_next(staging, round_, plan_))
             roles = {(a.project_id, a.staff_id): a.role for a in plan_.assignments}
             for path in write_calendars(staging, round_, schedule_, previous=previous, roles=roles):
                 written.append(target / path.relative_to(staging))

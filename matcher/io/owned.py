@@ -9,16 +9,23 @@ other entry (a coordinator's notes, an export of their own) is carried over unch
   pairings were not made in them (``matcher verify`` would check them against those).
 * ``schedule`` dates pairings already made: it owns the plan files but not the clusters, in
   which those pairings were made.
+* ``plan`` and ``schedule`` write history_next.csv (the history next round reads) and, from a
+  published plan (``--previous``), changes.csv; owning them means a later run without those
+  leaves no stale copy describing another plan.
 * ``calendars`` owns calendars/ alone; ``clusters`` the cluster files alone.
 """
 
 from __future__ import annotations
 
 from matcher.io.calendar import CALENDARS
+from matcher.io.changes_file import CHANGES
 from matcher.io.cluster_files import CLUSTER_FILES
+from matcher.io.history_files import HISTORY_NEXT
 from matcher.io.plan_files import PAIRINGS, RUN, SUMMARY, UNFILLED
 from matcher.io.schedule_files import SCHEDULE
 
-SCHEDULE_OWNS = frozenset({PAIRINGS, UNFILLED, SUMMARY, RUN, SCHEDULE, CALENDARS})
+SCHEDULE_OWNS = frozenset(
+    {PAIRINGS, UNFILLED, SUMMARY, RUN, SCHEDULE, CALENDARS, HISTORY_NEXT, CHANGES}
+)
 MATCH_OWNS = SCHEDULE_OWNS | CLUSTER_FILES
 CALENDARS_OWNS = frozenset({CALENDARS})
