@@ -275,8 +275,15 @@ def match(input_path: Path, out: Path, quiet: bool, **solve: Any) -> None:
     required=True,
     help="Folder for every output of the round.",
 )
+@click.option(
+    "--previous",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="A plan folder published earlier for this round: change it as little as possible "
+    "(writes changes.csv).",
+)
 @_solve_options
-def plan(input_path: Path, out: Path, quiet: bool, **solve: Any) -> None:
+def plan(input_path: Path, out: Path, previous: Path | None, quiet: bool, **solve: Any) -> None:
     """The main job: validate, match reviewers to projects, date every visit, write it all.
 
     INPUT is a folder of CSV files with round.toml, or one .xlsx workbook. Pairings that cannot
@@ -287,11 +294,24 @@ def plan(input_path: Path, out: Path, quiet: bool, **solve: Any) -> None:
     all or nothing: --out is replaced whole, your own files in it kept. Re-running into the
     same --out keeps calendar UIDs and raises SEQUENCE for moved events, so calendar clients
     update events instead of duplicating them.
+
+    With --previous OLD (the --out of an earlier plan of this round, e.g. after a drop-out)
+    the new plan staffs as many projects as any plan can, then changes OLD as little as
+    possible, and only then weighs quality; changes.csv lists every change and why, and the
+    calendars carry on from OLD's so calendar programs update their events.
     """
     _check_out(out, input_path)
     round_ = _load(input_path)
-    with _progress(quiet) as view:
-        outcome = matcher.plan(round_, progress=view, **solve)
+    published = None if previous is None else _read_previous(previous, round_)
+    try:
+        with _progress(quiet) as view:
+            outcome = matcher.plan(round_, progress=view, previous=published, **solve)
+    except matcher.LockError as error:
+        click.echo(str(error), err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    revision = None
+    if outcome.changes is not None and previous is not None:
+        revision = matcher.Revision(changes=outcome.changes, published=previous)
     with _writing():
         written = matcher.write_outputs(
             out,
@@ -300,13 +320,30 @@ def plan(input_path: Path, out: Path, quiet: bool, **solve: Any) -> None:
             outcome.summary(),
             outcome.schedule,
             clusters=outcome.clusters,
+            revision=revision,
         )
     results = [("matching", outcome.matching.result), ("dating", outcome.scheduling.result)]
     if outcome.clusters is not None:
         results.insert(0, ("clusters", outcome.clusters.result))
     _report(round_, outcome.plan, results, written, quiet)
+    if revision is not None and not quiet:
+        summary = outcome.summary()
+        click.echo(
+            f"{summary['changes']} change(s) to {previous} (proven least: "
+            f"{summary['changes_bound']}); see changes.csv",
+            err=True,
+        )
     if view is not None:
         view.finish("Planned and written")
+
+
+def _read_previous(folder: Path, round_: Round) -> Any:
+    """The published plan to change least, or the problem and exit 2."""
+    try:
+        return matcher.read_previous(folder, round_)
+    except matcher.WrittenPlanError as error:
+        click.echo(str(error), err=True)
+        sys.exit(EXIT_BAD_INPUT)
 
 
 @main.command()

@@ -178,6 +178,19 @@ class Availability(_Frozen):
         return self
 
 
+class Lock(_Frozen):
+    """A part of a published plan that a re-plan must keep (locks.csv).
+
+    With ``staff_id`` the reviewer stays on the project; with ``visit_no`` and ``date`` that
+    visit's first day stays on that date. Either way the project stays staffed.
+    """
+
+    project_id: str = Field(min_length=1)
+    staff_id: str | None = None
+    visit_no: int | None = Field(default=None, ge=1, le=DAYS)
+    date: dt.date | None = None
+
+
 class TravelTime(_Frozen):
     from_school_id: str = Field(min_length=1)
     to_school_id: str = Field(min_length=1)
@@ -346,6 +359,7 @@ class Round(_Frozen):
     availability: tuple[Availability, ...] = ()
     clusters: tuple[ClusterMember, ...] = ()
     rotation: tuple[RotationEdge, ...] = ()
+    locks: tuple[Lock, ...] = ()
 
     @cached_property
     def school_by_id(self) -> dict[str, School]:

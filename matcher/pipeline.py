@@ -14,19 +14,26 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
+from matcher.changes import Change, Revision, count_changes, diff_plans
 from matcher.clusters import ClusterOutcome, form_clusters
 from matcher.days import SchoolCalendar
 from matcher.io.atomic import atomic_output
 from matcher.io.calendar import write_calendars
+from matcher.io.changes_file import write_changes
 from matcher.io.cluster_files import write_cluster_files
+from matcher.io.history_files import write_history_next
 from matcher.io.owned import MATCH_OWNS, SCHEDULE_OWNS
 from matcher.io.plan_files import write_match_files
 from matcher.io.schedule_files import write_schedule_csv
-from matcher.model import Plan, Round, Schedule, UnfilledProject
+from matcher.locks import LockError, impossible_locks
+from matcher.model import Plan, Round, Schedule, ScheduledEvent, UnfilledProject
 from matcher.report.build import write_report_files
 from matcher.verify import Violation, verify_plan
 from matcher.verify_schedule import verify_schedule
+from matcher.written import WrittenPlan
+from solvers.dating.changes import NoDatesError, solve_dates_fewest_changes
 from solvers.dating.encode import SchedulingProblem, encode_schedule
 from solvers.dating.explain import diagnose
 from solvers.dating.strategy import PartDates, components, solve_schedule
@@ -35,6 +42,7 @@ from solvers.engine.memo import SolvedParts
 from solvers.engine.options import SolveOptions
 from solvers.engine.result import SolveResult
 from solvers.engine.watch import Progress
+from solvers.matching.changes import NoPlanError, StagedMatching, solve_fewest_changes
 from solvers.matching.decode import decode
 from solvers.matching.encode import MatchingProblem, encode
 from solvers.matching.explain import explain_unstaffed, precheck
@@ -99,12 +107,15 @@ class MatchOutcome:
     result: SolveResult
     # The index-level problem the plan was solved on, kept so later steps need not rebuild it.
     problem: MatchingProblem | None = field(default=None, repr=False, compare=False)
+    # From a published plan: (pair changes made, proven least number), else None.
+    changes: tuple[int, int] | None = None
 
     def summary(self) -> dict[str, object]:
         """What summary.json holds: status, objective, bound, gap, terms, time, seed, counts."""
         staffed = len(self.round.projects) - len(self.plan.unfilled)
         return {
             "round": self.round.settings.name,
+            "round_number": self.round.settings.number,
             **_result_summary(self.result),
             "seed": self.result.seed,
             "workers": self.result.workers,
@@ -132,6 +143,10 @@ class _Feedback:
     excluded_projects: Mapping[str, str] = field(default_factory=dict)
     start_from: Plan | None = None
     solved_parts: SolvedMatchingParts | None = None
+    # A re-plan (locks, or a published plan): solved in stages (solvers.matching.changes),
+    # with the published (staff id, project id) pairs to change least, None = no change stage.
+    staged: bool = False
+    published: frozenset[tuple[str, str]] | None = None
 
 
 def match(
@@ -203,13 +218,18 @@ def _match(
         problem.n_pairs,
     )
     start_from = feedback.start_from
-    solution = solve_matching(
-        problem,
-        budget,
-        options=options,
-        hint=None if start_from is None else _pair_indices(problem, start_from),
-        solved_parts=feedback.solved_parts,
-    )
+    changes: tuple[int, int] | None = None
+    if feedback.staged:
+        staged = _solve_staged(problem, budget, options, feedback.published)
+        solution, changes = staged.solution, (staged.changes, staged.changes_bound)
+    else:
+        solution = solve_matching(
+            problem,
+            budget,
+            options=options,
+            hint=None if start_from is None else _pair_indices(problem, start_from),
+            solved_parts=feedback.solved_parts,
+        )
     staffed = [pid for pid, ok in zip(problem.project_ids, solution.staffed, strict=True) if ok]
     to_explain = [
         pid
@@ -233,7 +253,25 @@ def _match(
     violations = verify_plan(round_, plan)
     if violations:
         raise PlanCheckError(violations)
-    return MatchOutcome(round=round_, plan=plan, result=solution.result, problem=problem)
+    return MatchOutcome(
+        round=round_, plan=plan, result=solution.result, problem=problem, changes=changes
+    )
+
+
+def _solve_staged(
+    problem: MatchingProblem,
+    budget: Budget,
+    options: SolveOptions,
+    published: frozenset[tuple[str, str]] | None,
+) -> StagedMatching:
+    """Most staffed, then fewest changes to ``published``, then quality; locks that clash
+    only through the rest of the plan are reported as a LockError."""
+    try:
+        return solve_fewest_changes(problem, budget, published, options=options)
+    except NoPlanError as error:
+        raise LockError(
+            [f"[locks] the locks cannot all hold together with the hard rules ({error})"]
+        ) from error
 
 
 def _pair_indices(problem: MatchingProblem, plan_: Plan) -> list[int]:
@@ -256,6 +294,8 @@ class ScheduleOutcome:
     diagnoses: dict[str, tuple[str, str, tuple[str, ...]]] = field(default_factory=dict)
     # The dating problem the schedule was solved on, kept so later steps need not rebuild it.
     problem: SchedulingProblem | None = field(default=None, repr=False, compare=False)
+    # From a published schedule: (row changes made, proven least number), else None.
+    changes: tuple[int, int] | None = None
 
 
 def schedule(
@@ -284,12 +324,22 @@ def _schedule(
     *,
     explain_clashes: bool = True,
     solved_parts: SolvedParts[PartDates] | None = None,
+    published: Mapping[str, ScheduledEvent] | None = None,
 ) -> ScheduleOutcome:
     """``schedule`` within ``budget``. ``explain_clashes`` names the rule behind each clash
     with other visits (a few extra solves); the feedback loop skips it until its last round.
-    ``solved_parts`` as for ``_Feedback``."""
+    ``solved_parts`` as for ``_Feedback``. With ``published`` (events by visit_id; empty for
+    locks alone) the dates are found in stages, fewest changes before quality."""
     problem = encode_schedule(round_, plan)
-    solution = solve_schedule(problem, budget, options=options, solved_parts=solved_parts)
+    changes: tuple[int, int] | None = None
+    if published is not None:
+        try:
+            staged = solve_dates_fewest_changes(problem, budget, published, options=options)
+        except NoDatesError as error:
+            raise LockError([f"[locks] the locked dates cannot all hold ({error})"]) from error
+        solution, changes = staged.solution, (staged.changes, staged.changes_bound)
+    else:
+        solution = solve_schedule(problem, budget, options=options, solved_parts=solved_parts)
     diagnoses = _diagnoses(round_, plan, solution.unscheduled, problem if explain_clashes else None)
     unscheduled = tuple(
         UnfilledProject(project_id=pid, reason=diagnoses[pid][1]) for pid in solution.unscheduled
@@ -299,6 +349,7 @@ def _schedule(
         result=solution.result,
         diagnoses=diagnoses,
         problem=problem,
+        changes=changes,
     )
 
 
@@ -314,6 +365,10 @@ class PlanOutcome:
     clusters: ClusterOutcome | None = None  # formed first when [clusters] form = true
     # False when the wall clock, not the work budget, stopped a search: a re-run may differ.
     repeatable: bool = True
+    # From a published plan (``plan(previous=...)``): every change, and the proven least
+    # number of changes of the staged search (pairings, then dates for those teams).
+    changes: tuple[Change, ...] | None = None
+    changes_bound: int | None = None
 
     @property
     def schedule(self) -> Schedule:
@@ -337,6 +392,17 @@ class PlanOutcome:
             "cover_cost": cover_cost(self.round, self.plan),
             "repeatable": self.repeatable,
             **({"clusters": self.clusters.brief()} if self.clusters is not None else {}),
+            **self._changes_summary(),
+        }
+
+    def _changes_summary(self) -> dict[str, object]:
+        if self.changes is None:
+            return {}
+        by_kind = Counter(c.kind for c in self.changes)
+        return {
+            "changes": count_changes(self.changes),
+            "changes_bound": self.changes_bound,
+            "changes_by_kind": dict(sorted(by_kind.items())),
         }
 
 
@@ -359,6 +425,7 @@ def plan(
     workers: int = 1,
     gap_limit: float = 0.0,
     progress: Callable[[Progress], None] | None = None,
+    previous: WrittenPlan | None = None,
 ) -> PlanOutcome:
     """The main job: match, date the visits, feed undatable pairings back, repeat.
 
@@ -371,7 +438,20 @@ def plan(
     many rounds of feedback it would take. It is counted in work, not seconds
     (``solvers.engine.budget``), so the same round, seed, workers and limit give the same plan; the
     clock is a guard, and ``PlanOutcome.repeatable`` says whether it had to stop the job.
+
+    ``previous`` is a published plan (``matcher.read_previous``): the new plan keeps every
+    hard rule, staffs as many projects as any plan can, then makes the fewest changes to it
+    (a reviewer off or on a team, a schedule row moved, added or cancelled), and only then
+    weighs the usual quality terms (docs/model.md). ``PlanOutcome.changes`` lists them. A
+    round with locks (locks.csv) is solved the same way; locks no plan can keep raise
+    ``LockError`` before any solve.
     """
+    problems = impossible_locks(round_)
+    if problems:
+        raise LockError(problems)
+    staged = previous is not None or bool(round_.locks)
+    published_pairs = _published_pairs(previous)
+    published_events = _published_events(previous) if staged else None
     budget = Budget(time_limit)
     options = SolveOptions(seed=seed, workers=workers, gap_limit=gap_limit, progress=progress)
 
@@ -392,21 +472,34 @@ def plan(
     excluded_projects = undatable_projects(round_)
     matched_parts = SolvedMatchingParts()
     dated_parts = SolvedParts[PartDates]()
-    previous: Plan | None = None
+    last_plan: Plan | None = None
     for feedback_round in range(1, MAX_FEEDBACK_ROUNDS + 1):
         round_started = budget.used
         matching = share(0.5)
-        feedback = _Feedback(frozenset(excluded_pairs), excluded_projects, previous, matched_parts)
+        feedback = _Feedback(
+            frozenset(excluded_pairs),
+            excluded_projects,
+            last_plan,
+            matched_parts,
+            staged=staged,
+            published=published_pairs,
+        )
         stage = _phase(options, f"matching, round {feedback_round}")
         matched = _match(round_, matching, stage, explain=False, feedback=feedback)
         budget.spend(matching.used)
         dating = share(0.5)
         stage = _phase(options, f"dating, round {feedback_round}")
         dated = _schedule(
-            round_, matched.plan, dating, stage, explain_clashes=False, solved_parts=dated_parts
+            round_,
+            matched.plan,
+            dating,
+            stage,
+            explain_clashes=False,
+            solved_parts=dated_parts,
+            published=published_events,
         )
         budget.spend(dating.used)
-        previous = matched.plan
+        last_plan = matched.plan
         learned = _learn(matched.plan, dated, excluded_pairs, excluded_projects)
         if not dated.schedule.unscheduled or not learned:
             break
@@ -444,6 +537,7 @@ def plan(
         feedback_round,
         clusters=clustered,
         repeatable=budget.repeatable and (clustered is None or clustered.result.repeatable),
+        **_revision(round_, previous, (final, matched, dated)),
     )
 
 
@@ -458,6 +552,36 @@ def _phase(options: SolveOptions, name: str) -> SolveOptions:
         report(replace(step, phase=name))
 
     return replace(options, progress=labelled)
+
+
+def _published_pairs(previous: WrittenPlan | None) -> frozenset[tuple[str, str]] | None:
+    if previous is None or previous.plan is None:
+        return None
+    return frozenset((a.staff_id, a.project_id) for a in previous.plan.assignments)
+
+
+def _published_events(previous: WrittenPlan | None) -> dict[str, ScheduledEvent]:
+    if previous is None or previous.schedule is None:
+        return {}
+    return {e.visit_id: e for e in previous.schedule.events}
+
+
+def _revision(
+    round_: Round,
+    previous: WrittenPlan | None,
+    new: tuple[Plan, MatchOutcome, ScheduleOutcome],
+) -> dict[str, Any]:
+    """``PlanOutcome``'s changes and their bound, from a published plan (else nothing).
+
+    The bound is the change stages' proven least number: pair changes over every plan that
+    staffs the most projects, plus date changes for the teams chosen."""
+    final, matched, dated = new
+    if previous is None or previous.plan is None:
+        return {}
+    changes = diff_plans(round_, (previous.plan, previous.schedule), (final, dated.schedule))
+    stages = [matched.changes, dated.changes]
+    bound = sum(s[1] for s in stages if s is not None) if all(stages) else None
+    return {"changes": tuple(changes), "changes_bound": bound}
 
 
 def _form_clusters_first(
@@ -645,20 +769,27 @@ def write_outputs(
     clusters: ClusterOutcome | None = None,
     *,
     keep_clusters: bool = False,
+    revision: Revision | None = None,
 ) -> list[Path]:
     """Write every output of a run into ``out_dir``, which is replaced whole, all or nothing.
 
     pairings.csv, unfilled.csv, summary.json, run.json (its run times), plan.xlsx and
-    report.html (:mod:`matcher.report`) always; with a schedule also schedule.csv and
-    calendars/ (carrying each event's SEQUENCE forward from calendars already in
-    ``out_dir``); with clusters their files. Files of an earlier plan this run does not write
-    are removed, other files in ``out_dir`` kept (``matcher.io.owned``).
+    report.html (:mod:`matcher.report`) always; with a schedule also schedule.csv,
+    history_next.csv (next round's history.csv) and calendars/ (carrying each event's SEQUENCE
+    forward from calendars already in ``out_dir``); with clusters their files. Files of an
+    earlier plan this run does not write are removed, other files in ``out_dir`` kept
+    (``matcher.io.owned``).
 
     Parameters
     ----------
     keep_clusters
         Keep the cluster files already in ``out_dir`` (``schedule``: the pairings it dates
         were made in them) instead of removing them.
+    revision
+        A plan made from a published one (``plan(previous=...)``): its changes are written as
+        changes.csv, and when ``out_dir`` holds no calendars yet, event UIDs and SEQUENCE
+        carry on from the published folder's, so calendar programs update the events they
+        have (and drop those cancelled) rather than add copies.
 
     Raises
     ------
@@ -670,10 +801,15 @@ def write_outputs(
     with atomic_output(target, owns=owns) as staging:
         # Read inside: the calendars a run killed mid-swap left are back in place by now.
         previous = target if (target / "calendars").exists() else None
+        if previous is None and revision is not None:
+            previous = Path(revision.published)
         names = write_match_files(staging, round_, plan_, summary)
         written = [target / name for name in names]
+        if revision is not None:
+            written.append(target / write_changes(staging, revision.changes))
         if schedule_ is not None:
             written.append(target / write_schedule_csv(staging, schedule_, round_).name)
+            written.append(target / write_history_next(staging, round_, plan_))
             roles = {(a.project_id, a.staff_id): a.role for a in plan_.assignments}
             for path in write_calendars(staging, round_, schedule_, previous=previous, roles=roles):
                 written.append(target / path.relative_to(staging))

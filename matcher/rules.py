@@ -70,6 +70,7 @@ RULES: tuple[Rule, ...] = (
     Rule("sle_allowance", "matching", "plan", "An SLE's days this year stay within the allowance."),
     Rule("release", "matching", "plan", "A school releases at most its release_days staff-days."),
     Rule("no_direct_swap", "matching", "plan", "Two schools do not review each other."),
+    Rule("locks", "matching", "plan", "A locked reviewer stays on the project (locks.csv)."),
     # --- dating
     Rule("school_day", "dating", "pair", "Every visit day is a term day open for all schools."),
     Rule("whole_team", "dating", "pair", "Every event of a project has its whole team."),
@@ -80,6 +81,7 @@ RULES: tuple[Rule, ...] = (
         "release_per_day", "dating", "plan", "A school has at most its staff out on any one day."
     ),
     Rule("host_per_day", "dating", "plan", "A host receives at most its teams on any one day."),
+    Rule("locks", "dating", "plan", "A locked visit starts on its locked date (locks.csv)."),
     # --- clusters
     Rule("unknown_school", "clusters", "integrity", "Every school named is in the round."),
     Rule(

@@ -524,6 +524,24 @@ def _cluster_scope(facts: _Facts) -> Iterator[_Breach]:
             )
 
 
+def _locks(facts: _Facts) -> Iterator[_Breach]:
+    """Hard: a locked reviewer is on the project; a project with any lock is staffed."""
+    for lock in facts.round.locks:
+        team = {a.staff_id for a in facts.teams.get(lock.project_id, [])}
+        if lock.project_id in facts.unfilled_ids or not team:
+            yield _Breach(
+                project_id=lock.project_id,
+                message=f"project {lock.project_id} is locked (locks.csv) but not staffed",
+            )
+        elif lock.staff_id is not None and lock.staff_id not in team:
+            yield _Breach(
+                project_id=lock.project_id,
+                staff_id=lock.staff_id,
+                message=f"{lock.staff_id} is locked on project {lock.project_id} (locks.csv) "
+                "but not on its team",
+            )
+
+
 CHECKS: tuple[tuple[str, Check], ...] = (
     ("unknown_project", _unknown_project),
     ("unknown_staff", _unknown_staff),
@@ -544,6 +562,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("rotation", _rotation),
     ("no_direct_swap", _no_direct_swap),
     ("cluster_scope", _cluster_scope),
+    ("locks", _locks),
 )
 """Every hard rule under its stable name, in the order its violations are reported."""
 

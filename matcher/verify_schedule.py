@@ -492,6 +492,25 @@ def _presentations_present(
             )
 
 
+def _locks(facts: _Facts) -> Iterator[_Breach]:
+    """Hard: a locked visit's first day is on its locked date."""
+    for lock in facts.round.locks:
+        if lock.visit_no is None or lock.date is None:
+            continue
+        firsts = [
+            e.date
+            for e in facts.events_by_project.get(lock.project_id, [])
+            if e.kind == "visit" and e.visit_no == lock.visit_no and e.day_no == 1
+        ]
+        if firsts != [lock.date]:
+            found = ", ".join(d.isoformat() for d in firsts) or "no date"
+            yield _Breach(
+                project_id=lock.project_id,
+                message=f"visit {lock.visit_no} of project {lock.project_id} is locked on "
+                f"{lock.date.isoformat()} (locks.csv) but starts on {found}",
+            )
+
+
 SCHEDULE_CHECKS: tuple[tuple[str, ScheduleCheck], ...] = (
     ("school_day", _school_day),
     ("one_place", _one_place),
@@ -500,6 +519,7 @@ SCHEDULE_CHECKS: tuple[tuple[str, ScheduleCheck], ...] = (
     ("visit_order", _visit_order),
     ("whole_team", _whole_team),
     ("complete", _complete),
+    ("locks", _locks),
 )
 """Every date rule under its stable name, in the order its violations are reported."""
 

@@ -117,6 +117,43 @@ def read_written(folder: str | os.PathLike[str]) -> WrittenPlan:
             raise WrittenPlanError(error.problems) from error
 
 
+def read_previous(folder: str | os.PathLike[str], round_: Round) -> WrittenPlan:
+    """A plan folder published earlier for this round, to re-plan from (``plan(previous=)``).
+
+    Its summary.json must name this round (name and number, as round.toml gives them) and
+    its pairings and dates must read back. The plan is not re-checked against the round: a
+    drop-out or a new unavailability is why it is re-planned, and the new plan keeps every
+    rule. Raises WrittenPlanError, naming the folder and what is wrong.
+    """
+    target = Path(folder)
+    summary_path = target / "summary.json"
+    if not target.is_dir() or not (target / "pairings.csv").is_file():
+        raise WrittenPlanError(
+            [f"{target}: not a plan folder (no pairings.csv); give --previous the --out "
+             "folder of an earlier `matcher plan`."]
+        )
+    try:
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise WrittenPlanError(
+            [f"{summary_path}: cannot be read as a plan summary ({error})"]
+        ) from error
+    settings = round_.settings
+    if not isinstance(summary, dict):
+        summary = {}
+    name, number = summary.get("round"), summary.get("round_number")
+    if name != settings.name or number != settings.number:
+        raise WrittenPlanError(
+            [f"{summary_path}: the plan is for round {name!r} (number {number}), not this "
+             f"round {settings.name!r} (number {settings.number}) of round.toml; give "
+             "--previous a plan of this round."]
+        )
+    written = read_written(target)
+    if written.plan is None:
+        raise WrittenPlanError([f"{target}: no pairings.csv; not a plan folder."])
+    return written
+
+
 def verify_written(round_: Round, folder: str | os.PathLike[str]) -> WrittenCheck:
     """Re-check a written plan against every hard rule: clusters, pairings and dates.
 

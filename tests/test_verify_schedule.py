@@ -164,6 +164,7 @@ def test_the_rules_are_reported_in_a_fixed_order() -> None:
         "visit_order",
         "whole_team",
         "complete",
+        "locks",
     )
 
 

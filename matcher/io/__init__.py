@@ -31,6 +31,7 @@ from matcher.model import (
     ClusterMember,
     Conflict,
     HistoryEntry,
+    Lock,
     Preference,
     Project,
     RotationEdge,
@@ -156,6 +157,7 @@ def _assemble(settings: Settings, parsed: Mapping[str, Sequence[tuple[Row, BaseM
         availability=_objects(parsed, "availability", Availability),
         clusters=_objects(parsed, "clusters", ClusterMember),
         rotation=_objects(parsed, "rotation", RotationEdge),
+        locks=_objects(parsed, "locks", Lock),
     )
 
 

@@ -24,6 +24,7 @@ from matcher.model import (
     ClusterMember,
     Conflict,
     HistoryEntry,
+    Lock,
     Phase,
     Preference,
     Project,
@@ -285,6 +286,14 @@ FILES: tuple[FileSpec, ...] = (
         RotationEdge,
         required=("cluster_id", "reviewing_school_id", "host_school_id"),
         required_file=False,
+    ),
+    FileSpec(
+        "locks",
+        Lock,
+        required=("project_id",),
+        optional=("staff_id", "visit_no", "date"),
+        required_file=False,
+        converters={"date": cells.parse_date},
     ),
 )
 

@@ -22,6 +22,7 @@ from matcher.io.rows import GRID, LATLON
 from matcher.io.tables import Row, Table
 from matcher.io.validate_clusters import CLUSTER_CHECKS
 from matcher.io.validate_context import Check, Context
+from matcher.io.validate_locks import LOCK_CHECKS
 from matcher.model import Settings
 
 # Tables whose key (one column, or a pair of columns) may appear on one row only.
@@ -327,6 +328,7 @@ CHECKS: tuple[Check, ...] = (
     one_coordinate_system,
     schools_in_the_uk,
     *CLUSTER_CHECKS,
+    *LOCK_CHECKS,
 )
 
 

@@ -12,7 +12,7 @@ import bisect
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from matcher.days import SchoolCalendar
 from matcher.model import Plan, Project, Round
@@ -33,6 +33,8 @@ class DatedProject:
     starts: tuple[int, ...]  # allowed first term-day index of any visit
     presentation_days: tuple[int, ...]
     preferred: dict[int, int]  # term day -> how many of host and team prefer it
+    # locks.csv: visit index -> the term day its first day is kept on (-1: not a term day).
+    locked_starts: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -119,12 +121,16 @@ def encode_schedule(round_: Round, plan: Plan) -> SchedulingProblem:
     teams: dict[str, list[str]] = defaultdict(list)
     for a in plan.assignments:
         teams[a.project_id].append(a.staff_id)
+    days = calendar.term_days
     dated = [
-        dated_project(round_, calendar, project, sorted(teams[project.project_id]))
+        _with_locks(
+            round_,
+            days,
+            dated_project(round_, calendar, project, sorted(teams[project.project_id])),
+        )
         for project in round_.projects
         if project.project_id in teams
     ]
-    days = calendar.term_days
     last = frozenset(t for t, day in enumerate(days) if day in calendar.last_weeks)
     return SchedulingProblem(
         days=days,
@@ -169,3 +175,12 @@ def earliest_dates(days: Sequence[dt.date], p: DatedProject) -> list[int] | None
     return chosen
 
 
+def _with_locks(round_: Round, days: Sequence[dt.date], project: DatedProject) -> DatedProject:
+    """The project with its locked visit starts (locks.csv rows with a visit and a date)."""
+    index = {day: t for t, day in enumerate(days)}
+    locked = {
+        lk.visit_no - 1: index.get(lk.date, -1)
+        for lk in round_.locks
+        if lk.project_id == project.project_id and lk.visit_no is not None and lk.date is not None
+    }
+    return replace(project, locked_starts=locked) if locked else project

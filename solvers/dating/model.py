@@ -164,12 +164,25 @@ def add_host_visits_per_day(m: SchedulingModel) -> None:
                 m.model.add(LinearExpr.sum(visiting[t]) <= limit)
 
 
+def add_locks(m: SchedulingModel) -> None:
+    """Hard: a locked visit is dated, its first day on the locked date (locks.csv)."""
+    for j, p in enumerate(m.problem.projects):
+        for v, t in sorted(p.locked_starts.items()):
+            m.model.add(m.scheduled[j] == 1)
+            literal = m.start[j][v].get(t) if v < len(m.start[j]) else None
+            if literal is None:
+                m.model.add_bool_or([])  # a date the visit cannot start on: infeasible
+            else:
+                m.model.add(literal == 1)
+
+
 HARD_RULES: tuple[ModelRule[SchedulingModel], ...] = (
     model_rule("dating", "complete", add_one_start_per_visit),
     model_rule("dating", "visit_order", add_visit_order),
     model_rule("dating", "one_place", add_one_place_per_day),
     model_rule("dating", "release_per_day", add_release_per_day),
     model_rule("dating", "host_per_day", add_host_visits_per_day),
+    model_rule("dating", "locks", add_locks),
 )
 """The rules linking visits, each under its ``matcher.rules`` name; ``school_day`` and
 ``whole_team`` are kept by ``solvers.dating.encode``, which allows only such starts."""
@@ -272,5 +285,3 @@ def build_schedule_model(
         objective += sign * problem.weights[name] * cast("cp_model.LinearExpr | int", m.terms[name])
     model.minimize(objective)
     return m
-
-

@@ -60,6 +60,10 @@ class MatchingProblem:
     # Staff-days each school gives minus those it receives in teams kept fixed outside this
     # problem (one window of a larger round, ``solvers.search.windows``); give-and-take counts them.
     school_days_offset: IntArray | None = None
+    # locks.csv: (staff id, project id) pairs kept, and projects kept staffed (by id, so a
+    # part of the problem keeps the locks that concern it).
+    locked_pairs: frozenset[tuple[str, str]] = frozenset()
+    locked_projects: frozenset[str] = frozenset()
 
     @property
     def n_pairs(self) -> int:
@@ -203,6 +207,8 @@ def encode(
         weights=round_.settings.weights,
         no_direct_swap=round_.settings.rules.no_direct_swap,
         school_position=screen.positions,
+        locked_pairs=frozenset((lk.staff_id, lk.project_id) for lk in round_.locks if lk.staff_id),
+        locked_projects=frozenset(lk.project_id for lk in round_.locks),
     )
 
 

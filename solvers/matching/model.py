@@ -141,6 +141,35 @@ def add_no_direct_swap(m: MatchingModel) -> None:
             _enforce(m.model.add_implication(m.assign[k], ~serves), guard)
 
 
+def add_locks(m: MatchingModel) -> None:
+    """Hard: a locked reviewer stays on the project; a project with a lock stays staffed.
+
+    A locked pair the pair rules forbid has no variable: the project is then kept staffed
+    with that reviewer impossible, which makes the model infeasible (reported before solving
+    by ``solvers.matching.locks``, in words)."""
+    p = m.problem
+    if not p.locked_pairs and not p.locked_projects:
+        return
+    pair_of = {
+        (p.staff_ids[int(i)], p.project_ids[int(j)]): k
+        for k, (i, j) in enumerate(zip(p.pair_staff, p.pair_project, strict=True))
+    }
+    project_index = {pid: j for j, pid in enumerate(p.project_ids)}
+    for staff_id, project_id in sorted(p.locked_pairs):
+        if project_id not in project_index:
+            continue  # a part of the problem without this project
+        k = pair_of.get((staff_id, project_id))
+        guard = m.guard("locks", project_id)
+        if k is None:
+            _enforce(m.model.add_bool_or([]), guard)
+        else:
+            _enforce(m.model.add(m.assign[k] == 1), guard)
+    for project_id in sorted(p.locked_projects):
+        j = project_index.get(project_id)
+        if j is not None:
+            _enforce(m.model.add(m.staffed[j] == 1), m.guard("locks", project_id))
+
+
 HARD_RULES: tuple[ModelRule[MatchingModel], ...] = (
     model_rule("matching", "team_size", add_team_size),
     model_rule("matching", "lead", add_lead),
@@ -149,6 +178,7 @@ HARD_RULES: tuple[ModelRule[MatchingModel], ...] = (
     model_rule("matching", "sle_allowance", add_sle_allowance),
     model_rule("matching", "release", add_release),
     model_rule("matching", "no_direct_swap", add_no_direct_swap),
+    model_rule("matching", "locks", add_locks),
 )
 """The plan-wide hard rules, each under its ``matcher.rules`` name (the pair rules are
 ``solvers.matching.eligibility.PAIR_RULES``)."""
