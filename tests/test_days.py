@@ -195,3 +195,12 @@ def test_cover_cost_is_by_phase_with_a_default() -> None:
     calendar = SchoolCalendar(spring_2027(cover_cost_per_day={"primary": 150}))
     assert calendar.cover_cost("primary") == 150
     assert calendar.cover_cost("special") == 200
+
+
+def test_a_grid_reference_becomes_the_ordnance_surveys_own_worked_latitude_and_longitude() -> None:
+    from matcher.travel import GridRef, grid_to_latlon
+
+    # The worked example of the OS guide to coordinate systems: 52°39'27.2531"N 1°43'4.5177"E.
+    where = grid_to_latlon(GridRef(651409.903, 313177.270))
+    assert abs(where.latitude - (52 + 39 / 60 + 27.2531 / 3600)) < 1e-6
+    assert abs(where.longitude - (1 + 43 / 60 + 4.5177 / 3600)) < 1e-6

@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from matcher.days import SchoolCalendar
-from matcher.model import Plan, Round, Schedule, ScheduledEvent
+from matcher.model import Plan, Round, Schedule, ScheduledEvent, School
+from matcher.travel import LatLon, grid_to_latlon
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,6 @@ class ReportFacts:
     preferences: tuple[PreferenceOutcome, ...]
     map_points: tuple[MapPoint, ...]
     map_lines: tuple[MapLine, ...]
-    schools_off_map: int
 
 
 def report_facts(
@@ -216,7 +216,6 @@ def report_facts(
         preferences=_preferences(round_, plan),
         map_points=_map_points(round_, plan),
         map_lines=_map_lines(round_, plan),
-        schools_off_map=sum(1 for s in round_.schools if s.latitude is None or s.longitude is None),
     )
 
 
@@ -466,20 +465,25 @@ def _outcome(marks: list[int | None], wanted_any: bool) -> str:
     return "placed on another project" if wanted_any else "placed (no project asked for)"
 
 
+def _on_map(school: School) -> LatLon:
+    """Where a school is drawn: its latitude and longitude, or those of its grid reference."""
+    where = school.location()
+    return where if isinstance(where, LatLon) else grid_to_latlon(where)
+
+
 def _map_points(round_: Round, plan: Plan) -> tuple[MapPoint, ...]:
     hosts = {round_.project_by_id[a.project_id].host_school_id for a in plan.assignments}
     senders = {round_.staff_by_id[a.staff_id].school_id for a in plan.assignments}
     points = []
     for s in sorted(round_.schools, key=lambda s: s.school_id):
-        if s.latitude is None or s.longitude is None:
-            continue
         role = {
             (True, True): "hosts and sends",
             (True, False): "hosts",
             (False, True): "sends",
             (False, False): "neither",
         }[(s.school_id in hosts, s.school_id in senders)]
-        points.append(MapPoint(s.school_id, s.name, s.latitude, s.longitude, role))
+        where = _on_map(s)
+        points.append(MapPoint(s.school_id, s.name, where.latitude, where.longitude, role))
     return tuple(points)
 
 
@@ -489,20 +493,15 @@ def _map_lines(round_: Round, plan: Plan) -> tuple[MapLine, ...]:
         project = round_.project_by_id[a.project_id]
         home = round_.school_by_id.get(round_.staff_by_id[a.staff_id].school_id)
         host = round_.school_by_id.get(project.host_school_id)
-        if (
-            home is None
-            or host is None
-            or None in (home.latitude, home.longitude, host.latitude, host.longitude)
-        ):
+        if home is None or host is None:
             continue
-        assert home.latitude is not None and home.longitude is not None
-        assert host.latitude is not None and host.longitude is not None
+        start, end = _on_map(home), _on_map(host)
         lines.add(
             MapLine(
-                home.latitude,
-                home.longitude,
-                host.latitude,
-                host.longitude,
+                start.latitude,
+                start.longitude,
+                end.latitude,
+                end.longitude,
                 project.project_id,
                 f"{home.name} to {host.name}: {project.title}",
             )
