@@ -147,7 +147,10 @@ def _scope_words(ctx: PairContext, project: Project) -> str:
 
 
 def _host(ctx: PairContext, project: Project) -> str:
-    return project.host_school_id
+    """The host as a coordinator reads it: a school's name is public, its id says which one."""
+    school = ctx.round.school_by_id.get(project.host_school_id)
+    name = school.name if school is not None else ""
+    return f"{name} ({project.host_school_id})" if name else project.host_school_id
 
 
 PAIR_RULES: tuple[PairRule, ...] = (
