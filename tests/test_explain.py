@@ -226,3 +226,27 @@ def test_cli_json_and_text(planned: tuple[Round, Plan, Path]) -> None:
     assert missing.exit_code == 2
     neither = runner.invoke(main, ["explain", str(SAMPLE), str(out)])
     assert neither.exit_code == 2
+
+
+def test_a_change_no_plan_allows_has_no_cost(planned: tuple[Round, Plan, Path]) -> None:
+    """A reviewer with fewer days than any project needs: forcing them in is impossible."""
+    round_, plan, out = planned
+    problem = encode(round_)
+    busy = {a.staff_id for a in plan.assignments}
+    k = next(
+        k
+        for k in range(problem.n_pairs)
+        if problem.staff_ids[int(problem.pair_staff[k])] not in busy
+    )
+    staff_id = problem.staff_ids[int(problem.pair_staff[k])]
+    project_id = problem.project_ids[int(problem.pair_project[k])]
+    short = tuple(
+        s.model_copy(update={"max_days": 1}) if s.staff_id == staff_id else s for s in round_.staff
+    )
+    (item,) = explain(
+        round_.replace(staff=short), out, project_id=project_id, staff_id=staff_id
+    ).items
+    assert item.verdict == "forbidden"
+    assert "capacity" in {r.rule for r in item.rules}
+    assert item.alternative is not None and item.alternative.status == "INFEASIBLE"
+    assert item.cost_of_change is None and item.alternative.moves == ()

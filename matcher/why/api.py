@@ -73,6 +73,8 @@ class _Plan:
         return p.project_ids[int(p.pair_project[k])], p.staff_ids[int(p.pair_staff[k])]
 
     def alternative(self, found: WhatIf, project_id: str) -> Alternative:
+        if not found.found:  # no plan with the change (INFEASIBLE), or none found in time
+            return Alternative(status=found.status, cost_bound=found.cost_bound)
         # A reviewer whose role changes (lead <-> member) counts as taken off and put back on.
         relabelled = {
             k
