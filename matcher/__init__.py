@@ -45,6 +45,10 @@ _API = {
     "load_register": "matcher.synth.register",
     "LocationsError": "matcher.synth.register",
     "check_out_folder": "matcher.io.out_folder",
+    "explain": "matcher.why",
+    "explanation_text": "matcher.why",
+    "Explanation": "matcher.why",
+    "ExplainError": "matcher.why",
     "OutputFolderError": "matcher.io.out_folder",
 }
 

@@ -497,6 +497,58 @@ def verify(input_path: Path, plan_dir: Path) -> None:
 
 
 @main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.argument("plan_dir", metavar="OUT", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--project", "project_id", default=None, help="The project asked about.")
+@click.option("--staff", "staff_id", default=None, help="The reviewer asked about.")
+@click.option("--json", "as_json", is_flag=True, help="JSON (docs/explain.md) instead of text.")
+@click.option(
+    "--time-limit",
+    type=FiniteFloatRange(min=0.1, max=MAX_SECONDS),
+    default=5.0,
+    show_default=True,
+    help="Seconds of work for each re-solve (the cost of a change).",
+)
+@_seed_option("Random seed for the re-solves.")
+def explain(
+    input_path: Path,
+    plan_dir: Path,
+    project_id: str | None,
+    staff_id: str | None,
+    as_json: bool,
+    time_limit: float,
+    seed: int,
+) -> None:
+    """Why a reviewer is, or is not, on a project in the plan written in OUT.
+
+    With --project and --staff: the rules that forbid the pair (with their facts), or what
+    the pairing brings to the plan, and the cost of changing it with the best plan that
+    makes the change. With --project alone: its team, or why it is unstaffed and which single
+    relaxed rule would staff it, with whom. With --staff alone: their assignments and the
+    projects they could serve. Costs re-solve part of the plan (docs/explain.md).
+    """
+    import json
+
+    round_ = _load(input_path)
+    try:
+        found = matcher.explain(
+            round_,
+            plan_dir,
+            project_id=project_id,
+            staff_id=staff_id,
+            time_limit=time_limit,
+            seed=seed,
+        )
+    except (matcher.WrittenPlanError, matcher.ExplainError) as error:
+        click.echo(str(error), err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    if as_json:
+        click.echo(json.dumps(found.to_dict(), indent=2))
+    else:
+        click.echo(matcher.explanation_text(round_, found))
+
+
+@main.command()
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
     "--schools",

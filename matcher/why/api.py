@@ -1,0 +1,265 @@
+"""``matcher.explain``: why a reviewer is (or is not) on a project, and what a change costs.
+
+Every cost is a re-solve of the written plan's part with one change (``solvers.matching.
+whatif``), measured as the difference of ``objective_of`` on the whole round; docs/explain.md.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cached_property
+
+from matcher.model import Plan, Project, Round, Staff
+from matcher.why.facts import pair_rule_facts, plan_rule_facts
+from matcher.why.relax import relaxations
+from matcher.why.types import (
+    Alternative,
+    Explanation,
+    Move,
+    PairExplanation,
+    TermShare,
+    Verdict,
+)
+from matcher.written import WrittenPlanError, read_written
+from solvers.matching.eligibility import PairContext
+from solvers.matching.encode import MatchingProblem, encode
+from solvers.matching.model import SOFT_TERMS, weight_of
+from solvers.matching.objective import objective_of, term_values
+from solvers.matching.whatif import Change, WhatIf, what_if
+
+
+class ExplainError(ValueError):
+    """The question names a project or reviewer the round does not have, or neither."""
+
+
+@dataclass
+class _Plan:
+    """The written plan as pair indices of the round's problem."""
+
+    round: Round
+    plan: Plan
+    problem: MatchingProblem
+    seconds: float
+    seed: int
+
+    @cached_property
+    def pair_of(self) -> dict[tuple[str, str], int]:
+        p = self.problem
+        return {
+            (p.staff_ids[int(i)], p.project_ids[int(j)]): k
+            for k, (i, j) in enumerate(zip(p.pair_staff, p.pair_project, strict=True))
+        }
+
+    @cached_property
+    def chosen(self) -> tuple[int, ...]:
+        keys = ((a.staff_id, a.project_id) for a in self.plan.assignments)
+        return tuple(sorted(self.pair_of[key] for key in keys if key in self.pair_of))
+
+    @cached_property
+    def leads(self) -> frozenset[int]:
+        return frozenset(
+            self.pair_of[(a.staff_id, a.project_id)]
+            for a in self.plan.assignments
+            if a.role == "lead" and (a.staff_id, a.project_id) in self.pair_of
+        )
+
+    @cached_property
+    def objective(self) -> int:
+        return objective_of(self.problem, self.chosen)
+
+    def ids(self, k: int) -> tuple[str, str]:
+        p = self.problem
+        return p.project_ids[int(p.pair_project[k])], p.staff_ids[int(p.pair_staff[k])]
+
+    def alternative(self, found: WhatIf, project_id: str) -> Alternative:
+        if not found.found:  # no plan with the change (INFEASIBLE), or none found in time
+            return Alternative(status=found.status, cost_bound=found.cost_bound)
+        # A reviewer whose role changes (lead <-> member) counts as taken off and put back on.
+        relabelled = {
+            k
+            for k in set(self.chosen) & set(found.chosen)
+            if (k in self.leads) != (k in found.leads)
+        }
+        before, after = set(self.chosen), set(found.chosen)
+        moves = [
+            Move(*self.ids(k), "removed", "lead" if k in self.leads else "member")
+            for k in sorted((before - after) | relabelled)
+        ]
+        moves += [
+            Move(*self.ids(k), "added", "lead" if k in found.leads else "member")
+            for k in sorted((after - before) | relabelled)
+        ]
+        return Alternative(
+            status=found.status,
+            moves=tuple(sorted(moves, key=lambda m: (m.project_id, m.change, m.staff_id))),
+            objective=found.objective,
+            cost_bound=found.cost_bound,
+            replaced_by=tuple(
+                m.staff_id for m in moves if m.change == "added" and m.project_id == project_id
+            ),
+        )
+
+
+def explain(
+    round_: Round,
+    folder: str | os.PathLike[str],
+    *,
+    project_id: str | None = None,
+    staff_id: str | None = None,
+    time_limit: float = 5.0,
+    seed: int = 0,
+) -> Explanation:
+    """Why ``staff_id`` is or is not on ``project_id`` in the plan written in ``folder``.
+
+    With both: one answer (verdict, rules with their facts, soft terms, the cost of changing
+    it and the best plan with the change). With ``project_id`` alone: its team member by
+    member, or, when it is unstaffed, its reason and the single relaxations that would staff
+    it. With ``staff_id`` alone: each of their assignments, and the projects they could serve
+    (rule facts only, no re-solve). Each re-solve gets ``time_limit`` seconds of work.
+    """
+    if project_id is None and staff_id is None:
+        raise ExplainError("name a project (--project), a reviewer (--staff) or both")
+    if project_id is not None and project_id not in round_.project_by_id:
+        raise ExplainError(f"{project_id} is not a project of the round")
+    if staff_id is not None and staff_id not in round_.staff_by_id:
+        raise ExplainError(f"{staff_id} is not a reviewer of the round")
+    plan = read_written(folder).plan
+    if plan is None:
+        raise WrittenPlanError([f"{folder}: no pairings.csv to explain"])
+    ctx = _Plan(round_, plan, encode(round_), time_limit, seed)
+    if project_id is not None and staff_id is not None:
+        items = [_pair(ctx, round_.staff_by_id[staff_id], round_.project_by_id[project_id])]
+    elif project_id is not None:
+        items = _project(ctx, round_.project_by_id[project_id])
+    else:
+        assert staff_id is not None
+        items = _staff(ctx, round_.staff_by_id[staff_id])
+    return Explanation(items=tuple(items), objective=ctx.objective, time_limit=time_limit)
+
+
+def _pair(ctx: _Plan, person: Staff, project: Project) -> PairExplanation:
+    key = (person.staff_id, project.project_id)
+    k = ctx.pair_of.get(key)
+    on_team = any(a.staff_id == person.staff_id for a in ctx.plan.team(project.project_id))
+    if on_team:
+        return _assigned(ctx, person, project, k)
+    rules = pair_rule_facts(PairContext.of(ctx.round), person, project)
+    rules += plan_rule_facts(ctx.round, ctx.plan, person, project)
+    verdict: Verdict = "forbidden" if rules else "not_chosen"
+    if k is None:
+        return PairExplanation(project.project_id, person.staff_id, verdict, tuple(rules))
+    forced = what_if(
+        ctx.problem,
+        ctx.chosen,
+        ctx.leads,
+        Change(pair=k, chosen=True),
+        seconds=ctx.seconds,
+        seed=ctx.seed,
+    )
+    return PairExplanation(
+        project.project_id,
+        person.staff_id,
+        verdict,
+        tuple(rules),
+        cost_of_change=forced.cost,
+        alternative=ctx.alternative(forced, project.project_id),
+    )
+
+
+def _assigned(ctx: _Plan, person: Staff, project: Project, k: int | None) -> PairExplanation:
+    if k is None:  # on the team, but the pair rules now forbid it (an edited plan or round)
+        rules = pair_rule_facts(PairContext.of(ctx.round), person, project)
+        return PairExplanation(project.project_id, person.staff_id, "assigned", tuple(rules))
+    without = tuple(c for c in ctx.chosen if c != k)
+    full, less = term_values(ctx.problem, ctx.chosen), term_values(ctx.problem, without)
+    terms = {
+        name: TermShare(
+            full[name] - less[name], sign * weight_of(ctx.problem, name) * (full[name] - less[name])
+        )
+        for name, _build, sign, _words in SOFT_TERMS
+        if name != "unstaffed"
+    }
+    dropped = what_if(
+        ctx.problem,
+        ctx.chosen,
+        ctx.leads,
+        Change(pair=k, chosen=False),
+        seconds=ctx.seconds,
+        seed=ctx.seed,
+    )
+    return PairExplanation(
+        project.project_id,
+        person.staff_id,
+        "assigned",
+        terms=terms,
+        cost_of_change=dropped.cost,
+        alternative=ctx.alternative(dropped, project.project_id),
+    )
+
+
+def _project(ctx: _Plan, project: Project) -> list[PairExplanation]:
+    team = ctx.plan.team(project.project_id)
+    if team:
+        return [_pair(ctx, ctx.round.staff_by_id[a.staff_id], project) for a in team]
+    reason = next((u.reason for u in ctx.plan.unfilled if u.project_id == project.project_id), None)
+    candidates = sum(1 for (_s, p) in ctx.pair_of if p == project.project_id)
+    suggestions = []
+    for relaxed in relaxations(ctx.round, project, candidates):
+        found = _staffed_with(ctx, relaxed.round, project)
+        if found is not None:
+            suggestions.append(
+                Alternative(
+                    status=found.status,
+                    moves=found.moves,
+                    objective=found.objective,
+                    cost_bound=found.cost_bound,
+                    replaced_by=found.replaced_by,
+                    description=relaxed.words,
+                    setting=relaxed.setting,
+                    value=relaxed.value,
+                )
+            )
+    return [
+        PairExplanation(
+            project.project_id,
+            None,
+            "unstaffed",
+            reason=reason,
+            suggestions=tuple(suggestions),
+        )
+    ]
+
+
+def _staffed_with(ctx: _Plan, relaxed: Round, project: Project) -> Alternative | None:
+    """The plan with the project staffed under the relaxed round, or None if none is found."""
+    there = _Plan(relaxed, ctx.plan, encode(relaxed), ctx.seconds, ctx.seed)
+    j = there.problem.project_ids.index(project.project_id)
+    if not any(int(pj) == j for pj in there.problem.pair_project):
+        return None
+    found = what_if(
+        there.problem,
+        there.chosen,
+        there.leads,
+        Change(project=j),
+        seconds=ctx.seconds,
+        seed=ctx.seed,
+    )
+    return there.alternative(found, project.project_id) if found.found else None
+
+
+def _staff(ctx: _Plan, person: Staff) -> list[PairExplanation]:
+    items = [
+        _pair(ctx, person, ctx.round.project_by_id[a.project_id])
+        for a in ctx.plan.assignments
+        if a.staff_id == person.staff_id and a.project_id in ctx.round.project_by_id
+    ]
+    serving = {a.project_id for a in ctx.plan.assignments if a.staff_id == person.staff_id}
+    for staff_id, project_id in sorted(ctx.pair_of, key=lambda key: key[1]):
+        if staff_id != person.staff_id or project_id in serving:
+            continue
+        project = ctx.round.project_by_id[project_id]
+        rules = plan_rule_facts(ctx.round, ctx.plan, person, project)
+        verdict: Verdict = "forbidden" if rules else "not_chosen"
+        items.append(PairExplanation(project_id, person.staff_id, verdict, tuple(rules)))
+    return items

@@ -1,0 +1,220 @@
+"""The hard rules that forbid one reviewer on one project, each with the facts behind it.
+
+Pair rules are asked of the solver's own checks (``solvers.matching.eligibility``), so the
+answer is the solver's; plan rules are worked out against the written plan as it stands: the
+pair added as a team member, what would the plan break? The independent checker
+(``matcher.verify_plan``) on that plan names the same rules (tests/test_explain.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from matcher.model import Plan, Project, Round, Staff
+from matcher.why.types import RuleFact
+from solvers.matching.eligibility import PAIR_RULES, PairContext
+
+
+def _school(round_: Round, school_id: str) -> str:
+    school = round_.school_by_id.get(school_id)
+    return school_id if school is None else f"{school.name} ({school_id})"
+
+
+def who(person: Staff) -> str:
+    return f"{person.name} ({person.staff_id})"
+
+
+def _own_school(ctx: PairContext, person: Staff, project: Project) -> str:
+    return f"{who(person)} works at the host school, {_school(ctx.round, project.host_school_id)}"
+
+
+def _area(ctx: PairContext, person: Staff, project: Project) -> str:
+    return (
+        f"the project's area is {project.area}; {who(person)}'s specialisms are "
+        f"{', '.join(sorted(person.specialisms))}"
+    )
+
+
+def _phase(ctx: PairContext, person: Staff, project: Project) -> str:
+    phase = ctx.round.school_by_id[project.host_school_id].phase
+    return (
+        f"{_school(ctx.round, project.host_school_id)} is a {phase} school; {who(person)} "
+        f"reviews {', '.join(sorted(person.phases))}"
+    )
+
+
+def _conflict(ctx: PairContext, person: Staff, project: Project) -> str:
+    reasons = [
+        c.reason
+        for c in ctx.round.conflicts
+        if c.staff_id == person.staff_id and c.school_id == project.host_school_id
+    ]
+    why = f" ({'; '.join(r for r in reasons if r)})" if any(reasons) else ""
+    host = _school(ctx.round, project.host_school_id)
+    return f"{who(person)} declared a conflict of interest with {host}{why}"
+
+
+def _trust(ctx: PairContext, person: Staff, project: Project) -> str:
+    trust = ctx.round.school_by_id[project.host_school_id].trust
+    return (
+        f"{_school(ctx.round, person.school_id)} and {_school(ctx.round, project.host_school_id)} "
+        f'are both in trust {trust}; rules.same_trust is "forbid"'
+    )
+
+
+def _rotation(ctx: PairContext, person: Staff, project: Project) -> str:
+    rules, now = ctx.round.settings.rules, ctx.round.settings.number
+    rows = [
+        h
+        for h in ctx.round.history
+        if h.staff_id == person.staff_id
+        and h.host_school_id == project.host_school_id
+        and now - rules.rotation_rounds <= h.round < now
+    ]
+    last = max(rows, key=lambda h: h.round)
+    return (
+        f"history: {who(person)} served {_school(ctx.round, project.host_school_id)} in round "
+        f"{last.round} ({last.days} day(s)); rules.rotation_rounds = {rules.rotation_rounds} "
+        f"forbids a return before round {last.round + rules.rotation_rounds + 1} "
+        f"(this is round {now})"
+    )
+
+
+def _travel(ctx: PairContext, person: Staff, project: Project) -> str:
+    minutes = ctx.round.travel_minutes(person.school_id, project.host_school_id)
+    return (
+        f"{minutes} minutes from {_school(ctx.round, person.school_id)} to "
+        f"{_school(ctx.round, project.host_school_id)}; rules.max_travel_minutes is "
+        f"{ctx.round.settings.rules.max_travel_minutes}"
+    )
+
+
+def _scope(ctx: PairContext, person: Staff, project: Project) -> str:
+    scope = ctx.round.settings.clusters.cluster_scope
+    home = ctx.cluster_of.get(person.school_id) or "none"
+    host = ctx.cluster_of.get(project.host_school_id) or "none"
+    named = ctx.reviewers_of.get(project.host_school_id)
+    also = f"; the rotation names {', '.join(sorted(named))} to review it" if named else ""
+    return (
+        f'clusters.cluster_scope is "{scope}": {person.school_id} is in cluster {home}, '
+        f"the host {project.host_school_id} in cluster {host}{also}"
+    )
+
+
+_PAIR_FACTS: dict[str, Callable[[PairContext, Staff, Project], str]] = {
+    "own_school": _own_school,
+    "expertise_area": _area,
+    "expertise_phase": _phase,
+    "conflict": _conflict,
+    "same_trust": _trust,
+    "rotation": _rotation,
+    "travel": _travel,
+    "cluster_scope": _scope,
+}
+
+
+def pair_rule_facts(ctx: PairContext, person: Staff, project: Project) -> list[RuleFact]:
+    """Every pair rule the pair breaks, in ``PAIR_RULES`` order. At one's own school the
+    shared trust goes unsaid, as the checker leaves it: own_school says it all."""
+    broken = [rule.name for rule in PAIR_RULES if not rule.check(ctx, person, project)]
+    if "own_school" in broken and "same_trust" in broken:
+        broken.remove("same_trust")
+    return [RuleFact(name, _PAIR_FACTS[name](ctx, person, project)) for name in broken]
+
+
+def plan_rule_facts(round_: Round, plan: Plan, person: Staff, project: Project) -> list[RuleFact]:
+    """Every plan rule the written plan would break with the reviewer added to the team."""
+    return [
+        fact
+        for check in (_team_full, _capacity, _sle_allowance, _release, _swap)
+        if (fact := check(round_, plan, person, project)) is not None
+    ]
+
+
+def _team_full(round_: Round, plan: Plan, person: Staff, project: Project) -> RuleFact | None:
+    team = [a.staff_id for a in plan.team(project.project_id)]
+    if not team or len(team) < project.max_reviewers:
+        return None
+    return RuleFact(
+        "team_size",
+        f"the team of {project.project_id} is full: {', '.join(team)} "
+        f"({len(team)} of at most {project.max_reviewers})",
+    )
+
+
+def _days(round_: Round, plan: Plan, staff_ids: set[str]) -> tuple[int, list[str]]:
+    """Days the plan gives these reviewers, and on which projects."""
+    days, where = 0, []
+    for a in plan.assignments:
+        if a.staff_id in staff_ids and a.project_id in round_.project_by_id:
+            given = round_.project_by_id[a.project_id].days_per_reviewer
+            days += given
+            where.append(f"{a.project_id} ({a.staff_id}, {given} day(s))")
+    return days, where
+
+
+def _listed(where: list[str]) -> str:
+    return ", ".join(where) if where else "no other project"
+
+
+def _capacity(round_: Round, plan: Plan, person: Staff, project: Project) -> RuleFact | None:
+    used, where = _days(round_, plan, {person.staff_id})
+    if used + project.days_per_reviewer <= person.max_days:
+        return None
+    return RuleFact(
+        "capacity",
+        f"{who(person)} already gives {used} day(s) on {_listed(where)}; "
+        f"{project.project_id} needs {project.days_per_reviewer} more and max_days is "
+        f"{person.max_days}",
+    )
+
+
+def _sle_allowance(round_: Round, plan: Plan, person: Staff, project: Project) -> RuleFact | None:
+    if not person.is_sle:
+        return None
+    used, where = _days(round_, plan, {person.staff_id})
+    earlier = round_.sle_days_used(person.staff_id)
+    allowance = round_.settings.rules.sle_allowance_days
+    if earlier + used + project.days_per_reviewer <= allowance:
+        return None
+    return RuleFact(
+        "sle_allowance",
+        f"SLE {who(person)} has {earlier} day(s) earlier this year (history) and {used} this "
+        f"round on {_listed(where)}; {project.project_id} needs {project.days_per_reviewer} "
+        f"more and rules.sle_allowance_days is {allowance}",
+    )
+
+
+def _release(round_: Round, plan: Plan, person: Staff, project: Project) -> RuleFact | None:
+    school = round_.school_by_id[person.school_id]
+    colleagues = {s.staff_id for s in round_.staff if s.school_id == school.school_id}
+    used, where = _days(round_, plan, colleagues)
+    if used + project.days_per_reviewer <= school.release_days:
+        return None
+    return RuleFact(
+        "release",
+        f"{_school(round_, school.school_id)} already releases {used} staff-day(s) "
+        f"({_listed(where)}); {project.project_id} needs {project.days_per_reviewer} more and "
+        f"its release_days is {school.release_days}",
+    )
+
+
+def _swap(round_: Round, plan: Plan, person: Staff, project: Project) -> RuleFact | None:
+    if not round_.settings.rules.no_direct_swap:
+        return None
+    home, host = person.school_id, project.host_school_id
+    back = [
+        f"{a.staff_id} on {a.project_id}"
+        for a in plan.assignments
+        if a.project_id in round_.project_by_id
+        and round_.project_by_id[a.project_id].host_school_id == home
+        and a.staff_id in round_.staff_by_id
+        and round_.staff_by_id[a.staff_id].school_id == host
+    ]
+    if not back or home == host:
+        return None
+    return RuleFact(
+        "no_direct_swap",
+        f"{_school(round_, host)} already reviews {_school(round_, home)} "
+        f"({', '.join(back)}); rules.no_direct_swap forbids the two reviewing each other",
+    )

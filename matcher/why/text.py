@@ -1,0 +1,94 @@
+"""An explanation in plain English, with names, for the coordinator's terminal."""
+
+from __future__ import annotations
+
+from matcher.model import Round
+from matcher.why.types import Alternative, Explanation, PairExplanation
+
+_TERM_WORDS = {
+    "expertise": "expertise fit (points)",
+    "preference": "preference (points)",
+    "travel": "travel (minutes x days)",
+    "sle_balance": "SLE balance (largest share, %)",
+    "give_take": "give and take (staff-days)",
+}
+
+
+def _person(round_: Round, staff_id: str) -> str:
+    person = round_.staff_by_id[staff_id]
+    school = round_.school_by_id.get(person.school_id)
+    return f"{person.name} of {school.name if school else person.school_id}"
+
+
+def _project(round_: Round, project_id: str) -> str:
+    project = round_.project_by_id[project_id]
+    host = round_.school_by_id.get(project.host_school_id)
+    return f"{project_id} ({project.area} at {host.name if host else project.host_school_id})"
+
+
+def _cost(alt: Alternative, cost: int | None) -> str:
+    if not alt.status or cost is None:
+        return f"no plan with that change was found ({alt.status})"
+    proven = (
+        "the least possible (proven)"
+        if alt.status == "OPTIMAL"
+        else f"not proven least; no such plan costs less than {alt.cost_bound}"
+        if alt.cost_bound is not None
+        else "not proven least"
+    )
+    return f"the objective changes by {cost:+,} ({proven})"
+
+
+def _moves(round_: Round, alt: Alternative) -> list[str]:
+    return [
+        f"    {'+' if m.change == 'added' else '-'} {_person(round_, m.staff_id)} "
+        f"{'on' if m.change == 'added' else 'off'} {_project(round_, m.project_id)}"
+        for m in alt.moves
+    ]
+
+
+def _item(round_: Round, item: PairExplanation) -> list[str]:
+    where = _project(round_, item.project_id)
+    if item.staff_id is None:
+        return _unstaffed(round_, item)
+    who = _person(round_, item.staff_id)
+    heads = {
+        "assigned": f"{who} is on {where}.",
+        "forbidden": f"{who} may not serve {where}:",
+        "not_chosen": f"{who} could serve {where}, but the plan chose otherwise.",
+    }
+    lines = [heads[item.verdict]]
+    lines += [f"  [{r.rule}] {r.detail}" for r in item.rules]
+    if item.terms:
+        lines.append("  What this pairing brings to the plan:")
+        lines += [
+            f"    {_TERM_WORDS.get(name, name)}: {t.value:+,} (objective {t.contribution:+,})"
+            for name, t in item.terms.items()
+        ]
+    alt = item.alternative
+    if alt is not None:
+        if item.verdict == "assigned":
+            by = ", ".join(_person(round_, s) for s in alt.replaced_by) or "nobody new"
+            lines.append(f"  Without them: replaced by {by}; {_cost(alt, item.cost_of_change)}.")
+        else:
+            lines.append(f"  Forcing it in: {_cost(alt, item.cost_of_change)}.")
+        lines += _moves(round_, alt)
+    return lines
+
+
+def _unstaffed(round_: Round, item: PairExplanation) -> list[str]:
+    lines = [f"{_project(round_, item.project_id)} is unstaffed: {item.reason or 'no reason'}."]
+    for s in item.suggestions:
+        team = ", ".join(_person(round_, staff_id) for staff_id in s.replaced_by)
+        lines.append(
+            f"  {s.description[0].upper()}{s.description[1:]} ({s.setting} = {s.value}) "
+            f"would staff it with {team}."
+        )
+    if not item.suggestions:
+        lines.append("  No single relaxed rule found a team for it.")
+    return lines
+
+
+def explanation_text(round_: Round, explanation: Explanation) -> str:
+    """Every answer, a blank line between them."""
+    return "\n\n".join("\n".join(_item(round_, item)) for item in explanation.items)

@@ -1,0 +1,252 @@
+"""matcher explain: every forbidding rule is one the checker names, and every cost is the
+difference of the two plans' own objectives (``objective_of``), on the bundled sample."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import matcher
+from matcher.cli import main
+from matcher.model import Assignment, Plan, Round
+from matcher.why import Alternative, explain
+from matcher.why.facts import pair_rule_facts, plan_rule_facts
+from solvers.matching.eligibility import PairContext
+from solvers.matching.encode import encode
+from solvers.matching.objective import objective_of
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "samples" / "alliance"
+
+
+@pytest.fixture(scope="module")
+def planned(tmp_path_factory: pytest.TempPathFactory) -> tuple[Round, Plan, Path]:
+    round_ = matcher.load_round(SAMPLE)
+    outcome = matcher.plan(round_, time_limit=5, seed=0)
+    out = tmp_path_factory.mktemp("plan")
+    matcher.write_outputs(out, round_, outcome.plan, outcome.summary(), outcome.schedule)
+    return round_, outcome.plan, out
+
+
+def _with(plan: Plan, alt: Alternative) -> Plan:
+    """The plan the alternative describes: its moves applied to the written plan."""
+    removed = {(m.project_id, m.staff_id) for m in alt.moves if m.change == "removed"}
+    kept = [a for a in plan.assignments if (a.project_id, a.staff_id) not in removed]
+    added = [
+        Assignment(project_id=m.project_id, staff_id=m.staff_id, role=m.role)
+        for m in alt.moves
+        if m.change == "added"
+    ]
+    staffed = {a.project_id for a in kept + added}
+    unfilled = tuple(u for u in plan.unfilled if u.project_id not in staffed)
+    return Plan(assignments=tuple(kept + added), unfilled=unfilled)
+
+
+def _objective(round_: Round, plan: Plan) -> int:
+    problem = encode(round_)
+    index = {
+        (problem.staff_ids[int(i)], problem.project_ids[int(j)]): k
+        for k, (i, j) in enumerate(zip(problem.pair_staff, problem.pair_project, strict=True))
+    }
+    return objective_of(
+        problem, tuple(sorted(index[(a.staff_id, a.project_id)] for a in plan.assignments))
+    )
+
+
+def test_forbidding_rules_are_those_the_checker_names(planned: tuple[Round, Plan, Path]) -> None:
+    round_, plan, _out = planned
+    ctx = PairContext.of(round_)
+    staffed = sorted({a.project_id for a in plan.assignments})
+    on = {(a.project_id, a.staff_id) for a in plan.assignments}
+    seen: set[str] = set()
+    checked = 0
+    for n, person in enumerate(round_.staff):
+        for project_id in staffed[n % 3 :: 3]:  # a third of the pairs, a different third each
+            if (project_id, person.staff_id) in on:
+                continue
+            project = round_.project_by_id[project_id]
+            rules = pair_rule_facts(ctx, person, project)
+            rules += plan_rule_facts(round_, plan, person, project)
+            added = Assignment(project_id=project_id, staff_id=person.staff_id)
+            bigger = plan.model_copy(update={"assignments": (*plan.assignments, added)})
+            named = {v.rule for v in matcher.verify_plan(round_, bigger)}
+            assert {r.rule for r in rules} == named, (person.staff_id, project_id)
+            seen |= named
+            checked += 1
+    assert checked > 500
+    # The sample exercises pair rules and plan rules alike.
+    assert seen >= {"own_school", "expertise_area", "expertise_phase", "conflict", "same_trust"}
+    assert seen >= {"rotation", "team_size", "capacity", "no_direct_swap"}
+
+
+def test_travel_facts_match_the_checker(planned: tuple[Round, Plan, Path]) -> None:
+    """The sample's journeys are all short: with a 15-minute limit many pairs break it."""
+    round_, _plan, _out = planned
+    rules = round_.settings.rules.model_copy(update={"max_travel_minutes": 15})
+    tight = round_.replace(settings=round_.settings.model_copy(update={"rules": rules}))
+    ctx = PairContext.of(tight)
+    pair_rules = {
+        "own_school",
+        "expertise_area",
+        "expertise_phase",
+        "conflict",
+        "same_trust",
+        "rotation",
+        "travel",
+        "cluster_scope",
+    }
+    travelled = 0
+    for person in tight.staff[::5]:
+        for project in tight.projects:
+            facts = pair_rule_facts(ctx, person, project)
+            alone = Plan(
+                assignments=(Assignment(project_id=project.project_id, staff_id=person.staff_id),)
+            )
+            named = {
+                v.rule
+                for v in matcher.verify_plan(tight, alone)
+                if v.rule in pair_rules and v.staff_id == person.staff_id
+            }
+            assert {f.rule for f in facts} == named, (person.staff_id, project.project_id)
+            travelled += "travel" in named
+            for fact in facts:
+                if fact.rule == "travel":
+                    assert "max_travel_minutes is 15" in fact.detail
+    assert travelled > 20
+
+
+def test_forbidden_pair_names_its_facts(planned: tuple[Round, Plan, Path]) -> None:
+    round_, _plan, out = planned
+    found = explain(round_, out, project_id="P02", staff_id="S001", time_limit=1)
+    (item,) = found.items
+    assert item.verdict == "forbidden"
+    assert [r.rule for r in item.rules][:3] == ["expertise_area", "expertise_phase", "same_trust"]
+    assert "Mersey Vale Learning Trust" in item.rules[2].detail
+    assert item.cost_of_change is None  # the pair rules forbid it outright: nothing to re-solve
+
+
+def test_assigned_pair_cost_is_the_difference_of_objectives(
+    planned: tuple[Round, Plan, Path],
+) -> None:
+    round_, plan, out = planned
+    lead = next(a for a in plan.assignments if a.role == "lead")
+    found = explain(round_, out, project_id=lead.project_id, staff_id=lead.staff_id)
+    (item,) = found.items
+    assert item.verdict == "assigned"
+    assert set(item.terms) == {"expertise", "preference", "travel", "sle_balance", "give_take"}
+    alt = item.alternative
+    assert alt is not None and alt.status == "OPTIMAL"
+    other = _with(plan, alt)
+    assert matcher.verify_plan(round_, other) == []
+    assert lead.staff_id not in {a.staff_id for a in other.team(lead.project_id)}
+    assert alt.replaced_by
+    assert found.objective == _objective(round_, plan)
+    assert item.cost_of_change == _objective(round_, other) - _objective(round_, plan)
+    assert item.cost_of_change is not None and item.cost_of_change >= 0  # the plan was optimal
+    assert alt.cost_bound == item.cost_of_change  # proven
+
+
+def test_not_chosen_pair_forced_in_passes_the_checker(planned: tuple[Round, Plan, Path]) -> None:
+    round_, plan, out = planned
+    problem = encode(round_)
+    on = {(a.staff_id, a.project_id) for a in plan.assignments}
+    tried = 0
+    for k in range(0, problem.n_pairs, 37):
+        staff_id = problem.staff_ids[int(problem.pair_staff[k])]
+        project_id = problem.project_ids[int(problem.pair_project[k])]
+        if (staff_id, project_id) in on:
+            continue
+        (item,) = explain(round_, out, project_id=project_id, staff_id=staff_id).items
+        assert item.verdict in {"not_chosen", "forbidden"}
+        assert {r.rule for r in item.rules} <= {
+            "team_size",
+            "capacity",
+            "sle_allowance",
+            "release",
+            "no_direct_swap",
+        }
+        alt = item.alternative
+        assert alt is not None and alt.status in {"OPTIMAL", "FEASIBLE"}
+        forced = _with(plan, alt)
+        assert staff_id in {a.staff_id for a in forced.team(project_id)}
+        assert matcher.verify_plan(round_, forced) == []
+        assert item.cost_of_change == _objective(round_, forced) - _objective(round_, plan)
+        tried += 1
+    assert tried >= 3
+
+
+def test_unstaffed_suggestion_staffs_the_project(planned: tuple[Round, Plan, Path]) -> None:
+    round_, plan, out = planned
+    assert [u.project_id for u in plan.unfilled] == ["P01"]
+    (item,) = explain(round_, out, project_id="P01").items
+    assert item.verdict == "unstaffed"
+    assert item.reason is not None and "trust" in item.reason
+    (same_trust,) = [s for s in item.suggestions if s.setting == "rules.same_trust"]
+    assert same_trust.value == "allow" and same_trust.replaced_by
+    rules = round_.settings.rules.model_copy(update={"same_trust": "allow"})
+    relaxed = round_.replace(settings=round_.settings.model_copy(update={"rules": rules}))
+    replanned = matcher.plan(relaxed, time_limit=5, seed=0).plan
+    assert replanned.team("P01")
+    assert not any(u.project_id == "P01" for u in replanned.unfilled)
+
+
+def test_staff_alone_lists_assignments_and_other_projects(
+    planned: tuple[Round, Plan, Path],
+) -> None:
+    round_, plan, out = planned
+    staff_id = "S039"
+    items = explain(round_, out, staff_id=staff_id, time_limit=1).items
+    serving = sorted(a.project_id for a in plan.assignments if a.staff_id == staff_id)
+    assert sorted(i.project_id for i in items if i.verdict == "assigned") == serving
+    others = [i for i in items if i.verdict != "assigned"]
+    assert others and all(i.alternative is None for i in others)  # no re-solve each
+    problem = encode(round_)
+    candidates = {
+        problem.project_ids[int(j)]
+        for i, j in zip(problem.pair_staff, problem.pair_project, strict=True)
+        if problem.staff_ids[int(i)] == staff_id
+    }
+    assert {i.project_id for i in others} == candidates - set(serving)
+
+
+def test_cli_json_and_text(planned: tuple[Round, Plan, Path]) -> None:
+    _round, _plan, out = planned
+    runner = CliRunner()
+    args = ["explain", str(SAMPLE), str(out), "--project", "P02", "--staff", "S001"]
+    result = runner.invoke(main, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    (item,) = json.loads(result.output)["items"]
+    assert item["verdict"] == "forbidden" and item["cost_of_change"] is None
+    assert {"project_id", "staff_id", "rules", "terms", "alternative"} <= set(item)
+    text = runner.invoke(main, args)
+    assert text.exit_code == 0 and "may not serve P02" in text.output
+    missing = runner.invoke(main, ["explain", str(SAMPLE), str(out), "--staff", "S999"])
+    assert missing.exit_code == 2
+    neither = runner.invoke(main, ["explain", str(SAMPLE), str(out)])
+    assert neither.exit_code == 2
+
+
+def test_a_change_no_plan_allows_has_no_cost(planned: tuple[Round, Plan, Path]) -> None:
+    """A reviewer with fewer days than any project needs: forcing them in is impossible."""
+    round_, plan, out = planned
+    problem = encode(round_)
+    busy = {a.staff_id for a in plan.assignments}
+    k = next(
+        k
+        for k in range(problem.n_pairs)
+        if problem.staff_ids[int(problem.pair_staff[k])] not in busy
+    )
+    staff_id = problem.staff_ids[int(problem.pair_staff[k])]
+    project_id = problem.project_ids[int(problem.pair_project[k])]
+    short = tuple(
+        s.model_copy(update={"max_days": 1}) if s.staff_id == staff_id else s for s in round_.staff
+    )
+    (item,) = explain(
+        round_.replace(staff=short), out, project_id=project_id, staff_id=staff_id
+    ).items
+    assert item.verdict == "forbidden"
+    assert "capacity" in {r.rule for r in item.rules}
+    assert item.alternative is not None and item.alternative.status == "INFEASIBLE"
+    assert item.cost_of_change is None and item.alternative.moves == ()
