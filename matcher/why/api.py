@@ -75,13 +75,15 @@ class _Plan:
     def alternative(self, found: WhatIf, project_id: str) -> Alternative:
         if not found.found:  # no plan with the change (INFEASIBLE), or none found in time
             return Alternative(status=found.status, cost_bound=found.cost_bound)
-        # A reviewer whose role changes (lead <-> member) counts as taken off and put back on.
+        before, after = set(self.chosen), set(found.chosen)
+        changed = {self.ids(k)[0] for k in before ^ after}
+        # A lead swapped inside a team that is otherwise the same is a tie the solver broke
+        # either way, not a move anyone would notice; in a changed team it is shown as one.
         relabelled = {
             k
-            for k in set(self.chosen) & set(found.chosen)
-            if (k in self.leads) != (k in found.leads)
+            for k in before & after
+            if (k in self.leads) != (k in found.leads) and self.ids(k)[0] in changed
         }
-        before, after = set(self.chosen), set(found.chosen)
         moves = [
             Move(*self.ids(k), "removed", "lead" if k in self.leads else "member")
             for k in sorted((before - after) | relabelled)
@@ -90,13 +92,18 @@ class _Plan:
             Move(*self.ids(k), "added", "lead" if k in found.leads else "member")
             for k in sorted((after - before) | relabelled)
         ]
+        newcomers = {self.ids(k) for k in after - before}
         return Alternative(
             status=found.status,
             moves=tuple(sorted(moves, key=lambda m: (m.project_id, m.change, m.staff_id))),
             objective=found.objective,
             cost_bound=found.cost_bound,
             replaced_by=tuple(
-                m.staff_id for m in moves if m.change == "added" and m.project_id == project_id
+                m.staff_id
+                for m in moves
+                if m.change == "added"
+                and m.project_id == project_id
+                and (m.project_id, m.staff_id) in newcomers
             ),
         )
 

@@ -40,11 +40,23 @@ def _cost(alt: Alternative, cost: int | None) -> str:
 
 
 def _moves(round_: Round, alt: Alternative) -> list[str]:
-    return [
-        f"    {'+' if m.change == 'added' else '-'} {_person(round_, m.staff_id)} "
-        f"{'on' if m.change == 'added' else 'off'} {_project(round_, m.project_id)}"
-        for m in alt.moves
-    ]
+    """One line per move; a reviewer taken off and put back on one project changed role."""
+    changes = {(m.project_id, m.staff_id, m.change): m for m in alt.moves}
+    lines = []
+    for m in alt.moves:
+        other = "removed" if m.change == "added" else "added"
+        if (m.project_id, m.staff_id, other) in changes:
+            if m.change == "added":
+                lines.append(
+                    f"    ~ {_person(round_, m.staff_id)} becomes {m.role} on "
+                    f"{_project(round_, m.project_id)}"
+                )
+            continue
+        lines.append(
+            f"    {'+' if m.change == 'added' else '-'} {_person(round_, m.staff_id)} "
+            f"{'on' if m.change == 'added' else 'off'} {_project(round_, m.project_id)}"
+        )
+    return lines
 
 
 def _item(round_: Round, item: PairExplanation) -> list[str]:
