@@ -15,12 +15,15 @@ import datetime as dt
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from matcher.days import SchoolCalendar
 from matcher.model import Assignment, Plan, Round, Schedule, ScheduledEvent
 from matcher.rules import rules_of
 from matcher.verify import verify_plan
+
+if TYPE_CHECKING:
+    from matcher.notices import Notice
 
 Kind = Literal[
     "reviewer_removed",
@@ -55,11 +58,12 @@ class Change:
 
 @dataclass(frozen=True)
 class Revision:
-    """A plan made from a published one: what changed, and the published plan's folder
-    (whose calendars the new ones carry on from)."""
+    """A plan made from a published one: what changed, the published plan's folder (whose
+    calendars the new ones carry on from), and who to tell (``PlanOutcome.notices``)."""
 
     changes: tuple[Change, ...]
     published: str | os.PathLike[str]
+    notices: tuple[Notice, ...] = ()
 
 
 def count_changes(changes: Iterable[Change]) -> int:

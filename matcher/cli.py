@@ -280,7 +280,7 @@ def match(input_path: Path, out: Path, quiet: bool, **solve: Any) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="A plan folder published earlier for this round: change it as little as possible "
-    "(writes changes.csv).",
+    "(writes changes.csv, notices.csv and notices/).",
 )
 @_solve_options
 def plan(input_path: Path, out: Path, previous: Path | None, quiet: bool, **solve: Any) -> None:
@@ -297,7 +297,8 @@ def plan(input_path: Path, out: Path, previous: Path | None, quiet: bool, **solv
 
     With --previous OLD (the --out of an earlier plan of this round, e.g. after a drop-out)
     the new plan staffs as many projects as any plan can, then changes OLD as little as
-    possible, and only then weighs quality; changes.csv lists every change and why, and the
+    possible, and only then weighs quality; changes.csv lists every change and why,
+    notices.csv and notices/ hold a message for each person and school to tell, and the
     calendars carry on from OLD's so calendar programs update their events.
     """
     _check_out(out, input_path)
@@ -311,7 +312,9 @@ def plan(input_path: Path, out: Path, previous: Path | None, quiet: bool, **solv
         sys.exit(EXIT_BAD_INPUT)
     revision = None
     if outcome.changes is not None and previous is not None:
-        revision = matcher.Revision(changes=outcome.changes, published=previous)
+        revision = matcher.Revision(
+            changes=outcome.changes, published=previous, notices=outcome.notices or ()
+        )
     with _writing():
         written = matcher.write_outputs(
             out,

@@ -24,11 +24,13 @@ from matcher.io.calendar import write_calendars
 from matcher.io.changes_file import write_changes
 from matcher.io.cluster_files import write_cluster_files
 from matcher.io.history_files import write_history_next
+from matcher.io.notices_file import write_notices
 from matcher.io.owned import MATCH_OWNS, SCHEDULE_OWNS
 from matcher.io.plan_files import write_match_files
 from matcher.io.schedule_files import write_schedule_csv
 from matcher.locks import LockError, impossible_locks
 from matcher.model import Plan, Round, Schedule, ScheduledEvent, UnfilledProject
+from matcher.notices import Notice, build_notices
 from matcher.report.build import write_report_files
 from matcher.verify import Violation, verify_plan
 from matcher.verify_schedule import verify_schedule
@@ -369,6 +371,8 @@ class PlanOutcome:
     # number of changes of the staged search (pairings, then dates for those teams).
     changes: tuple[Change, ...] | None = None
     changes_bound: int | None = None
+    # Who to tell about those changes, one notice each (matcher.notices).
+    notices: tuple[Notice, ...] | None = None
 
     @property
     def schedule(self) -> Schedule:
@@ -581,7 +585,9 @@ def _revision(
     changes = diff_plans(round_, (previous.plan, previous.schedule), (final, dated.schedule))
     stages = [matched.changes, dated.changes]
     bound = sum(s[1] for s in stages if s is not None) if all(stages) else None
-    return {"changes": tuple(changes), "changes_bound": bound}
+    before, after = previous.schedule, dated.schedule
+    notices = build_notices(round_, changes, before, after)
+    return {"changes": tuple(changes), "changes_bound": bound, "notices": notices}
 
 
 def _form_clusters_first(
@@ -787,7 +793,8 @@ def write_outputs(
         were made in them) instead of removing them.
     revision
         A plan made from a published one (``plan(previous=...)``): its changes are written as
-        changes.csv, and when ``out_dir`` holds no calendars yet, event UIDs and SEQUENCE
+        changes.csv, its notices as notices.csv and notices/ (``matcher.io.notices_file``),
+        and when ``out_dir`` holds no calendars yet, event UIDs and SEQUENCE
         carry on from the published folder's, so calendar programs update the events they
         have (and drop those cancelled) rather than add copies.
 
@@ -807,6 +814,7 @@ def write_outputs(
         written = [target / name for name in names]
         if revision is not None:
             written.append(target / write_changes(staging, revision.changes))
+            written.extend(target / name for name in write_notices(staging, revision.notices))
         if schedule_ is not None:
             written.append(target / write_schedule_csv(staging, schedule_, round_).name)
             written.append(target / write_history_next(staging, round_, plan_))
