@@ -311,13 +311,47 @@ def test_unknown_ids_are_refused_before_anything_is_written(tmp_path: Path, roun
 # --- UIDs and re-runs ------------------------------------------------------------------------
 
 
-def test_uids_depend_on_the_round_name_and_number_and_the_visit_only(round_: Round) -> None:
+def test_uids_depend_on_the_rounds_year_and_number_and_the_visit_only(round_: Round) -> None:
     settings = round_.settings
     later_start = settings.model_copy(update={"start": dt.date(2026, 1, 6)})
+    renamed = settings.model_copy(update={"name": "Mersey Vale — spring review (corrected)"})
     next_round = settings.model_copy(update={"number": settings.number + 1})
+    next_year = settings.model_copy(update={"academic_year": "2027/28"})
     assert event_uid(settings, "P1-v1-d1") == f"{round_key(settings)}-P1-v1-d1@matcher"
     assert event_uid(later_start, "P1-v1-d1") == event_uid(settings, "P1-v1-d1")
+    assert event_uid(renamed, "P1-v1-d1") == event_uid(settings, "P1-v1-d1")
     assert event_uid(next_round, "P1-v1-d1") != event_uid(settings, "P1-v1-d1")
+    assert event_uid(next_year, "P1-v1-d1") != event_uid(settings, "P1-v1-d1")
+
+
+def test_a_renamed_round_rewritten_keeps_every_uid_and_sequence(
+    tmp_path: Path, round_: Round
+) -> None:
+    first = write(tmp_path / "first", round_)
+    renamed = round_.replace(
+        settings=round_.settings.model_copy(update={"name": "A corrected name"})
+    )
+    again = write(tmp_path / "again", renamed, previous=tmp_path / "first")
+    def uids(path: Path) -> list[str]:
+        return [str(e["UID"]) for e in Calendar.from_ical(path.read_bytes()).walk("VEVENT")]
+
+    assert uids(tmp_path / "again" / "calendars" / "round.ics") == uids(
+        tmp_path / "first" / "calendars" / "round.ics"
+    )
+    assert first and again
+
+
+def test_calendars_published_with_name_keyed_uids_keep_them(tmp_path: Path, round_: Round) -> None:
+    """A folder published before UIDs left the round's name out goes on with its UIDs."""
+    from matcher.io.calendar import legacy_round_key
+
+    write(tmp_path / "first", round_)
+    published = tmp_path / "first" / "calendars" / "round.ics"
+    new, old = round_key(round_.settings), legacy_round_key(round_.settings)
+    published.write_bytes(published.read_bytes().replace(new.encode(), old.encode()))
+    write(tmp_path / "again", round_, previous=tmp_path / "first")
+    text = (tmp_path / "again" / "calendars" / "round.ics").read_text()
+    assert f"UID:{old}-" in text and f"UID:{new}-" not in text
 
 
 def test_a_rerun_gives_byte_identical_calendars(tmp_path: Path, round_: Round) -> None:

@@ -14,7 +14,10 @@ that holds it. Calendar programs match a re-imported event to the one they have 
 take it only if its SEQUENCE is higher, so both are managed across re-runs:
 
 - The UID is ``<round key>-<visit_id>@matcher``, where the round key is a hash of the round's
-  name and number: stable across re-runs, different between rounds.
+  academic year and number (``round.toml``): stable across re-runs and when a coordinator
+  corrects the round's name, different between rounds. Calendars published by a version that
+  keyed rounds by name and number keep their UIDs: a folder whose previous ``round.ics`` holds
+  only such UIDs goes on using them.
 - SEQUENCE starts at 0. ``previous`` (the output folder of an earlier run) is read for the
   events it published; an event whose content (dates, times, place, team, text, status)
   changed gets the previous SEQUENCE + 1, an unchanged one keeps its SEQUENCE and DTSTAMP.
@@ -90,14 +93,38 @@ def one_line(text: str) -> str:
 
 
 def round_key(settings: Settings) -> str:
-    """Twelve hex digits that identify a round by its name and number, for event UIDs."""
+    """Twelve hex digits that identify a round by its academic year and number, for event
+    UIDs: ids that stay put when the round's name is corrected."""
+    identity = f"round\n{settings.academic_year}\n{settings.number}".encode()
+    return hashlib.sha256(identity).hexdigest()[:12]
+
+
+def legacy_round_key(settings: Settings) -> str:
+    """The round key of calendars published before keys left the name out: name and number."""
     identity = f"{settings.name}\n{settings.number}".encode()
     return hashlib.sha256(identity).hexdigest()[:12]
 
 
-def event_uid(settings: Settings, visit_id: str) -> str:
-    """The UID of a scheduled event: the same in every file and on every re-run."""
-    return f"{round_key(settings)}-{visit_id}@matcher"
+def event_uid(settings: Settings, visit_id: str, key: str | None = None) -> str:
+    """The UID of a scheduled event: the same in every file and on every re-run. ``key`` is
+    the round key in use (``round_key`` unless a folder was published with another)."""
+    return f"{key or round_key(settings)}-{visit_id}@matcher"
+
+
+def _published_for(
+    settings: Settings, previous: Path | None
+) -> tuple[str, dict[str, Event]]:
+    """The round key to write with and the events published under it before: ``round_key``,
+    or the legacy key when the previous calendars hold only events published with it, so
+    their UIDs go on and calendar programs update rather than duplicate them."""
+    path, published = _published_events(previous)
+    key, legacy = round_key(settings), legacy_round_key(settings)
+    uids = [str(event.get("UID", "")) for event in published]
+    if not any(u.startswith(f"{key}-") for u in uids) and any(
+        u.startswith(f"{legacy}-") for u in uids
+    ):
+        key = legacy
+    return key, _events_of(path, published, key)
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -148,11 +175,11 @@ def write_calendars(
     """
     _check_ids(round_, schedule)
     stamp = _input_stamp(round_.settings)
-    published = _previous_events(previous, round_key(round_.settings))
+    key, published = _published_for(round_.settings, previous)
     entries = sorted(
         [
-            *_current_entries(round_, schedule, roles or {}, published, stamp),
-            *_cancelled_entries(round_.settings, schedule, published, stamp),
+            *_current_entries(round_, schedule, roles or {}, published, stamp, key),
+            *_cancelled_entries(round_.settings, schedule, published, stamp, key),
         ],
         key=lambda entry: (entry.start, entry.uid),
     )
@@ -218,9 +245,10 @@ def _current_entries(
     roles: Mapping[tuple[str, str], str],
     published: Mapping[str, Event],
     stamp: dt.datetime,
+    key: str,
 ) -> Iterator[_Entry]:
     for scheduled in schedule.events:
-        uid = event_uid(round_.settings, scheduled.visit_id)
+        uid = event_uid(round_.settings, scheduled.visit_id, key)
         event = _event(round_, scheduled, roles, uid)
         before = published.get(uid)
         _stamp_revision(event, before, stamp)
@@ -389,9 +417,13 @@ def _content(event: Event) -> tuple[object, ...]:
 
 
 def _cancelled_entries(
-    settings: Settings, schedule: Schedule, published: Mapping[str, Event], stamp: dt.datetime
+    settings: Settings,
+    schedule: Schedule,
+    published: Mapping[str, Event],
+    stamp: dt.datetime,
+    key: str,
 ) -> Iterator[_Entry]:
-    current = {event_uid(settings, e.visit_id) for e in schedule.events}
+    current = {event_uid(settings, e.visit_id, key) for e in schedule.events}
     for uid, before in published.items():
         if uid in current:
             continue
@@ -402,18 +434,18 @@ def _cancelled_entries(
             yield _entry(_cancelled(before, sequence, _later(stamp, before)))
 
 
-def _previous_events(previous: Path | None, key: str) -> dict[str, Event]:
-    """This round's events in ``previous/calendars/round.ics``, by UID.
+def _published_events(previous: Path | None) -> tuple[Path | None, list[Event]]:
+    """Every event of ``previous/calendars/round.ics`` (none if there is no such file).
 
     The file is only a memory of what was published, so what cannot be read of it (a file
     cut short by an interrupted copy, a hand edit) is taken as never published, with a
     warning, rather than stopping the run: those events start again at SEQUENCE 0.
     """
     if previous is None:
-        return {}
+        return None, []
     path = Path(previous) / CALENDARS / ROUND_CALENDAR
     if not path.is_file():
-        return {}
+        return path, []
     try:
         calendar = Calendar.from_ical(path.read_bytes())
     except (OSError, ValueError):
@@ -423,9 +455,13 @@ def _previous_events(previous: Path | None, key: str) -> dict[str, Event]:
             "at SEQUENCE 0 and calendar programs that imported it may keep the old events",
             path,
         )
-        return {}
+        return path, []
+    return path, cast(list[Event], calendar.walk("VEVENT"))  # walk is typed Component
+
+
+def _events_of(path: Path | None, published: list[Event], key: str) -> dict[str, Event]:
     events: dict[str, Event] = {}
-    for event in cast(list[Event], calendar.walk("VEVENT")):  # walk is typed Component
+    for event in published:
         uid = str(event.get("UID", ""))
         # Another round's events (a reused output folder) are not this run's to cancel.
         if not uid.startswith(f"{key}-"):
