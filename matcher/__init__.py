@@ -53,6 +53,7 @@ _API = {
     # A function named apart from its package: importing matcher.sweep binds the package there.
     "run_sweep": "matcher.sweep.core",
     "read_grid": "matcher.sweep.grid",
+    "SweepClusterError": "matcher.sweep.remote",
 }
 
 __all__ = sorted(_API)

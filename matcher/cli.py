@@ -870,8 +870,23 @@ def clusters(
     help="Scenarios planned at a time, each in its own process (the files are the same for "
     "any number).",
 )
+@click.option(
+    "--cluster",
+    default=None,
+    metavar="ADDRESS",
+    help="Plan the scenarios on the Dask scheduler at ADDRESS (tcp://host:8786) instead of "
+    "local processes; its workers must see INPUT and --out at the same paths. Needs "
+    "pip install 'matcher[cluster]'.",
+)
 @click.option("--quiet", is_flag=True, help="No progress or summary on stderr (for scripts).")
-def sweep(input_path: Path, grid_path: Path, out: Path, processes: int, quiet: bool) -> None:
+def sweep(
+    input_path: Path,
+    grid_path: Path,
+    out: Path,
+    processes: int,
+    cluster: str | None,
+    quiet: bool,
+) -> None:
     """Plan the round once per scenario of --grid and compare the plans (docs/sweep.md).
 
     INPUT is a folder of CSV files with round.toml, or one .xlsx workbook. Each scenario
@@ -892,9 +907,14 @@ def sweep(input_path: Path, grid_path: Path, out: Path, processes: int, quiet: b
             )
             click.echo(f"  {row['scenario']}: {row['status']} - {figures}", err=True)
 
+    if cluster is not None and processes != 1:
+        click.echo("--processes and --cluster: give one (the cluster has its workers)", err=True)
+        sys.exit(EXIT_BAD_INPUT)
     try:
-        outcome = matcher.run_sweep(input_path, grid_path, out, processes=processes, done=show)
-    except (matcher.InputError, matcher.OutputFolderError) as error:
+        outcome = matcher.run_sweep(
+            input_path, grid_path, out, processes=processes, done=show, cluster=cluster
+        )
+    except (matcher.InputError, matcher.OutputFolderError, matcher.SweepClusterError) as error:
         click.echo(str(error), err=True)
         sys.exit(EXIT_BAD_INPUT)
     if quiet:

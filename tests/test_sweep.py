@@ -284,3 +284,51 @@ def _remove_tree(folder: Path) -> None:
 
     shutil.rmtree(folder)
     assert not os.path.exists(folder)
+
+
+def test_a_dask_cluster_writes_what_local_processes_do(
+    tmp_path: Path, swept: tuple[Path, Path, Any]
+) -> None:
+    distributed = pytest.importorskip("distributed")
+    grid, out, _ = swept
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        result = CliRunner().invoke(
+            main,
+            [
+                "sweep",
+                str(SAMPLE),
+                "--grid",
+                str(grid),
+                "--out",
+                str(tmp_path / "out"),
+                "--cluster",
+                cluster.scheduler_address,
+                "--quiet",
+            ],
+        )
+    assert result.exit_code == 0, result.output
+    assert _files(tmp_path / "out") == _files(out)
+    assert [row["scenario"] for row in _rows(tmp_path / "out")] == NAMES
+
+
+def test_an_unreachable_cluster_exits_2_writing_nothing(tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main,
+        [
+            "sweep",
+            str(SAMPLE),
+            "--grid",
+            str(_grid(tmp_path)),
+            "--out",
+            str(out),
+            "--cluster",
+            "tcp://127.0.0.1:9",
+        ],
+    )
+    assert result.exit_code == 2
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.output
+    assert not out.exists()

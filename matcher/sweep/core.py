@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from matcher.model import Round
 from matcher.sweep import folders
 from matcher.sweep.grid import Grid, at, read_grid
 from matcher.sweep.overrides import apply_overrides, effective_value
+from matcher.sweep.remote import connect
 from matcher.sweep.run import Job, run_jobs
 from matcher.sweep.table import write_tables
 
@@ -87,6 +89,7 @@ def run_sweep(
     *,
     processes: int = 1,
     done: Callable[[dict[str, Any]], None] | None = None,
+    cluster: str | None = None,
 ) -> SweepOutcome:
     """Plan every scenario of ``grid_path`` for the round at ``input_path`` into ``out``.
 
@@ -97,12 +100,29 @@ def run_sweep(
         number (plans are deterministic); only the ``seconds`` column differs.
     done
         Called with each scenario's row as it finishes (not for those already finished).
+    cluster
+        The address of a Dask scheduler (``tcp://host:8786``) to plan the scenarios on
+        instead of local processes (``matcher.sweep.remote``); ``SweepClusterError`` if it cannot
+        be used, before anything is written.
 
     Scenarios whose folder is finished for the same input, overrides and run options (its
     scenario.json) are not planned again, so re-running a killed sweep carries on.
     """
     round_, grid, jobs = prepare(input_path, grid_path, out)
-    target = Path(out)
+    with ExitStack() as stack:
+        client = None if cluster is None else stack.enter_context(connect(cluster))
+        return _sweep(round_, grid, jobs, Path(out), processes, done, client)
+
+
+def _sweep(
+    round_: Round,
+    grid: Grid,
+    jobs: list[Job],
+    target: Path,
+    processes: int,
+    done: Callable[[dict[str, Any]], None] | None,
+    client: Any,
+) -> SweepOutcome:
     target.mkdir(parents=True, exist_ok=True)
     rows: dict[str, dict[str, Any]] = {}
     to_plan = []
@@ -113,7 +133,7 @@ def run_sweep(
         else:
             rows[job.name] = row
     skipped = tuple(rows)
-    rows.update(run_jobs(to_plan, processes, done))
+    rows.update(run_jobs(to_plan, processes, done, client))
     keys = list(dict.fromkeys(key for s in grid.scenarios for key in s.overrides))
     ordered = []
     for job in jobs:

@@ -105,14 +105,21 @@ def run_jobs(
     jobs: list[Job],
     processes: int = 1,
     done: Callable[[dict[str, Any]], None] | None = None,
+    client: Any = None,
 ) -> dict[str, dict[str, Any]]:
-    """Plan every job, ``processes`` at a time; rows by scenario name.
+    """Plan every job, ``processes`` at a time or on a Dask ``client``; rows by scenario name.
 
     ``done`` is called with each row as its scenario finishes (in finishing order, which
     varies; the rows returned do not depend on it).
     """
+    if client is not None:
+        from matcher.sweep.remote import results_on
+
+        results = results_on(client, jobs)
+    else:
+        results = _results(jobs, processes)
     rows: dict[str, dict[str, Any]] = {}
-    for job, row in _results(jobs, processes):
+    for job, row in results:
         rows[job.name] = row
         if done is not None:
             done(row)
