@@ -313,8 +313,14 @@ def test_a_dask_cluster_writes_what_local_processes_do(
     assert [row["scenario"] for row in _rows(tmp_path / "out")] == NAMES
 
 
-def test_an_unreachable_cluster_exits_2_writing_nothing(tmp_path: Path) -> None:
+def test_an_unreachable_cluster_exits_2_writing_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pytest.importorskip("distributed")
+    import matcher.sweep.remote
+
+    # Nothing listens there; Dask retries a refused connection until its timeout.
+    monkeypatch.setattr(matcher.sweep.remote, "CONNECT_SECONDS", 1)
     out = tmp_path / "out"
     result = CliRunner().invoke(
         main,

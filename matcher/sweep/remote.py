@@ -15,7 +15,7 @@ from typing import Any
 
 from matcher.sweep.run import Job, failed_row, plan_scenario
 
-CONNECT_SECONDS = 10
+CONNECT_SECONDS = 10  # a scheduler that takes longer to answer is taken as unreachable
 
 
 class SweepClusterError(Exception):
