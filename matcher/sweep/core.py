@@ -65,10 +65,11 @@ def prepare(
         if settings is None:
             continue
         print_ = folders.fingerprint(digest, scenario.overrides, settings, grid.run)
-        folder = Path(out) / scenario.name
+        # Absolute paths: a Dask worker need not share this process's current folder.
+        folder = Path(os.path.abspath(out)) / scenario.name
         jobs.append(
             Job(
-                os.fspath(input_path),
+                os.path.abspath(input_path),
                 scenario.name,
                 os.fspath(folder),
                 scenario.overrides,
