@@ -50,6 +50,10 @@ _API = {
     "Explanation": "matcher.why",
     "ExplainError": "matcher.why",
     "OutputFolderError": "matcher.io.out_folder",
+    # A function named apart from its package: importing matcher.sweep binds the package there.
+    "run_sweep": "matcher.sweep.core",
+    "read_grid": "matcher.sweep.grid",
+    "SweepClusterError": "matcher.sweep.remote",
 }
 
 __all__ = sorted(_API)

@@ -847,5 +847,86 @@ def clusters(
     _say_written(written)
 
 
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option(
+    "--grid",
+    "grid_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="TOML file of scenarios: [[scenario]] tables of round.toml overrides, [grid], [run].",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for a plan folder per scenario, sweep.csv, sweep.xlsx and sweep.html.",
+)
+@click.option(
+    "--processes",
+    type=click.IntRange(min=1, max=MAX_WORKERS),
+    default=1,
+    show_default=True,
+    help="Scenarios planned at a time, each in its own process (the files are the same for "
+    "any number).",
+)
+@click.option(
+    "--cluster",
+    default=None,
+    metavar="ADDRESS",
+    help="Plan the scenarios on the Dask scheduler at ADDRESS (tcp://host:8786) instead of "
+    "local processes; its workers must see INPUT and --out at the same paths. Needs "
+    "pip install 'matcher[cluster]'.",
+)
+@click.option("--quiet", is_flag=True, help="No progress or summary on stderr (for scripts).")
+def sweep(
+    input_path: Path,
+    grid_path: Path,
+    out: Path,
+    processes: int,
+    cluster: str | None,
+    quiet: bool,
+) -> None:
+    """Plan the round once per scenario of --grid and compare the plans (docs/sweep.md).
+
+    INPUT is a folder of CSV files with round.toml, or one .xlsx workbook. Each scenario
+    overrides some round.toml settings; its plan goes into --out/<scenario>/ (the files
+    `plan` writes) and sweep.csv, sweep.xlsx and sweep.html compare staffed projects, travel,
+    gap and time. Every override is checked first: a wrong one is listed, naming the scenario
+    and setting, nothing is written and the exit code is 2. A scenario that fails while
+    planning is a `failed` row with the reason, and the others go on. Re-running the same
+    command skips scenarios already finished, so a killed sweep carries on where it stopped.
+    """
+
+    def show(row: dict[str, Any]) -> None:
+        if not quiet:
+            figures = (
+                row["reason"]
+                if row["status"] == "failed"
+                else (f"{row['staffed']} staffed, travel {row['travel']}, {row['seconds']} s")
+            )
+            click.echo(f"  {row['scenario']}: {row['status']} - {figures}", err=True)
+
+    if cluster is not None and processes != 1:
+        click.echo("--processes and --cluster: give one (the cluster has its workers)", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    try:
+        outcome = matcher.run_sweep(
+            input_path, grid_path, out, processes=processes, done=show, cluster=cluster
+        )
+    except (matcher.InputError, matcher.OutputFolderError, matcher.SweepClusterError) as error:
+        click.echo(str(error), err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    if quiet:
+        return
+    failed = sum(1 for row in outcome.rows if row["status"] == "failed")
+    click.echo(
+        f"{len(outcome.rows)} scenario(s): {len(outcome.planned)} planned, "
+        f"{len(outcome.skipped)} already finished, {failed} failed.",
+        err=True,
+    )
+    _say_written(list(outcome.written))
+
+
 if __name__ == "__main__":
     main()

@@ -63,3 +63,19 @@ def test_validate_warnings_name_rows_not_people(
     assert read.warnings
     words = " ".join(str(w) for w in read.warnings) + caplog.text
     assert [value for value in people(SAMPLE) if value in words] == []
+
+
+def test_a_debug_run_of_sweep_logs_no_name_or_email(odd_round: Path, tmp_path: Path) -> None:
+    grid = tmp_path / "grid.toml"
+    grid.write_text('[run]\ntime_limit = 2\n[grid]\n"rules.max_travel_minutes" = [45, 60]\n')
+    done = subprocess.run(
+        [sys.executable, "-m", "matcher", "-vv", "sweep", str(odd_round), "--grid", str(grid),
+         "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    logged = done.stdout + done.stderr
+    assert "DEBUG" in logged or "INFO" in logged  # the log was on
+    assert "max_travel_minutes=45" in logged  # and each scenario was reported
+    assert "Claire" not in logged
+    assert [value for value in people(SAMPLE) if value in logged] == []
