@@ -141,6 +141,15 @@ class Project(_Frozen):
         """Days each team member is out of their own school for this project."""
         return self.visits * self.visit_days
 
+    @property
+    def areas(self) -> tuple[str, ...]:
+        """The areas the team covers: ``area`` may list several, separated by ";".
+
+        One area (the usual case) is a tuple of one; ``area`` itself is kept as written (after
+        normalising), so files that show it read as before.
+        """
+        return tuple(dict.fromkeys(a.strip() for a in self.area.split(";") if a.strip()))
+
 
 class Conflict(_Frozen):
     staff_id: str = Field(min_length=1)

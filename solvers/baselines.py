@@ -67,6 +67,9 @@ def solve_linear(  # noqa: C901
         if p.project_needs_sle[j]:
             sles = [x[k] for k in pairs if p.staff_is_sle[p.pair_staff[k]]]
             solver.Add(solver.Sum(sles) >= staffed[j])
+        for a in range(p.area_count(j) if p.several_areas(j) else 0):
+            having = [x[k] for k in pairs if p.pair_has_area(k, 1 << a)]
+            solver.Add(solver.Sum(having) >= staffed[j])
     for k, var in lead.items():
         solver.Add(var <= x[k])
     for i, pairs in enumerate(p.pairs_of_staff()):

@@ -12,11 +12,15 @@ from collections.abc import Iterator
 
 import pytest
 from conftest import make_round, project, school, staff
+from test_baselines import as_plan
 
 from matcher.model import Assignment, HistoryEntry, Plan, Preference, Round, UnfilledProject
 from matcher.pipeline import MatchOutcome, match
 from matcher.verify import verify_plan
 from solvers.engine.options import SolveOptions
+from solvers.matching.encode import encode
+from solvers.matching.greedy import greedy
+from solvers.matching.warm_start import keeps_hard_rules, warm_start
 
 
 def solve(round_: Round) -> MatchOutcome:
@@ -71,6 +75,58 @@ def test_sle_needed() -> None:
     assert "SLE" in blocked.plan.unfilled[0].reason
     allowed = solve(make_round(THREE_SCHOOLS, [staff("S1", "B", is_sle=True)], [needs_sle]))
     assert set(team(allowed, "P1")) == {"S1"}
+
+
+def test_areas_covered() -> None:
+    """A two-area project: each reviewer has one area or both; the team covers both."""
+    two_areas = project("P1", "A", area="oracy;maths", min_reviewers=1, max_reviewers=2)
+    blocked = solve(make_round(THREE_SCHOOLS, [staff("S1", "B")], [two_areas]))
+    assert staffed(blocked) == set()
+    assert "no team covers both oracy and maths" in blocked.plan.unfilled[0].reason
+    mathematician = staff("S2", "C", specialisms={"maths"})
+    allowed = solve(make_round(THREE_SCHOOLS, [staff("S1", "B"), mathematician], [two_areas]))
+    assert set(team(allowed, "P1")) == {"S1", "S2"}
+    both = staff("S3", "C", specialisms={"oracy", "maths"})
+    alone = solve(make_round(THREE_SCHOOLS, [staff("S1", "B"), both], [two_areas]))
+    assert "S3" in team(alone, "P1")
+
+
+def test_areas_covered_when_capacity_decides() -> None:
+    """The only mathematician is needed elsewhere: the plan rule, not the pair rule, blocks
+    the two-area project, and the explanation names it."""
+    people = [staff("S1", "B"), staff("S2", "C", specialisms={"maths"}, max_days=1)]
+    projects = [
+        project("P1", "A", area="oracy;maths", max_reviewers=2),
+        project("P2", "B", area="maths"),
+    ]
+    # S2 would rather serve P2, so P2 takes their one day and P1 is left without maths.
+    wish = [Preference(staff_id="S2", project_id="P2", preference=3)]
+    outcome = solve(make_round(THREE_SCHOOLS, people, projects, preferences=wish))
+    assert staffed(outcome) == {"P2"}
+    reason = outcome.plan.unfilled[0].reason
+    assert "project P1's team covers both oracy and maths" in reason, reason
+
+
+def test_greedy_and_warm_start_teams_cover_every_area() -> None:
+    """The start heuristics pick an oracy and a maths reviewer, or none, never one area."""
+    schools = [*THREE_SCHOOLS, school("D", lat_offset=-0.03)]
+    people = [
+        staff("S1", "B"),
+        staff("S2", "C"),
+        staff("S3", "D", specialisms={"maths"}),
+        staff("S4", "B", specialisms={"maths", "reading"}),
+    ]
+    projects = [
+        project("P1", "A", area="oracy;maths;reading", min_reviewers=1, max_reviewers=3),
+        project("P2", "D", area="oracy;maths", min_reviewers=2, max_reviewers=2),
+        project("P3", "C", area="maths;oracy", needs_lead=True),
+    ]
+    round_ = make_round(schools, people, projects)
+    problem = encode(round_)
+    for chosen in (greedy(problem).chosen, warm_start(problem)):
+        assert chosen, "some project can be staffed"
+        assert verify_plan(round_, as_plan(round_, chosen)) == []
+    assert keeps_hard_rules(problem, warm_start(problem))
 
 
 def test_staff_capacity() -> None:

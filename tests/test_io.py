@@ -457,6 +457,13 @@ BAD_CASES: dict[str, tuple[Edit, str, int | None, str | None, str]] = {
         "is_sle",
         "'maybe' is not yes or no",
     ),
+    "empty area in a list": (
+        set_cell("projects.csv", 2, "area", "oracy;;ks2 maths"),
+        "projects.csv",
+        2,
+        "area",
+        "several separated by ';' (none of them empty)",
+    ),
     "bad date": (
         set_cell("projects.csv", 2, "earliest", "12/01/2026"),
         "projects.csv",
@@ -695,6 +702,17 @@ def test_bad_input_is_reported_where_it_is(tmp_path: Path, case: str) -> None:
     assert any(words in str(p) for p in located), [str(p) for p in located]
     # One mistake, one message: nothing else in the good round may be blamed for it.
     assert len(problems) == 1, [str(p) for p in problems]
+
+
+def test_several_areas_are_read_normalised_each(tmp_path: Path) -> None:
+    files = text_files()
+    edit_cell(files, "projects.csv", 2, "area", "Oracy;  KS2  Maths ; oracy")
+    loaded = read_round(write_folder(tmp_path / "round", dict(files)))
+    p1 = loaded.round.project_by_id["P1"]
+    assert p1.area == "oracy;ks2 maths"
+    assert p1.areas == ("oracy", "ks2 maths")
+    assert loaded.round.project_by_id["P2"].areas == ("ks2 maths",)
+    assert list(loaded.warnings) == []
 
 
 def test_problem_reads_like_a_spreadsheet_reference() -> None:

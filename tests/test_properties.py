@@ -51,7 +51,10 @@ def rounds(draw: st.DrawFn) -> Round:
             project(
                 f"P{j}",
                 draw(st.sampled_from(school_ids)),
-                area=draw(st.sampled_from(AREAS)),
+                # One area, or two the team covers together (rule areas_covered).
+                area=";".join(
+                    draw(st.lists(st.sampled_from(AREAS), min_size=1, max_size=2, unique=True))
+                ),
                 min_reviewers=low,
                 max_reviewers=draw(st.integers(low, 3)),
                 needs_lead=draw(st.booleans()),

@@ -116,6 +116,44 @@ def test_expertise_area_forbidden() -> None:
     assert only(verify_plan(round_, BASE_PLAN)) == ("expertise_area", "P1", "S1", None)
 
 
+# Two areas ("oracy;maths"): each reviewer has one of them, the team has both.
+TWO_AREAS = {"area": "oracy;maths", "min_reviewers": 1, "max_reviewers": 2}
+
+
+def test_expertise_area_one_of_several_areas_is_enough_and_areas_covered_allowed() -> None:
+    round_ = base_round(
+        schools=[school("A"), school("B", lat_offset=0.05), school("C", lat_offset=-0.05)],
+        people=[staff("S1", "B"), staff("S2", "C", specialisms={"Maths"})],
+        p1=TWO_AREAS,
+    )
+    assert verify_plan(round_, plan_of("P1:S1", "P1:S2")) == []
+
+
+def test_areas_covered_by_one_reviewer_with_both_allowed() -> None:
+    round_ = base_round(people=[staff("S1", "B", specialisms={"oracy", "maths"})], p1=TWO_AREAS)
+    assert verify_plan(round_, BASE_PLAN) == []
+
+
+def test_areas_covered_forbidden() -> None:
+    round_ = base_round(p1=TWO_AREAS)  # S1 has oracy only: no one on the team has maths
+    violations = verify_plan(round_, BASE_PLAN)
+    assert only(violations) == ("areas_covered", "P1", None, None)
+    assert "'maths'" in violations[0].message
+
+
+def test_expertise_area_with_several_areas_forbidden() -> None:
+    round_ = base_round(
+        schools=[school("A"), school("B", lat_offset=0.05), school("C", lat_offset=-0.05)],
+        people=[
+            staff("S1", "B", specialisms={"oracy", "maths"}),
+            staff("S2", "C", specialisms={"science"}),
+        ],
+        p1=TWO_AREAS,
+    )
+    violations = verify_plan(round_, plan_of("P1:S1", "P1:S2"))
+    assert only(violations) == ("expertise_area", "P1", "S2", None)
+
+
 def test_expertise_phase_allowed() -> None:
     round_ = base_round(
         schools=[school("A", phase="secondary"), school("B", lat_offset=0.05)],

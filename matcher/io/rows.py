@@ -224,7 +224,7 @@ FILES: tuple[FileSpec, ...] = (
         ),
         optional=("min_gap_days", "presentation"),
         converters={
-            "area": cells.normalise_specialism,
+            "area": cells.normalise_areas,
             "needs_lead": cells.parse_bool,
             "needs_sle": cells.parse_bool,
             "earliest": cells.parse_date,

@@ -29,8 +29,10 @@ def _own_school(ctx: PairContext, person: Staff, project: Project) -> str:
 
 
 def _area(ctx: PairContext, person: Staff, project: Project) -> str:
+    areas = project.areas
+    said = f"area is {areas[0]}" if len(areas) == 1 else f"areas are {' and '.join(areas)}"
     return (
-        f"the project's area is {project.area}; {who(person)}'s specialisms are "
+        f"the project's {said}; {who(person)}'s specialisms are "
         f"{', '.join(sorted(person.specialisms))}"
     )
 

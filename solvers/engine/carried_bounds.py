@@ -54,6 +54,8 @@ def frame(problem: MatchingProblem) -> bytes:
             pair_travel=empty,
             pair_fit=empty,
             pair_preference=empty,
+            # A pair's area mask follows from its reviewer and project, like its days.
+            pair_area_mask=None if problem.pair_area_mask is None else empty,
         )
     )
 

@@ -85,6 +85,23 @@ def add_sle(m: MatchingModel) -> None:
         _enforce(m.model.add(sum(sles) >= m.staffed[j]), m.guard("sle", p.project_ids[j]))
 
 
+def add_areas_covered(m: MatchingModel) -> None:
+    """Hard: a staffed project with several areas has, for each, a team member who has it.
+
+    Every candidate has at least one of the areas (pair rule expertise_area); this makes the
+    team cover them all. Projects with one area need nothing more."""
+    p = m.problem
+    if p.project_area_count is None:
+        return
+    for j, pairs in enumerate(p.pairs_of_project()):
+        for a in range(p.area_count(j) if p.several_areas(j) else 0):
+            having = [m.assign[k] for k in pairs if p.pair_has_area(k, 1 << a)]
+            _enforce(
+                m.model.add(sum(having) >= m.staffed[j]),
+                m.guard("areas_covered", p.project_ids[j]),
+            )
+
+
 def add_staff_capacity(m: MatchingModel) -> None:
     """Hard: a reviewer's days over all their projects within their max_days."""
     p = m.problem
@@ -174,6 +191,7 @@ HARD_RULES: tuple[ModelRule[MatchingModel], ...] = (
     model_rule("matching", "team_size", add_team_size),
     model_rule("matching", "lead", add_lead),
     model_rule("matching", "sle", add_sle),
+    model_rule("matching", "areas_covered", add_areas_covered),
     model_rule("matching", "capacity", add_staff_capacity),
     model_rule("matching", "sle_allowance", add_sle_allowance),
     model_rule("matching", "release", add_release),

@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 
 from solvers.matching.capacity import Ledger
 from solvers.matching.encode import MatchingProblem
-from solvers.matching.greedy import greedy
+from solvers.matching.greedy import cover_areas, greedy
 from solvers.matching.objective import objective_of
 from solvers.search import gap_search
 
@@ -87,6 +87,8 @@ class _Plan:
     def team_ok(self, j: int, team: Sequence[int]) -> bool:
         if not self.low[j] <= len(team) <= self.high[j]:
             return False
+        if not self.p.covers_areas(j, team):
+            return False
         if self.needs_lead[j] and not any(self.is_lead[self.staff[k]] for k in team):
             return False
         return not self.needs_sle[j] or any(self.is_sle[self.staff[k]] for k in team)
@@ -109,7 +111,8 @@ class _Plan:
         Team-mates from one school share its release and their directions, so each pick is
         added for the next check and taken out again before returning.
         """
-        if self.low[j] == 1 and not self.needs_lead[j] and not self.needs_sle[j]:
+        several = self.p.several_areas(j)
+        if self.low[j] == 1 and not self.needs_lead[j] and not self.needs_sle[j] and not several:
             # One reviewer alone makes a team: the first that fits (the common case, fast).
             for k in ranked:
                 if self.staff[k] != skip_staff and self.fits(k):
@@ -118,21 +121,25 @@ class _Plan:
         team: list[int] = []
         people: set[int] = {skip_staff}
 
-        def take(wanted: Callable[[int], bool]) -> bool:
+        def take_pair(wanted: Callable[[int], bool]) -> bool:
             for k in ranked:
                 i = self.staff[k]
-                if i not in people and wanted(i) and self.fits(k):
+                if i not in people and wanted(k) and self.fits(k):
                     self.add(k)
                     team.append(k)
                     people.add(i)
                     return True
             return False
 
+        def take(wanted: Callable[[int], bool]) -> bool:
+            return take_pair(lambda k: wanted(self.staff[k]))
+
         ok = True
         if self.needs_lead[j]:
             ok = take(lambda i: self.is_lead[i])
         if ok and self.needs_sle[j] and not any(self.is_sle[self.staff[k]] for k in team):
             ok = take(lambda i: self.is_sle[i])
+        ok = ok and cover_areas(self.p, j, team, take_pair)
         while ok and len(team) < self.low[j]:
             ok = take(lambda i: True)
         for k in reversed(team):
