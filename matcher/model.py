@@ -124,6 +124,9 @@ class Project(_Frozen):
     # None = the round's [calendar] min_gap_days.
     min_gap_days: int | None = Field(default=None, ge=0, le=DAYS)
     presentation: bool = False  # findings presented to the host's senior team after the last visit
+    # The team includes someone of this role (staff.csv role), e.g. a senior leader to talk to
+    # the host's leadership; None = any roles.
+    needs_role: Role | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Project:

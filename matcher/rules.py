@@ -67,6 +67,7 @@ RULES: tuple[Rule, ...] = (
     Rule("lead", "matching", "plan", "A team that needs a lead has one trained lead reviewer."),
     Rule("sle", "matching", "plan", "A team that needs an SLE has one."),
     Rule("areas_covered", "matching", "plan", "A team covers every area of its project."),
+    Rule("needs_role", "matching", "plan", "A team that needs a role has someone of that role."),
     Rule("capacity", "matching", "plan", "A reviewer works at most their max_days."),
     Rule("sle_allowance", "matching", "plan", "An SLE's days this year stay within the allowance."),
     Rule("release", "matching", "plan", "A school releases at most its release_days staff-days."),

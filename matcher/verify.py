@@ -355,6 +355,24 @@ def _areas_covered(facts: _Facts) -> Iterator[_Breach]:
             )
 
 
+def _needs_role(facts: _Facts) -> Iterator[_Breach]:
+    """Hard: a team that needs a role (projects.csv needs_role) has someone of that role."""
+    for project, team in _staffed_teams(facts):
+        if project.needs_role is None:
+            continue
+        roles = {
+            person.role
+            for a in team
+            if (person := facts.round.staff_by_id.get(a.staff_id)) is not None
+        }
+        if project.needs_role not in roles:
+            yield _Breach(
+                project_id=project.project_id,
+                message=f"{project.project_id} needs a {project.needs_role.value} on its team "
+                "but has none",
+            )
+
+
 def _unfilled_but_staffed(project: Project, team: list[Assignment]) -> Iterator[_Breach]:
     if team:
         ids = ", ".join(sorted(a.staff_id for a in team))
@@ -585,6 +603,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("lead", _lead),
     ("sle", _sle),
     ("areas_covered", _areas_covered),
+    ("needs_role", _needs_role),
     ("capacity", _capacity),
     ("sle_allowance", _sle_allowance),
     ("release", _release),

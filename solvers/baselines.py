@@ -67,6 +67,8 @@ def solve_linear(  # noqa: C901
         if p.project_needs_sle[j]:
             sles = [x[k] for k in pairs if p.staff_is_sle[p.pair_staff[k]]]
             solver.Add(solver.Sum(sles) >= staffed[j])
+        if p.needs_role(j):
+            solver.Add(solver.Sum([x[k] for k in pairs if p.pair_has_role(k)]) >= staffed[j])
         for a in range(p.area_count(j) if p.several_areas(j) else 0):
             having = [x[k] for k in pairs if p.pair_has_area(k, 1 << a)]
             solver.Add(solver.Sum(having) >= staffed[j])

@@ -107,6 +107,37 @@ def test_areas_covered_when_capacity_decides() -> None:
     assert "project P1's team covers both oracy and maths" in reason, reason
 
 
+def test_needs_role() -> None:
+    needs_head = project("P1", "A", needs_role="headteacher", max_reviewers=2)
+    blocked = solve(make_round(THREE_SCHOOLS, [staff("S1", "B")], [needs_head]))
+    assert staffed(blocked) == set()
+    assert "needs a headteacher on the team" in blocked.plan.unfilled[0].reason
+    head = staff("S2", "C", role="headteacher", specialisms={"oracy"})
+    allowed = solve(make_round(THREE_SCHOOLS, [staff("S1", "B"), head], [needs_head]))
+    assert "S2" in team(allowed, "P1")
+
+
+def test_greedy_and_warm_start_teams_have_the_role_needed() -> None:
+    schools = [*THREE_SCHOOLS, school("D", lat_offset=-0.03)]
+    people = [
+        staff("S1", "B"),
+        staff("S2", "C", role="senior_leader", lead_reviewer=False),
+        staff("S3", "D", role="senior_leader", specialisms={"maths"}),
+        staff("S4", "B", specialisms={"maths"}),
+    ]
+    projects = [
+        project("P1", "A", needs_role="senior_leader", needs_lead=True, max_reviewers=2),
+        project("P2", "D", area="oracy;maths", needs_role="senior_leader", max_reviewers=3),
+        project("P3", "C", needs_role="headteacher"),
+    ]
+    round_ = make_round(schools, people, projects)
+    problem = encode(round_)
+    for chosen in (greedy(problem).chosen, warm_start(problem)):
+        assert chosen, "some project can be staffed"
+        assert verify_plan(round_, as_plan(round_, chosen)) == []
+    assert keeps_hard_rules(problem, warm_start(problem))
+
+
 def test_greedy_and_warm_start_teams_cover_every_area() -> None:
     """The start heuristics pick an oracy and a maths reviewer, or none, never one area."""
     schools = [*THREE_SCHOOLS, school("D", lat_offset=-0.03)]

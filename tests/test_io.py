@@ -704,6 +704,36 @@ def test_bad_input_is_reported_where_it_is(tmp_path: Path, case: str) -> None:
     assert len(problems) == 1, [str(p) for p in problems]
 
 
+def test_needs_role_is_read_and_a_blank_or_absent_column_needs_none(tmp_path: Path) -> None:
+    files = text_files()
+    files["projects.csv"] = (
+        files["projects.csv"]
+        .replace("earliest,latest\n", "earliest,latest,needs_role\n")
+        .replace("2026-03-27\n", "2026-03-27,Senior leader\n")
+        .replace("2026-02-27\n", "2026-02-27,\n")
+    )
+    loaded = read_round(write_folder(tmp_path / "round", dict(files)))
+    assert loaded.round.project_by_id["P1"].needs_role == Role.SENIOR_LEADER
+    assert loaded.round.project_by_id["P2"].needs_role is None
+    assert (
+        read_round(write_folder(tmp_path / "old", good_files())).round.projects[0].needs_role
+        is None
+    )
+
+
+def test_an_unknown_needs_role_is_a_problem_where_it_is(tmp_path: Path) -> None:
+    files = text_files()
+    files["projects.csv"] = (
+        files["projects.csv"]
+        .replace("earliest,latest\n", "earliest,latest,needs_role\n")
+        .replace("2026-03-27\n", "2026-03-27,deputy\n")
+        .replace("2026-02-27\n", "2026-02-27,\n")
+    )
+    problems = problems_in(tmp_path, dict(files))
+    assert [(p.file, p.row, p.column) for p in problems] == [("projects.csv", 2, "needs_role")]
+    assert "senior_leader" in str(problems[0]) and "deputy" in str(problems[0])
+
+
 def test_several_areas_are_read_normalised_each(tmp_path: Path) -> None:
     files = text_files()
     edit_cell(files, "projects.csv", 2, "area", "Oracy;  KS2  Maths ; oracy")

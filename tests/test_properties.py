@@ -16,6 +16,7 @@ from matcher.verify_schedule import verify_schedule
 
 AREAS = ["oracy", "homework", "reading"]
 PHASES = ["primary", "secondary", "special"]
+ROLES = ["middle_leader", "senior_leader"]
 
 
 @st.composite
@@ -41,6 +42,7 @@ def rounds(draw: st.DrawFn) -> Round:
             is_sle=draw(st.booleans()),
             lead_reviewer=draw(st.booleans()),
             max_days=draw(st.integers(0, 6)),
+            role=draw(st.sampled_from(ROLES)),
         )
         for i in range(draw(st.integers(1, 8)))
     ]
@@ -59,6 +61,7 @@ def rounds(draw: st.DrawFn) -> Round:
                 max_reviewers=draw(st.integers(low, 3)),
                 needs_lead=draw(st.booleans()),
                 needs_sle=draw(st.booleans()),
+                needs_role=draw(st.sampled_from([None, *ROLES])),
                 visits=draw(st.integers(1, 2)),
                 visit_days=draw(st.integers(1, 2)),
             )

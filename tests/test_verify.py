@@ -154,6 +154,20 @@ def test_expertise_area_with_several_areas_forbidden() -> None:
     assert only(violations) == ("expertise_area", "P1", "S2", None)
 
 
+def test_needs_role_allowed() -> None:
+    round_ = base_round(
+        people=[staff("S1", "B", role="senior_leader")], p1={"needs_role": "senior_leader"}
+    )
+    assert verify_plan(round_, BASE_PLAN) == []
+
+
+def test_needs_role_forbidden() -> None:
+    round_ = base_round(p1={"needs_role": "senior_leader"})  # S1 is a middle leader
+    violations = verify_plan(round_, BASE_PLAN)
+    assert only(violations) == ("needs_role", "P1", None, None)
+    assert "senior_leader" in violations[0].message
+
+
 def test_expertise_phase_allowed() -> None:
     round_ = base_round(
         schools=[school("A", phase="secondary"), school("B", lat_offset=0.05)],

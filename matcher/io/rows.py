@@ -222,7 +222,7 @@ FILES: tuple[FileSpec, ...] = (
             "earliest",
             "latest",
         ),
-        optional=("min_gap_days", "presentation"),
+        optional=("min_gap_days", "presentation", "needs_role"),
         converters={
             "area": cells.normalise_areas,
             "needs_lead": cells.parse_bool,
@@ -230,6 +230,7 @@ FILES: tuple[FileSpec, ...] = (
             "earliest": cells.parse_date,
             "latest": cells.parse_date,
             "presentation": cells.parse_bool,
+            "needs_role": _choice(Role),
         },
         row_checks=(check_reviewer_range, check_date_order),
     ),
@@ -403,6 +404,7 @@ BLANK_MEANS: dict[tuple[str, str], str] = {
     ("history", "academic_year"): "this round's academic year",
     ("projects", "min_gap_days"): "the round's `calendar.min_gap_days`",
     ("schools", "rating"): "not rated (the cluster mix rules pass it by)",
+    ("projects", "needs_role"): "no role needed",
 }
 
 

@@ -159,5 +159,7 @@ def restrict(
             None if problem.project_area_count is None else problem.project_area_count[projects]
         ),
         pair_area_mask=None if problem.pair_area_mask is None else problem.pair_area_mask[pairs],
+        staff_role=None if problem.staff_role is None else problem.staff_role[staff],
+        project_role=None if problem.project_role is None else problem.project_role[projects],
     )
     return sub, staff, projects

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from matcher.model import Project, Round, Staff, Weights
+from matcher.model import Project, Role, Round, Staff, Weights
 from solvers.matching.eligibility import PairContext, Screen, project_areas
 
 IntArray = npt.NDArray[np.int64]
@@ -70,6 +70,10 @@ class MatchingProblem:
     # which the pair rule expertise_area already settles.
     project_area_count: IntArray | None = None
     pair_area_mask: IntArray | None = None
+    # projects.csv needs_role (rule needs_role): each reviewer's role and the role each project
+    # needs, as codes (-1: none needed); None when no project needs one.
+    staff_role: IntArray | None = None
+    project_role: IntArray | None = None
 
     @property
     def n_pairs(self) -> int:
@@ -91,6 +95,21 @@ class MatchingProblem:
         for k in team:
             covered |= int(self.pair_area_mask[k])
         return [1 << a for a in range(self.area_count(j)) if not covered >> a & 1]
+
+    def needs_role(self, j: int) -> bool:
+        """Project j's team must include someone of a given role (rule needs_role)."""
+        return self.project_role is not None and int(self.project_role[j]) >= 0
+
+    def pair_has_role(self, k: int) -> bool:
+        """Pair k's reviewer has the role its project needs (False when it needs none)."""
+        if self.staff_role is None or self.project_role is None:
+            return False
+        wanted = int(self.project_role[self.pair_project[k]])
+        return wanted >= 0 and int(self.staff_role[self.pair_staff[k]]) == wanted
+
+    def has_role(self, j: int, team: Collection[int]) -> bool:
+        """The team (pair indices) includes the role project j needs, or it needs none."""
+        return not self.needs_role(j) or any(self.pair_has_role(k) for k in team)
 
     def pair_has_area(self, k: int, bit: int) -> bool:
         """Pair k's reviewer has the project's area of this bit (see ``areas_missing``)."""
@@ -241,7 +260,23 @@ def encode(
         locked_pairs=frozenset((lk.staff_id, lk.project_id) for lk in round_.locks if lk.staff_id),
         locked_projects=frozenset(lk.project_id for lk in round_.locks),
         **_areas(round_, screen, pairs),
+        **_roles(round_),
     )
+
+
+def _roles(round_: Round) -> dict[str, IntArray | None]:
+    """``staff_role`` and ``project_role`` as codes, or None for both when no project needs a
+    role (the problem then stays exactly as before)."""
+    if all(p.needs_role is None for p in round_.projects):
+        return {"staff_role": None, "project_role": None}
+    code = {role: n for n, role in enumerate(Role)}
+    return {
+        "staff_role": np.array([code[s.role] for s in round_.staff], dtype=np.int64),
+        "project_role": np.array(
+            [-1 if p.needs_role is None else code[p.needs_role] for p in round_.projects],
+            dtype=np.int64,
+        ),
+    }
 
 
 def _areas(round_: Round, screen: Screen, pairs: _Pairs) -> dict[str, IntArray | None]:

@@ -122,6 +122,13 @@ def precheck(
             reasons[project.project_id] = (
                 f"needs an SLE but none of the {len(pool)} eligible reviewers is an SLE"
             )
+        elif project.needs_role is not None and not any(
+            screen.staff[i].role == project.needs_role for i in pool
+        ):
+            reasons[project.project_id] = (
+                f"needs a {project.needs_role} on the team (needs_role) but none of the "
+                f"{len(pool)} eligible reviewers is one"
+            )
         elif missing := _areas_nobody_covers(screen, project, pool):
             areas = project_areas(project)
             reasons[project.project_id] = (
@@ -190,6 +197,8 @@ def _sentence(rule: str, subject: str, problem: MatchingProblem, round_: Round) 
         return f"project {subject} has a trained lead"
     if rule == "sle":
         return f"project {subject} has an SLE"
+    if rule == "needs_role":
+        return f"project {subject} has a {round_.project_by_id[subject].needs_role} on its team"
     if rule == "areas_covered":
         areas = project_areas(round_.project_by_id[subject])
         return f"project {subject}'s team covers {_both(areas)}"

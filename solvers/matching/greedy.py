@@ -98,24 +98,37 @@ def _pick_team(
                 return True
         return False
 
-    def staff_of(k: int) -> int:
-        return int(problem.pair_staff[k])
-
-    if problem.project_needs_lead[j] and not take(lambda k: problem.staff_is_lead[staff_of(k)]):
-        return None
-    has_sle = any(problem.staff_is_sle[staff_of(k)] for k in team)
-    if (
-        problem.project_needs_sle[j]
-        and not has_sle
-        and not take(lambda k: problem.staff_is_sle[staff_of(k)])
-    ):
-        return None
-    if not cover_areas(problem, j, team, take):
+    if not take_required(problem, j, team, take):
         return None
     while len(team) < problem.project_min[j]:
         if not take(lambda k: True):
             return None
     return team if len(team) <= problem.project_max[j] else None
+
+
+def take_required(
+    problem: MatchingProblem,
+    j: int,
+    team: Sequence[int],
+    take: Callable[[Callable[[int], bool]], bool],
+) -> bool:
+    """The members project j's rules require, each by ``take`` (which adds the first ranked
+    pair meeting the predicate to ``team``) unless the team has them: a lead, an SLE, someone
+    of the role it needs, someone for each area. False when one cannot be found."""
+
+    def lead(k: int) -> bool:
+        return bool(problem.staff_is_lead[problem.pair_staff[k]])
+
+    def sle(k: int) -> bool:
+        return bool(problem.staff_is_sle[problem.pair_staff[k]])
+
+    if problem.project_needs_lead[j] and not any(map(lead, team)) and not take(lead):
+        return False
+    if problem.project_needs_sle[j] and not any(map(sle, team)) and not take(sle):
+        return False
+    if not problem.has_role(j, team) and not take(problem.pair_has_role):
+        return False
+    return cover_areas(problem, j, team, take)
 
 
 def cover_areas(

@@ -102,6 +102,19 @@ def add_areas_covered(m: MatchingModel) -> None:
             )
 
 
+def add_needs_role(m: MatchingModel) -> None:
+    """Hard: a staffed project that needs a role (projects.csv needs_role) has someone of
+    that role on its team."""
+    p = m.problem
+    if p.project_role is None:
+        return
+    for j, pairs in enumerate(p.pairs_of_project()):
+        if not p.needs_role(j):
+            continue
+        having = [m.assign[k] for k in pairs if p.pair_has_role(k)]
+        _enforce(m.model.add(sum(having) >= m.staffed[j]), m.guard("needs_role", p.project_ids[j]))
+
+
 def add_staff_capacity(m: MatchingModel) -> None:
     """Hard: a reviewer's days over all their projects within their max_days."""
     p = m.problem
@@ -192,6 +205,7 @@ HARD_RULES: tuple[ModelRule[MatchingModel], ...] = (
     model_rule("matching", "lead", add_lead),
     model_rule("matching", "sle", add_sle),
     model_rule("matching", "areas_covered", add_areas_covered),
+    model_rule("matching", "needs_role", add_needs_role),
     model_rule("matching", "capacity", add_staff_capacity),
     model_rule("matching", "sle_allowance", add_sle_allowance),
     model_rule("matching", "release", add_release),

@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 
 from solvers.matching.capacity import Ledger
 from solvers.matching.encode import MatchingProblem
-from solvers.matching.greedy import cover_areas, greedy
+from solvers.matching.greedy import greedy, take_required
 from solvers.matching.objective import objective_of
 from solvers.search import gap_search
 
@@ -87,7 +87,7 @@ class _Plan:
     def team_ok(self, j: int, team: Sequence[int]) -> bool:
         if not self.low[j] <= len(team) <= self.high[j]:
             return False
-        if not self.p.covers_areas(j, team):
+        if not self.p.covers_areas(j, team) or not self.p.has_role(j, team):
             return False
         if self.needs_lead[j] and not any(self.is_lead[self.staff[k]] for k in team):
             return False
@@ -111,8 +111,8 @@ class _Plan:
         Team-mates from one school share its release and their directions, so each pick is
         added for the next check and taken out again before returning.
         """
-        several = self.p.several_areas(j)
-        if self.low[j] == 1 and not self.needs_lead[j] and not self.needs_sle[j] and not several:
+        plain = not self.p.several_areas(j) and not self.p.needs_role(j)
+        if self.low[j] == 1 and not self.needs_lead[j] and not self.needs_sle[j] and plain:
             # One reviewer alone makes a team: the first that fits (the common case, fast).
             for k in ranked:
                 if self.staff[k] != skip_staff and self.fits(k):
@@ -131,17 +131,9 @@ class _Plan:
                     return True
             return False
 
-        def take(wanted: Callable[[int], bool]) -> bool:
-            return take_pair(lambda k: wanted(self.staff[k]))
-
-        ok = True
-        if self.needs_lead[j]:
-            ok = take(lambda i: self.is_lead[i])
-        if ok and self.needs_sle[j] and not any(self.is_sle[self.staff[k]] for k in team):
-            ok = take(lambda i: self.is_sle[i])
-        ok = ok and cover_areas(self.p, j, team, take_pair)
+        ok = take_required(self.p, j, team, take_pair)
         while ok and len(team) < self.low[j]:
-            ok = take(lambda i: True)
+            ok = take_pair(lambda k: True)
         for k in reversed(team):
             self.remove(k)
         return team if ok and len(team) <= self.high[j] else None
