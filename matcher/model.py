@@ -35,6 +35,10 @@ class Role(StrEnum):
     BUSINESS_LEADER = "business_leader"
 
 
+# The roles max_leaders_out_per_day counts: the people a school can least spare on one day.
+LEADER_ROLES = frozenset({Role.SENIOR_LEADER, Role.HEADTEACHER})
+
+
 class Rating(StrEnum):
     """How a school is doing, for the mix rules of peer-review clusters (docs/clusters.md)."""
 
@@ -76,6 +80,9 @@ class School(_Frozen):
     max_staff_out_per_day: int = Field(ge=0, le=PEOPLE)
     release_days: int = Field(ge=0, le=STAFF_DAYS)
     rating: Rating | None = None
+    # Senior leaders and headteachers (staff.csv role) of this school out on visits on one day,
+    # at most; None = only max_staff_out_per_day limits them.
+    max_leaders_out_per_day: int | None = Field(default=None, ge=0, le=PEOPLE)
 
     @model_validator(mode="after")
     def _has_one_location(self) -> School:

@@ -83,6 +83,12 @@ RULES: tuple[Rule, ...] = (
         "release_per_day", "dating", "plan", "A school has at most its staff out on any one day."
     ),
     Rule("host_per_day", "dating", "plan", "A host receives at most its teams on any one day."),
+    Rule(
+        "leaders_per_day",
+        "dating",
+        "plan",
+        "A school has at most its senior leaders and heads out on any one day.",
+    ),
     Rule("locks", "dating", "plan", "A locked visit starts on its locked date (locks.csv)."),
     # --- clusters
     Rule("unknown_school", "clusters", "integrity", "Every school named is in the round."),

@@ -15,6 +15,7 @@ import pytest
 from matcher.io import InputError, Problem, load_round, read_round
 from matcher.io.rows import FILES, FileSpec, columns_reference
 from matcher.io.settings import MEANINGS, all_keys, settings_reference
+from matcher.io.write import write_round
 from matcher.model import (
     Availability,
     Conflict,
@@ -719,6 +720,26 @@ def test_needs_role_is_read_and_a_blank_or_absent_column_needs_none(tmp_path: Pa
         read_round(write_folder(tmp_path / "old", good_files())).round.projects[0].needs_role
         is None
     )
+
+
+def test_new_optional_columns_are_written_only_when_used_and_read_back(tmp_path: Path) -> None:
+    plain = read_round(write_folder(tmp_path / "plain", good_files())).round
+    write_round(plain, tmp_path / "plain_out")
+    assert "needs_role" not in (tmp_path / "plain_out" / "projects.csv").read_text()
+    assert "max_leaders" not in (tmp_path / "plain_out" / "schools.csv").read_text()
+    schools = tuple(
+        s.model_copy(update={"max_leaders_out_per_day": 1}) if n == 0 else s
+        for n, s in enumerate(plain.schools)
+    )
+    projects = tuple(
+        p.model_copy(update={"needs_role": Role.HEADTEACHER, "area": "oracy;ks2 maths"})
+        if n == 0
+        else p
+        for n, p in enumerate(plain.projects)
+    )
+    used = plain.replace(schools=schools, projects=projects)
+    write_round(used, tmp_path / "used_out")
+    assert load_round(tmp_path / "used_out") == used
 
 
 def test_an_unknown_needs_role_is_a_problem_where_it_is(tmp_path: Path) -> None:

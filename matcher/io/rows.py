@@ -172,7 +172,7 @@ FILES: tuple[FileSpec, ...] = (
         "schools",
         School,
         required=("school_id", "name", "phase", "trust", "max_staff_out_per_day", "release_days"),
-        optional=("postcode", "rating"),
+        optional=("postcode", "rating", "max_leaders_out_per_day"),
         location_columns=(LATLON, GRID),
         converters={
             "phase": _choice(Phase),
@@ -405,6 +405,7 @@ BLANK_MEANS: dict[tuple[str, str], str] = {
     ("projects", "min_gap_days"): "the round's `calendar.min_gap_days`",
     ("schools", "rating"): "not rated (the cluster mix rules pass it by)",
     ("projects", "needs_role"): "no role needed",
+    ("schools", "max_leaders_out_per_day"): "no limit but `max_staff_out_per_day`",
 }
 
 

@@ -101,10 +101,15 @@ def write_round(round_: Round, directory: str | os.PathLike[str]) -> list[Path]:
 def _tables(round_: Round) -> dict[str, tuple[Sequence[str], list[list[Cell]], bool]]:
     """Each file name with its header, its rows and whether the format requires it."""
     school_header = _school_columns(round_.schools)
+    project_header = _project_columns(round_.projects)
     return {
         "schools.csv": (school_header, _rows(round_.schools, _school_row(school_header)), True),
         "staff.csv": (STAFF_COLUMNS, _rows(round_.staff, _staff_row), True),
-        "projects.csv": (PROJECT_COLUMNS, _rows(round_.projects, _project_row), True),
+        "projects.csv": (
+            project_header,
+            _rows(round_.projects, _project_row(project_header)),
+            True,
+        ),
         "conflicts.csv": (CONFLICT_COLUMNS, _rows(round_.conflicts, _conflict_row), False),
         "history.csv": (HISTORY_COLUMNS, _rows(round_.history, _history_row), False),
         "preferences.csv": (
@@ -197,7 +202,19 @@ def _school_columns(schools: Iterable[School]) -> tuple[str, ...]:
         location += ("easting", "northing")
     # Ratings are optional; a round without them keeps the file as it was.
     rating = ("rating",) if any(s.rating is not None for s in schools) else ()
-    return SCHOOL_COLUMNS_START + location + SCHOOL_COLUMNS_END + rating
+    leaders = (
+        ("max_leaders_out_per_day",)
+        if any(s.max_leaders_out_per_day is not None for s in schools)
+        else ()
+    )
+    return SCHOOL_COLUMNS_START + location + SCHOOL_COLUMNS_END + rating + leaders
+
+
+def _project_columns(projects: Iterable[Project]) -> tuple[str, ...]:
+    """needs_role is optional: a round where no project needs a role keeps the file as it was."""
+    if any(p.needs_role is not None for p in projects):
+        return PROJECT_COLUMNS
+    return tuple(c for c in PROJECT_COLUMNS if c != "needs_role")
 
 
 def _school_row(header: Sequence[str]) -> Callable[[School], list[Cell]]:
@@ -222,8 +239,11 @@ def _staff_row(person: Staff) -> list[Cell]:
     ]
 
 
-def _project_row(project: Project) -> list[Cell]:
-    return [getattr(project, column) for column in PROJECT_COLUMNS]
+def _project_row(header: Sequence[str]) -> Callable[[Project], list[Cell]]:
+    def row(project: Project) -> list[Cell]:
+        return [getattr(project, column) for column in header]
+
+    return row
 
 
 def _conflict_row(conflict: Conflict) -> list[Cell]:
