@@ -112,6 +112,8 @@ class Staff(_Frozen):
     is_sle: bool = False
     lead_reviewer: bool = False
     max_days: int = Field(ge=0, le=DAYS)
+    # This SLE's yearly allowance, in place of the round's rules.sle_allowance_days; None = that.
+    sle_allowance_days: int | None = Field(default=None, ge=0, le=DAYS)
 
 
 class Project(_Frozen):
@@ -430,6 +432,11 @@ class Round(_Frozen):
     def sle_days_used(self, staff_id: str) -> int:
         """Days an SLE has already given this academic year, from history."""
         return self._days_used_this_year.get(staff_id, 0)
+
+    def sle_allowance(self, staff_id: str) -> int:
+        """The SLE's yearly allowance: their own (staff.csv sle_allowance_days) or the round's."""
+        own = self.staff_by_id[staff_id].sle_allowance_days
+        return self.settings.rules.sle_allowance_days if own is None else own
 
     def replace(self, **changes: object) -> Round:
         """A copy with some fields changed. (``model_copy`` would carry stale cached lookups.)"""

@@ -437,17 +437,19 @@ def _capacity(facts: _Facts) -> Iterator[_Breach]:
 
 def _sle_allowance(facts: _Facts) -> Iterator[_Breach]:
     """Hard: an SLE's days this round, on top of those used this year, stay within the
-    allowance."""
-    allowance = facts.rules.sle_allowance_days
+    allowance: their own (staff.csv sle_allowance_days) if they have one, else the round's."""
     for staff_id, days in facts.days_by_staff.items():
         person = facts.round.staff_by_id[staff_id]
         if person.is_sle:
+            own = person.sle_allowance_days
+            allowance = facts.rules.sle_allowance_days if own is None else own
+            whose = "the SLE allowance" if own is None else "their own SLE allowance"
             used = facts.round.sle_days_used(staff_id)
             if days + used > allowance:
                 yield _Breach(
                     staff_id=staff_id,
                     message=f"SLE {staff_id} is given {days} day(s) on top of {used} already "
-                    f"used this year; the SLE allowance is {allowance}",
+                    f"used this year; {whose} is {allowance}",
                 )
 
 

@@ -183,6 +183,21 @@ def test_sle_allowance_counts_days_used_this_year(used: int, expected: set[str])
     assert staffed(solve(round_)) == expected
 
 
+@pytest.mark.parametrize(
+    ("own", "expected"), [(None, set()), (21, {"P1"}), (1, set())], ids=["round's", "more", "less"]
+)
+def test_own_sle_allowance_replaces_the_rounds(own: int | None, expected: set[str]) -> None:
+    """19 days used of the round's 20: the 2-day project fits only an allowance of 21."""
+    history = [HistoryEntry(round=1, staff_id="S1", host_school_id="C", days=19)]
+    person = staff("S1", "B", is_sle=True, sle_allowance_days=own)
+    round_ = make_round(THREE_SCHOOLS, [person], [project("P1", "A", visits=2)], history=history)
+    assert staffed(solve(round_)) == expected
+    problem = encode(round_)
+    start = greedy(problem).chosen
+    assert verify_plan(round_, as_plan(round_, start)) == []
+    assert bool(start) == bool(expected)
+
+
 def test_school_release_days() -> None:
     people = [staff("S1", "B"), staff("S2", "B")]
     projects = [project("P1", "A", visits=2), project("P2", "C", visits=2)]

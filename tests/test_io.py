@@ -727,6 +727,7 @@ def test_new_optional_columns_are_written_only_when_used_and_read_back(tmp_path:
     write_round(plain, tmp_path / "plain_out")
     assert "needs_role" not in (tmp_path / "plain_out" / "projects.csv").read_text()
     assert "max_leaders" not in (tmp_path / "plain_out" / "schools.csv").read_text()
+    assert "sle_allowance" not in (tmp_path / "plain_out" / "staff.csv").read_text()
     schools = tuple(
         s.model_copy(update={"max_leaders_out_per_day": 1}) if n == 0 else s
         for n, s in enumerate(plain.schools)
@@ -737,7 +738,11 @@ def test_new_optional_columns_are_written_only_when_used_and_read_back(tmp_path:
         else p
         for n, p in enumerate(plain.projects)
     )
-    used = plain.replace(schools=schools, projects=projects)
+    people = tuple(
+        p.model_copy(update={"sle_allowance_days": 30}) if n == 0 else p
+        for n, p in enumerate(plain.staff)
+    )
+    used = plain.replace(schools=schools, projects=projects, staff=people)
     write_round(used, tmp_path / "used_out")
     assert load_round(tmp_path / "used_out") == used
 

@@ -43,6 +43,7 @@ def rounds(draw: st.DrawFn) -> Round:
             lead_reviewer=draw(st.booleans()),
             max_days=draw(st.integers(0, 6)),
             role=draw(st.sampled_from(ROLES)),
+            sle_allowance_days=draw(st.sampled_from([None, None, 0, 2, 30])),
         )
         for i in range(draw(st.integers(1, 8)))
     ]

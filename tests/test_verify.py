@@ -335,6 +335,23 @@ def test_capacity_sle_allowance_forbidden() -> None:
     assert "allowance is 6" in violations[0].message
 
 
+def own_allowance_round(own: int, used_days: int = 3) -> Round:
+    """As sle_round, but S1 has their own allowance (staff.csv sle_allowance_days)."""
+    round_ = sle_round(used_days)
+    people = tuple(p.model_copy(update={"sle_allowance_days": own}) for p in round_.staff)
+    return round_.replace(staff=people)
+
+
+def test_own_sle_allowance_above_the_rounds_allowed() -> None:
+    assert verify_plan(own_allowance_round(7), BASE_PLAN) == []  # 3 + 4 = 7, round's is 6
+
+
+def test_own_sle_allowance_below_the_rounds_forbidden() -> None:
+    violations = verify_plan(own_allowance_round(3, used_days=0), BASE_PLAN)  # 4 <= 6, > 3
+    assert only(violations) == ("sle_allowance", None, "S1", None)
+    assert "their own SLE allowance is 3" in violations[0].message
+
+
 # --- release ---------------------------------------------------------------------------------
 
 

@@ -197,6 +197,7 @@ FILES: tuple[FileSpec, ...] = (
             "lead_reviewer",
             "max_days",
         ),
+        optional=("sle_allowance_days",),
         converters={
             "role": _choice(Role),
             "specialisms": cells.parse_specialisms,
@@ -405,6 +406,7 @@ BLANK_MEANS: dict[tuple[str, str], str] = {
     ("projects", "min_gap_days"): "the round's `calendar.min_gap_days`",
     ("schools", "rating"): "not rated (the cluster mix rules pass it by)",
     ("projects", "needs_role"): "no role needed",
+    ("staff", "sle_allowance_days"): "the round's `rules.sle_allowance_days`",
     ("schools", "max_leaders_out_per_day"): "no limit but `max_staff_out_per_day`",
 }
 

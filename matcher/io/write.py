@@ -102,9 +102,11 @@ def _tables(round_: Round) -> dict[str, tuple[Sequence[str], list[list[Cell]], b
     """Each file name with its header, its rows and whether the format requires it."""
     school_header = _school_columns(round_.schools)
     project_header = _project_columns(round_.projects)
+    own_allowance = any(s.sle_allowance_days is not None for s in round_.staff)
+    staff_header = _optional_if_used(STAFF_COLUMNS, "sle_allowance_days", own_allowance)
     return {
         "schools.csv": (school_header, _rows(round_.schools, _school_row(school_header)), True),
-        "staff.csv": (STAFF_COLUMNS, _rows(round_.staff, _staff_row), True),
+        "staff.csv": (staff_header, _rows(round_.staff, _staff_row(staff_header)), True),
         "projects.csv": (
             project_header,
             _rows(round_.projects, _project_row(project_header)),
@@ -211,10 +213,14 @@ def _school_columns(schools: Iterable[School]) -> tuple[str, ...]:
 
 
 def _project_columns(projects: Iterable[Project]) -> tuple[str, ...]:
-    """needs_role is optional: a round where no project needs a role keeps the file as it was."""
-    if any(p.needs_role is not None for p in projects):
-        return PROJECT_COLUMNS
-    return tuple(c for c in PROJECT_COLUMNS if c != "needs_role")
+    return _optional_if_used(
+        PROJECT_COLUMNS, "needs_role", any(p.needs_role is not None for p in projects)
+    )
+
+
+def _optional_if_used(columns: tuple[str, ...], column: str, used: bool) -> tuple[str, ...]:
+    """A newer optional column only when some row uses it: other rounds keep their files."""
+    return columns if used else tuple(c for c in columns if c != column)
 
 
 def _school_row(header: Sequence[str]) -> Callable[[School], list[Cell]]:
@@ -224,19 +230,15 @@ def _school_row(header: Sequence[str]) -> Callable[[School], list[Cell]]:
     return row
 
 
-def _staff_row(person: Staff) -> list[Cell]:
-    return [
-        person.staff_id,
-        person.name,
-        person.email,
-        person.school_id,
-        person.role,
-        _join(person.specialisms),
-        _join(person.phases),
-        person.is_sle,
-        person.lead_reviewer,
-        person.max_days,
-    ]
+def _staff_row(header: Sequence[str]) -> Callable[[Staff], list[Cell]]:
+    lists = {"specialisms", "phases"}
+
+    def row(person: Staff) -> list[Cell]:
+        return [
+            _join(getattr(person, c)) if c in lists else getattr(person, c) for c in header
+        ]
+
+    return row
 
 
 def _project_row(header: Sequence[str]) -> Callable[[Project], list[Cell]]:

@@ -160,6 +160,9 @@ def restrict(
         ),
         pair_area_mask=None if problem.pair_area_mask is None else problem.pair_area_mask[pairs],
         staff_role=None if problem.staff_role is None else problem.staff_role[staff],
+        staff_sle_allowance=(
+            None if problem.staff_sle_allowance is None else problem.staff_sle_allowance[staff]
+        ),
         project_role=None if problem.project_role is None else problem.project_role[projects],
     )
     return sub, staff, projects

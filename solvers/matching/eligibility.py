@@ -250,6 +250,9 @@ class Screen:
         self.sle_used = np.array(
             [round_.sle_days_used(s.staff_id) for s in self.staff], dtype=np.int64
         )
+        self.sle_allowance = np.array(
+            [round_.sle_allowance(s.staff_id) for s in self.staff], dtype=np.int64
+        )
         self.school_release = np.array([s.release_days for s in round_.schools], dtype=np.int64)
         self.staff_index = staff_index
         self._vectorised: dict[

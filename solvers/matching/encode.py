@@ -74,6 +74,9 @@ class MatchingProblem:
     # needs, as codes (-1: none needed); None when no project needs one.
     staff_role: IntArray | None = None
     project_role: IntArray | None = None
+    # staff.csv sle_allowance_days: each reviewer's yearly SLE allowance (their own, else the
+    # round's); None when nobody has their own, and ``sle_allowance`` holds for all.
+    staff_sle_allowance: IntArray | None = None
 
     @property
     def n_pairs(self) -> int:
@@ -95,6 +98,25 @@ class MatchingProblem:
         for k in team:
             covered |= int(self.pair_area_mask[k])
         return [1 << a for a in range(self.area_count(j)) if not covered >> a & 1]
+
+    def sle_allowances(self) -> IntArray:
+        """Each reviewer's yearly SLE allowance (rule sle_allowance)."""
+        if self.staff_sle_allowance is None:
+            return np.full(len(self.staff_ids), self.sle_allowance, dtype=np.int64)
+        return self.staff_sle_allowance
+
+    def sle_share_on(self) -> bool:
+        """Whether the SLE-balance term measures anything: some allowance is above zero.
+        (Written so that a round without own allowances decides exactly as before.)"""
+        if self.staff_sle_allowance is None:
+            return self.sle_allowance > 0
+        return bool((self.staff_sle_allowance > 0).any())
+
+    def sle_share(self, i: int, days: int) -> int:
+        """Percent of SLE i's allowance that ``days`` take, rounded up; 0 with no allowance
+        (such an SLE gives no days, so counts in no share)."""
+        allowance = int(self.sle_allowances()[i])
+        return -(-100 * days // allowance) if allowance > 0 else 0
 
     def needs_role(self, j: int) -> bool:
         """Project j's team must include someone of a given role (rule needs_role)."""
@@ -261,6 +283,11 @@ def encode(
         locked_projects=frozenset(lk.project_id for lk in round_.locks),
         **_areas(round_, screen, pairs),
         **_roles(round_),
+        staff_sle_allowance=(
+            None
+            if all(s.sle_allowance_days is None for s in round_.staff)
+            else np.array([round_.sle_allowance(s.staff_id) for s in round_.staff], dtype=np.int64)
+        ),
     )
 
 

@@ -45,7 +45,6 @@ def _funnel(
 ) -> list[_Step]:
     """Reviewers left after each pair rule, then after the single-pair capacity rules."""
     ctx = screen.ctx
-    allowance = ctx.round.settings.rules.sle_allowance_days
     days = project.days_per_reviewer
     steps = [_Step(rule.survivors(ctx, project), kept) for rule, kept in screen.survivors(project)]
     pool = steps[-1].keep
@@ -63,7 +62,7 @@ def _funnel(
         )
     narrow(screen.max_days[pool] >= days, f"have {days} days free (max_days)")
     narrow(
-        ~screen.is_sle[pool] | (allowance - screen.sle_used[pool] >= days),
+        ~screen.is_sle[pool] | (screen.sle_allowance[pool] - screen.sle_used[pool] >= days),
         f"have {days} days of SLE allowance left (if SLEs)",
     )
     narrow(

@@ -244,16 +244,20 @@ def travel(m: MatchingModel) -> cp_model.LinearExprT:
 def sle_balance(m: MatchingModel) -> cp_model.LinearExprT:
     """Soft: the largest share (percent) of the yearly allowance any SLE will have used."""
     p = m.problem
-    if p.sle_allowance <= 0:
+    if not p.sle_share_on():
         return 0
-    most_used = max([0, *(int(d) for d in p.sle_days_used[p.staff_is_sle])])
-    ceiling = max(100, -(-100 * most_used // p.sle_allowance))
+    # Each SLE's share is of their own allowance (staff.csv sle_allowance_days, else the
+    # round's); the days they give stay within it, so a share above 100 comes from history.
+    allowance = p.sle_allowances()
+    sles = [i for i, sle in enumerate(p.staff_is_sle.tolist()) if sle]
+    earlier = [p.sle_share(i, int(p.sle_days_used[i])) for i in sles]
+    ceiling = max(100, *earlier) if earlier else 100
     largest = m.model.new_int_var(0, ceiling, "largest_sle_share")
     for i, pairs in enumerate(p.pairs_of_staff()):
-        if not pairs or not p.staff_is_sle[i]:
+        if not pairs or not p.staff_is_sle[i] or allowance[i] <= 0:
             continue
         days = int(p.sle_days_used[i]) + sum(int(p.pair_days[k]) * m.assign[k] for k in pairs)
-        m.model.add(100 * days <= p.sle_allowance * largest)
+        m.model.add(100 * days <= int(allowance[i]) * largest)
     return largest
 
 

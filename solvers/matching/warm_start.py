@@ -373,10 +373,11 @@ def quality_swing(problem: MatchingProblem) -> int:
         values = sorted(cost[k] for k in pairs)
         team = max(0, high[j])
         swing += sum(-c for c in values[:team] if c < 0) + sum(c for c in values[-team:] if c > 0)
-    if w.sle_balance and problem.sle_allowance > 0:
-        most_used = max([0, *(int(d) for d in problem.sle_days_used[problem.staff_is_sle])])
+    if w.sle_balance and problem.sle_share_on():
+        sles = [i for i, sle in enumerate(problem.staff_is_sle.tolist()) if sle]
+        earlier = [problem.sle_share(i, int(problem.sle_days_used[i])) for i in sles]
         # One share per independent part: at most one per reviewer.
-        ceiling = max(100, -(-100 * most_used // problem.sle_allowance))
+        ceiling = max(100, *earlier) if earlier else 100
         swing += w.sle_balance * ceiling * max(1, int(problem.staff_is_sle.sum()))
     if w.give_take:
         # Every day given counts once for the giving school and once for the host.
