@@ -35,6 +35,10 @@ class Role(StrEnum):
     BUSINESS_LEADER = "business_leader"
 
 
+# The roles max_leaders_out_per_day counts: the people a school can least spare on one day.
+LEADER_ROLES = frozenset({Role.SENIOR_LEADER, Role.HEADTEACHER})
+
+
 class Rating(StrEnum):
     """How a school is doing, for the mix rules of peer-review clusters (docs/clusters.md)."""
 
@@ -76,6 +80,9 @@ class School(_Frozen):
     max_staff_out_per_day: int = Field(ge=0, le=PEOPLE)
     release_days: int = Field(ge=0, le=STAFF_DAYS)
     rating: Rating | None = None
+    # Senior leaders and headteachers (staff.csv role) of this school out on visits on one day,
+    # at most; None = only max_staff_out_per_day limits them.
+    max_leaders_out_per_day: int | None = Field(default=None, ge=0, le=PEOPLE)
 
     @model_validator(mode="after")
     def _has_one_location(self) -> School:
@@ -105,6 +112,8 @@ class Staff(_Frozen):
     is_sle: bool = False
     lead_reviewer: bool = False
     max_days: int = Field(ge=0, le=DAYS)
+    # This SLE's yearly allowance, in place of the round's rules.sle_allowance_days; None = that.
+    sle_allowance_days: int | None = Field(default=None, ge=0, le=DAYS)
 
 
 class Project(_Frozen):
@@ -124,6 +133,9 @@ class Project(_Frozen):
     # None = the round's [calendar] min_gap_days.
     min_gap_days: int | None = Field(default=None, ge=0, le=DAYS)
     presentation: bool = False  # findings presented to the host's senior team after the last visit
+    # The team includes someone of this role (staff.csv role), e.g. a senior leader to talk to
+    # the host's leadership; None = any roles.
+    needs_role: Role | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Project:
@@ -140,6 +152,15 @@ class Project(_Frozen):
     def days_per_reviewer(self) -> int:
         """Days each team member is out of their own school for this project."""
         return self.visits * self.visit_days
+
+    @property
+    def areas(self) -> tuple[str, ...]:
+        """The areas the team covers: ``area`` may list several, separated by ";".
+
+        One area (the usual case) is a tuple of one; ``area`` itself is kept as written (after
+        normalising), so files that show it read as before.
+        """
+        return tuple(dict.fromkeys(a.strip() for a in self.area.split(";") if a.strip()))
 
 
 class Conflict(_Frozen):
@@ -411,6 +432,11 @@ class Round(_Frozen):
     def sle_days_used(self, staff_id: str) -> int:
         """Days an SLE has already given this academic year, from history."""
         return self._days_used_this_year.get(staff_id, 0)
+
+    def sle_allowance(self, staff_id: str) -> int:
+        """The SLE's yearly allowance: their own (staff.csv sle_allowance_days) or the round's."""
+        own = self.staff_by_id[staff_id].sle_allowance_days
+        return self.settings.rules.sle_allowance_days if own is None else own
 
     def replace(self, **changes: object) -> Round:
         """A copy with some fields changed. (``model_copy`` would carry stale cached lookups.)"""

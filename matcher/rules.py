@@ -52,7 +52,7 @@ RULES: tuple[Rule, ...] = (
     # --- matching: one reviewer and one project at a time
     Rule("own_school", "matching", "pair", "No reviewer reviews their own school."),
     Rule(
-        "expertise_area", "matching", "pair", "A reviewer has the project's area as a specialism."
+        "expertise_area", "matching", "pair", "A reviewer has (one of) the project's areas."
     ),
     Rule("expertise_phase", "matching", "pair", "A reviewer works in the host school's phase."),
     Rule("conflict", "matching", "pair", "Nobody reviews a school they declared a conflict with."),
@@ -66,6 +66,8 @@ RULES: tuple[Rule, ...] = (
     Rule("team_size", "matching", "plan", "A project is staffed by its minimum to maximum team."),
     Rule("lead", "matching", "plan", "A team that needs a lead has one trained lead reviewer."),
     Rule("sle", "matching", "plan", "A team that needs an SLE has one."),
+    Rule("areas_covered", "matching", "plan", "A team covers every area of its project."),
+    Rule("needs_role", "matching", "plan", "A team that needs a role has someone of that role."),
     Rule("capacity", "matching", "plan", "A reviewer works at most their max_days."),
     Rule("sle_allowance", "matching", "plan", "An SLE's days this year stay within the allowance."),
     Rule("release", "matching", "plan", "A school releases at most its release_days staff-days."),
@@ -81,6 +83,12 @@ RULES: tuple[Rule, ...] = (
         "release_per_day", "dating", "plan", "A school has at most its staff out on any one day."
     ),
     Rule("host_per_day", "dating", "plan", "A host receives at most its teams on any one day."),
+    Rule(
+        "leaders_per_day",
+        "dating",
+        "plan",
+        "A school has at most its senior leaders and heads out on any one day.",
+    ),
     Rule("locks", "dating", "plan", "A locked visit starts on its locked date (locks.csv)."),
     # --- clusters
     Rule("unknown_school", "clusters", "integrity", "Every school named is in the round."),

@@ -227,16 +227,23 @@ def _normalise(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+def _areas_of(project: Project) -> list[str]:
+    """The project's areas: ``area`` may name several, separated by ";"."""
+    return list(dict.fromkeys(_normalise(a) for a in project.area.split(";") if a.strip()))
+
+
 def _expertise_area(facts: _Facts) -> Iterator[_Breach]:
-    """Hard: the reviewer has the project's area among their specialisms."""
+    """Hard: the reviewer has the project's area (one of its areas, if several) among their
+    specialisms."""
     for a in facts.usable:
         person, project = facts.person(a), facts.project(a)
-        if _normalise(project.area) not in {_normalise(s) for s in person.specialisms}:
+        if not set(_areas_of(project)) & {_normalise(s) for s in person.specialisms}:
+            which = "area" if len(_areas_of(project)) == 1 else "none of the areas"
             yield _Breach(
                 project_id=a.project_id,
                 staff_id=a.staff_id,
-                message=f"{_describe(facts, a)}, but area '{project.area}' is not among their "
-                "specialisms",
+                message=f"{_describe(facts, a)}, but {which} '{project.area}' is not among "
+                "their specialisms",
             )
 
 
@@ -326,6 +333,46 @@ def _sle(facts: _Facts) -> Iterator[_Breach]:
         yield from _team_sle(facts, project, team)
 
 
+def _areas_covered(facts: _Facts) -> Iterator[_Breach]:
+    """Hard: a team covers every area of its project: each is a specialism of a member.
+
+    A project with one area is left to expertise_area (every member must have it)."""
+    for project, team in _staffed_teams(facts):
+        if len(_areas_of(project)) < 2:
+            continue
+        covered = {
+            _normalise(s)
+            for a in team
+            if (person := facts.round.staff_by_id.get(a.staff_id)) is not None
+            for s in person.specialisms
+        }
+        missing = [area for area in _areas_of(project) if area not in covered]
+        if missing:
+            yield _Breach(
+                project_id=project.project_id,
+                message=f"{project.project_id} needs areas '{project.area}' but no one on its "
+                f"team has {' or '.join(repr(m) for m in missing)}",
+            )
+
+
+def _needs_role(facts: _Facts) -> Iterator[_Breach]:
+    """Hard: a team that needs a role (projects.csv needs_role) has someone of that role."""
+    for project, team in _staffed_teams(facts):
+        if project.needs_role is None:
+            continue
+        roles = {
+            person.role
+            for a in team
+            if (person := facts.round.staff_by_id.get(a.staff_id)) is not None
+        }
+        if project.needs_role not in roles:
+            yield _Breach(
+                project_id=project.project_id,
+                message=f"{project.project_id} needs a {project.needs_role.value} on its team "
+                "but has none",
+            )
+
+
 def _unfilled_but_staffed(project: Project, team: list[Assignment]) -> Iterator[_Breach]:
     if team:
         ids = ", ".join(sorted(a.staff_id for a in team))
@@ -390,17 +437,19 @@ def _capacity(facts: _Facts) -> Iterator[_Breach]:
 
 def _sle_allowance(facts: _Facts) -> Iterator[_Breach]:
     """Hard: an SLE's days this round, on top of those used this year, stay within the
-    allowance."""
-    allowance = facts.rules.sle_allowance_days
+    allowance: their own (staff.csv sle_allowance_days) if they have one, else the round's."""
     for staff_id, days in facts.days_by_staff.items():
         person = facts.round.staff_by_id[staff_id]
         if person.is_sle:
+            own = person.sle_allowance_days
+            allowance = facts.rules.sle_allowance_days if own is None else own
+            whose = "the SLE allowance" if own is None else "their own SLE allowance"
             used = facts.round.sle_days_used(staff_id)
             if days + used > allowance:
                 yield _Breach(
                     staff_id=staff_id,
                     message=f"SLE {staff_id} is given {days} day(s) on top of {used} already "
-                    f"used this year; the SLE allowance is {allowance}",
+                    f"used this year; {whose} is {allowance}",
                 )
 
 
@@ -555,6 +604,8 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("team_size", _team_size),
     ("lead", _lead),
     ("sle", _sle),
+    ("areas_covered", _areas_covered),
+    ("needs_role", _needs_role),
     ("capacity", _capacity),
     ("sle_allowance", _sle_allowance),
     ("release", _release),

@@ -207,6 +207,26 @@ def _release_per_day(facts: _Facts) -> Iterator[_Breach]:
             )
 
 
+def _leaders_per_day(facts: _Facts) -> Iterator[_Breach]:
+    """Hard: a school with max_leaders_out_per_day has at most that many of its senior leaders
+    and headteachers out on visits on any day (presentations, after school, do not count)."""
+    out: dict[tuple[str, dt.date], set[str]] = defaultdict(set)
+    for event in facts.visits:
+        for staff_id in event.staff_ids:
+            person = facts.round.staff_by_id.get(staff_id)
+            if person is not None and person.role in ("senior_leader", "headteacher"):
+                out[(person.school_id, event.date)].add(staff_id)
+    for (school_id, day), people in sorted(out.items()):
+        school = facts.round.school_by_id.get(school_id)
+        limit = None if school is None else school.max_leaders_out_per_day
+        if limit is not None and len(people) > limit:
+            yield _Breach(
+                school_id=school_id,
+                message=f"{school_id} has {len(people)} senior leaders and headteachers out on "
+                f"{day.isoformat()} ({_ids(people)}); it releases at most {limit} a day",
+            )
+
+
 def _host_per_day(facts: _Facts) -> Iterator[_Breach]:
     """Hard: a host receives visits for at most calendar.max_visits_per_day projects a day.
 
@@ -515,6 +535,7 @@ SCHEDULE_CHECKS: tuple[tuple[str, ScheduleCheck], ...] = (
     ("school_day", _school_day),
     ("one_place", _one_place),
     ("release_per_day", _release_per_day),
+    ("leaders_per_day", _leaders_per_day),
     ("host_per_day", _host_per_day),
     ("visit_order", _visit_order),
     ("whole_team", _whole_team),

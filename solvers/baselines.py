@@ -67,13 +67,18 @@ def solve_linear(  # noqa: C901
         if p.project_needs_sle[j]:
             sles = [x[k] for k in pairs if p.staff_is_sle[p.pair_staff[k]]]
             solver.Add(solver.Sum(sles) >= staffed[j])
+        if p.needs_role(j):
+            solver.Add(solver.Sum([x[k] for k in pairs if p.pair_has_role(k)]) >= staffed[j])
+        for a in range(p.area_count(j) if p.several_areas(j) else 0):
+            having = [x[k] for k in pairs if p.pair_has_area(k, 1 << a)]
+            solver.Add(solver.Sum(having) >= staffed[j])
     for k, var in lead.items():
         solver.Add(var <= x[k])
     for i, pairs in enumerate(p.pairs_of_staff()):
         days = solver.Sum([int(p.pair_days[k]) * x[k] for k in pairs])
         limit = int(p.staff_max_days[i])
         if p.staff_is_sle[i]:
-            limit = min(limit, max(0, p.sle_allowance - int(p.sle_days_used[i])))
+            limit = min(limit, max(0, int(p.sle_allowances()[i]) - int(p.sle_days_used[i])))
         if pairs:
             solver.Add(days <= limit)
     for s, pairs in enumerate(p.pairs_of_giving_school()):
@@ -84,7 +89,7 @@ def solve_linear(  # noqa: C901
     if p.no_direct_swap:
         _add_linear_no_swap(solver, p, x, binary)
     shares = []
-    if p.sle_allowance > 0:
+    if p.sle_share_on():
         # One largest-share variable per independent part, as in the CP-SAT model.
         for n, part in enumerate(pair_parts(p)):
             share = (
@@ -97,11 +102,11 @@ def solve_linear(  # noqa: C901
             for k in part.tolist():
                 staff_pairs.setdefault(int(p.pair_staff[k]), []).append(k)
             for i, own in staff_pairs.items():
-                if p.staff_is_sle[i]:
+                if p.staff_is_sle[i] and p.sle_allowances()[i] > 0:
                     days = int(p.sle_days_used[i]) + solver.Sum(
                         [int(p.pair_days[k]) * x[k] for k in own]
                     )
-                    solver.Add(100 * days <= p.sle_allowance * share)
+                    solver.Add(100 * days <= int(p.sle_allowances()[i]) * share)
     giving, receiving = p.pairs_of_giving_school(), p.pairs_of_receiving_school()
     gaps = []
     offset = [0] * len(p.school_ids) if p.school_days_offset is None else p.school_days_offset

@@ -12,11 +12,15 @@ from collections.abc import Iterator
 
 import pytest
 from conftest import make_round, project, school, staff
+from test_baselines import as_plan
 
 from matcher.model import Assignment, HistoryEntry, Plan, Preference, Round, UnfilledProject
 from matcher.pipeline import MatchOutcome, match
 from matcher.verify import verify_plan
 from solvers.engine.options import SolveOptions
+from solvers.matching.encode import encode
+from solvers.matching.greedy import greedy
+from solvers.matching.warm_start import keeps_hard_rules, warm_start
 
 
 def solve(round_: Round) -> MatchOutcome:
@@ -73,6 +77,89 @@ def test_sle_needed() -> None:
     assert set(team(allowed, "P1")) == {"S1"}
 
 
+def test_areas_covered() -> None:
+    """A two-area project: each reviewer has one area or both; the team covers both."""
+    two_areas = project("P1", "A", area="oracy;maths", min_reviewers=1, max_reviewers=2)
+    blocked = solve(make_round(THREE_SCHOOLS, [staff("S1", "B")], [two_areas]))
+    assert staffed(blocked) == set()
+    assert "no team covers both oracy and maths" in blocked.plan.unfilled[0].reason
+    mathematician = staff("S2", "C", specialisms={"maths"})
+    allowed = solve(make_round(THREE_SCHOOLS, [staff("S1", "B"), mathematician], [two_areas]))
+    assert set(team(allowed, "P1")) == {"S1", "S2"}
+    both = staff("S3", "C", specialisms={"oracy", "maths"})
+    alone = solve(make_round(THREE_SCHOOLS, [staff("S1", "B"), both], [two_areas]))
+    assert "S3" in team(alone, "P1")
+
+
+def test_areas_covered_when_capacity_decides() -> None:
+    """The only mathematician is needed elsewhere: the plan rule, not the pair rule, blocks
+    the two-area project, and the explanation names it."""
+    people = [staff("S1", "B"), staff("S2", "C", specialisms={"maths"}, max_days=1)]
+    projects = [
+        project("P1", "A", area="oracy;maths", max_reviewers=2),
+        project("P2", "B", area="maths"),
+    ]
+    # S2 would rather serve P2, so P2 takes their one day and P1 is left without maths.
+    wish = [Preference(staff_id="S2", project_id="P2", preference=3)]
+    outcome = solve(make_round(THREE_SCHOOLS, people, projects, preferences=wish))
+    assert staffed(outcome) == {"P2"}
+    reason = outcome.plan.unfilled[0].reason
+    assert "project P1's team covers both oracy and maths" in reason, reason
+
+
+def test_needs_role() -> None:
+    needs_head = project("P1", "A", needs_role="headteacher", max_reviewers=2)
+    blocked = solve(make_round(THREE_SCHOOLS, [staff("S1", "B")], [needs_head]))
+    assert staffed(blocked) == set()
+    assert "needs a headteacher on the team" in blocked.plan.unfilled[0].reason
+    head = staff("S2", "C", role="headteacher", specialisms={"oracy"})
+    allowed = solve(make_round(THREE_SCHOOLS, [staff("S1", "B"), head], [needs_head]))
+    assert "S2" in team(allowed, "P1")
+
+
+def test_greedy_and_warm_start_teams_have_the_role_needed() -> None:
+    schools = [*THREE_SCHOOLS, school("D", lat_offset=-0.03)]
+    people = [
+        staff("S1", "B"),
+        staff("S2", "C", role="senior_leader", lead_reviewer=False),
+        staff("S3", "D", role="senior_leader", specialisms={"maths"}),
+        staff("S4", "B", specialisms={"maths"}),
+    ]
+    projects = [
+        project("P1", "A", needs_role="senior_leader", needs_lead=True, max_reviewers=2),
+        project("P2", "D", area="oracy;maths", needs_role="senior_leader", max_reviewers=3),
+        project("P3", "C", needs_role="headteacher"),
+    ]
+    round_ = make_round(schools, people, projects)
+    problem = encode(round_)
+    for chosen in (greedy(problem).chosen, warm_start(problem)):
+        assert chosen, "some project can be staffed"
+        assert verify_plan(round_, as_plan(round_, chosen)) == []
+    assert keeps_hard_rules(problem, warm_start(problem))
+
+
+def test_greedy_and_warm_start_teams_cover_every_area() -> None:
+    """The start heuristics pick an oracy and a maths reviewer, or none, never one area."""
+    schools = [*THREE_SCHOOLS, school("D", lat_offset=-0.03)]
+    people = [
+        staff("S1", "B"),
+        staff("S2", "C"),
+        staff("S3", "D", specialisms={"maths"}),
+        staff("S4", "B", specialisms={"maths", "reading"}),
+    ]
+    projects = [
+        project("P1", "A", area="oracy;maths;reading", min_reviewers=1, max_reviewers=3),
+        project("P2", "D", area="oracy;maths", min_reviewers=2, max_reviewers=2),
+        project("P3", "C", area="maths;oracy", needs_lead=True),
+    ]
+    round_ = make_round(schools, people, projects)
+    problem = encode(round_)
+    for chosen in (greedy(problem).chosen, warm_start(problem)):
+        assert chosen, "some project can be staffed"
+        assert verify_plan(round_, as_plan(round_, chosen)) == []
+    assert keeps_hard_rules(problem, warm_start(problem))
+
+
 def test_staff_capacity() -> None:
     projects = [project("P1", "A", visits=2), project("P2", "C", visits=2)]
     blocked = solve(make_round(THREE_SCHOOLS, [staff("S1", "B", max_days=3)], projects))
@@ -94,6 +181,21 @@ def test_sle_allowance_counts_days_used_this_year(used: int, expected: set[str])
         history=history,
     )
     assert staffed(solve(round_)) == expected
+
+
+@pytest.mark.parametrize(
+    ("own", "expected"), [(None, set()), (21, {"P1"}), (1, set())], ids=["round's", "more", "less"]
+)
+def test_own_sle_allowance_replaces_the_rounds(own: int | None, expected: set[str]) -> None:
+    """19 days used of the round's 20: the 2-day project fits only an allowance of 21."""
+    history = [HistoryEntry(round=1, staff_id="S1", host_school_id="C", days=19)]
+    person = staff("S1", "B", is_sle=True, sle_allowance_days=own)
+    round_ = make_round(THREE_SCHOOLS, [person], [project("P1", "A", visits=2)], history=history)
+    assert staffed(solve(round_)) == expected
+    problem = encode(round_)
+    start = greedy(problem).chosen
+    assert verify_plan(round_, as_plan(round_, start)) == []
+    assert bool(start) == bool(expected)
 
 
 def test_school_release_days() -> None:

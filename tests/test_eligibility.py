@@ -44,6 +44,38 @@ def test_area_forbids_other_specialism() -> None:
     assert not check(base(person=staff("S1", "B", specialisms={"homework"})), "expertise_area")
 
 
+def test_area_allows_one_of_several_areas_and_forbids_none() -> None:
+    two = project("P1", "A", area="oracy;KS2 Maths")
+    maths = staff("S1", "B", specialisms={"ks2 maths"})
+    assert check(base(person=maths, project=two), "expertise_area")
+    homework = staff("S1", "B", specialisms={"homework"})
+    assert not check(base(person=homework, project=two), "expertise_area")
+
+
+def test_area_masks_say_which_of_the_areas_each_candidate_has() -> None:
+    round_ = make_round(
+        [school("A"), school("B", lat_offset=0.05)],
+        [
+            staff("S1", "B", specialisms={"maths"}),
+            staff("S2", "B", specialisms={"oracy", "maths"}),
+            staff("S3", "B", specialisms={"homework"}),
+        ],
+        [project("P1", "A", area="oracy;maths"), project("P2", "B", area="oracy")],
+    )
+    problem = encode(round_)
+    assert [problem.staff_ids[i] for i in problem.pair_staff] == ["S1", "S2"]
+    assert problem.pair_area_mask is not None and problem.project_area_count is not None
+    assert problem.pair_area_mask.tolist() == [0b10, 0b11]
+    assert problem.project_area_count.tolist() == [2, 1]
+    assert problem.areas_missing(0, [0]) == [0b01] and problem.covers_areas(0, [1])
+    single = encode(
+        make_round(
+            [school("A"), school("B", lat_offset=0.05)], [staff("S1", "B")], [project("P1", "A")]
+        )
+    )
+    assert single.pair_area_mask is None and single.project_area_count is None
+
+
 def test_phase_allows_and_forbids() -> None:
     assert check(base(), "expertise_phase")
     assert not check(base(person=staff("S1", "B", phases={"secondary"})), "expertise_phase")

@@ -567,5 +567,12 @@ def test_an_area_no_one_lists_warns_and_the_plan_leaves_it_unfilled(tmp_path: Pa
     assert verified.exit_code == 0, verified.output
 
 
+def test_each_of_several_areas_no_one_lists_warns(tmp_path: Path) -> None:
+    warned = warnings_of(tmp_path, with_cell("projects.csv", 2, "area", "Oracy;oracey;sport"))
+    assert [(w.file, w.row, w.column) for w in warned] == [("projects.csv", 2, "area")] * 2
+    assert "'oracey'" in str(warned[0]) and "did you mean 'oracy'" in str(warned[0])
+    assert "'sport'" in str(warned[1])
+
+
 def test_an_area_someone_lists_gives_no_warning(tmp_path: Path) -> None:
     assert warnings_of(tmp_path, with_cell("projects.csv", 2, "area", "Oracy")) == []

@@ -15,6 +15,7 @@ import pytest
 from matcher.io import InputError, Problem, load_round, read_round
 from matcher.io.rows import FILES, FileSpec, columns_reference
 from matcher.io.settings import MEANINGS, all_keys, settings_reference
+from matcher.io.write import write_round
 from matcher.model import (
     Availability,
     Conflict,
@@ -457,6 +458,13 @@ BAD_CASES: dict[str, tuple[Edit, str, int | None, str | None, str]] = {
         "is_sle",
         "'maybe' is not yes or no",
     ),
+    "empty area in a list": (
+        set_cell("projects.csv", 2, "area", "oracy;;ks2 maths"),
+        "projects.csv",
+        2,
+        "area",
+        "several separated by ';' (none of them empty)",
+    ),
     "bad date": (
         set_cell("projects.csv", 2, "earliest", "12/01/2026"),
         "projects.csv",
@@ -695,6 +703,72 @@ def test_bad_input_is_reported_where_it_is(tmp_path: Path, case: str) -> None:
     assert any(words in str(p) for p in located), [str(p) for p in located]
     # One mistake, one message: nothing else in the good round may be blamed for it.
     assert len(problems) == 1, [str(p) for p in problems]
+
+
+def test_needs_role_is_read_and_a_blank_or_absent_column_needs_none(tmp_path: Path) -> None:
+    files = text_files()
+    files["projects.csv"] = (
+        files["projects.csv"]
+        .replace("earliest,latest\n", "earliest,latest,needs_role\n")
+        .replace("2026-03-27\n", "2026-03-27,Senior leader\n")
+        .replace("2026-02-27\n", "2026-02-27,\n")
+    )
+    loaded = read_round(write_folder(tmp_path / "round", dict(files)))
+    assert loaded.round.project_by_id["P1"].needs_role == Role.SENIOR_LEADER
+    assert loaded.round.project_by_id["P2"].needs_role is None
+    assert (
+        read_round(write_folder(tmp_path / "old", good_files())).round.projects[0].needs_role
+        is None
+    )
+
+
+def test_new_optional_columns_are_written_only_when_used_and_read_back(tmp_path: Path) -> None:
+    plain = read_round(write_folder(tmp_path / "plain", good_files())).round
+    write_round(plain, tmp_path / "plain_out")
+    assert "needs_role" not in (tmp_path / "plain_out" / "projects.csv").read_text()
+    assert "max_leaders" not in (tmp_path / "plain_out" / "schools.csv").read_text()
+    assert "sle_allowance" not in (tmp_path / "plain_out" / "staff.csv").read_text()
+    schools = tuple(
+        s.model_copy(update={"max_leaders_out_per_day": 1}) if n == 0 else s
+        for n, s in enumerate(plain.schools)
+    )
+    projects = tuple(
+        p.model_copy(update={"needs_role": Role.HEADTEACHER, "area": "oracy;ks2 maths"})
+        if n == 0
+        else p
+        for n, p in enumerate(plain.projects)
+    )
+    people = tuple(
+        p.model_copy(update={"sle_allowance_days": 30}) if n == 0 else p
+        for n, p in enumerate(plain.staff)
+    )
+    used = plain.replace(schools=schools, projects=projects, staff=people)
+    write_round(used, tmp_path / "used_out")
+    assert load_round(tmp_path / "used_out") == used
+
+
+def test_an_unknown_needs_role_is_a_problem_where_it_is(tmp_path: Path) -> None:
+    files = text_files()
+    files["projects.csv"] = (
+        files["projects.csv"]
+        .replace("earliest,latest\n", "earliest,latest,needs_role\n")
+        .replace("2026-03-27\n", "2026-03-27,deputy\n")
+        .replace("2026-02-27\n", "2026-02-27,\n")
+    )
+    problems = problems_in(tmp_path, dict(files))
+    assert [(p.file, p.row, p.column) for p in problems] == [("projects.csv", 2, "needs_role")]
+    assert "senior_leader" in str(problems[0]) and "deputy" in str(problems[0])
+
+
+def test_several_areas_are_read_normalised_each(tmp_path: Path) -> None:
+    files = text_files()
+    edit_cell(files, "projects.csv", 2, "area", "Oracy;  KS2  Maths ; oracy")
+    loaded = read_round(write_folder(tmp_path / "round", dict(files)))
+    p1 = loaded.round.project_by_id["P1"]
+    assert p1.area == "oracy;ks2 maths"
+    assert p1.areas == ("oracy", "ks2 maths")
+    assert loaded.round.project_by_id["P2"].areas == ("ks2 maths",)
+    assert list(loaded.warnings) == []
 
 
 def test_problem_reads_like_a_spreadsheet_reference() -> None:

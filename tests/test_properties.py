@@ -16,6 +16,7 @@ from matcher.verify_schedule import verify_schedule
 
 AREAS = ["oracy", "homework", "reading"]
 PHASES = ["primary", "secondary", "special"]
+ROLES = ["middle_leader", "senior_leader"]
 
 
 @st.composite
@@ -41,6 +42,8 @@ def rounds(draw: st.DrawFn) -> Round:
             is_sle=draw(st.booleans()),
             lead_reviewer=draw(st.booleans()),
             max_days=draw(st.integers(0, 6)),
+            role=draw(st.sampled_from(ROLES)),
+            sle_allowance_days=draw(st.sampled_from([None, None, 0, 2, 30])),
         )
         for i in range(draw(st.integers(1, 8)))
     ]
@@ -51,11 +54,15 @@ def rounds(draw: st.DrawFn) -> Round:
             project(
                 f"P{j}",
                 draw(st.sampled_from(school_ids)),
-                area=draw(st.sampled_from(AREAS)),
+                # One area, or two the team covers together (rule areas_covered).
+                area=";".join(
+                    draw(st.lists(st.sampled_from(AREAS), min_size=1, max_size=2, unique=True))
+                ),
                 min_reviewers=low,
                 max_reviewers=draw(st.integers(low, 3)),
                 needs_lead=draw(st.booleans()),
                 needs_sle=draw(st.booleans()),
+                needs_role=draw(st.sampled_from([None, *ROLES])),
                 visits=draw(st.integers(1, 2)),
                 visit_days=draw(st.integers(1, 2)),
             )

@@ -15,6 +15,8 @@ from matcher.days import SchoolCalendar
 from matcher.model import Assignment, Availability, Plan, Project, Round, Schedule
 from matcher.pipeline import plan, schedule_pairings
 from matcher.verify_schedule import verify_schedule
+from solvers.dating.encode import encode_schedule
+from solvers.dating.greedy import greedy_dates
 
 WED = dt.date(2026, 1, 14)
 THU = dt.date(2026, 1, 15)
@@ -118,6 +120,45 @@ def test_release_per_day() -> None:
         make_round(THREE_SCHOOLS, people, projects), pairs(("P1", "S1"), ("P2", "S2"))
     )
     assert dated(schedule) == {"P1", "P2"}
+
+
+def test_leaders_per_day() -> None:
+    """Two senior leaders of B on one day: dated only when B lets two leaders out."""
+    people = [staff("S1", "B", role="senior_leader"), staff("S2", "B", role="headteacher")]
+    projects = [project("P1", "A", **on(WED)), project("P2", "C", **on(WED))]
+
+    def with_b(limit: int | None) -> list[Any]:
+        return [
+            school("A"),
+            school("B", lat_offset=0.05, max_staff_out_per_day=3, max_leaders_out_per_day=limit),
+            school("C", lat_offset=0.02),
+        ]
+
+    team = pairs(("P1", "S1"), ("P2", "S2"))
+    _, schedule = date(make_round(with_b(1), people, projects), team)
+    assert len(dated(schedule)) == 1
+    for limit in (2, None):
+        _, schedule = date(make_round(with_b(limit), people, projects), team)
+        assert dated(schedule) == {"P1", "P2"}
+    teachers = [staff("S1", "B"), staff("S2", "B")]
+    _, schedule = date(make_round(with_b(0), teachers, projects), team)
+    assert dated(schedule) == {"P1", "P2"}
+
+
+def test_leaders_per_day_in_greedy_dates() -> None:
+    """The greedy fallback keeps the rule too (it dates when CP-SAT has no time)."""
+    people = [staff("S1", "B", role="senior_leader"), staff("S2", "B", role="headteacher")]
+    projects = [project("P1", "A", **on(WED)), project("P2", "C", **on(WED))]
+    schools = [
+        school("A"),
+        school("B", lat_offset=0.05, max_staff_out_per_day=3, max_leaders_out_per_day=1),
+        school("C", lat_offset=0.02),
+    ]
+    round_ = make_round(schools, people, projects)
+    problem = encode_schedule(round_, pairs(("P1", "S1"), ("P2", "S2")))
+    assert problem.max_leaders_out == {"B": 1}
+    assert [p.leaders_releasing for p in problem.projects] == [{"B": 1}, {"B": 1}]
+    assert len(greedy_dates(problem)) == 1
 
 
 def test_host_visits_per_day() -> None:

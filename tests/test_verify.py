@@ -116,6 +116,58 @@ def test_expertise_area_forbidden() -> None:
     assert only(verify_plan(round_, BASE_PLAN)) == ("expertise_area", "P1", "S1", None)
 
 
+# Two areas ("oracy;maths"): each reviewer has one of them, the team has both.
+TWO_AREAS = {"area": "oracy;maths", "min_reviewers": 1, "max_reviewers": 2}
+
+
+def test_expertise_area_one_of_several_areas_is_enough_and_areas_covered_allowed() -> None:
+    round_ = base_round(
+        schools=[school("A"), school("B", lat_offset=0.05), school("C", lat_offset=-0.05)],
+        people=[staff("S1", "B"), staff("S2", "C", specialisms={"Maths"})],
+        p1=TWO_AREAS,
+    )
+    assert verify_plan(round_, plan_of("P1:S1", "P1:S2")) == []
+
+
+def test_areas_covered_by_one_reviewer_with_both_allowed() -> None:
+    round_ = base_round(people=[staff("S1", "B", specialisms={"oracy", "maths"})], p1=TWO_AREAS)
+    assert verify_plan(round_, BASE_PLAN) == []
+
+
+def test_areas_covered_forbidden() -> None:
+    round_ = base_round(p1=TWO_AREAS)  # S1 has oracy only: no one on the team has maths
+    violations = verify_plan(round_, BASE_PLAN)
+    assert only(violations) == ("areas_covered", "P1", None, None)
+    assert "'maths'" in violations[0].message
+
+
+def test_expertise_area_with_several_areas_forbidden() -> None:
+    round_ = base_round(
+        schools=[school("A"), school("B", lat_offset=0.05), school("C", lat_offset=-0.05)],
+        people=[
+            staff("S1", "B", specialisms={"oracy", "maths"}),
+            staff("S2", "C", specialisms={"science"}),
+        ],
+        p1=TWO_AREAS,
+    )
+    violations = verify_plan(round_, plan_of("P1:S1", "P1:S2"))
+    assert only(violations) == ("expertise_area", "P1", "S2", None)
+
+
+def test_needs_role_allowed() -> None:
+    round_ = base_round(
+        people=[staff("S1", "B", role="senior_leader")], p1={"needs_role": "senior_leader"}
+    )
+    assert verify_plan(round_, BASE_PLAN) == []
+
+
+def test_needs_role_forbidden() -> None:
+    round_ = base_round(p1={"needs_role": "senior_leader"})  # S1 is a middle leader
+    violations = verify_plan(round_, BASE_PLAN)
+    assert only(violations) == ("needs_role", "P1", None, None)
+    assert "senior_leader" in violations[0].message
+
+
 def test_expertise_phase_allowed() -> None:
     round_ = base_round(
         schools=[school("A", phase="secondary"), school("B", lat_offset=0.05)],
@@ -281,6 +333,23 @@ def test_capacity_sle_allowance_forbidden() -> None:
     violations = verify_plan(sle_round(3), BASE_PLAN)
     assert only(violations) == ("sle_allowance", None, "S1", None)
     assert "allowance is 6" in violations[0].message
+
+
+def own_allowance_round(own: int, used_days: int = 3) -> Round:
+    """As sle_round, but S1 has their own allowance (staff.csv sle_allowance_days)."""
+    round_ = sle_round(used_days)
+    people = tuple(p.model_copy(update={"sle_allowance_days": own}) for p in round_.staff)
+    return round_.replace(staff=people)
+
+
+def test_own_sle_allowance_above_the_rounds_allowed() -> None:
+    assert verify_plan(own_allowance_round(7), BASE_PLAN) == []  # 3 + 4 = 7, round's is 6
+
+
+def test_own_sle_allowance_below_the_rounds_forbidden() -> None:
+    violations = verify_plan(own_allowance_round(3, used_days=0), BASE_PLAN)  # 4 <= 6, > 3
+    assert only(violations) == ("sle_allowance", None, "S1", None)
+    assert "their own SLE allowance is 3" in violations[0].message
 
 
 # --- release ---------------------------------------------------------------------------------

@@ -160,6 +160,7 @@ def test_the_rules_are_reported_in_a_fixed_order() -> None:
         "school_day",
         "one_place",
         "release_per_day",
+        "leaders_per_day",
         "host_per_day",
         "visit_order",
         "whole_team",
@@ -359,6 +360,47 @@ RELEASE_PLAN = plan_of("P1:S1", "P2:S2")
 )  # fmt: skip
 def test_release_per_day_allowed(max_out: int, events: list[ScheduledEvent]) -> None:
     assert verify_schedule(release_round(max_out), RELEASE_PLAN, schedule_of(*events)) == []
+
+
+# --- leaders_per_day ------------------------------------------------------------------------
+
+
+def leaders_round(limit: int | None, role: str = "senior_leader") -> Round:
+    """S1 (a senior leader) and S2 (a headteacher), both from B, on P1 (at A) and P2 (at C)."""
+    round_ = release_round(2)
+    schools = tuple(
+        s.model_copy(update={"max_leaders_out_per_day": limit}) if s.school_id == "B" else s
+        for s in round_.schools
+    )
+    people = tuple(
+        p.model_copy(update={"role": role if p.staff_id == "S1" else "headteacher"})
+        for p in round_.staff
+    )
+    return round_.replace(schools=schools, staff=people)
+
+
+SAME_DAY = [visit(MON), visit(MON, "P2", host="C", staff_ids=("S2",))]
+
+
+@pytest.mark.parametrize(
+    ("limit", "role"),
+    [(None, "senior_leader"), (2, "senior_leader"), (1, "teacher")],
+    ids=["no limit", "within the limit", "a teacher is not counted"],
+)
+def test_leaders_per_day_allowed(limit: int | None, role: str) -> None:
+    events = [*SAME_DAY, presentation(TUE, "P2", host="C", staff_ids=("S2",))]
+    schedule = schedule_of(*events)
+    assert verify_schedule(leaders_round(limit, role), RELEASE_PLAN, schedule) == []
+
+
+def test_leaders_per_day_forbidden() -> None:
+    events = [*SAME_DAY, presentation(TUE, "P2", host="C", staff_ids=("S2",))]
+    violations = verify_schedule(leaders_round(1), RELEASE_PLAN, schedule_of(*events))
+    assert only(violations) == ("leaders_per_day", None, None, "B")
+    assert violations[0].message == (
+        "B has 2 senior leaders and headteachers out on 2026-01-12 (S1, S2); "
+        "it releases at most 1 a day"
+    )
 
 
 def test_release_per_day_forbidden() -> None:

@@ -152,8 +152,8 @@ def test_warm_start_is_repeatable() -> None:
 
 def one_reviewer(round_: Round) -> Round:
     """The round in the shape of a generalized assignment problem, where ``best_start`` runs
-    the ejection-chain search: teams of exactly one, no lead or SLE asked for, no swap rule,
-    and releases too large to bind."""
+    the ejection-chain search: teams of exactly one, no lead, SLE, role or second area asked
+    for, no swap rule, and releases too large to bind."""
     rules = round_.settings.rules.model_copy(update={"no_direct_swap": False})
     released = sum(s.max_days for s in round_.staff) + 1
     fields = {name: getattr(round_, name) for name in Round.model_fields}
@@ -167,6 +167,9 @@ def one_reviewer(round_: Round) -> Round:
                     "max_reviewers": 1,
                     "needs_lead": False,
                     "needs_sle": False,
+                    # One area and no role asked for: a team of one needs nothing more.
+                    "area": p.areas[0],
+                    "needs_role": None,
                 }
             )
             for p in round_.projects

@@ -179,6 +179,14 @@ def normalise_specialism(text: str) -> str:
     return normalise_spaces(text).lower()
 
 
+def normalise_areas(text: str) -> str:
+    """A project's area or areas ("Oracy; reading" -> "oracy;reading"); no empty item."""
+    items = [normalise_specialism(item) for item in text.split(LIST_SEPARATOR)]
+    if len(items) > 1 and not all(items):
+        raise CellError("one area, or several separated by ';' (none of them empty)")
+    return LIST_SEPARATOR.join(dict.fromkeys(items))
+
+
 def parse_specialisms(text: str) -> list[str]:
     return list(dict.fromkeys(normalise_specialism(item) for item in split_list(text)))
 

@@ -172,7 +172,7 @@ FILES: tuple[FileSpec, ...] = (
         "schools",
         School,
         required=("school_id", "name", "phase", "trust", "max_staff_out_per_day", "release_days"),
-        optional=("postcode", "rating"),
+        optional=("postcode", "rating", "max_leaders_out_per_day"),
         location_columns=(LATLON, GRID),
         converters={
             "phase": _choice(Phase),
@@ -197,6 +197,7 @@ FILES: tuple[FileSpec, ...] = (
             "lead_reviewer",
             "max_days",
         ),
+        optional=("sle_allowance_days",),
         converters={
             "role": _choice(Role),
             "specialisms": cells.parse_specialisms,
@@ -222,14 +223,15 @@ FILES: tuple[FileSpec, ...] = (
             "earliest",
             "latest",
         ),
-        optional=("min_gap_days", "presentation"),
+        optional=("min_gap_days", "presentation", "needs_role"),
         converters={
-            "area": cells.normalise_specialism,
+            "area": cells.normalise_areas,
             "needs_lead": cells.parse_bool,
             "needs_sle": cells.parse_bool,
             "earliest": cells.parse_date,
             "latest": cells.parse_date,
             "presentation": cells.parse_bool,
+            "needs_role": _choice(Role),
         },
         row_checks=(check_reviewer_range, check_date_order),
     ),
@@ -403,6 +405,9 @@ BLANK_MEANS: dict[tuple[str, str], str] = {
     ("history", "academic_year"): "this round's academic year",
     ("projects", "min_gap_days"): "the round's `calendar.min_gap_days`",
     ("schools", "rating"): "not rated (the cluster mix rules pass it by)",
+    ("projects", "needs_role"): "no role needed",
+    ("staff", "sle_allowance_days"): "the round's `rules.sle_allowance_days`",
+    ("schools", "max_leaders_out_per_day"): "no limit but `max_staff_out_per_day`",
 }
 
 

@@ -125,8 +125,11 @@ def known_specialisms(ctx: Context) -> None:
         return
     listed = ctx.column_cells("staff", "specialisms")
     known = {specialism for _, cell in listed for specialism in cells.parse_specialisms(cell)}
-    for row, area in ctx.column_cells("projects", "area"):
-        if cells.normalise_specialism(area) not in known:
+    for row, cell in ctx.column_cells("projects", "area"):
+        # Several areas ("oracy;reading") are checked one by one: each needs someone.
+        for area in cells.split_list(cell) if ";" in cell else [cell]:
+            if cells.normalise_specialism(area) in known:
+                continue
             hint = cells.did_you_mean(cells.normalise_specialism(area), sorted(known))
             ctx.log.warn(
                 ctx.tables["projects"].label,

@@ -101,10 +101,17 @@ def write_round(round_: Round, directory: str | os.PathLike[str]) -> list[Path]:
 def _tables(round_: Round) -> dict[str, tuple[Sequence[str], list[list[Cell]], bool]]:
     """Each file name with its header, its rows and whether the format requires it."""
     school_header = _school_columns(round_.schools)
+    project_header = _project_columns(round_.projects)
+    own_allowance = any(s.sle_allowance_days is not None for s in round_.staff)
+    staff_header = _optional_if_used(STAFF_COLUMNS, "sle_allowance_days", own_allowance)
     return {
         "schools.csv": (school_header, _rows(round_.schools, _school_row(school_header)), True),
-        "staff.csv": (STAFF_COLUMNS, _rows(round_.staff, _staff_row), True),
-        "projects.csv": (PROJECT_COLUMNS, _rows(round_.projects, _project_row), True),
+        "staff.csv": (staff_header, _rows(round_.staff, _staff_row(staff_header)), True),
+        "projects.csv": (
+            project_header,
+            _rows(round_.projects, _project_row(project_header)),
+            True,
+        ),
         "conflicts.csv": (CONFLICT_COLUMNS, _rows(round_.conflicts, _conflict_row), False),
         "history.csv": (HISTORY_COLUMNS, _rows(round_.history, _history_row), False),
         "preferences.csv": (
@@ -197,7 +204,23 @@ def _school_columns(schools: Iterable[School]) -> tuple[str, ...]:
         location += ("easting", "northing")
     # Ratings are optional; a round without them keeps the file as it was.
     rating = ("rating",) if any(s.rating is not None for s in schools) else ()
-    return SCHOOL_COLUMNS_START + location + SCHOOL_COLUMNS_END + rating
+    leaders = (
+        ("max_leaders_out_per_day",)
+        if any(s.max_leaders_out_per_day is not None for s in schools)
+        else ()
+    )
+    return SCHOOL_COLUMNS_START + location + SCHOOL_COLUMNS_END + rating + leaders
+
+
+def _project_columns(projects: Iterable[Project]) -> tuple[str, ...]:
+    return _optional_if_used(
+        PROJECT_COLUMNS, "needs_role", any(p.needs_role is not None for p in projects)
+    )
+
+
+def _optional_if_used(columns: tuple[str, ...], column: str, used: bool) -> tuple[str, ...]:
+    """A newer optional column only when some row uses it: other rounds keep their files."""
+    return columns if used else tuple(c for c in columns if c != column)
 
 
 def _school_row(header: Sequence[str]) -> Callable[[School], list[Cell]]:
@@ -207,23 +230,22 @@ def _school_row(header: Sequence[str]) -> Callable[[School], list[Cell]]:
     return row
 
 
-def _staff_row(person: Staff) -> list[Cell]:
-    return [
-        person.staff_id,
-        person.name,
-        person.email,
-        person.school_id,
-        person.role,
-        _join(person.specialisms),
-        _join(person.phases),
-        person.is_sle,
-        person.lead_reviewer,
-        person.max_days,
-    ]
+def _staff_row(header: Sequence[str]) -> Callable[[Staff], list[Cell]]:
+    lists = {"specialisms", "phases"}
+
+    def row(person: Staff) -> list[Cell]:
+        return [
+            _join(getattr(person, c)) if c in lists else getattr(person, c) for c in header
+        ]
+
+    return row
 
 
-def _project_row(project: Project) -> list[Cell]:
-    return [getattr(project, column) for column in PROJECT_COLUMNS]
+def _project_row(header: Sequence[str]) -> Callable[[Project], list[Cell]]:
+    def row(project: Project) -> list[Cell]:
+        return [getattr(project, column) for column in header]
+
+    return row
 
 
 def _conflict_row(conflict: Conflict) -> list[Cell]:

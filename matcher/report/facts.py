@@ -310,7 +310,6 @@ def sle_load(round_: Round, plan: Plan) -> tuple[SleLoad, ...]:
     for a in plan.assignments:
         days[a.staff_id] += round_.project_by_id[a.project_id].days_per_reviewer
         projects[a.staff_id] += 1
-    allowance = round_.settings.rules.sle_allowance_days
     rows = [
         SleLoad(
             staff_id=person.staff_id,
@@ -319,7 +318,7 @@ def sle_load(round_: Round, plan: Plan) -> tuple[SleLoad, ...]:
             projects=projects[person.staff_id],
             days_this_round=days[person.staff_id],
             days_earlier=round_.sle_days_used(person.staff_id),
-            allowance=allowance,
+            allowance=round_.sle_allowance(person.staff_id),
         )
         for person in round_.staff
         if person.is_sle

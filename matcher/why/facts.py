@@ -29,8 +29,10 @@ def _own_school(ctx: PairContext, person: Staff, project: Project) -> str:
 
 
 def _area(ctx: PairContext, person: Staff, project: Project) -> str:
+    areas = project.areas
+    said = f"area is {areas[0]}" if len(areas) == 1 else f"areas are {' and '.join(areas)}"
     return (
-        f"the project's area is {project.area}; {who(person)}'s specialisms are "
+        f"the project's {said}; {who(person)}'s specialisms are "
         f"{', '.join(sorted(person.specialisms))}"
     )
 
@@ -174,14 +176,19 @@ def _sle_allowance(round_: Round, plan: Plan, person: Staff, project: Project) -
         return None
     used, where = _days(round_, plan, {person.staff_id})
     earlier = round_.sle_days_used(person.staff_id)
-    allowance = round_.settings.rules.sle_allowance_days
+    allowance = round_.sle_allowance(person.staff_id)
     if earlier + used + project.days_per_reviewer <= allowance:
         return None
+    source = (
+        "rules.sle_allowance_days"
+        if person.sle_allowance_days is None
+        else "their sle_allowance_days (staff.csv)"
+    )
     return RuleFact(
         "sle_allowance",
         f"SLE {who(person)} has {earlier} day(s) earlier this year (history) and {used} this "
         f"round on {_listed(where)}; {project.project_id} needs {project.days_per_reviewer} "
-        f"more and rules.sle_allowance_days is {allowance}",
+        f"more and {source} is {allowance}",
     )
 
 

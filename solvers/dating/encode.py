@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from matcher.days import SchoolCalendar
-from matcher.model import Plan, Project, Round
+from matcher.model import LEADER_ROLES, Plan, Project, Round
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,9 @@ class DatedProject:
     preferred: dict[int, int]  # term day -> how many of host and team prefer it
     # locks.csv: visit index -> the term day its first day is kept on (-1: not a term day).
     locked_starts: dict[int, int] = field(default_factory=dict)
+    # school id -> senior leaders and headteachers of the team from it, for the schools with a
+    # max_leaders_out_per_day only (rule leaders_per_day).
+    leaders_releasing: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ class SchedulingProblem:
     last_week: frozenset[int]  # term-day indices in the last week of a term
     weights: dict[str, int]
     times: tuple[dt.time, dt.time, dt.time, dt.time]  # visit start/end, presentation start/end
+    # school id -> max_leaders_out_per_day, for the schools that set one (rule leaders_per_day).
+    max_leaders_out: dict[str, int] = field(default_factory=dict)
 
     def ordinal(self, t: int) -> int:
         """Calendar days since the first term day: small coefficients keep the LP well scaled."""
@@ -78,6 +83,12 @@ def dated_project(
     releasing: dict[str, int] = defaultdict(int)
     for home in homes:
         releasing[home] += 1
+    leaders: dict[str, int] = defaultdict(int)
+    for staff_id in team:
+        person = round_.staff_by_id[staff_id]
+        limited = round_.school_by_id[person.school_id].max_leaders_out_per_day is not None
+        if limited and person.role in LEADER_ROLES:
+            leaders[person.school_id] += 1
     host = project.host_school_id
     window = (1 << bisect.bisect_right(days, project.latest)) - (
         1 << bisect.bisect_left(days, project.earliest)
@@ -103,6 +114,7 @@ def dated_project(
         host=host,
         team=tuple(team),
         releasing=dict(releasing),
+        leaders_releasing=dict(leaders),
         visits=project.visits,
         visit_days=length,
         min_gap=max(1, gap),
@@ -136,6 +148,11 @@ def encode_schedule(round_: Round, plan: Plan) -> SchedulingProblem:
         days=days,
         projects=tuple(dated),
         max_out={s.school_id: s.max_staff_out_per_day for s in round_.schools},
+        max_leaders_out={
+            s.school_id: s.max_leaders_out_per_day
+            for s in round_.schools
+            if s.max_leaders_out_per_day is not None
+        },
         max_visits_per_day=settings.max_visits_per_day,
         last_week=last,
         weights=round_.settings.schedule_weights.model_dump(),

@@ -98,6 +98,8 @@ def diagnose(
         "on every date left",
         "host_per_day": "the host already receives its most teams per day on every "
         "date left",
+        "leaders_per_day": "a releasing school already has its most senior leaders and "
+        "headteachers out per day on every date left",
     }
     return Diagnosis(
         "contention",
@@ -107,7 +109,7 @@ def diagnose(
 
 def _clashing_rule(problem: SchedulingProblem, project_id: str, budget: Budget) -> str | None:
     """The linking rule that, dropped alone, lets the project be dated with all the others."""
-    linking = ("one_place", "release_per_day", "host_per_day")
+    linking = ("one_place", "release_per_day", "leaders_per_day", "host_per_day")
     # Callers pass the project's own part (``solvers.dating.strategy.components``): nothing
     # else can clash with it, and a model of the part alone answers the same, far faster.
     part = problem

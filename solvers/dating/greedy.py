@@ -36,12 +36,17 @@ class _Tally:
         self.problem = problem
         self.person_days: set[tuple[str, int]] = set()
         self.out: dict[tuple[str, int], int] = defaultdict(int)
+        self.leaders: dict[tuple[str, int], int] = defaultdict(int)  # leaders_per_day
         self.hosted: dict[tuple[str, int], int] = defaultdict(int)
 
     def free(self, p: DatedProject, t: int) -> bool:
         return (
             all((person, t) not in self.person_days for person in p.team)
             and all(self.out[(s, t)] + n <= self.problem.max_out[s] for s, n in p.releasing.items())
+            and all(
+                self.leaders[(s, t)] + n <= self.problem.max_leaders_out[s]
+                for s, n in p.leaders_releasing.items()
+            )
             and self.hosted[(p.host, t)] < self.problem.max_visits_per_day
         )
 
@@ -81,6 +86,8 @@ class _Tally:
             self.person_days.update((person, t) for person in p.team)
             for school, count in p.releasing.items():
                 self.out[(school, t)] += count
+            for school, count in p.leaders_releasing.items():
+                self.leaders[(school, t)] += count
             self.hosted[(p.host, t)] += 1
         if talk is not None:
             self.person_days.update((person, talk) for person in p.team)

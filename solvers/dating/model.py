@@ -146,6 +146,26 @@ def add_release_per_day(m: SchedulingModel) -> None:
             m.model.add(out[t].expr() <= limit)
 
 
+def add_leaders_per_day(m: SchedulingModel) -> None:
+    """Hard: a school with a max_leaders_out_per_day has at most that many of its senior
+    leaders and headteachers out on visits on any day (presentations are after school)."""
+    by_school: dict[str, list[int]] = defaultdict(list)
+    for j, p in enumerate(m.problem.projects):
+        for school in p.leaders_releasing:
+            by_school[school].append(j)
+    for school, projects in by_school.items():
+        limit = m.problem.max_leaders_out[school]
+        if sum(m.problem.projects[j].leaders_releasing[school] for j in projects) <= limit:
+            continue  # cannot bind
+        out: dict[int, _Terms] = defaultdict(_Terms)
+        for j in projects:
+            count = m.problem.projects[j].leaders_releasing[school]
+            for t, literals in m.occupancy(j).items():
+                out[t].add(literals, count)
+        for t in sorted(out):
+            m.model.add(out[t].expr() <= limit)
+
+
 def add_host_visits_per_day(m: SchedulingModel) -> None:
     """Hard: a host receives at most max_visits_per_day teams on any day."""
     by_host: dict[str, list[int]] = defaultdict(list)
@@ -181,6 +201,7 @@ HARD_RULES: tuple[ModelRule[SchedulingModel], ...] = (
     model_rule("dating", "visit_order", add_visit_order),
     model_rule("dating", "one_place", add_one_place_per_day),
     model_rule("dating", "release_per_day", add_release_per_day),
+    model_rule("dating", "leaders_per_day", add_leaders_per_day),
     model_rule("dating", "host_per_day", add_host_visits_per_day),
     model_rule("dating", "locks", add_locks),
 )

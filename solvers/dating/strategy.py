@@ -77,7 +77,10 @@ def _part(problem: SchedulingProblem, projects: tuple[DatedProject, ...]) -> Sch
     each, pickling the parts of a national round took longer than dating most of them.
     """
     max_out = {school: problem.max_out[school] for p in projects for school in p.releasing}
-    return replace(problem, projects=projects, max_out=max_out)
+    leaders = {
+        school: problem.max_leaders_out[school] for p in projects for school in p.leaders_releasing
+    }
+    return replace(problem, projects=projects, max_out=max_out, max_leaders_out=leaders)
 
 
 def solve_schedule(
@@ -105,9 +108,12 @@ def solve_schedule(
     # is spent, parts still waiting keep their greedy dates (valid, unproven).
     # What all parts share (days, weights, times) is digested once, then each part's own
     # projects and limits with it: the key still covers a part's whole content.
-    shared = fingerprint(replace(problem, projects=(), max_out={}))
+    shared = fingerprint(replace(problem, projects=(), max_out={}, max_leaders_out={}))
     solved = solve_new_parts(
-        [fingerprint((shared, part.projects, part.max_out)) for part in parts],
+        [
+            fingerprint((shared, part.projects, part.max_out, part.max_leaders_out))
+            for part in parts
+        ],
         [len(part.projects) for part in parts],
         solve,
         memo=SolvedParts[PartDates]() if solved_parts is None else solved_parts,

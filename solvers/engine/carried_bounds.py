@@ -19,7 +19,6 @@ what the SLEs P' lost could add to the largest share. So
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -54,6 +53,8 @@ def frame(problem: MatchingProblem) -> bytes:
             pair_travel=empty,
             pair_fit=empty,
             pair_preference=empty,
+            # A pair's area mask follows from its reviewer and project, like its days.
+            pair_area_mask=None if problem.pair_area_mask is None else empty,
         )
     )
 
@@ -124,7 +125,7 @@ def _sle_share_added(problem: MatchingProblem, old_staff: IntArray, staff: IntAr
     Idle, a lost SLE still counts in the old part with the days used earlier this year; the
     largest share of the new part is at least that of its own SLEs' earlier days.
     """
-    if problem.sle_allowance <= 0 or not problem.weights.sle_balance:
+    if not problem.sle_share_on() or not problem.weights.sle_balance:
         return 0
     lost = np.setdiff1d(old_staff, staff)
     lost = lost[problem.staff_is_sle[lost]]
@@ -133,7 +134,6 @@ def _sle_share_added(problem: MatchingProblem, old_staff: IntArray, staff: IntAr
     kept = staff[problem.staff_is_sle[staff]]
 
     def largest(group: IntArray) -> int:
-        used = int(problem.sle_days_used[group].max()) if len(group) else 0
-        return math.ceil(100 * used / problem.sle_allowance)
+        return max((problem.sle_share(i, int(problem.sle_days_used[i])) for i in group), default=0)
 
     return max(0, largest(lost) - largest(kept))

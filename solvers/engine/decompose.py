@@ -155,5 +155,14 @@ def restrict(
         pair_travel=problem.pair_travel[pairs],
         pair_fit=problem.pair_fit[pairs],
         pair_preference=problem.pair_preference[pairs],
+        project_area_count=(
+            None if problem.project_area_count is None else problem.project_area_count[projects]
+        ),
+        pair_area_mask=None if problem.pair_area_mask is None else problem.pair_area_mask[pairs],
+        staff_role=None if problem.staff_role is None else problem.staff_role[staff],
+        staff_sle_allowance=(
+            None if problem.staff_sle_allowance is None else problem.staff_sle_allowance[staff]
+        ),
+        project_role=None if problem.project_role is None else problem.project_role[projects],
     )
     return sub, staff, projects

@@ -18,12 +18,12 @@ from solvers.matching.encode import MatchingProblem
 
 def sle_days_left(problem: MatchingProblem, staff: int) -> int:
     """Days of the yearly SLE allowance not yet used by ``staff`` (history included)."""
-    return max(0, problem.sle_allowance - int(problem.sle_days_used[staff]))
+    return max(0, int(problem.sle_allowances()[staff]) - int(problem.sle_days_used[staff]))
 
 
 def staff_days_left(problem: MatchingProblem) -> IntArray:
     """Days each reviewer can still give: max_days, and for an SLE the allowance left too."""
-    left = np.maximum(0, problem.sle_allowance - problem.sle_days_used)
+    left = np.maximum(0, problem.sle_allowances() - problem.sle_days_used)
     capacity = np.where(
         problem.staff_is_sle,
         np.minimum(problem.staff_max_days, left),

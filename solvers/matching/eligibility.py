@@ -78,9 +78,21 @@ class PairRule:
     survivors: Callable[[PairContext, Project], str]
 
 
+def project_areas(project: Project) -> tuple[str, ...]:
+    """The project's areas, normalised as specialisms are (one, or several: "oracy;reading")."""
+    return tuple(dict.fromkeys(normalise_area(a) for a in project.areas))
+
+
 def has_area(ctx: PairContext, person: Staff, project: Project) -> bool:
-    """Hard: the reviewer lists the project's area among their specialisms."""
-    return normalise_area(project.area) in ctx.specialisms[person.staff_id]
+    """Hard: the reviewer lists (one of) the project's areas among their specialisms.
+
+    With several areas a reviewer need not have them all: the team covers them together
+    (the plan rule ``areas_covered``)."""
+    return not ctx.specialisms[person.staff_id].isdisjoint(project_areas(project))
+
+
+def _area_words(ctx: PairContext, project: Project) -> str:
+    return "have specialism " + " or ".join(project_areas(project))
 
 
 def reviews_phase(ctx: PairContext, person: Staff, project: Project) -> bool:
@@ -154,7 +166,7 @@ def _host(ctx: PairContext, project: Project) -> str:
 
 
 PAIR_RULES: tuple[PairRule, ...] = (
-    PairRule("expertise_area", has_area, lambda ctx, p: f"have specialism {p.area}"),
+    PairRule("expertise_area", has_area, _area_words),
     PairRule(
         "expertise_phase",
         reviews_phase,
@@ -238,6 +250,9 @@ class Screen:
         self.sle_used = np.array(
             [round_.sle_days_used(s.staff_id) for s in self.staff], dtype=np.int64
         )
+        self.sle_allowance = np.array(
+            [round_.sle_allowance(s.staff_id) for s in self.staff], dtype=np.int64
+        )
         self.school_release = np.array([s.release_days for s in round_.schools], dtype=np.int64)
         self.staff_index = staff_index
         self._vectorised: dict[
@@ -253,7 +268,7 @@ class Screen:
 
     def survivors(self, project: Project) -> list[tuple[PairRule, npt.NDArray[np.int64]]]:
         """Staff indices left after each pair rule in turn (the first is the area rule)."""
-        pool = self.by_area.get(normalise_area(project.area), np.zeros(0, dtype=np.int64))
+        pool = self.area_pool(project)
         steps = [(PAIR_RULES[0], pool)]
         for rule in PAIR_RULES[1:]:
             vectorised = self._vectorised.get(rule.name)
@@ -266,6 +281,12 @@ class Screen:
             pool = pool[keep] if len(pool) else pool
             steps.append((rule, pool))
         return steps
+
+    def area_pool(self, project: Project) -> npt.NDArray[np.int64]:
+        """Staff with (one of) the project's areas, in staff order (the area rule, vectorised)."""
+        empty = np.zeros(0, dtype=np.int64)
+        pools = [self.by_area.get(area, empty) for area in project_areas(project)]
+        return pools[0] if len(pools) == 1 else np.unique(np.concatenate(pools))
 
     def _host(self, project: Project) -> int:
         return self.school_index[project.host_school_id]

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from matcher.model import Project, Round, Staff, Weights
-from solvers.matching.eligibility import PairContext, Screen
+from matcher.model import Project, Role, Round, Staff, Weights
+from solvers.matching.eligibility import PairContext, Screen, project_areas
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -64,10 +64,82 @@ class MatchingProblem:
     # part of the problem keeps the locks that concern it).
     locked_pairs: frozenset[tuple[str, str]] = frozenset()
     locked_projects: frozenset[str] = frozenset()
+    # Projects with several areas (projects.csv area "oracy;reading", rule areas_covered):
+    # how many areas each project has, and per pair a bit mask of the project's areas the
+    # reviewer has (bit a = the project's a-th area). None when every project has one area,
+    # which the pair rule expertise_area already settles.
+    project_area_count: IntArray | None = None
+    pair_area_mask: IntArray | None = None
+    # projects.csv needs_role (rule needs_role): each reviewer's role and the role each project
+    # needs, as codes (-1: none needed); None when no project needs one.
+    staff_role: IntArray | None = None
+    project_role: IntArray | None = None
+    # staff.csv sle_allowance_days: each reviewer's yearly SLE allowance (their own, else the
+    # round's); None when nobody has their own, and ``sle_allowance`` holds for all.
+    staff_sle_allowance: IntArray | None = None
 
     @property
     def n_pairs(self) -> int:
         return len(self.pair_staff)
+
+    def area_count(self, j: int) -> int:
+        """How many areas project j has (1 when the problem records none)."""
+        return 1 if self.project_area_count is None else int(self.project_area_count[j])
+
+    def several_areas(self, j: int) -> bool:
+        """Project j has more than one area, so its team must cover them together."""
+        return self.area_count(j) > 1
+
+    def areas_missing(self, j: int, team: Collection[int]) -> list[int]:
+        """Bits of project j's areas nobody in ``team`` (pair indices) has, lowest first."""
+        if self.project_area_count is None or self.pair_area_mask is None:
+            return []
+        covered = 0
+        for k in team:
+            covered |= int(self.pair_area_mask[k])
+        return [1 << a for a in range(self.area_count(j)) if not covered >> a & 1]
+
+    def sle_allowances(self) -> IntArray:
+        """Each reviewer's yearly SLE allowance (rule sle_allowance)."""
+        if self.staff_sle_allowance is None:
+            return np.full(len(self.staff_ids), self.sle_allowance, dtype=np.int64)
+        return self.staff_sle_allowance
+
+    def sle_share_on(self) -> bool:
+        """Whether the SLE-balance term measures anything: some allowance is above zero.
+        (Written so that a round without own allowances decides exactly as before.)"""
+        if self.staff_sle_allowance is None:
+            return self.sle_allowance > 0
+        return bool((self.staff_sle_allowance > 0).any())
+
+    def sle_share(self, i: int, days: int) -> int:
+        """Percent of SLE i's allowance that ``days`` take, rounded up; 0 with no allowance
+        (such an SLE gives no days, so counts in no share)."""
+        allowance = int(self.sle_allowances()[i])
+        return -(-100 * days // allowance) if allowance > 0 else 0
+
+    def needs_role(self, j: int) -> bool:
+        """Project j's team must include someone of a given role (rule needs_role)."""
+        return self.project_role is not None and int(self.project_role[j]) >= 0
+
+    def pair_has_role(self, k: int) -> bool:
+        """Pair k's reviewer has the role its project needs (False when it needs none)."""
+        if self.staff_role is None or self.project_role is None:
+            return False
+        wanted = int(self.project_role[self.pair_project[k]])
+        return wanted >= 0 and int(self.staff_role[self.pair_staff[k]]) == wanted
+
+    def has_role(self, j: int, team: Collection[int]) -> bool:
+        """The team (pair indices) includes the role project j needs, or it needs none."""
+        return not self.needs_role(j) or any(self.pair_has_role(k) for k in team)
+
+    def pair_has_area(self, k: int, bit: int) -> bool:
+        """Pair k's reviewer has the project's area of this bit (see ``areas_missing``)."""
+        return self.pair_area_mask is not None and bool(int(self.pair_area_mask[k]) & bit)
+
+    def covers_areas(self, j: int, team: Collection[int]) -> bool:
+        """The team (pair indices) covers every area of project j (trivially, for one area)."""
+        return not self.several_areas(j) or not self.areas_missing(j, team)
 
     def pairs_of_project(self) -> list[list[int]]:
         return _group(self.pair_project, len(self.project_ids))
@@ -209,7 +281,50 @@ def encode(
         school_position=screen.positions,
         locked_pairs=frozenset((lk.staff_id, lk.project_id) for lk in round_.locks if lk.staff_id),
         locked_projects=frozenset(lk.project_id for lk in round_.locks),
+        **_areas(round_, screen, pairs),
+        **_roles(round_),
+        staff_sle_allowance=(
+            None
+            if all(s.sle_allowance_days is None for s in round_.staff)
+            else np.array([round_.sle_allowance(s.staff_id) for s in round_.staff], dtype=np.int64)
+        ),
     )
+
+
+def _roles(round_: Round) -> dict[str, IntArray | None]:
+    """``staff_role`` and ``project_role`` as codes, or None for both when no project needs a
+    role (the problem then stays exactly as before)."""
+    if all(p.needs_role is None for p in round_.projects):
+        return {"staff_role": None, "project_role": None}
+    code = {role: n for n, role in enumerate(Role)}
+    return {
+        "staff_role": np.array([code[s.role] for s in round_.staff], dtype=np.int64),
+        "project_role": np.array(
+            [-1 if p.needs_role is None else code[p.needs_role] for p in round_.projects],
+            dtype=np.int64,
+        ),
+    }
+
+
+def _areas(round_: Round, screen: Screen, pairs: _Pairs) -> dict[str, IntArray | None]:
+    """``project_area_count`` and ``pair_area_mask``, or None for both when no project has
+    several areas (the problem, and every plan, then stay exactly as before)."""
+    areas = [project_areas(p) for p in round_.projects]
+    if all(len(a) <= 1 for a in areas):
+        return {"project_area_count": None, "pair_area_mask": None}
+    specialisms = screen.ctx.specialisms
+    masks = [
+        sum(
+            1 << n
+            for n, area in enumerate(areas[j])
+            if area in specialisms[round_.staff[i].staff_id]
+        )
+        for i, j in zip(pairs.staff.tolist(), pairs.project.tolist(), strict=True)
+    ]
+    return {
+        "project_area_count": np.array([len(a) for a in areas], dtype=np.int64),
+        "pair_area_mask": np.array(masks, dtype=np.int64),
+    }
 
 
 def _preferences(round_: Round, screen: Screen, pairs: _Pairs) -> IntArray:

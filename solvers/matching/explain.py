@@ -29,7 +29,7 @@ from solvers.engine.calibration import EXPLAIN_MAX_SECONDS
 from solvers.engine.decompose import pair_parts, restrict
 from solvers.engine.options import DEFAULT_OPTIONS, SolveOptions
 from solvers.matching.capacity import sle_days_left
-from solvers.matching.eligibility import PairContext, Screen
+from solvers.matching.eligibility import PairContext, Screen, project_areas
 from solvers.matching.encode import MatchingProblem
 from solvers.matching.model import MatchingModel, build_model
 
@@ -45,7 +45,6 @@ def _funnel(
 ) -> list[_Step]:
     """Reviewers left after each pair rule, then after the single-pair capacity rules."""
     ctx = screen.ctx
-    allowance = ctx.round.settings.rules.sle_allowance_days
     days = project.days_per_reviewer
     steps = [_Step(rule.survivors(ctx, project), kept) for rule, kept in screen.survivors(project)]
     pool = steps[-1].keep
@@ -63,7 +62,7 @@ def _funnel(
         )
     narrow(screen.max_days[pool] >= days, f"have {days} days free (max_days)")
     narrow(
-        ~screen.is_sle[pool] | (allowance - screen.sle_used[pool] >= days),
+        ~screen.is_sle[pool] | (screen.sle_allowance[pool] - screen.sle_used[pool] >= days),
         f"have {days} days of SLE allowance left (if SLEs)",
     )
     narrow(
@@ -122,11 +121,49 @@ def precheck(
             reasons[project.project_id] = (
                 f"needs an SLE but none of the {len(pool)} eligible reviewers is an SLE"
             )
+        elif project.needs_role is not None and not any(
+            screen.staff[i].role == project.needs_role for i in pool
+        ):
+            reasons[project.project_id] = (
+                f"needs a {project.needs_role} on the team (needs_role) but none of the "
+                f"{len(pool)} eligible reviewers is one"
+            )
+        elif missing := _areas_nobody_covers(screen, project, pool):
+            areas = project_areas(project)
+            reasons[project.project_id] = (
+                f"needs a team covering {' and '.join(areas)} but no team covers "
+                f"{_both(areas)}: none of the {len(pool)} eligible reviewers has "
+                f"{' or '.join(missing)}"
+            )
     return reasons
+
+
+def _areas_nobody_covers(
+    screen: Screen, project: Project, pool: npt.NDArray[np.int64]
+) -> list[str]:
+    """The areas of a several-area project that no eligible reviewer has (areas_covered)."""
+    areas = project_areas(project)
+    if len(areas) < 2:
+        return []
+    having = set().union(*(screen.ctx.specialisms[screen.staff[i].staff_id] for i in pool))
+    return [area for area in areas if area not in having]
+
+
+def _both(areas: Sequence[str]) -> str:
+    """ "both oracy and reading", or "all of a, b and c"."""
+    if len(areas) == 2:
+        return f"both {areas[0]} and {areas[1]}"
+    return f"all of {', '.join(areas[:-1])} and {areas[-1]}"
 
 
 def _nobody_lists(screen: Screen, project: Project) -> str:
     """The reason for a project whose area no one in the round has: a rare area, or a typo."""
+    areas = project_areas(project)
+    if len(areas) > 1:
+        return (
+            f"needs {project.min_reviewers} reviewer(s) with specialism "
+            f"{' or '.join(repr(a) for a in areas)} but no one in the round lists any of them"
+        )
     close = difflib.get_close_matches(project.area, sorted(screen.by_area), n=1, cutoff=0.6)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return (
@@ -159,6 +196,11 @@ def _sentence(rule: str, subject: str, problem: MatchingProblem, round_: Round) 
         return f"project {subject} has a trained lead"
     if rule == "sle":
         return f"project {subject} has an SLE"
+    if rule == "needs_role":
+        return f"project {subject} has a {round_.project_by_id[subject].needs_role} on its team"
+    if rule == "areas_covered":
+        areas = project_areas(round_.project_by_id[subject])
+        return f"project {subject}'s team covers {_both(areas)}"
     if rule == "capacity":
         return f"reviewer {subject} works at most {round_.staff_by_id[subject].max_days} days"
     if rule == "sle_allowance":

@@ -6,6 +6,7 @@ The product's fallback and the benchmark's first peer.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -84,27 +85,67 @@ def _pick_team(
     ranked: list[int],
     available: Callable[[int, list[int]], bool],
 ) -> list[int] | None:
-    """The best team of minimum size with a lead and an SLE where needed, or None."""
+    """The best team of minimum size with a lead, an SLE and every area where needed, or None."""
     team: list[int] = []
     people: set[int] = set()
 
     def take(predicate: Callable[[int], bool]) -> bool:
         for k in ranked:
             s = int(problem.pair_staff[k])
-            if s not in people and predicate(s) and available(k, team):
+            if s not in people and predicate(k) and available(k, team):
                 team.append(k)
                 people.add(s)
                 return True
         return False
 
-    if problem.project_needs_lead[j] and not take(lambda s: problem.staff_is_lead[s]):
-        return None
-    has_sle = any(problem.staff_is_sle[int(problem.pair_staff[k])] for k in team)
-    if problem.project_needs_sle[j] and not has_sle and not take(lambda s: problem.staff_is_sle[s]):
+    if not take_required(problem, j, team, take):
         return None
     while len(team) < problem.project_min[j]:
-        if not take(lambda s: True):
+        if not take(lambda k: True):
             return None
     return team if len(team) <= problem.project_max[j] else None
 
 
+def take_required(
+    problem: MatchingProblem,
+    j: int,
+    team: Sequence[int],
+    take: Callable[[Callable[[int], bool]], bool],
+) -> bool:
+    """The members project j's rules require, each by ``take`` (which adds the first ranked
+    pair meeting the predicate to ``team``) unless the team has them: a lead, an SLE, someone
+    of the role it needs, someone for each area. False when one cannot be found."""
+
+    def lead(k: int) -> bool:
+        return bool(problem.staff_is_lead[problem.pair_staff[k]])
+
+    def sle(k: int) -> bool:
+        return bool(problem.staff_is_sle[problem.pair_staff[k]])
+
+    if problem.project_needs_lead[j] and not any(map(lead, team)) and not take(lead):
+        return False
+    if problem.project_needs_sle[j] and not any(map(sle, team)) and not take(sle):
+        return False
+    if not problem.has_role(j, team) and not take(problem.pair_has_role):
+        return False
+    return cover_areas(problem, j, team, take)
+
+
+def cover_areas(
+    problem: MatchingProblem,
+    j: int,
+    team: Sequence[int],
+    take: Callable[[Callable[[int], bool]], bool],
+) -> bool:
+    """Rule areas_covered: for each area of project j the team lacks, ``take`` (which adds the
+    first ranked pair meeting the predicate to ``team``) the best reviewer who has it; False
+    when an area finds nobody. Nothing to do for a project with one area."""
+    if not problem.several_areas(j):
+        return True
+    for bit in problem.areas_missing(j, team):
+        # A reviewer taken for an earlier area may have brought this one too.
+        if bit not in problem.areas_missing(j, team):
+            continue
+        if not take(functools.partial(problem.pair_has_area, bit=bit)):
+            return False
+    return True

@@ -85,6 +85,36 @@ def add_sle(m: MatchingModel) -> None:
         _enforce(m.model.add(sum(sles) >= m.staffed[j]), m.guard("sle", p.project_ids[j]))
 
 
+def add_areas_covered(m: MatchingModel) -> None:
+    """Hard: a staffed project with several areas has, for each, a team member who has it.
+
+    Every candidate has at least one of the areas (pair rule expertise_area); this makes the
+    team cover them all. Projects with one area need nothing more."""
+    p = m.problem
+    if p.project_area_count is None:
+        return
+    for j, pairs in enumerate(p.pairs_of_project()):
+        for a in range(p.area_count(j) if p.several_areas(j) else 0):
+            having = [m.assign[k] for k in pairs if p.pair_has_area(k, 1 << a)]
+            _enforce(
+                m.model.add(sum(having) >= m.staffed[j]),
+                m.guard("areas_covered", p.project_ids[j]),
+            )
+
+
+def add_needs_role(m: MatchingModel) -> None:
+    """Hard: a staffed project that needs a role (projects.csv needs_role) has someone of
+    that role on its team."""
+    p = m.problem
+    if p.project_role is None:
+        return
+    for j, pairs in enumerate(p.pairs_of_project()):
+        if not p.needs_role(j):
+            continue
+        having = [m.assign[k] for k in pairs if p.pair_has_role(k)]
+        _enforce(m.model.add(sum(having) >= m.staffed[j]), m.guard("needs_role", p.project_ids[j]))
+
+
 def add_staff_capacity(m: MatchingModel) -> None:
     """Hard: a reviewer's days over all their projects within their max_days."""
     p = m.problem
@@ -174,6 +204,8 @@ HARD_RULES: tuple[ModelRule[MatchingModel], ...] = (
     model_rule("matching", "team_size", add_team_size),
     model_rule("matching", "lead", add_lead),
     model_rule("matching", "sle", add_sle),
+    model_rule("matching", "areas_covered", add_areas_covered),
+    model_rule("matching", "needs_role", add_needs_role),
     model_rule("matching", "capacity", add_staff_capacity),
     model_rule("matching", "sle_allowance", add_sle_allowance),
     model_rule("matching", "release", add_release),
@@ -212,16 +244,20 @@ def travel(m: MatchingModel) -> cp_model.LinearExprT:
 def sle_balance(m: MatchingModel) -> cp_model.LinearExprT:
     """Soft: the largest share (percent) of the yearly allowance any SLE will have used."""
     p = m.problem
-    if p.sle_allowance <= 0:
+    if not p.sle_share_on():
         return 0
-    most_used = max([0, *(int(d) for d in p.sle_days_used[p.staff_is_sle])])
-    ceiling = max(100, -(-100 * most_used // p.sle_allowance))
+    # Each SLE's share is of their own allowance (staff.csv sle_allowance_days, else the
+    # round's); the days they give stay within it, so a share above 100 comes from history.
+    allowance = p.sle_allowances()
+    sles = [i for i, sle in enumerate(p.staff_is_sle.tolist()) if sle]
+    earlier = [p.sle_share(i, int(p.sle_days_used[i])) for i in sles]
+    ceiling = max(100, *earlier) if earlier else 100
     largest = m.model.new_int_var(0, ceiling, "largest_sle_share")
     for i, pairs in enumerate(p.pairs_of_staff()):
-        if not pairs or not p.staff_is_sle[i]:
+        if not pairs or not p.staff_is_sle[i] or allowance[i] <= 0:
             continue
         days = int(p.sle_days_used[i]) + sum(int(p.pair_days[k]) * m.assign[k] for k in pairs)
-        m.model.add(100 * days <= p.sle_allowance * largest)
+        m.model.add(100 * days <= int(allowance[i]) * largest)
     return largest
 
 

@@ -4,7 +4,6 @@ one yardstick for CP-SAT, greedy, the MILP peer and every heuristic.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from solvers.engine.decompose import IntArray, pair_parts
@@ -38,14 +37,14 @@ def term_values(
     preference = sum(int(problem.pair_preference[k]) for k in chosen)
     travel = sum(int(problem.pair_travel[k]) for k in chosen)
     sle_share = 0
-    if problem.sle_allowance > 0:
+    if problem.sle_share_on():
         # SLE balance is the largest share within each independent part, summed over parts.
         days = {i: int(problem.sle_days_used[i]) for i in set(problem.pair_staff.tolist())}
         for k in chosen:
             days[int(problem.pair_staff[k])] += int(problem.pair_days[k])
         for pairs in pair_parts(problem) if parts is None else parts:
             shares = [
-                math.ceil(100 * days[i] / problem.sle_allowance)
+                problem.sle_share(i, days[i])
                 for i in set(problem.pair_staff[pairs].tolist())
                 if problem.staff_is_sle[i]
             ]

@@ -473,6 +473,8 @@ def _whole_teams(problem: MatchingProblem, chosen: Sequence[int]) -> tuple[int, 
                 not problem.project_needs_sle[j]
                 or any(problem.staff_is_sle[problem.pair_staff[k]] for k in team)
             )
+            and problem.covers_areas(j, team)
+            and problem.has_role(j, team)
             for k in team
         )
     )

@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 
 from solvers.matching.capacity import Ledger
 from solvers.matching.encode import MatchingProblem
-from solvers.matching.greedy import greedy
+from solvers.matching.greedy import greedy, take_required
 from solvers.matching.objective import objective_of
 from solvers.search import gap_search
 
@@ -87,6 +87,8 @@ class _Plan:
     def team_ok(self, j: int, team: Sequence[int]) -> bool:
         if not self.low[j] <= len(team) <= self.high[j]:
             return False
+        if not self.p.covers_areas(j, team) or not self.p.has_role(j, team):
+            return False
         if self.needs_lead[j] and not any(self.is_lead[self.staff[k]] for k in team):
             return False
         return not self.needs_sle[j] or any(self.is_sle[self.staff[k]] for k in team)
@@ -109,7 +111,8 @@ class _Plan:
         Team-mates from one school share its release and their directions, so each pick is
         added for the next check and taken out again before returning.
         """
-        if self.low[j] == 1 and not self.needs_lead[j] and not self.needs_sle[j]:
+        plain = not self.p.several_areas(j) and not self.p.needs_role(j)
+        if self.low[j] == 1 and not self.needs_lead[j] and not self.needs_sle[j] and plain:
             # One reviewer alone makes a team: the first that fits (the common case, fast).
             for k in ranked:
                 if self.staff[k] != skip_staff and self.fits(k):
@@ -118,23 +121,19 @@ class _Plan:
         team: list[int] = []
         people: set[int] = {skip_staff}
 
-        def take(wanted: Callable[[int], bool]) -> bool:
+        def take_pair(wanted: Callable[[int], bool]) -> bool:
             for k in ranked:
                 i = self.staff[k]
-                if i not in people and wanted(i) and self.fits(k):
+                if i not in people and wanted(k) and self.fits(k):
                     self.add(k)
                     team.append(k)
                     people.add(i)
                     return True
             return False
 
-        ok = True
-        if self.needs_lead[j]:
-            ok = take(lambda i: self.is_lead[i])
-        if ok and self.needs_sle[j] and not any(self.is_sle[self.staff[k]] for k in team):
-            ok = take(lambda i: self.is_sle[i])
+        ok = take_required(self.p, j, team, take_pair)
         while ok and len(team) < self.low[j]:
-            ok = take(lambda i: True)
+            ok = take_pair(lambda k: True)
         for k in reversed(team):
             self.remove(k)
         return team if ok and len(team) <= self.high[j] else None
@@ -374,10 +373,11 @@ def quality_swing(problem: MatchingProblem) -> int:
         values = sorted(cost[k] for k in pairs)
         team = max(0, high[j])
         swing += sum(-c for c in values[:team] if c < 0) + sum(c for c in values[-team:] if c > 0)
-    if w.sle_balance and problem.sle_allowance > 0:
-        most_used = max([0, *(int(d) for d in problem.sle_days_used[problem.staff_is_sle])])
+    if w.sle_balance and problem.sle_share_on():
+        sles = [i for i, sle in enumerate(problem.staff_is_sle.tolist()) if sle]
+        earlier = [problem.sle_share(i, int(problem.sle_days_used[i])) for i in sles]
         # One share per independent part: at most one per reviewer.
-        ceiling = max(100, -(-100 * most_used // problem.sle_allowance))
+        ceiling = max(100, *earlier) if earlier else 100
         swing += w.sle_balance * ceiling * max(1, int(problem.staff_is_sle.sum()))
     if w.give_take:
         # Every day given counts once for the giving school and once for the host.

@@ -135,6 +135,10 @@ def dense_gap(problem: MatchingProblem, cost: Sequence[float]) -> DenseGap | Non
         return None
     if p.project_needs_lead.any() or p.project_needs_sle.any():
         return None
+    if p.project_role is not None and np.any(p.project_role >= 0):
+        return None  # a project whose team must include a role (needs_role)
+    if p.project_area_count is not None and np.any(p.project_area_count > 1):
+        return None  # a project whose team must cover several areas (areas_covered)
     capacity = staff_days_left(p)
     offered = np.bincount(p.pair_staff, weights=p.pair_days, minlength=len(p.staff_ids))
     most = np.minimum(capacity, offered)
