@@ -398,17 +398,7 @@ def calendars(input_path: Path, plan_dir: Path) -> None:
     rather than duplicate. DIR is checked first as `matcher verify` checks it: if it breaks a
     hard rule the rules are listed, nothing is written and the exit code is 1.
     """
-    _check_out(plan_dir, input_path)
-    round_ = _load(input_path)
-    try:
-        with _writing():
-            written = matcher.rewrite_calendars(round_, plan_dir)
-    except matcher.WrittenPlanError as error:
-        click.echo(str(error), err=True)
-        sys.exit(EXIT_BAD_INPUT)
-    except matcher.BrokenPlanError as error:
-        _refuse(error)
-    _say_written(written)
+    _rewrite_in_place(input_path, plan_dir, matcher.rewrite_calendars)
 
 
 @main.command()
@@ -423,17 +413,7 @@ def report(input_path: Path, plan_dir: Path) -> None:
     nothing is written and the exit code is 1. From an unchanged folder the files are
     byte-identical to those `plan` wrote.
     """
-    _check_out(plan_dir, input_path)
-    round_ = _load(input_path)
-    try:
-        with _writing():
-            written = matcher.rebuild_report(round_, plan_dir)
-    except matcher.WrittenPlanError as error:
-        click.echo(str(error), err=True)
-        sys.exit(EXIT_BAD_INPUT)
-    except matcher.BrokenPlanError as error:
-        _refuse(error)
-    _say_written(written)
+    _rewrite_in_place(input_path, plan_dir, matcher.rebuild_report)
 
 
 @main.command()
@@ -460,6 +440,24 @@ def load(input_path: Path, plan_dir: Path, width: int | None) -> None:
         click.echo(str(error), err=True)
         sys.exit(EXIT_BAD_INPUT)
     print_load(tables, Console(width=width, highlight=False))
+
+
+def _rewrite_in_place(
+    input_path: Path, plan_dir: Path, rewrite: Callable[[Round, Path], list[Path]]
+) -> None:
+    """Rewrite some of a written plan's files from the others, after checking the folder:
+    unreadable files exit 2, a broken hard rule exits 1, nothing written either way."""
+    _check_out(plan_dir, input_path)
+    round_ = _load(input_path)
+    try:
+        with _writing():
+            written = rewrite(round_, plan_dir)
+    except matcher.WrittenPlanError as error:
+        click.echo(str(error), err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except matcher.BrokenPlanError as error:
+        _refuse(error)
+    _say_written(written)
 
 
 def _refuse(error: Exception) -> NoReturn:

@@ -8,14 +8,14 @@ visits per day) are ``add_*`` functions in ``HARD_RULES``; the soft terms are in
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
 from ortools.sat.python import cp_model
 from ortools.sat.python.cp_model import LinearExpr
 
-from solvers.dating.encode import SchedulingProblem, earliest_dates
+from solvers.dating.encode import DatedProject, SchedulingProblem, earliest_dates
 from solvers.engine.rules import ModelRule, model_rule
 
 
@@ -127,43 +127,39 @@ def add_one_place_per_day(m: SchedulingModel) -> None:
                 m.model.add(LinearExpr.sum(literals) <= 1)
 
 
-def add_release_per_day(m: SchedulingModel) -> None:
-    """Hard: a school releases at most max_staff_out_per_day staff on any visit day."""
+def _cap_per_day(
+    m: SchedulingModel,
+    counts: Callable[[DatedProject], Mapping[str, int]],
+    limits: Mapping[str, int],
+) -> None:
+    """Each school's people out on visits on any day, ``counts`` per project, within its
+    limit; schools whose projects together cannot pass it get no constraint."""
     by_school: dict[str, list[int]] = defaultdict(list)
     for j, p in enumerate(m.problem.projects):
-        for school in p.releasing:
+        for school in counts(p):
             by_school[school].append(j)
     for school, projects in by_school.items():
-        limit = m.problem.max_out[school]
-        if sum(m.problem.projects[j].releasing[school] for j in projects) <= limit:
-            continue
+        limit = limits[school]
+        if sum(counts(m.problem.projects[j])[school] for j in projects) <= limit:
+            continue  # cannot bind
         out: dict[int, _Terms] = defaultdict(_Terms)
         for j in projects:
-            count = m.problem.projects[j].releasing[school]
+            count = counts(m.problem.projects[j])[school]
             for t, literals in m.occupancy(j).items():
                 out[t].add(literals, count)
         for t in sorted(out):
             m.model.add(out[t].expr() <= limit)
+
+
+def add_release_per_day(m: SchedulingModel) -> None:
+    """Hard: a school releases at most max_staff_out_per_day staff on any visit day."""
+    _cap_per_day(m, lambda p: p.releasing, m.problem.max_out)
 
 
 def add_leaders_per_day(m: SchedulingModel) -> None:
     """Hard: a school with a max_leaders_out_per_day has at most that many of its senior
     leaders and headteachers out on visits on any day (presentations are after school)."""
-    by_school: dict[str, list[int]] = defaultdict(list)
-    for j, p in enumerate(m.problem.projects):
-        for school in p.leaders_releasing:
-            by_school[school].append(j)
-    for school, projects in by_school.items():
-        limit = m.problem.max_leaders_out[school]
-        if sum(m.problem.projects[j].leaders_releasing[school] for j in projects) <= limit:
-            continue  # cannot bind
-        out: dict[int, _Terms] = defaultdict(_Terms)
-        for j in projects:
-            count = m.problem.projects[j].leaders_releasing[school]
-            for t, literals in m.occupancy(j).items():
-                out[t].add(literals, count)
-        for t in sorted(out):
-            m.model.add(out[t].expr() <= limit)
+    _cap_per_day(m, lambda p: p.leaders_releasing, m.problem.max_leaders_out)
 
 
 def add_host_visits_per_day(m: SchedulingModel) -> None:
