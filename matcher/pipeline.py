@@ -38,13 +38,19 @@ from matcher.written import WrittenPlan
 from solvers.dating.changes import NoDatesError, solve_dates_fewest_changes
 from solvers.dating.encode import SchedulingProblem, encode_schedule
 from solvers.dating.explain import diagnose
+from solvers.dating.keepable import published_rows
 from solvers.dating.strategy import PartDates, components, solve_schedule
 from solvers.engine.budget import Budget
 from solvers.engine.memo import SolvedParts
 from solvers.engine.options import SolveOptions
 from solvers.engine.result import SolveResult
 from solvers.engine.watch import Progress
-from solvers.matching.changes import NoPlanError, StagedMatching, solve_fewest_changes
+from solvers.matching.changes import (
+    NoPlanError,
+    PublishedRows,
+    StagedMatching,
+    solve_fewest_changes,
+)
 from solvers.matching.decode import decode
 from solvers.matching.encode import MatchingProblem, encode
 from solvers.matching.explain import explain_unstaffed, precheck
@@ -149,6 +155,8 @@ class _Feedback:
     # with the published (staff id, project id) pairs to change least, None = no change stage.
     staged: bool = False
     published: frozenset[tuple[str, str]] | None = None
+    # The published schedule's rows by visit_id, whose changes the teams decide count too.
+    published_events: Mapping[str, ScheduledEvent] = field(default_factory=dict)
 
 
 def match(
@@ -222,7 +230,8 @@ def _match(
     start_from = feedback.start_from
     changes: tuple[int, int] | None = None
     if feedback.staged:
-        staged = _solve_staged(problem, budget, options, feedback.published)
+        rows = _published_rows(round_, problem, feedback)
+        staged = _solve_staged(problem, budget, options, feedback.published, rows)
         solution, changes = staged.solution, (staged.changes, staged.changes_bound)
     else:
         solution = solve_matching(
@@ -265,15 +274,29 @@ def _solve_staged(
     budget: Budget,
     options: SolveOptions,
     published: frozenset[tuple[str, str]] | None,
+    rows: PublishedRows | None,
 ) -> StagedMatching:
-    """Most staffed, then fewest changes to ``published``, then quality; locks that clash
-    only through the rest of the plan are reported as a LockError."""
+    """Most staffed, then fewest changes to ``published`` (and the ``rows`` teams decide),
+    then quality; locks that clash only through the rest of the plan are a LockError."""
     try:
-        return solve_fewest_changes(problem, budget, published, options=options)
+        return solve_fewest_changes(problem, budget, published, options=options, rows=rows)
     except NoPlanError as error:
         raise LockError(
             [f"[locks] the locks cannot all hold together with the hard rules ({error})"]
         ) from error
+
+
+def _published_rows(
+    round_: Round, problem: MatchingProblem, feedback: _Feedback
+) -> PublishedRows | None:
+    """What the published schedule's rows tell the change stage (``solvers.dating.keepable``),
+    None without a published plan."""
+    if feedback.published is None:
+        return None
+    candidates: dict[str, list[str]] = {}
+    for i, j in zip(problem.pair_staff, problem.pair_project, strict=True):
+        candidates.setdefault(problem.project_ids[j], []).append(problem.staff_ids[i])
+    return published_rows(round_, feedback.published_events, candidates)
 
 
 def _pair_indices(problem: MatchingProblem, plan_: Plan) -> list[int]:
@@ -472,6 +495,7 @@ def plan(
             clusters=clustered.plan.members, rotation=clustered.plan.rotation
         )
     excluded_pairs: set[tuple[str, str]] = set()
+    guessed: set[tuple[str, str]] = set()
     # Projects even their host alone cannot date need no team: rule them out before matching.
     excluded_projects = undatable_projects(round_)
     matched_parts = SolvedMatchingParts()
@@ -487,6 +511,7 @@ def plan(
             matched_parts,
             staged=staged,
             published=published_pairs,
+            published_events=published_events or {},
         )
         stage = _phase(options, f"matching, round {feedback_round}")
         matched = _match(round_, matching, stage, explain=False, feedback=feedback)
@@ -504,7 +529,7 @@ def plan(
         )
         budget.spend(dating.used)
         last_plan = matched.plan
-        learned = _learn(matched.plan, dated, excluded_pairs, excluded_projects)
+        learned = _learn(matched.plan, dated, excluded_pairs, excluded_projects, guessed)
         if not dated.schedule.unscheduled or not learned:
             break
         last_cost = budget.used - round_started
@@ -541,7 +566,7 @@ def plan(
         feedback_round,
         clusters=clustered,
         repeatable=budget.repeatable and (clustered is None or clustered.result.repeatable),
-        **_revision(round_, previous, (final, matched, dated)),
+        **_revision(round_, previous, (final, matched, dated), proven=not guessed),
     )
 
 
@@ -574,17 +599,22 @@ def _revision(
     round_: Round,
     previous: WrittenPlan | None,
     new: tuple[Plan, MatchOutcome, ScheduleOutcome],
+    *,
+    proven: bool,
 ) -> dict[str, Any]:
     """``PlanOutcome``'s changes and their bound, from a published plan (else nothing).
 
-    The bound is the change stages' proven least number: pair changes over every plan that
-    staffs the most projects, plus date changes for the teams chosen."""
+    The bound is the matching change stage's proven least number of pair changes plus the
+    schedule rows the teams decide (``solvers.matching.changes``): no plan that keeps every
+    hard rule and lock and staffs as many projects makes fewer changes (docs/model.md). It is
+    None when that is not proven: the feedback loop ruled a pair out on a guess (``proven``
+    False), or a project the last matching staffed was left undated."""
     final, matched, dated = new
     if previous is None or previous.plan is None:
         return {}
     changes = diff_plans(round_, (previous.plan, previous.schedule), (final, dated.schedule))
-    stages = [matched.changes, dated.changes]
-    bound = sum(s[1] for s in stages if s is not None) if all(stages) else None
+    complete = len(final.assignments) == len(matched.plan.assignments)
+    bound = matched.changes[1] if matched.changes and proven and complete else None
     before, after = previous.schedule, dated.schedule
     notices = build_notices(round_, changes, before, after)
     return {"changes": tuple(changes), "changes_bound": bound, "notices": notices}
@@ -712,20 +742,26 @@ def _learn(
     dated: ScheduleOutcome,
     excluded_pairs: set[tuple[str, str]],
     excluded_projects: dict[str, str],
+    guessed: set[tuple[str, str]],
 ) -> bool:
-    """Record what the undated projects teach the matcher; False if nothing new."""
+    """Record what the undated projects teach the matcher; False if nothing new. Pairs ruled
+    out on a guess rather than a proof (no plan could date them) also go in ``guessed``."""
     before = (len(excluded_pairs), len(excluded_projects))
     places = Counter(a.staff_id for a in plan_.assignments)
     for project_id, (kind, reason, blocking) in dated.diagnoses.items():
+        team = [a.staff_id for a in plan_.team(project_id)]
         if kind == "project":
             excluded_projects[project_id] = reason
         elif kind == "members":
             excluded_pairs.update((person, project_id) for person in blocking)
+            if len(blocking) == len(team) > 1:
+                # Perhaps only the team together has no date (each member alone may): a guess.
+                guessed.update((person, project_id) for person in blocking)
         else:
             # Clashing with other visits: try a different team, starting with its busiest member.
-            team = [a.staff_id for a in plan_.team(project_id)]
             busiest = max(sorted(team), key=lambda p: places[p])
             excluded_pairs.add((busiest, project_id))
+            guessed.add((busiest, project_id))
     return (len(excluded_pairs), len(excluded_projects)) != before
 
 

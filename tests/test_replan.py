@@ -14,19 +14,30 @@ import matcher
 from matcher.changes import count_changes, diff_plans
 from matcher.cli import main
 from matcher.days import SchoolCalendar
-from matcher.model import Assignment, Lock, Plan, Round, Schedule, ScheduledEvent
+from matcher.model import Assignment, Availability, Lock, Plan, Round, Schedule, ScheduledEvent
 from matcher.verify_schedule import verify_schedule
 from matcher.written import WrittenPlan
+from solvers.dating.changes import solve_dates_fewest_changes
+from solvers.dating.encode import encode_schedule
+from solvers.engine.budget import Budget
+from solvers.engine.options import SolveOptions
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "samples" / "alliance"
 WINDOW = {"earliest": dt.date(2026, 1, 12), "latest": dt.date(2026, 1, 14)}
+FRIDAY = dt.date(2026, 1, 16)
 
 
-def tiny(**dropped: int) -> Round:
-    """Three one-day projects at A, B, C over three days; four reviewers, one per school."""
+def tiny(*, long_visit: bool = False, dropped: str = "") -> Round:
+    """Three projects at A, B, C needing one reviewer each, over three days; four reviewers,
+    one per school; ``dropped`` (a staff id) has max_days 0. ``long_visit``: PA's visit is
+    three days, anywhere in Monday to Friday."""
     schools = [school(s) for s in "ABCD"]
-    people = [staff(f"S{i}", s, max_days=dropped.get(f"S{i}", 6)) for i, s in enumerate("ABCD")]
+    people = [
+        staff(f"S{i}", s, max_days=0 if dropped == f"S{i}" else 6) for i, s in enumerate("ABCD")
+    ]
     projects = [project(f"P{s}", s, max_reviewers=1, **WINDOW) for s in "ABC"]
+    if long_visit:
+        projects[0] = projects[0].model_copy(update={"visit_days": 3, "latest": FRIDAY})
     return make_round(schools, people, projects)
 
 
@@ -35,16 +46,20 @@ def _checked(round_: Round, plan: Plan, schedule: Schedule) -> bool:
 
 
 def brute_force_fewest(round_: Round, old: WrittenPlan) -> int:
-    """The fewest changes among every checked plan that staffs the most projects."""
-    days = [d for d in SchoolCalendar(round_.settings).term_days if WINDOW["earliest"] <= d]
-    days = [d for d in days if d <= WINDOW["latest"]]
-    options: list[tuple[str, dt.date] | None] = [
-        None,
-        *itertools.product([s.staff_id for s in round_.staff], days),
-    ]
+    """The fewest changes among every checked plan that staffs the most projects: every
+    reviewer and every start of each project's visit (or none) tried."""
+    days = SchoolCalendar(round_.settings).term_days
+    per_project: list[list[tuple[str, int] | None]] = []
+    for p in round_.projects:
+        starts = [
+            t
+            for t in range(len(days) - p.visit_days + 1)
+            if p.earliest <= days[t] and days[t + p.visit_days - 1] <= p.latest
+        ]
+        per_project.append([None, *itertools.product([s.staff_id for s in round_.staff], starts)])
     best: tuple[int, int] | None = None
-    for choice in itertools.product(options, repeat=len(round_.projects)):
-        plan, schedule = _plan_of(round_, choice)
+    for choice in itertools.product(*per_project):
+        plan, schedule = _plan_of(round_, days, choice)
         if not _checked(round_, plan, schedule):
             continue
         assert old.plan is not None
@@ -56,27 +71,30 @@ def brute_force_fewest(round_: Round, old: WrittenPlan) -> int:
 
 
 def _plan_of(
-    round_: Round, choice: tuple[tuple[str, dt.date] | None, ...]
+    round_: Round, days: tuple[dt.date, ...], choice: tuple[tuple[str, int] | None, ...]
 ) -> tuple[Plan, Schedule]:
-    assignments, events = [], []
+    assignments: list[Assignment] = []
+    events: list[ScheduledEvent] = []
     settings = round_.settings.calendar
     for p, picked in zip(round_.projects, choice, strict=True):
         if picked is None:
             continue
-        staff_id, day = picked
+        staff_id, first = picked
         assignments.append(Assignment(project_id=p.project_id, staff_id=staff_id, role="lead"))
-        events.append(
+        events.extend(
             ScheduledEvent(
-                visit_id=f"{p.project_id}-v1-d1",
+                visit_id=f"{p.project_id}-v1-d{d + 1}",
                 project_id=p.project_id,
                 visit_no=1,
+                day_no=d + 1,
                 kind="visit",
-                date=day,
+                date=days[first + d],
                 start=settings.day_start,
                 end=settings.day_end,
                 host_school_id=p.host_school_id,
                 staff_ids=(staff_id,),
             )
+            for d in range(p.visit_days)
         )
     unfilled = tuple(
         matcher.model.UnfilledProject(project_id=p.project_id, reason="-")
@@ -91,16 +109,119 @@ def _published(round_: Round) -> WrittenPlan:
     return WrittenPlan(plan=outcome.plan, schedule=outcome.schedule, clusters=None)
 
 
+def _published_early(round_: Round) -> WrittenPlan:
+    """The plan published with PA's long visit locked to Monday, so it has room to move."""
+    monday = Lock(project_id="PA", visit_no=1, date=WINDOW["earliest"])
+    return _published(round_.replace(locks=(monday,)))
+
+
 @pytest.mark.parametrize("dropped", ["S1", "S2", "S3"])
 def test_a_drop_out_changes_no_more_than_the_brute_force_minimum(dropped: str) -> None:
     old = _published(tiny())
-    after = tiny(**{dropped: 0})
+    after = tiny(dropped=dropped)
     outcome = matcher.plan(after, time_limit=5, previous=old)
     assert _checked(after, outcome.plan, outcome.schedule)
     assert outcome.changes is not None
     assert count_changes(outcome.changes) == brute_force_fewest(after, old)
     assert outcome.changes_bound is not None
     assert outcome.changes_bound <= count_changes(outcome.changes)
+
+
+def _edited(round_: Round, old: WrittenPlan, edit: str) -> Round:
+    """``round_`` after one edit to the published ``old``: PA's or PB's reviewer (or host)
+    newly unavailable on the first day of its visit, or PA's reviewer dropping out."""
+    assert old.schedule is not None
+    target = "PA" if edit.endswith("PA") else "PB"
+    first = next(e for e in old.schedule.events if e.project_id == target and e.day_no == 1)
+    if edit.startswith("drop"):
+        return round_.replace(
+            staff=tuple(
+                p.model_copy(update={"max_days": 0}) if p.staff_id in first.staff_ids else p
+                for p in round_.staff
+            )
+        )
+    who = first.host_school_id if edit.startswith("host") else first.staff_ids[0]
+    absent = Availability(id=who, start=first.date, end=first.date, kind="unavailable")
+    return round_.replace(availability=(*round_.availability, absent))
+
+
+EDITS = ["absent PA", "absent PB", "host PB", "drop PA"]
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_the_fewest_changes_and_their_bound_match_a_brute_force_minimum(edit: str) -> None:
+    """Pairs and schedule rows together: the plan is at the brute-force minimum of the total,
+    and the bound reported is proven, so never above it."""
+    before = tiny(long_visit=True)
+    old = _published_early(before)
+    after = _edited(before, old, edit)
+    outcome = matcher.plan(after, time_limit=5, previous=old)
+    assert _checked(after, outcome.plan, outcome.schedule)
+    assert outcome.changes is not None and outcome.changes_bound is not None
+    fewest = brute_force_fewest(after, old)
+    assert outcome.changes_bound <= fewest == count_changes(outcome.changes)
+
+
+def test_a_long_visit_keeps_its_dates_when_a_swap_costs_less() -> None:
+    """PA's three-day visit (Monday to Wednesday, room to move to Friday) loses its reviewer's
+    Monday: two changes (one reviewer off, one on) beat three (every day of the visit moved),
+    though the swap changes more pairs (the stages once took the fewest pairs first)."""
+    before = tiny(long_visit=True)
+    old = _published_early(before)
+    after = _edited(before, old, "absent PA")
+    outcome = matcher.plan(after, time_limit=5, previous=old)
+    assert outcome.changes is not None
+    kinds = sorted(c.kind for c in outcome.changes)
+    assert kinds == ["reviewer_added", "reviewer_removed"]
+    assert outcome.changes_bound == 2
+
+
+def brute_force_fewest_rows(round_: Round, plan: Plan, old: Schedule) -> tuple[int, int]:
+    """(Most projects dated, fewest schedule rows changed) over every start of every visit of
+    ``plan``'s teams, kept as they are."""
+    days = SchoolCalendar(round_.settings).term_days
+    teams = plan.teams_by_project
+    per_project: list[list[tuple[str, int] | None]] = []
+    for p in round_.projects:
+        team = teams.get(p.project_id)
+        starts = [
+            t
+            for t in range(len(days) - p.visit_days + 1)
+            if p.earliest <= days[t] and days[t + p.visit_days - 1] <= p.latest
+        ]
+        per_project.append([None] + ([(team[0].staff_id, t) for t in starts] if team else []))
+    best: tuple[int, int] | None = None
+    for choice in itertools.product(*per_project):
+        dated, schedule = _plan_of(round_, days, choice)
+        if not verify_schedule(round_, dated, schedule):
+            rows = count_changes(diff_plans(round_, (plan, old), (plan, schedule)))
+            key = (-len(dated.assignments), rows)
+            best = key if best is None else min(best, key)
+    assert best is not None
+    return -best[0], best[1]
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_the_dating_stage_matches_a_brute_force_minimum(edit: str) -> None:
+    """The dating stage alone, the published teams kept: the most projects dated, then the
+    fewest rows changed, at the brute-force minimum, with a bound no higher."""
+    before = tiny(long_visit=True)
+    old = _published_early(before)
+    after = _edited(before, old, edit)
+    assert old.plan is not None and old.schedule is not None
+    teams = Plan(
+        assignments=tuple(
+            a for a in old.plan.assignments if after.staff_by_id[a.staff_id].max_days > 0
+        )
+    )
+    published = {e.visit_id: e for e in old.schedule.events}
+    staged = solve_dates_fewest_changes(
+        encode_schedule(after, teams), Budget(5), published, options=SolveOptions()
+    )
+    dated = {e.project_id for e in staged.solution.events}
+    most, fewest = brute_force_fewest_rows(after, teams, old.schedule)
+    assert len(dated) == most
+    assert staged.changes_bound <= staged.changes == fewest
 
 
 def test_an_unchanged_round_gives_no_change() -> None:
@@ -141,7 +262,7 @@ def test_an_impossible_lock_is_named_with_its_rule() -> None:
     own = tiny().replace(locks=(Lock(project_id="PA", staff_id="S0"),))
     with pytest.raises(matcher.LockError, match=r"\[own_school\]"):
         matcher.plan(own, time_limit=5)
-    busy = tiny(S1=0).replace(locks=(Lock(project_id="PB", staff_id="S1"),))
+    busy = tiny(dropped="S1").replace(locks=(Lock(project_id="PB", staff_id="S1"),))
     with pytest.raises(matcher.LockError, match=r"\[capacity\]"):
         matcher.plan(busy, time_limit=5)
 

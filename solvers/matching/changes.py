@@ -6,14 +6,23 @@ each stage optimises one level and fixes what it reached as a constraint before 
 change is a reviewer taken off or put on a team (a published pair not chosen, or a chosen pair
 not published). The whole round is one model here, not independent parts: a re-plan after a
 drop-out changes little, and the published plan is a near-complete hint.
+
+Schedule rows are changes too, and the change stage counts the ones a team choice decides
+before any date is set (``PublishedRows``, built by ``solvers.dating.keepable``): every row of
+a project left unstaffed (cancelled) or newly staffed (added), every row no team can keep, and
+every row of a visit whose old date a chosen reviewer cannot make. That count never exceeds
+the rows the dating stage will change for those teams, so the stage minimises a lower bound
+on the whole change count (pairs plus rows), and its proven bound is a lower bound on the
+changes of every plan in its scope (docs/model.md, "Re-planning"): the reviewers' changes are
+not bought at the price of more visits moved, nor the reverse.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Collection
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
@@ -42,8 +51,30 @@ class NoPlanError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class RowGroup:
+    """Published schedule rows of one project kept or lost together (one visit's days on one
+    start, or the presentation): ``forced`` when no team keeps them on their dates, else
+    ``blocked_by`` the reviewers whose own or school's calendar rules out those dates."""
+
+    project_id: str
+    rows: int
+    blocked_by: frozenset[str]
+    forced: bool
+
+
+@dataclass(frozen=True)
+class PublishedRows:
+    """The published schedule as the change stage sees it: its row groups, and the rows each
+    project (by id) adds when staffed that the published schedule did not have."""
+
+    groups: tuple[RowGroup, ...] = ()
+    added: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class StagedMatching:
-    """The plan, the pair changes it makes and the proven least number of them."""
+    """The plan, the changes the change stage counted (pairs, and the rows its teams decide)
+    and the proven least number of them."""
 
     solution: MatchingSolution
     changes: int
@@ -56,10 +87,11 @@ def solve_fewest_changes(
     published: Collection[tuple[str, str]] | None,
     *,
     options: SolveOptions,
+    rows: PublishedRows | None = None,
 ) -> StagedMatching:
-    """Staff the most projects, then change the fewest published (staff id, project id) pairs,
-    then the usual objective (``published`` None: no change stage, for locks alone). Raises
-    NoPlanError when no plan exists or was found."""
+    """Staff the most projects, then change the fewest published (staff id, project id) pairs
+    and the schedule ``rows`` the teams decide, then the usual objective (``published`` None:
+    no change stage, for locks alone). Raises NoPlanError when no plan exists or was found."""
     started = time.perf_counter()
     m = build_model(problem)
     index = {
@@ -72,8 +104,11 @@ def solve_fewest_changes(
     # the plan; the projects they named may be gone from the round too.
     gone = len(published) - len(old)
     was = set(old)
-    changes = gone + sum(1 - m.assign[k] for k in old) + sum(
-        m.assign[k] for k in range(problem.n_pairs) if k not in was
+    changes = (
+        gone
+        + sum(1 - m.assign[k] for k in old)
+        + sum(m.assign[k] for k in range(problem.n_pairs) if k not in was)
+        + _row_changes(m, rows or PublishedRows())
     )
     _hint(m, was)
     staffed = _stage(m, sum(m.staffed), budget.part(STAGE_SHARE * budget.left), options, -1)
@@ -95,6 +130,40 @@ def solve_fewest_changes(
     bound = None if best is fewest else float(best.bound)
     solution = _solution(problem, best.chosen, best.leads, best.status, bound, started, options)
     return StagedMatching(solution, int(fewest.value), int(fewest.bound))
+
+
+def _row_changes(m: MatchingModel, rows: PublishedRows) -> cp_model.LinearExpr:
+    """The schedule rows the teams decide: see the module docstring."""
+    problem = m.problem
+    project = {pid: j for j, pid in enumerate(problem.project_ids)}
+    pairs = problem.pairs_of_project()
+    # sum(coefficient * variable) + fixed, one term per project or row group.
+    variables: list[cp_model.IntVar] = []
+    coefficients: list[int] = []
+    fixed = 0
+    for pid, n in rows.added.items():
+        if n and pid in project:
+            variables.append(m.staffed[project[pid]])
+            coefficients.append(n)
+    for n, g in enumerate(rows.groups):
+        j = project.get(g.project_id)
+        if g.forced or j is None:
+            fixed += g.rows  # no team keeps these (or can staff the project): always changed
+            continue
+        blocking = [k for k in pairs[j] if problem.staff_ids[problem.pair_staff[k]] in g.blocked_by]
+        if not blocking:
+            # Cancelled only with the whole project: rows * (1 - staffed).
+            fixed += g.rows
+            variables.append(m.staffed[j])
+            coefficients.append(-g.rows)
+            continue
+        lost = m.model.new_bool_var(f"rows_lost[{g.project_id},{n}]")
+        m.model.add_implication(m.staffed[j].Not(), lost)
+        for k in blocking:
+            m.model.add_implication(m.assign[k], lost)
+        variables.append(lost)
+        coefficients.append(g.rows)
+    return cp_model.LinearExpr.weighted_sum(variables, coefficients) + fixed
 
 
 @dataclass(frozen=True)
