@@ -38,7 +38,7 @@ from matcher.written import WrittenPlan
 from solvers.dating.changes import NoDatesError, solve_dates_fewest_changes
 from solvers.dating.encode import SchedulingProblem, encode_schedule
 from solvers.dating.explain import diagnose
-from solvers.dating.keepable import published_rows
+from solvers.dating.keepable import published_rows, undatable_pairs
 from solvers.dating.strategy import PartDates, components, solve_schedule
 from solvers.engine.budget import Budget
 from solvers.engine.memo import SolvedParts
@@ -494,10 +494,12 @@ def plan(
         round_ = clustered.round.replace(
             clusters=clustered.plan.members, rotation=clustered.plan.rotation
         )
-    excluded_pairs: set[tuple[str, str]] = set()
     guessed: set[tuple[str, str]] = set()
     # Projects even their host alone cannot date need no team: rule them out before matching.
     excluded_projects = undatable_projects(round_)
+    excluded_pairs = (
+        _undatable_pairs(round_, excluded_projects) if previous is not None else set()
+    )
     matched_parts = SolvedMatchingParts()
     dated_parts = SolvedParts[PartDates]()
     last_plan: Plan | None = None
@@ -735,6 +737,16 @@ def undatable_projects(round_: Round) -> dict[str, str]:
         if found.kind == "project":
             reasons[project.project_id] = found.reason
     return reasons
+
+
+def _undatable_pairs(round_: Round, excluded_projects: Mapping[str, str]) -> set[tuple[str, str]]:
+    """Candidate pairs whose reviewer alone leaves the project no dates. A re-plan rules them
+    out first: a new absence would otherwise cost a round of feedback to learn them."""
+    problem = encode(round_, excluded_projects=set(excluded_projects))
+    candidates: dict[str, list[str]] = {}
+    for i, j in zip(problem.pair_staff, problem.pair_project, strict=True):
+        candidates.setdefault(problem.project_ids[j], []).append(problem.staff_ids[i])
+    return undatable_pairs(round_, candidates)
 
 
 def _learn(

@@ -1,9 +1,10 @@
 """Dating from a published schedule: the most projects dated, then the fewest schedule rows
 moved, added or cancelled, then the usual dating terms, in that order.
 
-One CP-SAT model (``solvers.dating.model.build_schedule_model``, locks included) is solved in
-stages, as ``solvers.matching.changes`` does for the pairings. A schedule.csv row is one visit
-day or one presentation; it is kept when the new schedule has the same row on the same date.
+A CP-SAT model per independent part (``solvers.dating.model.build_schedule_model``, locks
+included) is solved in stages, as ``solvers.matching.changes`` does for the pairings. A
+schedule.csv row is one visit day or one presentation; it is kept when the new schedule has
+the same row on the same date.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ortools.sat.python.cp_model import LinearExpr
 from matcher.model import ScheduledEvent
 from solvers.dating.encode import SchedulingProblem
 from solvers.dating.model import SOFT_TERMS, SchedulingModel, build_schedule_model
-from solvers.dating.strategy import PartDates, ScheduleSolution, _events, _merge
+from solvers.dating.strategy import PartDates, ScheduleSolution, _events, _merge, components
 from solvers.engine.budget import Budget
 from solvers.engine.options import SolveOptions
 
@@ -49,8 +50,38 @@ def solve_dates_fewest_changes(
     options: SolveOptions,
 ) -> StagedDates:
     """Date the most projects, then change the fewest ``published`` rows (by visit_id), then
-    the usual objective. Raises NoDatesError when no dates exist or were found in time."""
+    the usual objective. Raises NoDatesError when no dates exist or were found in time.
+
+    Each independent part (``solvers.dating.strategy.components``) is solved on its own,
+    smallest first, with a share of ``budget`` by its projects: every level is a sum over
+    parts, so this is exact and the parts' bounds add up (as ``solvers.matching.changes``)."""
     started = time.perf_counter()
+    parts = components(problem)
+    # Published rows of projects not dated here (unstaffed now) are cancelled in any case.
+    here = {p.project_id for p in problem.projects}
+    changes = bound = sum(1 for e in published.values() if e.project_id not in here)
+    dates: list[PartDates] = []
+    left = max(1, len(problem.projects))
+    for part in sorted(parts, key=lambda part: len(part.projects)):
+        share = budget.part(budget.left * len(part.projects) / left)
+        left -= len(part.projects)
+        mine = {p.project_id for p in part.projects}
+        rows = {vid: e for vid, e in published.items() if e.project_id in mine}
+        staged = _solve_part(part, share, rows, options)
+        budget.spend(share.used)
+        dates.append(staged[0])
+        changes, bound = changes + staged[1], bound + staged[2]
+    solution = _merge(problem, dates, time.perf_counter() - started, options)
+    return StagedDates(solution, changes, bound)
+
+
+def _solve_part(
+    problem: SchedulingProblem,
+    budget: Budget,
+    published: Mapping[str, ScheduledEvent],
+    options: SolveOptions,
+) -> tuple[PartDates, int, int]:
+    """One part in stages: its dates, the rows they change and the proven least number."""
     m = build_schedule_model(problem)
     changes = _changes(m, published)
     _hint(m, published)
@@ -62,9 +93,7 @@ def solve_dates_fewest_changes(
     m.model.add(changes <= fewest.value)
     best = _stage(m, _usual(m), budget.part(budget.left), options, +1, fewest)
     budget.spend(best.used)
-    part = _part_dates(m, best)
-    solution = _merge(problem, [part], time.perf_counter() - started, options)
-    return StagedDates(solution, int(fewest.value), int(fewest.bound))
+    return _part_dates(m, best), int(fewest.value), int(fewest.bound)
 
 
 def _usual(m: SchedulingModel) -> LinearExpr:

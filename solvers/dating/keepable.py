@@ -19,13 +19,14 @@ in the flow, so this drawer may know that one's inputs, never the other way roun
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 
 from matcher.days import SchoolCalendar
 from matcher.model import Project, Round, ScheduledEvent
-from solvers.dating.encode import DatedProject, _with_locks, dated_project
-from solvers.matching.changes import PublishedRows, RowGroup
+from solvers.dating.encode import DatedProject, _with_locks, dated_project, earliest_dates
+from solvers.matching.changes import KnockOn, PublishedRows, RowGroup
 
 
 def published_rows(
@@ -41,18 +42,41 @@ def published_rows(
         by_project[event.project_id].append(event)
     groups: list[RowGroup] = []
     added: dict[str, int] = {}
+    knock_on: dict[str, tuple[KnockOn, ...]] = {}
     for project in round_.projects:
         pid = project.project_id
         rows = by_project.pop(pid, [])
         added[pid] = sum(1 for visit_id in _row_ids(project) if visit_id not in published)
         if rows:
             lookup = _Lookup(round_, calendar, project, candidates.get(pid, ()))
-            groups.extend(lookup.groups(rows))
+            mine = lookup.groups(rows)
+            groups.extend(mine)
+            if table := lookup.knock_on(mine):
+                knock_on[pid] = table
     # Rows of projects gone from projects.csv change (are cancelled) whatever the plan.
     groups.extend(
         RowGroup(pid, len(rows), frozenset(), forced=True) for pid, rows in by_project.items()
     )
-    return PublishedRows(tuple(groups), added)
+    return PublishedRows(tuple(groups), added, knock_on)
+
+
+def undatable_pairs(
+    round_: Round, candidates: Mapping[str, Sequence[str]]
+) -> set[tuple[str, str]]:
+    """(staff id, project id) candidate pairs whose reviewer alone leaves the project no dates
+    (their own or their school's unavailable days): no plan has them, so a re-plan rules them
+    out before matching rather than after a round of feedback."""
+    calendar = SchoolCalendar(round_.settings, round_.availability)
+    days = calendar.term_days
+    found: set[tuple[str, str]] = set()
+    for project in round_.projects:
+        lookup = _Lookup(round_, calendar, project, candidates.get(project.project_id, ()))
+        found.update(
+            (person, project.project_id)
+            for person in lookup.people
+            if earliest_dates(days, lookup.with_person(person)) is None
+        )
+    return found
 
 
 def _row_ids(project: Project) -> list[str]:
@@ -77,12 +101,13 @@ class _Lookup:
         # Only someone with unavailable days (or whose school has some) can block a date.
         self.people = [p for p in people if self._has_days_off(p)]
         self.with_one: dict[str, DatedProject] = {}
+        self._starts: dict[int, int] = {}  # item -> the start (or day) that keeps it
 
     def _has_days_off(self, staff_id: str) -> bool:
         home = self.round.staff_by_id[staff_id].school_id
         return bool(self.calendar.unavailable_bits(staff_id) | self.calendar.unavailable_bits(home))
 
-    def _with(self, staff_id: str) -> DatedProject:
+    def with_person(self, staff_id: str) -> DatedProject:
         if staff_id not in self.with_one:
             self.with_one[staff_id] = dated_project(
                 self.round, self.calendar, self.project, [staff_id]
@@ -96,30 +121,116 @@ class _Lookup:
             keyed[self._key(event)] += 1
         return [self._group(key, count) for key, count in sorted(keyed.items(), key=str)]
 
+    def knock_on(self, groups: Sequence[RowGroup]) -> tuple[KnockOn, ...]:
+        """For each set of items that can be pushed off their dates, the further rows of the
+        project's other items that must then change too: with any team (staff id ""), and
+        with each reviewer who pushes some off on the team (``_Items``)."""
+        kept = [g for g in groups if not g.forced]
+        if len({g.item for g in kept}) < len(kept):
+            return ()  # an item on two starts (a hand-edited schedule): not weighed
+        items = {g.item: (self._starts[g.item], g.rows) for g in kept}
+        blockable = {g.item for g in kept if g.blocked_by}
+        table = [
+            KnockOn("", lost, extra)
+            for lost, extra in _Items(self, self.alone, items).knock_on(blockable)
+        ]
+        for person in sorted({p for g in kept for p in g.blocked_by}):
+            table.extend(
+                KnockOn(person, lost, extra)
+                for lost, extra in _Items(self, self.with_person(person), items).knock_on(
+                    blockable
+                )
+            )
+        return tuple(table)
+
     def _key(self, event: ScheduledEvent) -> tuple[int, int | None]:
-        """(visit index, or -1 for the presentation; the start that keeps the row, if any)."""
+        """(visit index, or the visit count for the presentation; the start or day that keeps
+        the row, if any)."""
         t = self.index.get(event.date)
         if event.kind == "presentation":
-            return -1, t if self.project.presentation else None
+            return self.project.visits, t if self.project.presentation else None
         v, d = event.visit_no - 1, event.day_no - 1
         if t is None or v >= self.project.visits or d >= self.project.visit_days:
             return v, None
         return v, t - d
 
     def _group(self, key: tuple[int, int | None], count: int) -> RowGroup:
-        pid = self.project.project_id
-        if not self._allowed(self.alone, key):
-            return RowGroup(pid, count, frozenset(), forced=True)
-        blocked = frozenset(p for p in self.people if not self._allowed(self._with(p), key))
-        return RowGroup(pid, count, blocked, forced=False)
+        pid, (item, start) = self.project.project_id, key
+        if start is None or not self._allowed(self.alone, key):
+            return RowGroup(pid, count, frozenset(), forced=True, item=item)
+        self._starts[item] = start
+        blocked = frozenset(p for p in self.people if not self._allowed(self.with_person(p), key))
+        return RowGroup(pid, count, blocked, forced=False, item=item)
 
-    @staticmethod
-    def _allowed(dated: DatedProject, key: tuple[int, int | None]) -> bool:
+    def _allowed(self, dated: DatedProject, key: tuple[int, int | None]) -> bool:
         visit, start = key
         if start is None:
             return False
-        if visit < 0:
+        if visit >= self.project.visits:
             return start in dated.presentation_days
         locked = dated.locked_starts.get(visit)
         return start in dated.starts and (locked is None or locked == start)
 
+
+
+class _Items:
+    """The dating model's visit order for one project (``add_visit_order``: visits in order,
+    at least ``min_gap`` calendar days apart, the presentation after the last), on the starts
+    ``dated`` allows (the project alone, or with one reviewer: a superset of what any team
+    with them allows). Items are visits by index and the presentation (index ``visits``);
+    kept items stay on their published start. The fewest rows that change when some items
+    cannot stay is then a lower bound on what the dates of any such team change."""
+
+    def __init__(
+        self, lookup: _Lookup, dated: DatedProject, items: Mapping[int, tuple[int, int]]
+    ) -> None:
+        self.dated, self.locked = dated, lookup.alone.locked_starts
+        self.visits, self.presentation = lookup.project.visits, lookup.project.presentation
+        self.items = items  # item -> (published start, rows)
+        self.ordinal = [day.toordinal() for day in lookup.days]
+
+    def knock_on(self, blockable: Set[int]) -> list[tuple[frozenset[int], int]]:
+        """For each set of ``blockable`` items lost, the further rows that must change."""
+        table = []
+        everything = sum(rows for _start, rows in self.items.values())
+        for size in range(1, len(blockable) + 1):
+            for lost in itertools.combinations(sorted(blockable), size):
+                own = sum(self.items[i][1] for i in lost)
+                least = self._least(frozenset(lost), everything)
+                if least > own:
+                    table.append((frozenset(lost), least - own))
+        return table
+
+    def _least(self, lost: frozenset[int], everything: int) -> int:
+        """The fewest rows changed with ``lost`` off their starts: the cheapest set of items
+        to move, containing them, that leaves the rest a valid order."""
+        others = sorted(set(self.items) - lost)
+        best = everything
+        for size in range(len(others) + 1):
+            for more in itertools.combinations(others, size):
+                moved = lost | set(more)
+                rows = sum(self.items[i][1] for i in moved)
+                if rows < best and self._fits(moved):
+                    best = rows
+        return best
+
+    def _fits(self, moved: Set[int]) -> bool:
+        ordinal = self.ordinal
+        last: int | None = None  # ordinal of the previous visit's last day
+        length, gap = self.dated.visit_days, self.dated.min_gap
+        for v in range(self.visits):
+            locked = self.locked.get(v)
+            if v in self.items and v not in moved:
+                choices: tuple[int, ...] = (self.items[v][0],)
+            else:
+                choices = self.dated.starts if locked is None else (locked,)
+            start = next((t for t in choices if last is None or ordinal[t] - last >= gap), None)
+            if start is None or start + length - 1 >= len(ordinal):
+                return False
+            last = ordinal[start + length - 1]
+        if not self.presentation:
+            return True
+        talk = self.visits
+        kept = talk in self.items and talk not in moved
+        days = (self.items[talk][0],) if kept else self.dated.presentation_days
+        return any(last is None or ordinal[t] > last for t in days)

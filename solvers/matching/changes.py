@@ -4,8 +4,8 @@ then the usual quality, in that order and never traded against each other.
 One CP-SAT model (``solvers.matching.model.build_model``, locks included) is solved in stages:
 each stage optimises one level and fixes what it reached as a constraint before the next. A
 change is a reviewer taken off or put on a team (a published pair not chosen, or a chosen pair
-not published). The whole round is one model here, not independent parts: a re-plan after a
-drop-out changes little, and the published plan is a near-complete hint.
+not published). Each independent part is its own model, solved the same way (see
+``solve_fewest_changes``); the published plan is a near-complete hint.
 
 Schedule rows are changes too, and the change stage counts the ones a team choice decides
 before any date is set (``PublishedRows``, built by ``solvers.dating.keepable``): every row of
@@ -21,19 +21,22 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
 from solvers.engine.budget import Budget
+from solvers.engine.decompose import IntArray, pair_parts, restrict
 from solvers.engine.options import SolveOptions
 from solvers.matching.encode import MatchingProblem
 from solvers.matching.model import MatchingModel, build_model, set_objective
-from solvers.matching.strategy import MatchingSolution, _solution, solver_for
+from solvers.matching.strategy import MatchingSolution, _merge as merge_parts, _solution, solver_for
 
 # Shares of the budget for the staffing and change stages; the quality stage gets the rest.
 STAGE_SHARE = 1 / 3
+# Parts are never cut into regions here: a cut would drop pairs, and the bound with them.
+_ALL = 2**62
 _SOLVED = (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
 
@@ -60,6 +63,19 @@ class RowGroup:
     rows: int
     blocked_by: frozenset[str]
     forced: bool
+    item: int = -1  # the visit's index, or the project's visit count for the presentation
+
+
+@dataclass(frozen=True)
+class KnockOn:
+    """A visit moved off its date can push the project's next visit or presentation off
+    theirs: with exactly the items ``lost`` (visit indices; the visit count for the
+    presentation) lost, and ``staff_id`` on the team ("" for any team), ``rows`` more rows
+    change."""
+
+    staff_id: str
+    lost: frozenset[int]
+    rows: int
 
 
 @dataclass(frozen=True)
@@ -69,6 +85,7 @@ class PublishedRows:
 
     groups: tuple[RowGroup, ...] = ()
     added: Mapping[str, int] = field(default_factory=dict)
+    knock_on: Mapping[str, tuple[KnockOn, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -91,24 +108,73 @@ def solve_fewest_changes(
 ) -> StagedMatching:
     """Staff the most projects, then change the fewest published (staff id, project id) pairs
     and the schedule ``rows`` the teams decide, then the usual objective (``published`` None:
-    no change stage, for locks alone). Raises NoPlanError when no plan exists or was found."""
+    no change stage, for locks alone). Raises NoPlanError when no plan exists or was found.
+
+    Each independent part (``solvers.engine.decompose``, never cut into regions) is solved on
+    its own, smallest first, with a share of ``budget`` by its pairs. Every level is a sum
+    over parts (staffed projects, changes; quality as ``solvers.matching.strategy`` counts it
+    in parts), so the most staffed over the round is the most in every part, the fewest
+    changes then the sum of each part's fewest, and the parts' bounds add up to a bound for
+    the round. A part the change did not reach proves its levels at once from the published
+    plan (the hint): all of a large round's search goes where something changed."""
+    started = time.perf_counter()
+    rows = rows or PublishedRows()
+    wanted = None if published is None else set(published)
+    parts = [(pairs, *restrict(problem, pairs)) for pairs in pair_parts(problem, max_pairs=_ALL)]
+    in_parts = {problem.project_ids[int(j)] for *_, projects in parts for j in projects}
+    index = {
+        (problem.staff_ids[int(i)], problem.project_ids[int(j)])
+        for i, j in zip(problem.pair_staff, problem.pair_project, strict=True)
+    }
+    # Published pairs no longer allowed (a drop-out's, a new conflict's) and rows of projects
+    # no reviewer can serve now are changes whatever the plan.
+    fixed = len((wanted or set()) - index) + sum(
+        g.rows for g in rows.groups if g.project_id not in in_parts
+    )
+    solved: list[tuple[MatchingSolution, IntArray, IntArray, IntArray]] = []
+    value, bound = fixed, fixed
+    pairs_left = max(1, problem.n_pairs)
+    for pairs, sub, staff, projects in sorted(parts, key=lambda part: len(part[0])):
+        share = budget.part(budget.left * len(pairs) / pairs_left)
+        pairs_left -= len(pairs)
+        mine = set(sub.project_ids)
+        part = _solve_part(
+            sub,
+            share,
+            None if wanted is None else {pair for pair in wanted & index if pair[1] in mine},
+            options,
+            PublishedRows(
+                tuple(g for g in rows.groups if g.project_id in mine),
+                {pid: n for pid, n in rows.added.items() if pid in mine},
+                {pid: t for pid, t in rows.knock_on.items() if pid in mine},
+            ),
+        )
+        budget.spend(share.used)
+        solved.append((part.solution, pairs, staff, projects))
+        value, bound = value + part.changes, bound + part.changes_bound
+    solution = merge_parts(problem, solved, time.perf_counter() - started, options)
+    return StagedMatching(solution, value, bound)
+
+
+def _solve_part(
+    problem: MatchingProblem,
+    budget: Budget,
+    published: set[tuple[str, str]] | None,
+    options: SolveOptions,
+    rows: PublishedRows,
+) -> StagedMatching:
+    """One independent part in stages; every published pair given is one of its pairs."""
     started = time.perf_counter()
     m = build_model(problem)
     index = {
         (problem.staff_ids[int(i)], problem.project_ids[int(j)]): k
         for k, (i, j) in enumerate(zip(problem.pair_staff, problem.pair_project, strict=True))
     }
-    published = set(published or ())
-    old = sorted(index[pair] for pair in published if pair in index)
-    # Published pairs no longer allowed (a drop-out's, a new conflict's) are changes whatever
-    # the plan; the projects they named may be gone from the round too.
-    gone = len(published) - len(old)
-    was = set(old)
+    was = {index[pair] for pair in published or ()}
     changes = (
-        gone
-        + sum(1 - m.assign[k] for k in old)
+        sum(1 - m.assign[k] for k in was)
         + sum(m.assign[k] for k in range(problem.n_pairs) if k not in was)
-        + _row_changes(m, rows or PublishedRows())
+        + _row_changes(m, rows)
     )
     _hint(m, was)
     staffed = _stage(m, sum(m.staffed), budget.part(STAGE_SHARE * budget.left), options, -1)
@@ -116,11 +182,11 @@ def solve_fewest_changes(
     m.model.add(sum(m.staffed) >= staffed.value)
     fewest = (
         _stage(m, changes, budget.part(budget.left / 2), options, +1, staffed)
-        if published
+        if published is not None
         else replace(staffed, value=0, bound=0, used=0.0)
     )
     budget.spend(fewest.used)
-    if published:
+    if published is not None:
         m.model.add(changes <= fewest.value)
     set_objective(m)
     _hint(m, set(fewest.chosen))
@@ -141,6 +207,7 @@ def _row_changes(m: MatchingModel, rows: PublishedRows) -> cp_model.LinearExpr:
     variables: list[cp_model.IntVar] = []
     coefficients: list[int] = []
     fixed = 0
+    losing: dict[str, dict[int, cp_model.IntVar]] = {}
     for pid, n in rows.added.items():
         if n and pid in project:
             variables.append(m.staffed[project[pid]])
@@ -163,7 +230,39 @@ def _row_changes(m: MatchingModel, rows: PublishedRows) -> cp_model.LinearExpr:
             m.model.add_implication(m.assign[k], lost)
         variables.append(lost)
         coefficients.append(g.rows)
+        losing.setdefault(g.project_id, {})[g.item] = lost
+    for pid, lost_items in losing.items():
+        table = rows.knock_on.get(pid, ())
+        if table:
+            variables.append(_knock_on(m, project[pid], pairs[project[pid]], lost_items, table))
+            coefficients.append(1)
     return cp_model.LinearExpr.weighted_sum(variables, coefficients) + fixed
+
+
+def _knock_on(
+    m: MatchingModel,
+    j: int,
+    pairs: Sequence[int],
+    lost: Mapping[int, cp_model.IntVar],
+    table: Sequence[KnockOn],
+) -> cp_model.IntVar:
+    """The further rows project ``j`` changes: at least each row of ``table`` whose items are
+    exactly those lost while the project is staffed (and its reviewer on the team). The
+    largest, not a sum: two reviewers pushing one visit off push the next one off once."""
+    problem = m.problem
+    on_team = {problem.staff_ids[problem.pair_staff[k]]: m.assign[k] for k in pairs}
+    name = f"knock_on[{problem.project_ids[j]}]"
+    extra = m.model.new_int_var(0, max(r.rows for r in table), name)
+    for r in table:
+        if not r.lost <= lost.keys() or (r.staff_id and r.staff_id not in on_team):
+            continue  # an item no candidate blocks is lost only with the whole project
+        inside = sum(lost[i] for i in r.lost)
+        outside = sum(var for i, var in lost.items() if i not in r.lost)
+        exact = inside - outside - len(r.lost) + m.staffed[j]  # 1 when exactly, else <= 0
+        if r.staff_id:
+            exact += on_team[r.staff_id] - 1
+        m.model.add(extra >= r.rows * exact)
+    return extra
 
 
 @dataclass(frozen=True)
