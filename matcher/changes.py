@@ -3,7 +3,10 @@
 A reviewer taken off or put on a team is one change; each schedule.csv row (a visit day or a
 presentation) moved, added or cancelled is one change. ``project_unstaffed`` and
 ``project_staffed`` rows say why a whole team and its visits went or came; they are not
-counted again (their reviewers and visits have rows of their own).
+counted again (their reviewers and visits have rows of their own). A ``role_changed`` row (a
+reviewer who stays on a team and becomes, or stops being, its lead, usually because the lead
+left) is not counted either: the issue's count is reviewers on or off and schedule rows, and
+the solvers minimise that; the row is there so the reviewer is told.
 
 Shares nothing with the solvers: this is how the product reports changes, and the count the
 solvers minimise is checked against it (tests/test_changes.py).
@@ -33,9 +36,12 @@ Kind = Literal[
     "visit_cancelled",
     "project_unstaffed",
     "project_staffed",
+    "role_changed",
 ]
 # Rows that explain others rather than count as changes of their own.
 SUMMARY_KINDS: frozenset[str] = frozenset({"project_unstaffed", "project_staffed"})
+# Rows that are told but not counted (see the module docstring).
+UNCOUNTED_KINDS: frozenset[str] = SUMMARY_KINDS | {"role_changed"}
 _PAIR_RULES = frozenset(name for name, r in rules_of("matching").items() if r.kind == "pair")
 
 
@@ -67,8 +73,8 @@ class Revision:
 
 
 def count_changes(changes: Iterable[Change]) -> int:
-    """The number of changes: every row but the project summaries."""
-    return sum(1 for c in changes if c.kind not in SUMMARY_KINDS)
+    """The number of changes: every row but the project summaries and role changes."""
+    return sum(1 for c in changes if c.kind not in UNCOUNTED_KINDS)
 
 
 def diff_plans(
@@ -91,8 +97,19 @@ def diff_plans(
             changes.append(Change("reviewer_removed", project_id, staff_id, reason=reason))
         for staff_id in sorted(after - before):
             changes.append(Change("reviewer_added", project_id, staff_id))
+    changes.extend(_role_changes(old[0], new[0]))
     changes.extend(_event_changes(why, _events(old[1]), _events(new[1])))
     return sorted(changes, key=Change.sort_key)
+
+
+def _role_changes(old: Plan, new: Plan) -> list[Change]:
+    """Reviewers on a team before and after whose role (lead or member) changed."""
+    before = {(a.project_id, a.staff_id): a.role for a in old.assignments}
+    return [
+        Change("role_changed", a.project_id, a.staff_id, old=role, new=a.role)
+        for a in new.assignments
+        if (role := before.get((a.project_id, a.staff_id))) is not None and role != a.role
+    ]
 
 
 def _teams(plan: Plan) -> dict[str, set[str]]:

@@ -4,6 +4,8 @@ A plan made from a published one (``plan(previous=...)``) changes some teams and
 change is told to everyone it touches:
 
 * a reviewer taken off or put on a team: that reviewer;
+* a reviewer who stays on a team and becomes or stops being its lead: that reviewer, and the
+  host school (who its lead is);
 * a visit day or presentation moved, added or cancelled: every reviewer on it (before and
   after) who stays on the team (one taken off or put on hears it with that change);
 * every change to a project: its host school;
@@ -146,6 +148,8 @@ class _Writer:
             self.reviewer(change)
         elif change.kind in ("visit_moved", "visit_added", "visit_cancelled"):
             self.visit(change)
+        elif change.kind == "role_changed":
+            self.role(change)
         else:
             self.project(change)
 
@@ -181,6 +185,19 @@ class _Writer:
         self.tell("staff", change.staff_id, change, _Item(first, change.project_id, own))
         self.tell_host(change, _Item(first, change.project_id, host))
         self.tell_school_of(change.staff_id, change, _Item(first, change.project_id, release))
+
+    def role(self, change: Change) -> None:
+        days = self.days_of(self.after, change)
+        item = min(days, default=_LAST)
+        name, review = self.person(change.staff_id), self.review(change.project_id)
+        if change.new == "lead":
+            own = f"You are now the lead reviewer for {review}; the rest of your part is as before."
+            host = f"{name} now leads the team for {review}."
+        else:
+            own = f"You are no longer the lead reviewer for {review}; you stay on the team."
+            host = f"{name} no longer leads the team for {review}."
+        self.tell("staff", change.staff_id, change, _Item(item, change.project_id, own))
+        self.tell_host(change, _Item(item, change.project_id, host))
 
     def event(self, events: Iterable[ScheduledEvent], change: Change, day: str) -> tuple[str, ...]:
         """The team on the change's event on ``day`` (ISO), in ``events``."""

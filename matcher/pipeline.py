@@ -157,6 +157,8 @@ class _Feedback:
     published: frozenset[tuple[str, str]] | None = None
     # The published schedule's rows by visit_id, whose changes the teams decide count too.
     published_events: Mapping[str, ScheduledEvent] = field(default_factory=dict)
+    # The published leads (staff id, project id): kept as leads while on their teams.
+    published_leads: frozenset[tuple[str, str]] = frozenset()
 
 
 def match(
@@ -231,7 +233,7 @@ def _match(
     changes: tuple[int, int] | None = None
     if feedback.staged:
         rows = _published_rows(round_, problem, feedback)
-        staged = _solve_staged(problem, budget, options, feedback.published, rows)
+        staged = _solve_staged(problem, budget, options, feedback, rows)
         solution, changes = staged.solution, (staged.changes, staged.changes_bound)
     else:
         solution = solve_matching(
@@ -273,13 +275,21 @@ def _solve_staged(
     problem: MatchingProblem,
     budget: Budget,
     options: SolveOptions,
-    published: frozenset[tuple[str, str]] | None,
+    feedback: _Feedback,
     rows: PublishedRows | None,
 ) -> StagedMatching:
-    """Most staffed, then fewest changes to ``published`` (and the ``rows`` teams decide),
-    then quality; locks that clash only through the rest of the plan are a LockError."""
+    """Most staffed, then fewest changes to the published pairs (and the ``rows`` teams
+    decide), then quality; locks that clash only through the rest of the plan are a
+    LockError."""
     try:
-        return solve_fewest_changes(problem, budget, published, options=options, rows=rows)
+        return solve_fewest_changes(
+            problem,
+            budget,
+            feedback.published,
+            options=options,
+            rows=rows,
+            leads=feedback.published_leads,
+        )
     except NoPlanError as error:
         raise LockError(
             [f"[locks] the locks cannot all hold together with the hard rules ({error})"]
@@ -514,6 +524,7 @@ def plan(
             staged=staged,
             published=published_pairs,
             published_events=published_events or {},
+            published_leads=_published_leads(previous),
         )
         stage = _phase(options, f"matching, round {feedback_round}")
         matched = _match(round_, matching, stage, explain=False, feedback=feedback)
@@ -589,6 +600,13 @@ def _published_pairs(previous: WrittenPlan | None) -> frozenset[tuple[str, str]]
     if previous is None or previous.plan is None:
         return None
     return frozenset((a.staff_id, a.project_id) for a in previous.plan.assignments)
+
+
+def _published_leads(previous: WrittenPlan | None) -> frozenset[tuple[str, str]]:
+    if previous is None or previous.plan is None:
+        return frozenset()
+    leads = (a for a in previous.plan.assignments if a.role == "lead")
+    return frozenset((a.staff_id, a.project_id) for a in leads)
 
 
 def _published_events(previous: WrittenPlan | None) -> dict[str, ScheduledEvent]:

@@ -15,6 +15,7 @@ from matcher.changes import count_changes, diff_plans
 from matcher.cli import main
 from matcher.days import SchoolCalendar
 from matcher.model import Assignment, Availability, Lock, Plan, Round, Schedule, ScheduledEvent
+from matcher.notices import build_notices
 from matcher.verify_schedule import verify_schedule
 from matcher.written import WrittenPlan
 from solvers.dating.changes import solve_dates_fewest_changes
@@ -310,3 +311,37 @@ def test_cli_refuses_a_bad_previous_folder(sample_old: Path, tmp_path: Path, cas
     result = CliRunner().invoke(main, [*args, "--time-limit", "5"])
     assert result.exit_code == 2, result.output
     assert not new.exists()
+
+
+def test_a_new_lead_is_told_but_not_counted_as_a_change() -> None:
+    """The lead leaves; the member who stays becomes lead: one change (the lead off the team),
+    a role_changed row, and a notice for the new lead."""
+    round_ = tiny(dropped="S1")
+    old = Plan(
+        assignments=(
+            Assignment(project_id="PA", staff_id="S1", role="lead"),
+            Assignment(project_id="PA", staff_id="S2", role="member"),
+        )
+    )
+    new = Plan(assignments=(Assignment(project_id="PA", staff_id="S2", role="lead"),))
+    changes = diff_plans(round_, (old, None), (new, None))
+    assert [(c.kind, c.staff_id, c.old, c.new) for c in changes] == [
+        ("reviewer_removed", "S1", "", ""),
+        ("role_changed", "S2", "member", "lead"),
+    ]
+    assert count_changes(changes) == 1
+    told = {n.recipient_id: n.text for n in build_notices(round_, changes, None, None)}
+    assert "You are now the lead reviewer" in told["S2"]
+
+
+def test_a_re_plan_keeps_a_published_lead_who_stays() -> None:
+    """Which member leads weighs in no term: a re-plan keeps the published leads."""
+    round_ = tiny().replace(
+        projects=tuple(
+            p.model_copy(update={"max_reviewers": 2, "needs_lead": True}) for p in tiny().projects
+        )
+    )
+    first = matcher.plan(round_, time_limit=5)
+    old = WrittenPlan(plan=first.plan, schedule=first.schedule, clusters=None)
+    outcome = matcher.plan(round_, time_limit=5, previous=old)
+    assert outcome.changes == ()

@@ -85,10 +85,11 @@ def _solve_part(
     m = build_schedule_model(problem)
     changes = _changes(m, published)
     _hint(m, published)
-    dated = _stage(m, sum(m.scheduled), budget.part(STAGE_SHARE * budget.left), options, -1)
+    share = budget.part(STAGE_SHARE * budget.left)
+    dated = _stage(m, sum(m.scheduled), share, options, -1, track=changes)
     budget.spend(dated.used)
     m.model.add(sum(m.scheduled) >= dated.value)
-    fewest = _stage(m, changes, budget.part(budget.left / 2), options, +1)
+    fewest = _stage(m, changes, budget.part(budget.left / 2), options, +1, dated)
     budget.spend(fewest.used)
     m.model.add(changes <= fewest.value)
     best = _stage(m, _usual(m), budget.part(budget.left), options, +1, fewest)
@@ -137,6 +138,7 @@ class _Stage:
     terms: dict[str, int]  # each soft term's value
     status: cp_model.CpSolverStatus
     used: float
+    tracked: int = 0  # the value of the stage's ``track`` expression in its solution
 
 
 def _stage(
@@ -146,6 +148,7 @@ def _stage(
     options: SolveOptions,
     sense: int,
     before: _Stage | None = None,
+    track: cp_model.LinearExprT = 0,
 ) -> _Stage:
     """As ``solvers.matching.changes._stage``, for the dating model."""
     if target is not None:
@@ -164,7 +167,12 @@ def _stage(
     budget.charge(solver, options.workers)
     if status not in _SOLVED:
         if before is not None and status != cp_model.INFEASIBLE:
-            return replace(before, status=cp_model.UNKNOWN, used=0.0)
+            bound = solver.best_objective_bound
+            rounded = math.ceil(bound - 1e-6) if sense > 0 else math.floor(bound + 1e-6)
+            unknown = cp_model.UNKNOWN
+            return replace(
+                before, value=before.tracked, bound=rounded, status=unknown, used=budget.used
+            )
         raise NoDatesError(
             "no dates keep every hard rule and lock"
             if status == cp_model.INFEASIBLE
@@ -175,7 +183,9 @@ def _stage(
     _rehint(m, values)
     bound = solver.best_objective_bound
     rounded = math.ceil(bound - 1e-6) if sense > 0 else math.floor(bound + 1e-6)
-    return _Stage(round(solver.objective_value), rounded, values, terms, status, budget.used)
+    value = round(solver.objective_value)
+    tracked = round(solver.value(track))
+    return _Stage(value, rounded, values, terms, status, budget.used, tracked)
 
 
 def _booleans(m: SchedulingModel) -> list[cp_model.IntVar]:

@@ -19,6 +19,7 @@ not bought at the price of more visits moved, nor the reverse.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Collection, Mapping, Sequence
@@ -27,12 +28,20 @@ from dataclasses import dataclass, field, replace
 from ortools.sat.python import cp_model
 
 from solvers.engine.budget import Budget
+from solvers.engine.calibration import MIN_PART_SECONDS, PAIRS_PER_EXTRA_SECOND
 from solvers.engine.decompose import IntArray, pair_parts, restrict
 from solvers.engine.options import SolveOptions
 from solvers.matching.encode import MatchingProblem
 from solvers.matching.model import MatchingModel, build_model, set_objective
-from solvers.matching.strategy import MatchingSolution, _merge as merge_parts, _solution, solver_for
+from solvers.matching.strategy import (
+    MatchingSolution,
+    _merge as merge_parts,
+    _solution,
+    _whole_teams,
+    solver_for,
+)
 
+log = logging.getLogger(__name__)
 # Shares of the budget for the staffing and change stages; the quality stage gets the rest.
 STAGE_SHARE = 1 / 3
 # Parts are never cut into regions here: a cut would drop pairs, and the bound with them.
@@ -105,10 +114,14 @@ def solve_fewest_changes(
     *,
     options: SolveOptions,
     rows: PublishedRows | None = None,
+    leads: Collection[tuple[str, str]] = (),
 ) -> StagedMatching:
     """Staff the most projects, then change the fewest published (staff id, project id) pairs
     and the schedule ``rows`` the teams decide, then the usual objective (``published`` None:
     no change stage, for locks alone). Raises NoPlanError when no plan exists or was found.
+
+    A published lead (``leads``, pairs) still on the team stays its lead: which member leads
+    weighs in no term, and a needless new lead is one more person to tell.
 
     Each independent part (``solvers.engine.decompose``, never cut into regions) is solved on
     its own, smallest first, with a share of ``budget`` by its pairs. Every level is a sum
@@ -143,6 +156,7 @@ def solve_fewest_changes(
             share,
             None if wanted is None else {pair for pair in wanted & index if pair[1] in mine},
             options,
+            {pair for pair in leads if pair[1] in mine},
             PublishedRows(
                 tuple(g for g in rows.groups if g.project_id in mine),
                 {pid: n for pid, n in rows.added.items() if pid in mine},
@@ -161,6 +175,7 @@ def _solve_part(
     budget: Budget,
     published: set[tuple[str, str]] | None,
     options: SolveOptions,
+    leads: set[tuple[str, str]],
     rows: PublishedRows,
 ) -> StagedMatching:
     """One independent part in stages; every published pair given is one of its pairs."""
@@ -170,32 +185,56 @@ def _solve_part(
         (problem.staff_ids[int(i)], problem.project_ids[int(j)]): k
         for k, (i, j) in enumerate(zip(problem.pair_staff, problem.pair_project, strict=True))
     }
+    kept_leads = [k for k in (index.get(pair, -1) for pair in leads) if k in m.lead]
+    for k in kept_leads:
+        m.model.add_implication(m.assign[k], m.lead[k])
     was = {index[pair] for pair in published or ()}
     changes = (
         sum(1 - m.assign[k] for k in was)
         + sum(m.assign[k] for k in range(problem.n_pairs) if k not in was)
         + _row_changes(m, rows)
     )
-    _hint(m, was)
-    staffed = _stage(m, sum(m.staffed), budget.part(STAGE_SHARE * budget.left), options, -1)
+    _hint(m, set(_whole_teams(problem, sorted(was))), kept_leads)
+    # The first two stages must end with a plan: never less than a fresh part's floor.
+    floor = MIN_PART_SECONDS + problem.n_pairs / PAIRS_PER_EXTRA_SECOND
+    share = max(floor, STAGE_SHARE * budget.left)
+    staffed = _stage(m, sum(m.staffed), budget.part(share), options, -1, track=changes)
     budget.spend(staffed.used)
     m.model.add(sum(m.staffed) >= staffed.value)
     fewest = (
-        _stage(m, changes, budget.part(budget.left / 2), options, +1, staffed)
+        _stage(m, changes, budget.part(max(floor, budget.left / 2)), options, +1, staffed)
         if published is not None
         else replace(staffed, value=0, bound=0, used=0.0)
     )
     budget.spend(fewest.used)
+    kept = 0
     if published is not None:
         m.model.add(changes <= fewest.value)
+        kept = _keep_unchanged_teams(m, was, set(fewest.chosen))
     set_objective(m)
-    _hint(m, set(fewest.chosen))
+    _hint(m, set(fewest.chosen), fewest.leads)
     best = _stage(m, None, budget.part(budget.left), options, +1, fewest)
     budget.spend(best.used)
-    # A quality stage that found nothing in its time proved no bound on the quality terms.
-    bound = None if best is fewest else float(best.bound)
+    # A quality stage that found nothing in its time proved no bound on the quality terms,
+    # nor one that kept some teams as they were (a bound for those teams only).
+    bound = None if not best.found or kept else float(best.bound)
     solution = _solution(problem, best.chosen, best.leads, best.status, bound, started, options)
     return StagedMatching(solution, int(fewest.value), int(fewest.bound))
+
+
+def _keep_unchanged_teams(m: MatchingModel, was: set[int], chosen: set[int]) -> int:
+    """Fix the teams the change stage left as published, for the quality stage: at the fewest
+    changes they could only trade places with other teams at equal cost, and a model of the
+    teams that changed alone searches in a fraction of the time. How many were fixed."""
+    kept = 0
+    for j, pairs in enumerate(m.problem.pairs_of_project()):
+        if {k for k in pairs if k in was} != {k for k in pairs if k in chosen}:
+            continue
+        kept += 1
+        m.model.add(m.staffed[j] == int(any(k in chosen for k in pairs)))
+        for k in pairs:
+            m.model.add(m.assign[k] == int(k in chosen))
+    return kept
 
 
 def _row_changes(m: MatchingModel, rows: PublishedRows) -> cp_model.LinearExpr:
@@ -273,6 +312,8 @@ class _Stage:
     leads: frozenset[int]
     status: str
     used: float
+    tracked: int = 0  # the value of the stage's ``track`` expression in its plan
+    found: bool = True  # False: the stage found nothing and kept the plan before it
 
 
 def _stage(
@@ -282,11 +323,13 @@ def _stage(
     options: SolveOptions,
     sense: int,
     before: _Stage | None = None,
+    track: cp_model.LinearExprT = 0,
 ) -> _Stage:
     """Optimise ``target`` (``sense`` +1 minimise, -1 maximise; None: the objective already
-    set) within ``budget``; the plan found, its value and CP-SAT's best bound. A stage that
-    finds nothing in its time keeps the plan of the stage ``before`` (which the constraints
-    fixed so far allow), unproven."""
+    set) within ``budget``; the plan found, its value and CP-SAT's best bound, and the value
+    of ``track`` in it. A stage that finds nothing in its time keeps the plan of the stage
+    ``before`` (which the constraints fixed so far allow) with ``before``'s tracked value as
+    its own, and CP-SAT's bound (still a bound)."""
     if target is not None:
         if sense > 0:
             m.model.minimize(target)
@@ -295,25 +338,56 @@ def _stage(
     solver = solver_for(budget, options)
     status = solver.solve(m.model)
     budget.charge(solver, options.workers)
+    log.debug(
+        "change stage on %d pairs: %s, value %s, bound %s, %.1f s work in %.1f s",
+        m.problem.n_pairs,
+        solver.status_name(status),
+        solver.objective_value if status in _SOLVED else None,
+        solver.best_objective_bound,
+        budget.used,
+        solver.wall_time,
+    )
     if status not in _SOLVED:
         if before is not None and status != cp_model.INFEASIBLE:
-            return _Stage(before.value, before.bound, before.chosen, before.leads, "FEASIBLE", 0)
+            bound = _rounded(solver.best_objective_bound, sense)
+            return replace(
+                before,
+                value=before.tracked,
+                bound=bound,
+                status="FEASIBLE",
+                used=budget.used,
+                found=False,
+            )
         raise NoPlanError(infeasible=status == cp_model.INFEASIBLE)
     chosen = tuple(k for k in range(m.problem.n_pairs) if solver.value(m.assign[k]))
     leads = frozenset(k for k, var in m.lead.items() if solver.value(var))
     value = round(solver.objective_value)
-    # Every coefficient is an integer: the bound rounds towards the plans' side.
-    bound = solver.best_objective_bound
-    rounded = math.ceil(bound - 1e-6) if sense > 0 else math.floor(bound + 1e-6)
-    return _Stage(value, rounded, chosen, leads, solver.status_name(status), budget.used)
+    bound = _rounded(solver.best_objective_bound, sense)
+    tracked = round(solver.value(track))
+    return _Stage(value, bound, chosen, leads, solver.status_name(status), budget.used, tracked)
+
+
+def _rounded(bound: float, sense: int) -> int:
+    """Every coefficient is an integer: the bound rounds towards the plans' side."""
+    return math.ceil(bound - 1e-6) if sense > 0 else math.floor(bound + 1e-6)
 
 
 
-def _hint(m: MatchingModel, chosen: set[int]) -> None:
-    """Start the search from a plan (the published one, then each stage's)."""
+def _hint(m: MatchingModel, chosen: set[int], leads: Collection[int] = ()) -> None:
+    """Start the search from a plan (the published one's whole teams, then each stage's),
+    ``leads`` first among the leads it hints, so the hint is a plan CP-SAT can take at once."""
     m.model.clear_hints()
-    staffed = {int(m.problem.pair_project[k]) for k in chosen}
+    teams: dict[int, list[int]] = {}
+    for k in sorted(chosen):
+        teams.setdefault(int(m.problem.pair_project[k]), []).append(k)
     for k, var in enumerate(m.assign):
         m.model.add_hint(var, k in chosen)
     for j, var in enumerate(m.staffed):
-        m.model.add_hint(var, j in staffed)
+        m.model.add_hint(var, j in teams)
+    leading = set()
+    for team in teams.values():
+        able = [k for k in team if k in m.lead]
+        if able:
+            leading.add(next((k for k in able if k in leads), able[0]))
+    for k, var in m.lead.items():
+        m.model.add_hint(var, k in leading)
