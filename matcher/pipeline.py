@@ -291,6 +291,8 @@ def _solve_staged(
             leads=feedback.published_leads,
         )
     except NoPlanError as error:
+        if not error.infeasible:
+            raise  # nothing found in the time: a timing problem, not a clash of locks
         raise LockError(
             [f"[locks] the locks cannot all hold together with the hard rules ({error})"]
         ) from error
@@ -371,6 +373,8 @@ def _schedule(
         try:
             staged = solve_dates_fewest_changes(problem, budget, published, options=options)
         except NoDatesError as error:
+            if not error.infeasible:
+                raise  # nothing found in the time: a timing problem, not a clash of locks
             raise LockError([f"[locks] the locked dates cannot all hold ({error})"]) from error
         solution, changes = staged.solution, (staged.changes, staged.changes_bound)
     else:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import cast
 
@@ -21,7 +21,14 @@ from ortools.sat.python.cp_model import LinearExpr
 from matcher.model import ScheduledEvent
 from solvers.dating.encode import SchedulingProblem
 from solvers.dating.model import SOFT_TERMS, SchedulingModel, build_schedule_model
-from solvers.dating.strategy import PartDates, ScheduleSolution, _events, _merge, components
+from solvers.dating.strategy import (
+    PartDates,
+    ScheduleSolution,
+    _events,
+    _greedy_part,
+    _merge,
+    components,
+)
 from solvers.engine.budget import Budget
 from solvers.engine.options import SolveOptions
 
@@ -30,7 +37,12 @@ _SOLVED = (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
 
 class NoDatesError(RuntimeError):
-    """No dates keep every hard rule and lock, or none were found in the time."""
+    """No dates keep every hard rule and lock (``infeasible``), or none were found in the
+    time."""
+
+    def __init__(self, message: str, *, infeasible: bool) -> None:
+        self.infeasible = infeasible
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -86,7 +98,16 @@ def _solve_part(
     changes = _changes(m, published)
     _hint(m, published)
     share = budget.part(STAGE_SHARE * budget.left)
-    dated = _stage(m, sum(m.scheduled), share, options, -1, track=changes)
+    try:
+        dated = _stage(m, sum(m.scheduled), share, options, -1, track=changes)
+    except NoDatesError as error:
+        if error.infeasible or any(p.locked_starts for p in problem.projects):
+            raise
+        # Nothing found in the time (a busy machine, a spent budget): the greedy dates,
+        # valid and unproven, as a fresh plan keeps them; no bound proven here.
+        budget.spend(share.used)
+        greedy = _greedy_part(problem)
+        return greedy, _rows_changed(greedy.events, published), 0
     budget.spend(dated.used)
     m.model.add(sum(m.scheduled) >= dated.value)
     fewest = _stage(m, changes, budget.part(budget.left / 2), options, +1, dated)
@@ -95,6 +116,13 @@ def _solve_part(
     best = _stage(m, _usual(m), budget.part(budget.left), options, +1, fewest)
     budget.spend(best.used)
     return _part_dates(m, best), int(fewest.value), int(fewest.bound)
+
+
+def _rows_changed(events: Sequence[ScheduledEvent], published: Mapping[str, ScheduledEvent]) -> int:
+    """Published rows not kept on their date, plus rows not published (as ``_changes``)."""
+    new = {e.visit_id: e.date for e in events}
+    kept = sum(1 for vid, e in published.items() if new.get(vid) == e.date)
+    return len(published) - kept + sum(1 for vid in new if vid not in published)
 
 
 def _usual(m: SchedulingModel) -> LinearExpr:
@@ -173,10 +201,12 @@ def _stage(
             return replace(
                 before, value=before.tracked, bound=rounded, status=unknown, used=budget.used
             )
+        infeasible = status == cp_model.INFEASIBLE
         raise NoDatesError(
             "no dates keep every hard rule and lock"
-            if status == cp_model.INFEASIBLE
-            else "no dates were found within the time limit"
+            if infeasible
+            else "no dates were found within the time limit",
+            infeasible=infeasible,
         )
     values = {v.index: bool(solver.value(v)) for v in _booleans(m)}
     terms = {name: int(solver.value(m.terms[name])) for name, *_ in SOFT_TERMS}
