@@ -37,7 +37,7 @@ from matcher.verify_schedule import verify_schedule
 from matcher.written import WrittenPlan
 from solvers.dating.changes import NoDatesError, solve_dates_fewest_changes
 from solvers.dating.encode import SchedulingProblem, encode_schedule
-from solvers.dating.explain import diagnose
+from solvers.dating.explain import CLASHES, diagnose
 from solvers.dating.keepable import published_rows, undatable_pairs
 from solvers.dating.strategy import PartDates, components, solve_schedule
 from solvers.engine.budget import Budget
@@ -408,6 +408,9 @@ class PlanOutcome:
     # number of changes of the staged search (pairings, then dates for those teams).
     changes: tuple[Change, ...] | None = None
     changes_bound: int | None = None
+    # Projects the published plan could not date among the other visits, left unstaffed by
+    # the re-plan: the bound is over the plans that leave them so too.
+    changes_bound_leaves_out: tuple[str, ...] = ()
     # Who to tell about those changes, one notice each (matcher.notices).
     notices: tuple[Notice, ...] | None = None
 
@@ -443,6 +446,11 @@ class PlanOutcome:
         return {
             "changes": count_changes(self.changes),
             "changes_bound": self.changes_bound,
+            **(
+                {"changes_bound_leaves_out": list(self.changes_bound_leaves_out)}
+                if self.changes_bound_leaves_out
+                else {}
+            ),
             "changes_by_kind": dict(sorted(by_kind.items())),
         }
 
@@ -511,6 +519,8 @@ def plan(
     guessed: set[tuple[str, str]] = set()
     # Projects even their host alone cannot date need no team: rule them out before matching.
     excluded_projects = undatable_projects(round_)
+    left_out = _published_clashes(round_, previous)
+    excluded_projects.update(left_out)
     excluded_pairs = (
         _undatable_pairs(round_, excluded_projects) if previous is not None else set()
     )
@@ -584,6 +594,7 @@ def plan(
         clusters=clustered,
         repeatable=budget.repeatable and (clustered is None or clustered.result.repeatable),
         **_revision(round_, previous, (final, matched, dated), proven=not guessed),
+        changes_bound_leaves_out=tuple(sorted(left_out)),
     )
 
 
@@ -759,6 +770,21 @@ def undatable_projects(round_: Round) -> dict[str, str]:
         if found.kind == "project":
             reasons[project.project_id] = found.reason
     return reasons
+
+
+def _published_clashes(round_: Round, previous: WrittenPlan | None) -> dict[str, str]:
+    """Projects the published plan left unstaffed because other visits took their dates. A
+    re-plan leaves them so: staffing them would move others' visits, the published plan
+    could not, and trying costs rounds of feedback on a large round. The proven bound on
+    changes is then over the plans that leave them unstaffed too (docs/model.md)."""
+    if previous is None or previous.plan is None:
+        return {}
+    note = " (in the published plan; left unstaffed by the re-plan)"
+    return {
+        u.project_id: u.reason if u.reason.endswith(note) else u.reason + note
+        for u in previous.plan.unfilled
+        if u.reason.startswith(CLASHES) and u.project_id in round_.project_by_id
+    }
 
 
 def _undatable_pairs(round_: Round, excluded_projects: Mapping[str, str]) -> set[tuple[str, str]]:

@@ -33,6 +33,11 @@ class Diagnosis:
     blocking_members: tuple[str, ...] = ()
 
 
+# How an undated project's reason starts when other visits took its dates (contention): a
+# re-plan reads it back from the published unfilled.csv (matcher.pipeline).
+CLASHES = "clashes with other visits"
+
+
 def _shape(project: Project, gap: int) -> str:
     visits = f"{project.visits} visit(s) of {project.visit_days} consecutive school day(s)"
     if project.visits > 1:
@@ -103,7 +108,7 @@ def diagnose(
     }
     return Diagnosis(
         "contention",
-        f"clashes with other visits: {words.get(rule or '', 'the dates left are all taken')}",
+        f"{CLASHES}: {words.get(rule or '', 'the dates left are all taken')}",
     )
 
 
