@@ -11,8 +11,11 @@ Nothing in it depends on the time or a random id, so the same plan gives the sam
 from __future__ import annotations
 
 import datetime as dt
+import importlib.metadata
 import json
+import os
 from collections import defaultdict
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -102,11 +105,42 @@ def _environment() -> jinja2.Environment:
 
 @cache
 def _vega_bundle() -> str:
-    """vega, vega-lite and vega-embed as one script, from the installed vl-convert."""
+    """vega, vega-lite and vega-embed as one script, from the installed vl-convert.
+
+    Bundling takes vl-convert about 2.5 s, as long as the rest of a 2,000-school report, and
+    gives the same text every time for one version of it, so the text is kept in the user's
+    cache folder (``MATCHER_CACHE``, else ``$XDG_CACHE_HOME/matcher``, else
+    ``~/.cache/matcher``) under that version, and bundled afresh when it is missing or
+    cannot be kept.
+    """
     import vl_convert
 
     # The page calls window.vegaEmbed alone; vega and vega-lite come along as its dependencies.
-    return str(vl_convert.javascript_bundle("window.vegaEmbed = vegaEmbed;"))
+    snippet = "window.vegaEmbed = vegaEmbed;"
+    kept = _cache_folder() / f"vega-embed-{importlib.metadata.version('vl-convert-python')}.js"
+    with suppress(OSError, UnicodeDecodeError):
+        text = kept.read_text(encoding="utf-8")
+        if text.endswith(_BUNDLE_END):
+            return text[: -len(_BUNDLE_END)]
+    code = str(vl_convert.javascript_bundle(snippet))
+    with suppress(OSError):
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        # Written aside and renamed: a page built meanwhile never reads half a bundle.
+        part = kept.with_suffix(f".{os.getpid()}.part")
+        part.write_text(code + _BUNDLE_END, encoding="utf-8")
+        part.replace(kept)
+    return code
+
+
+# Ends a complete cached bundle; taken off again when read, so the page is the same either way.
+_BUNDLE_END = "\n// end of the vega-embed bundle\n"
+
+
+def _cache_folder() -> Path:
+    if folder := os.environ.get("MATCHER_CACHE"):
+        return Path(folder)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "matcher"
 
 
 def _inline_script(code: str) -> str:
