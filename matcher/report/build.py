@@ -12,6 +12,7 @@ from matcher.model import Plan, Round, Schedule
 from matcher.report.facts import report_facts
 from matcher.report.page import write_page
 from matcher.report.workbook import write_workbook
+from matcher.why.many import plan_reasons
 
 
 def write_report_files(
@@ -45,5 +46,5 @@ def write_report_files(
     """
     repeatable, _ = split_run_times(summary)
     as_written = json.loads(_summary_json(repeatable))
-    facts = report_facts(round_, plan, schedule, as_written)
+    facts = report_facts(round_, plan, schedule, as_written, plan_reasons(round_, plan))
     return [write_workbook(directory, facts).name, write_page(directory, facts).name]

@@ -26,6 +26,7 @@ import jinja2
 from matcher.report import charts
 from matcher.report.facts import ReportFacts, VisitRow
 from matcher.report.names import PAGE
+from matcher.why.text import TERM_WORDS
 
 # Chips shown in one day of the month calendar before "+N more".
 MOST_PER_DAY = 5
@@ -100,7 +101,17 @@ def _environment() -> jinja2.Environment:
     env.filters["clock"] = lambda t: f"{t:%H:%M}"
     env.filters["pounds"] = lambda n: f"£{n:,}"
     env.filters["percent"] = lambda x: "" if x is None else f"{100 * x:.1f}%"
+    env.filters["terms"] = _terms_text
+    env.globals["term_words"] = TERM_WORDS
     return env
+
+
+def _terms_text(terms: tuple[tuple[str, int, int], ...]) -> str:
+    """A pairing's terms on one line, for a tooltip: "travel (minutes x days) 84 (+84); ..."."""
+    return "; ".join(
+        f"{TERM_WORDS.get(name, name)} {value:,} ({contribution:+,})"
+        for name, value, contribution in terms
+    )
 
 
 @cache

@@ -143,20 +143,36 @@ def _summary(facts: ReportFacts) -> _Table:
     return _Table("Summary", ("what", "value"), rows, {"value": "General"})
 
 
+# A pairing's share of each soft term (matcher explain's terms), as workbook columns.
+_TERM_COLUMNS = (
+    ("expertise", "fit_points"),
+    ("preference", "preference_points"),
+    ("travel", "travel_minutes_x_days"),
+    ("sle_balance", "sle_share_pct"),
+    ("give_take", "give_take_days"),
+)
+
+
 def _pairings(facts: ReportFacts) -> _Table:
-    header = (
+    header: tuple[str, ...] = (
         "project_id", "project_title", "area", "host_school_id", "host_school_name", "role",
         "staff_id", "staff_name", "staff_school_id", "staff_school_name", "travel_minutes",
         "days", "first_visit", "last_visit",
     )  # fmt: skip
-    rows = [
-        (
+    explained = any(p.terms for p in facts.pairings)
+    if explained:
+        header += (*(column for _term, column in _TERM_COLUMNS), "objective_share")
+    rows = []
+    for p in facts.pairings:
+        row: tuple[WorkbookValue, ...] = (
             p.project_id, p.project_title, p.area, p.host_school_id, p.host_school_name, p.role,
             p.staff_id, p.staff_name, p.staff_school_id, p.staff_school_name, p.travel_minutes,
             p.days, p.first_day, p.last_day,
-        )
-        for p in facts.pairings
-    ]
+        )  # fmt: skip
+        if explained:
+            values = {name: value for name, value, _contribution in p.terms}
+            row += (*(values.get(term) for term, _column in _TERM_COLUMNS), p.objective_share)
+        rows.append(row)
     return _Table("Pairings", header, rows, {"first_visit": DATE_FORMAT, "last_visit": DATE_FORMAT})
 
 
@@ -178,9 +194,16 @@ def _schedule(facts: ReportFacts) -> _Table:
 
 
 def _unfilled(facts: ReportFacts) -> _Table:
-    header = ("project_id", "project_title", "area", "host_school_id", "host_school_name", "reason")
+    header = (
+        "project_id", "project_title", "area", "host_school_id", "host_school_name", "reason",
+        "rules", "suggestions",
+    )  # fmt: skip
     rows = [
-        (u.project_id, u.project_title, u.area, u.host_school_id, u.host_school_name, u.reason)
+        (
+            u.project_id, u.project_title, u.area, u.host_school_id, u.host_school_name, u.reason,
+            "\n".join(f"{rule}: {detail}" for rule, detail in u.rules) or None,
+            "\n".join(u.suggestions) or None,
+        )
         for u in facts.unfilled
     ]
     return _Table("Unfilled", header, rows, {})

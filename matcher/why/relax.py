@@ -34,7 +34,7 @@ def _with_rules(round_: Round, **changes: object) -> Round:
     )
 
 
-def _blocked_only_by(ctx: PairContext, project: Project) -> dict[str, list[Staff]]:
+def blocked_only_by(ctx: PairContext, project: Project) -> dict[str, list[Staff]]:
     """Reviewers who break exactly one pair rule for the project, by that rule."""
     found: dict[str, list[Staff]] = {}
     for person in ctx.round.staff:
@@ -44,11 +44,16 @@ def _blocked_only_by(ctx: PairContext, project: Project) -> dict[str, list[Staff
     return found
 
 
-def relaxations(round_: Round, project: Project, candidates: int) -> Iterator[Relaxation]:
-    """Each single relaxation that could let someone new serve ``project`` (``candidates``:
-    how many reviewers the pair rules allow it now)."""
-    ctx = PairContext.of(round_)
-    blocked = _blocked_only_by(ctx, project)
+def relaxations(
+    round_: Round,
+    project: Project,
+    candidates: int,
+    blocked: dict[str, list[Staff]],
+    blocking: set[str],
+) -> Iterator[Relaxation]:
+    """Each single relaxation that could let someone new serve ``project``: ``candidates`` is
+    how many reviewers the pair rules allow it now, ``blocked`` those one pair rule alone
+    keeps out (``blocked_only_by``), ``blocking`` the plan rules that keep a candidate off."""
     rules = round_.settings.rules
     if "same_trust" in blocked:
         yield Relaxation(
@@ -89,7 +94,7 @@ def relaxations(round_: Round, project: Project, candidates: int) -> Iterator[Re
             round_.replace(settings=settings.model_copy(update={"clusters": clusters})),
         )
     if candidates:
-        yield from _plan_relaxations(round_, project, candidates)
+        yield from _plan_relaxations(round_, project, candidates, blocking)
 
 
 def _rotation_window(round_: Round, project: Project, people: list[Staff]) -> int:
@@ -103,7 +108,9 @@ def _rotation_window(round_: Round, project: Project, people: list[Staff]) -> in
     return max(0, max(now - served - 1 for served in last.values()))
 
 
-def _plan_relaxations(round_: Round, project: Project, candidates: int) -> Iterator[Relaxation]:
+def _plan_relaxations(
+    round_: Round, project: Project, candidates: int, blocking: set[str]
+) -> Iterator[Relaxation]:
     rules = round_.settings.rules
     if candidates < project.min_reviewers:
         smaller = project.model_copy(update={"min_reviewers": candidates})
@@ -119,7 +126,8 @@ def _plan_relaxations(round_: Round, project: Project, candidates: int) -> Itera
                 )
             ),
         )
-    if project.needs_sle or any(s.is_sle for s in round_.staff):
+    # A plan rule is relaxed only where it keeps one of the project's candidates off.
+    if "sle_allowance" in blocking:
         allowance = rules.sle_allowance_days + project.days_per_reviewer
         yield Relaxation(
             "sle_allowance",
@@ -128,7 +136,7 @@ def _plan_relaxations(round_: Round, project: Project, candidates: int) -> Itera
             str(allowance),
             _with_rules(round_, sle_allowance_days=allowance),
         )
-    if rules.no_direct_swap:
+    if rules.no_direct_swap and "no_direct_swap" in blocking:
         yield Relaxation(
             "no_direct_swap",
             "letting two schools review each other",
