@@ -24,6 +24,7 @@ from typing import Any
 import jinja2
 
 from matcher.report import charts
+from matcher.report.digest import Digest
 from matcher.report.facts import ReportFacts, VisitRow
 from matcher.report.names import PAGE
 from matcher.why.text import TERM_WORDS
@@ -45,7 +46,7 @@ class _Month:
     visits: tuple[VisitRow, ...]
 
 
-def write_page(directory: Path, facts: ReportFacts) -> Path:
+def write_page(directory: Path, facts: ReportFacts, digest: Digest | None = None) -> Path:
     """Write report.html into a folder.
 
     Parameters
@@ -54,6 +55,9 @@ def write_page(directory: Path, facts: ReportFacts) -> Path:
         The folder to write into (report.html there is replaced).
     facts
         The report's tables (:func:`matcher.report.facts.report_facts`).
+    digest
+        For a very large round, the summarised page's tables
+        (:func:`matcher.report.digest.digest`); None for the full page.
 
     Returns
     -------
@@ -61,14 +65,14 @@ def write_page(directory: Path, facts: ReportFacts) -> Path:
         ``directory / "report.html"``.
     """
     path = Path(directory) / PAGE
-    path.write_text(render_page(facts), encoding="utf-8", newline="\n")
+    path.write_text(render_page(facts, digest), encoding="utf-8", newline="\n")
     return path
 
 
-def render_page(facts: ReportFacts) -> str:
+def render_page(facts: ReportFacts, digest: Digest | None = None) -> str:
     """The page as text (see the module docstring)."""
     specs = {
-        "map": charts.map_spec(facts),
+        "map": charts.map_spec(facts) if digest is None else charts.cells_spec(digest.cells),
         "sle": charts.sle_spec(facts),
         "release": charts.release_spec(facts),
         "givetake": charts.give_take_spec(facts),
@@ -79,7 +83,9 @@ def render_page(facts: ReportFacts) -> str:
         facts=facts,
         h=facts.headline,
         specs={name: _script_json(spec) for name, spec in specs.items()},
-        months=_months(facts.visits),
+        months=[] if digest is not None else _months(facts.visits),
+        d=digest,
+        search="" if digest is None else _script_json(digest.search),
         most_bars=charts.MOST_BARS,
         most_per_day=MOST_PER_DAY,
         vega=_inline_script(_vega_bundle()),

@@ -22,7 +22,7 @@ from matcher.why.types import (
     Verdict,
 )
 from solvers.engine.decompose import IntArray, pair_parts
-from solvers.matching.eligibility import PairContext
+from solvers.matching.eligibility import PairContext, project_areas
 from solvers.matching.encode import MatchingProblem, encode
 from solvers.matching.model import SOFT_TERMS, weight_of
 from solvers.matching.objective import objective_of, pair_shares
@@ -63,6 +63,31 @@ class PlanContext:
             for a in self.plan.assignments
             if a.role == "lead" and (a.staff_id, a.project_id) in self.pair_of
         )
+
+    @cached_property
+    def pair_context(self) -> PairContext:
+        return PairContext.of(self.round)
+
+    @cached_property
+    def by_area(self) -> dict[str, list[Staff]]:
+        """Reviewers by specialism (normalised), in file order."""
+        found: dict[str, list[Staff]] = {}
+        for person in self.round.staff:
+            for area in sorted(self.pair_context.specialisms[person.staff_id]):
+                found.setdefault(area, []).append(person)
+        return found
+
+    def with_area(self, project: Project) -> list[Staff]:
+        """Reviewers with (one of) the project's areas: the only ones a relaxed rule can let
+        in, as the area itself is never relaxed."""
+        ids: set[str] = set()
+        people = []
+        for area in project_areas(project):
+            for person in self.by_area.get(area, []):
+                if person.staff_id not in ids:
+                    ids.add(person.staff_id)
+                    people.append(person)
+        return people
 
     @cached_property
     def candidates(self) -> dict[str, list[str]]:
@@ -204,7 +229,7 @@ def _pair(ctx: PlanContext, person: Staff, project: Project) -> PairExplanation:
     on_team = any(a.staff_id == person.staff_id for a in ctx.plan.team(project.project_id))
     if on_team:
         return _assigned(ctx, person, project, k)
-    rules = pair_rule_facts(PairContext.of(ctx.round), person, project)
+    rules = pair_rule_facts(ctx.pair_context, person, project)
     rules += plan_rule_facts(ctx.round, ctx.plan, person, project)
     verdict: Verdict = "forbidden" if rules else "not_chosen"
     if k is None:
@@ -229,7 +254,7 @@ def _pair(ctx: PlanContext, person: Staff, project: Project) -> PairExplanation:
 
 def _assigned(ctx: PlanContext, person: Staff, project: Project, k: int | None) -> PairExplanation:
     if k is None:  # on the team, but the pair rules now forbid it (an edited plan or round)
-        rules = pair_rule_facts(PairContext.of(ctx.round), person, project)
+        rules = pair_rule_facts(ctx.pair_context, person, project)
         return PairExplanation(project.project_id, person.staff_id, "assigned", tuple(rules))
     terms = term_shares(ctx.problem, ctx.shares[k])
     dropped = what_if(
@@ -266,8 +291,8 @@ def unstaffed(
     pid = project.project_id
     reason = next((u.reason for u in ctx.plan.unfilled if u.project_id == pid), None)
     people = [ctx.round.staff_by_id[s] for s in ctx.candidates.get(pid, ())]
-    blocked = blocked_only_by(PairContext.of(ctx.round), project)
-    rules = unstaffed_rule_facts(ctx.round, ctx.plan, project, people, blocked)
+    blocked = blocked_only_by(ctx.pair_context, project, ctx.with_area(project))
+    rules = unstaffed_rule_facts(ctx.pair_context, ctx.plan, project, people, blocked)
     suggestions = []
     tried = list(relaxations(ctx.round, project, len(people), blocked, {r.rule for r in rules}))
     each = ctx.seconds if seconds is None else seconds / max(1, len(tried))

@@ -235,7 +235,7 @@ def _swap(round_: Round, plan: Plan, person: Staff, project: Project) -> RuleFac
 
 
 def unstaffed_rule_facts(
-    round_: Round,
+    ctx: PairContext,
     plan: Plan,
     project: Project,
     candidates: list[Staff],
@@ -245,10 +245,10 @@ def unstaffed_rule_facts(
     possible reviewers off (``plan_rule_facts``, reviewer by reviewer), then, for each pair
     rule a coordinator could relax, the reviewer it alone keeps out who is nearest the host
     (``blocked``: ``matcher.why.relax.blocked_only_by``), with how many more it keeps out."""
+    round_ = ctx.round
     facts = [
         fact for person in candidates for fact in plan_rule_facts(round_, plan, person, project)
     ]
-    ctx = PairContext.of(round_)
     for rule in RELAXABLE:
         people = blocked.get(rule, [])
         if not people:

@@ -9,7 +9,7 @@ coordinator's to bend.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from matcher.model import Project, Round, Staff
@@ -34,14 +34,28 @@ def _with_rules(round_: Round, **changes: object) -> Round:
     )
 
 
-def blocked_only_by(ctx: PairContext, project: Project) -> dict[str, list[Staff]]:
-    """Reviewers who break exactly one pair rule for the project, by that rule."""
+def blocked_only_by(
+    ctx: PairContext, project: Project, people: Iterable[Staff] | None = None
+) -> dict[str, list[Staff]]:
+    """Reviewers (of ``people``, else the round's) who break exactly one pair rule for the
+    project, by that rule."""
     found: dict[str, list[Staff]] = {}
-    for person in ctx.round.staff:
-        broken = [rule.name for rule in PAIR_RULES if not rule.check(ctx, person, project)]
-        if len(broken) == 1:
-            found.setdefault(broken[0], []).append(person)
+    for person in ctx.round.staff if people is None else people:
+        if (rule := _only_broken(ctx, person, project)) is not None:
+            found.setdefault(rule, []).append(person)
     return found
+
+
+def _only_broken(ctx: PairContext, person: Staff, project: Project) -> str | None:
+    """The one pair rule the pair breaks, or None if it breaks none or several (the search
+    stops at the second: a region's project asks this of thousands of reviewers)."""
+    broken = None
+    for rule in PAIR_RULES:
+        if not rule.check(ctx, person, project):
+            if broken is not None:
+                return None
+            broken = rule.name
+    return broken
 
 
 def relaxations(
