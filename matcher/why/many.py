@@ -41,8 +41,19 @@ class PlanReasons:
     suggested: bool
 
 
-def plan_reasons(round_: Round, plan: Plan, *, seed: int = 0) -> PlanReasons:
-    """Explain every pairing and every unstaffed project of ``plan`` (see the module)."""
+def plan_reasons(
+    round_: Round,
+    plan: Plan,
+    *,
+    seed: int = 0,
+    suggest: bool | None = None,
+    seconds: float = SUGGEST_SECONDS,
+) -> PlanReasons:
+    """Explain every pairing and every unstaffed project of ``plan`` (see the module).
+
+    ``suggest``: make suggestions (default: on rounds of at most ``SUGGEST_MAX_PROJECTS``
+    projects); ``seconds``: the work their re-solves share in all.
+    """
     ctx = PlanContext(round_, plan, encode(round_), EACH_MAX_SECONDS, seed)
     terms = {
         ctx.ids(k): term_shares(ctx.problem, values)
@@ -53,8 +64,9 @@ def plan_reasons(round_: Round, plan: Plan, *, seed: int = 0) -> PlanReasons:
         for u in plan.unfilled
         if u.project_id in round_.project_by_id and not plan.team(u.project_id)
     )
-    suggest = 0 < len(round_.projects) <= SUGGEST_MAX_PROJECTS
-    share = min(EACH_MAX_SECONDS, SUGGEST_SECONDS / max(1, len(empty)))
+    if suggest is None:
+        suggest = 0 < len(round_.projects) <= SUGGEST_MAX_PROJECTS
+    share = min(EACH_MAX_SECONDS, seconds / max(1, len(empty)))
     return PlanReasons(
         terms=terms,
         unstaffed={
