@@ -7,12 +7,13 @@ whatif``), measured as the difference of ``objective_of`` on the whole round; do
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from matcher.model import Plan, Project, Round, Staff
 from matcher.why.facts import pair_rule_facts, plan_rule_facts, unstaffed_rule_facts
-from matcher.why.relax import blocked_only_by, relaxations
+from matcher.why.relax import Relaxation, blocked_only_by, relaxations
 from matcher.why.types import (
     Alternative,
     Explanation,
@@ -28,6 +29,9 @@ from solvers.matching.model import SOFT_TERMS, weight_of
 from solvers.matching.objective import objective_of, pair_shares
 from solvers.matching.whatif import Change, WhatIf, what_if
 
+# Rounds with one rule relaxed kept encoded at once (each is the whole round's problem).
+KEEP_RELAXED = 4
+
 
 class ExplainError(ValueError):
     """The question names a project or reviewer the round does not have, or neither."""
@@ -42,6 +46,22 @@ class PlanContext:
     problem: MatchingProblem
     seconds: float
     seed: int
+    # The plan in rounds with one rule relaxed, by setting and value (see ``under``).
+    _relaxed: OrderedDict[tuple[str, str], PlanContext] = field(default_factory=OrderedDict)
+
+    def under(self, relaxed: Relaxation) -> PlanContext:
+        """The same plan in the round with one rule relaxed. A relaxation is the same round
+        whichever project it is tried for (allowing same-trust reviewers, a travel limit of
+        70 minutes), and encoding a region takes seconds, so the last few are kept."""
+        key = (relaxed.setting, relaxed.value)
+        if key in self._relaxed:
+            self._relaxed.move_to_end(key)
+        else:
+            there = PlanContext(relaxed.round, self.plan, encode(relaxed.round), 0.0, self.seed)
+            self._relaxed[key] = there
+            if len(self._relaxed) > KEEP_RELAXED:
+                self._relaxed.popitem(last=False)
+        return self._relaxed[key]
 
     @cached_property
     def pair_of(self) -> dict[tuple[str, str], int]:
@@ -297,7 +317,7 @@ def unstaffed(
     tried = list(relaxations(ctx.round, project, len(people), blocked, {r.rule for r in rules}))
     each = ctx.seconds if seconds is None else seconds / max(1, len(tried))
     for relaxed in tried if suggest else ():
-        found = _staffed_with(ctx, relaxed.round, project, each)
+        found = _staffed_with(ctx.under(relaxed), project, each)
         if found is not None:
             suggestions.append(
                 Alternative(
@@ -316,13 +336,11 @@ def unstaffed(
     )
 
 
-def _staffed_with(
-    ctx: PlanContext, relaxed: Round, project: Project, seconds: float
-) -> Alternative | None:
-    """The plan with the project staffed under the relaxed round, or None if none is found."""
-    there = PlanContext(relaxed, ctx.plan, encode(relaxed), seconds, ctx.seed)
+def _staffed_with(there: PlanContext, project: Project, seconds: float) -> Alternative | None:
+    """The plan with the project staffed in ``there`` (the round with a rule relaxed), or None
+    if none is found within ``seconds`` of work."""
     j = there.problem.project_ids.index(project.project_id)
-    if not any(int(pj) == j for pj in there.problem.pair_project):
+    if not (there.problem.pair_project == j).any():
         return None
     found = what_if(
         there.problem,
@@ -330,7 +348,7 @@ def _staffed_with(
         there.leads,
         Change(project=j),
         seconds=seconds,
-        seed=ctx.seed,
+        seed=there.seed,
     )
     return there.alternative(found, project.project_id) if found.found else None
 
