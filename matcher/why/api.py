@@ -261,6 +261,7 @@ def _pair(ctx: PlanContext, person: Staff, project: Project) -> PairExplanation:
         Change(pair=k, chosen=True),
         seconds=ctx.seconds,
         seed=ctx.seed,
+        parts=ctx.parts,
     )
     return PairExplanation(
         project.project_id,
@@ -284,6 +285,7 @@ def _assigned(ctx: PlanContext, person: Staff, project: Project, k: int | None) 
         Change(pair=k, chosen=False),
         seconds=ctx.seconds,
         seed=ctx.seed,
+        parts=ctx.parts,
     )
     return PairExplanation(
         project.project_id,
@@ -349,6 +351,7 @@ def _staffed_with(there: PlanContext, project: Project, seconds: float) -> Alter
         Change(project=j),
         seconds=seconds,
         seed=there.seed,
+        parts=there.parts,
     )
     return there.alternative(found, project.project_id) if found.found else None
 
