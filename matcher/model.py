@@ -395,6 +395,14 @@ class Round(_Frozen):
         return {p.project_id: p for p in self.projects}
 
     @cached_property
+    def staff_by_school(self) -> dict[str, tuple[Staff, ...]]:
+        """Each school's staff, in file order."""
+        found: dict[str, list[Staff]] = {}
+        for person in self.staff:
+            found.setdefault(person.school_id, []).append(person)
+        return {school_id: tuple(people) for school_id, people in found.items()}
+
+    @cached_property
     def _travel_table(self) -> dict[tuple[str, str], int]:
         table: dict[tuple[str, str], int] = {}
         for row in self.travel_times:
@@ -473,6 +481,14 @@ class Plan(_Frozen):
 
     def team(self, project_id: str) -> tuple[Assignment, ...]:
         return self.teams_by_project.get(project_id, ())
+
+    @cached_property
+    def places_by_staff(self) -> dict[str, tuple[int, ...]]:
+        """Each reviewer's places in ``assignments`` (positions, in plan order)."""
+        places: dict[str, list[int]] = {}
+        for n, a in enumerate(self.assignments):
+            places.setdefault(a.staff_id, []).append(n)
+        return {staff_id: tuple(found) for staff_id, found in places.items()}
 
 
 class ScheduledEvent(_Frozen):

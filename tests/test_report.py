@@ -85,7 +85,8 @@ def test_dates_are_real_dates_and_no_cell_is_a_formula(planned: Path) -> None:
                 assert not (isinstance(cell.value, str) and cell.value.startswith("="))
     assert dated > 0
     widths = [book["Pairings"].column_dimensions[c].width for c in "ABCDEFGH"]
-    assert all(8 <= width <= 60 for width in widths)
+    # Excel stores a column n characters wide as n plus its padding (0.71 at the usual font).
+    assert all(8 <= width <= 61 for width in widths)
 
 
 def test_each_school_gets_what_it_hosts_and_whom_it_sends(planned: Path) -> None:

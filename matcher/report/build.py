@@ -9,9 +9,11 @@ from pathlib import Path
 from matcher.io.plan_files import _summary_json
 from matcher.io.run_times import split_run_times
 from matcher.model import Plan, Round, Schedule
+from matcher.report.digest import digest, summarised
 from matcher.report.facts import report_facts
 from matcher.report.page import write_page
 from matcher.report.workbook import write_workbook
+from matcher.why.many import plan_reasons
 
 
 def write_report_files(
@@ -45,5 +47,12 @@ def write_report_files(
     """
     repeatable, _ = split_run_times(summary)
     as_written = json.loads(_summary_json(repeatable))
-    facts = report_facts(round_, plan, schedule, as_written)
-    return [write_workbook(directory, facts).name, write_page(directory, facts).name]
+    if summarised(round_):
+        # A national round: the page summarises, and reasons are matcher explain's to give
+        # one project at a time (encoding such a round alone takes longer than a report).
+        facts = report_facts(round_, plan, schedule, as_written)
+        page = write_page(directory, facts, digest(round_, facts))
+    else:
+        facts = report_facts(round_, plan, schedule, as_written, plan_reasons(round_, plan))
+        page = write_page(directory, facts)
+    return [write_workbook(directory, facts).name, page.name]

@@ -7,6 +7,7 @@ school or SLE show at most :data:`MOST_BARS` of them (the largest); plan.xlsx ha
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from matcher.report.facts import ReportFacts
@@ -92,6 +93,32 @@ def map_spec(facts: ReportFacts) -> Spec:
                 },
             },
         ],
+    }
+
+
+def cells_spec(cells: Sequence[Spec]) -> Spec:
+    """Schools binned into map cells (the summarised page): size by schools, colour by the
+    reviewer places they host."""
+    return {
+        **_base(460, MAP_WIDTH),
+        "projection": {"type": "mercator"},
+        "data": {"values": list(cells)},
+        "mark": {"type": "circle", "opacity": 0.8},
+        "encoding": {
+            "longitude": {"field": "lon", "type": "quantitative"},
+            "latitude": {"field": "lat", "type": "quantitative"},
+            "size": {"field": "schools", "type": "quantitative", "title": "Schools"},
+            "color": {
+                "field": "places",
+                "type": "quantitative",
+                "title": "Reviewer places hosted",
+                "scale": {"scheme": "tealblues"},
+            },
+            "tooltip": [
+                {"field": "schools", "title": "Schools"},
+                {"field": "places", "title": "Reviewer places hosted"},
+            ],
+        },
     }
 
 

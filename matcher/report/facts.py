@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from matcher.days import SchoolCalendar
 from matcher.model import Plan, Round, Schedule, ScheduledEvent, School
 from matcher.travel import LatLon, grid_to_latlon
+from matcher.why.many import PlanReasons
+from matcher.why.text import suggestion_text
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,13 @@ class PairingRow:
     days: int
     first_day: dt.date | None
     last_day: dt.date | None
+    # Why this pairing (matcher explain's terms): each soft term's (name, value in its own
+    # units, signed weighted contribution to the objective; negative = better).
+    terms: tuple[tuple[str, int, int], ...] = ()
+
+    @property
+    def objective_share(self) -> int:
+        return sum(contribution for _name, _value, contribution in self.terms)
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,10 @@ class UnfilledRow:
     host_school_name: str
     area: str
     reason: str
+    # matcher explain --project's answer: (rule, detail) for what keeps reviewers off it,
+    # and each suggestion as a sentence.
+    rules: tuple[tuple[str, str], ...] = ()
+    suggestions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -168,10 +181,16 @@ class ReportFacts:
     preferences: tuple[PreferenceOutcome, ...]
     map_points: tuple[MapPoint, ...]
     map_lines: tuple[MapLine, ...]
+    # Whether the unstaffed projects carry suggestions (matcher.why.many: small rounds only).
+    suggested: bool = False
 
 
 def report_facts(
-    round_: Round, plan: Plan, schedule: Schedule | None, summary: Mapping[str, object]
+    round_: Round,
+    plan: Plan,
+    schedule: Schedule | None,
+    summary: Mapping[str, object],
+    reasons: PlanReasons | None = None,
 ) -> ReportFacts:
     """Work out every table of the report.
 
@@ -185,6 +204,9 @@ def report_facts(
         Its dated visits, or None for pairings without dates (``match``).
     summary
         What summary.json holds (as JSON would give it back); status and gap come from here.
+    reasons
+        ``matcher explain``'s answers for every pairing and unstaffed project
+        (:func:`matcher.why.many.plan_reasons`), or None to leave them out.
 
     Returns
     -------
@@ -207,15 +229,16 @@ def report_facts(
         end=settings.end,
         dated=schedule is not None,
         headline=_headline(round_, plan, visits, schools, summary),
-        pairings=_pairings(round_, plan, visits),
+        pairings=_pairings(round_, plan, visits, reasons),
         visits=visits,
-        unfilled=_unfilled(round_, plan),
+        unfilled=_unfilled(round_, plan, reasons),
         sle_load=sle_load(round_, plan),
         school_load=schools,
         school_lines=_school_lines(round_, plan, visits, schedule is not None),
         preferences=_preferences(round_, plan),
         map_points=_map_points(round_, plan),
         map_lines=_map_lines(round_, plan),
+        suggested=reasons is not None and reasons.suggested,
     )
 
 
@@ -256,8 +279,11 @@ def _days_by_project(visits: tuple[VisitRow, ...]) -> dict[str, list[dt.date]]:
     return days
 
 
-def _pairings(round_: Round, plan: Plan, visits: tuple[VisitRow, ...]) -> tuple[PairingRow, ...]:
+def _pairings(
+    round_: Round, plan: Plan, visits: tuple[VisitRow, ...], reasons: PlanReasons | None
+) -> tuple[PairingRow, ...]:
     days = _days_by_project(visits)
+    terms = {} if reasons is None else reasons.terms
     ordered = sorted(plan.assignments, key=lambda a: (a.project_id, a.role != "lead", a.staff_id))
     rows = []
     for a in ordered:
@@ -280,16 +306,24 @@ def _pairings(round_: Round, plan: Plan, visits: tuple[VisitRow, ...]) -> tuple[
                 days=project.days_per_reviewer,
                 first_day=min(dates) if dates else None,
                 last_day=max(dates) if dates else None,
+                terms=tuple(
+                    (name, share.value, share.contribution)
+                    for name, share in terms.get((a.project_id, a.staff_id), {}).items()
+                ),
             )
         )
     return tuple(rows)
 
 
-def _unfilled(round_: Round, plan: Plan) -> tuple[UnfilledRow, ...]:
+def _unfilled(
+    round_: Round, plan: Plan, reasons: PlanReasons | None
+) -> tuple[UnfilledRow, ...]:
     rows = []
+    explained = {} if reasons is None else reasons.unstaffed
     for u in sorted(plan.unfilled, key=lambda u: (u.project_id, u.reason)):
         project = round_.project_by_id.get(u.project_id)
         host = project.host_school_id if project is not None else ""
+        why = explained.get(u.project_id)
         rows.append(
             UnfilledRow(
                 project_id=u.project_id,
@@ -298,6 +332,10 @@ def _unfilled(round_: Round, plan: Plan) -> tuple[UnfilledRow, ...]:
                 host_school_name=_name(round_, host) if host else "",
                 area=project.area if project is not None else "",
                 reason=u.reason,
+                rules=() if why is None else tuple((r.rule, r.detail) for r in why.rules),
+                suggestions=()
+                if why is None
+                else tuple(suggestion_text(round_, s) for s in why.suggestions),
             )
         )
     return tuple(rows)

@@ -11,8 +11,11 @@ Nothing in it depends on the time or a random id, so the same plan gives the sam
 from __future__ import annotations
 
 import datetime as dt
+import importlib.metadata
 import json
+import os
 from collections import defaultdict
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -21,8 +24,10 @@ from typing import Any
 import jinja2
 
 from matcher.report import charts
+from matcher.report.digest import Digest
 from matcher.report.facts import ReportFacts, VisitRow
 from matcher.report.names import PAGE
+from matcher.why.text import TERM_WORDS
 
 # Chips shown in one day of the month calendar before "+N more".
 MOST_PER_DAY = 5
@@ -41,7 +46,7 @@ class _Month:
     visits: tuple[VisitRow, ...]
 
 
-def write_page(directory: Path, facts: ReportFacts) -> Path:
+def write_page(directory: Path, facts: ReportFacts, digest: Digest | None = None) -> Path:
     """Write report.html into a folder.
 
     Parameters
@@ -50,6 +55,9 @@ def write_page(directory: Path, facts: ReportFacts) -> Path:
         The folder to write into (report.html there is replaced).
     facts
         The report's tables (:func:`matcher.report.facts.report_facts`).
+    digest
+        For a very large round, the summarised page's tables
+        (:func:`matcher.report.digest.digest`); None for the full page.
 
     Returns
     -------
@@ -57,14 +65,14 @@ def write_page(directory: Path, facts: ReportFacts) -> Path:
         ``directory / "report.html"``.
     """
     path = Path(directory) / PAGE
-    path.write_text(render_page(facts), encoding="utf-8", newline="\n")
+    path.write_text(render_page(facts, digest), encoding="utf-8", newline="\n")
     return path
 
 
-def render_page(facts: ReportFacts) -> str:
+def render_page(facts: ReportFacts, digest: Digest | None = None) -> str:
     """The page as text (see the module docstring)."""
     specs = {
-        "map": charts.map_spec(facts),
+        "map": charts.map_spec(facts) if digest is None else charts.cells_spec(digest.cells),
         "sle": charts.sle_spec(facts),
         "release": charts.release_spec(facts),
         "givetake": charts.give_take_spec(facts),
@@ -75,7 +83,9 @@ def render_page(facts: ReportFacts) -> str:
         facts=facts,
         h=facts.headline,
         specs={name: _script_json(spec) for name, spec in specs.items()},
-        months=_months(facts.visits),
+        months=[] if digest is not None else _months(facts.visits),
+        d=digest,
+        search="" if digest is None else _script_json(digest.search),
         most_bars=charts.MOST_BARS,
         most_per_day=MOST_PER_DAY,
         vega=_inline_script(_vega_bundle()),
@@ -97,16 +107,57 @@ def _environment() -> jinja2.Environment:
     env.filters["clock"] = lambda t: f"{t:%H:%M}"
     env.filters["pounds"] = lambda n: f"£{n:,}"
     env.filters["percent"] = lambda x: "" if x is None else f"{100 * x:.1f}%"
+    env.filters["terms"] = _terms_text
+    env.globals["term_words"] = TERM_WORDS
     return env
+
+
+def _terms_text(terms: tuple[tuple[str, int, int], ...]) -> str:
+    """A pairing's terms on one line, for a tooltip: "travel (minutes x days) 84 (+84); ..."."""
+    return "; ".join(
+        f"{TERM_WORDS.get(name, name)} {value:,} ({contribution:+,})"
+        for name, value, contribution in terms
+    )
 
 
 @cache
 def _vega_bundle() -> str:
-    """vega, vega-lite and vega-embed as one script, from the installed vl-convert."""
+    """vega, vega-lite and vega-embed as one script, from the installed vl-convert.
+
+    Bundling takes vl-convert about 2.5 s, as long as the rest of a 2,000-school report, and
+    gives the same text every time for one version of it, so the text is kept in the user's
+    cache folder (``MATCHER_CACHE``, else ``$XDG_CACHE_HOME/matcher``, else
+    ``~/.cache/matcher``) under that version, and bundled afresh when it is missing or
+    cannot be kept.
+    """
     import vl_convert
 
     # The page calls window.vegaEmbed alone; vega and vega-lite come along as its dependencies.
-    return str(vl_convert.javascript_bundle("window.vegaEmbed = vegaEmbed;"))
+    snippet = "window.vegaEmbed = vegaEmbed;"
+    kept = _cache_folder() / f"vega-embed-{importlib.metadata.version('vl-convert-python')}.js"
+    with suppress(OSError, UnicodeDecodeError):
+        text = kept.read_text(encoding="utf-8")
+        if text.endswith(_BUNDLE_END):
+            return text[: -len(_BUNDLE_END)]
+    code = str(vl_convert.javascript_bundle(snippet))
+    with suppress(OSError):
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        # Written aside and renamed: a page built meanwhile never reads half a bundle.
+        part = kept.with_suffix(f".{os.getpid()}.part")
+        part.write_text(code + _BUNDLE_END, encoding="utf-8")
+        part.replace(kept)
+    return code
+
+
+# Ends a complete cached bundle; taken off again when read, so the page is the same either way.
+_BUNDLE_END = "\n// end of the vega-embed bundle\n"
+
+
+def _cache_folder() -> Path:
+    if folder := os.environ.get("MATCHER_CACHE"):
+        return Path(folder)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "matcher"
 
 
 def _inline_script(code: str) -> str:

@@ -7,12 +7,13 @@ whatif``), measured as the difference of ``objective_of`` on the whole round; do
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from matcher.model import Plan, Project, Round, Staff
-from matcher.why.facts import pair_rule_facts, plan_rule_facts
-from matcher.why.relax import relaxations
+from matcher.why.facts import pair_rule_facts, plan_rule_facts, unstaffed_rule_facts
+from matcher.why.relax import Relaxation, blocked_only_by, relaxations
 from matcher.why.types import (
     Alternative,
     Explanation,
@@ -21,12 +22,15 @@ from matcher.why.types import (
     TermShare,
     Verdict,
 )
-from matcher.written import WrittenPlanError, read_written
-from solvers.matching.eligibility import PairContext
+from solvers.engine.decompose import IntArray, pair_parts
+from solvers.matching.eligibility import PairContext, project_areas
 from solvers.matching.encode import MatchingProblem, encode
 from solvers.matching.model import SOFT_TERMS, weight_of
-from solvers.matching.objective import objective_of, term_values
+from solvers.matching.objective import objective_of, pair_shares
 from solvers.matching.whatif import Change, WhatIf, what_if
+
+# Rounds with one rule relaxed kept encoded at once (each is the whole round's problem).
+KEEP_RELAXED = 4
 
 
 class ExplainError(ValueError):
@@ -34,7 +38,7 @@ class ExplainError(ValueError):
 
 
 @dataclass
-class _Plan:
+class PlanContext:
     """The written plan as pair indices of the round's problem."""
 
     round: Round
@@ -42,6 +46,22 @@ class _Plan:
     problem: MatchingProblem
     seconds: float
     seed: int
+    # The plan in rounds with one rule relaxed, by setting and value (see ``under``).
+    _relaxed: OrderedDict[tuple[str, str], PlanContext] = field(default_factory=OrderedDict)
+
+    def under(self, relaxed: Relaxation) -> PlanContext:
+        """The same plan in the round with one rule relaxed. A relaxation is the same round
+        whichever project it is tried for (allowing same-trust reviewers, a travel limit of
+        70 minutes), and encoding a region takes seconds, so the last few are kept."""
+        key = (relaxed.setting, relaxed.value)
+        if key in self._relaxed:
+            self._relaxed.move_to_end(key)
+        else:
+            there = PlanContext(relaxed.round, self.plan, encode(relaxed.round), 0.0, self.seed)
+            self._relaxed[key] = there
+            if len(self._relaxed) > KEEP_RELAXED:
+                self._relaxed.popitem(last=False)
+        return self._relaxed[key]
 
     @cached_property
     def pair_of(self) -> dict[tuple[str, str], int]:
@@ -65,8 +85,50 @@ class _Plan:
         )
 
     @cached_property
+    def pair_context(self) -> PairContext:
+        return PairContext.of(self.round)
+
+    @cached_property
+    def by_area(self) -> dict[str, list[Staff]]:
+        """Reviewers by specialism (normalised), in file order."""
+        found: dict[str, list[Staff]] = {}
+        for person in self.round.staff:
+            for area in sorted(self.pair_context.specialisms[person.staff_id]):
+                found.setdefault(area, []).append(person)
+        return found
+
+    def with_area(self, project: Project) -> list[Staff]:
+        """Reviewers with (one of) the project's areas: the only ones a relaxed rule can let
+        in, as the area itself is never relaxed."""
+        ids: set[str] = set()
+        people = []
+        for area in project_areas(project):
+            for person in self.by_area.get(area, []):
+                if person.staff_id not in ids:
+                    ids.add(person.staff_id)
+                    people.append(person)
+        return people
+
+    @cached_property
+    def candidates(self) -> dict[str, list[str]]:
+        """Each project's possible reviewers (the pairs the pair rules allow), by staff id."""
+        found: dict[str, list[str]] = {}
+        for staff_id, project_id in sorted(self.pair_of):
+            found.setdefault(project_id, []).append(staff_id)
+        return found
+
+    @cached_property
+    def parts(self) -> list[IntArray]:
+        return pair_parts(self.problem)
+
+    @cached_property
     def objective(self) -> int:
-        return objective_of(self.problem, self.chosen)
+        return objective_of(self.problem, self.chosen, self.parts)
+
+    @cached_property
+    def shares(self) -> dict[int, dict[str, int]]:
+        """Each chosen pair's share of every term (``pair_shares``)."""
+        return pair_shares(self.problem, self.chosen, self.parts)
 
     def ids(self, k: int) -> tuple[str, str]:
         p = self.problem
@@ -121,20 +183,56 @@ def explain(
 
     With both: one answer (verdict, rules with their facts, soft terms, the cost of changing
     it and the best plan with the change). With ``project_id`` alone: its team member by
-    member, or, when it is unstaffed, its reason and the single relaxations that would staff
-    it. With ``staff_id`` alone: each of their assignments, and the projects they could serve
-    (rule facts only, no re-solve). Each re-solve gets ``time_limit`` seconds of work.
+    member, or, when it is unstaffed, its reason, the rules that keep each possible reviewer
+    off it, and the single relaxations that would staff it. With ``staff_id`` alone: each of
+    their assignments, and the projects they could serve (rule facts only, no re-solve). Each
+    re-solve gets ``time_limit`` seconds of work. :func:`explain_plan` asks the same of a
+    plan in memory.
     """
+    # matcher.written writes the report, which asks this package for its reasons: the folder
+    # reader is imported here, when a question about a folder is asked, not with the package.
+    from matcher.written import WrittenPlanError, read_written
+
+    _check_question(round_, project_id, staff_id)
+    plan = read_written(folder).plan
+    if plan is None:
+        raise WrittenPlanError([f"{folder}: no pairings.csv to explain"])
+    return explain_plan(
+        round_, plan, project_id=project_id, staff_id=staff_id, time_limit=time_limit, seed=seed
+    )
+
+
+def term_shares(problem: MatchingProblem, values: dict[str, int]) -> dict[str, TermShare]:
+    """A pairing's share of each quality term (``pair_shares``), with its signed, weighted
+    contribution to the objective; the unstaffed term is a project's, not a pairing's."""
+    return {
+        name: TermShare(values[name], sign * weight_of(problem, name) * values[name])
+        for name, _build, sign, _words in SOFT_TERMS
+        if name != "unstaffed"
+    }
+
+
+def _check_question(round_: Round, project_id: str | None, staff_id: str | None) -> None:
     if project_id is None and staff_id is None:
         raise ExplainError("name a project (--project), a reviewer (--staff) or both")
     if project_id is not None and project_id not in round_.project_by_id:
         raise ExplainError(f"{project_id} is not a project of the round")
     if staff_id is not None and staff_id not in round_.staff_by_id:
         raise ExplainError(f"{staff_id} is not a reviewer of the round")
-    plan = read_written(folder).plan
-    if plan is None:
-        raise WrittenPlanError([f"{folder}: no pairings.csv to explain"])
-    ctx = _Plan(round_, plan, encode(round_), time_limit, seed)
+
+
+def explain_plan(
+    round_: Round,
+    plan: Plan,
+    *,
+    project_id: str | None = None,
+    staff_id: str | None = None,
+    time_limit: float = 5.0,
+    seed: int = 0,
+) -> Explanation:
+    """:func:`explain` for a plan in memory (the same answers, the same code)."""
+    _check_question(round_, project_id, staff_id)
+    ctx = PlanContext(round_, plan, encode(round_), time_limit, seed)
     if project_id is not None and staff_id is not None:
         items = [_pair(ctx, round_.staff_by_id[staff_id], round_.project_by_id[project_id])]
     elif project_id is not None:
@@ -145,13 +243,13 @@ def explain(
     return Explanation(items=tuple(items), objective=ctx.objective, time_limit=time_limit)
 
 
-def _pair(ctx: _Plan, person: Staff, project: Project) -> PairExplanation:
+def _pair(ctx: PlanContext, person: Staff, project: Project) -> PairExplanation:
     key = (person.staff_id, project.project_id)
     k = ctx.pair_of.get(key)
     on_team = any(a.staff_id == person.staff_id for a in ctx.plan.team(project.project_id))
     if on_team:
         return _assigned(ctx, person, project, k)
-    rules = pair_rule_facts(PairContext.of(ctx.round), person, project)
+    rules = pair_rule_facts(ctx.pair_context, person, project)
     rules += plan_rule_facts(ctx.round, ctx.plan, person, project)
     verdict: Verdict = "forbidden" if rules else "not_chosen"
     if k is None:
@@ -163,6 +261,7 @@ def _pair(ctx: _Plan, person: Staff, project: Project) -> PairExplanation:
         Change(pair=k, chosen=True),
         seconds=ctx.seconds,
         seed=ctx.seed,
+        parts=ctx.parts,
     )
     return PairExplanation(
         project.project_id,
@@ -174,19 +273,11 @@ def _pair(ctx: _Plan, person: Staff, project: Project) -> PairExplanation:
     )
 
 
-def _assigned(ctx: _Plan, person: Staff, project: Project, k: int | None) -> PairExplanation:
+def _assigned(ctx: PlanContext, person: Staff, project: Project, k: int | None) -> PairExplanation:
     if k is None:  # on the team, but the pair rules now forbid it (an edited plan or round)
-        rules = pair_rule_facts(PairContext.of(ctx.round), person, project)
+        rules = pair_rule_facts(ctx.pair_context, person, project)
         return PairExplanation(project.project_id, person.staff_id, "assigned", tuple(rules))
-    without = tuple(c for c in ctx.chosen if c != k)
-    full, less = term_values(ctx.problem, ctx.chosen), term_values(ctx.problem, without)
-    terms = {
-        name: TermShare(
-            full[name] - less[name], sign * weight_of(ctx.problem, name) * (full[name] - less[name])
-        )
-        for name, _build, sign, _words in SOFT_TERMS
-        if name != "unstaffed"
-    }
+    terms = term_shares(ctx.problem, ctx.shares[k])
     dropped = what_if(
         ctx.problem,
         ctx.chosen,
@@ -194,6 +285,7 @@ def _assigned(ctx: _Plan, person: Staff, project: Project, k: int | None) -> Pai
         Change(pair=k, chosen=False),
         seconds=ctx.seconds,
         seed=ctx.seed,
+        parts=ctx.parts,
     )
     return PairExplanation(
         project.project_id,
@@ -205,15 +297,29 @@ def _assigned(ctx: _Plan, person: Staff, project: Project, k: int | None) -> Pai
     )
 
 
-def _project(ctx: _Plan, project: Project) -> list[PairExplanation]:
+def _project(ctx: PlanContext, project: Project) -> list[PairExplanation]:
     team = ctx.plan.team(project.project_id)
     if team:
         return [_pair(ctx, ctx.round.staff_by_id[a.staff_id], project) for a in team]
-    reason = next((u.reason for u in ctx.plan.unfilled if u.project_id == project.project_id), None)
-    candidates = sum(1 for (_s, p) in ctx.pair_of if p == project.project_id)
+    return [unstaffed(ctx, project)]
+
+
+def unstaffed(
+    ctx: PlanContext, project: Project, *, suggest: bool = True, seconds: float | None = None
+) -> PairExplanation:
+    """Why a project has no team: the plan's reason, the rules that keep each reviewer off it
+    (``unstaffed_rule_facts``) and, with ``suggest``, each single relaxation that staffs it.
+    ``seconds``: the work all its re-solves share (default: ``ctx.seconds`` each)."""
+    pid = project.project_id
+    reason = next((u.reason for u in ctx.plan.unfilled if u.project_id == pid), None)
+    people = [ctx.round.staff_by_id[s] for s in ctx.candidates.get(pid, ())]
+    blocked = blocked_only_by(ctx.pair_context, project, ctx.with_area(project))
+    rules = unstaffed_rule_facts(ctx.pair_context, ctx.plan, project, people, blocked)
     suggestions = []
-    for relaxed in relaxations(ctx.round, project, candidates):
-        found = _staffed_with(ctx, relaxed.round, project)
+    tried = list(relaxations(ctx.round, project, len(people), blocked, {r.rule for r in rules}))
+    each = ctx.seconds if seconds is None else seconds / max(1, len(tried))
+    for relaxed in tried if suggest else ():
+        found = _staffed_with(ctx.under(relaxed), project, each)
         if found is not None:
             suggestions.append(
                 Alternative(
@@ -227,35 +333,30 @@ def _project(ctx: _Plan, project: Project) -> list[PairExplanation]:
                     value=relaxed.value,
                 )
             )
-    return [
-        PairExplanation(
-            project.project_id,
-            None,
-            "unstaffed",
-            reason=reason,
-            suggestions=tuple(suggestions),
-        )
-    ]
+    return PairExplanation(
+        pid, None, "unstaffed", tuple(rules), reason=reason, suggestions=tuple(suggestions)
+    )
 
 
-def _staffed_with(ctx: _Plan, relaxed: Round, project: Project) -> Alternative | None:
-    """The plan with the project staffed under the relaxed round, or None if none is found."""
-    there = _Plan(relaxed, ctx.plan, encode(relaxed), ctx.seconds, ctx.seed)
+def _staffed_with(there: PlanContext, project: Project, seconds: float) -> Alternative | None:
+    """The plan with the project staffed in ``there`` (the round with a rule relaxed), or None
+    if none is found within ``seconds`` of work."""
     j = there.problem.project_ids.index(project.project_id)
-    if not any(int(pj) == j for pj in there.problem.pair_project):
+    if not (there.problem.pair_project == j).any():
         return None
     found = what_if(
         there.problem,
         there.chosen,
         there.leads,
         Change(project=j),
-        seconds=ctx.seconds,
-        seed=ctx.seed,
+        seconds=seconds,
+        seed=there.seed,
+        parts=there.parts,
     )
     return there.alternative(found, project.project_id) if found.found else None
 
 
-def _staff(ctx: _Plan, person: Staff) -> list[PairExplanation]:
+def _staff(ctx: PlanContext, person: Staff) -> list[PairExplanation]:
     items = [
         _pair(ctx, person, ctx.round.project_by_id[a.project_id])
         for a in ctx.plan.assignments

@@ -14,6 +14,10 @@ from matcher.model import Plan, Project, Round, Staff
 from matcher.why.types import RuleFact
 from solvers.matching.eligibility import PAIR_RULES, PairContext
 
+# Pair rules a coordinator may relax (the others are facts: own school, specialism, phase,
+# declared conflicts); matcher.why.relax tries each.
+RELAXABLE = ("same_trust", "travel", "rotation", "cluster_scope")
+
 
 def _school(round_: Round, school_id: str) -> str:
     school = round_.school_by_id.get(school_id)
@@ -145,10 +149,11 @@ def _team_full(round_: Round, plan: Plan, person: Staff, project: Project) -> Ru
 
 
 def _days(round_: Round, plan: Plan, staff_ids: set[str]) -> tuple[int, list[str]]:
-    """Days the plan gives these reviewers, and on which projects."""
+    """Days the plan gives these reviewers, and on which projects (in plan order)."""
     days, where = 0, []
-    for a in plan.assignments:
-        if a.staff_id in staff_ids and a.project_id in round_.project_by_id:
+    places = sorted(n for s in staff_ids for n in plan.places_by_staff.get(s, ()))
+    for a in (plan.assignments[n] for n in places):
+        if a.project_id in round_.project_by_id:
             given = round_.project_by_id[a.project_id].days_per_reviewer
             days += given
             where.append(f"{a.project_id} ({a.staff_id}, {given} day(s))")
@@ -194,7 +199,7 @@ def _sle_allowance(round_: Round, plan: Plan, person: Staff, project: Project) -
 
 def _release(round_: Round, plan: Plan, person: Staff, project: Project) -> RuleFact | None:
     school = round_.school_by_id[person.school_id]
-    colleagues = {s.staff_id for s in round_.staff if s.school_id == school.school_id}
+    colleagues = {s.staff_id for s in round_.staff_by_school.get(school.school_id, ())}
     used, where = _days(round_, plan, colleagues)
     if used + project.days_per_reviewer <= school.release_days:
         return None
@@ -210,13 +215,15 @@ def _swap(round_: Round, plan: Plan, person: Staff, project: Project) -> RuleFac
     if not round_.settings.rules.no_direct_swap:
         return None
     home, host = person.school_id, project.host_school_id
+    # The host's own staff sent to the reviewer's school (looked up by person, not by
+    # scanning the plan: the report asks this of every candidate of every empty project).
+    sent = {s.staff_id for s in round_.staff_by_school.get(host, ())}
+    places = sorted(n for s in sent for n in plan.places_by_staff.get(s, ()))
     back = [
         f"{a.staff_id} on {a.project_id}"
-        for a in plan.assignments
+        for a in (plan.assignments[n] for n in places)
         if a.project_id in round_.project_by_id
         and round_.project_by_id[a.project_id].host_school_id == home
-        and a.staff_id in round_.staff_by_id
-        and round_.staff_by_id[a.staff_id].school_id == host
     ]
     if not back or home == host:
         return None
@@ -225,3 +232,31 @@ def _swap(round_: Round, plan: Plan, person: Staff, project: Project) -> RuleFac
         f"{_school(round_, host)} already reviews {_school(round_, home)} "
         f"({', '.join(back)}); rules.no_direct_swap forbids the two reviewing each other",
     )
+
+
+def unstaffed_rule_facts(
+    ctx: PairContext,
+    plan: Plan,
+    project: Project,
+    candidates: list[Staff],
+    blocked: dict[str, list[Staff]],
+) -> list[RuleFact]:
+    """What keeps reviewers off an unstaffed project: every plan rule that keeps one of its
+    possible reviewers off (``plan_rule_facts``, reviewer by reviewer), then, for each pair
+    rule a coordinator could relax, the reviewer it alone keeps out who is nearest the host
+    (``blocked``: ``matcher.why.relax.blocked_only_by``), with how many more it keeps out."""
+    round_ = ctx.round
+    facts = [
+        fact for person in candidates for fact in plan_rule_facts(round_, plan, person, project)
+    ]
+    for rule in RELAXABLE:
+        people = blocked.get(rule, [])
+        if not people:
+            continue
+        nearest = min(
+            people,
+            key=lambda p: (round_.travel_minutes(p.school_id, project.host_school_id), p.staff_id),
+        )
+        more = f" (and {len(people) - 1} more kept out by it alone)" if len(people) > 1 else ""
+        facts.append(RuleFact(rule, _PAIR_FACTS[rule](ctx, nearest, project) + more))
+    return facts

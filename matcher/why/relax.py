@@ -9,7 +9,7 @@ coordinator's to bend.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from matcher.model import Project, Round, Staff
@@ -34,21 +34,40 @@ def _with_rules(round_: Round, **changes: object) -> Round:
     )
 
 
-def _blocked_only_by(ctx: PairContext, project: Project) -> dict[str, list[Staff]]:
-    """Reviewers who break exactly one pair rule for the project, by that rule."""
+def blocked_only_by(
+    ctx: PairContext, project: Project, people: Iterable[Staff] | None = None
+) -> dict[str, list[Staff]]:
+    """Reviewers (of ``people``, else the round's) who break exactly one pair rule for the
+    project, by that rule."""
     found: dict[str, list[Staff]] = {}
-    for person in ctx.round.staff:
-        broken = [rule.name for rule in PAIR_RULES if not rule.check(ctx, person, project)]
-        if len(broken) == 1:
-            found.setdefault(broken[0], []).append(person)
+    for person in ctx.round.staff if people is None else people:
+        if (rule := _only_broken(ctx, person, project)) is not None:
+            found.setdefault(rule, []).append(person)
     return found
 
 
-def relaxations(round_: Round, project: Project, candidates: int) -> Iterator[Relaxation]:
-    """Each single relaxation that could let someone new serve ``project`` (``candidates``:
-    how many reviewers the pair rules allow it now)."""
-    ctx = PairContext.of(round_)
-    blocked = _blocked_only_by(ctx, project)
+def _only_broken(ctx: PairContext, person: Staff, project: Project) -> str | None:
+    """The one pair rule the pair breaks, or None if it breaks none or several (the search
+    stops at the second: a region's project asks this of thousands of reviewers)."""
+    broken = None
+    for rule in PAIR_RULES:
+        if not rule.check(ctx, person, project):
+            if broken is not None:
+                return None
+            broken = rule.name
+    return broken
+
+
+def relaxations(
+    round_: Round,
+    project: Project,
+    candidates: int,
+    blocked: dict[str, list[Staff]],
+    blocking: set[str],
+) -> Iterator[Relaxation]:
+    """Each single relaxation that could let someone new serve ``project``: ``candidates`` is
+    how many reviewers the pair rules allow it now, ``blocked`` those one pair rule alone
+    keeps out (``blocked_only_by``), ``blocking`` the plan rules that keep a candidate off."""
     rules = round_.settings.rules
     if "same_trust" in blocked:
         yield Relaxation(
@@ -89,7 +108,7 @@ def relaxations(round_: Round, project: Project, candidates: int) -> Iterator[Re
             round_.replace(settings=settings.model_copy(update={"clusters": clusters})),
         )
     if candidates:
-        yield from _plan_relaxations(round_, project, candidates)
+        yield from _plan_relaxations(round_, project, candidates, blocking)
 
 
 def _rotation_window(round_: Round, project: Project, people: list[Staff]) -> int:
@@ -103,7 +122,9 @@ def _rotation_window(round_: Round, project: Project, people: list[Staff]) -> in
     return max(0, max(now - served - 1 for served in last.values()))
 
 
-def _plan_relaxations(round_: Round, project: Project, candidates: int) -> Iterator[Relaxation]:
+def _plan_relaxations(
+    round_: Round, project: Project, candidates: int, blocking: set[str]
+) -> Iterator[Relaxation]:
     rules = round_.settings.rules
     if candidates < project.min_reviewers:
         smaller = project.model_copy(update={"min_reviewers": candidates})
@@ -119,7 +140,8 @@ def _plan_relaxations(round_: Round, project: Project, candidates: int) -> Itera
                 )
             ),
         )
-    if project.needs_sle or any(s.is_sle for s in round_.staff):
+    # A plan rule is relaxed only where it keeps one of the project's candidates off.
+    if "sle_allowance" in blocking:
         allowance = rules.sle_allowance_days + project.days_per_reviewer
         yield Relaxation(
             "sle_allowance",
@@ -128,7 +150,7 @@ def _plan_relaxations(round_: Round, project: Project, candidates: int) -> Itera
             str(allowance),
             _with_rules(round_, sle_allowance_days=allowance),
         )
-    if rules.no_direct_swap:
+    if rules.no_direct_swap and "no_direct_swap" in blocking:
         yield Relaxation(
             "no_direct_swap",
             "letting two schools review each other",

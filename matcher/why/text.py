@@ -5,7 +5,7 @@ from __future__ import annotations
 from matcher.model import Round
 from matcher.why.types import Alternative, Explanation, PairExplanation
 
-_TERM_WORDS = {
+TERM_WORDS = {
     "expertise": "expertise fit (points)",
     "preference": "preference (points)",
     "travel": "travel (minutes x days)",
@@ -74,7 +74,7 @@ def _item(round_: Round, item: PairExplanation) -> list[str]:
     if item.terms:
         lines.append("  What this pairing brings to the plan:")
         lines += [
-            f"    {_TERM_WORDS.get(name, name)}: {t.value:+,} (objective {t.contribution:+,})"
+            f"    {TERM_WORDS.get(name, name)}: {t.value:+,} (objective {t.contribution:+,})"
             for name, t in item.terms.items()
         ]
     alt = item.alternative
@@ -90,15 +90,23 @@ def _item(round_: Round, item: PairExplanation) -> list[str]:
 
 def _unstaffed(round_: Round, item: PairExplanation) -> list[str]:
     lines = [f"{_project(round_, item.project_id)} is unstaffed: {item.reason or 'no reason'}."]
-    for s in item.suggestions:
-        team = ", ".join(_person(round_, staff_id) for staff_id in s.replaced_by)
-        lines.append(
-            f"  {s.description[0].upper()}{s.description[1:]} ({s.setting} = {s.value}) "
-            f"would staff it with {team}."
-        )
+    lines += [f"  [{r.rule}] {r.detail}" for r in item.rules]
+    lines += [f"  {suggestion_text(round_, s)}" for s in item.suggestions]
     if not item.suggestions:
         lines.append("  No single relaxed rule found a team for it.")
     return lines
+
+
+def suggestion_text(round_: Round, suggestion: Alternative) -> str:
+    """One suggestion for an unstaffed project as a sentence (the terminal's and the report's):
+    "Allowing same-trust reviewers (rules.same_trust = allow) would staff it with ..."."""
+    team = ", ".join(_person(round_, staff_id) for staff_id in suggestion.replaced_by)
+    words = suggestion.description
+    return (
+        f"{words[0].upper()}{words[1:]} ({suggestion.setting} = {suggestion.value}) "
+        f"would staff it with {team}."
+    )
+
 
 
 def explanation_text(round_: Round, explanation: Explanation) -> str:

@@ -67,3 +67,88 @@ def term_values(
     }
 
 
+
+
+def pair_shares(
+    problem: MatchingProblem, chosen: Sequence[int], parts: Sequence[IntArray] | None = None
+) -> dict[int, dict[str, int]]:
+    """Each chosen pair's share of every term: ``term_values`` of the plan minus
+    ``term_values`` of the plan without that pair alone, for all pairs at once (a report
+    shows one per pairing; taking each out and re-counting would be quadratic).
+
+    ``parts`` as for ``term_values``.
+    """
+    parts = pair_parts(problem) if parts is None else parts
+    team: dict[int, int] = {}
+    for k in chosen:
+        j = int(problem.pair_project[k])
+        team[j] = team.get(j, 0) + 1
+    sle = _sle_share_drops(problem, chosen, parts)
+    give_take = _give_take_drops(problem, chosen)
+    return {
+        int(k): {
+            "unstaffed": -1 if team[int(problem.pair_project[k])] == 1 else 0,
+            "expertise": int(problem.pair_fit[k]),
+            "preference": int(problem.pair_preference[k]),
+            "travel": int(problem.pair_travel[k]),
+            "sle_balance": sle.get(int(k), 0),
+            "give_take": give_take[int(k)],
+        }
+        for k in chosen
+    }
+
+
+def _sle_share_drops(
+    problem: MatchingProblem, chosen: Sequence[int], parts: Sequence[IntArray]
+) -> dict[int, int]:
+    """How much the summed largest SLE share per part falls when each chosen pair goes."""
+    if not problem.sle_share_on():
+        return {}
+    days = {i: int(problem.sle_days_used[i]) for i in set(problem.pair_staff.tolist())}
+    for k in chosen:
+        days[int(problem.pair_staff[k])] += int(problem.pair_days[k])
+    # Each part's SLEs by share, largest first: without one SLE's pair, the part's largest
+    # share is the larger of the next SLE's and that SLE's own share with fewer days.
+    ranked: list[list[tuple[int, int]]] = []
+    parts_of: dict[int, list[int]] = {}
+    for p, pairs in enumerate(parts):
+        sles = [i for i in set(problem.pair_staff[pairs].tolist()) if problem.staff_is_sle[i]]
+        ranked.append(sorted(((problem.sle_share(i, days[i]), i) for i in sles), reverse=True))
+        for i in sles:
+            parts_of.setdefault(i, []).append(p)
+    drops: dict[int, int] = {}
+    for k in chosen:
+        i = int(problem.pair_staff[k])
+        fewer = problem.sle_share(i, days[i] - int(problem.pair_days[k]))
+        drop = 0
+        for p in parts_of.get(i, []):
+            largest = ranked[p][0][0]
+            others = max((share for share, j in ranked[p][:2] if j != i), default=0)
+            drop += largest - max(others, fewer)
+        drops[int(k)] = drop
+    return drops
+
+
+def _give_take_drops(problem: MatchingProblem, chosen: Sequence[int]) -> dict[int, int]:
+    """How much the give-and-take gap (sum over schools of |given - received|) falls when
+    each chosen pair goes: only its two schools' balances move."""
+    balance = (
+        [0] * len(problem.school_ids)
+        if problem.school_days_offset is None
+        else [int(d) for d in problem.school_days_offset]
+    )
+    ends = {}
+    for k in chosen:
+        home = int(problem.staff_school[problem.pair_staff[k]])
+        host = int(problem.project_host[problem.pair_project[k]])
+        balance[home] += int(problem.pair_days[k])
+        balance[host] -= int(problem.pair_days[k])
+        ends[int(k)] = (home, host, int(problem.pair_days[k]))
+    drops = {}
+    for k, (home, host, d) in ends.items():
+        if home == host:
+            drops[k] = 0
+            continue
+        before = abs(balance[home]) + abs(balance[host])
+        drops[k] = before - abs(balance[home] - d) - abs(balance[host] + d)
+    return drops

@@ -11,7 +11,7 @@ docs/model.md), which makes the part's proven bound a proven bound on the cost.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,9 +60,9 @@ class WhatIf:
         return self.status == "OPTIMAL"
 
 
-def _part_of(problem: MatchingProblem, change: Change) -> IntArray:
+def _part_of(problem: MatchingProblem, change: Change, parts: Sequence[IntArray]) -> IntArray:
     """The pairs of the independent part the change touches (every pair when it is in none)."""
-    for pairs in pair_parts(problem):
+    for pairs in parts:
         if change.pair is not None and change.pair in pairs:
             return pairs
         if change.project is not None and np.any(problem.pair_project[pairs] == change.project):
@@ -78,10 +78,13 @@ def what_if(
     *,
     seconds: float,
     seed: int = 0,
+    parts: Sequence[IntArray] | None = None,
 ) -> WhatIf:
     """Re-solve the part of ``problem`` the change touches, from the current plan (pair
-    indices ``current`` with the lead pairs ``current_leads``), within ``seconds`` of work."""
-    pairs = _part_of(problem, change)
+    indices ``current`` with the lead pairs ``current_leads``), within ``seconds`` of work.
+    ``parts``: ``pair_parts(problem)`` when the caller has it (seconds on a region)."""
+    parts = pair_parts(problem) if parts is None else parts
+    pairs = _part_of(problem, change, parts)
     sub, _staff, projects = restrict(problem, pairs)
     m = build_model(sub)
     where = {int(k): n for n, k in enumerate(pairs.tolist())}
@@ -103,8 +106,8 @@ def what_if(
     leads = {k for k in current_leads if k not in inside} | {
         int(pairs[n]) for n, var in m.lead.items() if solver.boolean_value(var)
     }
-    before = objective_of(problem, tuple(current))
-    after = objective_of(problem, chosen)
+    before = objective_of(problem, tuple(current), parts)
+    after = objective_of(problem, chosen, parts)
     part_before = objective_of(sub, tuple(where[k] for k in current if k in inside))
     bound = solver.best_objective_bound
     return WhatIf(
