@@ -96,8 +96,7 @@ def diagnose(
         "one_place": "a team member is already on other visits on every date left",
         "release_per_day": "a releasing school already has its most staff out per day "
         "on every date left",
-        "host_per_day": "the host already receives its most teams per day on every "
-        "date left",
+        "host_per_day": "the host already receives its most teams per day on every date left",
         "leaders_per_day": "a releasing school already has its most senior leaders and "
         "headteachers out per day on every date left",
     }
