@@ -169,7 +169,8 @@ def dated_project(
     if not project.scoping_meeting:
         return dated
     who = lead if lead is not None else min(team, default=None)
-    return _with_scoping(round_, calendar, dated, who, window)
+    # A lead outside ``team`` (explanations try members one at a time): the host's days only.
+    return _with_scoping(round_, calendar, dated, who if who in team else None, window)
 
 
 def _within(round_: Round, project: Project) -> int | None:
