@@ -399,3 +399,32 @@ def test_calendars_title_each_kind_and_keep_the_visits_uids(tmp_path: Path) -> N
     assert event_uid(round_.settings, "P1-v1-d1") in text.replace("\r\n ", "")
     assert "T180000" in text and "T084500" in text
     assert team.lead_of("P1") == "S1"
+
+
+# --- generated cohorts -------------------------------------------------------------------------
+
+KIND_FIELDS = (
+    "presentation",
+    "scoping_meeting",
+    "visit_hours",
+    "presentation_within_days",
+    "governors_presentation",
+)
+
+
+def test_generated_kinds_come_from_their_own_stream(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the kinds, a cohort is what the same seed gave before they existed."""
+    from matcher.synth import cohort
+
+    with_kinds = cohort.generate_round(schools=60, seed=5)
+    monkeypatch.setattr(cohort, "with_visit_kinds", lambda seed, projects: list(projects))
+    without = cohort.generate_round(schools=60, seed=5)
+    assert with_kinds.replace(projects=without.projects) == without
+
+    def plain(p: Any) -> dict[str, Any]:
+        return {k: v for k, v in p.model_dump().items() if k not in KIND_FIELDS}
+
+    assert [plain(p) for p in with_kinds.projects] == [plain(p) for p in without.projects]
+    assert not any(getattr(p, f) for p in without.projects for f in KIND_FIELDS)
+    for field in KIND_FIELDS:
+        assert any(getattr(p, field) for p in with_kinds.projects), field
