@@ -428,3 +428,35 @@ def test_generated_kinds_come_from_their_own_stream(monkeypatch: pytest.MonkeyPa
     assert not any(getattr(p, f) for p in without.projects for f in KIND_FIELDS)
     for field in KIND_FIELDS:
         assert any(getattr(p, field) for p in with_kinds.projects), field
+
+
+# --- re-planning -------------------------------------------------------------------------------
+
+
+def test_a_replan_keeps_every_kind_and_names_a_moved_meeting() -> None:
+    import matcher
+    from matcher.written import WrittenPlan
+
+    fields = on(MON, dt.date(2026, 1, 23), presentation=True, governors_presentation=True)
+    kinds_ = [project("P1", "A", scoping_meeting=True, **fields)]
+    round_ = make_round(THREE_SCHOOLS, [staff("S1", "B")], kinds_)
+    first = matcher.plan(round_, time_limit=5)
+    assert {e.kind for e in first.schedule.events} == {
+        "scoping",
+        "visit",
+        "presentation",
+        "governors",
+    }
+    old = WrittenPlan(plan=first.plan, schedule=first.schedule, clusters=None)
+    again = matcher.plan(round_, time_limit=5, previous=old)
+    assert again.changes == ()
+    meeting = next(e for e in first.schedule.events if e.kind == "scoping")
+    away = round_.replace(
+        availability=(
+            Availability(id="S1", start=meeting.date, end=meeting.date, kind="unavailable"),
+        )
+    )
+    moved = matcher.plan(away, time_limit=5, previous=old)
+    assert verify_schedule(away, moved.plan, moved.schedule) == []
+    assert moved.changes is not None
+    assert ("visit_moved", "s") in {(c.kind, c.visit_no) for c in moved.changes}
