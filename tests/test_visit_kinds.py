@@ -460,3 +460,20 @@ def test_a_replan_keeps_every_kind_and_names_a_moved_meeting() -> None:
     assert verify_schedule(away, moved.plan, moved.schedule) == []
     assert moved.changes is not None
     assert ("visit_moved", "s") in {(c.kind, c.visit_no) for c in moved.changes}
+
+
+def test_a_lead_who_cannot_make_the_scoping_meeting_is_named_and_no_one_else() -> None:
+    from matcher.days import SchoolCalendar
+    from solvers.dating.explain import diagnose
+
+    people = [staff("S1", "B"), staff("S2", "B")]
+    p1 = project("P1", "A", **on(WED, THU, scoping_meeting=True))
+    for lead, away in (("S1", "S1"), ("S2", "S1")):
+        absent = [Availability(id=away, start=WED, end=WED, kind="unavailable")]
+        round_ = make_round(THREE_SCHOOLS, people, [p1], availability=absent)
+        calendar = SchoolCalendar(round_.settings, round_.availability)
+        why = diagnose(round_, calendar, p1, ["S1", "S2"], lead=lead)
+        if lead == away:  # the meeting's one morning is the lead's day away
+            assert (why.kind, why.blocking_members) == ("members", ("S1",))
+        else:  # S1 is away only from the meeting, which S2 attends: the dates fit
+            assert why.blocking_members == ()

@@ -28,7 +28,7 @@ DEADLINE_SCHOOL_DAYS = 10
 GOVERNORS_SHARE = 0.1
 SCOPING_SHARE = 0.3
 HALF_DAY_SHARE = 0.2
-HALF_DAY_HOURS = 3
+HALF_DAY_VISIT_HOURS = 3  # a morning (matcher.model.HALF_DAY_HOURS is the most a half day is)
 
 
 def with_visit_kinds(seed: int, projects: Sequence[Project]) -> list[Project]:
@@ -55,6 +55,6 @@ def with_visit_kinds(seed: int, projects: Sequence[Project]) -> list[Project]:
         if scoping[i] and project.visits > 1:
             update["scoping_meeting"] = True
         if half[i] and project.visit_days == 1:
-            update["visit_hours"] = HALF_DAY_HOURS
+            update["visit_hours"] = HALF_DAY_VISIT_HOURS
         found.append(project.model_copy(update=update) if update else project)
     return found

@@ -105,7 +105,7 @@ def diagnose(
     blocking = tuple(
         person
         for person in team
-        if earliest_dates(days, dated_project(round_, calendar, project, [person])) is None
+        if earliest_dates(days, dated_project(round_, calendar, project, [person], lead)) is None
     )
     if blocking:
         return Diagnosis(
