@@ -48,7 +48,8 @@ _PAIR_RULES = frozenset(name for name, r in rules_of("matching").items() if r.ki
 @dataclass(frozen=True)
 class Change:
     """One row of changes.csv. ``visit_no`` is the event's visit number, ``"p"`` for a
-    presentation; ``old`` and ``new`` are dates for visit rows, blank where there is none."""
+    presentation, ``"s"`` for a scoping meeting, ``"g"`` for a governors' presentation;
+    ``old`` and ``new`` are dates for visit rows, blank where there is none."""
 
     kind: Kind
     project_id: str
@@ -120,8 +121,13 @@ def _events(schedule: Schedule | None) -> dict[str, ScheduledEvent]:
     return {} if schedule is None else {e.visit_id: e for e in schedule.events}
 
 
-def _visit_no(event: ScheduledEvent) -> str:
-    return "p" if event.kind == "presentation" else str(event.visit_no)
+# changes.csv visit_no of the events that are not visit days (a visit day gives its number).
+EVENT_LABELS = {"presentation": "p", "scoping": "s", "governors": "g"}
+
+
+def event_label(event: ScheduledEvent) -> str:
+    """What changes.csv's visit_no says of an event: its visit's number, or p, s or g."""
+    return EVENT_LABELS.get(event.kind, str(event.visit_no))
 
 
 def _event_changes(
@@ -136,7 +142,7 @@ def _event_changes(
                     Change(
                         "visit_moved",
                         after.project_id,
-                        visit_no=_visit_no(after),
+                        visit_no=event_label(after),
                         old=before.date.isoformat(),
                         new=after.date.isoformat(),
                         reason=why.moved(before),
@@ -147,7 +153,7 @@ def _event_changes(
                 Change(
                     "visit_cancelled",
                     before.project_id,
-                    visit_no=_visit_no(before),
+                    visit_no=event_label(before),
                     old=before.date.isoformat(),
                     reason=why.cancelled(before),
                 )
@@ -157,7 +163,7 @@ def _event_changes(
                 Change(
                     "visit_added",
                     after.project_id,
-                    visit_no=_visit_no(after),
+                    visit_no=event_label(after),
                     new=after.date.isoformat(),
                 )
             )

@@ -65,6 +65,10 @@ STAFFING_WEIGHT = 10_000_000
 POUNDS = 100_000  # a cover cost per staff-day
 ROUNDS = 10_000  # a round's number
 SCHOOLS = 100_000  # schools in a round (more than England has)
+# A visit of at most this many hours (projects.csv visit_hours) is a half day, held in the
+# morning and counted as half a day out: four hours from the start of the school day ends by
+# lunch, which is when a school can swap cover for the afternoon.
+HALF_DAY_HOURS = 4.0
 
 
 class School(_Frozen):
@@ -136,6 +140,17 @@ class Project(_Frozen):
     # The team includes someone of this role (staff.csv role), e.g. a senior leader to talk to
     # the host's leadership; None = any roles.
     needs_role: Role | None = None
+    # Visit kinds (docs/scheduling.md): a half-day meeting of the team's lead with the host's
+    # CPD lead on a school day before the first visit.
+    scoping_meeting: bool = False
+    # Hours of each visit day from the start of the school day; None = the whole school day.
+    # At most HALF_DAY_HOURS makes every visit day a half day (see days_per_reviewer).
+    visit_hours: float | None = Field(default=None, gt=0, le=24, allow_inf_nan=False)
+    # The presentation falls within this many school days after the last visit day;
+    # None = the round's calendar.presentation_within_days (itself None = any later day).
+    presentation_within_days: int | None = Field(default=None, ge=1, le=DAYS)
+    # An evening presentation to the host's governors, on a day after the presentation.
+    governors_presentation: bool = False
 
     @model_validator(mode="after")
     def _consistent(self) -> Project:
@@ -146,12 +161,29 @@ class Project(_Frozen):
             )
         if self.earliest > self.latest:
             raise ValueError(f"earliest ({self.earliest}) is after latest ({self.latest})")
+        for asked, column in (
+            (self.presentation_within_days is not None, "presentation_within_days"),
+            (self.governors_presentation, "governors_presentation"),
+        ):
+            if asked and not self.presentation:
+                raise ValueError(f"{column} needs presentation = yes")
         return self
 
     @property
+    def half_day(self) -> bool:
+        """Each visit day is a half day (a morning): visit_hours is at most HALF_DAY_HOURS."""
+        return self.visit_hours is not None and self.visit_hours <= HALF_DAY_HOURS
+
+    @property
     def days_per_reviewer(self) -> int:
-        """Days each team member is out of their own school for this project."""
-        return self.visits * self.visit_days
+        """Days each team member is out of their own school for this project.
+
+        The one count of days out that max_days, release_days, the SLE allowance and cover
+        cost all use: a half-day visit day counts half, and the project's total is rounded up
+        to a whole day (budgets are whole days; rounding up never lets a budget overrun).
+        """
+        days = self.visits * self.visit_days
+        return -(-days // 2) if self.half_day else days
 
     @property
     def areas(self) -> tuple[str, ...]:
@@ -277,6 +309,11 @@ class CalendarSettings(_Frozen):
     presentation_start: dt.time = dt.time(15, 45)
     presentation_end: dt.time = dt.time(16, 45)
     min_gap_days: int = Field(default=7, ge=0, le=DAYS)
+    # School days after the last visit within which a presentation falls (a project's own
+    # presentation_within_days overrides it); None = any later day in the window.
+    presentation_within_days: int | None = Field(default=None, ge=1, le=DAYS)
+    governors_start: dt.time = dt.time(18, 0)
+    governors_end: dt.time = dt.time(19, 30)
     max_visits_per_day: int = Field(default=1, ge=1, le=PEOPLE)  # teams a host receives a day
     # Cover cost per staff-day out, by the releasing school's phase (reported, in pounds).
     cover_cost_per_day: dict[str, int] = Field(
@@ -490,15 +527,30 @@ class Plan(_Frozen):
             places.setdefault(a.staff_id, []).append(n)
         return {staff_id: tuple(found) for staff_id, found in places.items()}
 
+    def lead_of(self, project_id: str) -> str | None:
+        """Who speaks for the team (a scoping meeting's one attendee): its lead, or, in a team
+        without one, the member first by staff id; None for a project without a team."""
+        team = self.team(project_id)
+        leads = [a.staff_id for a in team if a.role == "lead"]
+        return min(leads or [a.staff_id for a in team], default=None)
+
+
+EventKind = Literal["scoping", "visit", "presentation", "governors"]
+EVENT_KINDS: tuple[EventKind, ...] = ("scoping", "visit", "presentation", "governors")
+
 
 class ScheduledEvent(_Frozen):
-    """One day of one visit, or a findings presentation, with the whole team."""
+    """One day of one visit, a findings presentation, a scoping meeting (the lead alone) or a
+    governors' presentation."""
 
-    visit_id: str  # stable across re-runs: "<project_id>-v<visit_no>-d<day_no>" or "-p"
+    # Stable across re-runs: "<project_id>-v<visit_no>-d<day_no>", "-p" (presentation),
+    # "-s" (scoping meeting) or "-g" (governors).
+    visit_id: str
     project_id: str
-    visit_no: int = Field(ge=1)  # the presentation carries the number of the last visit
+    # Scoping carries 1 (it comes before visit 1); the presentations the last visit's number.
+    visit_no: int = Field(ge=1)
     day_no: int = Field(default=1, ge=1)
-    kind: Literal["visit", "presentation"]
+    kind: EventKind
     date: dt.date
     start: dt.time
     end: dt.time

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from matcher.changes import SUMMARY_KINDS, Change
+from matcher.changes import SUMMARY_KINDS, Change, event_label
 from matcher.model import Project, Round, Schedule, ScheduledEvent
 
 RecipientKind = Literal["staff", "school"]
@@ -202,7 +202,7 @@ class _Writer:
     def event(self, events: Iterable[ScheduledEvent], change: Change, day: str) -> tuple[str, ...]:
         """The team on the change's event on ``day`` (ISO), in ``events``."""
         for e in events:
-            number = "p" if e.kind == "presentation" else str(e.visit_no)
+            number = event_label(e)
             same = e.project_id == change.project_id and number == change.visit_no
             if same and day and e.date.isoformat() == day:
                 return e.staff_ids
@@ -255,6 +255,10 @@ class _Writer:
 def _what(project: Project | None, change: Change) -> str:
     if change.visit_no == "p":
         return "the findings presentation"
+    if change.visit_no == "s":
+        return "the scoping meeting"
+    if change.visit_no == "g":
+        return "the governors' presentation"
     days = "" if project is None or project.visit_days == 1 else " (one of its days)"
     return f"visit {change.visit_no}{days}"
 

@@ -429,6 +429,14 @@ class PlanOutcome:
             presentations=sum(1 for e in self.schedule.events if e.kind == "presentation"),
             feedback_rounds=self.feedback_rounds,
         )
+        # Counted only when some project asks for them, so other rounds' summaries are as were.
+        for kind, key in (
+            ("scoping", "scoping_meetings"),
+            ("governors", "governors_presentations"),
+        ):
+            held = sum(1 for e in self.schedule.events if e.kind == kind)
+            if held:
+                counts[key] = held
         return {
             **base,
             "counts": counts,
@@ -727,7 +735,15 @@ def _diagnoses(
         part = part_of.get(project_id)
         in_time = budget is None or not budget.exhausted()
         searched = part if in_time else None
-        why = diagnose(round_, calendar, project, team, searched, budget=Budget(each))
+        why = diagnose(
+            round_,
+            calendar,
+            project,
+            team,
+            searched,
+            budget=Budget(each),
+            lead=plan_.lead_of(project_id),
+        )
         if budget is not None and in_time and part is not None:
             # What naming took, counted as work: its searches and rebuilding the part's model
             # for each, so the projects reached are the same on every run.

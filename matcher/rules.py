@@ -90,6 +90,25 @@ RULES: tuple[Rule, ...] = (
         "A school has at most its senior leaders and heads out on any one day.",
     ),
     Rule("locks", "dating", "plan", "A locked visit starts on its locked date (locks.csv)."),
+    Rule(
+        "scoping",
+        "dating",
+        "plan",
+        "A scoping meeting of the team's lead with the host comes on a school day before the "
+        "first visit.",
+    ),
+    Rule(
+        "presentation_within",
+        "dating",
+        "plan",
+        "The presentation falls within its number of school days after the last visit.",
+    ),
+    Rule(
+        "governors",
+        "dating",
+        "plan",
+        "The governors' presentation comes on a later day than the senior team's.",
+    ),
     # --- clusters
     Rule("unknown_school", "clusters", "integrity", "Every school named is in the round."),
     Rule(

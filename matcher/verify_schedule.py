@@ -61,6 +61,12 @@ class _Facts:
         return tuple(e for e in self.events if e.kind == "visit")
 
     @cached_property
+    def out_of_school(self) -> tuple[ScheduledEvent, ...]:
+        """Events in school hours, which take people out of their own schools: visit days and
+        scoping meetings (presentations are after school and need no cover)."""
+        return tuple(e for e in self.events if e.kind in ("visit", "scoping"))
+
+    @cached_property
     def unfilled_ids(self) -> frozenset[str]:
         return frozenset(u.project_id for u in self.plan.unfilled)
 
@@ -100,6 +106,31 @@ class _Facts:
             return project.min_gap_days
         return self.timing.min_gap_days
 
+    def school_days_between(self, first: dt.date, last: dt.date) -> int:
+        """School days after ``first`` up to and including ``last`` (term days, as the rule
+        counts them)."""
+        term_days = self.calendar.term_days
+        return bisect.bisect_right(term_days, last) - bisect.bisect_right(term_days, first)
+
+    def within_days(self, project: Project) -> int | None:
+        if project.presentation_within_days is not None:
+            return project.presentation_within_days
+        return self.timing.presentation_within_days
+
+    def visit_end(self, project: Project) -> dt.time:
+        """A visit of visit_hours ends that long after the school day starts."""
+        if project.visit_hours is None:
+            return self.timing.day_end
+        start = dt.datetime.combine(dt.date.min, self.timing.day_start)
+        return (start + dt.timedelta(minutes=round(project.visit_hours * 60))).time()
+
+    def morning_end(self) -> dt.time:
+        """Halfway through the school day, to the minute: when a scoping meeting ends."""
+        start = dt.datetime.combine(dt.date.min, self.timing.day_start)
+        end = dt.datetime.combine(dt.date.min, self.timing.day_end)
+        minutes = int((end - start).total_seconds() // 60) // 2
+        return (start + dt.timedelta(minutes=minutes)).time()
+
     def next_term_day(self, day: dt.date) -> dt.date | None:
         term_days = self.calendar.term_days
         i = bisect.bisect_right(term_days, day)
@@ -131,8 +162,9 @@ def _on(event: ScheduledEvent) -> str:
 def _school_day(facts: _Facts) -> Iterator[_Breach]:
     """Hard: a visit day is a term day open for the host and every visitor's home school.
 
-    A presentation is after school at the host, so only the host must be open; the visitors'
-    schools lose nobody to it.
+    A presentation (to the senior team or to governors) is after school at the host, so only
+    the host must be open; the visitors' schools lose nobody to it. A scoping meeting takes
+    the lead out of their school for the morning, so the lead's school must be open too.
     """
     for event in facts.events:
         if not facts.calendar.is_term_day(event.date):
@@ -144,7 +176,7 @@ def _school_day(facts: _Facts) -> Iterator[_Breach]:
                 school_id=event.host_school_id,
                 message=f"{_on(event)}: host {event.host_school_id} is unavailable",
             )
-        if event.kind == "visit":
+        if event.kind in ("visit", "scoping"):
             yield from _homes_closed(facts, event)
 
 
@@ -186,13 +218,14 @@ def _one_place(facts: _Facts) -> Iterator[_Breach]:
 
 
 def _release_per_day(facts: _Facts) -> Iterator[_Breach]:
-    """Hard: a school has at most max_staff_out_per_day staff out on visits on any day.
+    """Hard: a school has at most max_staff_out_per_day staff out on any day.
 
-    Presentations are after school and need no cover, so they are not counted; a person
-    double-booked on one day is one person out (one_place reports the double booking).
+    Out means on a visit day or at a scoping meeting, whole or half day alike: the cap counts
+    people. Presentations are after school and need no cover, so they are not counted; a
+    person double-booked on one day is one person out (one_place reports the double booking).
     """
     out: dict[tuple[str, dt.date], set[str]] = defaultdict(set)
-    for event in facts.visits:
+    for event in facts.out_of_school:
         for staff_id in event.staff_ids:
             home = facts.home(staff_id)
             if home is not None:
@@ -209,9 +242,10 @@ def _release_per_day(facts: _Facts) -> Iterator[_Breach]:
 
 def _leaders_per_day(facts: _Facts) -> Iterator[_Breach]:
     """Hard: a school with max_leaders_out_per_day has at most that many of its senior leaders
-    and headteachers out on visits on any day (presentations, after school, do not count)."""
+    and headteachers out on any day: on visits or scoping meetings (presentations, after
+    school, do not count)."""
     out: dict[tuple[str, dt.date], set[str]] = defaultdict(set)
-    for event in facts.visits:
+    for event in facts.out_of_school:
         for staff_id in event.staff_ids:
             person = facts.round.staff_by_id.get(staff_id)
             if person is not None and person.role in ("senior_leader", "headteacher"):
@@ -259,7 +293,7 @@ def _visit_order(facts: _Facts) -> Iterator[_Breach]:
         events = facts.events_by_project.get(project.project_id, [])
         visits = [e for e in events if e.kind == "visit"]
         yield from _in_window(project, visits)
-        yield from _visit_times(facts, visits)
+        yield from _visit_times(facts, project, visits)
         days = _days_by_visit(visits)
         for visit_no in sorted(days):
             yield from _consecutive_days(facts, project, visit_no, days[visit_no])
@@ -289,9 +323,11 @@ def _times(event: ScheduledEvent, start: dt.time, end: dt.time) -> Iterator[_Bre
         )
 
 
-def _visit_times(facts: _Facts, visits: Iterable[ScheduledEvent]) -> Iterator[_Breach]:
+def _visit_times(
+    facts: _Facts, project: Project, visits: Iterable[ScheduledEvent]
+) -> Iterator[_Breach]:
     for event in visits:
-        yield from _times(event, facts.timing.day_start, facts.timing.day_end)
+        yield from _times(event, facts.timing.day_start, facts.visit_end(project))
 
 
 def _days_by_visit(visits: Iterable[ScheduledEvent]) -> dict[int, dict[int, dt.date]]:
@@ -365,15 +401,20 @@ def _presentation(
 
 
 def _whole_team(facts: _Facts) -> Iterator[_Breach]:
-    """Hard: every event of a project has exactly its team, at its host."""
+    """Hard: every event of a project has exactly its team, at its host; a scoping meeting has
+    the team's lead alone (its lead reviewer, else its member first by staff id)."""
     for project in facts.staffed:
         team = facts.teams[project.project_id]
+        lead = facts.plan.lead_of(project.project_id)
         for event in facts.events_by_project.get(project.project_id, []):
-            if tuple(sorted(event.staff_ids)) != team:
+            scoping = event.kind == "scoping" and lead is not None
+            expected = (lead,) if scoping and lead is not None else team
+            if tuple(sorted(event.staff_ids)) != expected:
+                who = "the lead" if scoping else "the team"
                 yield _Breach(
                     project_id=project.project_id,
-                    message=f"{event.visit_id} has staff [{_ids(event.staff_ids)}]; the team "
-                    f"of {project.project_id} is [{_ids(team)}]",
+                    message=f"{event.visit_id} has staff [{_ids(event.staff_ids)}]; {who} "
+                    f"of {project.project_id} is [{_ids(expected)}]",
                 )
             if event.host_school_id != project.host_school_id:
                 yield _Breach(
@@ -406,12 +447,26 @@ def _complete(facts: _Facts) -> Iterator[_Breach]:
                 )
             continue
         yield from _visit_days_present(project, [e for e in events if e.kind == "visit"])
-        yield from _presentations_present(project, [e for e in events if e.kind == "presentation"])
+        for kind, wanted in (
+            ("presentation", project.presentation),
+            ("scoping", project.scoping_meeting),
+            ("governors", project.governors_presentation),
+        ):
+            found = [e for e in events if e.kind == kind]
+            yield from _one_if_asked(project, kind, wanted, found)
+
+
+_SUFFIX = {"presentation": "p", "scoping": "s", "governors": "g"}
+_NAMES = {
+    "presentation": "the presentation",
+    "scoping": "the scoping meeting",
+    "governors": "the governors' presentation",
+}
 
 
 def _expected_id(event: ScheduledEvent) -> str:
-    if event.kind == "presentation":
-        return f"{event.project_id}-p"
+    if event.kind in _SUFFIX:
+        return f"{event.project_id}-{_SUFFIX[event.kind]}"
     return f"{event.project_id}-v{event.visit_no}-d{event.day_no}"
 
 
@@ -429,8 +484,8 @@ def _visit_ids(facts: _Facts) -> Iterator[_Breach]:
 
 
 def _describe(event: ScheduledEvent) -> str:
-    if event.kind == "presentation":
-        return f"the presentation of {event.project_id}"
+    if event.kind in _NAMES:
+        return f"{_NAMES[event.kind]} of {event.project_id}"
     return f"visit {event.visit_no} day {event.day_no} of {event.project_id}"
 
 
@@ -492,23 +547,25 @@ def _visit_days_present(project: Project, visits: list[ScheduledEvent]) -> Itera
             yield _Breach(project_id=pid, message=f"{pid} has {times} events for visit {n} day {d}")
 
 
-def _presentations_present(
-    project: Project, presentations: list[ScheduledEvent]
+def _one_if_asked(
+    project: Project, kind: str, wanted: bool, found: list[ScheduledEvent]
 ) -> Iterator[_Breach]:
+    """One event of ``kind`` when the project asks for it, none otherwise; the scoping meeting
+    carries visit 1 (it comes before it), the presentations the last visit's number."""
     pid = project.project_id
-    wanted = 1 if project.presentation else 0
-    if len(presentations) != wanted:
+    if len(found) != int(wanted):
         yield _Breach(
             project_id=pid,
-            message=f"{pid} has {len(presentations)} presentation(s); it asks for {wanted}",
+            message=f"{pid} has {len(found)} {_NAMES[kind].removeprefix('the ')}(s); it asks for "
+            f"{int(wanted)}",
         )
-    for event in presentations:
-        # The presentation carries the number of the last visit (see ScheduledEvent).
-        if event.visit_no != project.visits:
+    number, which = (1, "first") if kind == "scoping" else (project.visits, "last")
+    for event in found:
+        if event.visit_no != number:
             yield _Breach(
                 project_id=pid,
-                message=f"{event.visit_id} carries visit {event.visit_no}; the last visit of "
-                f"{pid} is {project.visits}",
+                message=f"{event.visit_id} carries visit {event.visit_no}; the {which} visit of "
+                f"{pid} is {number}",
             )
 
 
@@ -531,6 +588,64 @@ def _locks(facts: _Facts) -> Iterator[_Breach]:
             )
 
 
+# --- the other kinds of event: scoping meeting, presentation deadline, governors ----------------
+
+
+def _kind_of(facts: _Facts, project: Project, kind: str) -> list[ScheduledEvent]:
+    return [e for e in facts.events_by_project.get(project.project_id, []) if e.kind == kind]
+
+
+def _scoping(facts: _Facts) -> Iterator[_Breach]:
+    """Hard: a scoping meeting is a morning (day_start to halfway through the school day) in
+    the project's window, on a day before its first visit day."""
+    for project in facts.staffed:
+        meetings = _kind_of(facts, project, "scoping")
+        first = min((e.date for e in _kind_of(facts, project, "visit")), default=None)
+        yield from _in_window(project, meetings)
+        for event in meetings:
+            yield from _times(event, facts.timing.day_start, facts.morning_end())
+            if first is not None and event.date >= first:
+                yield _Breach(
+                    project_id=project.project_id,
+                    message=f"{_on(event)} is not before the first visit day {first.isoformat()}",
+                )
+
+
+def _presentation_within(facts: _Facts) -> Iterator[_Breach]:
+    """Hard: the presentation falls within presentation_within_days school days (term days)
+    after the last visit day: the project's own number, else the round's, else no limit."""
+    for project in facts.staffed:
+        limit = facts.within_days(project)
+        last = max((e.date for e in _kind_of(facts, project, "visit")), default=None)
+        if limit is None or last is None:
+            continue
+        for event in _kind_of(facts, project, "presentation"):
+            after = facts.school_days_between(last, event.date)
+            if event.date > last and after > limit:
+                yield _Breach(
+                    project_id=project.project_id,
+                    message=f"{_on(event)} is {after} school days after the last visit day "
+                    f"{last.isoformat()}; it falls within {limit}",
+                )
+
+
+def _governors(facts: _Facts) -> Iterator[_Breach]:
+    """Hard: the governors' presentation is an evening (calendar.governors_start..end) in the
+    window, on a later day than the presentation to the senior team."""
+    for project in facts.staffed:
+        evenings = _kind_of(facts, project, "governors")
+        talks = [e.date for e in _kind_of(facts, project, "presentation")]
+        yield from _in_window(project, evenings)
+        for event in evenings:
+            yield from _times(event, facts.timing.governors_start, facts.timing.governors_end)
+            if talks and event.date <= max(talks):
+                yield _Breach(
+                    project_id=project.project_id,
+                    message=f"{_on(event)} is not after the presentation on "
+                    f"{max(talks).isoformat()}",
+                )
+
+
 SCHEDULE_CHECKS: tuple[tuple[str, ScheduleCheck], ...] = (
     ("school_day", _school_day),
     ("one_place", _one_place),
@@ -541,6 +656,9 @@ SCHEDULE_CHECKS: tuple[tuple[str, ScheduleCheck], ...] = (
     ("whole_team", _whole_team),
     ("complete", _complete),
     ("locks", _locks),
+    ("scoping", _scoping),
+    ("presentation_within", _presentation_within),
+    ("governors", _governors),
 )
 """Every date rule under its stable name, in the order its violations are reported."""
 

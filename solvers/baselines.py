@@ -194,7 +194,7 @@ def greedy_schedule(problem: SchedulingProblem) -> tuple[int, int]:
     dates = greedy_dates(problem)
     late = sum(
         len(problem.projects[j].team) * (t in problem.last_week)
-        for j, (visit_days, _talk) in dates.items()
-        for t in visit_days
+        for j, picked in dates.items()
+        for t in picked.visit_days(problem.projects[j].visit_days)
     )
     return len(dates), late

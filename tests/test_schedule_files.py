@@ -118,7 +118,8 @@ def test_bad_cells_are_all_reported_by_row_and_column(tmp_path: Path) -> None:
         "schedule.csv row 2, column visit_no: '0' is not a whole number, 1 or more",
         "schedule.csv row 2, column date: '20/01/2026' is not a date as YYYY-MM-DD",
         "schedule.csv row 3, column project_id: the value is empty; expected a project id",
-        "schedule.csv row 3, column kind: 'tour' is not one of visit, presentation",
+        "schedule.csv row 3, column kind: 'tour' is not one of scoping, visit, presentation, "
+        "governors",
         "schedule.csv row 3, column date: '2026-02-30' is not a date as YYYY-MM-DD",
         "schedule.csv row 3, column start: '8.45' is not a time as HH:MM (24-hour clock)",
         "schedule.csv row 3, column end: '25:00' is not a time as HH:MM (24-hour clock)",

@@ -289,8 +289,15 @@ def _national_like_round() -> tuple[Round, Plan]:
         for kind in ("unavailable", "preferred")
         if rng.random() < 0.6 and (start := rng.choice(days))
     ]
+    # A presentation for every third project; the others drop what needs one.
+    without = {"presentation": False, "presentation_within_days": None}
     projects = tuple(
-        p.model_copy(update={"presentation": k % 3 == 0}) for k, p in enumerate(round_.projects)
+        p.model_copy(
+            update={"presentation": True}
+            if k % 3 == 0
+            else {**without, "governors_presentation": False}
+        )
+        for k, p in enumerate(round_.projects)
     )
     round_ = round_.replace(projects=projects, availability=(*round_.availability, *marks))
     staff_ids = [s.staff_id for s in round_.staff]

@@ -166,6 +166,9 @@ def test_the_rules_are_reported_in_a_fixed_order() -> None:
         "whole_team",
         "complete",
         "locks",
+        "scoping",
+        "presentation_within",
+        "governors",
     )
 
 

@@ -237,8 +237,12 @@ def test_verify_finds_an_edited_schedule_column(
     planned: Path, tmp_path: Path, sample: Round, column: str, value: str, rule: str
 ) -> None:
     folder = copy_of(planned, tmp_path)
-    visit_id = read_rows(folder / "schedule.csv")[0]["visit_id"]
-    edit_first_row(folder / "schedule.csv", column, value)
+    rows = read_rows(folder / "schedule.csv")
+    # The first visit day (the sample's earliest rows are scoping meetings).
+    first = next(i for i, row in enumerate(rows) if row["kind"] == "visit")
+    visit_id = rows[first]["visit_id"]
+    rows[first][column] = value
+    write_rows(folder / "schedule.csv", rows)
     found = matcher.verify_written(sample, folder).violations
     assert rule in {v.rule for v in found}
     assert any(visit_id in v.message for v in found if v.rule == rule)

@@ -149,6 +149,22 @@ NAMED_STAFF = (
 # either that the project stays staffable.
 SECOND_AREAS = {"P19": "ks2 maths"}
 
+# Visit kinds (docs/scheduling.md), set after the random draws as SECOND_AREAS is: scoping
+# meetings before long reviews, half-day (three-hour, morning) interview visits, presentations
+# due within a few school days of the last visit, and one presentation to governors.
+KINDS: dict[str, dict[str, Any]] = {
+    "P02": {"scoping_meeting": True},
+    "P06": {"scoping_meeting": True},
+    "P21": {"scoping_meeting": True},
+    "P09": {"visit_hours": 3},
+    "P14": {"visit_hours": 3},
+    "P24": {"visit_hours": 3},
+    "P04": {"presentation_within_days": 10},
+    "P10": {"presentation_within_days": 15},
+    "P18": {"presentation_within_days": 10},
+    "P26": {"governors_presentation": True, "presentation_within_days": 10},
+}
+
 # id, host, area, min and max reviewers, needs lead, needs SLE, visits, days per visit, first
 # week and weeks in the window (week 0 starts on Monday 4 January 2027), then the title
 PROJECTS = (
@@ -299,7 +315,7 @@ def build() -> Round:
         settings=SETTINGS,
         schools=tuple(schools),
         staff=tuple(staff),
-        projects=tuple(_with_second_area(p) for p in projects),
+        projects=tuple(_with_kinds(_with_second_area(p)) for p in projects),
         conflicts=tuple(conflicts),
         history=tuple(history),
         preferences=tuple(preferences),
@@ -314,6 +330,11 @@ def _with_second_area(project: Project) -> Project:
     if second is None:
         return project
     return project.model_copy(update={"area": f"{project.area};{second}"})
+
+
+def _with_kinds(project: Project) -> Project:
+    """A project of KINDS gets its visit kinds, after the random draws (as _with_second_area)."""
+    return project.model_copy(update=KINDS.get(project.project_id, {}))
 
 
 def _availability(row: tuple[str, str, str, str, str], names: dict[str, str]) -> Availability:

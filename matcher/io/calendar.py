@@ -303,6 +303,10 @@ def _summary(project: Project, host: School, scheduled: ScheduledEvent) -> str:
     area, name = one_line(project.area), one_line(host.name)
     if scheduled.kind == "presentation":
         return f"Findings presentation: {area} at {name}"
+    if scheduled.kind == "scoping":
+        return f"Scoping meeting: {area} at {name}"
+    if scheduled.kind == "governors":
+        return f"Governors' presentation: {area} at {name}"
     which = f"visit {scheduled.visit_no} of {project.visits}"
     if project.visit_days > 1:
         which += f", day {scheduled.day_no}"
@@ -324,6 +328,10 @@ def _description(
     name = one_line(host.name)
     if scheduled.kind == "presentation":
         what = f"Findings presented to the senior team of {name}."
+    elif scheduled.kind == "scoping":
+        what = f"Scoping meeting of the team's lead with the CPD lead of {name}, before visit 1."
+    elif scheduled.kind == "governors":
+        what = f"Findings presented to the governors of {name}, in the evening."
     elif project.visits == 1 and project.visit_days == 1:
         what = f"A one-day visit to {name}."
     else:
@@ -331,6 +339,8 @@ def _description(
         if project.visit_days > 1:
             what += f", day {scheduled.day_no} of {project.visit_days}"
         what += f", at {name}."
+    if scheduled.kind == "visit" and project.half_day:
+        what += " A half day (morning)."
     lines = [f"{one_line(project.title)} ({one_line(project.area)})", what, "", "Team:"]
     lines += [_team_line(round_, member, role) for member, role in team]
     contact = round_.settings.coordinator_email

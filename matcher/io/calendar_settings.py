@@ -199,6 +199,8 @@ CONVERTERS: dict[str, Converter] = {
     "calendar.day_end": to_time,
     "calendar.presentation_start": to_time,
     "calendar.presentation_end": to_time,
+    "calendar.governors_start": to_time,
+    "calendar.governors_end": to_time,
     "calendar.cover_cost_per_day": to_costs,
 }
 
@@ -272,7 +274,11 @@ def check_calendar(
     """
     calendar = settings.calendar
     _terms_in_round(calendar.terms, settings, rows.get("calendar.terms"), label, log)
-    for first, second in (("day_start", "day_end"), ("presentation_start", "presentation_end")):
+    for first, second in (
+        ("day_start", "day_end"),
+        ("presentation_start", "presentation_end"),
+        ("governors_start", "governors_end"),
+    ):
         if getattr(calendar, first) >= getattr(calendar, second):
             _log_times_out_of_order(calendar, first, second, rows, label, log)
     if not SchoolCalendar(settings).term_days:

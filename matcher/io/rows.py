@@ -125,6 +125,40 @@ def check_date_order(row: Row, label: str, log: ProblemLog) -> None:
         )
 
 
+def check_presentation_needed(row: Row, label: str, log: ProblemLog) -> None:
+    """A deadline for the presentation, or one to governors after it, needs a presentation."""
+    presentation = _as_bool(row["presentation"])
+    if presentation is not False:
+        return  # yes, or unreadable (reported already)
+    if row["presentation_within_days"]:
+        log.add(
+            label,
+            row=row.number,
+            column="presentation_within_days",
+            value=row["presentation_within_days"],
+            expected="blank, as presentation is not yes (a deadline for a presentation "
+            "that is not held)",
+        )
+    if _as_bool(row["governors_presentation"]):
+        log.add(
+            label,
+            row=row.number,
+            column="governors_presentation",
+            value=row["governors_presentation"],
+            expected="no, as presentation is not yes (the governors hear the findings after "
+            "the senior team)",
+        )
+
+
+def _as_bool(text: str) -> bool | None:
+    if not text:
+        return False
+    try:
+        return cells.parse_bool(text)
+    except cells.CellError:
+        return None
+
+
 def check_range_order(row: Row, label: str, log: ProblemLog) -> None:
     """An availability range must not end before it starts."""
     start, end = _as_date(row["start"]), _as_date(row["end"])
@@ -223,7 +257,15 @@ FILES: tuple[FileSpec, ...] = (
             "earliest",
             "latest",
         ),
-        optional=("min_gap_days", "presentation", "needs_role"),
+        optional=(
+            "min_gap_days",
+            "presentation",
+            "needs_role",
+            "scoping_meeting",
+            "visit_hours",
+            "presentation_within_days",
+            "governors_presentation",
+        ),
         converters={
             "area": cells.normalise_areas,
             "needs_lead": cells.parse_bool,
@@ -232,8 +274,10 @@ FILES: tuple[FileSpec, ...] = (
             "latest": cells.parse_date,
             "presentation": cells.parse_bool,
             "needs_role": _choice(Role),
+            "scoping_meeting": cells.parse_bool,
+            "governors_presentation": cells.parse_bool,
         },
-        row_checks=(check_reviewer_range, check_date_order),
+        row_checks=(check_reviewer_range, check_date_order, check_presentation_needed),
     ),
     FileSpec(
         "conflicts",
@@ -406,6 +450,8 @@ BLANK_MEANS: dict[tuple[str, str], str] = {
     ("projects", "min_gap_days"): "the round's `calendar.min_gap_days`",
     ("schools", "rating"): "not rated (the cluster mix rules pass it by)",
     ("projects", "needs_role"): "no role needed",
+    ("projects", "visit_hours"): "the whole school day",
+    ("projects", "presentation_within_days"): "the round's `calendar.presentation_within_days`",
     ("staff", "sle_allowance_days"): "the round's `rules.sle_allowance_days`",
     ("schools", "max_leaders_out_per_day"): "no limit but `max_staff_out_per_day`",
 }

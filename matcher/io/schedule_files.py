@@ -1,10 +1,12 @@
 """schedule.csv: the dated visits of a plan, and reading them back for ``matcher verify``.
 
-One row per day of a visit and per findings presentation. The last three columns put names
-beside the ids (the host's name, the project title and the team's names, for the coordinator
-who writes to heads); they are not read back, and older files without them still read.
-Emails stay in the input files. Rows are sorted by date, start time and visit id, so the file is
-byte-identical across re-runs of the same schedule and a moved visit shows up as a small diff.
+One row per day of a visit, per findings presentation, per scoping meeting and per
+governors' presentation (column ``kind``: visit, presentation, scoping, governors). The
+last three columns put names beside the ids (the host's name, the project title and the
+team's names, for the coordinator who writes to heads); they are not read back, and older
+files without them still read. Emails stay in the input files. Rows are sorted by date, start
+time and visit id, so the file is byte-identical across re-runs of the same schedule and a
+moved visit shows up as a small diff.
 
 Projects that could not be dated are not in this file: they are listed with the reason in
 ``unfilled.csv``.
@@ -17,10 +19,9 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Literal
 
 from matcher.io.plan_files import _read_table, _Row, _write_csv, school_name
-from matcher.model import Round, Schedule, ScheduledEvent
+from matcher.model import EVENT_KINDS, EventKind, Round, Schedule, ScheduledEvent
 
 SCHEDULE = "schedule.csv"
 
@@ -42,7 +43,7 @@ SCHEDULE_COLUMNS = (
 # The columns read back: all but the names.
 SCHEDULE_NEEDS = SCHEDULE_COLUMNS[:9]
 
-_KINDS = ("visit", "presentation")
+_KINDS: tuple[EventKind, ...] = EVENT_KINDS
 _STAFF_SEPARATOR = ";"
 # Spreadsheets drop the leading zero of "08:45"; both spellings mean the same time.
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -213,15 +214,13 @@ def _event(row: _Row) -> ScheduledEvent | None:
         or staff_ids is None
     ):
         return None
-    visit_or_presentation: Literal["visit", "presentation"] = (
-        "visit" if kind == "visit" else "presentation"
-    )
+    event_kind = next(k for k in _KINDS if k == kind)
     # day_no is filled in once all rows of the visit are known.
     return ScheduledEvent(
         visit_id=visit_id,
         project_id=project_id,
         visit_no=visit_no,
-        kind=visit_or_presentation,
+        kind=event_kind,
         date=date,
         start=start,
         end=end,

@@ -91,6 +91,15 @@ MEANINGS: dict[str, str] = {
         "Calendar days from the last day of one visit to the first day of the next "
         "(a project's own `min_gap_days` overrides it)."
     ),
+    "calendar.presentation_within_days": (
+        "School days after the last visit within which a presentation falls (a project's own "
+        "`presentation_within_days` overrides it). None: any later school day in the window."
+    ),
+    "calendar.governors_start": (
+        "Start of the evening presentation to the host's governors (projects with "
+        "`governors_presentation`), on a day after the senior team's presentation."
+    ),
+    "calendar.governors_end": "End of the evening presentation to governors.",
     "calendar.max_visits_per_day": "Most review teams a host school receives on one day.",
     "calendar.cover_cost_per_day": (
         "Cost in pounds of covering one staff-day out, by the releasing school's phase. "

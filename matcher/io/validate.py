@@ -227,6 +227,32 @@ def visits_within_round(ctx: Context) -> None:
                 )
 
 
+def visit_hours_within_day(ctx: Context) -> None:
+    """A visit lasts at most the school day (calendar.day_start..day_end)."""
+    if ctx.settings is None:
+        return
+    timing = ctx.settings.calendar
+    hours = (
+        dt.datetime.combine(dt.date.min, timing.day_end)
+        - dt.datetime.combine(dt.date.min, timing.day_start)
+    ).total_seconds() / 3600
+    for row, text in ctx.column_cells("projects", "visit_hours"):
+        try:
+            given = cells.parse_float(text)
+        except cells.CellError:
+            continue  # reported with the row
+        if given > hours:
+            ctx.log.add(
+                ctx.tables["projects"].label,
+                row=row.number,
+                column="visit_hours",
+                value=text,
+                expected=f"at most the school day's {hours:g} hours (calendar.day_start "
+                f"{timing.day_start.isoformat('minutes')} to day_end "
+                f"{timing.day_end.isoformat('minutes')}); blank means the whole day",
+            )
+
+
 def availability_ids(ctx: Context) -> None:
     """An availability row names a person (staff_id) or a school (school_id)."""
     staff, schools = ctx.tables.get("staff"), ctx.tables.get("schools")
@@ -326,6 +352,7 @@ CHECKS: tuple[Check, ...] = (
     known_specialisms,
     history_before_this_round,
     visits_within_round,
+    visit_hours_within_day,
     availability_ids,
     availability_within_round,
     one_coordinate_system,

@@ -172,8 +172,18 @@ def _calendar_toml(calendar: CalendarSettings) -> str:
     own; the forms docs/input-format.md shows read better, and load the same.
     """
     lines = ["[calendar]"]
-    lines.extend(f"{name} = {_toml_value(value)}" for name, value in calendar)
+    defaults = CalendarSettings()
+    lines.extend(
+        f"{name} = {_toml_value(value)}"
+        for name, value in calendar
+        # Settings added later are written only when set, so other rounds keep their files
+        # (and TOML has no null for an unset deadline).
+        if name not in _LATER_CALENDAR_KEYS or value != getattr(defaults, name)
+    )
     return "\n".join(lines) + "\n"
+
+
+_LATER_CALENDAR_KEYS = frozenset({"presentation_within_days", "governors_start", "governors_end"})
 
 
 def _toml_value(value: object) -> str:
@@ -213,9 +223,19 @@ def _school_columns(schools: Iterable[School]) -> tuple[str, ...]:
 
 
 def _project_columns(projects: Iterable[Project]) -> tuple[str, ...]:
-    return _optional_if_used(
-        PROJECT_COLUMNS, "needs_role", any(p.needs_role is not None for p in projects)
-    )
+    projects = tuple(projects)
+    columns = PROJECT_COLUMNS
+    defaults = {
+        "needs_role": None,
+        "scoping_meeting": False,
+        "visit_hours": None,
+        "presentation_within_days": None,
+        "governors_presentation": False,
+    }
+    for column, default in defaults.items():
+        used = any(getattr(p, column) != default for p in projects)
+        columns = _optional_if_used(columns, column, used)
+    return columns
 
 
 def _optional_if_used(columns: tuple[str, ...], column: str, used: bool) -> tuple[str, ...]:

@@ -46,6 +46,14 @@ class _Month:
     visits: tuple[VisitRow, ...]
 
 
+# How the schedule table names an event that is not a visit day.
+KIND_WORDS = {
+    "presentation": "presentation",
+    "scoping": "scoping meeting (lead)",
+    "governors": "governors' presentation",
+}
+
+
 def write_page(directory: Path, facts: ReportFacts, digest: Digest | None = None) -> Path:
     """Write report.html into a folder.
 
@@ -88,6 +96,7 @@ def render_page(facts: ReportFacts, digest: Digest | None = None) -> str:
         search="" if digest is None else _script_json(digest.search),
         most_bars=charts.MOST_BARS,
         most_per_day=MOST_PER_DAY,
+        kind_words=KIND_WORDS,
         vega=_inline_script(_vega_bundle()),
     )
 

@@ -48,6 +48,7 @@ from matcher.model import (
     Settings,
     Staff,
 )
+from matcher.synth.kinds import with_visit_kinds
 from matcher.synth.register import COHORT_SIZES, LocationsError, SchoolRegister, load_register
 
 __all__ = ["AREAS", "COHORT_SIZES", "LocationsError", "generate_round"]
@@ -660,7 +661,7 @@ def generate_round(
             ),
             schools=tuple(school_models),
             staff=tuple(staff_models),
-            projects=tuple(project_models),
+            projects=tuple(with_visit_kinds(seed, project_models)),
             conflicts=tuple(_conflicts(picker, context)),
             history=tuple(_history(picker, context)),
             preferences=tuple(_preferences(picker, context, project_models)),

@@ -28,6 +28,7 @@ from solvers.dating.strategy import (
     _greedy_part,
     _merge,
     components,
+    picked_by,
 )
 from solvers.engine.budget import Budget
 from solvers.engine.options import SolveOptions
@@ -140,10 +141,18 @@ def _changes(m: SchedulingModel, published: Mapping[str, ScheduledEvent]) -> Lin
     kept: list[cp_model.IntVar] = []
     added: list[cp_model.IntVar] = []
     for j, p in enumerate(m.problem.projects):
-        rows = [(f"{p.project_id}-v{v + 1}-d{d + 1}", m.start[j][v], d) for v in range(p.visits)
-                for d in range(p.visit_days)]
-        if p.presentation:
-            rows.append((f"{p.project_id}-p", m.present[j], 0))
+        rows = [
+            (f"{p.project_id}-v{v + 1}-d{d + 1}", m.start[j][v], d)
+            for v in range(p.visits)
+            for d in range(p.visit_days)
+        ]
+        for asked, suffix, literals in (
+            (p.presentation, "p", m.present[j]),
+            (p.scoping, "s", m.scope[j]),
+            (p.governors, "g", m.govern[j]),
+        ):
+            if asked:
+                rows.append((f"{p.project_id}-{suffix}", literals, 0))
         for visit_id, starts, offset in rows:
             old = published.get(visit_id)
             if old is None:
@@ -223,8 +232,9 @@ def _booleans(m: SchedulingModel) -> list[cp_model.IntVar]:
     for visits in m.start:
         for visit in visits:
             found.extend(visit.values())
-    for present in m.present:
-        found.extend(present.values())
+    for kind in (m.present, m.scope, m.govern):
+        for chosen in kind:
+            found.extend(chosen.values())
     return found
 
 
@@ -254,9 +264,8 @@ def _part_dates(m: SchedulingModel, stage: _Stage) -> PartDates:
         if not stage.values[m.scheduled[j].index]:
             undated.append(p.project_id)
             continue
-        starts = [next(t for t, lit in v.items() if stage.values[lit.index]) for v in m.start[j]]
-        talk = next((t for t, lit in m.present[j].items() if stage.values[lit.index]), None)
-        events.extend(_events(problem, p, starts, talk))
+        picked = picked_by(m, j, lambda lit: stage.values[lit.index])
+        events.extend(_events(problem, p, picked))
     terms = stage.terms
     objective = sum(sign * problem.weights[name] * terms[name] for name, _b, sign, _d in SOFT_TERMS)
     return PartDates(stage.status, objective, float(stage.bound), terms, events, undated)

@@ -3,7 +3,9 @@
 The round's term days are indexed 0..T-1. A visit of ``d`` days starting on term day ``t``
 occupies term days ``t..t+d-1`` (consecutive school days). Which starts are allowed for a
 project (host open, every team member's school open and every member free on each day,
-inside the project's window) is worked out here; the model only decides among them.
+inside the project's window) is worked out here; the model only decides among them. So are
+the days its other events may use: a scoping meeting (the lead and the lead's school), the
+presentation and the governors' presentation (host and team; after school, so no cover).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from matcher.days import SchoolCalendar
@@ -38,6 +40,33 @@ class DatedProject:
     # school id -> senior leaders and headteachers of the team from it, for the schools with a
     # max_leaders_out_per_day only (rule leaders_per_day).
     leaders_releasing: dict[str, int] = field(default_factory=dict)
+    # Scoping meeting (rule scoping): the term days it may use, empty when there is none; on
+    # that day the lead is out of the lead's school (release and leaders caps, as on a visit).
+    scoping: bool = False
+    scoping_days: tuple[int, ...] = ()
+    lead: str | None = None
+    scoping_releasing: dict[str, int] = field(default_factory=dict)
+    scoping_leaders: dict[str, int] = field(default_factory=dict)
+    # Term days after the last visit day within which the presentation falls; None = any.
+    within: int | None = None
+    # Governors' presentation (rule governors): the days it may use, empty when there is none.
+    governors: bool = False
+    governors_days: tuple[int, ...] = ()
+    visit_end: dt.time | None = None  # a visit of visit_hours ends then; None = day_end
+
+
+@dataclass(frozen=True)
+class Picked:
+    """One project's chosen term days: each visit's first day, and its other events."""
+
+    starts: list[int]
+    talk: int | None = None
+    scoping: int | None = None
+    governors: int | None = None
+
+    def visit_days(self, length: int) -> list[int]:
+        """Every visit day, for visits of ``length`` consecutive term days."""
+        return [t + d for t in self.starts for d in range(length)]
 
 
 @dataclass(frozen=True)
@@ -51,6 +80,7 @@ class SchedulingProblem:
     times: tuple[dt.time, dt.time, dt.time, dt.time]  # visit start/end, presentation start/end
     # school id -> max_leaders_out_per_day, for the schools that set one (rule leaders_per_day).
     max_leaders_out: dict[str, int] = field(default_factory=dict)
+    governors_times: tuple[dt.time, dt.time] = (dt.time(18, 0), dt.time(19, 30))
 
     def ordinal(self, t: int) -> int:
         """Calendar days since the first term day: small coefficients keep the LP well scaled."""
@@ -71,10 +101,15 @@ def _any_of(calendar: SchoolCalendar, ids: Iterable[str]) -> int:
 
 
 def dated_project(
-    round_: Round, calendar: SchoolCalendar, project: Project, team: Sequence[str]
+    round_: Round,
+    calendar: SchoolCalendar,
+    project: Project,
+    team: Sequence[str],
+    lead: str | None = None,
 ) -> DatedProject:
     """The dates one project may use with this team, ignoring every other project.
 
+    ``lead`` attends a scoping meeting alone (``Plan.lead_of``); None: the first of ``team``.
     Days are handled as bit sets (bit t = term day t, ``SchoolCalendar.unavailable_bits``): a
     national round calls this for 20,000 projects, where a test per id and day took ~10 s.
     """
@@ -109,7 +144,7 @@ def dated_project(
     preferred = {t: sum(b >> t & 1 for b in marks) for t in _days_of(liked)}
     settings = round_.settings.calendar
     gap = settings.min_gap_days if project.min_gap_days is None else project.min_gap_days
-    return DatedProject(
+    dated = DatedProject(
         project_id=project.project_id,
         host=host,
         team=tuple(team),
@@ -122,7 +157,56 @@ def dated_project(
         starts=_days_of(fits),
         presentation_days=_days_of(talk_ok) if project.presentation else (),
         preferred=preferred,
+        governors=project.governors_presentation,
+        governors_days=_days_of(talk_ok) if project.governors_presentation else (),
+        within=_within(round_, project),
+        visit_end=(
+            None
+            if project.visit_hours is None
+            else clock_after(settings.day_start, project.visit_hours)
+        ),
     )
+    if not project.scoping_meeting:
+        return dated
+    who = lead if lead is not None else min(team, default=None)
+    # A lead outside ``team`` (explanations try members one at a time): the host's days only.
+    return _with_scoping(round_, calendar, dated, who if who in team else None, window)
+
+
+def _within(round_: Round, project: Project) -> int | None:
+    """Term days after the last visit for the presentation: the project's, else the round's."""
+    if not project.presentation:
+        return None
+    own = project.presentation_within_days
+    return round_.settings.calendar.presentation_within_days if own is None else own
+
+
+def _with_scoping(
+    round_: Round, calendar: SchoolCalendar, dated: DatedProject, lead: str | None, window: int
+) -> DatedProject:
+    """The project with its scoping meeting: the days the host and the lead (and the lead's
+    school, which releases the lead that morning) allow, inside the window."""
+    closed = calendar.unavailable_bits(dated.host)
+    if lead is None:  # the host alone (explanations): only the host's days count
+        return replace(dated, scoping=True, scoping_days=_days_of(window & ~closed))
+    person = round_.staff_by_id[lead]
+    home = person.school_id
+    closed |= calendar.unavailable_bits(lead) | calendar.unavailable_bits(home)
+    limited = round_.school_by_id[home].max_leaders_out_per_day is not None
+    return replace(
+        dated,
+        scoping=True,
+        scoping_days=_days_of(window & ~closed),
+        lead=lead,
+        scoping_releasing={home: 1},
+        scoping_leaders={home: 1} if limited and person.role in LEADER_ROLES else {},
+    )
+
+
+def clock_after(start: dt.time, hours: float) -> dt.time:
+    """The time ``hours`` after ``start`` on the same day, to the minute."""
+    moment = dt.datetime.combine(dt.date.min, start) + dt.timedelta(minutes=round(hours * 60))
+    return moment.time()
 
 
 def encode_schedule(round_: Round, plan: Plan) -> SchedulingProblem:
@@ -138,7 +222,13 @@ def encode_schedule(round_: Round, plan: Plan) -> SchedulingProblem:
         _with_locks(
             round_,
             days,
-            dated_project(round_, calendar, project, sorted(teams[project.project_id])),
+            dated_project(
+                round_,
+                calendar,
+                project,
+                sorted(teams[project.project_id]),
+                plan.lead_of(project.project_id),
+            ),
         )
         for project in round_.projects
         if project.project_id in teams
@@ -162,34 +252,86 @@ def encode_schedule(round_: Round, plan: Plan) -> SchedulingProblem:
             settings.presentation_start,
             settings.presentation_end,
         ),
+        governors_times=(settings.governors_start, settings.governors_end),
     )
 
 
-def earliest_dates(days: Sequence[dt.date], p: DatedProject) -> list[int] | None:
-    """Starts of each visit (and the presentation) taken as early as possible, or None.
+def _always(t: int) -> bool:
+    return True
 
-    Taking each visit at its earliest allowed start leaves the most room for the next, so this
-    decides whether a project can be dated at all, ignoring every other project.
+
+def earliest_dates(
+    days: Sequence[dt.date],
+    p: DatedProject,
+    *,
+    visit_ok: Callable[[int], bool] = _always,
+    scoping_ok: Callable[[int], bool] = _always,
+    talk_ok: Callable[[int], bool] = _always,
+) -> Picked | None:
+    """Every event of ``p`` taken as early as possible, or None.
+
+    The scoping meeting first, then each visit at its earliest allowed start: that leaves the
+    most room for what follows, so this decides whether a project can be dated at all,
+    ignoring every other project. Only a presentation deadline (``within``) can make a later
+    last visit succeed where the earliest fails, so then later starts of the last visit are
+    tried too. The ``*_ok`` tests narrow the days further (greedy dating's tallies).
     """
 
     def ordinal(t: int) -> int:
         return days[t].toordinal()
 
+    scoping = None
+    if p.scoping:
+        scoping = next((t for t in p.scoping_days if scoping_ok(t)), None)
+        if scoping is None:
+            return None
+    floor = -1 if scoping is None else scoping  # the first visit comes on a later day
     chosen: list[int] = []
     first_free = -(10**9)
-    for _ in range(p.visits):
-        start = next((t for t in p.starts if ordinal(t) >= first_free), None)
-        if start is None:
-            return None
-        chosen.append(start)
-        first_free = ordinal(start + p.visit_days - 1) + p.min_gap
-    if p.presentation:
-        after = ordinal(chosen[-1] + p.visit_days - 1)
-        day = next((t for t in p.presentation_days if ordinal(t) > after), None)
-        if day is None:
-            return None
-        chosen.append(day)
-    return chosen
+    for v in range(p.visits):
+        candidates = (
+            t
+            for t in p.starts
+            if t > floor
+            and ordinal(t) >= first_free
+            and all(visit_ok(d) for d in range(t, t + p.visit_days))
+        )
+        if v < p.visits - 1:
+            start = next(candidates, None)
+            if start is None:
+                return None
+            chosen.append(start)
+            first_free = ordinal(start + p.visit_days - 1) + p.min_gap
+            continue
+        for start in candidates:
+            tail = _after_visits(p, start + p.visit_days - 1, talk_ok)
+            if tail is not None:
+                talk, governors = tail
+                return Picked([*chosen, start], talk, scoping, governors)
+            if p.within is None:
+                break  # a later last visit leaves less room, never more
+    return None
+
+
+def _after_visits(
+    p: DatedProject, last: int, talk_ok: Callable[[int], bool]
+) -> tuple[int | None, int | None] | None:
+    """The earliest presentation after term day ``last`` (within ``p.within`` term days) and
+    the earliest governors' presentation after it; None when one asked for has no day."""
+    if not p.presentation:
+        return None, None
+    talks = p.presentation_days[bisect.bisect_right(p.presentation_days, last) :]
+    talk = next(
+        (t for t in talks if talk_ok(t) and (p.within is None or t - last <= p.within)),
+        None,
+    )
+    if talk is None:
+        return None
+    if not p.governors:
+        return talk, None
+    later = p.governors_days[bisect.bisect_right(p.governors_days, talk) :]
+    evening = next((t for t in later if talk_ok(t)), None)
+    return None if evening is None else (talk, evening)
 
 
 def _with_locks(round_: Round, days: Sequence[dt.date], project: DatedProject) -> DatedProject:

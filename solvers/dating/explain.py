@@ -3,7 +3,8 @@
 Three answers, cheapest first:
 
 - the **project** cannot be dated even by its host alone (window too short, host closed):
-  no team can help, so the project is reported unstaffable with the date rules that block it;
+  no team can help, so the project is reported unstaffable with the date rules that block it
+  (its scoping meeting, presentation deadline and governors' evening included);
 - some **members** cannot make any dates that fit (their own or their school's calendar):
   those (reviewer, project) pairs are fed back to the matcher as forbidden;
 - the team could be dated alone, but not **alongside the other visits**: the linking rule that
@@ -13,15 +14,22 @@ Three answers, cheapest first:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
 from matcher.days import SchoolCalendar
 from matcher.model import Project, Round
+from matcher.rules import rule
 from solvers.dating import model as dating_model
-from solvers.dating.encode import SchedulingProblem, dated_project, earliest_dates
+from solvers.dating.encode import (
+    DatedProject,
+    SchedulingProblem,
+    dated_project,
+    earliest_dates,
+)
 from solvers.engine.budget import Budget
 from solvers.engine.calibration import EXPLAIN_MAX_SECONDS
 
@@ -38,13 +46,32 @@ class Diagnosis:
 CLASHES = "clashes with other visits"
 
 
-def _shape(project: Project, gap: int) -> str:
+def _shape(project: Project, gap: int, within: int | None) -> str:
     visits = f"{project.visits} visit(s) of {project.visit_days} consecutive school day(s)"
+    if project.scoping_meeting:
+        visits = "a scoping meeting with the host, then " + visits
     if project.visits > 1:
         visits += f" at least {gap} day(s) apart"
     if project.presentation:
         visits += ", then a presentation"
+        if within is not None:
+            visits += f" within {within} school day(s) of the last visit"
+    if project.governors_presentation:
+        visits += ", then one to governors on a later day"
     return visits
+
+
+def _kind_blocking(days: Sequence[dt.date], alone: DatedProject) -> str:
+    """Words naming the event kind (its rule) without which the project would fit, if one."""
+    dropped = (
+        ("scoping", replace(alone, scoping=False, scoping_days=())),
+        ("presentation_within", replace(alone, within=None)),
+        ("governors", replace(alone, governors=False, governors_days=())),
+    )
+    for name, relaxed in dropped:
+        if relaxed != alone and earliest_dates(days, relaxed) is not None:
+            return f" (rule {name}: {rule('dating', name).statement[:-1].lower()})"
+    return ""
 
 
 def diagnose(
@@ -55,14 +82,16 @@ def diagnose(
     problem: SchedulingProblem | None = None,
     *,
     budget: Budget | None = None,
+    lead: str | None = None,
 ) -> Diagnosis:
     """Why ``project`` with ``team`` was left undated (see the module docstring).
 
     With ``problem`` (the project's part) a clash with other visits also names the rule behind
-    it, each rule's search within ``budget`` (default ``EXPLAIN_MAX_SECONDS`` of work)."""
+    it, each rule's search within ``budget`` (default ``EXPLAIN_MAX_SECONDS`` of work).
+    ``lead`` is who would attend a scoping meeting (``Plan.lead_of``)."""
     days = calendar.term_days
     alone = dated_project(round_, calendar, project, [])
-    shape = _shape(project, alone.min_gap)
+    shape = _shape(project, alone.min_gap, alone.within)
     window = f"between {project.earliest} and {project.latest}"
     if earliest_dates(days, alone) is None:
         open_days = sum(
@@ -73,14 +102,15 @@ def diagnose(
         )
         return Diagnosis(
             "project",
-            f"cannot be dated: {shape} do not fit {window}, where the host "
+            f"cannot be dated: {shape} do not fit {window}{_kind_blocking(days, alone)}, "
+            "where the host "
             f"{project.host_school_id} is open on {open_days} term day(s) (weekends, holidays, "
             "INSET and bank holidays and the host's unavailable days excluded)",
         )
     blocking = tuple(
         person
         for person in team
-        if earliest_dates(days, dated_project(round_, calendar, project, [person])) is None
+        if earliest_dates(days, dated_project(round_, calendar, project, [person], lead)) is None
     )
     if blocking:
         return Diagnosis(
@@ -89,7 +119,7 @@ def diagnose(
             "(their own or their school's unavailable days)",
             blocking,
         )
-    if earliest_dates(days, dated_project(round_, calendar, project, team)) is None:
+    if earliest_dates(days, dated_project(round_, calendar, project, team, lead)) is None:
         return Diagnosis(
             "members",
             f"the team {', '.join(team)} has no common dates {window} for {shape}",
@@ -101,8 +131,7 @@ def diagnose(
         "one_place": "a team member is already on other visits on every date left",
         "release_per_day": "a releasing school already has its most staff out per day "
         "on every date left",
-        "host_per_day": "the host already receives its most teams per day on every "
-        "date left",
+        "host_per_day": "the host already receives its most teams per day on every date left",
         "leaders_per_day": "a releasing school already has its most senior leaders and "
         "headteachers out per day on every date left",
     }

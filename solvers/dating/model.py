@@ -1,7 +1,10 @@
 """CP-SAT visit dating: every visit of every staffed project on a day that breaks no date rule.
 
-The rules that link projects (one place per person per day, school release per day, host
-visits per day) are ``add_*`` functions in ``HARD_RULES``; the soft terms are in
+Each event kind has its own literals per term day: visit starts, the presentation, the
+scoping meeting and the governors' presentation (the last three only for projects that ask
+for them). The rules that link projects (one place per person per day, school release per
+day, host visits per day) and each project's own order are ``add_*`` functions in
+``HARD_RULES``; the soft terms are in
 ``SOFT_TERMS``; the objective is built in ``build_schedule_model``.
 """
 
@@ -26,6 +29,8 @@ class SchedulingModel:
     scheduled: list[cp_model.IntVar]
     start: list[list[dict[int, cp_model.IntVar]]]  # project -> visit -> term day -> literal
     present: list[dict[int, cp_model.IntVar]]  # project -> term day -> literal
+    scope: list[dict[int, cp_model.IntVar]] = field(default_factory=list)  # scoping meeting
+    govern: list[dict[int, cp_model.IntVar]] = field(default_factory=list)  # to governors
     terms: dict[str, cp_model.LinearExprT] = field(default_factory=dict)
     _occupancy: list[dict[int, list[cp_model.IntVar]]] = field(default_factory=list)
 
@@ -52,7 +57,13 @@ class SchedulingModel:
             days[t].extend(literals)
         for t, literal in self.present[j].items():
             days[t].append(literal)
+        for t, literal in self.govern[j].items():
+            days[t].append(literal)
         return days
+
+    def day_index(self, literals: Mapping[int, cp_model.IntVar], offset: int = 0) -> LinearExpr:
+        """The term-day index (plus ``offset``) of the day chosen among ``literals``."""
+        return LinearExpr.weighted_sum(list(literals.values()), [t + offset for t in literals])
 
 
 @dataclass
@@ -76,8 +87,14 @@ def add_one_start_per_visit(m: SchedulingModel) -> None:
     for j, visits in enumerate(m.start):
         for visit in visits:
             m.model.add(LinearExpr.sum(list(visit.values())) == m.scheduled[j])
-        if m.problem.projects[j].presentation:
-            m.model.add(LinearExpr.sum(list(m.present[j].values())) == m.scheduled[j])
+        p = m.problem.projects[j]
+        for asked, literals in (
+            (p.presentation, m.present[j]),
+            (p.scoping, m.scope[j]),
+            (p.governors, m.govern[j]),
+        ):
+            if asked:
+                m.model.add(LinearExpr.sum(list(literals.values())) == m.scheduled[j])
 
 
 def add_visit_order(m: SchedulingModel) -> None:
@@ -109,19 +126,46 @@ def add_visit_order(m: SchedulingModel) -> None:
             m.model.add(day_of(m.present[j]) - last[-1] - flag >= 0)
 
 
+def add_scoping(m: SchedulingModel) -> None:
+    """Hard: a scoping meeting comes on a term day before the first visit's first day."""
+    for j, p in enumerate(m.problem.projects):
+        if p.scoping and m.scope[j]:
+            first = m.day_index(m.start[j][0])
+            m.model.add(first - m.day_index(m.scope[j]) - m.scheduled[j] >= 0)
+
+
+def add_presentation_within(m: SchedulingModel) -> None:
+    """Hard: the presentation falls within ``within`` term days after the last visit day."""
+    for j, p in enumerate(m.problem.projects):
+        if p.presentation and p.within is not None and m.present[j]:
+            last = m.day_index(m.start[j][-1], p.visit_days - 1)
+            m.model.add(m.day_index(m.present[j]) - last <= p.within)
+
+
+def add_governors(m: SchedulingModel) -> None:
+    """Hard: the governors' presentation comes on a later term day than the presentation."""
+    for j, p in enumerate(m.problem.projects):
+        if p.governors and m.govern[j]:
+            talk = m.day_index(m.present[j])
+            m.model.add(m.day_index(m.govern[j]) - talk - m.scheduled[j] >= 0)
+
+
 def add_one_place_per_day(m: SchedulingModel) -> None:
-    """Hard: a person is at one visit or presentation per day."""
+    """Hard: a person is at one event per day (a visit, a meeting or a presentation)."""
     by_person: dict[str, list[int]] = defaultdict(list)
     for j, p in enumerate(m.problem.projects):
         for person in p.team:
             by_person[person].append(j)
-    for projects in by_person.values():
+    for person, projects in by_person.items():
         if len(projects) < 2:
             continue  # one project's own events never overlap (visit order keeps them apart)
         per_day: dict[int, list[cp_model.IntVar]] = defaultdict(list)
         for j in projects:
             for t, literals in m.busy(j).items():
                 per_day[t].extend(literals)
+            if m.problem.projects[j].lead == person:
+                for t, literal in m.scope[j].items():
+                    per_day[t].append(literal)
         for literals in per_day.values():
             if len(literals) > 1:
                 m.model.add(LinearExpr.sum(literals) <= 1)
@@ -131,35 +175,49 @@ def _cap_per_day(
     m: SchedulingModel,
     counts: Callable[[DatedProject], Mapping[str, int]],
     limits: Mapping[str, int],
+    scoping: Callable[[DatedProject], Mapping[str, int]],
 ) -> None:
-    """Each school's people out on visits on any day, ``counts`` per project, within its
-    limit; schools whose projects together cannot pass it get no constraint."""
+    """Each school's people out on any day, ``counts`` per project on its visit days and
+    ``scoping`` on its scoping meeting's, within its limit; schools whose projects together
+    cannot pass it get no constraint."""
     by_school: dict[str, list[int]] = defaultdict(list)
     for j, p in enumerate(m.problem.projects):
-        for school in counts(p):
+        for school in {**counts(p), **scoping(p)}:
             by_school[school].append(j)
     for school, projects in by_school.items():
         limit = limits[school]
-        if sum(counts(m.problem.projects[j])[school] for j in projects) <= limit:
-            continue  # cannot bind
+        most = [
+            max(
+                counts(m.problem.projects[j]).get(school, 0),
+                scoping(m.problem.projects[j]).get(school, 0),
+            )
+            for j in projects
+        ]
+        if sum(most) <= limit:
+            continue  # cannot bind (a project's meeting and visits are on different days)
         out: dict[int, _Terms] = defaultdict(_Terms)
         for j in projects:
-            count = counts(m.problem.projects[j])[school]
+            count = counts(m.problem.projects[j]).get(school, 0)
             for t, literals in m.occupancy(j).items():
                 out[t].add(literals, count)
+            lead = scoping(m.problem.projects[j]).get(school, 0)
+            for t, literal in m.scope[j].items():
+                out[t].add([literal], lead)
         for t in sorted(out):
             m.model.add(out[t].expr() <= limit)
 
 
 def add_release_per_day(m: SchedulingModel) -> None:
     """Hard: a school releases at most max_staff_out_per_day staff on any visit day."""
-    _cap_per_day(m, lambda p: p.releasing, m.problem.max_out)
+    _cap_per_day(m, lambda p: p.releasing, m.problem.max_out, lambda p: p.scoping_releasing)
 
 
 def add_leaders_per_day(m: SchedulingModel) -> None:
     """Hard: a school with a max_leaders_out_per_day has at most that many of its senior
     leaders and headteachers out on visits on any day (presentations are after school)."""
-    _cap_per_day(m, lambda p: p.leaders_releasing, m.problem.max_leaders_out)
+    _cap_per_day(
+        m, lambda p: p.leaders_releasing, m.problem.max_leaders_out, lambda p: p.scoping_leaders
+    )
 
 
 def add_host_visits_per_day(m: SchedulingModel) -> None:
@@ -200,6 +258,9 @@ HARD_RULES: tuple[ModelRule[SchedulingModel], ...] = (
     model_rule("dating", "leaders_per_day", add_leaders_per_day),
     model_rule("dating", "host_per_day", add_host_visits_per_day),
     model_rule("dating", "locks", add_locks),
+    model_rule("dating", "scoping", add_scoping),
+    model_rule("dating", "presentation_within", add_presentation_within),
+    model_rule("dating", "governors", add_governors),
 )
 """The rules linking visits, each under its ``matcher.rules`` name; ``school_day`` and
 ``whole_team`` are kept by ``solvers.dating.encode``, which allows only such starts."""
@@ -270,7 +331,7 @@ def build_schedule_model(
 ) -> SchedulingModel:
     """Variables, the given hard rules (all by default), soft terms and the objective."""
     model = cp_model.CpModel()
-    scheduled, start, present = [], [], []
+    scheduled, start, present, scope, govern = [], [], [], [], []
     for p in problem.projects:
         feasible = earliest_dates(problem.days, p) is not None
         flag = model.new_bool_var(f"scheduled[{p.project_id}]")
@@ -292,7 +353,19 @@ def build_schedule_model(
                 for t in (p.presentation_days if feasible else ())
             }
         )
-    m = SchedulingModel(problem, model, scheduled, start, present)
+        scope.append(
+            {
+                t: model.new_bool_var(f"scoping[{p.project_id},{problem.days[t]}]")
+                for t in (p.scoping_days if feasible else ())
+            }
+        )
+        govern.append(
+            {
+                t: model.new_bool_var(f"governors[{p.project_id},{problem.days[t]}]")
+                for t in (p.governors_days if feasible else ())
+            }
+        )
+    m = SchedulingModel(problem, model, scheduled, start, present, scope, govern)
     for hard_rule in hard_rules:
         hard_rule.add(m)
     objective: cp_model.LinearExpr | int = 0

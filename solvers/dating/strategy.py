@@ -4,18 +4,19 @@ and as the fallback of a part that runs out of work.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
-from matcher.model import ScheduledEvent
-from solvers.dating.encode import DatedProject, SchedulingProblem
+from matcher.model import EventKind, ScheduledEvent
+from solvers.dating.encode import DatedProject, Picked, SchedulingProblem, clock_after
 from solvers.dating.greedy import greedy_dates
-from solvers.dating.model import SOFT_TERMS, build_schedule_model
+from solvers.dating.model import SOFT_TERMS, SchedulingModel, build_schedule_model
 from solvers.engine.budget import WORK_PER_CORE_SECOND, Budget
 from solvers.engine.calibration import (
     DATING_BASE_SECONDS as BASE_SECONDS,
@@ -192,9 +193,7 @@ def _solve_part(
         if not solver.value(m.scheduled[j]):
             undated.append(p.project_id)
             continue
-        starts = [next(t for t, lit in v.items() if solver.value(lit)) for v in m.start[j]]
-        talk = next((t for t, lit in m.present[j].items() if solver.value(lit)), None)
-        events.extend(_events(problem, p, starts, talk))
+        events.extend(_events(problem, p, picked_by(m, j, solver.value)))
     return PartDates(
         status=status,
         objective=round(solver.objective_value),
@@ -241,42 +240,60 @@ def _merge(
     return ScheduleSolution(result, tuple(events), undated)
 
 
-def _events(
-    problem: SchedulingProblem, p: DatedProject, starts: Sequence[int], talk: int | None
-) -> list[ScheduledEvent]:
-    """The dated events of one project: each visit from its first term day, then the talk."""
+def picked_by(m: SchedulingModel, j: int, value: Callable[[cp_model.IntVar], object]) -> Picked:
+    """The term days a solution chose for project ``j``, ``value`` giving each literal's."""
+
+    def chosen(literals: dict[int, cp_model.IntVar]) -> int | None:
+        return next((t for t, lit in literals.items() if value(lit)), None)
+
+    starts = [next(t for t, lit in v.items() if value(lit)) for v in m.start[j]]
+    return Picked(starts, chosen(m.present[j]), chosen(m.scope[j]), chosen(m.govern[j]))
+
+
+def _events(problem: SchedulingProblem, p: DatedProject, picked: Picked) -> list[ScheduledEvent]:
+    """The dated events of one project: each visit from its first term day, the scoping
+    meeting (the lead alone, a morning), the presentation and the governors' evening."""
     visit_start, visit_end, talk_start, talk_end = problem.times
-    events = [
-        ScheduledEvent(
-            visit_id=f"{p.project_id}-v{v + 1}-d{d + 1}",
+
+    def event(
+        visit_id: str, kind: EventKind, t: int, times: tuple[dt.time, dt.time]
+    ) -> ScheduledEvent:
+        staff = p.team if kind != "scoping" or p.lead is None else (p.lead,)
+        visit_no = 1 if kind == "scoping" else p.visits
+        return ScheduledEvent(
+            visit_id=f"{p.project_id}-{visit_id}",
             project_id=p.project_id,
-            visit_no=v + 1,
-            day_no=d + 1,
-            kind="visit",
-            date=problem.days[first + d],
-            start=visit_start,
-            end=visit_end,
+            visit_no=visit_no,
+            kind=kind,
+            date=problem.days[t],
+            start=times[0],
+            end=times[1],
             host_school_id=p.host,
-            staff_ids=p.team,
+            staff_ids=staff,
         )
-        for v, first in enumerate(starts)
+
+    day = (visit_start, p.visit_end or visit_end)
+    events = [
+        event(f"v{v + 1}-d{d + 1}", "visit", first + d, day).model_copy(
+            update={"visit_no": v + 1, "day_no": d + 1}
+        )
+        for v, first in enumerate(picked.starts)
         for d in range(p.visit_days)
     ]
-    if talk is not None:
-        events.append(
-            ScheduledEvent(
-                visit_id=f"{p.project_id}-p",
-                project_id=p.project_id,
-                visit_no=p.visits,
-                kind="presentation",
-                date=problem.days[talk],
-                start=talk_start,
-                end=talk_end,
-                host_school_id=p.host,
-                staff_ids=p.team,
-            )
-        )
+    if picked.scoping is not None:
+        events.append(event("s", "scoping", picked.scoping, (visit_start, half_day_end(problem))))
+    if picked.talk is not None:
+        events.append(event("p", "presentation", picked.talk, (talk_start, talk_end)))
+    if picked.governors is not None:
+        events.append(event("g", "governors", picked.governors, problem.governors_times))
     return events
+
+
+def half_day_end(problem: SchedulingProblem) -> dt.time:
+    """The end of a morning: halfway through the school day, to the minute."""
+    start, end = problem.times[0], problem.times[1]
+    minutes = dt.datetime.combine(dt.date.min, end) - dt.datetime.combine(dt.date.min, start)
+    return clock_after(start, minutes.total_seconds() // 60 // 2 / 60)
 
 
 def _greedy_part(problem: SchedulingProblem) -> PartDates:
@@ -290,9 +307,9 @@ def _greedy_part(problem: SchedulingProblem) -> PartDates:
         if j not in dated:
             undated.append(p.project_id)
             continue
-        days, talk = dated[j]
-        events.extend(_events(problem, p, days[:: p.visit_days], talk))
-        for t in days:
+        picked = dated[j]
+        events.extend(_events(problem, p, picked))
+        for t in picked.visit_days(p.visit_days):
             preferred += p.preferred.get(t, 0)
             late += len(p.team) * (t in problem.last_week)
             week = tuple(problem.days[t].isocalendar()[:2])
