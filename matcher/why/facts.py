@@ -102,10 +102,14 @@ def _school_rotation(ctx: PairContext, person: Staff, project: Project) -> str:
     said = f" ({year})" if year else ""
     return (
         f"{_school(ctx.round, reviewer)} reviewed {_school(ctx.round, reviewed)} in round "
-        f"{when}{said}; school rotation is {rules.school_rotation_rounds} rounds "
+        f"{when}{said}; school rotation is {_rounds(rules.school_rotation_rounds)} "
         f"(rules.school_rotation_rounds: no pairing again before round "
         f"{when + rules.school_rotation_rounds + 1}, this is round {now})"
     )
+
+
+def _rounds(count: int) -> str:
+    return f"{count} round" if count == 1 else f"{count} rounds"
 
 
 def _travel(ctx: PairContext, person: Staff, project: Project) -> str:
