@@ -99,7 +99,8 @@ def test_each_school_gets_what_it_hosts_and_whom_it_sends(planned: Path) -> None
             and line["hosts_or_sends"] == "sends"
             and line["project_id"] == pairing["project_id"]
         ]
-        assert sends and all(line["who"] == pairing["staff_name"] for line in sends)
+        # A school may send two of its staff to one project: each has a line of their own.
+        assert pairing["staff_name"] in {line["who"] for line in sends}
         assert all(isinstance(line["date"], dt.datetime) for line in sends)
         hosts = [
             line
