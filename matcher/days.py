@@ -129,5 +129,4 @@ class SchoolCalendar:
         return frozenset(d for d in tail if d in self._term_day_set)
 
     def cover_cost(self, phase: str) -> int:
-        calendar = self.settings.calendar
-        return calendar.cover_cost_per_day.get(phase, calendar.default_cover_cost_per_day)
+        return self.settings.calendar.cover_cost(phase)

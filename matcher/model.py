@@ -63,6 +63,7 @@ STAFF_DAYS = 100_000  # staff-days a school releases in a round
 WEIGHT = 100_000
 STAFFING_WEIGHT = 10_000_000
 POUNDS = 100_000  # a cover cost per staff-day
+COVER_BUDGET = POUNDS * STAFF_DAYS  # a school's cover budget for a round: every day it releases
 ROUNDS = 10_000  # a round's number
 SCHOOLS = 100_000  # schools in a round (more than England has)
 # A visit of at most this many hours (projects.csv visit_hours) is a half day, held in the
@@ -87,6 +88,10 @@ class School(_Frozen):
     # Senior leaders and headteachers (staff.csv role) of this school out on visits on one day,
     # at most; None = only max_staff_out_per_day limits them.
     max_leaders_out_per_day: int | None = Field(default=None, ge=0, le=PEOPLE)
+    # Most this school spends on cover this round (days its staff are out on reviews x the
+    # round's cover cost per day for its phase), in the unit of calendar.cover_cost_per_day;
+    # None = no cap.
+    cover_budget: float | None = Field(default=None, ge=0, le=COVER_BUDGET, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _has_one_location(self) -> School:
@@ -207,6 +212,10 @@ class HistoryEntry(_Frozen):
     host_school_id: str = Field(min_length=1)
     days: int = Field(ge=0, le=DAYS)
     academic_year: str | None = None
+    # The reviewer's school in that round; None = their school in staff.csv. The school
+    # rotation (rules.school_rotation_rounds) reads it, so a move between schools keeps the
+    # record of which school reviewed which.
+    school_id: str | None = None
 
 
 class Preference(_Frozen):
@@ -256,6 +265,9 @@ class Rules(_Frozen):
     same_trust: Literal["forbid", "allow"] = "forbid"
     max_travel_minutes: int = Field(default=60, ge=0, le=MINUTES)
     rotation_rounds: int = Field(default=2, ge=0, le=ROUNDS)
+    # Schools that reviewed each other (either way) in this many past rounds are not paired
+    # again; 0 = off.
+    school_rotation_rounds: int = Field(default=0, ge=0, le=ROUNDS)
     no_direct_swap: bool = True
     sle_allowance_days: int = Field(default=20, ge=0, le=DAYS)
 
@@ -320,6 +332,11 @@ class CalendarSettings(_Frozen):
         default_factory=lambda: {"primary": 180, "secondary": 220}
     )
     default_cover_cost_per_day: int = Field(default=200, ge=0, le=POUNDS)
+
+    def cover_cost(self, phase: str) -> int:
+        """Cover cost of one staff-day out of a school of this phase: the one definition the
+        report, the solvers (schools.csv cover_budget) and the checker all use."""
+        return self.cover_cost_per_day.get(phase, self.default_cover_cost_per_day)
 
 
 class ScheduleWeights(_Frozen):

@@ -260,6 +260,7 @@ def _match(
                 unstaffed=to_explain,
                 staffed=staffed,
                 options=options,
+                teams=_teams(decode(problem, solution, {})),
             )
         )
     plan = decode(problem, solution, reasons)
@@ -269,6 +270,11 @@ def _match(
     return MatchOutcome(
         round=round_, plan=plan, result=solution.result, problem=problem, changes=changes
     )
+
+
+def _teams(plan_: Plan) -> dict[str, list[str]]:
+    """Each staffed project's reviewers (staff ids), for explanations that name them."""
+    return {pid: [a.staff_id for a in team] for pid, team in plan_.teams_by_project.items()}
 
 
 def _solve_staged(
@@ -698,6 +704,7 @@ def _explain_unstaffed_now(
         unstaffed=pending,
         staffed=staffed,
         options=SolveOptions(seed=seed, workers=workers),
+        teams=_teams(matched.plan),
     )
     unfilled = tuple(
         u.model_copy(update={"reason": reasons[u.project_id]}) if u.project_id in reasons else u

@@ -58,6 +58,12 @@ RULES: tuple[Rule, ...] = (
     Rule("conflict", "matching", "pair", "Nobody reviews a school they declared a conflict with."),
     Rule("same_trust", "matching", "pair", "Reviewers come from outside the host's trust."),
     Rule("rotation", "matching", "pair", "Nobody returns to a host served in the last rounds."),
+    Rule(
+        "school_rotation",
+        "matching",
+        "pair",
+        "Two schools that reviewed each other in the last rounds are not paired again.",
+    ),
     Rule("travel", "matching", "pair", "The journey to the host is within the travel limit."),
     Rule(
         "cluster_scope", "matching", "pair", "Reviewers come from inside (or outside) the cluster."
@@ -71,6 +77,9 @@ RULES: tuple[Rule, ...] = (
     Rule("capacity", "matching", "plan", "A reviewer works at most their max_days."),
     Rule("sle_allowance", "matching", "plan", "An SLE's days this year stay within the allowance."),
     Rule("release", "matching", "plan", "A school releases at most its release_days staff-days."),
+    Rule(
+        "cover_budget", "matching", "plan", "A school's cover cost stays within its cover_budget."
+    ),
     Rule("no_direct_swap", "matching", "plan", "Two schools do not review each other."),
     Rule("locks", "matching", "plan", "A locked reviewer stays on the project (locks.csv)."),
     # --- dating

@@ -470,6 +470,31 @@ def _release(facts: _Facts) -> Iterator[_Breach]:
             )
 
 
+def _cover_budget(facts: _Facts) -> Iterator[_Breach]:
+    """Hard: a school's cover cost this round (staff-days out x calendar.cover_cost_per_day of
+    its phase) stays within its cover_budget (schools.csv), when it has one."""
+    out: dict[str, int] = defaultdict(int)
+    for staff_id, days in facts.days_by_staff.items():
+        out[facts.round.staff_by_id[staff_id].school_id] += days
+    calendar = facts.round.settings.calendar
+    for school_id, days in out.items():
+        school = facts.round.school_by_id.get(school_id)
+        if school is None or school.cover_budget is None:
+            continue  # an unknown school is reported by unknown_school
+        per_day = calendar.cover_cost(school.phase)
+        if days * per_day > school.cover_budget:
+            yield _Breach(
+                school_id=school_id,
+                message=f"{school_id} has {days} staff-day(s) out at {per_day} a day, a cover "
+                f"cost of {days * per_day}; its cover_budget is {_amount(school.cover_budget)}",
+            )
+
+
+def _amount(money: float) -> str:
+    # A budget reads as written: 1500 rather than 1500.0, 1500.5 as it is.
+    return str(int(money)) if money.is_integer() else f"{money:.2f}"
+
+
 # --- travel and history ----------------------------------------------------------------------
 
 
@@ -509,6 +534,35 @@ def _rotation(facts: _Facts) -> Iterator[_Breach]:
                 school_id=host_id,
                 message=f"{_describe(facts, a)}, which they served in round {last}; "
                 f"rotation forbids returning within {window} round(s)",
+            )
+
+
+def _school_rotation(facts: _Facts) -> Iterator[_Breach]:
+    """Hard: two schools that reviewed each other, either way, in the last
+    school_rotation_rounds rounds are not paired again (history.csv; a row's reviewer came
+    from its school_id, or else from their school in staff.csv)."""
+    window = facts.rules.school_rotation_rounds
+    if window == 0:
+        return
+    now = facts.round.settings.number
+    last: dict[frozenset[str], int] = {}
+    for h in facts.round.history:
+        person = facts.round.staff_by_id.get(h.staff_id)
+        came_from = h.school_id or (person.school_id if person is not None else None)
+        if came_from is None or came_from == h.host_school_id or not now - window <= h.round < now:
+            continue
+        both = frozenset((came_from, h.host_school_id))
+        last[both] = max(h.round, last.get(both, h.round))
+    for a in facts.usable:
+        home, host = facts.person(a).school_id, facts.project(a).host_school_id
+        when = last.get(frozenset((home, host)))
+        if when is not None:
+            yield _Breach(
+                project_id=a.project_id,
+                staff_id=a.staff_id,
+                school_id=host,
+                message=f"{_describe(facts, a)}; {home} and {host} reviewed each other in round "
+                f"{when}, and the school rotation forbids pairing them within {window} round(s)",
             )
 
 
@@ -609,8 +663,10 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("capacity", _capacity),
     ("sle_allowance", _sle_allowance),
     ("release", _release),
+    ("cover_budget", _cover_budget),
     ("travel", _travel),
     ("rotation", _rotation),
+    ("school_rotation", _school_rotation),
     ("no_direct_swap", _no_direct_swap),
     ("cluster_scope", _cluster_scope),
     ("locks", _locks),

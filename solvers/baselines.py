@@ -81,10 +81,11 @@ def solve_linear(  # noqa: C901
             limit = min(limit, max(0, int(p.sle_allowances()[i]) - int(p.sle_days_used[i])))
         if pairs:
             solver.Add(days <= limit)
+    caps = p.school_days_cap()  # release_days, and the days a cover budget pays for
     for s, pairs in enumerate(p.pairs_of_giving_school()):
         if pairs:
             solver.Add(
-                solver.Sum([int(p.pair_days[k]) * x[k] for k in pairs]) <= int(p.school_release[s])
+                solver.Sum([int(p.pair_days[k]) * x[k] for k in pairs]) <= int(caps[s])
             )
     if p.no_direct_swap:
         _add_linear_no_swap(solver, p, x, binary)

@@ -433,3 +433,46 @@ def test_explanations_not_started_by_the_deadline_say_so() -> None:
     assert not past.repeatable
     in_time = explain_unstaffed(round_, problem, Budget(5.0), unstaffed=["P2"], staffed=["P1"])
     assert in_time["P2"].startswith("cannot be staffed while P1 is")
+
+
+@pytest.mark.parametrize(("window", "expected"), [(2, set()), (0, {"P1"})])
+def test_school_rotation(window: int, expected: set[str]) -> None:
+    """S9 (of B) reviewed A last round; S1, also of B, may serve A only with the rule off."""
+    history = [HistoryEntry(round=2, staff_id="S9", host_school_id="A", days=1)]
+    round_ = make_round(
+        THREE_SCHOOLS,
+        [staff("S1", "B"), staff("S9", "B", specialisms={"homework"})],
+        [project("P1", "A")],
+        history=history,
+        rules={"school_rotation_rounds": window},
+    )
+    outcome = solve(round_)
+    assert staffed(outcome) == expected
+    if not expected:
+        assert "has not reviewed, or been reviewed by" in outcome.plan.unfilled[0].reason
+
+
+@pytest.mark.parametrize(("budget", "expected"), [(1080, 2), (1079.5, 1), (None, 2)])
+def test_cover_budget(budget: float | None, expected: int) -> None:
+    """Two 3-day projects, one B reviewer each: 6 days at 180 a day cost 1,080; 1,079.50 pays
+    for 5 days, one project."""
+    people = [staff("S1", "B"), staff("S2", "B")]
+    projects = [project("P1", "A", visits=3), project("P2", "C", visits=3)]
+    budgeted = [
+        school("A"),
+        school("B", lat_offset=0.05, cover_budget=budget),
+        school("C", lat_offset=0.02),
+    ]
+    outcome = solve(make_round(budgeted, people, projects))
+    assert len(staffed(outcome)) == expected
+    problem = encode(outcome.round)
+    # Greedy and the warm start book the budget's days in the Ledger as the model counts them.
+    for start in (greedy(problem).chosen, warm_start(problem)):
+        assert verify_plan(outcome.round, as_plan(outcome.round, start)) == []
+        assert keeps_hard_rules(problem, start)
+        staffed_by_start = {problem.pair_project[k] for k in start}
+        assert len(staffed_by_start) <= expected
+    if expected == 1:
+        reason = outcome.plan.unfilled[0].reason
+        assert "cover_budget: 5 staff-day(s) at £180" in reason
+        assert "£540 already committed by" in reason

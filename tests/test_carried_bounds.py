@@ -37,6 +37,8 @@ def keeping(problem: MatchingProblem, keep: np.ndarray) -> MatchingProblem:
         pair_travel=problem.pair_travel[keep],
         pair_fit=problem.pair_fit[keep],
         pair_preference=problem.pair_preference[keep],
+        # Generated cohorts have projects with two areas: each pair keeps its own mask.
+        pair_area_mask=None if problem.pair_area_mask is None else problem.pair_area_mask[keep],
     )
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import tomllib
 from pathlib import Path
 
 import pytest
+import tomli_w
 from click.testing import CliRunner
 
 from matcher.cli import main
@@ -90,10 +92,15 @@ def test_same_seed_gives_identical_clusters(clustered: Path, tmp_path: Path) -> 
 
 
 def with_settings(tmp_path: Path, text: str) -> Path:
+    """A copy of the sample with the settings of ``text`` (TOML) merged into its round.toml,
+    section by section: the sample may already have the sections they belong to."""
     copy = tmp_path / "round"
     shutil.copytree(SAMPLE, copy)
-    with (copy / "round.toml").open("a", encoding="utf-8") as handle:
-        handle.write("\n" + text)
+    path = copy / "round.toml"
+    document = tomllib.loads(path.read_text(encoding="utf-8"))
+    for section, values in tomllib.loads(text).items():
+        document.setdefault(section, {}).update(values)
+    path.write_text(tomli_w.dumps(document), encoding="utf-8")
     return copy
 
 

@@ -186,3 +186,30 @@ def test_encoded_pair_costs_match_their_definitions(round_: Round) -> None:
         assert problem.pair_travel[k] == minutes * days
         assert problem.pair_fit[k] == expertise_fit(round_, person, proj)
         assert problem.pair_preference[k] == preference.get((person.staff_id, proj.project_id), 0)
+
+
+@pytest.mark.parametrize(
+    ("row", "window", "allowed"),
+    [
+        ({"staff_id": "S9", "host_school_id": "A"}, 2, False),  # B reviewed A last round
+        ({"staff_id": "S8", "host_school_id": "B"}, 2, False),  # A reviewed B: either way
+        ({"staff_id": "S9", "host_school_id": "A"}, 0, True),  # the rule is off by default
+        ({"staff_id": "S9", "host_school_id": "A", "school_id": "C"}, 2, True),  # S9 was at C
+    ],
+)
+def test_school_rotation_forbids_schools_that_reviewed_each_other(
+    row: dict[str, str], window: int, allowed: bool
+) -> None:
+    round_ = make_round(
+        [school("A"), school("B", lat_offset=0.05), school("C", lat_offset=0.02)],
+        [staff("S1", "B"), staff("S9", "B"), staff("S8", "A")],
+        [project("P1", "A")],
+        history=[HistoryEntry(round=2, days=1, **row)],
+        rules={"school_rotation_rounds": window},
+    )
+    assert check(round_, "school_rotation") is allowed
+    # The vectorised screen the encoder uses says the same.
+    assert (
+        ("S1", "P1")
+        in {(s.staff_id, p.project_id) for s, p in candidate_pairs(PairContext.of(round_))}
+    ) is allowed

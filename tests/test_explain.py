@@ -79,6 +79,7 @@ def test_forbidding_rules_are_those_the_checker_names(planned: tuple[Round, Plan
     # The sample exercises pair rules and plan rules alike.
     assert seen >= {"own_school", "expertise_area", "expertise_phase", "conflict", "same_trust"}
     assert seen >= {"rotation", "team_size", "capacity", "no_direct_swap"}
+    assert seen >= {"school_rotation", "cover_budget"}
 
 
 def test_travel_facts_match_the_checker(planned: tuple[Round, Plan, Path]) -> None:
@@ -94,6 +95,7 @@ def test_travel_facts_match_the_checker(planned: tuple[Round, Plan, Path]) -> No
         "conflict",
         "same_trust",
         "rotation",
+        "school_rotation",
         "travel",
         "cluster_scope",
     }
@@ -115,6 +117,33 @@ def test_travel_facts_match_the_checker(planned: tuple[Round, Plan, Path]) -> No
                 if fact.rule == "travel":
                     assert "max_travel_minutes is 15" in fact.detail
     assert travelled > 20
+
+
+def test_school_rotation_and_cover_budget_facts_read_as_a_coordinator_says_them(
+    planned: tuple[Round, Plan, Path],
+) -> None:
+    round_, plan, _out = planned
+    ctx = PairContext.of(round_)
+    rotation = [
+        fact.detail
+        for person in round_.staff
+        for project in round_.projects
+        for fact in pair_rule_facts(ctx, person, project)
+        if fact.rule == "school_rotation"
+    ]
+    assert rotation and all(
+        " reviewed " in d and " in round 2 (2026/27); school rotation is 1 round " in d
+        for d in rotation
+    )
+    oakwood = [p for p in round_.staff if p.school_id == "910008"]
+    budget = [
+        fact.detail
+        for person in oakwood
+        for project in round_.projects
+        for fact in plan_rule_facts(round_, plan, person, project)
+        if fact.rule == "cover_budget"
+    ]
+    assert budget and all("its cover_budget is £1,500" in d for d in budget)
 
 
 def test_forbidden_pair_names_its_facts(planned: tuple[Round, Plan, Path]) -> None:

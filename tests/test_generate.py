@@ -29,6 +29,7 @@ from matcher.model import (
     Phase,
     Preference,
     Project,
+    Role,
     Round,
     ScheduleWeights,
     School,
@@ -36,7 +37,7 @@ from matcher.model import (
     Staff,
     TravelTime,
 )
-from matcher.synth.cohort import AREAS, TRUST_REACH_KM, generate_round
+from matcher.synth.cohort import AREAS, TRUST_REACH_KM, drawn_round, generate_round
 from matcher.synth.register import (
     COHORT_SIZES,
     LocationsError,
@@ -69,6 +70,13 @@ def eligible_reviewers(round_: Round, project: Project) -> list[Staff]:
         for h in round_.history
         if round_.settings.number - rules.rotation_rounds <= h.round < round_.settings.number
     }
+    # School rotation: a history row's reviewer came from its school_id, else staff.csv's.
+    came_from = {p.staff_id: p.school_id for p in round_.staff}
+    paired = {
+        frozenset((h.school_id or came_from[h.staff_id], h.host_school_id))
+        for h in round_.history
+        if round_.settings.number - rules.school_rotation_rounds <= h.round
+    }
     found = []
     for person in round_.staff:
         home = round_.school_by_id[person.school_id]
@@ -80,6 +88,7 @@ def eligible_reviewers(round_: Round, project: Project) -> list[Staff]:
             and (person.staff_id, host.school_id) not in conflicts
             and not (rules.same_trust == "forbid" and home.trust and home.trust == host.trust)
             and (person.staff_id, host.school_id) not in recent
+            and frozenset((home.school_id, host.school_id)) not in paired
             and round_.travel_minutes(home.school_id, host.school_id) <= rules.max_travel_minutes
         ):
             found.append(person)
@@ -286,7 +295,8 @@ def test_ranked_projects_are_ones_the_person_could_review(cohort: Round) -> None
         assert host.phase in person.phases
         assert cohort.travel_minutes(person.school_id, host.school_id) <= 60
         if wish.preference > 0:
-            assert wanted.area in person.specialisms
+            # Ranked for its (first) area; a second one came later (matcher.synth.programme).
+            assert wanted.areas[0] in person.specialisms
 
 
 def test_most_projects_have_an_eligible_reviewer(cohort: Round) -> None:
@@ -303,6 +313,65 @@ def test_project_areas_suit_the_host_phase(cohort: Round) -> None:
             assert hosted.area not in ("ks2 maths", "phonics", "early years")
         if phase is Phase.PRIMARY:
             assert hosted.area != "careers"
+
+
+def test_programme_inputs_come_in_realistic_proportions(cohort: Round) -> None:
+    projects, schools = cohort.projects, cohort.schools
+    sles = [p for p in cohort.staff if p.is_sle]
+    two_areas = sum(len(p.areas) == 2 for p in projects) / len(projects)
+    roles = Counter(p.needs_role for p in projects if p.needs_role is not None)
+    capped = [s for s in schools if s.max_leaders_out_per_day is not None]
+    budgets = [s for s in schools if s.cover_budget is not None]
+    own = [p for p in sles if p.sle_allowance_days is not None]
+    assert 0.06 <= two_areas <= 0.2 and all(len(p.areas) <= 2 for p in projects)
+    assert set(roles) == {Role.SENIOR_LEADER, Role.HEADTEACHER}
+    assert roles[Role.SENIOR_LEADER] > 3 * roles[Role.HEADTEACHER]
+    assert 0.2 <= len(capped) / len(schools) <= 0.4
+    assert all(1 <= s.max_leaders_out_per_day <= s.max_staff_out_per_day for s in capped)  # type: ignore[operator]
+    assert 0.08 <= len(budgets) / len(schools) <= 0.25
+    for s in budgets:
+        per_day = cohort.settings.calendar.cover_cost(s.phase)
+        assert s.cover_budget is not None and 0 < s.cover_budget <= s.release_days * per_day
+    assert 0.1 <= len(own) / len(sles) <= 0.4
+    assert cohort.settings.rules.school_rotation_rounds == 1
+    # Both new rules bite on some pair of the cohort: the school rotation through history.
+    recent = {
+        frozenset((cohort.staff_by_id[h.staff_id].school_id, h.host_school_id))
+        for h in cohort.history
+        if h.round == cohort.settings.number - 1
+    }
+    assert recent
+
+
+def test_programme_inputs_leave_every_earlier_draw_as_it_was(cohort: Round) -> None:
+    """Drawn from a stream of their own: without them the cohort is the one the seed gave
+    before they existed, so benchmarks keep their schools, staff and projects."""
+    plain = drawn_round(
+        schools=300,
+        seed=11,
+        name="Synthetic cohort — Spring 2027",
+        staff_per_school=4.0,
+        projects_per_school=1.0,
+        sle_share=0.09,
+        trust_share=0.45,
+        locations=None,
+    )
+    blank = {"max_leaders_out_per_day": None, "cover_budget": None}
+    assert [s.model_copy(update=blank) for s in cohort.schools] == list(plain.schools)
+    assert [p.model_copy(update={"sle_allowance_days": None}) for p in cohort.staff] == list(
+        plain.staff
+    )
+    for shaped, drawn in zip(cohort.projects, plain.projects, strict=True):
+        first = shaped.model_copy(update={"area": shaped.areas[0], "needs_role": None})
+        assert first == drawn
+    rules = cohort.settings.rules.model_copy(update={"school_rotation_rounds": 0})
+    assert cohort.settings.model_copy(update={"rules": rules}) == plain.settings
+    assert (cohort.history, cohort.preferences, cohort.conflicts, cohort.availability) == (
+        plain.history,
+        plain.preferences,
+        plain.conflicts,
+        plain.availability,
+    )
 
 
 @pytest.mark.parametrize("schools", [1, 2, 7])

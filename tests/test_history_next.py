@@ -94,3 +94,34 @@ def test_fed_back_as_next_rounds_history_it_blocks_returns_and_counts_sle_days(
     assert any(
         s.is_sle for s in round_.staff if any(a.staff_id == s.staff_id for a in plan.assignments)
     )
+
+
+def test_fed_back_it_keeps_the_school_a_reviewer_came_from_for_the_school_rotation(
+    planned: tuple[matcher.model.Round, Plan, Path], tmp_path: Path
+) -> None:
+    """A reviewer who moves school after this round still counts for the school they came
+    from: history_next.csv names it, and the school rotation reads it."""
+    round_, plan, out = planned
+    following = _next_round(tmp_path, out)
+    added = [h for h in following.history if h.round == round_.settings.number]
+    assert all(h.school_id == round_.staff_by_id[h.staff_id].school_id for h in added)
+    mover = plan.assignments[0]
+    home = round_.staff_by_id[mover.staff_id].school_id
+    host = round_.project_by_id[mover.project_id].host_school_id
+    elsewhere = next(s.school_id for s in round_.schools if s.school_id not in (home, host))
+    moved = following.replace(
+        staff=tuple(
+            p.model_copy(update={"school_id": elsewhere}) if p.staff_id == mover.staff_id else p
+            for p in following.staff
+        )
+    )
+    # Someone still at the old school, on a project of the host: the two schools are paired.
+    colleague = next(
+        (p for p in moved.staff if p.school_id == home and p.staff_id != mover.staff_id), None
+    )
+    assert colleague is not None
+    pairing = Plan(
+        assignments=(Assignment(project_id=mover.project_id, staff_id=colleague.staff_id),)
+    )
+    named = {v.rule for v in matcher.verify_plan(moved, pairing)}
+    assert "school_rotation" in named

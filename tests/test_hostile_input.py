@@ -576,3 +576,65 @@ def test_each_of_several_areas_no_one_lists_warns(tmp_path: Path) -> None:
 
 def test_an_area_someone_lists_gives_no_warning(tmp_path: Path) -> None:
     assert warnings_of(tmp_path, with_cell("projects.csv", 2, "area", "Oracy")) == []
+
+
+# ---------------------------------------------------------------------------------- #19 rules
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("-1", "a number from 0 to 10000000000"),
+        ("lots", "a number from 0 to 10000000000"),
+        ("nan", "a number from 0 to 10000000000"),
+        ("1e11", "a number from 0 to 10000000000"),
+        ("£1,500", "a number from 0 to 10000000000"),
+    ],
+)
+def test_a_bad_cover_budget_is_a_problem_where_it_is(
+    tmp_path: Path, value: str, expected: str
+) -> None:
+    (problem,) = problems(tmp_path, with_cell("schools.csv", 2, "cover_budget", value))
+    assert where([problem]) == [("schools.csv", 2, "cover_budget")]
+    assert expected in problem.expected
+
+
+@pytest.mark.parametrize(("value", "read"), [("1500", 1500.0), ("1080.50", 1080.5), ("", None)])
+def test_a_cover_budget_in_pounds_and_pence_or_blank_is_read(
+    tmp_path: Path, value: str, read: float | None
+) -> None:
+    folder = write_folder(tmp_path / "r", with_cell("schools.csv", 2, "cover_budget", value))
+    assert load_round(folder).schools[0].cover_budget == read
+
+
+def test_every_bad_cell_of_the_new_columns_is_reported_at_once_and_nothing_written(
+    tmp_path: Path,
+) -> None:
+    files = with_cell("schools.csv", 2, "cover_budget", "-5")
+    set_cell(files, "history.csv", 2, "school_id", "999999")
+    set_cell(files, "history.csv", 3, "school_id", "910002")  # a known school: fine
+    text = files["round.toml"]
+    assert isinstance(text, str)
+    files["round.toml"] = text.replace("school_rotation_rounds = 1", "school_rotation_rounds = -1")
+    folder = write_folder(tmp_path / "round", files)
+    out = tmp_path / "out"
+    result = cli("plan", str(folder), "--out", str(out), "--quiet")
+    assert result.exit_code == 2
+    for said in (
+        "schools.csv row 2, column cover_budget: '-5'",
+        "history.csv row 2, column school_id: '999999'",
+        "round.toml, setting rules.school_rotation_rounds: '-1'",
+    ):
+        assert said in result.output + result.stderr, said
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(("value", "ok"), [("0", True), ("3", True), ('"two"', False)])
+def test_school_rotation_rounds_is_a_whole_number(tmp_path: Path, value: str, ok: bool) -> None:
+    files = with_setting("school_rotation_rounds = 1", f"school_rotation_rounds = {value}")
+    if ok:
+        assert load_round(write_folder(tmp_path / "r", files))
+    else:
+        assert where(problems(tmp_path, files)) == [
+            ("round.toml", None, "rules.school_rotation_rounds")
+        ]

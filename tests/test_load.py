@@ -60,6 +60,19 @@ def test_load_prints_both_tables_with_names(planned: Path) -> None:
     assert all(school.name in result.output for school in round_.schools)
 
 
+def test_cover_stays_within_a_schools_budget_and_the_budget_is_shown(planned: Path) -> None:
+    round_ = matcher.load_round(SAMPLE)
+    tables = matcher.load_tables(round_, planned)
+    budgeted = [s for s in tables.schools if s.cover_budget is not None]
+    assert [s.school_id for s in budgeted] == ["910008"]  # Oakwood Academy's £1,500
+    (oakwood,) = budgeted
+    assert oakwood.cover_budget is not None and oakwood.cover_cost <= oakwood.cover_budget
+    # The budget binds: one more staff-day out at £220 would pass it.
+    assert oakwood.cover_cost + 220 > oakwood.cover_budget
+    result = CliRunner().invoke(main, ["load", str(SAMPLE), str(planned), "--width", "200"])
+    assert "cover budget £" in result.output and "1,500" in result.output
+
+
 def test_load_on_a_folder_without_a_plan_exits_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["load", str(SAMPLE), str(tmp_path)])
     assert result.exit_code == 2

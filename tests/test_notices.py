@@ -19,7 +19,7 @@ from matcher.notices import build_notices, nice_date
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "samples" / "alliance"
 # A sample reviewer on one team of two whose drop-out the team absorbs (P10 at 910011).
-DROPPED = "S013"
+DROPPED = "S102"
 
 
 def _plan(source: Path, out: Path, *extra: str) -> None:

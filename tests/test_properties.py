@@ -30,6 +30,8 @@ def rounds(draw: st.DrawFn) -> Round:
             trust=draw(st.sampled_from([None, None, "Oak", "Elm"])),
             lat_offset=draw(st.floats(-0.3, 0.3)),
             release_days=draw(st.integers(0, 8)),
+            # Primary 180, secondary 220, special the default 200 a day (rule cover_budget).
+            cover_budget=draw(st.sampled_from([None, None, None, 0.0, 200.0, 450.0, 1000.5])),
         )
         for sid in school_ids
     ]
@@ -79,6 +81,8 @@ def rounds(draw: st.DrawFn) -> Round:
                 staff_id=sid,
                 host_school_id=draw(st.sampled_from(school_ids)),
                 days=draw(st.integers(0, 20)),
+                # The reviewer's school then, or blank: their school in staff.csv.
+                school_id=draw(st.sampled_from([None, *school_ids])),
             )
             for sid in draw(st.lists(st.sampled_from(staff_ids), max_size=3, unique=True))
         ],
@@ -90,6 +94,7 @@ def rounds(draw: st.DrawFn) -> Round:
         "rules": {
             "same_trust": draw(st.sampled_from(["forbid", "allow"])),
             "no_direct_swap": draw(st.booleans()),
+            "school_rotation_rounds": draw(st.integers(0, 2)),
         },
     }
     return make_round(schools, people, projects, **extra)

@@ -522,3 +522,75 @@ def test_messages_name_ids_never_names_or_emails() -> None:
     for v in verify_plan(round_, plan):
         assert "Person" not in v.message and "@" not in v.message
         assert str(v) == f"{v.rule}: {v.message}"
+
+
+# --- school_rotation -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("row", "window", "broken"),
+    [
+        pytest.param({"staff_id": "S9", "host_school_id": "A"}, 2, True, id="B reviewed A"),
+        pytest.param(
+            {"staff_id": "S8", "host_school_id": "B"}, 2, True, id="A reviewed B: either way"
+        ),
+        pytest.param({"staff_id": "S9", "host_school_id": "A"}, 0, False, id="rule off"),
+        pytest.param({"staff_id": "S9", "host_school_id": "C"}, 2, False, id="another host"),
+        pytest.param(
+            {"staff_id": "S9", "host_school_id": "A", "school_id": "C"},
+            2,
+            False,
+            id="the reviewer came from C then",
+        ),
+    ],
+)
+def test_school_rotation(row: dict[str, str], window: int, broken: bool) -> None:
+    # S9 works at B and S8 at A (staff.csv); the conftest round is number 3.
+    served = HistoryEntry(round=2, days=1, **row)
+    round_ = base_round(
+        schools=[school("A"), school("B", lat_offset=0.05), school("C", lat_offset=0.02)],
+        people=[staff("S1", "B"), staff("S9", "B"), staff("S8", "A")],
+        history=[served],
+        rules={"school_rotation_rounds": window},
+    )
+    violations = verify_plan(round_, BASE_PLAN)
+    if broken:
+        assert only(violations) == ("school_rotation", "P1", "S1", "A")
+        assert "reviewed each other in round 2" in violations[0].message
+    else:
+        assert violations == []
+
+
+@pytest.mark.parametrize(("served_in", "broken"), [(2, True), (1, False)])
+def test_school_rotation_window_counts_back_from_this_round(served_in: int, broken: bool) -> None:
+    served = HistoryEntry(round=served_in, staff_id="S1", host_school_id="A", days=1)
+    round_ = base_round(history=[served], rules={"school_rotation_rounds": 1, "rotation_rounds": 0})
+    assert bool(verify_plan(round_, BASE_PLAN)) is broken
+
+
+# --- cover_budget ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("budget", "broken"), [(360.0, False), (359.99, True), (None, False), (0.0, True)]
+)
+def test_cover_budget(budget: float | None, broken: bool) -> None:
+    # Two staff-days out of primary school B at the default 180 a day: 360.
+    round_ = base_round(
+        schools=[school("A"), school("B", lat_offset=0.05, cover_budget=budget)],
+        people=TWO_REVIEWERS,
+    )
+    violations = verify_plan(round_, plan_of("P1:S1", "P1:S2"))
+    if broken:
+        assert only(violations) == ("cover_budget", None, None, "B")
+        assert "a cover cost of 360" in violations[0].message
+    else:
+        assert violations == []
+
+
+def test_cover_budget_costs_the_schools_own_phase() -> None:
+    # Secondary at 220 a day: 2 days cost 440, over a budget that would cover a primary's 360.
+    secondary = school("B", lat_offset=0.05, cover_budget=400, phase="secondary")
+    people = [staff(s, "B", phases={"primary", "secondary"}) for s in ("S1", "S2")]
+    round_ = base_round(schools=[school("A"), secondary], people=people)
+    assert only(verify_plan(round_, plan_of("P1:S1", "P1:S2")))[0] == "cover_budget"

@@ -153,13 +153,16 @@ def test_warm_start_is_repeatable() -> None:
 def one_reviewer(round_: Round) -> Round:
     """The round in the shape of a generalized assignment problem, where ``best_start`` runs
     the ejection-chain search: teams of exactly one, no lead, SLE, role or second area asked
-    for, no swap rule, and releases too large to bind."""
+    for, no swap rule, and releases too large to bind (nor cover budgets)."""
     rules = round_.settings.rules.model_copy(update={"no_direct_swap": False})
     released = sum(s.max_days for s in round_.staff) + 1
     fields = {name: getattr(round_, name) for name in Round.model_fields}
     fields.update(
         settings=round_.settings.model_copy(update={"rules": rules}),
-        schools=tuple(s.model_copy(update={"release_days": released}) for s in round_.schools),
+        schools=tuple(
+            s.model_copy(update={"release_days": released, "cover_budget": None})
+            for s in round_.schools
+        ),
         projects=tuple(
             p.model_copy(
                 update={

@@ -25,6 +25,10 @@ holiday. availability.csv holds the closures and wishes a coordinator would coll
 exam week, an Ofsted inspection window, a residential trip, a few staff away on a course and
 a few preferred days. They are placed so that every project the matcher staffs can still be
 dated.
+
+Two schools that reviewed each other last round are not paired again (rules.school_rotation_rounds
+= 1; history.csv names each reviewer's school), and Oakwood Academy caps what it spends on cover
+(schools.csv cover_budget), which the plan reaches.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ from matcher.model import (
     Project,
     Role,
     Round,
+    Rules,
     School,
     Settings,
     Staff,
@@ -75,8 +80,14 @@ SETTINGS = Settings(
     end=dt.date(2027, 3, 26),
     coordinator_email="peer.review@merseyvale-alliance.example.org",
     calendar=CALENDAR,
+    # Two schools that reviewed each other last round (either way) are not paired again.
+    rules=Rules(school_rotation_rounds=1),
 )
 PREVIOUS_ROUNDS = ((1, "2025/26"), (2, "2026/27"))  # summer 2026, autumn 2026
+# In autumn 2026 the secondary and all-through schools sat the round out (mock exams), so
+# round 2's reviews are among primary and special schools: the school rotation then bites on
+# primaries, which have plenty of neighbours, and leaves the five secondaries free.
+SAT_OUT = {(2, Phase.SECONDARY), (2, Phase.ALL_THROUGH)}
 
 MVLT = "Mersey Vale Learning Trust"
 BVAT = "Bollin Valley Academy Trust"
@@ -116,6 +127,11 @@ SCHOOLS = (
 )  # fmt: skip
 
 MAKATON = "makaton and signing"
+
+# Cover budgets (schools.csv cover_budget, pounds for the round). Oakwood Academy's governors
+# cap cover at £1,500: six staff-days at £220 (a seventh would make £1,540), where its
+# release_days allow 18 and a plan without the cap has it give eight.
+COVER_BUDGETS = {"910008": 1500.0}
 
 # The named people of the story: the ten SLEs (Sam Whitaker also signs) and Hannah Okafor.
 # name, school, role, is_sle, lead reviewer, max_days, then specialisms and phases
@@ -304,9 +320,11 @@ def build() -> Round:
     conflicts = [Conflict(staff_id=names[n], school_id=s, reason=r) for n, s, r in CONFLICTS]
     history = _history(picker, people, by_id)
     projects = [_project(row) for row in PROJECTS]
-    blocked = {(c.staff_id, c.school_id) for c in conflicts} | {
-        (h.staff_id, h.host_school_id) for h in history
-    }
+    blocked = (
+        {(c.staff_id, c.school_id) for c in conflicts}
+        | {(h.staff_id, h.host_school_id) for h in history}
+        | _school_rotation(people, history)
+    )
     _cover(picker, people, projects, by_id, blocked)
     staff = [Staff(**p) for p in people]
     availability = [_availability(row, names) for row in AVAILABILITY]
@@ -362,6 +380,7 @@ def _school(row: tuple[Any, ...]) -> School:
         postcode=postcode,
         max_staff_out_per_day=out_per_day,
         release_days=release,
+        cover_budget=COVER_BUDGETS.get(school_id),
     )
 
 
@@ -511,9 +530,13 @@ def _history(
                 continue
             host = picker.choice(hosts)
             days = picker.randint(3, 6) if person["is_sle"] else picker.randint(1, 3)
+            home = by_id[person["school_id"]]
+            if {(number, home.phase), (number, host.phase)} & SAT_OUT:
+                continue  # drawn all the same, so every later draw stays as it was
             entries.append(
                 HistoryEntry(round=number, staff_id=person["staff_id"],
-                             host_school_id=host.school_id, days=days, academic_year=year)
+                             host_school_id=host.school_id, days=days, academic_year=year,
+                             school_id=home.school_id)
             )  # fmt: skip
     # Rachel Dixon, the reading SLE, has had a busy year: 14 of her 20 days are already gone.
     rachel = next(p["staff_id"] for p in people if p["name"] == "Rachel Dixon")
@@ -524,9 +547,20 @@ def _history(
     )
     entries.append(
         HistoryEntry(round=2, staff_id=rachel, host_school_id="910017", days=14 - this_year,
-                     academic_year=SETTINGS.academic_year)
+                     academic_year=SETTINGS.academic_year, school_id="910006")
     )  # fmt: skip
     return entries
+
+
+def _school_rotation(people: list[Person], history: list[HistoryEntry]) -> Blocked:
+    """(staff, school) pairs the school rotation rules out: everyone of a school that reviewed,
+    or was reviewed by, the other within rules.school_rotation_rounds."""
+    first = SETTINGS.number - SETTINGS.rules.school_rotation_rounds
+    paired: set[tuple[str, str]] = set()
+    for h in history:
+        if first <= h.round and h.school_id is not None:
+            paired.update(((h.school_id, h.host_school_id), (h.host_school_id, h.school_id)))
+    return {(p["staff_id"], b) for p in people for a, b in paired if p["school_id"] == a}
 
 
 def _cover(

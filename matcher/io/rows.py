@@ -206,7 +206,7 @@ FILES: tuple[FileSpec, ...] = (
         "schools",
         School,
         required=("school_id", "name", "phase", "trust", "max_staff_out_per_day", "release_days"),
-        optional=("postcode", "rating", "max_leaders_out_per_day"),
+        optional=("postcode", "rating", "max_leaders_out_per_day", "cover_budget"),
         location_columns=(LATLON, GRID),
         converters={
             "phase": _choice(Phase),
@@ -289,7 +289,7 @@ FILES: tuple[FileSpec, ...] = (
         "history",
         HistoryEntry,
         required=("round", "staff_id", "host_school_id", "days"),
-        optional=("academic_year",),
+        optional=("academic_year", "school_id"),
         required_file=False,
     ),
     FileSpec(
@@ -454,6 +454,8 @@ BLANK_MEANS: dict[tuple[str, str], str] = {
     ("projects", "presentation_within_days"): "the round's `calendar.presentation_within_days`",
     ("staff", "sle_allowance_days"): "the round's `rules.sle_allowance_days`",
     ("schools", "max_leaders_out_per_day"): "no limit but `max_staff_out_per_day`",
+    ("schools", "cover_budget"): "no cap on the school's cover cost",
+    ("history", "school_id"): "the reviewer's school in staff.csv",
 }
 
 

@@ -58,6 +58,10 @@ MEANINGS: dict[str, str] = {
     "rules.rotation_rounds": (
         "Nobody returns to a host they served (history.csv) in this many previous rounds."
     ),
+    "rules.school_rotation_rounds": (
+        "Two schools that reviewed each other, either way (history.csv), in this many previous "
+        "rounds are not paired again: no reviewer from one on a project of the other. 0: off."
+    ),
     "rules.no_direct_swap": (
         "`true`: if school A's staff serve school B, B's staff do not serve A in this round."
     ),
@@ -103,7 +107,7 @@ MEANINGS: dict[str, str] = {
     "calendar.max_visits_per_day": "Most review teams a host school receives on one day.",
     "calendar.cover_cost_per_day": (
         "Cost in pounds of covering one staff-day out, by the releasing school's phase. "
-        "Reported, not optimised: the pairing already fixes who is out."
+        "Reported, and capped for a school with a cover_budget (schools.csv)."
     ),
     "calendar.default_cover_cost_per_day": (
         "Cover cost per staff-day out for a phase that `cover_cost_per_day` does not list."

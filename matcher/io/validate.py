@@ -45,6 +45,7 @@ REFERENCES: tuple[tuple[str, str, str, str], ...] = (
     ("conflicts", "school_id", "schools", "school_id"),
     ("history", "staff_id", "staff", "staff_id"),
     ("history", "host_school_id", "schools", "school_id"),
+    ("history", "school_id", "schools", "school_id"),
     ("preferences", "staff_id", "staff", "staff_id"),
     ("preferences", "project_id", "projects", "project_id"),
     ("travel", "from_school_id", "schools", "school_id"),

@@ -104,6 +104,9 @@ def _tables(round_: Round) -> dict[str, tuple[Sequence[str], list[list[Cell]], b
     project_header = _project_columns(round_.projects)
     own_allowance = any(s.sle_allowance_days is not None for s in round_.staff)
     staff_header = _optional_if_used(STAFF_COLUMNS, "sle_allowance_days", own_allowance)
+    history_header = _optional_if_used(
+        HISTORY_COLUMNS, "school_id", any(h.school_id is not None for h in round_.history)
+    )
     return {
         "schools.csv": (school_header, _rows(round_.schools, _school_row(school_header)), True),
         "staff.csv": (staff_header, _rows(round_.staff, _staff_row(staff_header)), True),
@@ -113,7 +116,7 @@ def _tables(round_: Round) -> dict[str, tuple[Sequence[str], list[list[Cell]], b
             True,
         ),
         "conflicts.csv": (CONFLICT_COLUMNS, _rows(round_.conflicts, _conflict_row), False),
-        "history.csv": (HISTORY_COLUMNS, _rows(round_.history, _history_row), False),
+        "history.csv": (history_header, _rows(round_.history, _history_row(history_header)), False),
         "preferences.csv": (
             PREFERENCE_COLUMNS,
             _rows(round_.preferences, _preference_row),
@@ -214,12 +217,12 @@ def _school_columns(schools: Iterable[School]) -> tuple[str, ...]:
         location += ("easting", "northing")
     # Ratings are optional; a round without them keeps the file as it was.
     rating = ("rating",) if any(s.rating is not None for s in schools) else ()
-    leaders = (
-        ("max_leaders_out_per_day",)
-        if any(s.max_leaders_out_per_day is not None for s in schools)
-        else ()
+    newer = tuple(
+        column
+        for column in ("max_leaders_out_per_day", "cover_budget")
+        if any(getattr(s, column) is not None for s in schools)
     )
-    return SCHOOL_COLUMNS_START + location + SCHOOL_COLUMNS_END + rating + leaders
+    return SCHOOL_COLUMNS_START + location + SCHOOL_COLUMNS_END + rating + newer
 
 
 def _project_columns(projects: Iterable[Project]) -> tuple[str, ...]:
@@ -272,8 +275,11 @@ def _conflict_row(conflict: Conflict) -> list[Cell]:
     return [conflict.staff_id, conflict.school_id, conflict.reason]
 
 
-def _history_row(entry: HistoryEntry) -> list[Cell]:
-    return [entry.round, entry.staff_id, entry.host_school_id, entry.days, entry.academic_year]
+def _history_row(header: Sequence[str]) -> Callable[[HistoryEntry], list[Cell]]:
+    def row(entry: HistoryEntry) -> list[Cell]:
+        return [getattr(entry, column) for column in header]
+
+    return row
 
 
 def _preference_row(preference: Preference) -> list[Cell]:

@@ -107,6 +107,7 @@ class SchoolLoad:
     visit_days_hosted: int
     days_received: int
     cover_cost: int
+    cover_budget: float | None = None  # schools.csv cover_budget; None = no cap
 
     @property
     def give_minus_take(self) -> int:
@@ -388,6 +389,7 @@ def school_load(round_: Round, plan: Plan) -> tuple[SchoolLoad, ...]:
             visit_days_hosted=visit_days[s.school_id],
             days_received=received[s.school_id],
             cover_cost=calendar.cover_cost(s.phase) * released[s.school_id],
+            cover_budget=s.cover_budget,
         )
         for s in round_.schools
     ]

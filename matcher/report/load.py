@@ -19,6 +19,11 @@ class LoadTables:
     schools: tuple[SchoolLoad, ...]
 
     @property
+    def budgets_cover(self) -> bool:
+        """Some school has a cover budget (schools.csv cover_budget): show the column."""
+        return any(s.cover_budget is not None for s in self.schools)
+
+    @property
     def over_budget(self) -> tuple[SchoolLoad, ...]:
         """Schools releasing more than their budget (a plan matcher made never does)."""
         return tuple(s for s in self.schools if s.days_released > s.release_budget)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from matcher.report.facts import SchoolLoad
 from matcher.report.load import LoadTables
 
 
@@ -30,14 +31,16 @@ def _sle_table(tables: LoadTables) -> Table:
 
 def _school_table(tables: LoadTables) -> Table:
     table = Table(title="Staff-days each school releases and receives", title_justify="left")
-    headings = ("school", "phase", "released", "budget", "received", "give - take", "cover £")
+    headings = ["school", "phase", "released", "budget", "received", "give - take", "cover £"]
+    if tables.budgets_cover:
+        headings.append("cover budget £")
     for heading in headings:
         table.add_column(heading, justify="left" if heading in ("school", "phase") else "right")
     for row in sorted(tables.schools, key=lambda r: (-r.days_released, r.name, r.school_id)):
         released = str(row.days_released)
         if row.days_released >= row.release_budget > 0:
             released = f"[yellow]{released}[/]"  # at its budget: no more to give this round
-        table.add_row(
+        cells = [
             f"{row.name} ({row.school_id})",
             row.phase,
             released,
@@ -45,8 +48,20 @@ def _school_table(tables: LoadTables) -> Table:
             str(row.days_received),
             f"{row.give_minus_take:+d}",
             f"{row.cover_cost:,}",
-        )
+        ]
+        if tables.budgets_cover:
+            cells.append(_cover_budget(row))
+        table.add_row(*cells)
     return table
+
+
+def _cover_budget(row: SchoolLoad) -> str:
+    """The budget, yellow once the cover cost has reached it; blank for no cap."""
+    if row.cover_budget is None:
+        return ""
+    budget = row.cover_budget
+    said = f"{budget:,.0f}" if budget.is_integer() else f"{budget:,.2f}"
+    return f"[yellow]{said}[/]" if row.cover_cost >= budget > 0 else said
 
 
 def print_load(tables: LoadTables, console: Console) -> None:

@@ -225,19 +225,25 @@ def _sle_load(facts: ReportFacts) -> _Table:
 
 
 def _school_load(facts: ReportFacts) -> _Table:
-    header = (
+    header: tuple[str, ...] = (
         "school_id", "school", "phase", "days_released", "release_budget", "budget_left",
         "visit_days_hosted", "reviewer_days_received", "given_minus_received", "cover_cost",
     )  # fmt: skip
-    rows = [
+    rows: list[tuple[WorkbookValue, ...]] = [
         (
             r.school_id, r.name, r.phase, r.days_released, r.release_budget,
             r.release_budget - r.days_released, r.visit_days_hosted, r.days_received,
             r.give_minus_take, r.cover_cost,
         )
         for r in facts.school_load
-    ]
-    return _Table("School load", header, rows, {"cover_cost": MONEY_FORMAT})
+    ]  # fmt: skip
+    formats = {"cover_cost": MONEY_FORMAT}
+    if any(r.cover_budget is not None for r in facts.school_load):
+        # Only rounds with cover budgets get the column: other workbooks stay as they were.
+        header = (*header, "cover_budget")
+        rows = [(*row, r.cover_budget) for row, r in zip(rows, facts.school_load, strict=True)]
+        formats["cover_budget"] = MONEY_FORMAT
+    return _Table("School load", header, rows, formats)
 
 
 def _schools(facts: ReportFacts) -> _Table:

@@ -49,6 +49,7 @@ from matcher.model import (
     Staff,
 )
 from matcher.synth.kinds import with_visit_kinds
+from matcher.synth.programme import add_programme_shapes
 from matcher.synth.register import COHORT_SIZES, LocationsError, SchoolRegister, load_register
 
 __all__ = ["AREAS", "COHORT_SIZES", "LocationsError", "generate_round"]
@@ -618,12 +619,16 @@ def generate_round(
     -------
     Round
         Spring term 2027 (round 3 of academic year 2026/27, with its terms, half term and
-        INSET day), with schools located by easting/northing (or by latitude/longitude, if the
-        register extract gives those), staff, projects, conflicts, two previous rounds of
-        history, preferences and a few availability rows (mock exam weeks, residential trips,
-        inspection windows, staff on courses, preferred days). Under the default rules most
-        projects have several eligible reviewers; a few (remote schools, rare phases, rare areas
-        needing an SLE) are genuinely hard.
+        INSET day), with the inputs of the programmes as they really run
+        (``matcher.synth.programme``: projects with two areas or needing a senior leader or a
+        head, schools capping leaders out a day or their cover cost, SLEs with their own
+        allowance, a school rotation of one round; drawn from a stream of their own, over the
+        cohort ``drawn_round`` gives), with schools located by easting/northing (or by
+        latitude/longitude, if the register extract gives those), staff, projects, conflicts,
+        two previous rounds of history, preferences and a few availability rows (mock exam
+        weeks, residential trips, inspection windows, staff on courses, preferred days). Under
+        the default rules most projects have several eligible reviewers; a few (remote schools,
+        rare phases, rare areas needing an SLE) are genuinely hard.
 
     Raises
     ------
@@ -633,6 +638,32 @@ def generate_round(
         (a ValueError) If the register extract is missing or unreadable, or has fewer usable
         schools than ``schools``.
     """
+    drawn = drawn_round(
+        schools=schools,
+        seed=seed,
+        name=name,
+        staff_per_school=staff_per_school,
+        projects_per_school=projects_per_school,
+        sle_share=sle_share,
+        trust_share=trust_share,
+        locations=locations,
+    )
+    return add_programme_shapes(drawn, seed=seed, area_weights=AREA_WEIGHTS)
+
+
+def drawn_round(
+    *,
+    schools: int,
+    seed: int,
+    name: str,
+    staff_per_school: float,
+    projects_per_school: float,
+    sle_share: float,
+    trust_share: float,
+    locations: SchoolRegister | str | Path | None,
+) -> Round:
+    """``generate_round`` without the #19 programme inputs: the cohort as the same seed gave
+    it before they existed (every draw of it comes from the main stream)."""
     _check_arguments(schools, staff_per_school, projects_per_school, sle_share, trust_share)
     register = _read_locations(locations)
     rng = np.random.default_rng(seed)

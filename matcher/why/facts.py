@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from matcher.model import Plan, Project, Round, Staff
 from matcher.why.types import RuleFact
-from solvers.matching.eligibility import PAIR_RULES, PairContext
+from solvers.matching.eligibility import PAIR_RULES, PairContext, reviewing_school
 
 # Pair rules a coordinator may relax (the others are facts: own school, specialism, phase,
 # declared conflicts); matcher.why.relax tries each.
@@ -86,6 +86,36 @@ def _rotation(ctx: PairContext, person: Staff, project: Project) -> str:
     )
 
 
+def _school_rotation(ctx: PairContext, person: Staff, project: Project) -> str:
+    """Reads "Oak Primary (A) reviewed Elm Academy (B) in round 3 (2025/26); school rotation
+    is 2 rounds": the latest history row that pairs the two schools, either way."""
+    rules, now = ctx.round.settings.rules, ctx.round.settings.number
+    home, host = person.school_id, project.host_school_id
+    rows = [
+        (h.round, reviewer, h)
+        for h in ctx.round.history
+        if now - rules.school_rotation_rounds <= h.round < now
+        and (reviewer := reviewing_school(ctx.round, h)) is not None
+        and {reviewer, h.host_school_id} == {home, host}
+        and reviewer != h.host_school_id
+    ]
+    when, reviewer, last = max(rows, key=lambda row: (row[0], row[1], row[2].staff_id))
+    reviewed = host if reviewer == home else home
+    # A row without a year belongs to this round's year (docs/input-format.md, history.csv).
+    year = last.academic_year or ctx.round.settings.academic_year
+    said = f" ({year})" if year else ""
+    return (
+        f"{_school(ctx.round, reviewer)} reviewed {_school(ctx.round, reviewed)} in round "
+        f"{when}{said}; school rotation is {_rounds(rules.school_rotation_rounds)} "
+        f"(rules.school_rotation_rounds: no pairing again before round "
+        f"{when + rules.school_rotation_rounds + 1}, this is round {now})"
+    )
+
+
+def _rounds(count: int) -> str:
+    return f"{count} round" if count == 1 else f"{count} rounds"
+
+
 def _travel(ctx: PairContext, person: Staff, project: Project) -> str:
     minutes = ctx.round.travel_minutes(person.school_id, project.host_school_id)
     return (
@@ -114,6 +144,7 @@ _PAIR_FACTS: dict[str, Callable[[PairContext, Staff, Project], str]] = {
     "conflict": _conflict,
     "same_trust": _trust,
     "rotation": _rotation,
+    "school_rotation": _school_rotation,
     "travel": _travel,
     "cluster_scope": _scope,
 }
@@ -132,7 +163,7 @@ def plan_rule_facts(round_: Round, plan: Plan, person: Staff, project: Project) 
     """Every plan rule the written plan would break with the reviewer added to the team."""
     return [
         fact
-        for check in (_team_full, _capacity, _sle_allowance, _release, _swap)
+        for check in (_team_full, _capacity, _sle_allowance, _release, _cover_budget, _swap)
         if (fact := check(round_, plan, person, project)) is not None
     ]
 
@@ -208,6 +239,25 @@ def _release(round_: Round, plan: Plan, person: Staff, project: Project) -> Rule
         f"{_school(round_, school.school_id)} already releases {used} staff-day(s) "
         f"({_listed(where)}); {project.project_id} needs {project.days_per_reviewer} more and "
         f"its release_days is {school.release_days}",
+    )
+
+
+def _cover_budget(round_: Round, plan: Plan, person: Staff, project: Project) -> RuleFact | None:
+    school = round_.school_by_id[person.school_id]
+    if school.cover_budget is None:
+        return None
+    per_day = round_.settings.calendar.cover_cost(school.phase)
+    colleagues = {s.staff_id for s in round_.staff if s.school_id == school.school_id}
+    used, where = _days(round_, plan, colleagues)
+    if (used + project.days_per_reviewer) * per_day <= school.cover_budget:
+        return None
+    budget = school.cover_budget
+    said = f"{budget:,.0f}" if budget.is_integer() else f"{budget:,.2f}"
+    return RuleFact(
+        "cover_budget",
+        f"{_school(round_, school.school_id)} already pays £{used * per_day:,} of cover for "
+        f"{used} staff-day(s) ({_listed(where)}); {project.project_id} needs "
+        f"{project.days_per_reviewer} more at £{per_day} a day and its cover_budget is £{said}",
     )
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from matcher.model import Project, Round, Staff
-from solvers.matching.eligibility import PAIR_RULES, PairContext
+from solvers.matching.eligibility import PAIR_RULES, PairContext, reviewing_school
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,16 @@ def relaxations(
             str(window),
             _with_rules(round_, rotation_rounds=window),
         )
+    if "school_rotation" in blocked:
+        window = _school_rotation_window(round_, project, blocked["school_rotation"])
+        yield Relaxation(
+            "school_rotation",
+            f"shortening the school rotation from {rules.school_rotation_rounds} to {window} "
+            "round(s)",
+            "rules.school_rotation_rounds",
+            str(window),
+            _with_rules(round_, school_rotation_rounds=window),
+        )
     if "cluster_scope" in blocked:
         settings = round_.settings
         clusters = settings.clusters.model_copy(update={"cluster_scope": "any"})
@@ -120,6 +130,21 @@ def _rotation_window(round_: Round, project: Project, people: list[Staff]) -> in
         if h.staff_id in ids and h.host_school_id == project.host_school_id and h.round < now:
             last[h.staff_id] = max(h.round, last.get(h.staff_id, h.round))
     return max(0, max(now - served - 1 for served in last.values()))
+
+
+def _school_rotation_window(round_: Round, project: Project, people: list[Staff]) -> int:
+    """The longest school rotation that frees the school of at least one of ``people``."""
+    now, host = round_.settings.number, project.host_school_id
+    schools = {p.school_id for p in people}
+    last: dict[str, int] = {}
+    for h in round_.history:
+        pair = {reviewing_school(round_, h), h.host_school_id}
+        if h.round >= now or host not in pair or len(pair) < 2:
+            continue
+        (other,) = pair - {host}
+        if other in schools:
+            last[other] = max(h.round, last.get(other, h.round))
+    return max(0, max((now - served - 1 for served in last.values()), default=0))
 
 
 def _plan_relaxations(

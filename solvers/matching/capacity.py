@@ -1,9 +1,9 @@
 """What a plan uses of every limited resource, kept in one ledger by every heuristic.
 
 The CP-SAT model states the capacity rules as constraints (``solvers.matching.model``:
-``capacity``, ``sle_allowance``, ``release``, ``no_direct_swap``); greedy, the warm start and
-the ejection-chain search keep the same rules by booking pairs in this ledger instead, so the
-arithmetic of "days left" is written once.
+``capacity``, ``sle_allowance``, ``release``, ``cover_budget``, ``no_direct_swap``); greedy,
+the warm start and the ejection-chain search keep the same rules by booking pairs in this
+ledger instead, so the arithmetic of "days left" is written once.
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ class Ledger:
     """Days left per reviewer and per releasing school, and which school serves which host.
 
     ``fits`` says whether a pair can join the plan as booked so far under the capacity,
-    allowance, release and no-direct-swap rules; team rules (size, lead, SLE) are the caller's.
+    allowance, release, cover budget and no-direct-swap rules; team rules (size, lead, SLE)
+    are the caller's.
     """
 
     def __init__(self, problem: MatchingProblem) -> None:
@@ -49,7 +50,8 @@ class Ledger:
         self.host = [host[j] for j in p.pair_project.tolist()]
         self.swap_rule = bool(p.no_direct_swap)
         self.days_left: list[int] = staff_days_left(p).tolist()
-        self.release_left: list[int] = p.school_release.astype(int).tolist()
+        # release_days and the cover budget both count a school's staff-days out: one figure.
+        self.release_left: list[int] = p.school_days_cap().astype(int).tolist()
         self.serves: Counter[tuple[int, int]] = Counter()
 
     def fits(self, k: int) -> bool:

@@ -16,8 +16,9 @@ from typing import cast
 import numpy as np
 import numpy.typing as npt
 
-from matcher.model import Phase, Project, Round, Staff
+from matcher.model import HistoryEntry, Phase, Project, Round, Staff
 from matcher.travel import EARTH_RADIUS_KM, GridRef, LatLon
+from solvers.matching.cover import cover_days
 
 
 def normalise_area(text: str) -> str:
@@ -35,6 +36,9 @@ class PairContext:
     recently_served: frozenset[tuple[str, str]]
     cluster_of: dict[str, str] = field(default_factory=dict)  # school -> its peer-review cluster
     reviewers_of: dict[str, frozenset[str]] = field(default_factory=dict)  # host -> rotation's
+    # School pairs that reviewed each other (either way) within rules.school_rotation_rounds,
+    # each in both orders.
+    recent_school_pairs: frozenset[tuple[str, str]] = frozenset()
 
     @classmethod
     def of(cls, round_: Round) -> PairContext:
@@ -55,7 +59,27 @@ class PairContext:
             recently_served=frozenset(recent),
             cluster_of={m.school_id: m.cluster_id for m in round_.clusters},
             reviewers_of=_rotation_reviewers(round_),
+            recent_school_pairs=_recent_school_pairs(round_),
         )
+
+
+def reviewing_school(round_: Round, entry: HistoryEntry) -> str | None:
+    """The school a history row's reviewer came from: the row's own, else staff.csv's."""
+    if entry.school_id is not None:
+        return entry.school_id
+    person = round_.staff_by_id.get(entry.staff_id)
+    return None if person is None else person.school_id
+
+
+def _recent_school_pairs(round_: Round) -> frozenset[tuple[str, str]]:
+    window = round_.settings.rules.school_rotation_rounds
+    now = round_.settings.number
+    pairs: set[tuple[str, str]] = set()
+    for h in round_.history:
+        home = reviewing_school(round_, h) if now - window <= h.round < now else None
+        if home is not None and home != h.host_school_id:
+            pairs.update(((home, h.host_school_id), (h.host_school_id, home)))
+    return frozenset(pairs)
 
 
 def _rotation_reviewers(round_: Round) -> dict[str, frozenset[str]]:
@@ -124,6 +148,12 @@ def not_recently_served(ctx: PairContext, person: Staff, project: Project) -> bo
     return (person.staff_id, project.host_school_id) not in ctx.recently_served
 
 
+def schools_not_recently_paired(ctx: PairContext, person: Staff, project: Project) -> bool:
+    """Hard: the reviewer's school and the host did not review each other (either way) in the
+    last ``school_rotation_rounds`` rounds."""
+    return (person.school_id, project.host_school_id) not in ctx.recent_school_pairs
+
+
 def within_travel(ctx: PairContext, person: Staff, project: Project) -> bool:
     """Hard: one-way travel from home school to host within ``max_travel_minutes``."""
     minutes = ctx.round.travel_minutes(person.school_id, project.host_school_id)
@@ -186,6 +216,14 @@ PAIR_RULES: tuple[PairRule, ...] = (
         ),
     ),
     PairRule(
+        "school_rotation",
+        schools_not_recently_paired,
+        lambda ctx, p: (
+            f"work at a school that has not reviewed, or been reviewed by, {_host(ctx, p)} in "
+            f"the last {ctx.round.settings.rules.school_rotation_rounds} rounds"
+        ),
+    ),
+    PairRule(
         "travel",
         within_travel,
         lambda ctx, p: f"live within {ctx.round.settings.rules.max_travel_minutes} minutes' travel",
@@ -241,6 +279,9 @@ class Screen:
         for staff_id, school_id in ctx.recently_served:
             if staff_id in staff_index:
                 self.excluded_at["rotation"][school_id].add(staff_index[staff_id])
+        self.recently_paired: dict[str, npt.NDArray[np.int64]] = _paired_with(
+            ctx.recent_school_pairs, school_index
+        )
         self._grid, self._latlon = _coordinates(round_)
         self.positions = self._grid if self._grid is not None else self._latlon
         # Per-reviewer facts the capacity checks and the encoder read in bulk.
@@ -254,6 +295,10 @@ class Screen:
             [round_.sle_allowance(s.staff_id) for s in self.staff], dtype=np.int64
         )
         self.school_release = np.array([s.release_days for s in round_.schools], dtype=np.int64)
+        # Staff-days each school's cover budget pays for (schools.csv cover_budget).
+        self.cover_days = np.array(
+            [cover_days(round_, s) for s in round_.schools], dtype=np.int64
+        )
         self.staff_index = staff_index
         self._vectorised: dict[
             str, Callable[[Project, npt.NDArray[np.int64]], npt.NDArray[np.bool_]]
@@ -263,6 +308,7 @@ class Screen:
             "conflict": lambda p, c: self._not_listed("conflict", p, c),
             "same_trust": self._trust,
             "rotation": lambda p, c: self._not_listed("rotation", p, c),
+            "school_rotation": self._school_rotation,
             "travel": self._travel,
         }
 
@@ -304,6 +350,14 @@ class Screen:
         if not listed:
             return np.ones(len(pool), dtype=np.bool_)
         return ~np.isin(pool, np.fromiter(listed, dtype=np.int64))
+
+    def _school_rotation(
+        self, project: Project, pool: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.bool_]:
+        paired = self.recently_paired.get(project.host_school_id)
+        if paired is None:
+            return np.ones(len(pool), dtype=np.bool_)
+        return ~np.isin(self.staff_school[pool], paired)
 
     def _trust(self, project: Project, pool: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
         if self.ctx.round.settings.rules.same_trust == "allow":
@@ -356,6 +410,17 @@ class Screen:
         else:
             return None
         return km * settings.detour_factor / settings.speed_kmh * 60.0
+
+
+def _paired_with(
+    pairs: frozenset[tuple[str, str]], school_index: dict[str, int]
+) -> dict[str, npt.NDArray[np.int64]]:
+    """Host id -> indices of the schools recently paired with it (school rotation)."""
+    found: dict[str, set[int]] = defaultdict(set)
+    for home, host in pairs:
+        if home in school_index:
+            found[host].add(school_index[home])
+    return {host: np.array(sorted(ix), dtype=np.int64) for host, ix in found.items()}
 
 
 def _coordinates(

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from matcher.model import Project, Role, Round, Staff, Weights
+from solvers.matching.cover import NO_COVER_CAP, cover_days
 from solvers.matching.eligibility import PairContext, Screen, project_areas
 
 IntArray = npt.NDArray[np.int64]
@@ -77,6 +78,10 @@ class MatchingProblem:
     # staff.csv sle_allowance_days: each reviewer's yearly SLE allowance (their own, else the
     # round's); None when nobody has their own, and ``sle_allowance`` holds for all.
     staff_sle_allowance: IntArray | None = None
+    # schools.csv cover_budget (rule cover_budget): the staff-days out each school's cover
+    # budget pays for at its cover cost per day (``NO_COVER_CAP`` without a budget); None when
+    # no school has one.
+    school_cover_days: IntArray | None = None
 
     @property
     def n_pairs(self) -> int:
@@ -98,6 +103,16 @@ class MatchingProblem:
         for k in team:
             covered |= int(self.pair_area_mask[k])
         return [1 << a for a in range(self.area_count(j)) if not covered >> a & 1]
+
+    def cover_capped(self, s: int) -> bool:
+        """School s has a cover budget that could limit it (rule cover_budget)."""
+        return self.school_cover_days is not None and self.school_cover_days[s] < NO_COVER_CAP
+
+    def school_days_cap(self) -> IntArray:
+        """Staff-days each school may still give: release_days, and the cover budget's days."""
+        if self.school_cover_days is None:
+            return self.school_release
+        return np.minimum(self.school_release, self.school_cover_days)
 
     def sle_allowances(self) -> IntArray:
         """Each reviewer's yearly SLE allowance (rule sle_allowance)."""
@@ -283,12 +298,19 @@ def encode(
         locked_projects=frozenset(lk.project_id for lk in round_.locks),
         **_areas(round_, screen, pairs),
         **_roles(round_),
+        school_cover_days=_cover_days(round_),
         staff_sle_allowance=(
             None
             if all(s.sle_allowance_days is None for s in round_.staff)
             else np.array([round_.sle_allowance(s.staff_id) for s in round_.staff], dtype=np.int64)
         ),
     )
+
+
+def _cover_days(round_: Round) -> IntArray | None:
+    if all(s.cover_budget is None for s in round_.schools):
+        return None
+    return np.array([cover_days(round_, s) for s in round_.schools], dtype=np.int64)
 
 
 def _roles(round_: Round) -> dict[str, IntArray | None]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -29,6 +29,7 @@ from solvers.engine.calibration import EXPLAIN_MAX_SECONDS
 from solvers.engine.decompose import pair_parts, restrict
 from solvers.engine.options import DEFAULT_OPTIONS, SolveOptions
 from solvers.matching.capacity import sle_days_left
+from solvers.matching.cover import cover_days
 from solvers.matching.eligibility import PairContext, Screen, project_areas
 from solvers.matching.encode import MatchingProblem
 from solvers.matching.model import MatchingModel, build_model
@@ -68,6 +69,10 @@ def _funnel(
     narrow(
         screen.school_release[screen.staff_school[pool]] >= days,
         f"work at a school that can release {days} days",
+    )
+    narrow(
+        screen.cover_days[screen.staff_school[pool]] >= days,
+        f"work at a school whose cover budget pays for {days} days",
     )
     return steps
 
@@ -186,33 +191,92 @@ class _Assumptions:
         return (self.literals[key],)
 
 
-def _sentence(rule: str, subject: str, problem: MatchingProblem, round_: Round) -> str:
-    if rule == "staff":
-        return f"project {subject} is staffed"
-    if rule == "team_size":
-        minimum = round_.project_by_id[subject].min_reviewers
-        return f"project {subject} has at least {minimum} reviewer(s)"
-    if rule == "lead":
-        return f"project {subject} has a trained lead"
-    if rule == "sle":
-        return f"project {subject} has an SLE"
-    if rule == "needs_role":
-        return f"project {subject} has a {round_.project_by_id[subject].needs_role} on its team"
-    if rule == "areas_covered":
-        areas = project_areas(round_.project_by_id[subject])
-        return f"project {subject}'s team covers {_both(areas)}"
-    if rule == "capacity":
-        return f"reviewer {subject} works at most {round_.staff_by_id[subject].max_days} days"
-    if rule == "sle_allowance":
-        index = problem.staff_ids.index(subject)
-        return f"SLE {subject} has only {sle_days_left(problem, index)} allowance days left"
-    if rule == "release":
-        release = round_.school_by_id[subject].release_days
-        return f"school {subject} releases at most {release} staff-days"
-    if rule == "no_direct_swap":
-        first, second = subject.split("/")
-        return f"schools {first} and {second} do not review each other both ways"
-    return f"{rule} ({subject})"
+@dataclass(frozen=True)
+class _Words:
+    """What a rule's sentence may name: the round, the (part of the) problem and the teams the
+    plan gave the projects it staffed (by project id: staff ids), for what is committed."""
+
+    round: Round
+    problem: MatchingProblem
+    teams: Mapping[str, Sequence[str]]
+
+
+def _school_words(round_: Round, school_id: str) -> str:
+    school = round_.school_by_id.get(school_id)
+    return f"{school.name} ({school_id})" if school is not None else school_id
+
+
+def _cover_budget_sentence(words: _Words, school_id: str) -> str:
+    """The school, its budget, the days it pays for and what the plan already commits."""
+    round_ = words.round
+    school = round_.school_by_id[school_id]
+    per_day = round_.settings.calendar.cover_cost(school.phase)
+    budget = school.cover_budget or 0.0
+    said = f"{budget:,.0f}" if budget.is_integer() else f"{budget:,.2f}"
+    head = (
+        f"school {_school_words(round_, school_id)} spends at most £{said} on cover "
+        f"(cover_budget: {cover_days(round_, school)} staff-day(s) at £{per_day})"
+    )
+    committed: list[str] = []
+    total = 0
+    for project_id, team in sorted(words.teams.items()):
+        mine = [s for s in team if round_.staff_by_id[s].school_id == school_id]
+        if mine:
+            days = round_.project_by_id[project_id].days_per_reviewer * len(mine)
+            total += days * per_day
+            committed.append(f"{project_id} ({', '.join(mine)}, {days} day(s))")
+    if not committed:
+        return head
+    return f"{head}, £{total:,} already committed by {', '.join(committed)}"
+
+
+def _release_sentence(words: _Words, school_id: str) -> str:
+    release = words.round.school_by_id[school_id].release_days
+    return f"school {school_id} releases at most {release} staff-days"
+
+
+def _swap_sentence(words: _Words, subject: str) -> str:
+    first, second = subject.split("/")
+    return f"schools {first} and {second} do not review each other both ways"
+
+
+def _sle_allowance_sentence(words: _Words, staff_id: str) -> str:
+    index = words.problem.staff_ids.index(staff_id)
+    return f"SLE {staff_id} has only {sle_days_left(words.problem, index)} allowance days left"
+
+
+def _team_size_sentence(words: _Words, project_id: str) -> str:
+    minimum = words.round.project_by_id[project_id].min_reviewers
+    return f"project {project_id} has at least {minimum} reviewer(s)"
+
+
+def _areas_sentence(words: _Words, project_id: str) -> str:
+    areas = project_areas(words.round.project_by_id[project_id])
+    return f"project {project_id}'s team covers {_both(areas)}"
+
+
+_SENTENCES: dict[str, Callable[[_Words, str], str]] = {
+    "staff": lambda w, pid: f"project {pid} is staffed",
+    "team_size": _team_size_sentence,
+    "lead": lambda w, pid: f"project {pid} has a trained lead",
+    "sle": lambda w, pid: f"project {pid} has an SLE",
+    "needs_role": lambda w, pid: (
+        f"project {pid} has a {w.round.project_by_id[pid].needs_role} on its team"
+    ),
+    "areas_covered": _areas_sentence,
+    "capacity": lambda w, sid: (
+        f"reviewer {sid} works at most {w.round.staff_by_id[sid].max_days} days"
+    ),
+    "sle_allowance": _sle_allowance_sentence,
+    "release": _release_sentence,
+    "cover_budget": _cover_budget_sentence,
+    "no_direct_swap": _swap_sentence,
+}
+
+
+def _sentence(rule: str, subject: str, words: _Words) -> str:
+    said = _SENTENCES.get(rule)
+    return f"{rule} ({subject})" if said is None else said(words, subject)
 
 
 def _is_infeasible(
@@ -259,14 +323,16 @@ def explain_unstaffed(
     unstaffed: Sequence[str],
     staffed: Sequence[str],
     options: SolveOptions = DEFAULT_OPTIONS,
+    teams: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, str]:
     """For each unstaffed project, the smallest set of rules that stop it being staffed too.
 
     ``staffed`` are the projects the plan did staff: the question asked is "why can this project
-    not be staffed as well as those?". Projects are explained ``options.workers`` at a time,
-    each search stopped after ``budget`` shared out evenly, and at most
-    ``EXPLAIN_MAX_SECONDS``, of work (``solvers.engine.budget``); none is started after
-    ``budget``'s deadline, and those left say so.
+    not be staffed as well as those?". ``teams`` (project id: staff ids) are their teams, so a
+    budget rule can say what the plan already commits. Projects are explained
+    ``options.workers`` at a time, each search stopped after ``budget`` shared out evenly, and
+    at most ``EXPLAIN_MAX_SECONDS``, of work (``solvers.engine.budget``); none is started
+    after ``budget``'s deadline, and those left say so.
     """
     many = max(1, len(unstaffed))
     workers = options.workers
@@ -290,7 +356,9 @@ def explain_unstaffed(
         sub, members = part_of[project_id]
         rivals = [pid for pid in staffed if pid in members]
         share = budget.part(each)
-        return _explain_one(round_, sub, project_id, rivals, budget=share, seed=options.seed)
+        return _explain_one(
+            round_, sub, project_id, rivals, budget=share, seed=options.seed, teams=teams or {}
+        )
 
     # Each explanation is its own model and search, so they run side by side (CP-SAT releases
     # the interpreter lock while it searches); map keeps the projects' order.
@@ -306,6 +374,7 @@ def _explain_one(
     *,
     budget: Budget,
     seed: int,
+    teams: Mapping[str, Sequence[str]],
 ) -> str:
     model = cp_model.CpModel()
     guard = _Assumptions(model)
@@ -334,7 +403,8 @@ def _explain_one(
     core = _shrink(m, core, budget=budget, seed=seed)
     keys = sorted(key_of[lit.index] for lit in core)
     rivals = sorted(s for r, s in keys if r == "staff" and s != project_id)
-    rules = [_sentence(r, s, problem, round_) for r, s in keys if r != "staff"]
+    words = _Words(round_, problem, teams)
+    rules = [_sentence(r, s, words) for r, s in keys if r != "staff"]
     lead = (
         f"cannot be staffed while {', '.join(rivals)} {'is' if len(rivals) == 1 else 'are'}"
         if rivals

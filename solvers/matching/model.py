@@ -149,6 +149,20 @@ def add_release(m: MatchingModel) -> None:
         _enforce(m.model.add(days <= int(p.school_release[s])), m.guard("release", p.school_ids[s]))
 
 
+def add_cover_budget(m: MatchingModel) -> None:
+    """Hard: a school's staff-days out cost at most its cover_budget (schools.csv): at most
+    the days the budget pays for at its phase's cover cost per day."""
+    p = m.problem
+    if p.school_cover_days is None:
+        return
+    for s, pairs in enumerate(p.pairs_of_giving_school()):
+        cap = int(p.school_cover_days[s])
+        if not pairs or not p.cover_capped(s) or sum(int(p.pair_days[k]) for k in pairs) <= cap:
+            continue  # cannot bind, so leave it out of the model (and of explanations)
+        days = sum(int(p.pair_days[k]) * m.assign[k] for k in pairs)
+        _enforce(m.model.add(days <= cap), m.guard("cover_budget", p.school_ids[s]))
+
+
 def add_no_direct_swap(m: MatchingModel) -> None:
     """Hard: if school A's staff serve B's project, B's staff do not serve A's."""
     p = m.problem
@@ -209,6 +223,7 @@ HARD_RULES: tuple[ModelRule[MatchingModel], ...] = (
     model_rule("matching", "capacity", add_staff_capacity),
     model_rule("matching", "sle_allowance", add_sle_allowance),
     model_rule("matching", "release", add_release),
+    model_rule("matching", "cover_budget", add_cover_budget),
     model_rule("matching", "no_direct_swap", add_no_direct_swap),
     model_rule("matching", "locks", add_locks),
 )

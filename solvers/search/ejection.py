@@ -124,9 +124,9 @@ def dense_gap(problem: MatchingProblem, cost: Sequence[float]) -> DenseGap | Non
     """The problem as a GAP, or None when it is not one (or too large to search here).
 
     A GAP here: every project needs exactly one reviewer and no lead or SLE, there is no swap
-    rule, and no school could release more days than it allows even if every reviewer of it
-    worked to capacity. Then a plan keeps every hard rule exactly when each reviewer's days
-    stay within capacity, so moves need check nothing else.
+    rule, and no school could release more days than it allows (release_days, cover budget)
+    even if every reviewer of it worked to capacity. Then a plan keeps every hard rule exactly
+    when each reviewer's days stay within capacity, so moves need check nothing else.
     """
     p = problem
     if p.n_pairs == 0 or p.n_pairs > MAX_PAIRS or p.no_direct_swap:
@@ -143,7 +143,7 @@ def dense_gap(problem: MatchingProblem, cost: Sequence[float]) -> DenseGap | Non
     offered = np.bincount(p.pair_staff, weights=p.pair_days, minlength=len(p.staff_ids))
     most = np.minimum(capacity, offered)
     released = np.bincount(p.staff_school, weights=most, minlength=len(p.school_ids))
-    if np.any(released > p.school_release):
+    if np.any(released > p.school_days_cap()):
         return None
     agents, agent_of = np.unique(p.pair_staff, return_inverse=True)
     jobs, job_of = np.unique(p.pair_project, return_inverse=True)

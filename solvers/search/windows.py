@@ -84,6 +84,9 @@ def open_windows(problem: MatchingProblem, chosen: Sequence[int], window: IntArr
         staff_max_days=problem.staff_max_days - staff_days,
         sle_days_used=problem.sle_days_used + np.where(problem.staff_is_sle, staff_days, 0),
         school_release=problem.school_release - given,
+        school_cover_days=(
+            None if problem.school_cover_days is None else problem.school_cover_days - given
+        ),
         school_days_offset=offset,
     )
     pairs = np.flatnonzero(free).astype(np.int64)
