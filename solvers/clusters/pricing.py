@@ -158,6 +158,13 @@ def _grow(  # noqa: C901, PLR0913
                 short = np.maximum(0, settings.min_strong_per_cluster - grown.strong)
                 total = grown.value + mix_weight * (over + short)
                 hits = np.flatnonzero(total < threshold)
+                if comp.staffing is not None and len(hits):
+                    # Staffing is never negative: the cut above stays exact; priced only here.
+                    members = np.column_stack(
+                        [np.full(len(hits), anchor), later[grown.positions[hits]]]
+                    )
+                    total[hits] += comp.staffing_cost(members)
+                    hits = hits[total[hits] < threshold]
                 if keep is not None and len(hits) > keep:
                     hits = hits[np.argsort(total[hits], kind="stable")[:keep]]
                 for k in hits.tolist():
