@@ -40,6 +40,7 @@ from matcher.io.write import write_round
 from matcher.model import (
     Availability,
     CalendarSettings,
+    ClusterSettings,
     Conflict,
     DateRange,
     HistoryEntry,
@@ -75,6 +76,10 @@ SETTINGS = Settings(
     end=dt.date(2027, 3, 26),
     coordinator_email="peer.review@merseyvale-alliance.example.org",
     calendar=CALENDAR,
+    # Clusters of up to six schools, formed so their projects can be staffed inside them
+    # (`matcher clusters`); `matcher plan` forms and uses them only with form = true, so the
+    # demo's plan stays the alliance-wide one (docs/clusters.md, data/samples/clusters.toml).
+    clusters=ClusterSettings(max_size=6, cluster_scope="within"),
 )
 PREVIOUS_ROUNDS = ((1, "2025/26"), (2, "2026/27"))  # summer 2026, autumn 2026
 
