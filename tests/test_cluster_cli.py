@@ -90,10 +90,11 @@ def test_same_seed_gives_identical_clusters(clustered: Path, tmp_path: Path) -> 
 
 
 def with_settings(tmp_path: Path, text: str) -> Path:
+    """The sample with ``text`` in place of its own ``[clusters]`` (the file's last table)."""
     copy = tmp_path / "round"
     shutil.copytree(SAMPLE, copy)
-    with (copy / "round.toml").open("a", encoding="utf-8") as handle:
-        handle.write("\n" + text)
+    toml = (copy / "round.toml").read_text(encoding="utf-8").split("\n[clusters]")[0]
+    (copy / "round.toml").write_text(toml + "\n" + text, encoding="utf-8")
     return copy
 
 
@@ -108,8 +109,13 @@ def test_sizes_out_of_order_are_bad_input(tmp_path: Path) -> None:
 def test_plan_forms_clusters_first_and_matches_within_them(tmp_path: Path) -> None:
     copy = with_settings(tmp_path, '[clusters]\nform = true\ncluster_scope = "within"\n')
     out = tmp_path / "out"
-    code, output = run("plan", str(copy), "--out", str(out), "--time-limit", "5", "--quiet")
+    code, output = run("plan", str(copy), "--out", str(out), "--time-limit", "5")
     assert code == 0, output
+    staffing = json.loads((out / "summary.json").read_text())["cluster_staffing"]
+    assert (
+        f"Staffed {staffing['staffed_within_clusters']} of 26 within clusters; "
+        f"{staffing['staffed_without_clusters']} without clusters"
+    ) in output
     assert (out / "clusters.csv").exists() and (out / "pairings.csv").exists()
     cluster_of = {r["school_id"]: r["cluster_id"] for r in rows(out / "clusters.csv")}
     for pairing in rows(out / "pairings.csv"):

@@ -65,8 +65,7 @@ class Component:
         if self.staffing is None or not clusters.shape[1]:
             return np.zeros(len(clusters), dtype=np.int64)
         penalty = self.problem.settings.staffing_penalty
-        short = self.staffing.shortfall(clusters)
-        thin = self.staffing.single_source(clusters)
+        short, thin = self.staffing.terms(clusters)
         return penalty * short + (penalty // SINGLE_SOURCE_SHARE) * thin
 
     def mix(self, members: Sequence[int]) -> int:

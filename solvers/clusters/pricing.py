@@ -39,6 +39,7 @@ class PricedColumns:
     # of (partial cluster x candidate school x member so far) computed, and anchors grown.
     cells: int = 0
     anchors: int = 0
+    staffing_cells: int = 0  # table cells read pricing complete clusters' staffing terms
 
     @property
     def most_negative(self) -> float:
@@ -86,13 +87,13 @@ def price_columns(
     costs: list[int] = []
     reduced: list[float] = []
     exact = True
-    cells = anchors = 0
+    cells = anchors = staffing_cells = 0
     for anchor in range(comp.size):
         later = np.flatnonzero(comp.allowed[anchor, anchor + 1 :]) + anchor + 1
         if len(later) < low - 1:
             continue
         anchors += 1
-        found, anchor_exact, anchor_cells = _grow(
+        found, anchor_exact, anchor_cells, anchor_staffing = _grow(
             comp,
             duals,
             anchor,
@@ -108,11 +109,12 @@ def price_columns(
         )
         exact &= anchor_exact
         cells += anchor_cells
+        staffing_cells += anchor_staffing
         for cluster, cost, rc in found:
             members.append(cluster)
             costs.append(cost)
             reduced.append(rc)
-    return PricedColumns(members, costs, reduced, exact, cells, anchors)
+    return PricedColumns(members, costs, reduced, exact, cells, anchors, staffing_cells)
 
 
 # Kept whole (ruff noqa below): the pricing's inner search, one frame per partial cluster.
@@ -129,9 +131,9 @@ def _grow(  # noqa: C901, PLR0913
     threshold: float,
     keep: int | None,
     max_partials: int,
-) -> tuple[list[tuple[tuple[int, ...], int, float]], bool, int]:
+) -> tuple[list[tuple[tuple[int, ...], int, float]], bool, int, int]:
     """The clusters anchored at ``anchor`` below ``threshold``, whether the search was exact,
-    and the table cells it computed."""
+    and the table cells it computed (pair costs, staffing terms)."""
     settings = comp.problem.settings
     mix_weight = settings.mix_penalty if rated else 0
     block = comp.pair_cost[np.ix_(later, later)]  # inf where a pair is forbidden
@@ -146,7 +148,7 @@ def _grow(  # noqa: C901, PLR0913
     )
     found: list[tuple[tuple[int, ...], int, float]] = []
     exact = True
-    cells = 0
+    cells = staffed = 0
     for size in range(2, high + 1):  # the size each partial cluster grows to now
         pieces = []
         step = max(1, _CHUNK // (len(later) * max(1, size - 1)))
@@ -164,6 +166,7 @@ def _grow(  # noqa: C901, PLR0913
                         [np.full(len(hits), anchor), later[grown.positions[hits]]]
                     )
                     total[hits] += comp.staffing_cost(members)
+                    staffed += comp.staffing.cells(members)
                     hits = hits[total[hits] < threshold]
                 if keep is not None and len(hits) > keep:
                     hits = hits[np.argsort(total[hits], kind="stable")[:keep]]
@@ -194,7 +197,7 @@ def _grow(  # noqa: C901, PLR0913
     if keep is not None and len(found) > keep:
         found.sort(key=lambda item: item[2])
         del found[keep:]
-    return found, exact, cells
+    return found, exact, cells, staffed
 
 
 # Cells of one (partial clusters x candidate schools) table computed at once: bounds memory.

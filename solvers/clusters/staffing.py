@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from matcher.model import Project, Round
+from solvers.engine.calibration import STAFFING_CALL_CELLS
 from solvers.matching.eligibility import PairContext, Screen, project_areas
 
 IntArray = npt.NDArray[np.int64]
@@ -84,8 +85,8 @@ class Demands:
         their demands only one school could meet (``LocalStaffing``, on one cluster)."""
         schools = np.asarray(sorted(members), dtype=np.int64)
         tables = local_staffing(self, schools, cycle=False)
-        whole = np.arange(len(schools), dtype=np.int64)[None, :]
-        return int(tables.shortfall(whole)[0]), int(tables.single_source(whole)[0])
+        short, thin = tables.terms(np.arange(len(schools), dtype=np.int64)[None, :])
+        return int(short[0]), int(thin[0])
 
 
 def _requirements(screen: Screen, project: Project, pool: IntArray) -> list[tuple[int, BoolArray]]:
@@ -155,26 +156,32 @@ class LocalStaffing:
     arc: IntArray  # m x m
     cycle: bool
 
-    def shortfall(self, clusters: IntArray) -> IntArray:
-        """Reviewers short over each cluster's projects (``clusters``: n x k local indices)."""
+    def terms(self, clusters: IntArray) -> tuple[IntArray, IntArray]:
+        """Per cluster (``clusters``: n x k local indices): the reviewers its projects lack
+        inside it, and its demands at most one of its schools could meet. No two schools may
+        review each other and one school's reviewers have limited days, so a demand only one
+        school could meet is often missed; in a review cycle one school is the design, and
+        only the shortfall along the best cycle counts."""
+        count = len(clusters)
         if self.cycle:
-            return self._cycle_shortfall(clusters)
+            return self._cycle_shortfall(clusters), np.zeros(count, dtype=np.int64)
         rows = self.rows_of[clusters]  # n x k x R
-        held = self.supply[rows[..., None], clusters[:, None, None, :]]
-        short = np.maximum(0, self.need[rows] - held.sum(axis=-1))
-        return short.reshape(len(clusters), -1).sum(axis=1)
+        held = np.zeros(rows.shape, dtype=np.int64)
+        sources = np.zeros(rows.shape, dtype=np.int64)
+        # One member at a time: adding small tables beats reducing over a short last axis.
+        for member in range(clusters.shape[1]):
+            got = self.supply[rows, clusters[:, member, None, None]]
+            held += got
+            sources += got > 0
+        need = self.need[rows]
+        short = np.maximum(0, need - held).reshape(count, -1).sum(axis=1)
+        thin = ((sources < 2) & (need > 0)).reshape(count, -1).sum(axis=1)
+        return short, thin
 
-    def single_source(self, clusters: IntArray) -> IntArray:
-        """Demands of each cluster that at most one of its schools could meet: no two schools
-        may review each other, and one school's reviewers have limited days, so such a
-        demand is often missed. None in a review cycle (one school by design)."""
-        if self.cycle:
-            return np.zeros(len(clusters), dtype=np.int64)
-        rows = self.rows_of[clusters]
-        held = self.supply[rows[..., None], clusters[:, None, None, :]]
-        sources = (held > 0).sum(axis=-1)
-        thin = (sources < 2) & (self.need[rows] > 0)
-        return thin.reshape(len(clusters), -1).sum(axis=1)
+    def cells(self, clusters: IntArray) -> int:
+        """Table cells ``terms`` reads for ``clusters``, to count its work."""
+        k = clusters.shape[1]
+        return len(clusters) * k * k * self.rows_of.shape[1] + STAFFING_CALL_CELLS
 
     def _cycle_shortfall(self, clusters: IntArray) -> IntArray:
         """The least shortfall over the cycles through each cluster (the first school fixed)."""
