@@ -22,6 +22,7 @@ from matcher.model import (
     Round,
 )
 from matcher.verify import verify_plan
+from matcher.why.relax import relaxations
 from solvers.matching.eligibility import PAIR_RULES, PairContext
 from solvers.matching.explain import precheck
 
@@ -130,3 +131,9 @@ def test_a_cycle_with_reviewers_from_outside_the_cluster_is_refused(tmp_path: Pa
         load_round(folder)
     (line,) = [str(p) for p in caught.value.problems]
     assert "clusters.review_cycle" in line and "true" in line and "outside" in line
+
+
+def test_explain_suggests_switching_the_cycle_off() -> None:
+    round_ = cycled(staff_at="CD")
+    suggested = {r.setting: r.value for r in relaxations(round_, round_.projects[0], 0)}
+    assert suggested.get("clusters.review_cycle") == "false"
