@@ -162,12 +162,10 @@ def _grow(  # noqa: C901, PLR0913
                 hits = np.flatnonzero(total < threshold)
                 if comp.staffing is not None and len(hits):
                     # Staffing is never negative: the cut above stays exact; priced only here.
-                    members = np.column_stack(
-                        [np.full(len(hits), anchor), later[grown.positions[hits]]]
+                    hits, cells_read = _with_staffing(
+                        comp, (anchor, later, grown.positions), total, hits, threshold, keep
                     )
-                    total[hits] += comp.staffing_cost(members)
-                    staffed += comp.staffing.cells(members)
-                    hits = hits[total[hits] < threshold]
+                    staffed += cells_read
                 if keep is not None and len(hits) > keep:
                     hits = hits[np.argsort(total[hits], kind="stable")[:keep]]
                 for k in hits.tolist():
@@ -198,6 +196,42 @@ def _grow(  # noqa: C901, PLR0913
         found.sort(key=lambda item: item[2])
         del found[keep:]
     return found, exact, cells, staffed
+
+
+def _with_staffing(
+    comp: Component,
+    grown: tuple[int, np.ndarray, np.ndarray],
+    total: np.ndarray,
+    hits: np.ndarray,
+    threshold: float,
+    keep: int | None,
+) -> tuple[np.ndarray, int]:
+    """Add the staffing terms to ``total`` at ``hits`` (in place); the hits still below
+    ``threshold`` (in index order) and the table cells read.
+
+    With ``keep``, only the hits needed to be sure of the ``keep`` lowest are priced, cheapest
+    travel first: staffing is never negative, so once the next hit's total without it is at
+    least the ``keep``-th lowest total with it, no later hit can be among them.
+    """
+    anchor, later, positions = grown
+    order = hits[np.argsort(total[hits], kind="stable")]
+    batch = len(order) if keep is None else max(4 * keep, 256)
+    kept: list[np.ndarray] = []
+    best = np.empty(0)
+    cells = 0
+    for start in range(0, len(order), batch):
+        chunk = order[start : start + batch]
+        if keep is not None and len(best) >= keep and total[chunk[0]] >= best[keep - 1]:
+            break
+        members = np.column_stack([np.full(len(chunk), anchor), later[positions[chunk]]])
+        total[chunk] += comp.staffing_cost(members)
+        cells += comp.staffing.cells(members) if comp.staffing is not None else 0
+        chunk = chunk[total[chunk] < threshold]
+        kept.append(chunk)
+        if keep is not None:
+            best = np.sort(np.concatenate([best, total[chunk]]))[:keep]
+    found = np.concatenate(kept) if kept else order[:0]
+    return np.sort(found), cells
 
 
 # Cells of one (partial clusters x candidate schools) table computed at once: bounds memory.
