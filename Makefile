@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SAMPLE := data/samples/alliance
 
-.PHONY: demo test bench lint clean
+.PHONY: demo demo-clusters test bench lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,11 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/matcher plan $(SAMPLE) --out out
+
+# The sample planned alliance-wide, inside clusters formed knowing its projects, and as a
+# review cycle: out/clusters/sweep.csv compares projects staffed (docs/clusters.md).
+demo-clusters: $(STAMP)
+	$(BIN)/matcher sweep $(SAMPLE) --grid data/samples/clusters.toml --out out/clusters
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -14,6 +14,7 @@ from itertools import combinations
 
 from matcher.model import ClusterMember, ClusterPlan, LeftOutSchool, RotationEdge, Round
 from matcher.verify_clusters import ClusterViolation, verify_clusters
+from solvers.clusters.component import SINGLE_SOURCE_SHARE
 from solvers.clusters.encode import ClusterProblem, encode_clusters
 from solvers.clusters.explain import explain_left_out
 from solvers.clusters.hubs import solve_hubs
@@ -58,6 +59,10 @@ class ClusterStats:
     max_travel_minutes: int  # the longest of those journeys
     repeated_pairs: int  # pairs that shared one of last year's clusters
     mix_breaches: int  # schools over max_weak or short of min_strong
+    # Reviewers its projects lack inside it (from the school before each host, in a review
+    # cycle), when clusters are priced by what they can staff; else 0.
+    staffing_shortfall: int = 0
+    single_source: int = 0  # demands of its projects only one of its schools could meet
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,8 @@ class ClusterOutcome:
                     "max_travel_minutes": s.max_travel_minutes,
                     "repeated_pairs": s.repeated_pairs,
                     "mix_breaches": s.mix_breaches,
+                    "staffing_shortfall": s.staffing_shortfall,
+                    "single_source": s.single_source,
                 }
                 for s in self.stats
             ],
@@ -209,7 +216,7 @@ def form_clusters(
     violations = verify_clusters(round_, plan)
     if violations:
         raise ClusterCheckError(violations)
-    stats = tuple(_stats(round_, plan))
+    stats = tuple(_stats(round_, plan, problem))
     previous = {(e.reviewing_school_id, e.host_school_id) for e in round_.rotation}
     arcs = [(e.reviewing_school_id, e.host_school_id) for e in plan.rotation]
     worst = settings.objective == "worst" and settings.mode == "partition"
@@ -292,20 +299,34 @@ def _plan(  # noqa: PLR0913
     )
     return ClusterPlan(
         members=tuple(members),
-        rotation=tuple(_rotation(round_, groups, seed, budget)),
+        rotation=tuple(_rotation(round_, problem, groups, seed, budget)),
         left_out=left_out,
     )
 
 
 def _rotation(
-    round_: Round, groups: list[tuple[str, list[str]]], seed: int, budget: Budget
+    round_: Round,
+    problem: ClusterProblem,
+    groups: list[tuple[str, list[str]]],
+    seed: int,
+    budget: Budget,
 ) -> list[RotationEdge]:
     names = [s.school_id for s in round_.schools]
     index = {school_id: i for i, school_id in enumerate(names)}
     previous = {(index[e.reviewing_school_id], index[e.host_school_id]) for e in round_.rotation}
+    demands, settings = problem.demands, round_.settings.clusters
+
+    def price(a: int, b: int) -> int:
+        # In a review cycle the school before a host staffs it: a cycle short of reviewers
+        # costs as it did when the clusters were chosen.
+        travel = round_.travel_minutes(names[a], names[b])
+        if demands is None or not settings.review_cycle:
+            return travel
+        return travel + settings.staffing_penalty * demands.arc(a, b)
+
     cycles = solve_rotation(
         [[index[s] for s in schools] for _, schools in groups],
-        minutes=lambda a, b: round_.travel_minutes(names[a], names[b]),
+        minutes=price,
         previous=previous,
         names=names,
         budget=budget,
@@ -318,12 +339,33 @@ def _rotation(
     ]
 
 
-def _stats(round_: Round, plan: ClusterPlan) -> list[ClusterStats]:
+def _shortfall(problem: ClusterProblem, plan: ClusterPlan) -> dict[str, tuple[int, int]]:
+    """Per cluster, the reviewers its projects lack inside it (by the plan's cycle, with
+    review_cycle) and its demands only one of its schools could meet; empty when clusters
+    are not priced by what they can staff."""
+    demands = problem.demands
+    if demands is None:
+        return {}
+    index = {school_id: i for i, school_id in enumerate(problem.school_ids)}
+    if problem.settings.review_cycle:
+        short: dict[str, tuple[int, int]] = {}
+        for e in plan.rotation:
+            arc = demands.arc(index[e.reviewing_school_id], index[e.host_school_id])
+            short[e.cluster_id] = (short.get(e.cluster_id, (0, 0))[0] + arc, 0)
+        return short
+    return {
+        cluster_id: demands.priced([index[s] for s in schools])
+        for cluster_id, schools in plan.clusters().items()
+    }
+
+
+def _stats(round_: Round, plan: ClusterPlan, problem: ClusterProblem) -> list[ClusterStats]:
     settings = round_.settings.clusters
     previous = {m.school_id: m.cluster_id for m in round_.clusters if not m.pinned}
     hubs = {m.cluster_id: m.school_id for m in plan.members if m.hub}
     pinned = {m.cluster_id for m in round_.clusters if m.pinned}
     rated = any(s.rating is not None for s in round_.schools)
+    short = _shortfall(problem, plan)
     stats = []
     for cluster_id, schools in plan.clusters().items():
         hub = hubs.get(cluster_id)
@@ -348,6 +390,8 @@ def _stats(round_: Round, plan: ClusterPlan) -> list[ClusterStats]:
                 max_travel_minutes=max(journeys, default=0),
                 repeated_pairs=again,
                 mix_breaches=_mix(round_, schools) if rated else 0,
+                staffing_shortfall=short.get(cluster_id, (0, 0))[0],
+                single_source=short.get(cluster_id, (0, 0))[1],
             )
         )
     return stats
@@ -368,6 +412,9 @@ def _terms(round_: Round, stats: Sequence[ClusterStats], left_out: int) -> dict[
     travel = sum(s.travel_minutes for s in formed)
     again = sum(s.repeated_pairs for s in formed)
     mix = sum(s.mix_breaches for s in formed)
+    short = sum(s.staffing_shortfall for s in formed)
+    thin = sum(s.single_source for s in formed)
+    thin_weight = settings.staffing_penalty // SINGLE_SOURCE_SHARE
     where = "to the hub" if settings.mode == "hub" else "between every two schools"
     return {
         "travel": TermValue(travel, 1, travel, f"minutes {where}, over formed clusters"),
@@ -382,6 +429,19 @@ def _terms(round_: Round, stats: Sequence[ClusterStats], left_out: int) -> dict[
             settings.mix_penalty,
             settings.mix_penalty * mix,
             "schools over max_weak or short of min_strong",
+        ),
+        "staffing": TermValue(
+            short,
+            settings.staffing_penalty,
+            settings.staffing_penalty * short,
+            "reviewers the projects lack inside their cluster (priced with cluster_scope "
+            "within or review_cycle)",
+        ),
+        "single_source": TermValue(
+            thin,
+            thin_weight,
+            thin_weight * thin,
+            "project demands only one school of the cluster could meet",
         ),
         "left_out": TermValue(
             left_out, LEAVE_OUT_PENALTY, LEAVE_OUT_PENALTY * left_out, "schools in no cluster"

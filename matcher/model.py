@@ -366,6 +366,8 @@ class ClusterSettings(_Frozen):
     hub_capacity: int = Field(default=8, ge=3, le=50)
     hubs: int = Field(default=0, ge=0, le=SCHOOLS)
     cluster_scope: Literal["within", "outside", "any"] = "any"
+    review_cycle: bool = False
+    staffing_penalty: int = Field(default=300, ge=0, le=WEIGHT)
 
     @model_validator(mode="after")
     def _sizes_in_order(self) -> ClusterSettings:

@@ -59,6 +59,9 @@ from solvers.matching.strategy import SolvedMatchingParts, solve_matching
 log = logging.getLogger(__name__)
 
 MAX_FEEDBACK_ROUNDS = 4
+# With matching kept inside clusters, the comparison without them gets this share of the limit
+# after the job (like explanations): a time box, so its count is the best found within it.
+COMPARE_SHARE = 0.1
 # No feedback round starts with less than this share of the time limit left.
 LAST_ROUND_SHARE = 0.1
 # Nor with less than this share of what the last round took: a round re-solves only the parts
@@ -419,6 +422,8 @@ class PlanOutcome:
     changes_bound_leaves_out: tuple[str, ...] = ()
     # Who to tell about those changes, one notice each (matcher.notices).
     notices: tuple[Notice, ...] | None = None
+    # With matching kept inside clusters: the same round matched without them, to compare.
+    without_clusters: MatchOutcome | None = None
 
     @property
     def schedule(self) -> Schedule:
@@ -450,7 +455,23 @@ class PlanOutcome:
             "cover_cost": cover_cost(self.round, self.plan),
             "repeatable": self.repeatable,
             **({"clusters": self.clusters.brief()} if self.clusters is not None else {}),
+            **self._cluster_staffing(),
             **self._changes_summary(),
+        }
+
+    def _cluster_staffing(self) -> dict[str, object]:
+        """Projects staffed inside the clusters against a matching without them."""
+        other = self.without_clusters
+        if other is None:
+            return {}
+        return {
+            "cluster_staffing": {
+                "projects": len(self.round.projects),
+                "staffed_within_clusters": len(self.round.projects) - len(self.plan.unfilled),
+                "staffed_without_clusters": len(other.round.projects) - len(other.plan.unfilled),
+                "without_clusters_status": other.result.status,
+                "without_clusters_gap": other.result.gap,
+            }
         }
 
     def _changes_summary(self) -> dict[str, object]:
@@ -599,6 +620,8 @@ def plan(
     violations = verify_plan(round_, final) + verify_schedule(round_, final, dated.schedule)
     if violations:
         raise PlanCheckError(violations)
+    comparing = budget.last_step(COMPARE_SHARE * time_limit)
+    without = _match_without_clusters(round_, comparing, options, excluded_projects)
     return PlanOutcome(
         round_,
         matched,
@@ -607,6 +630,7 @@ def plan(
         feedback_round,
         clusters=clustered,
         repeatable=budget.repeatable and (clustered is None or clustered.result.repeatable),
+        without_clusters=without,
         **_revision(round_, previous, (final, matched, dated), proven=not guessed),
         changes_bound_leaves_out=tuple(sorted(left_out)),
     )
@@ -667,6 +691,21 @@ def _revision(
     before, after = previous.schedule, dated.schedule
     notices = build_notices(round_, changes, before, after)
     return {"changes": tuple(changes), "changes_bound": bound, "notices": notices}
+
+
+def _match_without_clusters(
+    round_: Round, budget: Budget, options: SolveOptions, excluded_projects: Mapping[str, str]
+) -> MatchOutcome | None:
+    """When matching is kept inside clusters (``within`` or a review cycle): the round matched
+    without them, within ``budget``, to report what the clusters cost in projects staffed.
+    Pairings only, not dated, so it can only count as many as a full plan would or more."""
+    settings = round_.settings.clusters
+    if not round_.clusters or not (settings.cluster_scope == "within" or settings.review_cycle):
+        return None
+    open_round = round_.replace(clusters=(), rotation=())
+    stage = _phase(options, "matching without clusters, to compare")
+    feedback = _Feedback(excluded_projects=excluded_projects)
+    return _match(open_round, budget, stage, explain=False, feedback=feedback)
 
 
 def _form_clusters_first(

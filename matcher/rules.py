@@ -68,6 +68,12 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "cluster_scope", "matching", "pair", "Reviewers come from inside (or outside) the cluster."
     ),
+    Rule(
+        "review_cycle",
+        "matching",
+        "pair",
+        "A host's reviewers come from the school before it in its cluster's review cycle.",
+    ),
     # --- matching: the whole plan
     Rule("team_size", "matching", "plan", "A project is staffed by its minimum to maximum team."),
     Rule("lead", "matching", "plan", "A team that needs a lead has one trained lead reviewer."),

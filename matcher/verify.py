@@ -588,15 +588,11 @@ def _no_direct_swap(facts: _Facts) -> Iterator[_Breach]:
 
 def _cluster_scope(facts: _Facts) -> Iterator[_Breach]:
     """Hard (clusters.cluster_scope, when the round has clusters): reviewers come from the
-    host's own cluster (and from the school its rotation names, if any) for ``within``, from
-    another cluster or none for ``outside``."""
+    host's own cluster for ``within``, from another cluster or none for ``outside``."""
     scope = facts.round.settings.clusters.cluster_scope
     cluster_of = {m.school_id: m.cluster_id for m in facts.round.clusters}
     if scope == "any" or not cluster_of:
         return
-    named: dict[str, set[str]] = defaultdict(set)
-    for edge in facts.round.rotation:
-        named[edge.host_school_id].add(edge.reviewing_school_id)
     for a in facts.usable:
         home, host = facts.person(a).school_id, facts.project(a).host_school_id
         mine, theirs = cluster_of.get(home), cluster_of.get(host)
@@ -617,13 +613,26 @@ def _cluster_scope(facts: _Facts) -> Iterator[_Breach]:
                 message=f"{_describe(facts, a)}; {home} is not in {host}'s cluster "
                 f"({theirs or 'none'}), and reviewers must come from within it",
             )
-        elif named.get(host) and home not in named[host]:
+
+
+def _review_cycle(facts: _Facts) -> Iterator[_Breach]:
+    """Hard (clusters.review_cycle, when the round has clusters): a host's reviewers work at
+    the school that reviews it in its cluster's cycle (rotation.csv's reviewing school)."""
+    if not facts.round.settings.clusters.review_cycle or not facts.round.clusters:
+        return
+    before: dict[str, set[str]] = defaultdict(set)
+    for edge in facts.round.rotation:
+        before[edge.host_school_id].add(edge.reviewing_school_id)
+    for a in facts.usable:
+        home, host = facts.person(a).school_id, facts.project(a).host_school_id
+        if home not in before[host]:
+            named = ", ".join(sorted(before[host])) or "no school (it is in no cycle)"
             yield _Breach(
                 project_id=a.project_id,
                 staff_id=a.staff_id,
                 school_id=host,
-                message=f"{_describe(facts, a)}; the cluster rotation names "
-                f"{', '.join(sorted(named[host]))} to review {host}, not {home}",
+                message=f"{_describe(facts, a)}; in the review cycle {named} reviews {host}, "
+                f"not {home}",
             )
 
 
@@ -669,6 +678,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("school_rotation", _school_rotation),
     ("no_direct_swap", _no_direct_swap),
     ("cluster_scope", _cluster_scope),
+    ("review_cycle", _review_cycle),
     ("locks", _locks),
 )
 """Every hard rule under its stable name, in the order its violations are reported."""

@@ -92,14 +92,17 @@ def test_same_seed_gives_identical_clusters(clustered: Path, tmp_path: Path) -> 
 
 
 def with_settings(tmp_path: Path, text: str) -> Path:
-    """A copy of the sample with the settings of ``text`` (TOML) merged into its round.toml,
-    section by section: the sample may already have the sections they belong to."""
+    """A copy of the sample with the settings of ``text`` (TOML) in its round.toml: its own
+    ``[clusters]`` replaced whole, other sections merged key by key."""
     copy = tmp_path / "round"
     shutil.copytree(SAMPLE, copy)
     path = copy / "round.toml"
     document = tomllib.loads(path.read_text(encoding="utf-8"))
     for section, values in tomllib.loads(text).items():
-        document.setdefault(section, {}).update(values)
+        if section == "clusters":
+            document[section] = values
+        else:
+            document.setdefault(section, {}).update(values)
     path.write_text(tomli_w.dumps(document), encoding="utf-8")
     return copy
 
@@ -115,8 +118,13 @@ def test_sizes_out_of_order_are_bad_input(tmp_path: Path) -> None:
 def test_plan_forms_clusters_first_and_matches_within_them(tmp_path: Path) -> None:
     copy = with_settings(tmp_path, '[clusters]\nform = true\ncluster_scope = "within"\n')
     out = tmp_path / "out"
-    code, output = run("plan", str(copy), "--out", str(out), "--time-limit", "5", "--quiet")
+    code, output = run("plan", str(copy), "--out", str(out), "--time-limit", "5")
     assert code == 0, output
+    staffing = json.loads((out / "summary.json").read_text())["cluster_staffing"]
+    assert (
+        f"Staffed {staffing['staffed_within_clusters']} of 26 within clusters; "
+        f"{staffing['staffed_without_clusters']} without clusters"
+    ) in output
     assert (out / "clusters.csv").exists() and (out / "pairings.csv").exists()
     cluster_of = {r["school_id"]: r["cluster_id"] for r in rows(out / "clusters.csv")}
     for pairing in rows(out / "pairings.csv"):

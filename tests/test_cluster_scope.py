@@ -63,7 +63,8 @@ def test_the_rule_is_hard_and_registered() -> None:
     [
         ("any", [], {"SB", "SC", "SD"}),
         ("within", [], {"SB", "SC"}),
-        ("within", [("B", "A")], {"SB"}),
+        # The rotation no longer narrows `within`: that is clusters.review_cycle.
+        ("within", [("B", "A")], {"SB", "SC"}),
         ("outside", [], {"SD"}),
     ],
 )
@@ -87,7 +88,7 @@ def test_a_host_in_no_cluster_has_nobody_within() -> None:
     assert "host's peer-review cluster" in precheck(round_)["P1"]
 
 
-def test_the_explanation_names_the_rotation() -> None:
+def test_the_explanation_names_the_cluster() -> None:
     round_ = scoped("within", rotation=[("C", "A")])
-    round_ = round_.replace(staff=round_.staff[:1])  # only SB, whom the rotation does not name
-    assert "the school the cluster rotation names to review A" in precheck(round_)["P1"]
+    round_ = round_.replace(staff=round_.staff[2:])  # only SD, outside the cluster
+    assert "work in the host's peer-review cluster" in precheck(round_)["P1"]

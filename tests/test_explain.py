@@ -98,6 +98,7 @@ def test_travel_facts_match_the_checker(planned: tuple[Round, Plan, Path]) -> No
         "school_rotation",
         "travel",
         "cluster_scope",
+        "review_cycle",
     }
     travelled = 0
     for person in tight.staff[::5]:

@@ -44,6 +44,7 @@ from matcher.io.write import write_round
 from matcher.model import (
     Availability,
     CalendarSettings,
+    ClusterSettings,
     Conflict,
     DateRange,
     HistoryEntry,
@@ -82,6 +83,10 @@ SETTINGS = Settings(
     calendar=CALENDAR,
     # Two schools that reviewed each other last round (either way) are not paired again.
     rules=Rules(school_rotation_rounds=1),
+    # Clusters of up to six schools, formed so their projects can be staffed inside them
+    # (`matcher clusters`); `matcher plan` forms and uses them only with form = true, so the
+    # demo's plan stays the alliance-wide one (docs/clusters.md, data/samples/clusters.toml).
+    clusters=ClusterSettings(max_size=6, cluster_scope="within"),
 )
 PREVIOUS_ROUNDS = ((1, "2025/26"), (2, "2026/27"))  # summer 2026, autumn 2026
 # In autumn 2026 the secondary and all-through schools sat the round out (mock exams), so

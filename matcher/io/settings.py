@@ -158,8 +158,20 @@ MEANINGS: dict[str, str] = {
     "clusters.hub_capacity": "Most schools a hub takes, its own hub school included.",
     "clusters.hubs": "Number of hubs; 0 = as few as hub_capacity and the travel limit allow.",
     "clusters.cluster_scope": (
-        "For matching: `within` = reviewers from the host's own cluster (from the school the "
-        "rotation names, when there is one); `outside` = from other clusters; `any` = anywhere."
+        "For matching: `within` = reviewers from the host's own cluster; `outside` = from "
+        "other clusters; `any` = anywhere. With `within`, clusters are formed so their "
+        "projects can be staffed inside them (see staffing_penalty)."
+    ),
+    "clusters.review_cycle": (
+        "`true`: each host's reviewers come from the school before it in its cluster's review "
+        "cycle (rotation.csv, or the cycle `matcher plan` forms). Not with cluster_scope = "
+        "`outside`."
+    ),
+    "clusters.staffing_penalty": (
+        "Penalty, in travel minutes, per reviewer a cluster lacks for its projects (eligible "
+        "reviewers from its other schools, or from the school before the host with "
+        "review_cycle). Used when cluster_scope is `within` or review_cycle is on; 0 = travel "
+        "alone."
     ),
 }
 
@@ -268,6 +280,7 @@ def build_settings(entries: Iterable[Entry], label: str, log: ProblemLog) -> Set
     reported |= _convert_plain(data, rows, label, log)
     problems_before = len(log)
     _check_date_order(data, rows, label, log)
+    _check_review_cycle(data, rows, label, log)
     try:
         settings = Settings.model_validate(data)
     except ValidationError as error:
@@ -402,6 +415,23 @@ def _check_date_order(
             column="round.start",
             value=start.isoformat(),
             expected=f"on or before round.end ({end.isoformat()})",
+        )
+
+
+def _check_review_cycle(
+    data: dict[str, Any], rows: dict[str, int | None], label: str, log: ProblemLog
+) -> None:
+    """A review cycle stays inside the cluster, so it cannot be asked for with reviewers from
+    outside it."""
+    section = data.get("clusters", {})
+    if section.get("review_cycle") is True and section.get("cluster_scope") == "outside":
+        log.add(
+            label,
+            row=rows.get("clusters.review_cycle"),
+            column="clusters.review_cycle",
+            value="true",
+            expected='false while clusters.cluster_scope is "outside" (a review cycle stays '
+            "inside the cluster)",
         )
 
 

@@ -129,11 +129,18 @@ def _scope(ctx: PairContext, person: Staff, project: Project) -> str:
     scope = ctx.round.settings.clusters.cluster_scope
     home = ctx.cluster_of.get(person.school_id) or "none"
     host = ctx.cluster_of.get(project.host_school_id) or "none"
-    named = ctx.reviewers_of.get(project.host_school_id)
-    also = f"; the rotation names {', '.join(sorted(named))} to review it" if named else ""
     return (
         f'clusters.cluster_scope is "{scope}": {person.school_id} is in cluster {home}, '
-        f"the host {project.host_school_id} in cluster {host}{also}"
+        f"the host {project.host_school_id} in cluster {host}"
+    )
+
+
+def _cycle(ctx: PairContext, person: Staff, project: Project) -> str:
+    before = sorted(ctx.reviewers_of.get(project.host_school_id, frozenset()))
+    named = ", ".join(_school(ctx.round, s) for s in before) or "no school"
+    return (
+        f"clusters.review_cycle is true: in its cluster's cycle {named} reviews "
+        f"{_school(ctx.round, project.host_school_id)}, not {_school(ctx.round, person.school_id)}"
     )
 
 
@@ -147,6 +154,7 @@ _PAIR_FACTS: dict[str, Callable[[PairContext, Staff, Project], str]] = {
     "school_rotation": _school_rotation,
     "travel": _travel,
     "cluster_scope": _scope,
+    "review_cycle": _cycle,
 }
 
 

@@ -107,18 +107,35 @@ def relaxations(
             str(window),
             _with_rules(round_, school_rotation_rounds=window),
         )
+    yield from _cluster_relaxations(round_, blocked)
+    if candidates:
+        yield from _plan_relaxations(round_, project, candidates, blocking)
+
+
+def _cluster_relaxations(round_: Round, blocked: dict[str, list[Staff]]) -> Iterator[Relaxation]:
+    """The cluster scope opened to any cluster, and the review cycle switched off."""
+    settings = round_.settings
+
+    def with_clusters(**changes: object) -> Round:
+        clusters = settings.clusters.model_copy(update=changes)
+        return round_.replace(settings=settings.model_copy(update={"clusters": clusters}))
+
     if "cluster_scope" in blocked:
-        settings = round_.settings
-        clusters = settings.clusters.model_copy(update={"cluster_scope": "any"})
         yield Relaxation(
             "cluster_scope",
             "letting reviewers come from any cluster",
             "clusters.cluster_scope",
             "any",
-            round_.replace(settings=settings.model_copy(update={"clusters": clusters})),
+            with_clusters(cluster_scope="any"),
         )
-    if candidates:
-        yield from _plan_relaxations(round_, project, candidates, blocking)
+    if "review_cycle" in blocked:
+        yield Relaxation(
+            "review_cycle",
+            "letting reviewers come from any school of the cluster, not only the one before it",
+            "clusters.review_cycle",
+            "false",
+            with_clusters(review_cycle=False),
+        )
 
 
 def _rotation_window(round_: Round, project: Project, people: list[Staff]) -> int:

@@ -14,7 +14,10 @@ import networkx as nx
 import numpy as np
 
 from solvers.clusters.encode import BoolArray, ClusterProblem, IntArray
+from solvers.clusters.staffing import LocalStaffing, local_staffing
 
+# A demand only one school of the cluster could meet costs this fraction of a missing reviewer.
+SINGLE_SOURCE_SHARE = 3
 # Beyond any real cost; marks a pair that may not share a cluster.
 FORBIDDEN = np.inf
 
@@ -33,6 +36,8 @@ class Component:
     minutes: np.ndarray  # int64, m x m
     allowed: BoolArray  # m x m, symmetric, False on the diagonal
     pair_cost: np.ndarray  # float64, m x m
+    # The component's projects and who could staff them, when clusters are priced by it.
+    staffing: LocalStaffing | None = None
 
     @property
     def size(self) -> int:
@@ -51,7 +56,17 @@ class Component:
         chosen = list(members)
         pairs = self.pair_cost[np.ix_(chosen, chosen)]
         total = int(np.triu(pairs, 1).sum())
-        return total + self.problem.settings.mix_penalty * self.mix(chosen)
+        total += self.problem.settings.mix_penalty * self.mix(chosen)
+        return total + int(self.staffing_cost(np.asarray([chosen], dtype=np.int64))[0])
+
+    def staffing_cost(self, clusters: IntArray) -> IntArray:
+        """The staffing term of each cluster (rows of local indices, all of one size): the
+        penalty times the reviewers its projects lack inside it; 0 when not priced."""
+        if self.staffing is None or not clusters.shape[1]:
+            return np.zeros(len(clusters), dtype=np.int64)
+        penalty = self.problem.settings.staffing_penalty
+        short, thin = self.staffing.terms(clusters)
+        return penalty * short + (penalty // SINGLE_SOURCE_SHARE) * thin
 
     def mix(self, members: Sequence[int]) -> int:
         """Schools over max_weak plus schools short of min_strong (0 if nobody is rated)."""
@@ -88,4 +103,7 @@ def build_component(problem: ClusterProblem, graph: nx.Graph, nodes: Sequence[in
     same_previous = (previous[:, None] == previous[None, :]) & (previous[:, None] >= 0)
     pair_cost = minutes + problem.settings.rotate * same_previous.astype(np.int64)
     pair_cost = np.where(allowed, pair_cost.astype(np.float64), FORBIDDEN)
-    return Component(problem, schools, minutes, allowed, pair_cost)
+    staffing = None
+    if problem.demands is not None:
+        staffing = local_staffing(problem.demands, schools, cycle=problem.settings.review_cycle)
+    return Component(problem, schools, minutes, allowed, pair_cost, staffing)

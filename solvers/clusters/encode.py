@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from matcher.model import ClusterSettings, Rating, Round
+from solvers.clusters.staffing import Demands, staffing_demands
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -46,6 +47,9 @@ class ClusterProblem:
     near_b: IntArray
     near_minutes: IntArray
     settings: ClusterSettings
+    # What each school's projects need and who could serve them, when clusters are priced by
+    # what they can staff (``staffing_priced``); None otherwise.
+    demands: Demands | None = None
 
     @property
     def n(self) -> int:
@@ -54,6 +58,13 @@ class ClusterProblem:
     def free(self) -> IntArray:
         """Schools not in a pinned cluster, in index order."""
         return np.flatnonzero(self.pinned < 0)
+
+
+def staffing_priced(settings: ClusterSettings) -> bool:
+    """Whether clusters are priced by the projects they cannot staff: matching stays inside
+    them (``within`` or a review cycle) and the penalty is on; partitions only (not hubs)."""
+    inside = settings.cluster_scope == "within" or settings.review_cycle
+    return inside and settings.staffing_penalty > 0 and settings.mode == "partition"
 
 
 def _codes(values: list[str | None]) -> IntArray:
@@ -181,4 +192,5 @@ def encode_clusters(round_: Round, settings: ClusterSettings | None = None) -> C
         near_b=near_b,
         near_minutes=near_minutes,
         settings=settings,
+        demands=staffing_demands(round_) if staffing_priced(settings) else None,
     )

@@ -39,7 +39,7 @@ from ortools.sat.python import cp_model
 from solvers.clusters.component import Component, build_component
 from solvers.clusters.encode import ClusterProblem
 from solvers.clusters.lp import ColumnPool, LpBound, column_generation
-from solvers.clusters.pricing import price_columns
+from solvers.clusters.pricing import MAX_PARTIALS, price_columns
 from solvers.clusters.rules import school_graph
 from solvers.clusters.start import Cluster, clique_with, start_partition
 from solvers.clusters.work import Searched, pricing_seconds, race
@@ -67,6 +67,10 @@ LEAVE_OUT_PENALTY = 100_000
 # WIDEN_PER_ANCHOR per school): near-cheapest columns the LP did not need may suit the plan.
 WIDEN_THRESHOLD = 10.0
 WIDEN_PER_ANCHOR = 12
+# With the staffing terms the pricing prunes on travel alone, so the widening (a heuristic,
+# not a proof) keeps fewer partial clusters: one call of 50,000 per anchor took minutes on
+# the 300-school cohort with clusters of up to six.
+WIDEN_PARTIALS_STAFFED = 2_000
 # Components up to this many schools are searched to a proof; larger ones by CP-SAT's LNS.
 PROVE_UP_TO = 80
 # A proof over every cluster is tried when the clusters that could beat the plan are this few
@@ -362,7 +366,11 @@ def _first_pass(comp: Component, budget: Budget, *, seed: int, workers: int) -> 
     work.lp = column_generation(comp, pool, left_out=work.left_count, budget=budget)
     if work.lp is not None:
         widened = price_columns(
-            comp, work.lp.duals, threshold=WIDEN_THRESHOLD, per_anchor=WIDEN_PER_ANCHOR
+            comp,
+            work.lp.duals,
+            threshold=WIDEN_THRESHOLD,
+            per_anchor=WIDEN_PER_ANCHOR,
+            max_partials=MAX_PARTIALS if comp.staffing is None else WIDEN_PARTIALS_STAFFED,
         )
         for cluster, cost in zip(widened.members, widened.cost, strict=True):
             pool.add(cluster, cost)

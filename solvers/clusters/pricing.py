@@ -39,6 +39,7 @@ class PricedColumns:
     # of (partial cluster x candidate school x member so far) computed, and anchors grown.
     cells: int = 0
     anchors: int = 0
+    staffing_cells: int = 0  # table cells read pricing complete clusters' staffing terms
 
     @property
     def most_negative(self) -> float:
@@ -86,13 +87,13 @@ def price_columns(
     costs: list[int] = []
     reduced: list[float] = []
     exact = True
-    cells = anchors = 0
+    cells = anchors = staffing_cells = 0
     for anchor in range(comp.size):
         later = np.flatnonzero(comp.allowed[anchor, anchor + 1 :]) + anchor + 1
         if len(later) < low - 1:
             continue
         anchors += 1
-        found, anchor_exact, anchor_cells = _grow(
+        found, anchor_exact, anchor_cells, anchor_staffing = _grow(
             comp,
             duals,
             anchor,
@@ -108,11 +109,12 @@ def price_columns(
         )
         exact &= anchor_exact
         cells += anchor_cells
+        staffing_cells += anchor_staffing
         for cluster, cost, rc in found:
             members.append(cluster)
             costs.append(cost)
             reduced.append(rc)
-    return PricedColumns(members, costs, reduced, exact, cells, anchors)
+    return PricedColumns(members, costs, reduced, exact, cells, anchors, staffing_cells)
 
 
 # Kept whole (ruff noqa below): the pricing's inner search, one frame per partial cluster.
@@ -129,9 +131,9 @@ def _grow(  # noqa: C901, PLR0913
     threshold: float,
     keep: int | None,
     max_partials: int,
-) -> tuple[list[tuple[tuple[int, ...], int, float]], bool, int]:
+) -> tuple[list[tuple[tuple[int, ...], int, float]], bool, int, int]:
     """The clusters anchored at ``anchor`` below ``threshold``, whether the search was exact,
-    and the table cells it computed."""
+    and the table cells it computed (pair costs, staffing terms)."""
     settings = comp.problem.settings
     mix_weight = settings.mix_penalty if rated else 0
     block = comp.pair_cost[np.ix_(later, later)]  # inf where a pair is forbidden
@@ -146,7 +148,7 @@ def _grow(  # noqa: C901, PLR0913
     )
     found: list[tuple[tuple[int, ...], int, float]] = []
     exact = True
-    cells = 0
+    cells = staffed = 0
     for size in range(2, high + 1):  # the size each partial cluster grows to now
         pieces = []
         step = max(1, _CHUNK // (len(later) * max(1, size - 1)))
@@ -158,6 +160,12 @@ def _grow(  # noqa: C901, PLR0913
                 short = np.maximum(0, settings.min_strong_per_cluster - grown.strong)
                 total = grown.value + mix_weight * (over + short)
                 hits = np.flatnonzero(total < threshold)
+                if comp.staffing is not None and len(hits):
+                    # Staffing is never negative: the cut above stays exact; priced only here.
+                    hits, cells_read = _with_staffing(
+                        comp, (anchor, later, grown.positions), total, hits, threshold, keep
+                    )
+                    staffed += cells_read
                 if keep is not None and len(hits) > keep:
                     hits = hits[np.argsort(total[hits], kind="stable")[:keep]]
                 for k in hits.tolist():
@@ -187,7 +195,43 @@ def _grow(  # noqa: C901, PLR0913
     if keep is not None and len(found) > keep:
         found.sort(key=lambda item: item[2])
         del found[keep:]
-    return found, exact, cells
+    return found, exact, cells, staffed
+
+
+def _with_staffing(
+    comp: Component,
+    grown: tuple[int, np.ndarray, np.ndarray],
+    total: np.ndarray,
+    hits: np.ndarray,
+    threshold: float,
+    keep: int | None,
+) -> tuple[np.ndarray, int]:
+    """Add the staffing terms to ``total`` at ``hits`` (in place); the hits still below
+    ``threshold`` (in index order) and the table cells read.
+
+    With ``keep``, only the hits needed to be sure of the ``keep`` lowest are priced, cheapest
+    travel first: staffing is never negative, so once the next hit's total without it is at
+    least the ``keep``-th lowest total with it, no later hit can be among them.
+    """
+    anchor, later, positions = grown
+    order = hits[np.argsort(total[hits], kind="stable")]
+    batch = len(order) if keep is None else max(4 * keep, 256)
+    kept: list[np.ndarray] = []
+    best = np.empty(0)
+    cells = 0
+    for start in range(0, len(order), batch):
+        chunk = order[start : start + batch]
+        if keep is not None and len(best) >= keep and total[chunk[0]] >= best[keep - 1]:
+            break
+        members = np.column_stack([np.full(len(chunk), anchor), later[positions[chunk]]])
+        total[chunk] += comp.staffing_cost(members)
+        cells += comp.staffing.cells(members) if comp.staffing is not None else 0
+        chunk = chunk[total[chunk] < threshold]
+        kept.append(chunk)
+        if keep is not None:
+            best = np.sort(np.concatenate([best, total[chunk]]))[:keep]
+    found = np.concatenate(kept) if kept else order[:0]
+    return np.sort(found), cells
 
 
 # Cells of one (partial clusters x candidate schools) table computed at once: bounds memory.

@@ -87,6 +87,9 @@ def _grow(comp: Component, seed: int, free: set[int], size: int) -> list[int] | 
         added = added + comp.problem.settings.mix_penalty * np.asarray(
             [comp.mix([*cluster, v]) for v in options.tolist()]
         )
+        # What the cluster so far could not staff with each partner (0 when not priced).
+        grown = np.column_stack([np.tile(cluster, (len(options), 1)), options])
+        added = added + comp.staffing_cost(grown)
         pick = int(options[int(np.argmin(added))])  # argmin takes the lowest index on ties
         cluster.append(pick)
         options = options[options != pick]

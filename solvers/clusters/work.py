@@ -37,6 +37,7 @@ from solvers.engine.calibration import (
     PRICING_CELLS_PER_SECOND,
     PRICING_SECONDS_PER_ANCHOR,
     PRICING_SECONDS_PER_COLUMN,
+    STAFFING_CELLS_PER_SECOND,
 )
 
 
@@ -44,6 +45,7 @@ def pricing_seconds(priced: PricedColumns) -> float:
     """Nominal seconds of one pricing search, from what it computed."""
     return (
         priced.cells / PRICING_CELLS_PER_SECOND
+        + priced.staffing_cells / STAFFING_CELLS_PER_SECOND
         + priced.anchors * PRICING_SECONDS_PER_ANCHOR
         + len(priced.members) * PRICING_SECONDS_PER_COLUMN
     )

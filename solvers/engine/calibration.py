@@ -143,6 +143,13 @@ GRAPH_PAIRS_PER_SECOND = 280_000 / HEADROOM  # school graph and clusterable scho
 START_CELLS_PER_SECOND = 280_000 / HEADROOM
 PRICING_CELLS_PER_SECOND = 90_000_000 / HEADROOM  # pricing table cells
 PRICING_SECONDS_PER_ANCHOR = 1e-4 * HEADROOM  # pricing's set-up per anchor school
+# The staffing terms of complete clusters (solvers.clusters.staffing), per table cell read
+# (clusters x size^2 x demand rows per school, plus STAFFING_CALL_CELLS a batch): 20 to 40
+# million a second on the sample's component, measured with the machine at load 7.6 on its
+# 2 cores (not idle, unlike the rates above: counts more work than an idle machine does, so
+# runs end sooner, never later; to be re-measured idle).
+STAFFING_CELLS_PER_SECOND = 30_000_000 / HEADROOM
+STAFFING_CALL_CELLS = 2_000
 PRICING_SECONDS_PER_COLUMN = 2e-6 * HEADROOM  # each cluster the pricing found, listed in Python
 LP_CELLS_PER_SECOND = 7_000_000 / HEADROOM  # simplex iterations x rows
 LP_COLUMNS_PER_SECOND = 600_000 / HEADROOM  # columns GLOP reloads and prices each round

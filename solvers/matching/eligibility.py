@@ -163,9 +163,8 @@ def within_travel(ctx: PairContext, person: Staff, project: Project) -> bool:
 def in_cluster_scope(ctx: PairContext, person: Staff, project: Project) -> bool:
     """Hard (clusters.cluster_scope): reviewers come from where the scope says.
 
-    ``within``: from the host's own peer-review cluster, and from the school the rotation
-    names to review the host when it names one; ``outside``: from any other cluster (or none);
-    ``any``: anywhere. Skipped when the round has no clusters.
+    ``within``: from the host's own peer-review cluster; ``outside``: from any other cluster
+    (or none); ``any``: anywhere. Skipped when the round has no clusters.
     """
     scope = ctx.round.settings.clusters.cluster_scope
     if scope == "any" or not ctx.cluster_of:
@@ -174,25 +173,39 @@ def in_cluster_scope(ctx: PairContext, person: Staff, project: Project) -> bool:
     host = ctx.cluster_of.get(project.host_school_id)
     if scope == "outside":
         return home is None or home != host
-    if host is None or home != host:
-        return False
-    named = ctx.reviewers_of.get(project.host_school_id)
-    return not named or person.school_id in named
+    return host is not None and home == host
 
 
 def _scope_words(ctx: PairContext, project: Project) -> str:
     if ctx.round.settings.clusters.cluster_scope == "outside":
         return "work outside the host's peer-review cluster"
-    if ctx.reviewers_of.get(project.host_school_id):
-        return f"work at the school the cluster rotation names to review {project.host_school_id}"
     return "work in the host's peer-review cluster"
+
+
+def in_review_cycle(ctx: PairContext, person: Staff, project: Project) -> bool:
+    """Hard (clusters.review_cycle): reviewers come from the school before the host in its
+    cluster's review cycle (the rotation's reviewing school). Skipped without clusters."""
+    if not ctx.round.settings.clusters.review_cycle or not ctx.cluster_of:
+        return True
+    return person.school_id in ctx.reviewers_of.get(project.host_school_id, frozenset())
+
+
+def _cycle_words(ctx: PairContext, project: Project) -> str:
+    before = sorted(ctx.reviewers_of.get(project.host_school_id, frozenset()))
+    if not before:
+        return "work at the school before it in a review cycle (it is in none)"
+    names = " or ".join(_school_name(ctx, s) for s in before)
+    return f"work at its cycle predecessor {names}"
+
+
+def _school_name(ctx: PairContext, school_id: str) -> str:
+    school = ctx.round.school_by_id.get(school_id)
+    return f"{school.name} ({school_id})" if school is not None and school.name else school_id
 
 
 def _host(ctx: PairContext, project: Project) -> str:
     """The host as a coordinator reads it: a school's name is public, its id says which one."""
-    school = ctx.round.school_by_id.get(project.host_school_id)
-    name = school.name if school is not None else ""
-    return f"{name} ({project.host_school_id})" if name else project.host_school_id
+    return _school_name(ctx, project.host_school_id)
 
 
 PAIR_RULES: tuple[PairRule, ...] = (
@@ -229,6 +242,7 @@ PAIR_RULES: tuple[PairRule, ...] = (
         lambda ctx, p: f"live within {ctx.round.settings.rules.max_travel_minutes} minutes' travel",
     ),
     PairRule("cluster_scope", in_cluster_scope, _scope_words),
+    PairRule("review_cycle", in_review_cycle, _cycle_words),
 )
 
 
