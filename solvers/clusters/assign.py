@@ -14,7 +14,7 @@ The work is counted: flow arcs at ``FLOW_ARCS_PER_SECOND``, CP-SAT in determinis
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
@@ -106,20 +106,30 @@ def transport(problem: PMedianProblem, medians: list[int], budget: Budget) -> Fl
     return Flow(flow.optimal_cost() / scale, points[used], heads[used], amounts[used])
 
 
-def attach(problem: PMedianProblem, medians: list[int], budget: Budget, seed: int = 0) -> Attached | None:
-    """The best plan with exactly these ``medians`` open (or a good one, when not proven)."""
+def attach(
+    problem: PMedianProblem, medians: list[int], budget: Budget, seed: int = 0
+) -> Attached | None:
+    """The best plan with exactly these ``medians`` open (or a good one, when not proven).
+
+    The flow splits few points (at most one per median in a basic solution); those alone are
+    decided first, with every other point where the flow sent it. Only when they do not fit
+    is every point decided afresh.
+    """
     flow = transport(problem, medians, budget)
     if flow is None:
         return None
-    median_of = np.full(problem.n, -1, dtype=np.int64)
-    median_of[medians] = medians
-    split = np.bincount(flow.points, minlength=problem.n) > 1
-    partial = flow.amounts < problem.demand[flow.points]
-    if not split.any() and not partial.any():
+    whole = flow.amounts == problem.demand[flow.points]
+    fixed = dict(zip(flow.points[whole].tolist(), flow.medians[whole].tolist(), strict=True))
+    if len(fixed) == len(set(flow.points.tolist())):
+        median_of = np.full(problem.n, -1, dtype=np.int64)
+        median_of[medians] = medians
         median_of[flow.points] = flow.medians
         plan = tuple(median_of.tolist())
         return Attached(plan_cost(problem, plan), plan, proven=True)
-    return _assignment(problem, medians, flow, budget, seed)
+    repaired = _assignment(problem, medians, flow, budget, seed, fixed)
+    if repaired is not None:
+        return replace(repaired, proven=False)
+    return _assignment(problem, medians, flow, budget, seed, {})
 
 
 def _left_cost(problem: PMedianProblem, median_of: IntArray) -> int:
@@ -127,11 +137,18 @@ def _left_cost(problem: PMedianProblem, median_of: IntArray) -> int:
     return 0 if left == 0 else left * int(problem.leave_out_penalty or 0)
 
 
-def _assignment(
-    problem: PMedianProblem, medians: list[int], flow: Flow, budget: Budget, seed: int
+def _assignment(  # noqa: PLR0913 (the flow's fixed points travel with it)
+    problem: PMedianProblem,
+    medians: list[int],
+    flow: Flow,
+    budget: Budget,
+    seed: int,
+    fixed: dict[int, int],
 ) -> Attached | None:
-    """The generalized assignment problem of the points to ``medians``, in CP-SAT."""
+    """The generalized assignment of the points not ``fixed`` to ``medians``, in CP-SAT."""
     points, heads, costs = _arcs(problem, medians)
+    free = np.asarray([i not in fixed for i in points.tolist()], dtype=np.bool_)
+    points, heads, costs = points[free], heads[free], costs[free]
     model = cp_model.CpModel()
     x = [model.new_bool_var(f"x{i}_{j}") for i, j in zip(points.tolist(), heads.tolist(), strict=True)]
     by_point: dict[int, list[int]] = {}
@@ -144,13 +161,17 @@ def _assignment(
         left = {i: model.new_bool_var(f"left{i}") for i in by_point}
     for i, ks in by_point.items():
         model.add_exactly_one([x[k] for k in ks] + ([left[i]] if i in left else []))
+    taken = dict.fromkeys(medians, 0)
+    for i, j in fixed.items():
+        taken[j] += int(problem.demand[i])
     for j in medians:
+        room = problem.capacity - int(problem.demand[j]) - taken[j]
         ks = by_median.get(j, [])
-        room = problem.capacity - int(problem.demand[j])
         model.add(sum(int(problem.demand[points[k]]) * x[k] for k in ks) <= room)
+    constant = sum(int(problem.distance[i, j]) for i, j in fixed.items())
     objective = sum(int(c) * x[k] for k, c in enumerate(costs.tolist()) if c)
     objective += sum(int(problem.leave_out_penalty or 0) * v for v in left.values())
-    model.add(objective >= math.ceil(flow.cost - 1e-9))
+    model.add(objective + constant >= math.ceil(flow.cost - 1e-9))
     model.minimize(objective)
     # Hint: each point to the median that took most of its demand in the flow.
     largest: dict[int, tuple[int, int]] = {}
@@ -169,11 +190,13 @@ def _assignment(
         return None
     median_of = np.full(problem.n, -1, dtype=np.int64)
     median_of[medians] = medians
+    for i, j in fixed.items():
+        median_of[i] = j
     for k, var in enumerate(x):
         if solver.value(var):
             median_of[points[k]] = heads[k]
-    cost = int(round(solver.objective_value))
-    return Attached(cost, tuple(median_of.tolist()), proven=status == cp_model.OPTIMAL)
+    plan = tuple(median_of.tolist())
+    return Attached(plan_cost(problem, plan), plan, proven=status == cp_model.OPTIMAL)
 
 
 def plan_cost(problem: PMedianProblem, median_of: tuple[int, ...]) -> int:

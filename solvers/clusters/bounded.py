@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from solvers.clusters.assign import attach
+from solvers.clusters.assign import attach, transport
 from solvers.clusters.lagrange import EPS, Dual, Lagrangian, Relaxed, reduced_arcs, subgradient
 from solvers.clusters.pmedian import (
     PMedianSolution,
@@ -82,6 +82,9 @@ def _bound_and_plans(
         if frozenset(medians) in best.tried:
             return
         best.tried.add(frozenset(medians))
+        flow = transport(problem, list(medians), share)
+        if flow is None or flow.cost >= best.cost:  # cannot beat the best plan: not attached
+            return
         plan = attach(problem, list(medians), share, seed)
         if plan is not None and plan.cost < best.cost:
             best.incumbent = Incumbent(medians, plan)
@@ -149,7 +152,7 @@ def _search(
         total += problem.leave_out_penalty * sum(model.left.values())
     model.model.add(total >= bound)
     hint = {i: j for i, j in enumerate(incumbent.plan.median_of) if j >= 0}
-    searched = solve_pmedian_model(model, budget, options=options, hint=hint)
+    searched = solve_pmedian_model(model, budget, options=options, hint=hint, prove=True)
     found_bound = max(bound, int(searched.bound or 0))
     if searched.objective is not None and searched.objective < incumbent.plan.cost:
         return replace(

@@ -18,7 +18,8 @@ attaches ``i`` to ``j`` (``reduced_arcs``): when that bound exceeds the best pla
 plan at least as good uses the arc, and it can be left out of the CP-SAT model.
 
 The work is counted, never timed: knapsack table cells (items x medians x capacity) become
-nominal seconds at ``LAGRANGE_CELLS_PER_SECOND``, so the same problem and limit give the same
+nominal seconds at ``LAGRANGE_CELLS_PER_SECOND``, with ``LAGRANGE_SECONDS_PER_STEP`` for
+each item offered to the tables and walked back, so the same problem and limit give the same
 iterations on any machine.
 """
 
@@ -32,7 +33,7 @@ import numpy.typing as npt
 
 from solvers.clusters.pmedian_problem import BoolArray, IntArray, PMedianProblem
 from solvers.engine.budget import Budget
-from solvers.engine.calibration import LAGRANGE_CELLS_PER_SECOND
+from solvers.engine.calibration import LAGRANGE_CELLS_PER_SECOND, LAGRANGE_SECONDS_PER_STEP
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -43,6 +44,15 @@ STALL = 20
 LEAST_STEP = 2e-3
 # Tolerance for floating point in bounds compared with whole plan values.
 EPS = 1e-6
+
+
+@dataclass(frozen=True)
+class _Take:
+    """Where offering ``item`` raised the table: ``better[k, c - w]`` for median ``rows[k]``."""
+
+    item: int
+    rows: IntArray
+    better: BoolArray
 
 
 @dataclass(frozen=True)
@@ -80,6 +90,7 @@ class Lagrangian:
         self.room = problem.capacity - self.weight  # what a median holds besides itself
         self.unit = bool((self.weight == 1).all())
         self.cells = 0  # knapsack table cells computed so far (the work)
+        self.steps = 0  # items offered to the tables and walked back (numpy calls: the rest)
 
     @property
     def n(self) -> int:
@@ -103,7 +114,7 @@ class Lagrangian:
         covered = self._covered(profit, takes, chosen)
         return Relaxed(value, lam.copy(), median_value, chosen, covered, left, table)
 
-    def _tables(self, profit: FloatArray) -> tuple[FloatArray, list[tuple[int, BoolArray]]]:
+    def _tables(self, profit: FloatArray) -> tuple[FloatArray, list[_Take]]:
         if self.unit:
             # Unit demands: the knapsack takes the most profitable points, as many as fit.
             ordered = -np.sort(-profit, axis=1)
@@ -115,26 +126,32 @@ class Lagrangian:
             return sums[:, :width], []
         return self._dynamic_program(profit)
 
-    def _dynamic_program(self, profit: FloatArray) -> tuple[FloatArray, list[tuple[int, BoolArray]]]:
-        """0/1 knapsack tables of every median at once, item by item (numpy over medians)."""
+    def _dynamic_program(self, profit: FloatArray) -> tuple[FloatArray, list[_Take]]:
+        """0/1 knapsack tables of every median at once, item by item.
+
+        Only the medians an item is profitable for change when it is offered (a table never
+        falls as its capacity grows), so each step touches those rows alone: near medians,
+        a small share of all once the multipliers settle.
+        """
         capacity = self.problem.capacity
         table = np.zeros((self.n, capacity + 1))
-        takes: list[tuple[int, BoolArray]] = []
+        takes: list[_Take] = []
         for i in range(self.n):
             w = int(self.weight[i])
-            column = profit[:, i]
-            if w > capacity or not column.any():
+            rows = np.flatnonzero(profit[:, i] > 0)
+            if w > capacity or not len(rows):
                 continue
-            candidate = table[:, : capacity + 1 - w] + column[:, None]
-            better = candidate > table[:, w:]
-            table[:, w:] = np.where(better, candidate, table[:, w:])
-            takes.append((i, better))
+            part = table[rows]
+            candidate = part[:, : capacity + 1 - w] + profit[rows, i][:, None]
+            better = candidate > part[:, w:]
+            part[:, w:] = np.where(better, candidate, part[:, w:])
+            table[rows] = part
+            takes.append(_Take(i, rows, better))
             self.cells += better.size
+        self.steps += 2 * len(takes)
         return table, takes
 
-    def _covered(
-        self, profit: FloatArray, takes: list[tuple[int, BoolArray]], chosen: IntArray
-    ) -> IntArray:
+    def _covered(self, profit: FloatArray, takes: list[_Take], chosen: IntArray) -> IntArray:
         covered = np.zeros(self.n, dtype=np.int64)
         covered[chosen] += 1
         if self.unit:
@@ -144,13 +161,15 @@ class Lagrangian:
             return covered
         # Walk the tables back from each chosen median's room.
         room = np.clip(self.room[chosen], 0, None)
-        for i, better in reversed(takes):
-            w = int(self.weight[i])
-            fits = room >= w
+        for take in reversed(takes):
+            w = int(self.weight[take.item])
+            row = np.searchsorted(take.rows, chosen)
+            row = np.minimum(row, len(take.rows) - 1)
+            offered = (take.rows[row] == chosen) & (room >= w)
             took = np.zeros(len(chosen), dtype=np.bool_)
-            took[fits] = better[chosen[fits], room[fits] - w]
+            took[offered] = take.better[row[offered], room[offered] - w]
             room = room - w * took
-            covered[i] += int(took.sum())
+            covered[take.item] += int(took.sum())
         return covered
 
 
@@ -188,9 +207,12 @@ def subgradient(
     step, stall, iteration = FIRST_STEP, 0, 0
     best: Relaxed | None = None
     while True:
-        cells = relax.cells
+        cells, steps = relax.cells, relax.steps
         current = relax.evaluate(lam)
-        budget.spend((relax.cells - cells) / LAGRANGE_CELLS_PER_SECOND)
+        budget.spend(
+            (relax.cells - cells) / LAGRANGE_CELLS_PER_SECOND
+            + (relax.steps - steps) * LAGRANGE_SECONDS_PER_STEP
+        )
         iteration += 1
         if on_relaxed is not None:
             on_relaxed(current, iteration)

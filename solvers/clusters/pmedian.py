@@ -151,12 +151,15 @@ def solve_pmedian_model(
     *,
     options: SolveOptions = DEFAULT_OPTIONS,
     hint: dict[int, int] | None = None,
+    prove: bool = False,
 ) -> PMedianSolution:
     """Minimise distance plus any extra terms (and left-out penalties) of a built model.
 
     ``budget`` (work) limits the searches. With ``medians = None`` the number of medians is
     minimised first, with half the work left, then the distance with that number fixed, with
-    the rest.
+    the rest. ``prove``: with several workers, every second search is CP-SAT's best-first
+    search on the LP (``optimize_with_lb_tree_search``), which raises the bound far sooner
+    on these models (pmedcap08: 803 against 775 in the same work) while the others find plans.
     """
     started = time.perf_counter()
     seed, workers = options.seed, options.workers
@@ -177,7 +180,7 @@ def solve_pmedian_model(
     if p.leave_out_penalty is not None:
         objective += p.leave_out_penalty * _left_count(m)
     m.model.minimize(objective)
-    searched = _search(m.model, budget, seed, workers)
+    searched = _search(m.model, budget, seed, workers, prove=prove)
     if not searched.found:
         return _no_solution(searched, started, budget)
     solver = searched.solver
@@ -246,6 +249,7 @@ def _search(
     seed: int,
     workers: int,
     seconds: float | None = None,
+    prove: bool = False,
 ) -> Searched:
     def configure(solver: cp_model.CpSolver) -> None:
         # The LP of the strong formulation (attach <= open) is tight; use all of it.
@@ -259,4 +263,10 @@ def _search(
         rate=PMEDIAN_WORK_PER_CORE_SECOND,
         configure=configure,
         seconds=seconds,
+        vary=_best_first if prove and workers > 1 else None,
     )
+
+
+def _best_first(solver: cp_model.CpSolver, k: int) -> None:
+    if k % 2 == 1:
+        solver.parameters.optimize_with_lb_tree_search = True

@@ -153,6 +153,7 @@ PMEDIAN_ARCS_PER_SECOND = 50_000 / HEADROOM  # arcs of a p-median model built
 # (points x medians x capacity) per second, and the min-cost-flow assignments of the median
 # search (solvers.clusters.assign, solvers.clusters.swap), arcs per second.
 LAGRANGE_CELLS_PER_SECOND = 100_000_000 / HEADROOM
+LAGRANGE_SECONDS_PER_STEP = 25e-6 * HEADROOM  # each item offered to the tables or walked back
 FLOW_ARCS_PER_SECOND = 1_000_000 / HEADROOM
 
 # --- Partition clusters (solvers.clusters.partition) -----------------------------------------
