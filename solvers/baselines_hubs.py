@@ -38,10 +38,12 @@ def solve_pmedian_milp(
     y = {j: solver.BoolVar(f"y{j}") for j in medians}
     for i in range(problem.n):
         solver.Add(solver.Sum([x[i, j] for j in medians if (i, j) in x]) == 1)
-    for (i, j), var in x.items():
+    for (_, j), var in x.items():
         solver.Add(var <= y[j])
     for j in medians:
-        load = solver.Sum([int(problem.demand[i]) * x[i, j] for i in range(problem.n) if (i, j) in x])
+        load = solver.Sum(
+            [int(problem.demand[i]) * x[i, j] for i in range(problem.n) if (i, j) in x]
+        )
         solver.Add(load <= problem.capacity * y[j])
     solver.Add(solver.Sum(list(y.values())) == problem.medians)
     solver.Minimize(solver.Sum([int(problem.distance[i, j]) * v for (i, j), v in x.items()]))

@@ -40,7 +40,8 @@ def small_problem(seed: int, *, n: int = 7, medians: int = 3, unit: bool = False
 
 def brute_force(problem: PMedianProblem) -> tuple[int, set[tuple[int, int]]]:
     """The optimum, and every arc some optimal plan uses, by enumeration."""
-    best, arcs = np.inf, set()
+    best: float = np.inf
+    arcs: set[tuple[int, int]] = set()
     assert problem.medians is not None
     for opened in itertools.combinations(range(problem.n), problem.medians):
         others = [i for i in range(problem.n) if i not in opened]
@@ -115,7 +116,9 @@ def test_reduced_arcs_rule_out_arcs_when_the_bound_is_close() -> None:
     """A pair of far-apart groups: the bound is exact, so cross-group arcs are ruled out."""
     positions = np.array([0, 1, 2, 50, 51, 52])
     distance = np.abs(positions[:, None] - positions[None, :]).astype(np.int64)
-    problem = PMedianProblem(distance=distance, demand=np.ones(6, dtype=np.int64), capacity=3, medians=2)
+    problem = PMedianProblem(
+        distance=distance, demand=np.ones(6, dtype=np.int64), capacity=3, medians=2
+    )
     relax = Lagrangian(problem)
     dual = subgradient(relax, Budget(2), upper=lambda: 4.0)
     allowed, _ = reduced_arcs(relax, dual.best, 4.0)
@@ -131,7 +134,9 @@ def test_transport_bounds_and_attach_plans_for_given_medians(seed: int) -> None:
         flow = transport(problem, medians, Budget(5))
         plan = attach(problem, medians, Budget(5))
         fixed = PMedianProblem(
-            distance=np.where(np.isin(np.arange(problem.n), medians)[None, :], problem.distance, 10_000),
+            distance=np.where(
+                np.isin(np.arange(problem.n), medians)[None, :], problem.distance, 10_000
+            ),
             demand=problem.demand,
             capacity=problem.capacity,
             medians=3,
@@ -151,7 +156,9 @@ def test_swap_search_never_worsens_and_finds_the_better_median() -> None:
     """Start from a poor median on a line: one swap moves it to the middle of its group."""
     positions = np.array([0, 1, 2, 3, 4, 30, 31, 32])
     distance = np.abs(positions[:, None] - positions[None, :]).astype(np.int64)
-    problem = PMedianProblem(distance=distance, demand=np.ones(8, dtype=np.int64), capacity=5, medians=2)
+    problem = PMedianProblem(
+        distance=distance, demand=np.ones(8, dtype=np.int64), capacity=5, medians=2
+    )
     start = attach(problem, [0, 6], Budget(5))
     assert start is not None
     found = swap_search(problem, Incumbent((0, 6), start), Budget(5), rank=np.arange(8))

@@ -63,8 +63,13 @@ def generate_pmedcap(
 
 
 def write_pmedcap(instance: PMedCapInstance, path: str | os.PathLike[str]) -> None:
-    """Write ``instance`` in the OR-Library layout, readable by ``read_pmedcap`` (best 0: unknown)."""
-    lines = [f"1 {instance.best or 0}", f"{len(instance.demand)} {instance.medians} {instance.capacity}"]
-    for k, ((x, y), d) in enumerate(zip(instance.points.tolist(), instance.demand.tolist(), strict=True)):
+    """Write ``instance`` in the OR-Library layout for ``read_pmedcap`` (best 0: unknown)."""
+    lines = [
+        f"1 {instance.best or 0}",
+        f"{len(instance.demand)} {instance.medians} {instance.capacity}",
+    ]
+    for k, ((x, y), d) in enumerate(
+        zip(instance.points.tolist(), instance.demand.tolist(), strict=True)
+    ):
         lines.append(f"{k + 1} {int(x)} {int(y)} {int(d)}")
     Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -137,7 +137,7 @@ def _left_cost(problem: PMedianProblem, median_of: IntArray) -> int:
     return 0 if left == 0 else left * int(problem.leave_out_penalty or 0)
 
 
-def _assignment(  # noqa: PLR0913 (the flow's fixed points travel with it)
+def _assignment(
     problem: PMedianProblem,
     medians: list[int],
     flow: Flow,
@@ -150,7 +150,10 @@ def _assignment(  # noqa: PLR0913 (the flow's fixed points travel with it)
     free = np.asarray([i not in fixed for i in points.tolist()], dtype=np.bool_)
     points, heads, costs = points[free], heads[free], costs[free]
     model = cp_model.CpModel()
-    x = [model.new_bool_var(f"x{i}_{j}") for i, j in zip(points.tolist(), heads.tolist(), strict=True)]
+    x = [
+        model.new_bool_var(f"x{i}_{j}")
+        for i, j in zip(points.tolist(), heads.tolist(), strict=True)
+    ]
     by_point: dict[int, list[int]] = {}
     by_median: dict[int, list[int]] = {}
     for k, (i, j) in enumerate(zip(points.tolist(), heads.tolist(), strict=True)):
@@ -169,17 +172,15 @@ def _assignment(  # noqa: PLR0913 (the flow's fixed points travel with it)
         ks = by_median.get(j, [])
         model.add(sum(int(problem.demand[points[k]]) * x[k] for k in ks) <= room)
     constant = sum(int(problem.distance[i, j]) for i, j in fixed.items())
-    objective = sum(int(c) * x[k] for k, c in enumerate(costs.tolist()) if c)
-    objective += sum(int(problem.leave_out_penalty or 0) * v for v in left.values())
+    penalty = int(problem.leave_out_penalty or 0)
+    objective: cp_model.LinearExpr | int = sum(
+        int(c) * x[k] for k, c in enumerate(costs.tolist()) if c
+    ) + sum(penalty * v for v in left.values())
     model.add(objective + constant >= math.ceil(flow.cost - 1e-9))
     model.minimize(objective)
-    # Hint: each point to the median that took most of its demand in the flow.
-    largest: dict[int, tuple[int, int]] = {}
-    for i, j, amount in zip(flow.points.tolist(), flow.medians.tolist(), flow.amounts.tolist(), strict=True):
-        if amount > largest.get(i, (-1, 0))[1]:
-            largest[i] = (j, amount)
+    largest = _largest_share(flow)
     for k, (i, j) in enumerate(zip(points.tolist(), heads.tolist(), strict=True)):
-        model.add_hint(x[k], largest.get(i, (-1, 0))[0] == j)
+        model.add_hint(x[k], largest.get(i) == j)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
@@ -199,10 +200,20 @@ def _assignment(  # noqa: PLR0913 (the flow's fixed points travel with it)
     return Attached(plan_cost(problem, plan), plan, proven=status == cp_model.OPTIMAL)
 
 
+def _largest_share(flow: Flow) -> dict[int, int]:
+    """Each point's median that took most of its demand in the flow (the hint)."""
+    largest: dict[int, tuple[int, int]] = {}
+    for i, j, amount in zip(
+        flow.points.tolist(), flow.medians.tolist(), flow.amounts.tolist(), strict=True
+    ):
+        if amount > largest.get(i, (-1, 0))[1]:
+            largest[i] = (j, amount)
+    return {i: j for i, (j, _) in largest.items()}
+
+
 def plan_cost(problem: PMedianProblem, median_of: tuple[int, ...]) -> int:
     """Distance of every attached point to its median, plus the penalty of those left out."""
     of = np.asarray(median_of, dtype=np.int64)
     attached = of >= 0
     cost = int(problem.distance[np.flatnonzero(attached), of[attached]].sum())
     return cost + _left_cost(problem, of)
-

@@ -32,7 +32,9 @@ class Incumbent:
     plan: Attached
 
 
-def _candidates(problem: PMedianProblem, medians: tuple[int, ...], a: int, rank: IntArray) -> list[int]:
+def _candidates(
+    problem: PMedianProblem, medians: tuple[int, ...], a: int, rank: IntArray
+) -> list[int]:
     closed = np.ones(problem.n, dtype=np.bool_)
     closed[list(medians)] = False
     near = [int(b) for b in np.argsort(problem.distance[a], kind="stable") if closed[b]][:NEAREST]
