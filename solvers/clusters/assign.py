@@ -107,13 +107,18 @@ def transport(problem: PMedianProblem, medians: list[int], budget: Budget) -> Fl
 
 
 def attach(
-    problem: PMedianProblem, medians: list[int], budget: Budget, seed: int = 0
+    problem: PMedianProblem,
+    medians: list[int],
+    budget: Budget,
+    seed: int = 0,
+    beat: float | None = None,
 ) -> Attached | None:
     """The best plan with exactly these ``medians`` open (or a good one, when not proven).
 
     The flow splits few points (at most one per median in a basic solution); those alone are
     decided first, with every other point where the flow sent it. Only when they do not fit
-    is every point decided afresh.
+    is every point decided afresh, and also when the placed split points do not ``beat`` a
+    value the flow's bound says these medians could beat (the swap search's best plan).
     """
     flow = transport(problem, medians, budget)
     if flow is None:
@@ -127,9 +132,12 @@ def attach(
         plan = tuple(median_of.tolist())
         return Attached(plan_cost(problem, plan), plan, proven=True)
     repaired = _assignment(problem, medians, flow, budget, seed, fixed)
-    if repaired is not None:
+    if repaired is not None and (beat is None or repaired.cost < beat):
         return replace(repaired, proven=False)
-    return _assignment(problem, medians, flow, budget, seed, {})
+    afresh = _assignment(problem, medians, flow, budget, seed, {})
+    if repaired is None or (afresh is not None and afresh.cost < repaired.cost):
+        return afresh
+    return replace(repaired, proven=False)
 
 
 def _left_cost(problem: PMedianProblem, median_of: IntArray) -> int:

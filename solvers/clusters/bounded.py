@@ -85,7 +85,7 @@ def _bound_and_plans(
         flow = transport(problem, list(medians), share)
         if flow is None or flow.cost >= best.cost:  # cannot beat the best plan: not attached
             return
-        plan = attach(problem, list(medians), share, seed)
+        plan = attach(problem, list(medians), share, seed, beat=best.cost)
         if plan is not None and plan.cost < best.cost:
             best.incumbent = Incumbent(medians, plan)
 
