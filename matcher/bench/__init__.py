@@ -8,13 +8,14 @@ instances and generated cohorts; ``orlib`` and ``pmedcap`` read the OR-Library f
 from matcher.bench.orlib import BenchmarkFileError
 from matcher.bench.pmedcap import PMedCapFormatError
 from matcher.bench.results import markdown_table, write_results
-from matcher.bench.runners import bench_cohorts, bench_gap, bench_pmedcap
+from matcher.bench.runners import bench_cohorts, bench_gap, bench_hubs_generated, bench_pmedcap
 
 __all__ = [
     "BenchmarkFileError",
     "PMedCapFormatError",
     "bench_cohorts",
     "bench_gap",
+    "bench_hubs_generated",
     "bench_pmedcap",
     "markdown_table",
     "write_results",

@@ -21,10 +21,11 @@ class PMedCapFormatError(ValueError):
 
 @dataclass(frozen=True)
 class PMedCapInstance:
-    """One instance: its name, published best value, points, demands, p and capacity."""
+    """One instance: its name, published best value (None: unknown), points, demands, p and
+    capacity."""
 
     name: str
-    best: int
+    best: int | None
     points: npt.NDArray[np.float64]  # n x 2
     demand: npt.NDArray[np.int64]
     medians: int

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from matcher.bench.orlib import GapInstance, read_gap, read_optima
+from matcher.bench.pmedcap import PMedCapInstance
 from matcher.model import Weights
 from solvers.baselines import solve_linear
 from solvers.engine.budget import Budget
@@ -179,37 +180,104 @@ def bench_pmedcap(
 ) -> list[BenchRow]:
     """Capacitated p-median files (hub clusters) against their published optima."""
     from matcher.bench.pmedcap import read_pmedcap
-    from solvers.clusters.pmedian import PMedianProblem, solve_pmedian
 
     rows = []
     for path in paths:
         optima = _published(path, "optimum")
         instance = read_pmedcap(path)
-        if progress:
-            progress(f"pmedcap {path.stem}: {len(instance.demand)} points, p={instance.medians}")
-        problem = PMedianProblem(
-            distance=instance.distance(),
-            demand=instance.demand,
-            capacity=instance.capacity,
-            medians=instance.medians,
-        )
-        ours = solve_pmedian(
-            problem, Budget(time_limit), options=SolveOptions(seed=seed, workers=workers)
-        )
         best = optima.get(path.stem, optima.get(path.name))
-        rows.append(
-            BenchRow(
-                suite="pmedcap",
-                instance=path.stem,
-                size=f"{problem.n}/{instance.medians}/{instance.capacity}",
-                status=ours.status,
-                objective=ours.objective,
-                bound=ours.bound,
-                best_known=best if best is not None else instance.best,
-                seconds=ours.seconds,
-            )
+        row = _bench_hub_instance(
+            instance, time_limit=time_limit, workers=workers, seed=seed, progress=progress
         )
+        row.instance = path.stem
+        row.best_known = best if best is not None else instance.best
+        rows.append(row)
     return rows
+
+
+def bench_hubs_generated(
+    seeds: Iterable[int],
+    *,
+    points: int,
+    medians: int,
+    time_limit: float,
+    workers: int = 1,
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+) -> list[BenchRow]:
+    """Generated p-median instances of the published shape (``matcher.bench.pmedgen``)."""
+    from matcher.bench.pmedgen import generate_pmedcap
+
+    return [
+        _bench_hub_instance(
+            generate_pmedcap(points=points, medians=medians, seed=instance_seed),
+            time_limit=time_limit,
+            workers=workers,
+            seed=seed,
+            progress=progress,
+        )
+        for instance_seed in seeds
+    ]
+
+
+def _bench_hub_instance(
+    instance: PMedCapInstance,
+    *,
+    time_limit: float,
+    workers: int,
+    seed: int,
+    progress: Callable[[str], None] | None,
+) -> BenchRow:
+    """Ours (``solvers.clusters.bounded``) and the plain MILP (HiGHS), the same limit, each
+    plan through the independent checker."""
+    from matcher.verify_pmedian import verify_pmedian
+    from solvers.baselines_hubs import solve_pmedian_milp
+    from solvers.clusters.bounded import solve_bounded
+    from solvers.clusters.pmedian import PMedianProblem
+
+    if progress:
+        progress(f"hubs {instance.name}: {len(instance.demand)} points, p={instance.medians}")
+    problem = PMedianProblem(
+        distance=instance.distance(),
+        demand=instance.demand,
+        capacity=instance.capacity,
+        medians=instance.medians,
+    )
+    ours = solve_bounded(
+        problem, Budget(time_limit), options=SolveOptions(seed=seed, workers=workers)
+    )
+    milp = solve_pmedian_milp(problem, backend="HIGHS", time_limit=time_limit)
+    checks = [
+        verify_pmedian(
+            distance=problem.distance.tolist(),
+            demand=problem.demand.tolist(),
+            capacity=problem.capacity,
+            medians=instance.medians,
+            median_of=solution.median_of,
+            objective=solution.objective,
+        )
+        for solution in (ours, milp)
+        if solution.objective is not None
+    ]
+    return BenchRow(
+        suite="pmedcap",
+        instance=instance.name,
+        size=f"{problem.n}/{instance.medians}/{instance.capacity}",
+        status=ours.status,
+        objective=ours.objective,
+        bound=ours.bound,
+        best_known=instance.best,
+        seconds=ours.seconds,
+        extra={
+            "gap_pct": None if ours.gap is None else round(100 * ours.gap, 2),
+            "repeatable": ours.repeatable,
+            "milp_objective": milp.objective,
+            "milp_bound": milp.bound,
+            "milp_gap_pct": None if milp.gap is None else round(100 * milp.gap, 2),
+            "milp_seconds": round(milp.seconds, 2),
+            "checked": all(not found for found in checks),
+        },
+    )
 
 
 def _find_upwards(path: Path, name: str) -> Path | None:

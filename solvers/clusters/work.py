@@ -79,6 +79,7 @@ def race(
     rate: float,
     configure: Callable[[cp_model.CpSolver], None],
     seconds: float | None = None,
+    vary: Callable[[cp_model.CpSolver, int], None] | None = None,
 ) -> Searched:
     """Minimise ``model`` with ``workers`` single-worker searches side by side, seeds ``seed``,
     ``seed + 1``, ...; each stops after ``seconds`` of ``budget``'s work (default: all it has
@@ -87,6 +88,10 @@ def race(
     Each search is repeatable on its own, and every one runs to its end (none is stopped when
     another finishes first, which would depend on the clock), so the winner is too: a proof
     first, then the lowest objective, then the lowest seed.
+
+    ``vary(solver, k)`` sets racer ``k`` apart (another kind of search). Racers so varied
+    are bound provers as much as plan finders, so the bound of one that ended without a
+    plan counts too (CP-SAT's bound holds for every plan, found or not).
     """
     count = max(1, workers)
     models = [model] + [model.clone() for _ in range(count - 1)]
@@ -96,6 +101,8 @@ def race(
         configure(solver)
         solver.parameters.random_seed = int(seed) + k
         solver.parameters.num_workers = 1
+        if vary is not None:
+            vary(solver, k)
         solvers.append(solver)
     # Every racer's limit is set before any starts, so all get the same share of work.
     for solver in solvers:
@@ -118,9 +125,6 @@ def race(
         return (2, 0.0, k)
 
     best = min(range(count), key=rank)
-    bounds = [
-        solvers[k].best_objective_bound
-        for k in range(count)
-        if statuses[k] in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-    ]
+    counted = (cp_model.OPTIMAL, cp_model.FEASIBLE) + ((cp_model.UNKNOWN,) if vary else ())
+    bounds = [solvers[k].best_objective_bound for k in range(count) if statuses[k] in counted]
     return Searched(solvers[best], statuses[best], max(bounds) if bounds else None)

@@ -156,6 +156,12 @@ LP_COLUMNS_PER_SECOND = 600_000 / HEADROOM  # columns GLOP reloads and prices ea
 COLUMNS_ADDED_PER_SECOND = 100_000 / HEADROOM  # columns added to the pool and the LP
 COVER_COLUMNS_PER_SECOND = 130_000 / HEADROOM  # columns of a CP-SAT cover model built and read back
 PMEDIAN_ARCS_PER_SECOND = 50_000 / HEADROOM  # arcs of a p-median model built
+# The Lagrangian bound of the p-median (solvers.clusters.lagrange): knapsack table cells
+# (points x medians x capacity) per second, and the min-cost-flow assignments of the median
+# search (solvers.clusters.assign, solvers.clusters.swap), arcs per second.
+LAGRANGE_CELLS_PER_SECOND = 100_000_000 / HEADROOM
+LAGRANGE_SECONDS_PER_STEP = 25e-6 * HEADROOM  # each item offered to the tables or walked back
+FLOW_ARCS_PER_SECOND = 1_000_000 / HEADROOM
 
 # --- Partition clusters (solvers.clusters.partition) -----------------------------------------
 

@@ -1,0 +1,270 @@
+"""A Lagrangian bound for the capacitated p-median problem, and what it proves about arcs.
+
+Relaxing "every point attached exactly once" with a multiplier ``lam[i]`` per point leaves one
+0/1 knapsack per candidate median: median ``j`` takes the points whose reduced cost
+``distance[i, j] - lam[i]`` is negative, as many as its capacity holds, and the relaxation
+opens the ``p`` medians whose knapsacks are cheapest. Its value
+
+    L(lam) = sum(lam) + sum of the p smallest v[j] (+ min(0, penalty - lam[i]) per point that
+    may be left out),  v[j] = distance[j, j] - lam[j] - best knapsack profit of j
+
+is a lower bound for every lam, and the best over lam equals the bound of the set-partitioning
+(column generation) formulation, which is stronger than the LP of the compact model because
+the knapsacks keep their integrality. The multipliers are improved by subgradient steps
+(Polyak's step towards the best plan known, halved when the bound stalls).
+
+At the best multipliers the same knapsack tables bound any plan that opens median ``j`` or
+attaches ``i`` to ``j`` (``reduced_arcs``): when that bound exceeds the best plan's value, no
+plan at least as good uses the arc, and it can be left out of the CP-SAT model.
+
+The work is counted, never timed: knapsack table cells (items x medians x capacity) become
+nominal seconds at ``LAGRANGE_CELLS_PER_SECOND``, with ``LAGRANGE_SECONDS_PER_STEP`` for
+each item offered to the tables and walked back, so the same problem and limit give the same
+iterations on any machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from solvers.clusters.pmedian_problem import BoolArray, IntArray, PMedianProblem
+from solvers.engine.budget import Budget
+from solvers.engine.calibration import LAGRANGE_CELLS_PER_SECOND, LAGRANGE_SECONDS_PER_STEP
+
+FloatArray = npt.NDArray[np.float64]
+
+# Subgradient: the step's share of (best plan - bound), halved after STALL steps without a
+# better bound; the search ends when the share falls below LEAST_STEP.
+FIRST_STEP = 2.0
+STALL = 20
+LEAST_STEP = 2e-3
+# Tolerance for floating point in bounds compared with whole plan values.
+EPS = 1e-6
+
+
+@dataclass(frozen=True)
+class _Take:
+    """Where offering ``item`` raised the table: ``better[k, c - w]`` for median ``rows[k]``."""
+
+    item: int
+    rows: IntArray
+    better: BoolArray
+
+
+@dataclass(frozen=True)
+class Relaxed:
+    """The relaxation at one set of multipliers."""
+
+    value: float
+    multipliers: FloatArray
+    median_value: FloatArray  # v[j]; +inf where j cannot be a median
+    chosen: IntArray  # the p medians of the relaxation, cheapest first
+    covered: IntArray  # how often each point is attached (median of itself included)
+    left: BoolArray  # points the relaxation leaves out
+    table: FloatArray  # table[j, c]: best knapsack profit of median j within capacity c
+
+
+def reduced_cost_matrix(problem: PMedianProblem) -> FloatArray:
+    """distance[j, i] per (median j, point i), +inf where ``i`` may not attach to ``j``."""
+    distance = problem.distance.T.astype(np.float64)
+    if problem.allowed is not None:
+        distance = np.where(problem.allowed.T, distance, np.inf)
+    return distance
+
+
+class Lagrangian:
+    """The knapsacks of one problem, evaluated at any multipliers (``evaluate``)."""
+
+    def __init__(self, problem: PMedianProblem) -> None:
+        if problem.medians is None:
+            raise ValueError("the Lagrangian bound needs a fixed number of medians")
+        self.problem = problem
+        self.p = problem.medians
+        self.cost = reduced_cost_matrix(problem)  # medians x points
+        self.self_cost = np.diag(problem.distance).astype(np.float64)
+        self.weight = problem.demand.astype(np.int64)
+        self.room = problem.capacity - self.weight  # what a median holds besides itself
+        self.unit = bool((self.weight == 1).all())
+        self.cells = 0  # knapsack table cells computed so far (the work)
+        self.steps = 0  # items offered to the tables and walked back (numpy calls: the rest)
+
+    @property
+    def n(self) -> int:
+        return self.problem.n
+
+    def evaluate(self, lam: FloatArray) -> Relaxed:
+        """L(lam), its medians, and how often each point is attached."""
+        profit = np.maximum(0.0, lam[None, :] - self.cost)
+        np.fill_diagonal(profit, 0.0)  # a median is counted as itself, not as an item
+        table, takes = self._tables(profit)
+        room = np.clip(self.room, 0, None)
+        best = table[np.arange(self.n), room]
+        median_value = np.where(self.room >= 0, self.self_cost - lam - best, np.inf)
+        chosen = np.argsort(median_value, kind="stable")[: self.p]
+        left = np.zeros(self.n, dtype=np.bool_)
+        value = float(lam.sum() + median_value[chosen].sum())
+        if self.problem.leave_out_penalty is not None:
+            slack = self.problem.leave_out_penalty - lam
+            left = slack < 0
+            value += float(slack[left].sum())
+        covered = self._covered(profit, takes, chosen)
+        return Relaxed(value, lam.copy(), median_value, chosen, covered, left, table)
+
+    def _tables(self, profit: FloatArray) -> tuple[FloatArray, list[_Take]]:
+        if self.unit:
+            # Unit demands: the knapsack takes the most profitable points, as many as fit.
+            ordered = -np.sort(-profit, axis=1)
+            width = self.problem.capacity + 1
+            sums = np.zeros((self.n, max(width, self.n + 1)))
+            sums[:, 1 : self.n + 1] = np.cumsum(ordered, axis=1)
+            sums[:, self.n + 1 :] = sums[:, [self.n]]
+            self.cells += self.n * self.n
+            return sums[:, :width], []
+        return self._dynamic_program(profit)
+
+    def _dynamic_program(self, profit: FloatArray) -> tuple[FloatArray, list[_Take]]:
+        """0/1 knapsack tables of every median at once, item by item.
+
+        Only the medians an item is profitable for change when it is offered (a table never
+        falls as its capacity grows), so each step touches those rows alone: near medians,
+        a small share of all once the multipliers settle.
+        """
+        capacity = self.problem.capacity
+        table = np.zeros((self.n, capacity + 1))
+        takes: list[_Take] = []
+        for i in range(self.n):
+            w = int(self.weight[i])
+            rows = np.flatnonzero(profit[:, i] > 0)
+            if w > capacity or not len(rows):
+                continue
+            part = table[rows]
+            candidate = part[:, : capacity + 1 - w] + profit[rows, i][:, None]
+            better = candidate > part[:, w:]
+            part[:, w:] = np.where(better, candidate, part[:, w:])
+            table[rows] = part
+            takes.append(_Take(i, rows, better))
+            self.cells += better.size
+        self.steps += 2 * len(takes)
+        return table, takes
+
+    def _covered(self, profit: FloatArray, takes: list[_Take], chosen: IntArray) -> IntArray:
+        covered = np.zeros(self.n, dtype=np.int64)
+        covered[chosen] += 1
+        if self.unit:
+            for j in chosen.tolist():
+                order = np.argsort(-profit[j], kind="stable")[: max(0, int(self.room[j]))]
+                covered[order[profit[j, order] > 0]] += 1
+            return covered
+        # Walk the tables back from each chosen median's room.
+        room = np.clip(self.room[chosen], 0, None)
+        for take in reversed(takes):
+            w = int(self.weight[take.item])
+            row = np.searchsorted(take.rows, chosen)
+            row = np.minimum(row, len(take.rows) - 1)
+            offered = (take.rows[row] == chosen) & (room >= w)
+            took = np.zeros(len(chosen), dtype=np.bool_)
+            took[offered] = take.better[row[offered], room[offered] - w]
+            room = room - w * took
+            covered[take.item] += int(took.sum())
+        return covered
+
+
+@dataclass(frozen=True)
+class Dual:
+    """The best bound found, the relaxation there, and the iterations it took."""
+
+    bound: float
+    best: Relaxed
+    iterations: int
+
+
+def nearest_multipliers(problem: PMedianProblem) -> FloatArray:
+    """A start: each point's distance to its nearest other point it may attach to."""
+    cost = reduced_cost_matrix(problem).T.copy()
+    np.fill_diagonal(cost, np.inf)
+    nearest = cost.min(axis=1)
+    return np.where(np.isfinite(nearest), nearest, 0.0)
+
+
+def subgradient(
+    relax: Lagrangian,
+    budget: Budget,
+    *,
+    upper: Callable[[], float],
+    on_relaxed: Callable[[Relaxed, int], None] | None = None,
+    start: FloatArray | None = None,
+) -> Dual:
+    """Raise L(lam) by subgradient steps until it stalls, proves ``upper()`` or spends ``budget``.
+
+    ``upper`` gives the best plan value known at each step (``on_relaxed`` may improve it: it
+    sees every relaxation, with its iteration, to build plans from).
+    """
+    lam = nearest_multipliers(relax.problem) if start is None else start.copy()
+    step, stall, iteration = FIRST_STEP, 0, 0
+    best: Relaxed | None = None
+    while True:
+        cells, steps = relax.cells, relax.steps
+        current = relax.evaluate(lam)
+        budget.spend(
+            (relax.cells - cells) / LAGRANGE_CELLS_PER_SECOND
+            + (relax.steps - steps) * LAGRANGE_SECONDS_PER_STEP
+        )
+        iteration += 1
+        if on_relaxed is not None:
+            on_relaxed(current, iteration)
+        if best is None or current.value > best.value + EPS:
+            best, stall = current, 0
+        else:
+            stall += 1
+            if stall >= STALL:
+                step, stall = step / 2, 0
+        target = upper()
+        if step < LEAST_STEP or np.ceil(best.value - EPS) >= target or budget.exhausted():
+            return Dual(best.value, best, iteration)
+        direction = 1.0 - current.covered - current.left
+        norm = float(direction @ direction)
+        if norm == 0:  # the relaxation is a plan: it is optimal
+            return Dual(best.value, best, iteration)
+        # Without a plan yet, aim a little above the bound.
+        aim = target if np.isfinite(target) else 1.05 * abs(best.value) + 1.0
+        lam = lam + step * max(aim - current.value, 1.0) / norm * direction
+        if relax.problem.leave_out_penalty is None:
+            continue
+        # Beyond the penalty a multiplier only leaves the point out: no higher bound.
+        lam = np.minimum(lam, relax.problem.leave_out_penalty + 1.0)
+
+
+def reduced_arcs(relax: Lagrangian, at: Relaxed, upper: float) -> tuple[BoolArray, BoolArray]:
+    """Arcs and medians no plan of value at most ``upper`` can use, proved at ``at``.
+
+    Returns ``(allowed, may_open)``: ``allowed[i, j]`` False where attaching ``i`` to ``j``
+    forces the bound above ``upper``, ``may_open[j]`` False where opening ``j`` does.
+    """
+    chosen = at.chosen
+    last = float(at.median_value[chosen[-1]])
+    in_chosen = np.zeros(relax.n, dtype=np.bool_)
+    in_chosen[chosen] = True
+    # What the relaxation pays for median j now: its own value if open, else the last one's.
+    replaced = np.where(in_chosen, at.median_value, last)
+    may_open = at.value - replaced + at.median_value <= upper + EPS
+    # Forcing i into j's knapsack: its reduced cost, plus the best of j's table in the room
+    # left (a table with i in it still bounds one without i from below).
+    room = relax.room[:, None] - relax.weight[None, :]  # median j, point i
+    profit_left = at.table[np.arange(relax.n)[:, None], np.clip(room, 0, None)]
+    forced = (
+        relax.self_cost[:, None]
+        - at.multipliers[:, None]
+        + relax.cost
+        - at.multipliers[None, :]
+        - profit_left
+    )
+    forced = np.where(room >= 0, forced, np.inf)
+    keep = at.value - replaced[:, None] + forced <= upper + EPS  # median j, point i
+    keep &= may_open[:, None]
+    allowed = keep.T.copy()
+    np.fill_diagonal(allowed, may_open)
+    return allowed, may_open
