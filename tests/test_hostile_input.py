@@ -560,7 +560,7 @@ def test_an_area_no_one_lists_warns_and_the_plan_leaves_it_unfilled(tmp_path: Pa
     ) in result.stderr
     unfilled = (out / "unfilled.csv").read_text()
     assert (
-        "P01,needs 1 reviewer(s) with specialism 'oracey' but no one in the round lists it "
+        "P01,needs 1 reviewer with specialism 'oracey' but no one in the round lists it "
         "(did you mean 'oracy'?)"
     ) in unfilled
     verified = cli("verify", str(folder), str(out))

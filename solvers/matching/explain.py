@@ -84,8 +84,21 @@ def _describe_funnel(steps: list[_Step], last: int) -> str:
         if len(step.keep) == len(before.keep):
             continue  # a rule that removed nobody says nothing useful
         count = "none" if not len(step.keep) else str(len(step.keep))
-        parts.append(f"{count} of them {step.survivors}")
+        words = _singular(step.survivors) if len(step.keep) == 1 else step.survivors
+        parts.append(f"{count} of them {words}")
     return "; ".join(parts)
+
+
+def _singular(phrase: str) -> str:
+    """ "have no conflict" -> "has no conflict", "work outside" -> "works outside": the survivors'
+    phrases start with a plural verb, and "1 of them" takes the singular."""
+    verb, _, rest = phrase.partition(" ")
+    verb = "has" if verb == "have" else verb + "s"
+    return f"{verb} {rest}" if rest else verb
+
+
+def _reviewers(count: int) -> str:
+    return f"{count} reviewer" if count == 1 else f"{count} reviewers"
 
 
 def precheck(
@@ -114,7 +127,7 @@ def precheck(
         )
         if shortfall is not None:
             reasons[project.project_id] = (
-                f"needs {project.min_reviewers} reviewer(s) but "
+                f"needs {_reviewers(project.min_reviewers)} but "
                 f"{_describe_funnel(steps, shortfall)}"
             )
         elif project.needs_lead and not screen.is_lead[pool].any():
@@ -166,13 +179,13 @@ def _nobody_lists(screen: Screen, project: Project) -> str:
     areas = project_areas(project)
     if len(areas) > 1:
         return (
-            f"needs {project.min_reviewers} reviewer(s) with specialism "
+            f"needs {_reviewers(project.min_reviewers)} with specialism "
             f"{' or '.join(repr(a) for a in areas)} but no one in the round lists any of them"
         )
     close = difflib.get_close_matches(project.area, sorted(screen.by_area), n=1, cutoff=0.6)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return (
-        f"needs {project.min_reviewers} reviewer(s) with specialism {project.area!r} but no one "
+        f"needs {_reviewers(project.min_reviewers)} with specialism {project.area!r} but no one "
         f"in the round lists it{hint}"
     )
 
@@ -247,7 +260,7 @@ def _sle_allowance_sentence(words: _Words, staff_id: str) -> str:
 
 def _team_size_sentence(words: _Words, project_id: str) -> str:
     minimum = words.round.project_by_id[project_id].min_reviewers
-    return f"project {project_id} has at least {minimum} reviewer(s)"
+    return f"project {project_id} has at least {_reviewers(minimum)}"
 
 
 def _areas_sentence(words: _Words, project_id: str) -> str:
