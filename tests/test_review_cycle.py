@@ -10,14 +10,13 @@ from pathlib import Path
 
 import pytest
 from conftest import make_round, project, school, staff
+from pair_rule_probe import allowed, flagged
 
 import matcher
 from matcher.io import InputError, load_round
 from matcher.model import (
-    Assignment,
     ClusterMember,
     ClusterSettings,
-    Plan,
     RotationEdge,
     Round,
 )
@@ -46,21 +45,6 @@ def cycled(*, on: bool = True, staff_at: str = "BCD") -> Round:
     return round_.replace(settings=round_.settings.model_copy(update={"clusters": chosen}))
 
 
-def allowed(round_: Round) -> set[str]:
-    (rule,) = [r for r in PAIR_RULES if r.name == "review_cycle"]
-    ctx = PairContext.of(round_)
-    return {s.staff_id for s in round_.staff if rule.check(ctx, s, round_.projects[0])}
-
-
-def flagged(round_: Round) -> set[str]:
-    found = set()
-    for person in round_.staff:
-        plan = Plan(assignments=(Assignment(project_id="P1", staff_id=person.staff_id),))
-        if any(v.rule == "review_cycle" for v in verify_plan(round_, plan)):
-            found.add(person.staff_id)
-    return found
-
-
 def test_the_rule_is_hard_and_registered() -> None:
     (rule,) = [r for r in PAIR_RULES if r.name == "review_cycle"]
     assert (rule.check.__doc__ or "").startswith("Hard")
@@ -68,19 +52,19 @@ def test_the_rule_is_hard_and_registered() -> None:
 
 def test_allowed_the_cycle_predecessor_reviews_the_host() -> None:
     round_ = cycled()
-    assert allowed(round_) == {"SB"}
-    assert "SB" not in flagged(round_)
+    assert allowed(round_, "review_cycle") == {"SB"}
+    assert "SB" not in flagged(round_, "review_cycle")
 
 
 def test_forbidden_other_schools_of_the_cluster_and_outside_it() -> None:
     round_ = cycled()
-    assert flagged(round_) == {"SC", "SD"}
+    assert flagged(round_, "review_cycle") == {"SC", "SD"}
 
 
 def test_off_it_restricts_nobody() -> None:
     round_ = cycled(on=False)
-    assert allowed(round_) == {"SB", "SC", "SD"}
-    assert flagged(round_) == set()
+    assert allowed(round_, "review_cycle") == {"SB", "SC", "SD"}
+    assert flagged(round_, "review_cycle") == set()
 
 
 def test_the_matcher_staffs_from_the_predecessor_and_the_checker_agrees() -> None:
