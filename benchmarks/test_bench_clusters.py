@@ -22,11 +22,11 @@ from reporting import SHARED, print_table
 
 from matcher.bench.pmedcap import PMedCapInstance, read_pmedcap
 from matcher.bench.pmedgen import generate_pmedcap
+from matcher.bench.pmedian_check import pmedian_problems
 from matcher.clusters import ClusterOutcome, form_clusters
 from matcher.model import Round
 from matcher.synth.cohort import generate_round
 from matcher.verify_clusters import verify_clusters
-from matcher.verify_pmedian import verify_pmedian
 from solvers.baselines_hubs import solve_pmedian_milp
 from solvers.clusters.bounded import solve_bounded
 from solvers.clusters.component import build_component
@@ -176,15 +176,7 @@ def _problem(instance: PMedCapInstance) -> PMedianProblem:
 
 def _check(problem: PMedianProblem, solution: PMedianSolution) -> None:
     """Every plan through the independent checker."""
-    assert problem.medians is not None
-    problems = verify_pmedian(
-        distance=problem.distance.tolist(),
-        demand=problem.demand.tolist(),
-        capacity=problem.capacity,
-        medians=problem.medians,
-        median_of=solution.median_of,
-        objective=solution.objective,
-    )
+    problems = pmedian_problems(problem, solution)
     assert problems == [], problems
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from matcher.bench.pmedcap import read_pmedcap
-from matcher.verify_pmedian import verify_pmedian
+from matcher.bench.pmedian_check import pmedian_problems
 from solvers.clusters.assign import attach, plan_cost, transport
 from solvers.clusters.bounded import solve_bounded
 from solvers.clusters.lagrange import Lagrangian, nearest_multipliers, reduced_arcs, subgradient
@@ -61,18 +61,7 @@ def brute_force(problem: PMedianProblem) -> tuple[int, set[tuple[int, int]]]:
 
 
 def checked(problem: PMedianProblem, solution: PMedianSolution) -> None:
-    assert problem.medians is not None
-    assert (
-        verify_pmedian(
-            distance=problem.distance.tolist(),
-            demand=problem.demand.tolist(),
-            capacity=problem.capacity,
-            medians=problem.medians,
-            median_of=solution.median_of,
-            objective=solution.objective,
-        )
-        == []
-    )
+    assert pmedian_problems(problem, solution) == []
 
 
 @pytest.mark.parametrize("seed", range(6))

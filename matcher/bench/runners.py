@@ -230,7 +230,7 @@ def _bench_hub_instance(
 ) -> BenchRow:
     """Ours (``solvers.clusters.bounded``) and the plain MILP (HiGHS), the same limit, each
     plan through the independent checker."""
-    from matcher.verify_pmedian import verify_pmedian
+    from matcher.bench.pmedian_check import pmedian_problems
     from solvers.baselines_hubs import solve_pmedian_milp
     from solvers.clusters.bounded import solve_bounded
     from solvers.clusters.pmedian import PMedianProblem
@@ -248,14 +248,7 @@ def _bench_hub_instance(
     )
     milp = solve_pmedian_milp(problem, backend="HIGHS", time_limit=time_limit)
     checks = [
-        verify_pmedian(
-            distance=problem.distance.tolist(),
-            demand=problem.demand.tolist(),
-            capacity=problem.capacity,
-            medians=instance.medians,
-            median_of=solution.median_of,
-            objective=solution.objective,
-        )
+        pmedian_problems(problem, solution)
         for solution in (ours, milp)
         if solution.objective is not None
     ]
