@@ -115,7 +115,7 @@ def _environment() -> jinja2.Environment:
     env.filters["short"] = lambda d: f"{d:%a} {d.day} {d:%b}"
     env.filters["clock"] = lambda t: f"{t:%H:%M}"
     # Whole pounds as they were ("£1,500"); a budget with pence keeps them ("£1,500.50").
-    env.filters["count"] = lambda n: f"{n:,}" if isinstance(n, int) else n  # "19,636"
+    env.filters["thousands"] = lambda n: f"{n:,}" if isinstance(n, int) else n  # "19,636"
     env.filters["pounds"] = lambda n: f"£{n:,.0f}" if float(n).is_integer() else f"£{n:,.2f}"
     env.filters["percent"] = lambda x: "" if x is None else f"{100 * x:.1f}%"
     env.filters["terms"] = _terms_text
