@@ -97,4 +97,7 @@ class SolveResult:
 
 
 def _number(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:g}"
+    """17,020,292 rather than 1.70203e+07: a reader compares objective and bound digit by digit."""
+    if value is None:
+        return "n/a"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
