@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -424,6 +425,9 @@ class PlanOutcome:
     notices: tuple[Notice, ...] | None = None
     # With matching kept inside clusters: the same round matched without them, to compare.
     without_clusters: MatchOutcome | None = None
+    # The whole job's seconds, every step from clusters to the last check: the matching
+    # result's own seconds cover its search only.
+    seconds: float | None = None
 
     @property
     def schedule(self) -> Schedule:
@@ -448,8 +452,11 @@ class PlanOutcome:
             held = sum(1 for e in self.schedule.events if e.kind == kind)
             if held:
                 counts[key] = held
+        whole = {} if self.seconds is None else {"wall_time_seconds": round(self.seconds, 3)}
         return {
             **base,
+            **whole,
+            "matching_wall_time_seconds": base["wall_time_seconds"],
             "counts": counts,
             "scheduling": _result_summary(self.scheduling.result),
             "cover_cost": cover_cost(self.round, self.plan),
@@ -530,6 +537,7 @@ def plan(
     round with locks (locks.csv) is solved the same way; locks no plan can keep raise
     ``LockError`` before any solve.
     """
+    started = time.perf_counter()
     problems = impossible_locks(round_)
     if problems:
         raise LockError(problems)
@@ -633,6 +641,7 @@ def plan(
         without_clusters=without,
         **_revision(round_, previous, (final, matched, dated), proven=not guessed),
         changes_bound_leaves_out=tuple(sorted(left_out)),
+        seconds=time.perf_counter() - started,
     )
 
 
