@@ -34,6 +34,11 @@ class Role(StrEnum):
     HEADTEACHER = "headteacher"
     BUSINESS_LEADER = "business_leader"
 
+    @property
+    def with_article(self) -> str:
+        """In a sentence: "a senior leader", "a headteacher" (the file's word has underscores)."""
+        return "a " + self.value.replace("_", " ")
+
 
 # The roles max_leaders_out_per_day counts: the people a school can least spare on one day.
 LEADER_ROLES = frozenset({Role.SENIOR_LEADER, Role.HEADTEACHER})

@@ -117,6 +117,12 @@ def test_needs_role() -> None:
     assert "S2" in team(allowed, "P1")
 
 
+def test_a_missing_role_is_named_in_plain_words() -> None:
+    needs_senior = project("P1", "A", needs_role="senior_leader", max_reviewers=2)
+    blocked = solve(make_round(THREE_SCHOOLS, [staff("S1", "B")], [needs_senior]))
+    assert "needs a senior leader on the team" in blocked.plan.unfilled[0].reason
+
+
 def test_greedy_and_warm_start_teams_have_the_role_needed() -> None:
     schools = [*THREE_SCHOOLS, school("D", lat_offset=-0.03)]
     people = [

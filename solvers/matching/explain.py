@@ -143,7 +143,7 @@ def precheck(
             screen.staff[i].role == project.needs_role for i in pool
         ):
             reasons[project.project_id] = (
-                f"needs a {project.needs_role} on the team (needs_role) but none of the "
+                f"needs {project.needs_role.with_article} on the team (needs_role) but none of the "
                 f"{len(pool)} eligible reviewers is one"
             )
         elif missing := _areas_nobody_covers(screen, project, pool):
@@ -263,6 +263,11 @@ def _team_size_sentence(words: _Words, project_id: str) -> str:
     return f"project {project_id} has at least {_reviewers(minimum)}"
 
 
+def _needed_role(words: _Words, project_id: str) -> str:
+    role = words.round.project_by_id[project_id].needs_role
+    return "someone of the role it needs" if role is None else role.with_article
+
+
 def _areas_sentence(words: _Words, project_id: str) -> str:
     areas = project_areas(words.round.project_by_id[project_id])
     return f"project {project_id}'s team covers {_both(areas)}"
@@ -274,7 +279,7 @@ _SENTENCES: dict[str, Callable[[_Words, str], str]] = {
     "lead": lambda w, pid: f"project {pid} has a trained lead",
     "sle": lambda w, pid: f"project {pid} has an SLE",
     "needs_role": lambda w, pid: (
-        f"project {pid} has a {w.round.project_by_id[pid].needs_role} on its team"
+        f"project {pid} has {_needed_role(w, pid)} on its team"
     ),
     "areas_covered": _areas_sentence,
     "capacity": lambda w, sid: (
