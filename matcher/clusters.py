@@ -14,11 +14,11 @@ from itertools import combinations
 
 from matcher.model import ClusterMember, ClusterPlan, LeftOutSchool, RotationEdge, Round
 from matcher.verify_clusters import ClusterViolation, verify_clusters
-from solvers.clusters.component import SINGLE_SOURCE_SHARE
 from solvers.clusters.encode import ClusterProblem, encode_clusters
 from solvers.clusters.explain import explain_left_out
 from solvers.clusters.hubs import solve_hubs
 from solvers.clusters.partition import LEAVE_OUT_PENALTY, Progress, solve_partition
+from solvers.clusters.repair import RepairResult, repair_applies, repair_clusters
 from solvers.clusters.rotation import repeated, solve_rotation
 from solvers.engine.budget import Budget
 from solvers.engine.options import SolveOptions
@@ -32,6 +32,9 @@ CLUSTER_ID_PREFIX = "K"
 # over a few hubs of 8 or more schools is proved in milliseconds (many large hubs can take it
 # all).
 ROTATION_SECONDS = 10.0
+# With matching kept inside clusters, the share of the work kept back from the partition for
+# repairing its clusters by matching (solvers.clusters.repair).
+REPAIR_SHARE = 0.25
 
 
 class ClusterSettingsError(ValueError):
@@ -186,6 +189,7 @@ def form_clusters(
     options = SolveOptions(seed=seed, workers=workers)
     settings = round_.settings.clusters
     problem = encode_clusters(round_)
+    repaired: RepairResult | None = None
     log.info("forming clusters for %d schools, %d near pairs", problem.n, len(problem.near_a))
     if settings.mode == "hub":
         hubs = solve_hubs(problem, budget, options=options)
@@ -200,8 +204,14 @@ def form_clusters(
         left, hopeless, unsolved = list(hubs.left_out), set(), set(hubs.unsolved)
         objective, bound, status, baseline = hubs.objective, hubs.bound, hubs.status, None
     else:
-        parts = solve_partition(problem, budget, options=options, progress=progress)
+        repairing = repair_applies(problem)
+        forming = budget.part(budget.left * (1 - REPAIR_SHARE)) if repairing else budget
+        parts = solve_partition(problem, forming, options=options, progress=progress)
         formed, hub_of = list(parts.clusters), []
+        if repairing:
+            budget.spend(forming.used)
+            repaired = repair_clusters(round_, problem, formed, budget, options=options)
+            formed = list(repaired.clusters)
         left = sorted({*parts.left_out, *parts.fixed_left_out})
         hopeless, unsolved = set(parts.fixed_left_out), set()
         objective, bound, status = parts.objective, parts.bound, parts.status
@@ -217,6 +227,12 @@ def form_clusters(
     if violations:
         raise ClusterCheckError(violations)
     stats = tuple(_stats(round_, plan, problem))
+    terms = _terms(round_, stats, len(plan.left_out))
+    if repaired is not None and repaired.moves and settings.objective == "total":
+        # The moves traded the partition's estimate for what matching staffs: the plan is
+        # priced again by the same terms, against the same bound.
+        objective = float(sum(t.contribution for t in terms.values()))
+        status = "OPTIMAL" if objective <= bound else "FEASIBLE"
     previous = {(e.reviewing_school_id, e.host_school_id) for e in round_.rotation}
     arcs = [(e.reviewing_school_id, e.host_school_id) for e in plan.rotation]
     worst = settings.objective == "worst" and settings.mode == "partition"
@@ -227,13 +243,14 @@ def form_clusters(
         seconds=time.perf_counter() - started,
         seed=seed,
         workers=workers,
-        terms=_terms(round_, stats, len(plan.left_out)),
+        terms=terms,
         counts={
             "schools": problem.n,
             "clusters": len(stats),
             "pinned_clusters": sum(1 for s in stats if s.pinned),
             "schools_left_out": len(plan.left_out),
             "near_pairs": len(problem.near_a),
+            **_repair_counts(repaired),
         },
         # Schools left out are priced alike in plan and bound: the gap is about the rest.
         fixed_penalty=0.0 if worst else float(LEAVE_OUT_PENALTY * len(plan.left_out)),
@@ -397,6 +414,18 @@ def _stats(round_: Round, plan: ClusterPlan, problem: ClusterProblem) -> list[Cl
     return stats
 
 
+def _repair_counts(repaired: RepairResult | None) -> dict[str, int]:
+    """What repairing the clusters by matching did, for the summary (nothing if not run)."""
+    if repaired is None:
+        return {}
+    return {
+        "repair_moves": repaired.moves,
+        "repair_matchings": repaired.matchings,
+        "matched_shortfall_before_repair": repaired.short_before,
+        "matched_shortfall_after_repair": repaired.short_after,
+    }
+
+
 def _mix(round_: Round, schools: Sequence[str]) -> int:
     settings = round_.settings.clusters
     ratings = [round_.school_by_id[s].rating for s in schools]
@@ -414,7 +443,6 @@ def _terms(round_: Round, stats: Sequence[ClusterStats], left_out: int) -> dict[
     mix = sum(s.mix_breaches for s in formed)
     short = sum(s.staffing_shortfall for s in formed)
     thin = sum(s.single_source for s in formed)
-    thin_weight = settings.staffing_penalty // SINGLE_SOURCE_SHARE
     where = "to the hub" if settings.mode == "hub" else "between every two schools"
     return {
         "travel": TermValue(travel, 1, travel, f"minutes {where}, over formed clusters"),
@@ -439,9 +467,9 @@ def _terms(round_: Round, stats: Sequence[ClusterStats], left_out: int) -> dict[
         ),
         "single_source": TermValue(
             thin,
-            thin_weight,
-            thin_weight * thin,
-            "project demands only one school of the cluster could meet",
+            0,
+            0,
+            "project demands only one school of the cluster could meet (reported, not priced)",
         ),
         "left_out": TermValue(
             left_out, LEAVE_OUT_PENALTY, LEAVE_OUT_PENALTY * left_out, "schools in no cluster"

@@ -186,14 +186,33 @@ class Project(_Frozen):
 
     @property
     def days_per_reviewer(self) -> int:
-        """Days each team member is out of their own school for this project.
+        """Days each team member is out of their own school for this project, besides the
+        scoping meeting (``days_out``: its attendee's days with it).
 
         The one count of days out that max_days, release_days, the SLE allowance and cover
         cost all use: a half-day visit day counts half, and the project's total is rounded up
         to a whole day (budgets are whole days; rounding up never lets a budget overrun).
         """
-        days = self.visits * self.visit_days
-        return -(-days // 2) if self.half_day else days
+        return self.days_out(scoping=False)
+
+    def days_out(self, *, scoping: bool) -> int:
+        """Days a team member is out for this project; with ``scoping``, the member who
+        attends the scoping meeting (its half day counted like a half-day visit day).
+
+        Counted in half days and rounded up to a whole day over the project, as
+        ``days_per_reviewer``: two full visit days and the scoping meeting are 2.5 days, so 3;
+        one half-day visit and the scoping meeting are one day.
+        """
+        per_day = 1 if self.half_day else 2
+        halves = self.visits * self.visit_days * per_day + (1 if scoping else 0)
+        return -(-halves // 2)
+
+    @property
+    def scoping_days(self) -> int:
+        """Days the scoping meeting adds to its attendee's (0 or 1, after rounding)."""
+        if not self.scoping_meeting:
+            return 0
+        return self.days_out(scoping=True) - self.days_per_reviewer
 
     @property
     def areas(self) -> tuple[str, ...]:
@@ -550,6 +569,12 @@ class Plan(_Frozen):
         for n, a in enumerate(self.assignments):
             places.setdefault(a.staff_id, []).append(n)
         return {staff_id: tuple(found) for staff_id, found in places.items()}
+
+    def days_of(self, project: Project, staff_id: str) -> int:
+        """Days ``staff_id`` is out for ``project`` in this plan: the scoping meeting's one
+        attendee (``lead_of``) has its half day on top (``Project.days_out``)."""
+        attends = project.scoping_meeting and self.lead_of(project.project_id) == staff_id
+        return project.days_out(scoping=attends)
 
     def lead_of(self, project_id: str) -> str | None:
         """Who speaks for the team (a scoping meeting's one attendee): its lead, or, in a team

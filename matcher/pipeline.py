@@ -504,7 +504,7 @@ def cover_cost(round_: Round, plan: Plan) -> int:
     for a in plan.assignments:
         project = round_.project_by_id[a.project_id]
         home = round_.school_by_id[round_.staff_by_id[a.staff_id].school_id]
-        total += calendar.cover_cost(home.phase) * project.days_per_reviewer
+        total += calendar.cover_cost(home.phase) * plan.days_of(project, a.staff_id)
     return total
 
 

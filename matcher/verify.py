@@ -112,10 +112,24 @@ class _Facts:
         return {u.project_id for u in self.plan.unfilled}
 
     @cached_property
+    def scoping_attendees(self) -> set[tuple[str, str]]:
+        """(staff, project) of who goes to each scoping meeting: the team's lead, or in a team
+        without one the member first by staff id."""
+        found: set[tuple[str, str]] = set()
+        for project_id, team in self.teams.items():
+            leads = sorted(a.staff_id for a in team if a.role == "lead")
+            found.add((min(leads or [a.staff_id for a in team]), project_id))
+        return found
+
+    @cached_property
     def days_by_staff(self) -> dict[str, int]:
+        """Days out per reviewer: each project's days, and for a scoping meeting's attendee
+        the meeting's half day too, rounded up over the project as half-day visits are."""
         days: dict[str, int] = defaultdict(int)
         for a in self.placed:
-            days[a.staff_id] += self.project(a).days_per_reviewer
+            project = self.project(a)
+            attends = (a.staff_id, a.project_id) in self.scoping_attendees
+            days[a.staff_id] += project.days_out(scoping=project.scoping_meeting and attends)
         return days
 
 

@@ -48,6 +48,19 @@ class _Mismatch(NamedTuple):
     expected: str | int
 
 
+def _scoping_attendees(rows: list[tuple[int, Mapping[str, str]]]) -> dict[str, str]:
+    """Who goes to each project's scoping meeting, by the rows: the team's lead, or in a team
+    without one the member first by staff id."""
+    leads: dict[str, list[str]] = {}
+    members: dict[str, list[str]] = {}
+    for _number, cells in rows:
+        project_id, staff_id = cells.get("project_id", ""), cells.get("staff_id", "")
+        members.setdefault(project_id, []).append(staff_id)
+        if cells.get("role") == "lead":
+            leads.setdefault(project_id, []).append(staff_id)
+    return {p: min(leads.get(p) or team) for p, team in members.items()}
+
+
 def verify_pairing_columns(round_: Round, rows: CellRows) -> list[Violation]:
     """Compare the reader's columns of pairings.csv with what the round says.
 
@@ -64,8 +77,12 @@ def verify_pairing_columns(round_: Round, rows: CellRows) -> list[Violation]:
     list of Violation
         One per cell that differs, under the rule ``"column"``, in file order: host_school_id
         (the project's host), staff_school_id (the reviewer's school), area (the project's),
-        travel_minutes (one way, home school to host) and days (visits x days per visit).
+        travel_minutes (one way, home school to host) and days (the reviewer's days out: the
+        project's days per reviewer, and for the scoping meeting's attendee its half day
+        too, rounded up over the project).
     """
+    rows = list(rows)
+    attends = _scoping_attendees(rows)
     found: list[Violation] = []
     for number, cells in rows:
         project = round_.project_by_id.get(cells.get("project_id", ""))
@@ -76,7 +93,10 @@ def verify_pairing_columns(round_: Round, rows: CellRows) -> list[Violation]:
             "host_school_id": project.host_school_id,
             "staff_school_id": person.school_id,
             "area": project.area,
-            "days": project.days_per_reviewer,
+            "days": project.days_out(
+                scoping=project.scoping_meeting
+                and attends.get(project.project_id) == person.staff_id
+            ),
         }
         schools = round_.school_by_id
         if person.school_id in schools and project.host_school_id in schools:

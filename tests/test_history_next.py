@@ -49,7 +49,7 @@ def test_history_next_keeps_the_input_rows_and_adds_one_per_reviewer_and_host(
     assert {(h.staff_id, h.host_school_id) for h in added} == hosts
     assert len(added) == len(hosts) == len(rows) - len(round_.history)
     assert sum(h.days for h in added) == sum(
-        round_.project_by_id[a.project_id].days_per_reviewer for a in plan.assignments
+        plan.days_of(round_.project_by_id[a.project_id], a.staff_id) for a in plan.assignments
     )
     assert {h.academic_year for h in added} == {round_.settings.academic_year}
     assert rows == sorted(rows, key=lambda h: (h.round, h.staff_id, h.host_school_id))
@@ -67,7 +67,7 @@ def test_days_are_summed_over_a_reviewers_projects_at_one_host(
     )
     added = [h for h in next_history(round_, plan) if h.round == round_.settings.number]
     assert [(h.staff_id, h.host_school_id, h.days) for h in added] == [
-        (person, host, sum(p.days_per_reviewer for p in same_host))
+        (person, host, sum(plan.days_of(p, person) for p in same_host))
     ]
 
 
@@ -84,7 +84,7 @@ def test_fed_back_as_next_rounds_history_it_blocks_returns_and_counts_sle_days(
     # SLE allowance: this round's days count towards the same academic year.
     for person in (s for s in round_.staff if s.is_sle):
         given = sum(
-            round_.project_by_id[a.project_id].days_per_reviewer
+            plan.days_of(round_.project_by_id[a.project_id], a.staff_id)
             for a in plan.assignments
             if a.staff_id == person.staff_id
         )

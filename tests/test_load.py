@@ -32,7 +32,7 @@ def test_sle_days_add_this_round_to_history_and_never_pass_the_allowance(planned
     assert {row.staff_id for row in tables.sles} == sles
     for row in tables.sles:
         mine = [a for a in written.assignments if a.staff_id == row.staff_id]
-        days = sum(round_.project_by_id[a.project_id].days_per_reviewer for a in mine)
+        days = sum(written.days_of(round_.project_by_id[a.project_id], a.staff_id) for a in mine)
         assert (row.days_this_round, row.projects) == (days, len(mine))
         assert row.days_earlier == round_.sle_days_used(row.staff_id)
         assert row.days_left >= 0

@@ -200,6 +200,71 @@ def test_half_day_visits_run_in_the_morning_and_count_half() -> None:
     assert [u.project_id for u in outcome.plan.unfilled] == ["P1"]
 
 
+def test_scoping_half_day_counts_only_for_its_attendee() -> None:
+    """One definition: two full visit days and the meeting are 2.5 days, rounded up; one
+    half-day visit and the meeting are one day, as the visit alone rounds to."""
+    full = project("P1", "A", visits=2, scoping_meeting=True, min_gap_days=1)
+    assert (full.days_per_reviewer, full.days_out(scoping=True), full.scoping_days) == (2, 3, 1)
+    half = project("P1", "A", visit_hours=3, scoping_meeting=True)
+    assert (half.days_per_reviewer, half.days_out(scoping=True), half.scoping_days) == (1, 1, 0)
+    plan_ = led(("P1", "S2", "member"), ("P1", "S1", "lead"))
+    assert [plan_.days_of(full, s) for s in ("S1", "S2")] == [3, 2]
+
+
+def scoped_round(**budgets: Any) -> Any:
+    """P1 at A: two full visit days, a scoping meeting, a trained lead, a team of two; S1
+    (lead) and S2 (not) from B. ``budgets``: S1's max_days or B's release_days / cover_budget."""
+    p1 = project(
+        "P1", "A", visits=2, min_gap_days=1, needs_lead=True, scoping_meeting=True, min_reviewers=2
+    )
+    home = {k: v for k, v in budgets.items() if k in ("release_days", "cover_budget")}
+    people = [
+        staff("S1", "B", max_days=budgets.get("max_days", 6)),
+        staff("S2", "B", lead_reviewer=False),
+    ]
+    return make_round([school("A"), school("B", lat_offset=0.05, **home)], people, [p1])
+
+
+# Each budget fits the two reviewers' visit days (2 + 2) but not the lead's scoping half day
+# on top (3 + 2), rounded up as a half-day visit is; the roomier one fits both.
+TIGHT = [
+    pytest.param({"max_days": 2}, {"max_days": 3}, "capacity", id="max_days"),
+    pytest.param({"release_days": 4}, {"release_days": 5}, "release", id="release_days"),
+    # Primary B at 180 a day: 4 days cost 720, 5 cost 900.
+    pytest.param({"cover_budget": 720.0}, {"cover_budget": 900.0}, "cover_budget", id="cover"),
+]
+
+
+@pytest.mark.parametrize(("tight", "roomy", "rule"), TIGHT)
+def test_scoping_half_day_in_the_budgets_checker(
+    tight: dict[str, Any], roomy: dict[str, Any], rule: str
+) -> None:
+    plan_ = led(("P1", "S1", "lead"), ("P1", "S2", "member"))
+    assert verify_plan(scoped_round(**roomy), plan_) == []
+    violations = verify_plan(scoped_round(**tight), plan_)
+    assert [v.rule for v in violations] == [rule]
+
+
+@pytest.mark.parametrize(("tight", "roomy", "rule"), TIGHT)
+def test_scoping_half_day_in_the_budgets_solver(
+    tight: dict[str, Any], roomy: dict[str, Any], rule: str
+) -> None:
+    """Forbidden: the team fits the budget only without the lead's scoping half day, so P1
+    stays unstaffed; allowed: the roomier budget staffs it, S1 out 3 days. Every plan passes
+    the checker."""
+    for budgets, staffed in ((roomy, True), (tight, False)):
+        round_ = scoped_round(**budgets)
+        outcome = plan(round_, time_limit=10)
+        assert verify_plan(outcome.round, outcome.plan) == []
+        assert verify_schedule(outcome.round, outcome.plan, outcome.scheduling.schedule) == []
+        assert bool(outcome.plan.team("P1")) is staffed
+        if staffed:
+            assert outcome.plan.days_of(round_.projects[0], "S1") == 3
+        else:
+            reason = outcome.plan.unfilled[0].reason
+            assert "scoping meeting is half a day more for whoever attends it" in reason
+
+
 # --- the checker -------------------------------------------------------------------------------
 
 SCOPED = {"scoping_meeting": True}

@@ -197,7 +197,9 @@ def test_chain_search_breaks_no_rule(round_: Round) -> None:
 
 
 def test_chain_search_on_a_generated_cohort() -> None:
-    gap_round = one_reviewer(generate_round(schools=60, seed=3))
+    # Seed 4: since a lone reviewer's scoping half day counts, seed 3's round leaves the
+    # chain search nothing to improve on the warm start (both 298,080).
+    gap_round = one_reviewer(generate_round(schools=60, seed=4))
     problem = encode(gap_round)
     assert ejection.dense_gap(problem, pair_costs(problem)) is not None  # the search runs
     start = best_start(problem)

@@ -26,7 +26,7 @@ def next_history(round_: Round, plan: Plan) -> list[HistoryEntry]:
     for a in plan.assignments:
         project = round_.project_by_id[a.project_id]
         key = (a.staff_id, project.host_school_id)
-        days[key] = days.get(key, 0) + project.days_per_reviewer
+        days[key] = days.get(key, 0) + plan.days_of(project, a.staff_id)
     settings = round_.settings
     added = [
         HistoryEntry(

@@ -152,10 +152,10 @@ def _pairing_rows(round_: Round, plan: Plan) -> list[tuple[str | int, ...]]:
     if unknown:
         raise ValueError(f"the plan names ids that are not in the round: {', '.join(unknown)}")
     ordered = sorted(plan.assignments, key=lambda a: (a.project_id, a.role != "lead", a.staff_id))
-    return [_pairing_row(round_, a) for a in ordered]
+    return [_pairing_row(round_, plan, a) for a in ordered]
 
 
-def _pairing_row(round_: Round, a: Assignment) -> tuple[str | int, ...]:
+def _pairing_row(round_: Round, plan: Plan, a: Assignment) -> tuple[str | int, ...]:
     project = round_.project_by_id[a.project_id]
     person = round_.staff_by_id[a.staff_id]
     home = person.school_id
@@ -168,7 +168,7 @@ def _pairing_row(round_: Round, a: Assignment) -> tuple[str | int, ...]:
         a.role,
         project.area,
         round_.travel_minutes(home, project.host_school_id),
-        project.days_per_reviewer,
+        plan.days_of(project, a.staff_id),
         person.name,
         school_name(round_, home),
         host_name,

@@ -304,7 +304,7 @@ def _pairings(
                 staff_school_name=_name(round_, person.school_id),
                 role=a.role,
                 travel_minutes=round_.travel_minutes(person.school_id, project.host_school_id),
-                days=project.days_per_reviewer,
+                days=plan.days_of(project, a.staff_id),
                 first_day=min(dates) if dates else None,
                 last_day=max(dates) if dates else None,
                 terms=tuple(
@@ -347,7 +347,7 @@ def sle_load(round_: Round, plan: Plan) -> tuple[SleLoad, ...]:
     days: dict[str, int] = defaultdict(int)
     projects: dict[str, int] = defaultdict(int)
     for a in plan.assignments:
-        days[a.staff_id] += round_.project_by_id[a.project_id].days_per_reviewer
+        days[a.staff_id] += plan.days_of(round_.project_by_id[a.project_id], a.staff_id)
         projects[a.staff_id] += 1
     rows = [
         SleLoad(
@@ -372,8 +372,9 @@ def school_load(round_: Round, plan: Plan) -> tuple[SchoolLoad, ...]:
     hosted: dict[str, int] = {}
     for a in plan.assignments:
         project = round_.project_by_id[a.project_id]
-        released[round_.staff_by_id[a.staff_id].school_id] += project.days_per_reviewer
-        received[project.host_school_id] += project.days_per_reviewer
+        days = plan.days_of(project, a.staff_id)  # the scoping meeting's attendee: its half day
+        released[round_.staff_by_id[a.staff_id].school_id] += days
+        received[project.host_school_id] += days
         hosted[project.project_id] = project.visits * project.visit_days
     visit_days: dict[str, int] = defaultdict(int)
     for project_id, count in hosted.items():

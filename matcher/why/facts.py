@@ -193,10 +193,21 @@ def _days(round_: Round, plan: Plan, staff_ids: set[str]) -> tuple[int, list[str
     places = sorted(n for s in staff_ids for n in plan.places_by_staff.get(s, ()))
     for a in (plan.assignments[n] for n in places):
         if a.project_id in round_.project_by_id:
-            given = round_.project_by_id[a.project_id].days_per_reviewer
+            given = plan.days_of(round_.project_by_id[a.project_id], a.staff_id)
             days += given
             where.append(f"{a.project_id} ({a.staff_id}, {given} day(s))")
     return days, where
+
+
+def _needs(plan: Plan, person: Staff, project: Project) -> int:
+    """Days ``person`` would be out on ``project`` joining its team as a member: with the
+    scoping meeting's half day when they would be the one to attend it (the team's lead, or
+    in a team without one the member first by staff id)."""
+    team = plan.team(project.project_id)
+    leads = [a.staff_id for a in team if a.role == "lead"]
+    ids = [a.staff_id for a in team if a.staff_id != person.staff_id] + [person.staff_id]
+    attends = min(leads or ids) == person.staff_id
+    return project.days_out(scoping=project.scoping_meeting and attends)
 
 
 def _listed(where: list[str]) -> str:
@@ -205,12 +216,12 @@ def _listed(where: list[str]) -> str:
 
 def _capacity(round_: Round, plan: Plan, person: Staff, project: Project) -> RuleFact | None:
     used, where = _days(round_, plan, {person.staff_id})
-    if used + project.days_per_reviewer <= person.max_days:
+    if used + _needs(plan, person, project) <= person.max_days:
         return None
     return RuleFact(
         "capacity",
         f"{who(person)} already gives {used} day(s) on {_listed(where)}; "
-        f"{project.project_id} needs {project.days_per_reviewer} more and max_days is "
+        f"{project.project_id} needs {_needs(plan, person, project)} more and max_days is "
         f"{person.max_days}",
     )
 
@@ -221,7 +232,7 @@ def _sle_allowance(round_: Round, plan: Plan, person: Staff, project: Project) -
     used, where = _days(round_, plan, {person.staff_id})
     earlier = round_.sle_days_used(person.staff_id)
     allowance = round_.sle_allowance(person.staff_id)
-    if earlier + used + project.days_per_reviewer <= allowance:
+    if earlier + used + _needs(plan, person, project) <= allowance:
         return None
     source = (
         "rules.sle_allowance_days"
@@ -231,7 +242,7 @@ def _sle_allowance(round_: Round, plan: Plan, person: Staff, project: Project) -
     return RuleFact(
         "sle_allowance",
         f"SLE {who(person)} has {earlier} day(s) earlier this year (history) and {used} this "
-        f"round on {_listed(where)}; {project.project_id} needs {project.days_per_reviewer} "
+        f"round on {_listed(where)}; {project.project_id} needs {_needs(plan, person, project)} "
         f"more and {source} is {allowance}",
     )
 
@@ -240,12 +251,12 @@ def _release(round_: Round, plan: Plan, person: Staff, project: Project) -> Rule
     school = round_.school_by_id[person.school_id]
     colleagues = {s.staff_id for s in round_.staff_by_school.get(school.school_id, ())}
     used, where = _days(round_, plan, colleagues)
-    if used + project.days_per_reviewer <= school.release_days:
+    if used + _needs(plan, person, project) <= school.release_days:
         return None
     return RuleFact(
         "release",
         f"{_school(round_, school.school_id)} already releases {used} staff-day(s) "
-        f"({_listed(where)}); {project.project_id} needs {project.days_per_reviewer} more and "
+        f"({_listed(where)}); {project.project_id} needs {_needs(plan, person, project)} more and "
         f"its release_days is {school.release_days}",
     )
 
@@ -257,7 +268,7 @@ def _cover_budget(round_: Round, plan: Plan, person: Staff, project: Project) ->
     per_day = round_.settings.calendar.cover_cost(school.phase)
     colleagues = {s.staff_id for s in round_.staff if s.school_id == school.school_id}
     used, where = _days(round_, plan, colleagues)
-    if (used + project.days_per_reviewer) * per_day <= school.cover_budget:
+    if (used + _needs(plan, person, project)) * per_day <= school.cover_budget:
         return None
     budget = school.cover_budget
     said = f"{budget:,.0f}" if budget.is_integer() else f"{budget:,.2f}"
@@ -265,7 +276,7 @@ def _cover_budget(round_: Round, plan: Plan, person: Staff, project: Project) ->
         "cover_budget",
         f"{_school(round_, school.school_id)} already pays £{used * per_day:,} of cover for "
         f"{used} staff-day(s) ({_listed(where)}); {project.project_id} needs "
-        f"{project.days_per_reviewer} more at £{per_day} a day and its cover_budget is £{said}",
+        f"{_needs(plan, person, project)} more at £{per_day} a day and its cover_budget is £{said}",
     )
 
 

@@ -16,8 +16,6 @@ import numpy as np
 from solvers.clusters.encode import BoolArray, ClusterProblem, IntArray
 from solvers.clusters.staffing import LocalStaffing, local_staffing
 
-# A demand only one school of the cluster could meet costs this fraction of a missing reviewer.
-SINGLE_SOURCE_SHARE = 3
 # Beyond any real cost; marks a pair that may not share a cluster.
 FORBIDDEN = np.inf
 
@@ -61,12 +59,15 @@ class Component:
 
     def staffing_cost(self, clusters: IntArray) -> IntArray:
         """The staffing term of each cluster (rows of local indices, all of one size): the
-        penalty times the reviewers its projects lack inside it; 0 when not priced."""
+        penalty times the reviewers its projects lack inside it; 0 when not priced.
+
+        Demands only one school could meet are not priced: such a guess at capacity clashes
+        kept the sample's clusters from what matching inside them can staff, and the clashes
+        are now measured by matching itself (``solvers.clusters.repair``)."""
         if self.staffing is None or not clusters.shape[1]:
             return np.zeros(len(clusters), dtype=np.int64)
-        penalty = self.problem.settings.staffing_penalty
-        short, thin = self.staffing.terms(clusters)
-        return penalty * short + (penalty // SINGLE_SOURCE_SHARE) * thin
+        short, _single = self.staffing.terms(clusters)
+        return self.problem.settings.staffing_penalty * short
 
     def mix(self, members: Sequence[int]) -> int:
         """Schools over max_weak plus schools short of min_strong (0 if nobody is rated)."""

@@ -262,6 +262,12 @@ def encode(
     needs_lead = np.array([p.needs_lead for p in projects], dtype=np.bool_)
     needs_sle = np.array([p.needs_sle for p in projects], dtype=np.bool_)
     host = project_host[pairs.project]
+    # The scoping meeting's half day is its attendee's, and who attends (the lead, else the
+    # member first by staff id) is settled only with the whole team: it is booked against every
+    # pair that could attend, so no plan the solvers make overruns a budget (docs/scheduling.md).
+    scoping = np.array([p.scoping_days for p in projects], dtype=np.int64)
+    may_attend = ~needs_lead[pairs.project] | screen.is_lead[pairs.staff]
+    pair_days = project_days[pairs.project] + scoping[pairs.project] * may_attend
     same_phase = screen.school_phase[screen.staff_school[pairs.staff]] == screen.school_phase[host]
     # Expertise fit (docs/model.md), the vectorised twin of ``expertise_fit``.
     fit = (
@@ -287,7 +293,7 @@ def encode(
         school_release=screen.school_release,
         pair_staff=pairs.staff,
         pair_project=pairs.project,
-        pair_days=project_days[pairs.project],
+        pair_days=pair_days,
         pair_travel=pairs.minutes * project_days[pairs.project],
         pair_fit=fit,
         pair_preference=_preferences(round_, screen, pairs),

@@ -61,20 +61,55 @@ def _funnel(
             ~np.isin(pool, np.fromiter(blocked, dtype=np.int64, count=len(blocked))),
             "have dates free that fit the visits (calendars)",
         )
-    narrow(screen.max_days[pool] >= days, f"have {days} days free (max_days)")
+    more = _scoping_words(project)
+
+    def need() -> npt.NDArray[np.int64]:
+        # Whoever could attend the scoping meeting is booked its half day too (matching).
+        attend = ~project.needs_lead | screen.is_lead[pool]
+        return days + project.scoping_days * attend.astype(np.int64)
+
+    narrow(screen.max_days[pool] >= need(), f"have {days} days free{more} (max_days)")
     narrow(
-        ~screen.is_sle[pool] | (screen.sle_allowance[pool] - screen.sle_used[pool] >= days),
-        f"have {days} days of SLE allowance left (if SLEs)",
+        ~screen.is_sle[pool] | (screen.sle_allowance[pool] - screen.sle_used[pool] >= need()),
+        f"have {days} days of SLE allowance left{more} (if SLEs)",
     )
     narrow(
-        screen.school_release[screen.staff_school[pool]] >= days,
-        f"work at a school that can release {days} days",
+        screen.school_release[screen.staff_school[pool]] >= need(),
+        f"work at a school that can release {days} days{more}",
     )
     narrow(
-        screen.cover_days[screen.staff_school[pool]] >= days,
-        f"work at a school whose cover budget pays for {days} days",
+        screen.cover_days[screen.staff_school[pool]] >= need(),
+        f"work at a school whose cover budget pays for {days} days{more}",
     )
     return steps
+
+
+DAY_RULES = frozenset({"capacity", "sle_allowance", "release", "cover_budget"})
+
+
+def _scoping_note(project: Project, rules: set[str]) -> list[str]:
+    """When a day budget is in the conflict, that the scoping meeting adds to its lead's days."""
+    if not project.scoping_days or not rules & DAY_RULES:
+        return []
+    return [
+        f"its scoping meeting is half a day more for whoever attends it "
+        f"({project.days_out(scoping=True)} days, not {project.days_per_reviewer})"
+    ]
+
+
+def _booked_days(round_: Round, project: Project, staff_id: str) -> int:
+    """Days matching books for ``staff_id`` on ``project``: the scoping meeting's half day
+    too for whoever could attend it (solvers.matching.encode)."""
+    attends = not project.needs_lead or round_.staff_by_id[staff_id].lead_reviewer
+    return project.days_per_reviewer + project.scoping_days * attends
+
+
+def _scoping_words(project: Project) -> str:
+    """What the scoping meeting adds to the days its attendee needs, in words."""
+    if not project.scoping_days:
+        return ""
+    who = "a trained lead" if project.needs_lead else "each"
+    return f" ({who} {project.days_out(scoping=True)} with the scoping meeting)"
 
 
 def _describe_funnel(steps: list[_Step], last: int) -> str:
@@ -235,7 +270,8 @@ def _cover_budget_sentence(words: _Words, school_id: str) -> str:
     for project_id, team in sorted(words.teams.items()):
         mine = [s for s in team if round_.staff_by_id[s].school_id == school_id]
         if mine:
-            days = round_.project_by_id[project_id].days_per_reviewer * len(mine)
+            project = round_.project_by_id[project_id]
+            days = sum(_booked_days(round_, project, s) for s in mine)
             total += days * per_day
             committed.append(f"{project_id} ({', '.join(mine)}, {days} day(s))")
     if not committed:
@@ -423,6 +459,7 @@ def _explain_one(
     rivals = sorted(s for r, s in keys if r == "staff" and s != project_id)
     words = _Words(round_, problem, teams)
     rules = [_sentence(r, s, words) for r, s in keys if r != "staff"]
+    rules += _scoping_note(round_.project_by_id[project_id], {r for r, _s in keys})
     lead = (
         f"cannot be staffed while {', '.join(rivals)} {'is' if len(rivals) == 1 else 'are'}"
         if rivals
