@@ -26,11 +26,8 @@ from collections.abc import Mapping, Sequence, Set
 from matcher.days import SchoolCalendar
 from matcher.model import Project, Round, ScheduledEvent
 from solvers.dating.encode import DatedProject, _with_locks, dated_project, earliest_dates
-from solvers.matching.changes import KnockOn, PublishedRows, RowGroup
+from solvers.matching.changes import GOVERNORS, SCOPING, KnockOn, PublishedRows, RowGroup
 
-# Items of the scoping meeting and the governors' presentation (visits are 0 and up, the
-# presentation is the visit count): one row each, never weighed in the knock-on tables.
-SCOPING, GOVERNORS = -2, -3
 _EXTRA_ITEMS = {"scoping": SCOPING, "governors": GOVERNORS}
 
 
@@ -175,13 +172,14 @@ class _Lookup:
         pid, (item, start) = self.project.project_id, key
         if start is None or not self._allowed(self.alone, key):
             return RowGroup(pid, count, frozenset(), forced=True, item=item)
-        if item < 0:
-            # Kept on its day by some team as far as the project alone shows: lost only with
-            # the whole project here. Who else could push it off (the lead, the first visit)
-            # is left to the dating stage, so the count stays a lower bound.
-            return RowGroup(pid, count, frozenset(), forced=False, item=item)
-        self._starts[item] = start
         blocked = frozenset(p for p in self.people if not self._allowed(self.with_person(p), key))
+        if item < 0:
+            # Blocked by the people who could not attend on that day: for the scoping meeting,
+            # as its one attendee (``solvers.matching.changes`` weighs who leads). A first
+            # visit moved earlier than it is left to the dating stage: the count stays a
+            # lower bound.
+            return RowGroup(pid, count, blocked, forced=False, item=item)
+        self._starts[item] = start
         visit = item < self.project.visits
         days = tuple(range(start, start + self.project.visit_days)) if visit else (start,)
         return RowGroup(pid, count, blocked, forced=False, item=item, days=days, away=visit)

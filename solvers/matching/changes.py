@@ -48,6 +48,9 @@ STAGE_SHARE = 1 / 3
 # The change stage is solved again at most this many times with the day clashes its plan
 # showed (``solvers.matching.clashes``); each time adds every clash the plan has.
 MAX_CLASH_ROUNDS = 5
+# Row group items of the scoping meeting and the governors' presentation (visits are 0 and
+# up, the presentation is the visit count): one row each, never weighed in knock-on tables.
+SCOPING, GOVERNORS = -2, -3
 # Parts are never cut into regions here: a cut would drop pairs, and the bound with them.
 _ALL = 2**62
 _SOLVED = (cp_model.OPTIMAL, cp_model.FEASIBLE)
@@ -331,8 +334,11 @@ def _row_changes(
         lost = m.model.new_bool_var(f"rows_lost[{g.project_id},{n}]")
         m.model.add_implication(m.staffed[j].Not(), lost)
         blocking = [k for k in pairs[j] if problem.staff_ids[problem.pair_staff[k]] in g.blocked_by]
-        for k in blocking:
-            m.model.add_implication(m.assign[k], lost)
+        if g.item == SCOPING:
+            _scoping_lost(m, (j, pairs[j]), blocking, lost)
+        else:
+            for k in blocking:
+                m.model.add_implication(m.assign[k], lost)
         if not blocking:
             # Lost only with the whole project, until a day clash says otherwise (released
             # then: ``DayClashes.add``). Pinned so that it cannot be lost for nothing, to
@@ -351,6 +357,26 @@ def _row_changes(
             coefficients.append(1)
     expr = cp_model.LinearExpr.weighted_sum(variables, coefficients) + fixed
     return expr, DayClashes(m, kept, lost_of, rows.max_out, pins=pins)
+
+
+def _scoping_lost(
+    m: MatchingModel,
+    project: tuple[int, Sequence[int]],
+    blocking: Sequence[int],
+    lost: cp_model.IntVar,
+) -> None:
+    """A scoping meeting's row is lost when its one attendee cannot come that day: a lead
+    among ``blocking`` (pairs), or a team of blocked reviewers only (whoever attends). Who
+    attends a team without a lead (the first member by id) is not modelled: a lower bound.
+    ``project``: its index and its pairs."""
+    j, pairs = project
+    if not blocking:
+        return
+    for k in blocking:
+        if k in m.lead:
+            m.model.add_implication(m.lead[k], lost)
+    free = [m.assign[k] for k in pairs if k not in set(blocking)]
+    m.model.add(lost >= m.staffed[j] - cp_model.LinearExpr.sum(free))
 
 
 def _knock_on(
