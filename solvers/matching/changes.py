@@ -238,10 +238,11 @@ def _solve_part(
     _hint(m, set(fewest.chosen), fewest.leads)
     best = _stage(m, None, budget.part(budget.left), options, +1, fewest, watch=clashes.lost)
     budget.spend(best.used)
-    if published is not None:
+    if published is not None and not clashes.broken(fewest.chosen, fewest.watched):
         # Free of clashes too: another plan at the same count may keep rows that clash
         # (which its dates would then move); the change stage's plan is the one to fall
-        # back on.
+        # back on. Only after a change stage that settled its own: else a clash added
+        # here could leave no plan within its count.
         best = _settle_clashes(m, None, clashes, (best, fewest), budget, options, floor)
     # A quality stage that found nothing in its time proved no bound on the quality terms,
     # nor one that kept some teams as they were (a bound for those teams only).
