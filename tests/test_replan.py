@@ -345,3 +345,43 @@ def test_a_re_plan_keeps_a_published_lead_who_stays() -> None:
     old = WrittenPlan(plan=first.plan, schedule=first.schedule, clusters=None)
     outcome = matcher.plan(round_, time_limit=5, previous=old)
     assert outcome.changes == ()
+
+
+def clash_round(*, dropped: bool) -> Round:
+    """PA (at A) has a three-day visit that cannot move (its window is those three days); PB
+    (at B) a three-day visit with two weeks of room. S1 (near, at C) and S2 (near, at C) can
+    review either, S4 (at D, further away) only adds travel. ``dropped``: S1 has max_days 0."""
+    fixed = {"visit_days": 3, "max_reviewers": 1, **WINDOW}
+    roomy = {**fixed, "latest": dt.date(2026, 1, 23)}
+    return make_round(
+        [school("A"), school("B"), school("C", lat_offset=0.01), school("D", lat_offset=0.15)],
+        [staff("S1", "C", max_days=0 if dropped else 6), staff("S2", "C"), staff("S4", "D")],
+        [project("PA", "A", **fixed), project("PB", "B", **roomy)],
+    )
+
+
+def _clash_published() -> WrittenPlan:
+    """PA with S1 and PB with S2, both on Monday 12 to Wednesday 14 January."""
+    round_ = clash_round(dropped=False)
+    days = SchoolCalendar(round_.settings).term_days
+    monday = days.index(WINDOW["earliest"])
+    plan, schedule = _plan_of(round_, days, (("S1", monday), ("S2", monday)))
+    assert _checked(round_, plan, schedule)
+    return WrittenPlan(plan=plan, schedule=schedule, clusters=None)
+
+
+def test_a_reviewer_moved_onto_a_kept_visit_on_the_same_days_is_counted() -> None:
+    """S1 drops out of PA. S2, the nearer reviewer, would keep PA's dates but is on PB on the
+    same three days, so PB's three rows would move (5 changes); S4 changes only the team (2).
+    The pairing stage once counted S2's choice as 2 (PB's rows kept), chose it for its
+    shorter travel and proved 2 as the least: 5 changes against a bound of 2. The day clash
+    among kept rows (solvers.matching.clashes) makes it count 5, so it takes S4."""
+    old = _clash_published()
+    after = clash_round(dropped=True)
+    outcome = matcher.plan(after, time_limit=5, previous=old)
+    assert _checked(after, outcome.plan, outcome.schedule)
+    assert outcome.changes is not None
+    fewest = brute_force_fewest(after, old)
+    assert count_changes(outcome.changes) == fewest == 2
+    assert outcome.changes_bound == fewest
+    assert {a.staff_id for a in outcome.plan.assignments if a.project_id == "PA"} == {"S4"}

@@ -31,6 +31,7 @@ from solvers.dating.strategy import (
     picked_by,
 )
 from solvers.engine.budget import Budget
+from solvers.engine.calibration import DATING_BASE_SECONDS, DATING_SECONDS_PER_PROJECT
 from solvers.engine.options import SolveOptions
 
 STAGE_SHARE = 1 / 3
@@ -76,7 +77,11 @@ def solve_dates_fewest_changes(
     dates: list[PartDates] = []
     left = max(1, len(problem.projects))
     for part in sorted(parts, key=lambda part: len(part.projects)):
-        share = budget.part(budget.left * len(part.projects) / left)
+        # Never less than a fresh part's search gets: the smallest parts come first, and an
+        # even share of a region's budget (a hundredth of a second for a one-project part)
+        # ended before the first stage found dates, leaving greedy dates that kept no row.
+        floor = DATING_BASE_SECONDS + DATING_SECONDS_PER_PROJECT * len(part.projects)
+        share = budget.part(max(floor, budget.left * len(part.projects) / left))
         left -= len(part.projects)
         mine = {p.project_id for p in part.projects}
         rows = {vid: e for vid, e in published.items() if e.project_id in mine}

@@ -26,7 +26,9 @@ from collections.abc import Mapping, Sequence, Set
 from matcher.days import SchoolCalendar
 from matcher.model import Project, Round, ScheduledEvent
 from solvers.dating.encode import DatedProject, _with_locks, dated_project, earliest_dates
-from solvers.matching.changes import KnockOn, PublishedRows, RowGroup
+from solvers.matching.changes import GOVERNORS, SCOPING, KnockOn, PublishedRows, RowGroup
+
+_EXTRA_ITEMS = {"scoping": SCOPING, "governors": GOVERNORS}
 
 
 def published_rows(
@@ -57,7 +59,8 @@ def published_rows(
     groups.extend(
         RowGroup(pid, len(rows), frozenset(), forced=True) for pid, rows in by_project.items()
     )
-    return PublishedRows(tuple(groups), added, knock_on)
+    max_out = {school.school_id: school.max_staff_out_per_day for school in round_.schools}
+    return PublishedRows(tuple(groups), added, knock_on, max_out)
 
 
 def undatable_pairs(
@@ -85,7 +88,12 @@ def _row_ids(project: Project) -> list[str]:
     ids = [
         f"{pid}-v{v + 1}-d{d + 1}" for v in range(project.visits) for d in range(project.visit_days)
     ]
-    return [*ids, f"{pid}-p"] if project.presentation else ids
+    asked = (
+        (project.presentation, "p"),
+        (project.scoping_meeting, "s"),
+        (project.governors_presentation, "g"),
+    )
+    return [*ids, *(f"{pid}-{suffix}" for wanted, suffix in asked if wanted)]
 
 
 class _Lookup:
@@ -125,7 +133,7 @@ class _Lookup:
         """For each set of items that can be pushed off their dates, the further rows of the
         project's other items that must then change too: with any team (staff id ""), and
         with each reviewer who pushes some off on the team (``_Items``)."""
-        kept = [g for g in groups if not g.forced]
+        kept = [g for g in groups if not g.forced and g.item >= 0]
         if len({g.item for g in kept}) < len(kept):
             return ()  # an item on two starts (a hand-edited schedule): not weighed
         items = {g.item: (self._starts[g.item], g.rows) for g in kept}
@@ -144,9 +152,15 @@ class _Lookup:
         return tuple(table)
 
     def _key(self, event: ScheduledEvent) -> tuple[int, int | None]:
-        """(visit index, or the visit count for the presentation; the start or day that keeps
-        the row, if any)."""
+        """(visit index, the visit count for the presentation, or a negative item for the
+        scoping meeting and governors' presentation; the start or day that keeps the row, if
+        any)."""
         t = self.index.get(event.date)
+        extra = _EXTRA_ITEMS.get(event.kind)
+        if extra is not None:
+            project = self.project
+            asked = project.scoping_meeting if extra == SCOPING else project.governors_presentation
+            return extra, t if asked else None
         if event.kind == "presentation":
             return self.project.visits, t if self.project.presentation else None
         v, d = event.visit_no - 1, event.day_no - 1
@@ -158,14 +172,26 @@ class _Lookup:
         pid, (item, start) = self.project.project_id, key
         if start is None or not self._allowed(self.alone, key):
             return RowGroup(pid, count, frozenset(), forced=True, item=item)
-        self._starts[item] = start
         blocked = frozenset(p for p in self.people if not self._allowed(self.with_person(p), key))
-        return RowGroup(pid, count, blocked, forced=False, item=item)
+        if item < 0:
+            # Blocked by the people who could not attend on that day: for the scoping meeting,
+            # as its one attendee (``solvers.matching.changes`` weighs who leads). A first
+            # visit moved earlier than it is left to the dating stage: the count stays a
+            # lower bound.
+            return RowGroup(pid, count, blocked, forced=False, item=item)
+        self._starts[item] = start
+        visit = item < self.project.visits
+        days = tuple(range(start, start + self.project.visit_days)) if visit else (start,)
+        return RowGroup(pid, count, blocked, forced=False, item=item, days=days, away=visit)
 
     def _allowed(self, dated: DatedProject, key: tuple[int, int | None]) -> bool:
         visit, start = key
         if start is None:
             return False
+        if visit == SCOPING:
+            return start in dated.scoping_days
+        if visit == GOVERNORS:
+            return start in dated.governors_days
         if visit >= self.project.visits:
             return start in dated.presentation_days
         locked = dated.locked_starts.get(visit)

@@ -31,6 +31,7 @@ from solvers.engine.budget import Budget
 from solvers.engine.calibration import MIN_PART_SECONDS, PAIRS_PER_EXTRA_SECOND
 from solvers.engine.decompose import IntArray, pair_parts, restrict
 from solvers.engine.options import SolveOptions
+from solvers.matching.clashes import DayClashes, KeptGroup
 from solvers.matching.encode import MatchingProblem
 from solvers.matching.model import MatchingModel, build_model, set_objective
 from solvers.matching.strategy import (
@@ -44,6 +45,12 @@ from solvers.matching.strategy import (
 log = logging.getLogger(__name__)
 # Shares of the budget for the staffing and change stages; the quality stage gets the rest.
 STAGE_SHARE = 1 / 3
+# The change stage is solved again at most this many times with the day clashes its plan
+# showed (``solvers.matching.clashes``); each time adds every clash the plan has.
+MAX_CLASH_ROUNDS = 5
+# Row group items of the scoping meeting and the governors' presentation (visits are 0 and
+# up, the presentation is the visit count): one row each, never weighed in knock-on tables.
+SCOPING, GOVERNORS = -2, -3
 # Parts are never cut into regions here: a cut would drop pairs, and the bound with them.
 _ALL = 2**62
 _SOLVED = (cp_model.OPTIMAL, cp_model.FEASIBLE)
@@ -72,7 +79,13 @@ class RowGroup:
     rows: int
     blocked_by: frozenset[str]
     forced: bool
-    item: int = -1  # the visit's index, or the project's visit count for the presentation
+    # The visit's index, or the project's visit count for the presentation; negative for the
+    # scoping meeting and governors' presentation (never ``blocked_by``, never knocked on).
+    item: int = -1
+    # The term days the team is busy on them when kept (none given for the scoping meeting
+    # and governors' presentation), and whether those days take it out of school (a visit).
+    days: tuple[int, ...] = ()
+    away: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,6 +108,8 @@ class PublishedRows:
     groups: tuple[RowGroup, ...] = ()
     added: Mapping[str, int] = field(default_factory=dict)
     knock_on: Mapping[str, tuple[KnockOn, ...]] = field(default_factory=dict)
+    # school id -> max_staff_out_per_day, for the clashes among kept rows (``clashes``).
+    max_out: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -161,6 +176,7 @@ def solve_fewest_changes(
                 tuple(g for g in rows.groups if g.project_id in mine),
                 {pid: n for pid, n in rows.added.items() if pid in mine},
                 {pid: t for pid, t in rows.knock_on.items() if pid in mine},
+                rows.max_out,
             ),
         )
         budget.spend(share.used)
@@ -189,10 +205,11 @@ def _solve_part(
     for k in kept_leads:
         m.model.add_implication(m.assign[k], m.lead[k])
     was = {index[pair] for pair in published or ()}
+    rows_changed, clashes = _row_changes(m, rows)
     changes = (
         sum(1 - m.assign[k] for k in was)
         + sum(m.assign[k] for k in range(problem.n_pairs) if k not in was)
-        + _row_changes(m, rows)
+        + rows_changed
     )
     _hint(m, set(_whole_teams(problem, sorted(was))), kept_leads)
     # The first two stages must end with a plan: never less than a fresh part's floor.
@@ -201,25 +218,78 @@ def _solve_part(
     staffed = _stage(m, sum(m.staffed), budget.part(share), options, -1, track=changes)
     budget.spend(staffed.used)
     m.model.add(sum(m.staffed) >= staffed.value)
-    fewest = (
-        _stage(m, changes, budget.part(max(floor, budget.left / 2)), options, +1, staffed)
-        if published is not None
-        else replace(staffed, value=0, bound=0, used=0.0)
-    )
-    budget.spend(fewest.used)
+    if published is None:
+        fewest = replace(staffed, value=0, bound=0, used=0.0)
+    else:
+        fewest = _stage(
+            m, changes, budget.part(max(floor, budget.left / 2)), options, +1, staffed,
+            track=changes, watch=clashes.lost,
+        )
+        budget.spend(fewest.used)
+        fewest = _settle_clashes(m, changes, clashes, (fewest, fewest), budget, options, floor)
     kept = 0
     if published is not None:
-        m.model.add(changes <= fewest.value)
+        if fewest.found:
+            m.model.add(changes <= fewest.value)
+        else:
+            _keep_teams(m, set(fewest.chosen))
         kept = _keep_unchanged_teams(m, was, set(fewest.chosen))
     set_objective(m)
     _hint(m, set(fewest.chosen), fewest.leads)
-    best = _stage(m, None, budget.part(budget.left), options, +1, fewest)
+    best = _stage(m, None, budget.part(budget.left), options, +1, fewest, watch=clashes.lost)
     budget.spend(best.used)
+    if published is not None and not clashes.broken(fewest.chosen, fewest.watched):
+        # Free of clashes too: another plan at the same count may keep rows that clash
+        # (which its dates would then move); the change stage's plan is the one to fall
+        # back on. Only after a change stage that settled its own: else a clash added
+        # here could leave no plan within its count.
+        best = _settle_clashes(m, None, clashes, (best, fewest), budget, options, floor)
     # A quality stage that found nothing in its time proved no bound on the quality terms,
     # nor one that kept some teams as they were (a bound for those teams only).
     bound = None if not best.found or kept else float(best.bound)
     solution = _solution(problem, best.chosen, best.leads, best.status, bound, started, options)
-    return StagedMatching(solution, int(fewest.value), int(fewest.bound))
+    # A clash stage that found nothing: the plan before, whose count the clashes may raise.
+    return StagedMatching(solution, max(fewest.value, fewest.bound), int(fewest.bound))
+
+
+def _settle_clashes(
+    m: MatchingModel,
+    target: cp_model.LinearExprT | None,
+    clashes: DayClashes,
+    stages: tuple[_Stage, _Stage],
+    budget: Budget,
+    options: SolveOptions,
+    floor: float,
+) -> _Stage:
+    """Solve a stage (minimising ``target``; None: the objective set) again while its plan
+    keeps rows that clash on a day (``solvers.matching.clashes``), each time with those days
+    constrained: the plan then counts the rows its dates will have to change, and the bound
+    stays a bound. ``stages``: the stage's plan, and the plan to fall back on when a new
+    solve finds nothing (``found`` False then)."""
+    stage, fallback = stages
+    for _ in range(MAX_CLASH_ROUNDS):
+        broken = clashes.broken(stage.chosen, stage.watched)
+        if not broken:
+            return stage
+        log.debug("change stages: %d day clashes among kept rows", len(broken))
+        clashes.add(broken)
+        _hint(m, set(stage.chosen), stage.leads)
+        share = budget.part(max(floor, budget.left / 2))
+        track = 0 if target is None else target
+        again = _stage(m, target, share, options, +1, fallback, track=track, watch=clashes.lost)
+        budget.spend(again.used)
+        if not again.found:
+            return again
+        stage = again
+        if target is not None:
+            fallback = again  # the quality stage falls back on the change stage's plan only
+    return stage
+
+
+def _keep_teams(m: MatchingModel, chosen: set[int]) -> None:
+    """Fix every team as in ``chosen`` (pair indices), for the quality stage."""
+    for k, var in enumerate(m.assign):
+        m.model.add(var == int(k in chosen))
 
 
 def _keep_unchanged_teams(m: MatchingModel, was: set[int], chosen: set[int]) -> int:
@@ -237,8 +307,11 @@ def _keep_unchanged_teams(m: MatchingModel, was: set[int], chosen: set[int]) -> 
     return kept
 
 
-def _row_changes(m: MatchingModel, rows: PublishedRows) -> cp_model.LinearExpr:
-    """The schedule rows the teams decide: see the module docstring."""
+def _row_changes(
+    m: MatchingModel, rows: PublishedRows
+) -> tuple[cp_model.LinearExpr, DayClashes]:
+    """The schedule rows the teams decide (see the module docstring), and the groups whose
+    day clashes may be added later (``solvers.matching.clashes``)."""
     problem = m.problem
     project = {pid: j for j, pid in enumerate(problem.project_ids)}
     pairs = problem.pairs_of_project()
@@ -247,6 +320,9 @@ def _row_changes(m: MatchingModel, rows: PublishedRows) -> cp_model.LinearExpr:
     coefficients: list[int] = []
     fixed = 0
     losing: dict[str, dict[int, cp_model.IntVar]] = {}
+    kept: dict[int, KeptGroup] = {}
+    lost_of: dict[int, cp_model.IntVar] = {}
+    pins: dict[int, cp_model.Constraint] = {}
     for pid, n in rows.added.items():
         if n and pid in project:
             variables.append(m.staffed[project[pid]])
@@ -256,26 +332,52 @@ def _row_changes(m: MatchingModel, rows: PublishedRows) -> cp_model.LinearExpr:
         if g.forced or j is None:
             fixed += g.rows  # no team keeps these (or can staff the project): always changed
             continue
-        blocking = [k for k in pairs[j] if problem.staff_ids[problem.pair_staff[k]] in g.blocked_by]
-        if not blocking:
-            # Cancelled only with the whole project: rows * (1 - staffed).
-            fixed += g.rows
-            variables.append(m.staffed[j])
-            coefficients.append(-g.rows)
-            continue
         lost = m.model.new_bool_var(f"rows_lost[{g.project_id},{n}]")
         m.model.add_implication(m.staffed[j].Not(), lost)
-        for k in blocking:
-            m.model.add_implication(m.assign[k], lost)
+        blocking = [k for k in pairs[j] if problem.staff_ids[problem.pair_staff[k]] in g.blocked_by]
+        if g.item == SCOPING:
+            _scoping_lost(m, (j, pairs[j]), blocking, lost)
+        else:
+            for k in blocking:
+                m.model.add_implication(m.assign[k], lost)
+        if not blocking:
+            # Lost only with the whole project, until a day clash says otherwise (released
+            # then: ``DayClashes.add``). Pinned so that it cannot be lost for nothing, to
+            # escape a knock-on row the table counts only when exactly its items are lost.
+            pins[n] = m.model.add(lost + m.staffed[j] == 1)
         variables.append(lost)
         coefficients.append(g.rows)
-        losing.setdefault(g.project_id, {})[g.item] = lost
+        if g.item >= 0:
+            losing.setdefault(g.project_id, {})[g.item] = lost
+            kept[n] = KeptGroup(j, g.days, g.away)
+            lost_of[n] = lost
     for pid, lost_items in losing.items():
         table = rows.knock_on.get(pid, ())
         if table:
             variables.append(_knock_on(m, project[pid], pairs[project[pid]], lost_items, table))
             coefficients.append(1)
-    return cp_model.LinearExpr.weighted_sum(variables, coefficients) + fixed
+    expr = cp_model.LinearExpr.weighted_sum(variables, coefficients) + fixed
+    return expr, DayClashes(m, kept, lost_of, rows.max_out, pins=pins)
+
+
+def _scoping_lost(
+    m: MatchingModel,
+    project: tuple[int, Sequence[int]],
+    blocking: Sequence[int],
+    lost: cp_model.IntVar,
+) -> None:
+    """A scoping meeting's row is lost when its one attendee cannot come that day: a lead
+    among ``blocking`` (pairs), or a team of blocked reviewers only (whoever attends). Who
+    attends a team without a lead (the first member by id) is not modelled: a lower bound.
+    ``project``: its index and its pairs."""
+    j, pairs = project
+    if not blocking:
+        return
+    for k in blocking:
+        if k in m.lead:
+            m.model.add_implication(m.lead[k], lost)
+    free = [m.assign[k] for k in pairs if k not in set(blocking)]
+    m.model.add(lost >= m.staffed[j] - cp_model.LinearExpr.sum(free))
 
 
 def _knock_on(
@@ -314,6 +416,7 @@ class _Stage:
     used: float
     tracked: int = 0  # the value of the stage's ``track`` expression in its plan
     found: bool = True  # False: the stage found nothing and kept the plan before it
+    watched: frozenset[int] = frozenset()  # the keys of the ``watch`` literals that are 1
 
 
 def _stage(
@@ -324,6 +427,7 @@ def _stage(
     sense: int,
     before: _Stage | None = None,
     track: cp_model.LinearExprT = 0,
+    watch: Mapping[int, cp_model.IntVar] | None = None,
 ) -> _Stage:
     """Optimise ``target`` (``sense`` +1 minimise, -1 maximise; None: the objective already
     set) within ``budget``; the plan found, its value and CP-SAT's best bound, and the value
@@ -364,7 +468,9 @@ def _stage(
     value = round(solver.objective_value)
     bound = _rounded(solver.best_objective_bound, sense)
     tracked = round(solver.value(track))
-    return _Stage(value, bound, chosen, leads, solver.status_name(status), budget.used, tracked)
+    watched = frozenset(n for n, var in (watch or {}).items() if solver.value(var))
+    status_name = solver.status_name(status)
+    return _Stage(value, bound, chosen, leads, status_name, budget.used, tracked, True, watched)
 
 
 def _rounded(bound: float, sense: int) -> int:
