@@ -30,7 +30,7 @@ from solvers.engine.decompose import IntArray, extend_parts, pair_parts
 from solvers.matching.eligibility import PairContext, Screen, is_eligible, project_areas
 from solvers.matching.encode import MatchingProblem, append_pairs, encode, resettled
 from solvers.matching.model import SOFT_TERMS, weight_of
-from solvers.matching.neighbourhood import SUGGESTION_REACH, re_solve
+from solvers.matching.neighbourhood import PAIR_REACH, SUGGESTION_REACH, Reach, re_solve
 from solvers.matching.objective import objective_of, pair_shares
 from solvers.matching.whatif import Change, WhatIf, what_if
 
@@ -53,6 +53,8 @@ class PlanContext:
     problem: MatchingProblem
     seconds: float
     seed: int
+    # How much of the round a pair's re-solve frees (``solvers.matching.neighbourhood``).
+    reach: Reach = PAIR_REACH
     # The plan in rounds with one rule relaxed, by setting and value (see ``under``).
     _relaxed: OrderedDict[tuple[str, str], PlanContext] = field(default_factory=OrderedDict)
     _relaxed_contexts: dict[tuple[str, str], PairContext] = field(default_factory=dict)
@@ -165,6 +167,7 @@ class PlanContext:
             seconds=self.seconds,
             seed=self.seed,
             parts=self.parts,
+            reach=self.reach,
         )
         if found.objective is None and found.cost is not None:
             found = replace(found, objective=self.objective + found.cost)

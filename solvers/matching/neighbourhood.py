@@ -49,6 +49,8 @@ class Reach:
     max_pairs: int = NEIGHBOURHOOD_MAX_PAIRS
 
 
+# A pair's question: parts of up to 5,000 pairs whole, else 1,500 pairs around the pair.
+PAIR_REACH = Reach()
 # Suggestions for every unstaffed project of a region are hundreds of re-solves: each frees
 # less, and a part no larger than that is re-solved whole (exact at the same price).
 SUGGESTION_REACH = Reach(SUGGESTION_NEIGHBOURHOOD_PAIRS, SUGGESTION_NEIGHBOURHOOD_PAIRS)
@@ -183,7 +185,7 @@ def re_solve(
     seconds: float,
     seed: int = 0,
     parts: Sequence[IntArray],
-    reach: Reach = Reach(),
+    reach: Reach = PAIR_REACH,
 ) -> WhatIf:
     """The change re-solved on its whole part when that has at most ``reach.exact_pairs``
     pairs (exact, and quick), else on its neighbourhood (``near_what_if``, whose plan has no
