@@ -12,10 +12,13 @@ from click.testing import CliRunner
 import matcher
 from matcher.cli import main
 from matcher.model import Assignment, Plan, Round
-from matcher.why import Alternative, explain
+from matcher.why import Alternative, api, explain
 from matcher.why.facts import pair_rule_facts, plan_rule_facts
+from matcher.why.text import explanation_text
+from matcher.why.types import Explanation
 from solvers.matching.eligibility import PairContext
 from solvers.matching.encode import encode
+from solvers.matching.neighbourhood import Reach
 from solvers.matching.objective import objective_of
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "samples" / "alliance"
@@ -280,3 +283,64 @@ def test_a_change_no_plan_allows_has_no_cost(planned: tuple[Round, Plan, Path]) 
     assert "capacity" in {r.rule for r in item.rules}
     assert item.alternative is not None and item.alternative.status == "INFEASIBLE"
     assert item.cost_of_change is None and item.alternative.moves == ()
+
+
+def test_suggestions_from_neighbourhoods_hold_for_the_whole_relaxed_round(
+    planned: tuple[Round, Plan, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The path a region takes (the relaxed pairs appended, a neighbourhood re-solved), asked
+    of the sample: each suggestion's plan passes the checker in the relaxed round, staffs the
+    project, and planning the relaxed round afresh staffs it too."""
+    round_, plan, _out = planned
+    monkeypatch.setattr(api, "EXACT_ROUND_PAIRS", 0)
+    monkeypatch.setattr(api, "SUGGESTION_REACH", Reach(exact_pairs=0, max_pairs=60))
+    ctx = api.PlanContext(round_, plan, encode(round_), 2.0, 0)
+    item = api.unstaffed(ctx, round_.project_by_id["P01"])
+    assert item.suggestions
+    for suggestion in item.suggestions:
+        assert suggestion.scope == "neighbourhood" and not suggestion.proven
+        relaxed = _relaxed(round_, suggestion)
+        other = _with(plan, suggestion)
+        assert matcher.verify_plan(relaxed, other) == []
+        assert set(suggestion.replaced_by) == {a.staff_id for a in other.team("P01")}
+        assert suggestion.objective == _objective(relaxed, other)
+    same_trust = next(s for s in item.suggestions if s.setting == "rules.same_trust")
+    replanned = matcher.plan(_relaxed(round_, same_trust), time_limit=5, seed=0).plan
+    assert replanned.team("P01")
+
+
+def _relaxed(round_: Round, suggestion: Alternative) -> Round:
+    """The round with the suggestion's setting changed (the rules this sample's suggest)."""
+    assert suggestion.setting is not None and suggestion.setting.startswith("rules.")
+    name = suggestion.setting.removeprefix("rules.")
+    value: object = suggestion.value
+    if name in {"max_travel_minutes", "rotation_rounds", "school_rotation_rounds"}:
+        value = int(str(value))
+    elif name == "no_direct_swap":
+        value = value == "true"
+    rules = round_.settings.rules.model_copy(update={name: value})
+    return round_.replace(settings=round_.settings.model_copy(update={"rules": rules}))
+
+
+def test_a_pair_in_a_neighbourhood_states_an_upper_bound(planned: tuple[Round, Plan, Path]) -> None:
+    """Re-solved in its neighbourhood, an assigned pair's cost is that of a checked plan, and
+    the answer says it is not proven least (no bound, ``proven`` false, "at most")."""
+    round_, plan, _out = planned
+    ctx = api.PlanContext(round_, plan, encode(round_), 2.0, 0, Reach(exact_pairs=0, max_pairs=60))
+    pairing = plan.assignments[0]
+    item = api._pair(
+        ctx, round_.staff_by_id[pairing.staff_id], round_.project_by_id[pairing.project_id]
+    )
+    alt = item.alternative
+    assert item.verdict == "assigned" and alt is not None and alt.scope == "neighbourhood"
+    other = _with(plan, alt)
+    assert matcher.verify_plan(round_, other) == []
+    assert pairing.staff_id not in {a.staff_id for a in other.team(pairing.project_id)}
+    assert item.cost_of_change == _objective(round_, other) - _objective(round_, plan)
+    assert alt.objective == _objective(round_, other)
+    data = item.to_dict()["alternative"]
+    assert isinstance(data, dict)
+    assert data["scope"] == "neighbourhood" and data["proven"] is False
+    assert data["cost_bound"] is None
+    text = explanation_text(round_, Explanation((item,), ctx.objective, 2.0))
+    assert "at most" in text

@@ -24,7 +24,7 @@ from matcher.report.digest import digest
 from matcher.report.facts import report_facts
 from matcher.report.page import write_page
 from matcher.verify import verify_plan
-from matcher.why import explanation_text
+from matcher.why import explanation_text, many
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "samples" / "alliance"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -132,3 +132,24 @@ def test_the_summarised_page_searches_schools_and_people(
     found = dom[dom.index('id="found"') :]
     assert f"{person.name} ({person.staff_id})" in found
     assert project.title in found
+
+
+@pytest.mark.parametrize(("most_unstaffed", "suggested"), [(40, True), (0, False)])
+def test_larger_rounds_get_suggestions_when_few_projects_are_unstaffed(
+    planned: tuple[Round, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    most_unstaffed: int,
+    suggested: bool,
+) -> None:
+    """Above SUGGEST_MAX_PROJECTS (here every round is), the report suggests changes only when
+    at most SUGGEST_MAX_UNSTAFFED projects are unstaffed (the sample has one)."""
+    round_, out = planned
+    monkeypatch.setattr(many, "SUGGEST_MAX_PROJECTS", 0)
+    monkeypatch.setattr(many, "SUGGEST_MAX_UNSTAFFED", most_unstaffed)
+    plan = matcher.read_written(out).plan
+    assert plan is not None
+    reasons = many.plan_reasons(round_, plan)
+    assert reasons.suggested is suggested
+    assert reasons.unstaffed and all(
+        bool(why.suggestions) is suggested for why in reasons.unstaffed.values()
+    )

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
 from functools import cached_property
+
+import numpy as np
 
 from matcher.model import Plan, Project, Round, Staff
 from matcher.why.facts import pair_rule_facts, plan_rule_facts, unstaffed_rule_facts
@@ -22,15 +25,19 @@ from matcher.why.types import (
     TermShare,
     Verdict,
 )
-from solvers.engine.decompose import IntArray, pair_parts
-from solvers.matching.eligibility import PairContext, project_areas
-from solvers.matching.encode import MatchingProblem, encode
+from solvers.engine.calibration import EXACT_ROUND_PAIRS
+from solvers.engine.decompose import IntArray, extend_parts, pair_parts
+from solvers.matching.eligibility import PairContext, Screen, is_eligible, project_areas
+from solvers.matching.encode import MatchingProblem, append_pairs, encode, resettled
 from solvers.matching.model import SOFT_TERMS, weight_of
+from solvers.matching.neighbourhood import PAIR_REACH, SUGGESTION_REACH, Reach, re_solve
 from solvers.matching.objective import objective_of, pair_shares
 from solvers.matching.whatif import Change, WhatIf, what_if
 
 # Rounds with one rule relaxed kept encoded at once (each is the whole round's problem).
 KEEP_RELAXED = 4
+# Relaxations of a plan rule: they change the problem's settings, not its candidate pairs.
+PLAN_RELAXATIONS = frozenset({"team_size", "sle_allowance", "no_direct_swap"})
 
 
 class ExplainError(ValueError):
@@ -46,8 +53,11 @@ class PlanContext:
     problem: MatchingProblem
     seconds: float
     seed: int
+    # How much of the round a pair's re-solve frees (``solvers.matching.neighbourhood``).
+    reach: Reach = PAIR_REACH
     # The plan in rounds with one rule relaxed, by setting and value (see ``under``).
     _relaxed: OrderedDict[tuple[str, str], PlanContext] = field(default_factory=OrderedDict)
+    _relaxed_contexts: dict[tuple[str, str], PairContext] = field(default_factory=dict)
 
     def under(self, relaxed: Relaxation) -> PlanContext:
         """The same plan in the round with one rule relaxed. A relaxation is the same round
@@ -135,39 +145,97 @@ class PlanContext:
         return p.project_ids[int(p.pair_project[k])], p.staff_ids[int(p.pair_staff[k])]
 
     def alternative(self, found: WhatIf, project_id: str) -> Alternative:
-        if not found.found:  # no plan with the change (INFEASIBLE), or none found in time
-            return Alternative(status=found.status, cost_bound=found.cost_bound)
-        before, after = set(self.chosen), set(found.chosen)
-        changed = {self.ids(k)[0] for k in before ^ after}
-        # A lead swapped inside a team that is otherwise the same is a tie the solver broke
-        # either way, not a move anyone would notice; in a changed team it is shown as one.
-        relabelled = {
-            k
-            for k in before & after
-            if (k in self.leads) != (k in found.leads) and self.ids(k)[0] in changed
-        }
-        moves = [
-            Move(*self.ids(k), "removed", "lead" if k in self.leads else "member")
-            for k in sorted((before - after) | relabelled)
-        ]
-        moves += [
-            Move(*self.ids(k), "added", "lead" if k in found.leads else "member")
-            for k in sorted((after - before) | relabelled)
-        ]
-        newcomers = {self.ids(k) for k in after - before}
-        return Alternative(
-            status=found.status,
-            moves=tuple(sorted(moves, key=lambda m: (m.project_id, m.change, m.staff_id))),
-            objective=found.objective,
-            cost_bound=found.cost_bound,
-            replaced_by=tuple(
-                m.staff_id
-                for m in moves
-                if m.change == "added"
-                and m.project_id == project_id
-                and (m.project_id, m.staff_id) in newcomers
-            ),
+        return alternative_of(self.problem, self.chosen, self.leads, found, project_id)
+
+    @cached_property
+    def screen(self) -> Screen:
+        """The pair rules in bulk, for the pairs a relaxed rule adds (``_staffed_near``)."""
+        return Screen(self.pair_context)
+
+    @cached_property
+    def project_index(self) -> dict[str, int]:
+        return {pid: j for j, pid in enumerate(self.problem.project_ids)}
+
+    def re_solve(self, change: Change) -> WhatIf:
+        """The plan with one change (``solvers.matching.neighbourhood.re_solve``), with its
+        objective."""
+        found = re_solve(
+            self.problem,
+            self.chosen,
+            self.leads,
+            change,
+            seconds=self.seconds,
+            seed=self.seed,
+            parts=self.parts,
+            reach=self.reach,
         )
+        if found.objective is None and found.cost is not None:
+            found = replace(found, objective=self.objective + found.cost)
+        return found
+
+    def relaxed_context(self, relaxed: Relaxation) -> PairContext:
+        """The pair rules' lookups under a relaxation, kept per setting and value: the same
+        relaxation is tried for many projects (allowing same-trust reviewers)."""
+        key = (relaxed.setting, relaxed.value)
+        if key not in self._relaxed_contexts:
+            self._relaxed_contexts[key] = self.pair_context.under(relaxed.round)
+        return self._relaxed_contexts[key]
+
+    @cached_property
+    def small(self) -> bool:
+        """Small enough to encode again with each rule relaxed and re-solve a suggestion's
+        whole part in the relaxed round: exact, and quick (``EXACT_ROUND_PAIRS``)."""
+        return self.problem.n_pairs <= EXACT_ROUND_PAIRS
+
+
+def alternative_of(
+    problem: MatchingProblem,
+    chosen: Collection[int],
+    leads: Collection[int],
+    found: WhatIf,
+    project_id: str,
+) -> Alternative:
+    """The plan ``found`` with a change, as the moves from the plan ``chosen`` (with its lead
+    pairs ``leads``) of ``problem``."""
+    scope = found.scope
+    if not found.found:  # no plan with the change (INFEASIBLE), or none found in time
+        return Alternative(status=found.status, cost_bound=found.cost_bound, scope=scope)
+
+    def ids(k: int) -> tuple[str, str]:
+        return problem.project_ids[int(problem.pair_project[k])], problem.staff_ids[
+            int(problem.pair_staff[k])
+        ]
+
+    before, after = set(chosen), set(found.chosen)
+    changed = {ids(k)[0] for k in before ^ after}
+    # A lead swapped inside a team that is otherwise the same is a tie the solver broke
+    # either way, not a move anyone would notice; in a changed team it is shown as one.
+    relabelled = {
+        k for k in before & after if (k in leads) != (k in found.leads) and ids(k)[0] in changed
+    }
+    moves = [
+        Move(*ids(k), "removed", "lead" if k in leads else "member")
+        for k in sorted((before - after) | relabelled)
+    ]
+    moves += [
+        Move(*ids(k), "added", "lead" if k in found.leads else "member")
+        for k in sorted((after - before) | relabelled)
+    ]
+    newcomers = {ids(k) for k in after - before}
+    return Alternative(
+        status=found.status,
+        moves=tuple(sorted(moves, key=lambda m: (m.project_id, m.change, m.staff_id))),
+        objective=found.objective,
+        cost_bound=found.cost_bound,
+        replaced_by=tuple(
+            m.staff_id
+            for m in moves
+            if m.change == "added"
+            and m.project_id == project_id
+            and (m.project_id, m.staff_id) in newcomers
+        ),
+        scope=scope,
+    )
 
 
 def explain(
@@ -254,15 +322,7 @@ def _pair(ctx: PlanContext, person: Staff, project: Project) -> PairExplanation:
     verdict: Verdict = "forbidden" if rules else "not_chosen"
     if k is None:
         return PairExplanation(project.project_id, person.staff_id, verdict, tuple(rules))
-    forced = what_if(
-        ctx.problem,
-        ctx.chosen,
-        ctx.leads,
-        Change(pair=k, chosen=True),
-        seconds=ctx.seconds,
-        seed=ctx.seed,
-        parts=ctx.parts,
-    )
+    forced = ctx.re_solve(Change(pair=k, chosen=True))
     return PairExplanation(
         project.project_id,
         person.staff_id,
@@ -278,15 +338,7 @@ def _assigned(ctx: PlanContext, person: Staff, project: Project, k: int | None) 
         rules = pair_rule_facts(ctx.pair_context, person, project)
         return PairExplanation(project.project_id, person.staff_id, "assigned", tuple(rules))
     terms = term_shares(ctx.problem, ctx.shares[k])
-    dropped = what_if(
-        ctx.problem,
-        ctx.chosen,
-        ctx.leads,
-        Change(pair=k, chosen=False),
-        seconds=ctx.seconds,
-        seed=ctx.seed,
-        parts=ctx.parts,
-    )
+    dropped = ctx.re_solve(Change(pair=k, chosen=False))
     return PairExplanation(
         project.project_id,
         person.staff_id,
@@ -319,7 +371,11 @@ def unstaffed(
     tried = list(relaxations(ctx.round, project, len(people), blocked, {r.rule for r in rules}))
     each = ctx.seconds if seconds is None else seconds / max(1, len(tried))
     for relaxed in tried if suggest else ():
-        found = _staffed_with(ctx.under(relaxed), project, each)
+        found = (
+            _staffed_with(ctx.under(relaxed), project, each)
+            if ctx.small
+            else _staffed_near(ctx, relaxed, project, blocked, each)
+        )
         if found is not None:
             suggestions.append(
                 Alternative(
@@ -331,6 +387,7 @@ def unstaffed(
                     description=relaxed.words,
                     setting=relaxed.setting,
                     value=relaxed.value,
+                    scope=found.scope,
                 )
             )
     return PairExplanation(
@@ -354,6 +411,52 @@ def _staffed_with(there: PlanContext, project: Project, seconds: float) -> Alter
         parts=there.parts,
     )
     return there.alternative(found, project.project_id) if found.found else None
+
+
+def _staffed_near(
+    ctx: PlanContext,
+    relaxed: Relaxation,
+    project: Project,
+    blocked: dict[str, list[Staff]],
+    seconds: float,
+) -> Alternative | None:
+    """The plan with the project staffed under the relaxed rule, or None if none is found
+    within ``seconds`` of work, for a round too large to encode again per relaxation. Of the
+    relaxed round only what reaches the project is taken: the reviewers the relaxed rule lets
+    serve it (those it alone kept out, ``blocked``), appended to the round's pairs, and the
+    settings a plan rule relaxes; then the project's part is re-solved when it is small, its
+    neighbourhood when not (``re_solve``). A plan found is a plan of the whole relaxed round
+    (its pairs are a subset of that round's), which is what the suggestion claims."""
+    j = ctx.project_index[project.project_id]
+    problem = ctx.problem
+    if relaxed.rule in PLAN_RELAXATIONS:
+        problem = resettled(problem, relaxed.round)
+    else:
+        there = ctx.relaxed_context(relaxed)
+        newcomers = sorted(
+            ctx.screen.staff_index[person.staff_id]
+            for person in blocked.get(relaxed.rule, ())
+            if is_eligible(there, person, project)
+        )
+        if not newcomers:  # the rule lets nobody new in: relaxing it is not what would help
+            return None
+        problem = append_pairs(problem, ctx.screen, j, np.array(newcomers, dtype=np.int64))
+    parts = extend_parts(problem, ctx.parts, ctx.problem.n_pairs)
+    found = re_solve(
+        problem,
+        ctx.chosen,
+        ctx.leads,
+        Change(project=j),
+        seconds=seconds,
+        seed=ctx.seed,
+        parts=parts,
+        reach=SUGGESTION_REACH,
+    )
+    if not found.found:
+        return None
+    if found.objective is None:
+        found = replace(found, objective=objective_of(problem, found.chosen, parts))
+    return alternative_of(problem, ctx.chosen, ctx.leads, found, project.project_id)
 
 
 def _staff(ctx: PlanContext, person: Staff) -> list[PairExplanation]:

@@ -7,9 +7,10 @@ staff it. What ``matcher explain`` adds and the report leaves out is the cost of
 that is a re-solve per pairing, the report's whole time many times over.
 
 Suggestions re-solve too, so the report makes them only for rounds of at most
-:data:`SUGGEST_MAX_PROJECTS` projects, within :data:`SUGGEST_SECONDS` of work in all, shared
-evenly by the unstaffed projects and, within one, by its relaxations. The work is counted as
-the solvers count it (``solvers/engine/budget.py``), so the report repeats byte for byte.
+:data:`SUGGEST_MAX_PROJECTS` projects, or with at most :data:`SUGGEST_MAX_UNSTAFFED`
+unstaffed projects, within :data:`SUGGEST_SECONDS` of work in all, shared evenly by the
+unstaffed projects and, within one, by its relaxations. The work is counted as the solvers
+count it (``solvers/engine/budget.py``), so the report repeats byte for byte.
 """
 
 from __future__ import annotations
@@ -22,8 +23,15 @@ from matcher.why.types import PairExplanation, TermShare
 from solvers.matching.encode import encode
 
 # Rounds up to this many projects get suggestions in the report (a 300-school cohort has
-# about 300): above it each relaxation re-encodes the whole round, seconds apiece.
+# about 300, and 28 of them unstaffed).
 SUGGEST_MAX_PROJECTS = 500
+# Larger rounds get them when at most this many projects are unstaffed. There each
+# suggestion re-solves a neighbourhood of the project (``solvers.matching.neighbourhood``):
+# 40 of the 2,000-school region's unstaffed projects took 4.0 s more than their reasons
+# alone (1.6 s, load 3). All of the region's (154 to 197, 32 s at load 4,
+# benchmarks/README.md) would more than treble the report's 10 s and push a region's plan
+# past its 120 s, so they are left to ``matcher explain --project``.
+SUGGEST_MAX_UNSTAFFED = 40
 # Work shared by every suggestion's re-solve in the report, in nominal seconds.
 SUGGEST_SECONDS = 20.0
 # No one re-solve gets more than ``matcher explain``'s default.
@@ -52,7 +60,8 @@ def plan_reasons(
     """Explain every pairing and every unstaffed project of ``plan`` (see the module).
 
     ``suggest``: make suggestions (default: on rounds of at most ``SUGGEST_MAX_PROJECTS``
-    projects); ``seconds``: the work their re-solves share in all.
+    projects or ``SUGGEST_MAX_UNSTAFFED`` unstaffed ones); ``seconds``: the work their
+    re-solves share in all.
     """
     ctx = PlanContext(round_, plan, encode(round_), EACH_MAX_SECONDS, seed)
     terms = {
@@ -65,7 +74,9 @@ def plan_reasons(
         if u.project_id in round_.project_by_id and not plan.team(u.project_id)
     )
     if suggest is None:
-        suggest = 0 < len(round_.projects) <= SUGGEST_MAX_PROJECTS
+        suggest = 0 < len(round_.projects) <= SUGGEST_MAX_PROJECTS or (
+            len(empty) <= SUGGEST_MAX_UNSTAFFED
+        )
     share = min(EACH_MAX_SECONDS, seconds / max(1, len(empty)))
     return PlanReasons(
         terms=terms,

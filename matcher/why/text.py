@@ -28,10 +28,19 @@ def _project(round_: Round, project_id: str) -> str:
 
 def _cost(alt: Alternative, cost: int | None) -> str:
     if not alt.status or cost is None:
+        if alt.scope == "neighbourhood":
+            return "no plan with that change was found near it (the rest of the round held)"
         return f"no plan with that change was found ({alt.status})"
+    if alt.scope == "neighbourhood":
+        # Only the teams near the change were re-solved: a plan of the whole round may do
+        # better, so the figure is what this plan costs, at most what the change must cost.
+        return (
+            f"the objective changes by at most {cost:+,} (this plan re-solves the teams "
+            "near the change only; the least cost may be lower)"
+        )
     proven = (
         "the least possible (proven)"
-        if alt.status == "OPTIMAL"
+        if alt.proven
         else f"not proven least; no such plan costs less than {alt.cost_bound}"
         if alt.cost_bound is not None
         else "not proven least"

@@ -50,6 +50,15 @@ class Alternative:
     description: str = ""  # what was changed (a suggestion for an unstaffed project)
     setting: str | None = None  # the setting or column a suggestion changes
     value: str | None = None  # the value it would take
+    # What was re-solved: the change's whole independent "part" (status and cost_bound hold
+    # for the round), or only its "neighbourhood" (the cost is then an upper bound on the
+    # least cost of the change, and a status says nothing about the round).
+    scope: Literal["part", "neighbourhood"] = "part"
+
+    @property
+    def proven(self) -> bool:
+        """The cost is the least any plan with the change can have."""
+        return self.status == "OPTIMAL" and self.scope == "part"
 
 
 @dataclass(frozen=True)
@@ -87,7 +96,8 @@ class PairExplanation:
 def _alternative(alt: Alternative) -> dict[str, object]:
     return {
         "status": alt.status,
-        "proven": alt.status == "OPTIMAL",
+        "scope": alt.scope,
+        "proven": alt.proven,
         "objective": alt.objective,
         "cost_bound": alt.cost_bound,
         "replaced_by": list(alt.replaced_by),

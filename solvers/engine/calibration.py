@@ -67,6 +67,25 @@ PAIRS_BUILT_PER_SECOND = 25_000
 # rarely does (its project is then said to be out of time).
 EXPLAIN_MAX_SECONDS = 5.0
 
+# --- Explanations (matcher explain: solvers.matching.whatif, solvers.matching.neighbourhood) --
+
+# A change (a pair kept out or forced in, a project staffed under a relaxed rule) is re-solved
+# on its whole independent part when the part has at most this many pairs: exact, with a
+# proven bound, and quick (the sample and the 300-school cohort, whose parts hold up to
+# 3,000 pairs). Larger parts (a region's reach 19,000) re-solve only the change's
+# neighbourhood.
+EXACT_PART_PAIRS = 5_000
+# Suggestions for an unstaffed project encode the round again with each rule relaxed, and
+# re-solve the project's whole part in it, on rounds of at most this many candidate pairs
+# (the 300-school cohort has 5,900; encoding it takes a quarter of a second). A region
+# (69,000 pairs, 2-3 s to encode) instead appends the pairs the relaxed rule opens to the
+# project alone (``solvers.matching.encode.append_pairs``).
+EXACT_ROUND_PAIRS = 10_000
+# The neighbourhood of a change frees at most this many pairs (its first ring always).
+NEIGHBOURHOOD_MAX_PAIRS = 1_500
+# ... and for a suggestion, one of hundreds on a region, at most this many.
+SUGGESTION_NEIGHBOURHOOD_PAIRS = 600
+
 # --- Dating (solvers.dating.strategy) --------------------------------------------------------
 
 # A part's search may use at most this long plus this much per project: the bound rarely

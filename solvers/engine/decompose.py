@@ -166,3 +166,50 @@ def restrict(
         project_role=None if problem.project_role is None else problem.project_role[projects],
     )
     return sub, staff, projects
+
+
+def extend_parts(
+    problem: MatchingProblem, parts: list[IntArray], first_new: int
+) -> list[IntArray]:
+    """The independent parts of ``problem`` whose pairs from ``first_new`` on, all at one
+    host, were appended to a problem whose parts were ``parts``
+    (``solvers.matching.encode.append_pairs``): the new pairs join the parts of their schools
+    into one, without working out every part again (half a second on a region, asked once
+    per relaxation tried)."""
+    if first_new >= problem.n_pairs:
+        return parts
+    new = np.arange(first_new, problem.n_pairs, dtype=np.int64)
+    giving = problem.staff_school[problem.pair_staff[new]]
+    hosting = problem.project_host[problem.pair_project[new]]
+    if len(set(hosting.tolist())) > 1:
+        raise ValueError("extend_parts joins pairs appended at one host")
+    label = school_labels(problem, parts)
+    joined = set(label[giving].tolist()) | set(label[hosting].tolist())
+    joined.discard(-1)
+    merged = np.sort(np.concatenate([new, *(parts[n] for n in sorted(joined))]))
+    kept = [pairs for n, pairs in enumerate(parts) if n not in joined]
+    return sorted([*kept, merged], key=lambda pairs: int(pairs[0]))
+
+
+def own_schools(problem: MatchingProblem) -> MatchingProblem:
+    """``problem`` with only the schools its reviewers and hosts belong to, re-indexed (a
+    neighbourhood of a region touches a few hundred of its 2,000 schools, and a model loops
+    over every school). The others' give-and-take gaps are constants the objective then
+    leaves out: compare plans of the result by difference, not by value."""
+    keep = np.unique(np.concatenate([problem.staff_school, problem.project_host]))
+    index = np.full(len(problem.school_ids), -1, dtype=np.int64)
+    index[keep] = np.arange(len(keep))
+
+    def some(values: IntArray | None) -> IntArray | None:
+        return None if values is None else values[keep]
+
+    return replace(
+        problem,
+        school_ids=tuple(problem.school_ids[s] for s in keep.tolist()),
+        staff_school=index[problem.staff_school],
+        project_host=index[problem.project_host],
+        school_release=problem.school_release[keep],
+        school_position=None if problem.school_position is None else problem.school_position[keep],
+        school_days_offset=some(problem.school_days_offset),
+        school_cover_days=some(problem.school_cover_days),
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -310,6 +310,88 @@ def encode(
             if all(s.sle_allowance_days is None for s in round_.staff)
             else np.array([round_.sle_allowance(s.staff_id) for s in round_.staff], dtype=np.int64)
         ),
+    )
+
+
+def append_pairs(
+    problem: MatchingProblem, screen: Screen, project: int, staff: IntArray
+) -> MatchingProblem:
+    """``problem`` with more candidate pairs for one project (index ``project``): ``staff``
+    (staff indices, ascending) whom a relaxed pair rule lets serve it. The new pairs come
+    after the old ones, so every pair keeps its index; their columns are worked out as
+    ``encode`` works them out, from ``screen`` (the round's, whose people, schools and
+    preferences the relaxed round shares)."""
+    round_ = screen.ctx.round
+    chosen = round_.projects[project]
+    host = screen.school_index[chosen.host_school_id]
+    staff = np.asarray(staff, dtype=np.int64)
+    pairs = _Pairs(
+        staff,
+        np.full(len(staff), project, dtype=np.int64),
+        screen.minutes(host, screen.staff_school[staff]),
+    )
+    days = chosen.days_per_reviewer
+    same_phase = screen.school_phase[screen.staff_school[staff]] == screen.school_phase[host]
+    fit = (
+        FIT_SAME_PHASE * same_phase
+        + FIT_LEAD_FOR_LEAD * (chosen.needs_lead & screen.is_lead[staff])
+        + FIT_SLE_FOR_SLE * (chosen.needs_sle & screen.is_sle[staff])
+    ).astype(np.int64)
+    masks = None
+    if problem.pair_area_mask is not None:
+        areas = project_areas(chosen)
+        has = [screen.ctx.specialisms[round_.staff[i].staff_id] for i in staff.tolist()]
+        masks = np.array(
+            [sum(1 << n for n, a in enumerate(areas) if a in own) for own in has], dtype=np.int64
+        )
+
+    def more(old: IntArray, new: IntArray) -> IntArray:
+        return np.concatenate([old, new.astype(old.dtype)])
+
+    return replace(
+        problem,
+        pair_staff=more(problem.pair_staff, staff),
+        pair_project=more(problem.pair_project, pairs.project),
+        pair_days=more(problem.pair_days, np.full(len(staff), days, dtype=np.int64)),
+        pair_travel=more(problem.pair_travel, pairs.minutes * days),
+        pair_fit=more(problem.pair_fit, fit),
+        pair_preference=more(problem.pair_preference, _preferences_of(round_, chosen, staff)),
+        pair_area_mask=(
+            None if masks is None or problem.pair_area_mask is None
+            else more(problem.pair_area_mask, masks)
+        ),
+    )
+
+
+def _preferences_of(round_: Round, project: Project, staff: IntArray) -> IntArray:
+    """``_preferences`` for pairs of one project: only its rows are looked at."""
+    given = {
+        row.staff_id: row.preference
+        for row in round_.preferences
+        if row.project_id == project.project_id
+    }
+    return np.array(
+        [given.get(round_.staff[i].staff_id, 0) for i in staff.tolist()], dtype=np.int64
+    )
+
+
+def resettled(problem: MatchingProblem, round_: Round) -> MatchingProblem:
+    """``problem`` under the settings and project sizes of ``round_``, the same round with a
+    rule relaxed (a team size, the SLE allowance, the no-swap rule): what those decide
+    without touching the candidate pairs, which ``append_pairs`` adds to."""
+    own = any(s.sle_allowance_days is not None for s in round_.staff)
+    return replace(
+        problem,
+        project_min=np.array([p.min_reviewers for p in round_.projects], dtype=np.int64),
+        project_max=np.array([p.max_reviewers for p in round_.projects], dtype=np.int64),
+        sle_allowance=round_.settings.rules.sle_allowance_days,
+        staff_sle_allowance=(
+            np.array([round_.sle_allowance(s.staff_id) for s in round_.staff], dtype=np.int64)
+            if own
+            else None
+        ),
+        no_direct_swap=round_.settings.rules.no_direct_swap,
+        weights=round_.settings.weights,
     )
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from solvers.engine.decompose import IntArray, pair_parts
 from solvers.matching.encode import MatchingProblem
 
@@ -67,6 +69,108 @@ def term_values(
     }
 
 
+
+
+def objective_change(
+    problem: MatchingProblem,
+    before: Sequence[int],
+    after: Sequence[int],
+    parts: Sequence[IntArray],
+) -> int:
+    """``objective_of(after) - objective_of(before)``, counted on what the two plans do not
+    share: a re-solve of a neighbourhood changes a few teams of a region, where counting
+    either whole plan takes 40 ms (``parts``: the problem's, as for ``term_values``)."""
+    old, new = set(before), set(after)
+    removed, added = sorted(old - new), sorted(new - old)
+    change = dict.fromkeys(("unstaffed", "expertise", "preference", "travel"), 0)
+    for ks, sign in ((added, 1), (removed, -1)):
+        for k in ks:
+            change["expertise"] += sign * int(problem.pair_fit[k])
+            change["preference"] += sign * int(problem.pair_preference[k])
+            change["travel"] += sign * int(problem.pair_travel[k])
+    change["unstaffed"] = _staffed_count(problem, old, removed + added) - _staffed_count(
+        problem, new, removed + added
+    )
+    change["give_take"] = _give_take_change(problem, old, removed, added)
+    change["sle_balance"] = _sle_balance_change(problem, old, removed, added, parts)
+    signs = {"expertise": -1, "preference": -1}
+    return sum(
+        signs.get(name, 1) * int(getattr(problem.weights, name)) * value
+        for name, value in change.items()
+    )
+
+
+def _staffed_count(problem: MatchingProblem, plan: set[int], touching: list[int]) -> int:
+    """How many of the projects of the pairs ``touching`` have a team in ``plan``."""
+    projects = {int(problem.pair_project[k]) for k in touching}
+    return len({int(problem.pair_project[k]) for k in plan} & projects)
+
+
+def _give_take_change(
+    problem: MatchingProblem, old: set[int], removed: list[int], added: list[int]
+) -> int:
+    """The change of the summed |given - received| over the schools the changed pairs touch."""
+    def ends(k: int) -> tuple[int, int]:
+        return int(problem.staff_school[problem.pair_staff[k]]), int(
+            problem.project_host[problem.pair_project[k]]
+        )
+
+    schools = {s for k in removed + added for s in ends(k)}
+    balance = {
+        s: 0 if problem.school_days_offset is None else int(problem.school_days_offset[s])
+        for s in schools
+    }
+    for k in old:
+        home, host = ends(k)
+        if home in balance:
+            balance[home] += int(problem.pair_days[k])
+        if host in balance:
+            balance[host] -= int(problem.pair_days[k])
+    after = dict(balance)
+    for ks, sign in ((added, 1), (removed, -1)):
+        for k in ks:
+            home, host = ends(k)
+            after[home] += sign * int(problem.pair_days[k])
+            after[host] -= sign * int(problem.pair_days[k])
+    return sum(abs(after[s]) - abs(balance[s]) for s in schools)
+
+
+def _sle_balance_change(
+    problem: MatchingProblem,
+    old: set[int],
+    removed: list[int],
+    added: list[int],
+    parts: Sequence[IntArray],
+) -> int:
+    """The change of the summed largest SLE share per part, over the parts of the SLEs whose
+    days change."""
+    if not problem.sle_share_on():
+        return 0
+    moved: dict[int, int] = {}
+    for ks, sign in ((added, 1), (removed, -1)):
+        for k in ks:
+            i = int(problem.pair_staff[k])
+            if problem.staff_is_sle[i]:
+                moved[i] = moved.get(i, 0) + sign * int(problem.pair_days[k])
+    if not moved:
+        return 0
+    days: dict[int, int] = {}
+    for k in old:
+        i = int(problem.pair_staff[k])
+        days[i] = days.get(i, 0) + int(problem.pair_days[k])
+    marked = np.zeros(len(problem.staff_ids), dtype=np.bool_)
+    marked[list(moved)] = True
+    change = 0
+    for pairs in parts:
+        staff = problem.pair_staff[pairs]
+        if not marked[staff].any():
+            continue
+        sles = [i for i in set(staff.tolist()) if problem.staff_is_sle[i]]
+        used = {i: int(problem.sle_days_used[i]) + days.get(i, 0) for i in sles}
+        change += max(problem.sle_share(i, used[i] + moved.get(i, 0)) for i in sles) - max(
+            problem.sle_share(i, used[i]) for i in sles
+        )
+    return change
 
 
 def pair_shares(

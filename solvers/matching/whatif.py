@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -41,7 +42,11 @@ class WhatIf:
 
     ``cost`` is its objective minus the current plan's (both ``objective_of`` on the whole
     problem); ``cost_bound`` a proven lower bound on the least cost of the change (None when
-    the search proved nothing); ``proven`` when ``cost`` is that least cost.
+    the search proved nothing); ``proven`` when ``cost`` is that least cost. ``scope``: what
+    was re-solved, the change's whole independent ``"part"`` (``status`` and ``cost_bound``
+    hold for the round) or only its ``"neighbourhood"`` (``solvers.matching.neighbourhood``:
+    ``cost`` is then an upper bound on the least cost, nothing is proven), of ``free_pairs``
+    pairs.
     """
 
     status: str
@@ -50,6 +55,8 @@ class WhatIf:
     objective: int | None = None
     cost: int | None = None
     cost_bound: int | None = None
+    scope: Literal["part", "neighbourhood"] = "part"
+    free_pairs: int = 0
 
     @property
     def found(self) -> bool:
@@ -57,10 +64,10 @@ class WhatIf:
 
     @property
     def proven(self) -> bool:
-        return self.status == "OPTIMAL"
+        return self.status == "OPTIMAL" and self.scope == "part"
 
 
-def _part_of(problem: MatchingProblem, change: Change, parts: Sequence[IntArray]) -> IntArray:
+def part_of(problem: MatchingProblem, change: Change, parts: Sequence[IntArray]) -> IntArray:
     """The pairs of the independent part the change touches (every pair when it is in none)."""
     for pairs in parts:
         if change.pair is not None and change.pair in pairs:
@@ -84,7 +91,7 @@ def what_if(
     indices ``current`` with the lead pairs ``current_leads``), within ``seconds`` of work.
     ``parts``: ``pair_parts(problem)`` when the caller has it (seconds on a region)."""
     parts = pair_parts(problem) if parts is None else parts
-    pairs = _part_of(problem, change, parts)
+    pairs = part_of(problem, change, parts)
     sub, _staff, projects = restrict(problem, pairs)
     m = build_model(sub)
     where = {int(k): n for n, k in enumerate(pairs.tolist())}
@@ -98,7 +105,7 @@ def what_if(
     solver = solver_for(Budget(seconds), SolveOptions(seed=seed))
     status = solver.solve(m.model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return WhatIf(status=solver.status_name(status))
+        return WhatIf(status=solver.status_name(status), free_pairs=len(pairs))
     inside = set(where)
     kept = [k for k in current if k not in inside]
     found = [int(pairs[n]) for n in range(len(pairs)) if solver.boolean_value(m.assign[n])]
@@ -117,4 +124,5 @@ def what_if(
         objective=after,
         cost=after - before,
         cost_bound=math.ceil(bound - 1e-6) - part_before if math.isfinite(bound) else None,
+        free_pairs=len(pairs),
     )

@@ -55,14 +55,25 @@ class OpenWindows:
 
 def open_windows(problem: MatchingProblem, chosen: Sequence[int], window: IntArray) -> OpenWindows:
     """Free the plan ``chosen`` inside the windows (``window``: each school's, -1 for none)."""
-    plan = np.asarray(sorted(chosen), dtype=np.int64)
     giving = problem.staff_school[problem.pair_staff]
     hosting = problem.project_host[problem.pair_project]
     inside = (window[giving] == window[hosting]) & (window[giving] >= 0)
-    # A team with one member from outside its host's window stays whole as it is.
+    return open_free(problem, chosen, inside)
+
+
+def open_free(
+    problem: MatchingProblem, chosen: Sequence[int], free: npt.NDArray[np.bool_]
+) -> OpenWindows:
+    """Free the plan ``chosen`` on the pairs marked ``free`` (one flag per pair), keeping every
+    other team fixed: a window of schools (``open_windows``) or a project's neighbourhood
+    (``solvers.matching.neighbourhood``)."""
+    plan = np.asarray(sorted(chosen), dtype=np.int64)
+    giving = problem.staff_school[problem.pair_staff]
+    hosting = problem.project_host[problem.pair_project]
+    # A team with one member on a pair not freed stays whole as it is.
     held = np.zeros(len(problem.project_ids), dtype=np.bool_)
-    held[problem.pair_project[plan[~inside[plan]]]] = True
-    free = inside & ~held[problem.pair_project]
+    held[problem.pair_project[plan[~free[plan]]]] = True
+    free = free & ~held[problem.pair_project]
     fixed = plan[~free[plan]]
     days = problem.pair_days[fixed]
     n_schools = len(problem.school_ids)
