@@ -42,6 +42,8 @@ FloatArray = npt.NDArray[np.float64]
 FIRST_STEP = 2.0
 STALL = 20
 LEAST_STEP = 2e-3
+# Weight of the newest relaxation in the running share of each median's openings (``Dual``).
+SHARE_WEIGHT = 0.3
 # Tolerance for floating point in bounds compared with whole plan values.
 EPS = 1e-6
 
@@ -195,11 +197,26 @@ class Lagrangian:
 
 @dataclass(frozen=True)
 class Dual:
-    """The best bound found, the relaxation there, and the iterations it took."""
+    """The best bound found, the relaxation there, and the iterations it took.
+
+    ``opened``: how often the relaxation opened each median, recent steps weighing most (an
+    estimate of the fractional openings the bound stands on; branching splits near 0.5).
+    """
 
     bound: float
     best: Relaxed
     iterations: int
+    opened: FloatArray
+
+
+@dataclass(frozen=True)
+class Pace:
+    """How the subgradient steps: the first step's share, halving it after ``stall`` steps
+    without a better bound, and at most ``most`` steps (None: until it stalls out)."""
+
+    first_step: float = FIRST_STEP
+    stall: int = STALL
+    most: int | None = None
 
 
 def nearest_multipliers(problem: PMedianProblem) -> FloatArray:
@@ -217,38 +234,49 @@ def subgradient(
     upper: Callable[[], float],
     on_relaxed: Callable[[Relaxed, int], None] | None = None,
     start: FloatArray | None = None,
+    state: IntArray | None = None,
+    pace: Pace = Pace(),
 ) -> Dual:
     """Raise L(lam) by subgradient steps until it stalls, proves ``upper()`` or spends ``budget``.
 
     ``upper`` gives the best plan value known at each step (``on_relaxed`` may improve it: it
-    sees every relaxation, with its iteration, to build plans from).
+    sees every relaxation, with its iteration, to build plans from). ``state`` holds medians
+    open or closed (``Lagrangian.evaluate``), for a node of ``solvers.clusters.branch``.
     """
     lam = nearest_multipliers(relax.problem) if start is None else start.copy()
-    step, stall, iteration = FIRST_STEP, 0, 0
+    step, stall, iteration = pace.first_step, 0, 0
     best: Relaxed | None = None
+    opened = np.zeros(relax.n)
     while True:
         cells, steps = relax.cells, relax.steps
-        current = relax.evaluate(lam)
+        current = relax.evaluate(lam, state)
         budget.spend(
             (relax.cells - cells) / LAGRANGE_CELLS_PER_SECOND
             + (relax.steps - steps) * LAGRANGE_SECONDS_PER_STEP
         )
         iteration += 1
+        opened *= 1.0 - (SHARE_WEIGHT if iteration > 1 else 1.0)
+        opened[current.chosen] += SHARE_WEIGHT if iteration > 1 else 1.0
         if on_relaxed is not None:
             on_relaxed(current, iteration)
         if best is None or current.value > best.value + EPS:
             best, stall = current, 0
         else:
             stall += 1
-            if stall >= STALL:
+            if stall >= pace.stall:
                 step, stall = step / 2, 0
         target = upper()
-        if step < LEAST_STEP or np.ceil(best.value - EPS) >= target or budget.exhausted():
-            return Dual(best.value, best, iteration)
+        if (
+            step < LEAST_STEP
+            or np.ceil(best.value - EPS) >= target
+            or budget.exhausted()
+            or iteration == pace.most
+        ):
+            return Dual(best.value, best, iteration, opened)
         direction = 1.0 - current.covered - current.left
         norm = float(direction @ direction)
         if norm == 0:  # the relaxation is a plan: it is optimal
-            return Dual(best.value, best, iteration)
+            return Dual(best.value, best, iteration, opened)
         # Without a plan yet, aim a little above the bound.
         aim = target if np.isfinite(target) else 1.05 * abs(best.value) + 1.0
         lam = lam + step * max(aim - current.value, 1.0) / norm * direction
