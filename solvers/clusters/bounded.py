@@ -51,7 +51,7 @@ from solvers.engine.options import DEFAULT_OPTIONS, SolveOptions
 BOUND_SHARE = 0.3
 SWAP_SHARE = 0.2
 # Share of what is left after the swaps for the branch and bound; CP-SAT has the rest.
-TREE_SHARE = 0.75
+TREE_SHARE = 0.5
 # Medians of every this many subgradient steps are attached (step 1 always, for a first plan).
 HEURISTIC_EVERY = 5
 

@@ -68,9 +68,7 @@ def swap_search(
                 flow = transport(problem, list(medians), budget)
                 if flow is None or flow.cost >= best.plan.cost:
                     continue
-                plan = attach(
-                    problem, list(medians), budget, seed, beat=best.plan.cost, exact=False
-                )
+                plan = attach(problem, list(medians), budget, seed, beat=best.plan.cost)
                 if plan is not None and plan.cost < best.plan.cost:
                     best, improved = Incumbent(medians, plan), True
                     break
