@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_pmedian_bounded import brute_force, checked, small_problem
 
 from solvers.clusters.assign import attach, round_flow, transport
 from solvers.clusters.branch import CLOSED, FREE, OPEN, branch_and_bound, fix_medians
@@ -17,7 +18,6 @@ from solvers.clusters.pmedian import PMedianSolution
 from solvers.clusters.pmedian_problem import PMedianProblem
 from solvers.clusters.swap import Incumbent
 from solvers.engine.budget import Budget
-from tests.test_pmedian_bounded import brute_force, checked, small_problem
 
 
 def _worst_start(seed: int, unit: bool) -> tuple[Incumbent, int, PMedianProblem]:
