@@ -112,32 +112,66 @@ def attach(
     budget: Budget,
     seed: int = 0,
     beat: float | None = None,
+    *,
+    exact: bool = True,
 ) -> Attached | None:
     """The best plan with exactly these ``medians`` open (or a good one, when not proven).
 
     The flow splits few points (at most one per median in a basic solution); those alone are
-    decided first, with every other point where the flow sent it. Only when they do not fit
-    is every point decided afresh, and also when the placed split points do not ``beat`` a
-    value the flow's bound says these medians could beat (the swap search's best plan).
+    decided first, with every other point where the flow sent it: by rounding (each to the
+    open median with room nearest to it), and when that misses the flow's bound, unless not
+    ``exact``, in CP-SAT. Only when they do not fit is every point decided afresh, and also
+    when the placed split points do not ``beat`` a value the flow's bound says these medians
+    could beat (the swap search's best plan). Not ``exact``: a rounded plan is returned as
+    found (searches that only need a good plan, quickly).
     """
     flow = transport(problem, medians, budget)
     if flow is None:
         return None
     whole = flow.amounts == problem.demand[flow.points]
     fixed = dict(zip(flow.points[whole].tolist(), flow.medians[whole].tolist(), strict=True))
-    if len(fixed) == len(set(flow.points.tolist())):
-        median_of = np.full(problem.n, -1, dtype=np.int64)
-        median_of[medians] = medians
-        median_of[flow.points] = flow.medians
-        plan = tuple(median_of.tolist())
-        return Attached(plan_cost(problem, plan), plan, proven=True)
+    rounded = round_flow(problem, medians, flow, fixed)
+    if rounded is not None and (not exact or rounded.proven):
+        return rounded
     repaired = _assignment(problem, medians, flow, budget, seed, fixed)
+    if rounded is not None and (repaired is None or rounded.cost <= repaired.cost):
+        repaired = rounded
     if repaired is not None and (beat is None or repaired.cost < beat):
         return replace(repaired, proven=False)
     afresh = _assignment(problem, medians, flow, budget, seed, {})
     if repaired is None or (afresh is not None and afresh.cost < repaired.cost):
         return afresh
     return replace(repaired, proven=False)
+
+
+def round_flow(
+    problem: PMedianProblem, medians: list[int], flow: Flow, fixed: dict[int, int]
+) -> Attached | None:
+    """The flow's whole points where it sent them, each split point (largest first) to the
+    nearest open median it still fits; None if one fits nowhere. Proven when no dearer than
+    the flow's bound."""
+    median_of = np.full(problem.n, -1, dtype=np.int64)
+    median_of[medians] = medians
+    load = dict(zip(medians, problem.demand[medians].tolist(), strict=True))
+    for i, j in fixed.items():
+        median_of[i] = j
+        load[j] += int(problem.demand[i])
+    split = sorted(set(flow.points.tolist()) - fixed.keys(), key=lambda i: -problem.demand[i])
+    for i in split:
+        fits = [
+            j
+            for j in medians
+            if load[j] + problem.demand[i] <= problem.capacity
+            and (problem.allowed is None or problem.allowed[i, j])
+        ]
+        if not fits:
+            return None
+        j = min(fits, key=lambda j: (problem.distance[i, j], j))
+        median_of[i] = j
+        load[j] += int(problem.demand[i])
+    plan = tuple(median_of.tolist())
+    cost = plan_cost(problem, plan)
+    return Attached(cost, plan, proven=cost <= math.ceil(flow.cost - 1e-9))
 
 
 def _left_cost(problem: PMedianProblem, median_of: IntArray) -> int:

@@ -9,7 +9,10 @@
    the step size.
 3. **Swap search** (``solvers.clusters.swap``): close one median, open a nearby or
    relaxation-cheap point, priced by the transportation problem before it is attached.
-4. **CP-SAT** on the model without the arcs and medians the bound rules out for any plan at
+4. **Branch and bound** over the medians (``solvers.clusters.branch``), each node bounded by
+   the relaxation with some medians held open or closed: the bound rises past the
+   set-partitioning one, best node first, and the tree's relaxations give plans too.
+5. **CP-SAT** on the model without the arcs and medians the bound rules out for any plan at
    least as good as the best one (``lagrange.reduced_arcs``), hinted with that plan, its
    objective held at or above the bound.
 
@@ -29,6 +32,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from solvers.clusters.assign import attach, transport
+from solvers.clusters.branch import branch_and_bound
 from solvers.clusters.lagrange import EPS, Dual, Lagrangian, Relaxed, reduced_arcs, subgradient
 from solvers.clusters.pmedian import (
     PMedianSolution,
@@ -46,6 +50,8 @@ from solvers.engine.options import DEFAULT_OPTIONS, SolveOptions
 # CP-SAT has the rest, and whatever the steps before it left.
 BOUND_SHARE = 0.3
 SWAP_SHARE = 0.2
+# Share of what is left after the swaps for the branch and bound; CP-SAT has the rest.
+TREE_SHARE = 0.5
 # Medians of every this many subgradient steps are attached (step 1 always, for a first plan).
 HEURISTIC_EVERY = 5
 
@@ -85,7 +91,7 @@ def _bound_and_plans(
         flow = transport(problem, list(medians), share)
         if flow is None or flow.cost >= best.cost:  # cannot beat the best plan: not attached
             return
-        plan = attach(problem, list(medians), share, seed, beat=best.cost)
+        plan = attach(problem, list(medians), share, seed, beat=best.cost, exact=False)
         if plan is not None and plan.cost < best.cost:
             best.incumbent = Incumbent(medians, plan)
 
@@ -126,7 +132,13 @@ def solve_bounded(
         budget.spend(share.used)
     if incumbent.plan.cost <= bound:
         return _solution(problem, incumbent, bound, started, budget)
-    return _search(problem, relax, dual, incumbent, budget, options, started)
+    share = budget.part(budget.left * TREE_SHARE)
+    tree = branch_and_bound(problem, relax, dual, incumbent, share, seed=options.seed)
+    budget.spend(share.used)
+    bound = max(bound, math.ceil(tree.bound - EPS))
+    if tree.closed or tree.incumbent.plan.cost <= bound:
+        return _solution(problem, tree.incumbent, bound, started, budget)
+    return _search(problem, relax, dual, tree.incumbent, budget, options, started, bound)
 
 
 def _search(
@@ -137,9 +149,9 @@ def _search(
     budget: Budget,
     options: SolveOptions,
     started: float,
+    bound: int,
 ) -> PMedianSolution:
-    """CP-SAT on the arcs the bound leaves, hinted with ``incumbent``, held above the bound."""
-    bound = math.ceil(dual.bound - EPS)
+    """CP-SAT on the arcs the bound leaves, hinted with ``incumbent``, held above ``bound``."""
     allowed, may_open = reduced_arcs(relax, dual.best, float(incumbent.plan.cost))
     if problem.allowed is not None:
         allowed &= problem.allowed

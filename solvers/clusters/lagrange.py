@@ -42,17 +42,21 @@ FloatArray = npt.NDArray[np.float64]
 FIRST_STEP = 2.0
 STALL = 20
 LEAST_STEP = 2e-3
+# Weight of the newest relaxation in the running share of each median's openings (``Dual``).
+SHARE_WEIGHT = 0.3
 # Tolerance for floating point in bounds compared with whole plan values.
 EPS = 1e-6
 
 
 @dataclass(frozen=True)
-class _Take:
-    """Where offering ``item`` raised the table: ``better[k, c - w]`` for median ``rows[k]``."""
+class _Slots:
+    """The knapsack items of each computed median, slot by slot, and where each raised its
+    table: ``better[k, r, c]`` for slot ``k`` of median ``rows[r]`` at capacity ``c``."""
 
-    item: int
     rows: IntArray
-    better: BoolArray
+    items: IntArray  # rows x slots: point offered in that slot (padding never fits)
+    weight: IntArray  # rows x slots
+    better: BoolArray  # slots x rows x (capacity + 1)
 
 
 @dataclass(frozen=True)
@@ -96,90 +100,123 @@ class Lagrangian:
     def n(self) -> int:
         return self.problem.n
 
-    def evaluate(self, lam: FloatArray) -> Relaxed:
-        """L(lam), its medians, and how often each point is attached."""
+    def evaluate(self, lam: FloatArray, state: IntArray | None = None) -> Relaxed:
+        """L(lam), its medians, and how often each point is attached.
+
+        ``state`` (branching): +1 for a median held open, -1 for one held closed, 0 free;
+        held-closed medians are neither opened nor given a knapsack table.
+        """
         profit = np.maximum(0.0, lam[None, :] - self.cost)
         np.fill_diagonal(profit, 0.0)  # a median is counted as itself, not as an item
-        table, takes = self._tables(profit)
+        usable = self.room >= 0
+        if state is not None:
+            usable &= state >= 0
+        table, slots = self._tables(profit, np.flatnonzero(usable))
         room = np.clip(self.room, 0, None)
         best = table[np.arange(self.n), room]
-        median_value = np.where(self.room >= 0, self.self_cost - lam - best, np.inf)
-        chosen = np.argsort(median_value, kind="stable")[: self.p]
+        median_value = np.where(usable, self.self_cost - lam - best, np.inf)
+        chosen = self._choose(median_value, state)
         left = np.zeros(self.n, dtype=np.bool_)
         value = float(lam.sum() + median_value[chosen].sum())
         if self.problem.leave_out_penalty is not None:
             slack = self.problem.leave_out_penalty - lam
             left = slack < 0
             value += float(slack[left].sum())
-        covered = self._covered(profit, takes, chosen)
+        covered = self._covered(profit, slots, chosen)
         return Relaxed(value, lam.copy(), median_value, chosen, covered, left, table)
 
-    def _tables(self, profit: FloatArray) -> tuple[FloatArray, list[_Take]]:
+    def _choose(self, median_value: FloatArray, state: IntArray | None) -> IntArray:
+        """The p medians: those held open, then the cheapest free ones."""
+        if state is None:
+            return np.argsort(median_value, kind="stable")[: self.p]
+        held = np.flatnonzero(state > 0)
+        free = np.flatnonzero(state == 0)
+        cheapest = free[np.argsort(median_value[free], kind="stable")]
+        return np.concatenate([held, cheapest[: max(0, self.p - len(held))]])
+
+    def _tables(self, profit: FloatArray, rows: IntArray) -> tuple[FloatArray, _Slots | None]:
         if self.unit:
             # Unit demands: the knapsack takes the most profitable points, as many as fit.
-            ordered = -np.sort(-profit, axis=1)
+            ordered = -np.sort(-profit[rows], axis=1)
             width = self.problem.capacity + 1
             sums = np.zeros((self.n, max(width, self.n + 1)))
-            sums[:, 1 : self.n + 1] = np.cumsum(ordered, axis=1)
+            sums[rows, 1 : self.n + 1] = np.cumsum(ordered, axis=1)
             sums[:, self.n + 1 :] = sums[:, [self.n]]
-            self.cells += self.n * self.n
-            return sums[:, :width], []
-        return self._dynamic_program(profit)
+            self.cells += len(rows) * self.n
+            return sums[:, :width], None
+        return self._dynamic_program(profit, rows)
 
-    def _dynamic_program(self, profit: FloatArray) -> tuple[FloatArray, list[_Take]]:
-        """0/1 knapsack tables of every median at once, item by item.
+    def _dynamic_program(self, profit: FloatArray, rows: IntArray) -> tuple[FloatArray, _Slots]:
+        """0/1 knapsack tables of the medians ``rows`` at once, one slot at a time.
 
-        Only the medians an item is profitable for change when it is offered (a table never
-        falls as its capacity grows), so each step touches those rows alone: near medians,
-        a small share of all once the multipliers settle.
+        Slot ``k`` offers each median its ``k``-th profitable point (only points with a
+        positive profit can raise a table), so the medians advance together and the numpy
+        calls number the most profitable points any median has, not the points: a few dozen
+        once the multipliers settle. Padding slots weigh more than any capacity.
         """
         capacity = self.problem.capacity
-        table = np.zeros((self.n, capacity + 1))
-        takes: list[_Take] = []
-        for i in range(self.n):
-            w = int(self.weight[i])
-            rows = np.flatnonzero(profit[:, i] > 0)
-            if w > capacity or not len(rows):
-                continue
-            part = table[rows]
-            candidate = part[:, : capacity + 1 - w] + profit[rows, i][:, None]
-            better = candidate > part[:, w:]
-            part[:, w:] = np.where(better, candidate, part[:, w:])
-            table[rows] = part
-            takes.append(_Take(i, rows, better))
-            self.cells += better.size
-        self.steps += 2 * len(takes)
-        return table, takes
+        width = capacity + 1
+        sub = profit[rows]
+        positive = sub > 0
+        slots = int(positive.sum(axis=1).max(initial=0))
+        items = np.argsort(~positive, axis=1, kind="stable")[:, :slots]
+        gain = np.take_along_axis(sub, items, axis=1)
+        weight = np.where(gain > 0, self.weight[items], width)
+        part = np.zeros((len(rows), width))
+        better = np.zeros((slots, len(rows), width), dtype=np.bool_)
+        columns = np.arange(width)
+        line = np.arange(len(rows))[:, None]
+        for k in range(slots):
+            source = columns[None, :] - weight[:, k][:, None]
+            candidate = part[line, np.clip(source, 0, None)] + gain[:, k][:, None]
+            better[k] = (source >= 0) & (candidate > part)
+            part = np.where(better[k], candidate, part)
+        self.cells += slots * len(rows) * width
+        self.steps += 2 * slots
+        table = np.zeros((self.n, width))
+        table[rows] = part
+        return table, _Slots(rows, items, weight, better)
 
-    def _covered(self, profit: FloatArray, takes: list[_Take], chosen: IntArray) -> IntArray:
+    def _covered(self, profit: FloatArray, slots: _Slots | None, chosen: IntArray) -> IntArray:
         covered = np.zeros(self.n, dtype=np.int64)
         covered[chosen] += 1
-        if self.unit:
+        if slots is None:
             for j in chosen.tolist():
                 order = np.argsort(-profit[j], kind="stable")[: max(0, int(self.room[j]))]
                 covered[order[profit[j, order] > 0]] += 1
             return covered
         # Walk the tables back from each chosen median's room.
+        line = np.searchsorted(slots.rows, chosen)
         room = np.clip(self.room[chosen], 0, None)
-        for take in reversed(takes):
-            w = int(self.weight[take.item])
-            row = np.searchsorted(take.rows, chosen)
-            row = np.minimum(row, len(take.rows) - 1)
-            offered = (take.rows[row] == chosen) & (room >= w)
-            took = np.zeros(len(chosen), dtype=np.bool_)
-            took[offered] = take.better[row[offered], room[offered] - w]
-            room = room - w * took
-            covered[take.item] += int(took.sum())
+        for k in range(slots.better.shape[0] - 1, -1, -1):
+            took = slots.better[k, line, room]
+            room = room - slots.weight[line, k] * took
+            np.add.at(covered, slots.items[line[took], k], 1)
         return covered
 
 
 @dataclass(frozen=True)
 class Dual:
-    """The best bound found, the relaxation there, and the iterations it took."""
+    """The best bound found, the relaxation there, and the iterations it took.
+
+    ``opened``: how often the relaxation opened each median, recent steps weighing most (an
+    estimate of the fractional openings the bound stands on; branching splits near 0.5).
+    """
 
     bound: float
     best: Relaxed
     iterations: int
+    opened: FloatArray
+
+
+@dataclass(frozen=True)
+class Pace:
+    """How the subgradient steps: the first step's share, halving it after ``stall`` steps
+    without a better bound, and at most ``most`` steps (None: until it stalls out)."""
+
+    first_step: float = FIRST_STEP
+    stall: int = STALL
+    most: int | None = None
 
 
 def nearest_multipliers(problem: PMedianProblem) -> FloatArray:
@@ -197,38 +234,49 @@ def subgradient(
     upper: Callable[[], float],
     on_relaxed: Callable[[Relaxed, int], None] | None = None,
     start: FloatArray | None = None,
+    state: IntArray | None = None,
+    pace: Pace = Pace(),
 ) -> Dual:
     """Raise L(lam) by subgradient steps until it stalls, proves ``upper()`` or spends ``budget``.
 
     ``upper`` gives the best plan value known at each step (``on_relaxed`` may improve it: it
-    sees every relaxation, with its iteration, to build plans from).
+    sees every relaxation, with its iteration, to build plans from). ``state`` holds medians
+    open or closed (``Lagrangian.evaluate``), for a node of ``solvers.clusters.branch``.
     """
     lam = nearest_multipliers(relax.problem) if start is None else start.copy()
-    step, stall, iteration = FIRST_STEP, 0, 0
+    step, stall, iteration = pace.first_step, 0, 0
     best: Relaxed | None = None
+    opened = np.zeros(relax.n)
     while True:
         cells, steps = relax.cells, relax.steps
-        current = relax.evaluate(lam)
+        current = relax.evaluate(lam, state)
         budget.spend(
             (relax.cells - cells) / LAGRANGE_CELLS_PER_SECOND
             + (relax.steps - steps) * LAGRANGE_SECONDS_PER_STEP
         )
         iteration += 1
+        opened *= 1.0 - (SHARE_WEIGHT if iteration > 1 else 1.0)
+        opened[current.chosen] += SHARE_WEIGHT if iteration > 1 else 1.0
         if on_relaxed is not None:
             on_relaxed(current, iteration)
         if best is None or current.value > best.value + EPS:
             best, stall = current, 0
         else:
             stall += 1
-            if stall >= STALL:
+            if stall >= pace.stall:
                 step, stall = step / 2, 0
         target = upper()
-        if step < LEAST_STEP or np.ceil(best.value - EPS) >= target or budget.exhausted():
-            return Dual(best.value, best, iteration)
+        if (
+            step < LEAST_STEP
+            or np.ceil(best.value - EPS) >= target
+            or budget.exhausted()
+            or iteration == pace.most
+        ):
+            return Dual(best.value, best, iteration, opened)
         direction = 1.0 - current.covered - current.left
         norm = float(direction @ direction)
         if norm == 0:  # the relaxation is a plan: it is optimal
-            return Dual(best.value, best, iteration)
+            return Dual(best.value, best, iteration, opened)
         # Without a plan yet, aim a little above the bound.
         aim = target if np.isfinite(target) else 1.05 * abs(best.value) + 1.0
         lam = lam + step * max(aim - current.value, 1.0) / norm * direction

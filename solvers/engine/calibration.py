@@ -179,7 +179,11 @@ PMEDIAN_ARCS_PER_SECOND = 50_000 / HEADROOM  # arcs of a p-median model built
 # (points x medians x capacity) per second, and the min-cost-flow assignments of the median
 # search (solvers.clusters.assign, solvers.clusters.swap), arcs per second.
 LAGRANGE_CELLS_PER_SECOND = 100_000_000 / HEADROOM
-LAGRANGE_SECONDS_PER_STEP = 25e-6 * HEADROOM  # each item offered to the tables or walked back
+# Each slot offered to the tables or walked back (all medians at once): fitted with the cells
+# (least squares, 133 evaluations on pmedcap08 and generated 100- and 200-point instances,
+# load 3 on the 2 cores) at 104 million cells and 1.6e-6 s a slot; the slot is charged more
+# (the fit's spread is wide at few cells).
+LAGRANGE_SECONDS_PER_STEP = 10e-6 * HEADROOM
 FLOW_ARCS_PER_SECOND = 1_000_000 / HEADROOM
 
 # --- Partition clusters (solvers.clusters.partition) -----------------------------------------
