@@ -262,12 +262,13 @@ def encode(
     needs_lead = np.array([p.needs_lead for p in projects], dtype=np.bool_)
     needs_sle = np.array([p.needs_sle for p in projects], dtype=np.bool_)
     host = project_host[pairs.project]
-    # The scoping meeting's half day is its attendee's, and who attends (the lead, else the
-    # member first by staff id) is settled only with the whole team: it is booked against every
-    # pair that could attend, so no plan the solvers make overruns a budget (docs/scheduling.md).
     scoping = np.array([p.scoping_days for p in projects], dtype=np.int64)
-    may_attend = ~needs_lead[pairs.project] | screen.is_lead[pairs.staff]
-    pair_days = project_days[pairs.project] + scoping[pairs.project] * may_attend
+    pair_days = _booked_days(
+        project_days[pairs.project],
+        scoping[pairs.project],
+        needs_lead[pairs.project],
+        screen.is_lead[pairs.staff],
+    )
     same_phase = screen.school_phase[screen.staff_school[pairs.staff]] == screen.school_phase[host]
     # Expertise fit (docs/model.md), the vectorised twin of ``expertise_fit``.
     fit = (
@@ -352,7 +353,15 @@ def append_pairs(
         problem,
         pair_staff=more(problem.pair_staff, staff),
         pair_project=more(problem.pair_project, pairs.project),
-        pair_days=more(problem.pair_days, np.full(len(staff), days, dtype=np.int64)),
+        pair_days=more(
+            problem.pair_days,
+            _booked_days(
+                np.full(len(staff), days, dtype=np.int64),
+                np.full(len(staff), chosen.scoping_days, dtype=np.int64),
+                np.full(len(staff), chosen.needs_lead, dtype=np.bool_),
+                screen.is_lead[staff],
+            ),
+        ),
         pair_travel=more(problem.pair_travel, pairs.minutes * days),
         pair_fit=more(problem.pair_fit, fit),
         pair_preference=more(problem.pair_preference, _preferences_of(round_, chosen, staff)),
@@ -361,6 +370,18 @@ def append_pairs(
             else more(problem.pair_area_mask, masks)
         ),
     )
+
+
+def _booked_days(
+    days: IntArray, scoping: IntArray, needs_lead: npt.NDArray[np.bool_], is_lead: npt.NDArray[np.bool_]
+) -> IntArray:
+    """Each pair's days booked against its reviewer's budgets: the project's days, plus the
+    scoping meeting's half day for whoever may attend it.
+
+    Who attends (the lead, else the member first by staff id) is settled only with the whole
+    team, so the half day is booked against every pair that could attend, and no plan the
+    solvers make overruns a budget (docs/scheduling.md)."""
+    return days + scoping * (~needs_lead | is_lead)
 
 
 def _preferences_of(round_: Round, project: Project, staff: IntArray) -> IntArray:
