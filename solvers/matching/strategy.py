@@ -15,8 +15,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 from ortools.sat.python import cp_model
 
+from solvers.bounds.round_bound import round_bound
 from solvers.engine.budget import Budget
 from solvers.engine.calibration import (
+    BOUND_SHARE,
     HINT_MAX_PAIRS,
     MATCHING_MIN_SEARCH_SECONDS as MIN_SEARCH_SECONDS,
     MIN_PART_SECONDS,
@@ -205,19 +207,18 @@ def _solve_by_windows(
             memo=SolvedMatchingParts(),
         ).chosen
 
-    search = improve_by_windows(
-        problem,
-        start,
-        solve_free,
-        parts=parts,
-        budget=budget,
-    )
-    return _solution(
+    # The whole round's bound gets a fixed share of the work, charged whole whatever it
+    # uses, so the windows' share, and so the plan, do not depend on how fast the LP ran.
+    proving = budget.part(BOUND_SHARE * budget.left)
+    budget.spend(proving.seconds)
+    search = improve_by_windows(problem, start, solve_free, parts=parts, budget=budget)
+    proven = round_bound(problem, parts, search.chosen, budget=proving, options=options)
+    solution = _solution(
         problem,
         search.chosen,
         _first_leads(problem, search.chosen),
         "FEASIBLE",
-        None,
+        proven.bound,
         started,
         options,
         parts=parts,
@@ -225,7 +226,14 @@ def _solve_by_windows(
             "window_passes": search.passes,
             "improving_window_passes": search.improving_passes,
             "greedy_objective": search.start_objective,
+            "bound_capped_groups": proven.capped_groups,
         },
+    )
+    return replace(
+        solution,
+        result=replace(
+            solution.result, bound_method=proven.method, bound_seconds=proven.seconds
+        ),
     )
 
 
