@@ -182,7 +182,7 @@ BOUND_GROUP_PAIRS = 4_000
 BOUND_CAP_SHARE = 0.5
 # A round solved window by window sets aside this share of its matching work for its bound,
 # charged whole (so the plan does not depend on how fast the bound ran).
-BOUND_SHARE = 0.15
+WINDOWS_BOUND_SHARE = 0.15
 # The bound's LP starts from the plan's pairs and each project's cheapest this many, and adds
 # the pairs its duals price below zero (``solvers.bounds.lp_dual.price_and_solve``).
 START_PAIRS_PER_PROJECT = 8

@@ -18,13 +18,13 @@ from ortools.sat.python import cp_model
 from solvers.bounds.round_bound import round_bound
 from solvers.engine.budget import Budget
 from solvers.engine.calibration import (
-    BOUND_SHARE,
     HINT_MAX_PAIRS,
     MATCHING_MIN_SEARCH_SECONDS as MIN_SEARCH_SECONDS,
     MIN_PART_SECONDS,
     PAIRS_BUILT_PER_SECOND,
     PAIRS_PER_EXTRA_SECOND,
     PROBE_SECONDS,
+    WINDOWS_BOUND_SHARE,
 )
 from solvers.engine.carried_bounds import CarriedBounds, frame
 from solvers.engine.decompose import IntArray, dropped_pairs, pair_parts, restrict
@@ -209,7 +209,7 @@ def _solve_by_windows(
 
     # The whole round's bound gets a fixed share of the work, charged whole whatever it
     # uses, so the windows' share, and so the plan, do not depend on how fast the LP ran.
-    proving = budget.part(BOUND_SHARE * budget.left)
+    proving = budget.part(WINDOWS_BOUND_SHARE * budget.left)
     budget.spend(proving.seconds)
     search = improve_by_windows(problem, start, solve_free, parts=parts, budget=budget)
     proven = round_bound(problem, parts, search.chosen, budget=proving, options=options)
