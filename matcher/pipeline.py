@@ -104,6 +104,10 @@ def _result_summary(result: SolveResult) -> dict[str, object]:
         "objective": result.objective,
         "bound": result.bound,
         "gap": result.gap,
+        # Who proved the bound: the search's own ("cp-sat"), or a separate step for a round
+        # solved window by window (docs/model.md); its time goes to run.json.
+        "bound_method": result.bound_method or ("cp-sat" if result.bound is not None else None),
+        "bound_seconds": None if result.bound_seconds is None else round(result.bound_seconds, 3),
         "terms": _terms(result),
         "wall_time_seconds": round(result.seconds, 3),
         "repeatable": result.repeatable,

@@ -207,3 +207,18 @@ PROVE_SHARE = 0.5
 
 # The least work a part's search gets, besides building its model (nominal seconds).
 HUBS_MIN_SEARCH_SECONDS = 0.1
+
+# --- Proven bound of a round solved by windows (solvers.bounds) -------------------------------
+
+# Each group whose most staffed projects CP-SAT proves (``solvers.bounds.most_staffed``) holds
+# the schools nearest an unstaffed project's host, up to this many candidate pairs: a conflict
+# over a reviewer's or a school's days lies among near neighbours.
+BOUND_GROUP_PAIRS = 4_000
+# The groups' searches share at most this fraction of the bound's budget; the LP gets the rest.
+BOUND_CAP_SHARE = 0.5
+# A round solved window by window sets aside this share of its matching work for its bound,
+# charged whole (so the plan does not depend on how fast the bound ran).
+WINDOWS_BOUND_SHARE = 0.15
+# The bound's LP starts from the plan's pairs and each project's cheapest this many, and adds
+# the pairs its duals price below zero (``solvers.bounds.lp_dual.price_and_solve``).
+START_PAIRS_PER_PROJECT = 8

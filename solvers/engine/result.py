@@ -38,6 +38,10 @@ class SolveResult:
     # False when the wall clock, not the work limit, stopped a search (solvers.engine.budget): the
     # same input and seed may then give another plan.
     repeatable: bool = True
+    # How ``bound`` was proven when not by the search itself (a round solved window by window:
+    # "lp-dual:pdlp+staffing-caps", solvers.bounds), and the seconds that took.
+    bound_method: str | None = None
+    bound_seconds: float | None = None
 
     def __post_init__(self) -> None:
         if self.status in {"OPTIMAL", "FEASIBLE"} and self.objective is None:
@@ -71,6 +75,8 @@ class SolveResult:
                 f" ({unproven} of {self.counts.get('parts', unproven)} parts have no proven"
                 " bound: reached after the time limit was spent)"
             )
+        elif self.bound_method is not None:
+            gap += f" (bound: {self.bound_method})"
         elif self.gap is None and "window_passes" in self.counts:
             gap += (
                 " (too large for one model: the whole round's greedy plan was improved window"

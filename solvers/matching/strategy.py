@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from ortools.sat.python import cp_model
 
+from solvers.bounds.round_bound import round_bound
 from solvers.engine.budget import Budget
 from solvers.engine.calibration import (
     HINT_MAX_PAIRS,
@@ -23,6 +24,7 @@ from solvers.engine.calibration import (
     PAIRS_BUILT_PER_SECOND,
     PAIRS_PER_EXTRA_SECOND,
     PROBE_SECONDS,
+    WINDOWS_BOUND_SHARE,
 )
 from solvers.engine.carried_bounds import CarriedBounds, frame
 from solvers.engine.decompose import IntArray, dropped_pairs, pair_parts, restrict
@@ -205,19 +207,18 @@ def _solve_by_windows(
             memo=SolvedMatchingParts(),
         ).chosen
 
-    search = improve_by_windows(
-        problem,
-        start,
-        solve_free,
-        parts=parts,
-        budget=budget,
-    )
-    return _solution(
+    # The whole round's bound gets a fixed share of the work, charged whole whatever it
+    # uses, so the windows' share, and so the plan, do not depend on how fast the LP ran.
+    proving = budget.part(WINDOWS_BOUND_SHARE * budget.left)
+    budget.spend(proving.seconds)
+    search = improve_by_windows(problem, start, solve_free, parts=parts, budget=budget)
+    proven = round_bound(problem, parts, search.chosen, budget=proving, options=options)
+    solution = _solution(
         problem,
         search.chosen,
         _first_leads(problem, search.chosen),
         "FEASIBLE",
-        None,
+        proven.bound,
         started,
         options,
         parts=parts,
@@ -225,7 +226,14 @@ def _solve_by_windows(
             "window_passes": search.passes,
             "improving_window_passes": search.improving_passes,
             "greedy_objective": search.start_objective,
+            "bound_capped_groups": proven.capped_groups,
         },
+    )
+    return replace(
+        solution,
+        result=replace(
+            solution.result, bound_method=proven.method, bound_seconds=proven.seconds
+        ),
     )
 
 
