@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from ortools.linear_solver import pywraplp
+import ortools.linear_solver.pywraplp as pywraplp
 
 from solvers.dating.encode import SchedulingProblem
 from solvers.dating.greedy import greedy_dates

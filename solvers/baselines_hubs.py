@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from ortools.linear_solver import pywraplp
+import ortools.linear_solver.pywraplp as pywraplp
 
 from solvers.clusters.pmedian import PMedianSolution
 from solvers.clusters.pmedian_problem import PMedianProblem

@@ -15,6 +15,7 @@ from test_windows import plan_errors
 import solvers.engine.decompose as decompose
 from matcher.model import Round
 from matcher.synth.cohort import generate_round
+from solvers.bounds.by_region import regional_duals
 from solvers.bounds.lp_dual import proven_bound, solve_relaxation
 from solvers.bounds.most_staffed import staffing_caps
 from solvers.bounds.relaxation import may_staff, relaxation, usable_pairs
@@ -163,6 +164,46 @@ def test_a_round_solved_window_by_window_reports_a_proven_bound(
     assert result.bound is not None and result.objective is not None and result.gap is not None
     assert result.bound <= result.objective
     assert result.bound <= objective_of(problem, best.chosen, regions)
-    assert result.bound_method == "lp-dual:pdlp+staffing-caps"
+    assert result.bound_method == "lp-dual:glop-by-region+staffing-caps"
     assert result.bound_seconds is not None and result.bound_seconds > 0
-    assert "bound: lp-dual:pdlp" in result.summary()
+    assert "bound: lp-dual:glop-by-region" in result.summary()
+
+
+def test_one_region_s_duals_prove_the_whole_lp_s_optimum(
+    cohort: tuple[Round, MatchingProblem],
+) -> None:
+    """Allowed: with the round in one region, the regional LP is the whole LP, and its duals,
+    cheapest pairs first and the rest priced in, prove the LP's own optimum."""
+    _round, problem = cohort
+    lp = relaxation(problem, [np.arange(problem.n_pairs)])
+    exact = solve_relaxation(lp, backend="glop")
+    start = np.zeros(lp.n_columns, dtype=np.bool_)
+    start[problem.n_pairs :] = True
+    start[: problem.n_pairs : 5] = True
+    solved = regional_duals(lp, start)
+    assert solved.regions == solved.settled == 1
+    assert proven_bound(lp, solved.duals) == exact.bound
+
+
+def test_regions_duals_prove_a_bound_near_the_whole_lp_s(
+    cohort: tuple[Round, MatchingProblem], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regions solved apart: the pairs across borders, which no region's LP saw, lower the
+    bound only a little, and it never passes the whole LP's optimum; a region left unsolved
+    (no time) keeps zero duals, a weaker bound but still one."""
+    _round, problem = cohort
+    monkeypatch.setattr(decompose, "MAX_PART_PAIRS", problem.n_pairs // 4)
+    regions = pair_parts(problem)
+    assert dropped_pairs(problem, regions) > 0
+    lp = relaxation(problem, regions)
+    exact = solve_relaxation(lp, backend="glop")
+    assert exact.lp_objective is not None
+    start = np.ones(lp.n_columns, dtype=np.bool_)
+    solved = regional_duals(lp, start)
+    assert solved.regions > 1 and solved.settled == solved.regions
+    bound = proven_bound(lp, solved.duals)
+    assert bound <= exact.bound
+    assert bound >= exact.bound - 0.01 * abs(exact.bound)
+    none = regional_duals(lp, start, time_limit=0.0)
+    assert none.solves == 0
+    assert proven_bound(lp, none.duals) <= bound

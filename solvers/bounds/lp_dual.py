@@ -20,12 +20,11 @@ floating-point sums.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 from ortools.linear_solver.python import model_builder_helper as mbh
+from scipy import sparse
 
 from solvers.bounds.relaxation import FloatArray, LinearRelaxation
 
@@ -33,8 +32,6 @@ from solvers.bounds.relaxation import FloatArray, LinearRelaxation
 # national rounds) and GLOP (simplex, exact on small ones). HiGHS through the same interface
 # returned duals that proved nothing on a 300-school round, so it is not offered.
 BACKENDS = {"pdlp": "pdlp", "glop": "glop"}
-# A column left out enters the restricted LP when its reduced cost is below minus this.
-PRICE_TOLERANCE = 1e-6
 # Relative error allowed for the floating-point sums of the dual bound before rounding up.
 FLOAT_MARGIN = 1e-9
 
@@ -65,70 +62,41 @@ def solve_relaxation(
     return SolvedRelaxation(bound, objective, status)
 
 
-def price_and_solve(
-    lp: LinearRelaxation,
-    start: npt.NDArray[np.bool_],
-    *,
-    backend: str = "pdlp",
-    time_limit: float = 60.0,
-    tolerance: float = 1e-6,
-    rounds: int = 4,
-) -> SolvedRelaxation:
-    """Solve ``lp`` on the ``start`` columns only, and add the columns its duals price below
-    zero, for at most ``rounds`` solves (column generation).
-
-    Every round's duals prove a bound on the whole ``lp`` (a column left out enters the bound
-    at its own reduced cost), so the answer is the best of them; once no column left out prices
-    below zero, the restricted LP's optimum is the whole LP's. A national round has 1.8 million
-    pairs, nearly all of which no optimum uses: handing them all to the LP solver costs more
-    than the solve.
-    """
-    kept = start.copy()
-    best = SolvedRelaxation(-math.inf, None, "NOT_SOLVED")
-    started = time.perf_counter()
-    for _ in range(rounds):
-        left = time_limit - (time.perf_counter() - started)
-        if left <= 0:
-            break
-        duals, objective, status = _duals(lp.keeping(kept), backend, left, tolerance)
-        if duals is None:
-            break
-        bound = proven_bound(lp, duals)
-        if bound > best.bound:
-            best = SolvedRelaxation(bound, objective, status)
-        entering = ~kept & (reduced_costs(lp, duals) < -PRICE_TOLERANCE)
-        if not entering.any():
-            break
-        kept |= entering
-    return best
-
-
 def _duals(
     lp: LinearRelaxation, backend: str, time_limit: float, tolerance: float
 ) -> tuple[FloatArray | None, float | None, str]:
     """The row duals ``backend`` returns for ``lp`` (None without), its objective, its status."""
+    duals, objective, status = model_duals(_model(lp), backend, time_limit, tolerance)
+    if duals is None or len(duals) != lp.n_rows:
+        return None, None, status
+    return duals, (None if objective is None else objective + lp.constant), status
+
+
+def model_duals(
+    model: mbh.ModelBuilderHelper, backend: str, time_limit: float, tolerance: float = 1e-6
+) -> tuple[FloatArray | None, float | None, str]:
+    """Solve ``model`` with ``backend``: its row duals (None without), objective, status."""
     solver = mbh.ModelSolverHelper(BACKENDS[backend])
     solver.set_time_limit_in_seconds(time_limit)
     if backend == "pdlp":
         solver.set_solver_specific_parameters(_pdlp_parameters(tolerance))
-    solver.solve(_model(lp))
+    solver.solve(model)
     status = solver.status().name
     if not solver.has_response():
         return None, None, status
-    objective = solver.objective_value() + lp.constant if solver.has_solution() else None
-    duals = np.asarray(solver.dual_values(), dtype=np.float64)
-    return (duals if len(duals) == lp.n_rows else None), objective, status
+    objective = solver.objective_value() if solver.has_solution() else None
+    return np.asarray(solver.dual_values(), dtype=np.float64), objective, status
 
 
 def reduced_costs(lp: LinearRelaxation, duals: FloatArray) -> FloatArray:
     """``c - A'd`` for every column, with ``duals`` as ``proven_bound`` repairs them."""
-    d = _fitting(lp, duals)
+    d = fitting(lp, duals)
     return lp.objective - np.bincount(
         lp.columns, weights=lp.values * d[lp.rows], minlength=lp.n_columns
     )
 
 
-def _fitting(lp: LinearRelaxation, duals: FloatArray) -> FloatArray:
+def fitting(lp: LinearRelaxation, duals: FloatArray) -> FloatArray:
     """Each dual with the sign its row's finite sides allow, else zero."""
     d = np.where(np.isfinite(lp.row_lower), np.maximum(duals, 0.0), 0.0) + np.where(
         np.isfinite(lp.row_upper), np.minimum(duals, 0.0), 0.0
@@ -139,7 +107,7 @@ def _fitting(lp: LinearRelaxation, duals: FloatArray) -> FloatArray:
 def proven_bound(lp: LinearRelaxation, duals: FloatArray) -> float:
     """The Lagrangian dual value at ``duals`` (any vector), rounded up to an integer: no point
     of the relaxation, so no plan, has a smaller objective (module docstring)."""
-    d = _fitting(lp, duals)
+    d = fitting(lp, duals)
     rows = np.where(d > 0, d * np.nan_to_num(lp.row_lower, neginf=0.0), 0.0) + np.where(
         d < 0, d * np.nan_to_num(lp.row_upper, posinf=0.0), 0.0
     )
@@ -152,25 +120,35 @@ def proven_bound(lp: LinearRelaxation, duals: FloatArray) -> float:
 
 
 def _model(lp: LinearRelaxation) -> mbh.ModelBuilderHelper:
-    """The relaxation as an OR-Tools model: columns in one call, rows one call each."""
+    return sparse_model(
+        lp.lower,
+        lp.upper,
+        lp.objective,
+        (lp.row_lower, lp.row_upper),
+        sparse.csr_matrix((lp.values, (lp.rows, lp.columns)), shape=(lp.n_rows, lp.n_columns)),
+    )
+
+
+def sparse_model(
+    lower: FloatArray,
+    upper: FloatArray,
+    cost: FloatArray,
+    sides: tuple[FloatArray, FloatArray],
+    matrix: sparse.csr_matrix,
+) -> mbh.ModelBuilderHelper:
+    """``min cost.v`` s.t. ``sides[0] <= matrix v <= sides[1]``, ``lower <= v <= upper``, as
+    an OR-Tools model filled in one call (adding a national round's 17 million terms one by
+    one from Python took over a minute)."""
     model = mbh.ModelBuilderHelper()
     # OR-Tools' stubs spell numpy's array types wrongly (ndarray[float64, ...]).
-    model.add_var_array_with_bounds(
-        lp.lower,  # type: ignore[arg-type]
-        lp.upper,  # type: ignore[arg-type]
-        np.zeros(lp.n_columns, dtype=np.bool_),  # type: ignore[arg-type]
-        "",
+    model.fill_model_from_sparse_data(
+        lower,  # type: ignore[arg-type]
+        upper,  # type: ignore[arg-type]
+        cost,  # type: ignore[arg-type]
+        sides[0],  # type: ignore[arg-type]
+        sides[1],  # type: ignore[arg-type]
+        matrix,
     )
-    model.set_objective_coefficients(np.arange(lp.n_columns).tolist(), lp.objective.tolist())
-    for i in range(lp.n_rows):
-        model.add_linear_constraint()
-        model.set_constraint_lower_bound(i, float(lp.row_lower[i]))
-        model.set_constraint_upper_bound(i, float(lp.row_upper[i]))
-    add = model.add_term_to_constraint
-    for row, column, value in zip(
-        lp.rows.tolist(), lp.columns.tolist(), lp.values.tolist(), strict=True
-    ):
-        add(row, column, value)
     return model
 
 

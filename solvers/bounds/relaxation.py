@@ -33,6 +33,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
+from solvers.engine.decompose import school_labels
 from solvers.matching.capacity import staff_days_left
 from solvers.matching.encode import MatchingProblem
 
@@ -54,6 +55,12 @@ class LinearRelaxation:
     values: FloatArray
     row_lower: FloatArray
     row_upper: FloatArray
+    # Each column's region: the part of its project's host (a pair, staffed), its school (a
+    # give-and-take gap) or its own part (an SLE share), ``n_parts`` for a school in no part.
+    # Nearly every row then lies within one region, which solves the LP region by region
+    # (``solvers.bounds.by_region``).
+    column_region: IntArray
+    row_region: IntArray  # each row's region: a reviewer's and a school's theirs, else as above
 
     @property
     def n_rows(self) -> int:
@@ -78,6 +85,7 @@ class LinearRelaxation:
             rows=self.rows[entries],
             columns=number[self.columns[entries]],
             values=self.values[entries],
+            column_region=self.column_region[kept],
         )
 
 
@@ -91,11 +99,16 @@ class _Builder:
         self.entries: list[tuple[IntArray, IntArray, FloatArray]] = []
         self.row_lower: list[FloatArray] = []
         self.row_upper: list[FloatArray] = []
+        self.region: list[IntArray] = []
+        self.row_region: list[IntArray] = []
         self.n_columns = 0
         self.n_rows = 0
 
-    def columns(self, cost: FloatArray, lower: FloatArray, upper: FloatArray) -> IntArray:
+    def columns(
+        self, cost: FloatArray, lower: FloatArray, upper: FloatArray, region: IntArray
+    ) -> IntArray:
         first = self.n_columns
+        self.region.append(np.asarray(region, dtype=np.int64))
         self.objective.append(np.asarray(cost, dtype=np.float64))
         self.lower.append(np.asarray(lower, dtype=np.float64))
         self.upper.append(np.asarray(upper, dtype=np.float64))
@@ -108,13 +121,21 @@ class _Builder:
         column: IntArray,
         value: FloatArray,
         bounds: tuple[FloatArray, FloatArray],
+        region: IntArray | None = None,
     ) -> None:
         """Rows ``bounds[0] <= sum(value * v[column]) <= bounds[1]``; ``row`` numbers them
-        from 0 within this block."""
+        from 0 within this block. Each row's ``region`` is by default its last column's: the
+        column that is not a pair's (staffed, gap, share) where the row has one, as every
+        row but a reviewer's or a school's days has."""
         lower, upper = bounds
+        if region is None:
+            last = np.full(len(lower), -1, dtype=np.int64)
+            np.maximum.at(last, row, column)
+            region = np.concatenate(self.region)[last]
         self.entries.append(
             (row.astype(np.int64) + self.n_rows, column.astype(np.int64), value.astype(float))
         )
+        self.row_region.append(np.asarray(region, dtype=np.int64))
         self.row_lower.append(np.asarray(lower, dtype=np.float64))
         self.row_upper.append(np.asarray(upper, dtype=np.float64))
         self.n_rows += len(lower)
@@ -140,6 +161,8 @@ class _Builder:
             values=np.asarray(values, dtype=np.float64),
             row_lower=np.concatenate(self.row_lower) if self.row_lower else empty,
             row_upper=np.concatenate(self.row_upper) if self.row_upper else empty,
+            column_region=np.concatenate(self.region),
+            row_region=np.concatenate(self.row_region) if self.row_region else empty_int,
         )
 
 
@@ -157,32 +180,44 @@ def relaxation(
     p, w = problem, problem.weights
     b = _Builder()
     usable = usable_pairs(p)
+    label = school_labels(p, list(parts))
+    school_region = np.where(label < 0, len(parts), label)
+    host_region = school_region[p.project_host]
     x = b.columns(
         (
             -w.expertise * p.pair_fit - w.preference * p.pair_preference + w.travel * p.pair_travel
         ).astype(np.float64),
         np.zeros(p.n_pairs),
         usable.astype(np.float64),
+        host_region[p.pair_project],
     )
     n_projects = len(p.project_ids)
     y = b.columns(
         np.full(n_projects, -float(w.unstaffed)),
         np.zeros(n_projects),
         may_staff(p, usable).astype(np.float64),
+        host_region,
     )
     _team_rows(b, p, x, y)
-    _capacity_rows(b, p, x)
+    _capacity_rows(b, p, x, school_region)
     for projects, most in caps:
+        if len(projects) == 0:
+            continue
+        # A cap holds for any of its group's projects too, and a row inside one region is
+        # one the regions' LPs see whole (``solvers.bounds.by_region``): keep the projects of
+        # the region holding most of the group.
+        regions, count = np.unique(host_region[projects], return_counts=True)
+        inside = projects[host_region[projects] == regions[np.argmax(count)]]
         b.rows_of(
-            np.zeros(len(projects), dtype=np.int64),
-            y[projects],
-            np.ones(len(projects)),
+            np.zeros(len(inside), dtype=np.int64),
+            y[inside],
+            np.ones(len(inside)),
             (np.array([-np.inf]), np.array([float(most)])),
         )
 
     constant = float(w.unstaffed) * n_projects
     if w.give_take:
-        constant += _give_take(b, p, x)
+        constant += _give_take(b, p, x, school_region)
     if w.sle_balance and p.sle_share_on():
         _sle_balance(b, p, x, parts)
     return b.build(constant)
@@ -260,23 +295,26 @@ def _at_least_one(
     )
 
 
-def _capacity_rows(b: _Builder, p: MatchingProblem, x: IntArray) -> None:
+def _capacity_rows(b: _Builder, p: MatchingProblem, x: IntArray, region: IntArray) -> None:
     """Each reviewer's days within max_days and (an SLE) the allowance left; each school's
     released days within release_days."""
     days = p.pair_days.astype(np.float64)
     n_staff = len(p.staff_ids)
     limit = staff_days_left(p).astype(np.float64)
-    b.rows_of(p.pair_staff, x, days, (np.full(n_staff, -np.inf), limit))
+    b.rows_of(
+        p.pair_staff, x, days, (np.full(n_staff, -np.inf), limit), region[p.staff_school]
+    )
     n_schools = len(p.school_ids)
     b.rows_of(
         p.staff_school[p.pair_staff],
         x,
         days,
         (np.full(n_schools, -np.inf), p.school_release.astype(np.float64)),
+        region,
     )
 
 
-def _give_take(b: _Builder, p: MatchingProblem, x: IntArray) -> float:
+def _give_take(b: _Builder, p: MatchingProblem, x: IntArray, region: IntArray) -> float:
     """One gap column per school, at least |given - received| (two rows); returns the
     weighted constant of schools with no candidate pair, whose gap is fixed."""
     w = float(p.weights.give_take)
@@ -290,7 +328,7 @@ def _give_take(b: _Builder, p: MatchingProblem, x: IntArray) -> float:
     # net(s) = sum(days, giving s) - sum(days, hosting s); the gap needs gap >= offset + net
     # and gap >= -(offset + net). A bound on the gap keeps every column boxed.
     most = np.bincount(giving, days, n_schools) + np.bincount(hosting, days, n_schools)
-    gap = b.columns(np.full(n_schools, w), np.zeros(n_schools), most + np.abs(offset))
+    gap = b.columns(np.full(n_schools, w), np.zeros(n_schools), most + np.abs(offset), region)
     schools = np.arange(n_schools, dtype=np.int64)
     for sign in (1.0, -1.0):
         # gap - sign * net >= sign * offset
@@ -323,7 +361,10 @@ def _sle_balance(b: _Builder, p: MatchingProblem, x: IntArray, parts: Sequence[I
         rows.append((sles, n))
         floors[n] = history[sles].max() if len(sles) else 0.0
     share = b.columns(
-        np.full(len(parts), float(p.weights.sle_balance)), floors, np.full(len(parts), ceiling)
+        np.full(len(parts), float(p.weights.sle_balance)),
+        floors,
+        np.full(len(parts), ceiling),
+        np.arange(len(parts), dtype=np.int64),
     )
     staff = np.concatenate([s for s, _n in rows] or [np.zeros(0, dtype=np.int64)])
     part = np.concatenate([np.full(len(s), n) for s, n in rows] or [np.zeros(0, dtype=np.int64)])

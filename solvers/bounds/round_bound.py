@@ -4,8 +4,8 @@ Windows prove bounds only for themselves, with the rest of the plan held fixed. 
 round's bound comes in two steps: first how many projects any plan can staff, proven by
 CP-SAT group by group around the projects the plan leaves unstaffed
 (``solvers.bounds.most_staffed``); then the LP relaxation of the whole model with those caps
-(``solvers.bounds.relaxation``), solved by a first-order LP method and turned into a bound
-by its duals (``solvers.bounds.lp_dual``), valid however approximately the LP was solved.
+(``solvers.bounds.relaxation``), solved region by region (``solvers.bounds.by_region``) and
+turned into a bound by its duals (``solvers.bounds.lp_dual``), valid whatever the duals.
 """
 
 from __future__ import annotations
@@ -17,13 +17,15 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from solvers.bounds.lp_dual import price_and_solve
+from solvers.bounds.by_region import regional_duals
+from solvers.bounds.lp_dual import proven_bound
 from solvers.bounds.most_staffed import staffing_caps
 from solvers.bounds.relaxation import LinearRelaxation, may_staff, relaxation, usable_pairs
 from solvers.engine.budget import Budget
 from solvers.engine.calibration import (
     BOUND_CAP_SHARE,
     BOUND_GROUP_PAIRS,
+    BOUND_LP_MIN_SECONDS,
     START_PAIRS_PER_PROJECT,
 )
 from solvers.engine.decompose import IntArray
@@ -38,8 +40,9 @@ class RoundBound:
     bound: float
     method: str
     seconds: float
-    lp_objective: float | None  # the LP solver's own value, for comparison (not proven)
     capped_groups: int  # groups whose most staffed projects CP-SAT proved
+    regions: int  # the LP's regions (``solvers.bounds.by_region``)
+    settled_regions: int  # regions whose LP was solved to the end within the time
 
 
 def round_bound(
@@ -49,11 +52,11 @@ def round_bound(
     *,
     budget: Budget,
     options: SolveOptions,
-    backend: str = "pdlp",
+    backend: str = "glop",
 ) -> RoundBound:
     """The bound for ``problem`` (its SLE balance measured in ``parts``), with groups around
     the projects ``plan`` leaves unstaffed; the caps' searches share a fraction of ``budget``
-    and the LP gets what is left of it, in seconds."""
+    and the LP gets what is left of it (at least ``BOUND_LP_MIN_SECONDS``), in seconds."""
     started = time.perf_counter()
     capping = budget.part(BOUND_CAP_SHARE * budget.left)
     caps = staffing_caps(
@@ -70,13 +73,16 @@ def round_bound(
     start[problem.n_pairs :] = True  # every column but the pairs'
     start[np.asarray(plan, dtype=np.int64)] = True
     start[: problem.n_pairs] |= _cheapest(problem, lp, START_PAIRS_PER_PROJECT)
-    solved = price_and_solve(lp, start, backend=backend, time_limit=max(1.0, budget.left))
+    solved = regional_duals(
+        lp, start, backend=backend, time_limit=max(BOUND_LP_MIN_SECONDS, budget.left)
+    )
     return RoundBound(
-        bound=solved.bound,
-        method=f"lp-dual:{backend}+staffing-caps",
+        bound=proven_bound(lp, solved.duals),
+        method=f"lp-dual:{backend}-by-region+staffing-caps",
         seconds=time.perf_counter() - started,
-        lp_objective=solved.lp_objective,
         capped_groups=len(caps),
+        regions=solved.regions,
+        settled_regions=solved.settled,
     )
 
 

@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from ortools.linear_solver import pywraplp
+import ortools.linear_solver.pywraplp as pywraplp
 
 from solvers.clusters.component import Component
 from solvers.clusters.pricing import MAX_PARTIALS, price_columns

@@ -214,11 +214,16 @@ HUBS_MIN_SEARCH_SECONDS = 0.1
 # the schools nearest an unstaffed project's host, up to this many candidate pairs: a conflict
 # over a reviewer's or a school's days lies among near neighbours.
 BOUND_GROUP_PAIRS = 4_000
-# The groups' searches share at most this fraction of the bound's budget; the LP gets the rest.
-BOUND_CAP_SHARE = 0.5
+# The groups' searches share at most this fraction of the bound's budget; the LP gets the rest,
+# and at least BOUND_LP_MIN_SECONDS: on a national round (generated, seed 5) the caps of 113
+# groups raised the bound by 25,000 after 60 s of work, while regions left unsolved for want
+# of time lowered it by millions (21.3 million with 10 of 51 regions unsolved, 27.0 with
+# none); the LP of all 51 regions took 40 to 46 s at load 3.
+BOUND_CAP_SHARE = 0.3
+BOUND_LP_MIN_SECONDS = 60.0
 # A round solved window by window sets aside this share of its matching work for its bound,
 # charged whole (so the plan does not depend on how fast the bound ran).
 WINDOWS_BOUND_SHARE = 0.15
 # The bound's LP starts from the plan's pairs and each project's cheapest this many, and adds
-# the pairs its duals price below zero (``solvers.bounds.lp_dual.price_and_solve``).
-START_PAIRS_PER_PROJECT = 8
+# the pairs its duals price below zero, region by region (``solvers.bounds.by_region``).
+START_PAIRS_PER_PROJECT = 16

@@ -373,7 +373,10 @@ def append_pairs(
 
 
 def _booked_days(
-    days: IntArray, scoping: IntArray, needs_lead: npt.NDArray[np.bool_], is_lead: npt.NDArray[np.bool_]
+    days: IntArray,
+    scoping: IntArray,
+    needs_lead: npt.NDArray[np.bool_],
+    is_lead: npt.NDArray[np.bool_],
 ) -> IntArray:
     """Each pair's days booked against its reviewer's budgets: the project's days, plus the
     scoping meeting's half day for whoever may attend it.

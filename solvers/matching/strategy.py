@@ -227,6 +227,8 @@ def _solve_by_windows(
             "improving_window_passes": search.improving_passes,
             "greedy_objective": search.start_objective,
             "bound_capped_groups": proven.capped_groups,
+            "bound_regions": proven.regions,
+            "bound_settled_regions": proven.settled_regions,
         },
     )
     return replace(

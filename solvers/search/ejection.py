@@ -47,7 +47,7 @@ from typing import cast
 
 import numpy as np
 import numpy.typing as npt
-from ortools.linear_solver import pywraplp
+import ortools.linear_solver.pywraplp as pywraplp
 
 from solvers.engine.calibration import (
     EJECTION_ITERATIONS_PER_PAIR as ITERATIONS_PER_PAIR,
