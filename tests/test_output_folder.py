@@ -49,7 +49,12 @@ def test_two_plan_runs_give_byte_identical_folders_but_run_json(
     assert {name for name in first if first[name] != second[name]} <= {"run.json"}
     # The run times are in run.json, and nowhere in summary.json.
     times = json.loads(first["run.json"])
-    assert set(times) == {"wall_time_seconds", "matching_wall_time_seconds", "scheduling"}
+    assert set(times) == {
+        "wall_time_seconds",
+        "matching_wall_time_seconds",
+        "bound_seconds",
+        "scheduling",
+    }
     # The top-level time is the whole job's, its steps' inside it.
     steps = times["matching_wall_time_seconds"] + times["scheduling"]["wall_time_seconds"]
     assert times["wall_time_seconds"] >= steps
