@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from test_properties import rounds
 from test_windows import plan_errors
 
+import solvers.bounds.by_region as by_region
 import solvers.engine.decompose as decompose
 from matcher.model import Round
 from matcher.synth.cohort import generate_round
@@ -207,3 +208,21 @@ def test_regions_duals_prove_a_bound_near_the_whole_lp_s(
     none = regional_duals(lp, start, time_limit=0.0)
     assert none.solves == 0
     assert proven_bound(lp, none.duals) <= bound
+
+
+def test_regions_take_turns_so_each_has_duals_before_any_is_refined(
+    cohort: tuple[Round, MatchingProblem], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One round of turns: every region solved once on its starting columns, none twice,
+    and the duals, unfinished, still prove no more than the whole LP's optimum."""
+    _round, problem = cohort
+    monkeypatch.setattr(decompose, "MAX_PART_PAIRS", problem.n_pairs // 4)
+    lp = relaxation(problem, pair_parts(problem))
+    exact = solve_relaxation(lp, backend="glop")
+    start = np.zeros(lp.n_columns, dtype=np.bool_)
+    start[problem.n_pairs :] = True
+    start[: problem.n_pairs : 7] = True
+    monkeypatch.setattr(by_region, "MAX_ROUNDS", 1)
+    solved = by_region.regional_duals(lp, start)
+    assert solved.solves == solved.regions > 1
+    assert proven_bound(lp, solved.duals) <= exact.bound

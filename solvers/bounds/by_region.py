@@ -52,7 +52,13 @@ def regional_duals(
 ) -> RegionalDuals:
     """Duals of ``lp`` from each region's LP on its own, each region's columns starting from
     those in ``start`` (every column not a pair's must be among them: a region's LP needs its
-    staffed, gap and share columns to be feasible)."""
+    staffed, gap and share columns to be feasible).
+
+    The regions take turns, one solve each per round, so when time runs out every region has
+    duals from its starting columns at least: a region with none leaves each of its projects'
+    staffed columns pricing at the whole unstaffed weight (on a busy machine, 21 of 51 regions
+    settled proved 7.2 million where all 51 prove 27.0).
+    """
     started = time.perf_counter()
     local = lp.row_region[lp.rows] == lp.column_region[lp.columns]
     matrix = sparse.csr_matrix(
@@ -60,38 +66,66 @@ def regional_duals(
     )
     duals = np.zeros(lp.n_rows)
     regions = np.unique(np.concatenate([lp.row_region, lp.column_region]))
-    settled = solves = 0
-    for region in regions.tolist():
-        rows = np.flatnonzero(lp.row_region == region)
-        columns = np.flatnonzero(lp.column_region == region)
-        if len(rows) == 0 or len(columns) == 0:
-            continue
-        block = matrix[rows][:, columns].tocsc()
-        kept = start[columns].copy()
-        for _ in range(MAX_ROUNDS):
+    waiting = [_Region.of(lp, matrix, region, start) for region in regions.tolist()]
+    waiting = [r for r in waiting if len(r.rows) and len(r.columns)]
+    solves = 0
+    settled = len(regions) - len(waiting)  # a region with no rows or no columns has no LP
+    for _ in range(MAX_ROUNDS):
+        still: list[_Region] = []
+        for region in waiting:
             left = time_limit - (time.perf_counter() - started)
             if left <= 0:
                 return RegionalDuals(duals, len(regions), settled, solves)
-            chosen = columns[kept]
-            found, _objective, status = model_duals(
-                sparse_model(
-                    lp.lower[chosen],
-                    lp.upper[chosen],
-                    lp.objective[chosen],
-                    (lp.row_lower[rows], lp.row_upper[rows]),
-                    block[:, kept].tocsr(),
-                ),
-                backend,
-                left,
-            )
             solves += 1
-            if found is None or len(found) != len(rows) or status != "OPTIMAL":
-                break
-            duals[rows] = found
-            priced = lp.objective[columns] - block.T @ fitting(lp, duals)[rows]
-            entering = ~kept & (priced < -PRICE_TOLERANCE)
-            if not entering.any():
+            if region.solve(lp, duals, backend, left):
                 settled += 1
-                break
-            kept |= entering
+            elif not region.failed:
+                still.append(region)
+        if not still:
+            break
+        waiting = still
     return RegionalDuals(duals, len(regions), settled, solves)
+
+
+@dataclass
+class _Region:
+    """One region's LP: its rows, its columns, and those of them in its LP so far."""
+
+    rows: npt.NDArray[np.int64]
+    columns: npt.NDArray[np.int64]
+    block: sparse.csc_matrix  # the region's own entries, its rows by its columns
+    kept: npt.NDArray[np.bool_]
+    failed: bool = False
+
+    @staticmethod
+    def of(
+        lp: LinearRelaxation, matrix: sparse.csr_matrix, region: int, start: npt.NDArray[np.bool_]
+    ) -> _Region:
+        rows = np.flatnonzero(lp.row_region == region)
+        columns = np.flatnonzero(lp.column_region == region)
+        block = matrix[rows][:, columns].tocsc()
+        return _Region(rows, columns, block, start[columns].copy())
+
+    def solve(self, lp: LinearRelaxation, duals: FloatArray, backend: str, seconds: float) -> bool:
+        """Solve on the kept columns and write the duals into ``duals``; add the columns they
+        price below zero. True when none does (the region's LP is solved)."""
+        chosen = self.columns[self.kept]
+        found, _objective, status = model_duals(
+            sparse_model(
+                lp.lower[chosen],
+                lp.upper[chosen],
+                lp.objective[chosen],
+                (lp.row_lower[self.rows], lp.row_upper[self.rows]),
+                self.block[:, self.kept].tocsr(),
+            ),
+            backend,
+            seconds,
+        )
+        if found is None or len(found) != len(self.rows) or status != "OPTIMAL":
+            self.failed = True  # its duals stay as they were: a weaker bound, not a wrong one
+            return False
+        duals[self.rows] = found
+        priced = lp.objective[self.columns] - self.block.T @ fitting(lp, duals)[self.rows]
+        entering = ~self.kept & (priced < -PRICE_TOLERANCE)
+        self.kept |= entering
+        return not entering.any()
