@@ -5,8 +5,8 @@
    bound is the set-partitioning one, stronger than the compact model's LP that CP-SAT starts
    from (measured in benchmarks/README.md).
 2. **Lagrangian heuristic**: every few steps the relaxation's medians are opened and every
-   point attached to them exactly (``solvers.clusters.assign``); the best plan so far steers
-   the step size.
+   point attached to them (``solvers.clusters.moves.polish``: the flow rounded, then points
+   moved under capacity); the best plan so far steers the step size.
 3. **Swap search** (``solvers.clusters.swap``): close one median, open a nearby or
    relaxation-cheap point, priced by the transportation problem before it is attached.
 4. **Branch and bound** over the medians (``solvers.clusters.branch``), each node bounded by
@@ -31,9 +31,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from solvers.clusters.assign import attach, transport
+from solvers.clusters.assign import transport
 from solvers.clusters.branch import branch_and_bound
 from solvers.clusters.lagrange import EPS, Dual, Lagrangian, Relaxed, reduced_arcs, subgradient
+from solvers.clusters.moves import polish
 from solvers.clusters.pmedian import (
     PMedianSolution,
     build_pmedian,
@@ -42,7 +43,7 @@ from solvers.clusters.pmedian import (
     solve_pmedian_model,
 )
 from solvers.clusters.pmedian_problem import PMedianProblem
-from solvers.clusters.swap import Incumbent, swap_search
+from solvers.clusters.swap import Incumbent, incumbent_of, swap_search
 from solvers.engine.budget import Budget
 from solvers.engine.options import DEFAULT_OPTIONS, SolveOptions
 
@@ -73,9 +74,7 @@ class _Best:
         return math.inf if self.incumbent is None else float(self.incumbent.plan.cost)
 
 
-def _bound_and_plans(
-    problem: PMedianProblem, budget: Budget, seed: int
-) -> tuple[Lagrangian, Dual, _Best]:
+def _bound_and_plans(problem: PMedianProblem, budget: Budget) -> tuple[Lagrangian, Dual, _Best]:
     relax = Lagrangian(problem)
     best = _Best(tried=set())
     share = budget.part(budget.left * BOUND_SHARE)
@@ -91,9 +90,9 @@ def _bound_and_plans(
         flow = transport(problem, list(medians), share)
         if flow is None or flow.cost >= best.cost:  # cannot beat the best plan: not attached
             return
-        plan = attach(problem, list(medians), share, seed, beat=best.cost, exact=False)
+        plan = polish(problem, list(medians), share)
         if plan is not None and plan.cost < best.cost:
-            best.incumbent = Incumbent(medians, plan)
+            best.incumbent = incumbent_of(plan)
 
     dual = subgradient(relax, share, upper=lambda: best.cost, on_relaxed=on_relaxed)
     budget.spend(share.used)
@@ -120,7 +119,7 @@ def solve_bounded(
     if not applies(problem):
         return solve_pmedian(problem, budget, options=options)
     started = time.perf_counter()
-    relax, dual, best = _bound_and_plans(problem, budget, options.seed)
+    relax, dual, best = _bound_and_plans(problem, budget)
     bound = math.ceil(dual.bound - EPS)
     if best.incumbent is None:  # the relaxation's medians never fitted: CP-SAT alone
         return solve_pmedian(problem, budget, options=options)
