@@ -4,9 +4,11 @@ their clusters, always within capacity.
 The transportation problem (``solvers.clusters.assign.transport``) bounds every plan with
 given medians, but with demands of 1-20 and a capacity of 120 its flow splits up to one point
 per median, and rounding those points alone leaves plans 2-4% above the best with the same
-medians (measured on the generated 100-point instances, benchmarks/README.md). An exact
-assignment in CP-SAT within its small limit did worse still (it is a generalized assignment
-problem, hard at 90 points x 10 medians). Two cheap moves close most of that:
+medians (measured on the generated 100-point instances, benchmarks/README.md), and placing
+only the split points in CP-SAT (``assign.attach``, the flow's whole points kept) did no
+better. CP-SAT with every point free is exact and quick on these (``assign.attach`` with a
+value to beat), but costs some ten polishes, so it stays where a proof is needed (the
+tree's leaves). Two cheap moves close most of the gap:
 
 - **shift**: a point to another open median with room for it;
 - **exchange**: two points of different medians trade places, when both medians keep within
