@@ -11,6 +11,7 @@ import time
 
 import numpy as np
 import pytest
+from test_pmedian_bounded import brute_force, small_problem
 
 from matcher.bench.pmedgen import generate_pmedcap
 from matcher.bench.pmedian_check import pmedian_problems
@@ -20,7 +21,6 @@ from solvers.clusters.pmedian import PMedianSolution
 from solvers.clusters.pmedian_problem import PMedianProblem
 from solvers.clusters.swap import incumbent_of, swap_search
 from solvers.engine.budget import Budget
-from tests.test_pmedian_bounded import brute_force, small_problem
 
 
 def _loads(problem: PMedianProblem, of: np.ndarray) -> np.ndarray:
