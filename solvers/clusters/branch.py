@@ -13,8 +13,9 @@ At every node:
   bound to the best plan's value is closed (or held open) for the whole subtree;
 - **branching** on the free median the recent relaxations opened closest to half the time;
 - **plans**: the medians a child's relaxation opens are attached when the transportation
-  bound says they could beat the best plan (``solvers.clusters.assign``); a node whose medians
-  are all decided is attached exactly and closed.
+  bound says they could beat the best plan (``solvers.clusters.moves.polish``: the flow
+  rounded, points moved under capacity, medians moved inside their clusters); a node whose
+  medians are all decided is attached exactly (``solvers.clusters.assign``) and closed.
 
 The work is counted as the relaxation's and the assignments' (``Budget``), so the same
 problem, seed and limit give the same tree.
@@ -38,8 +39,9 @@ from solvers.clusters.lagrange import (
     reduced_arcs,
     subgradient,
 )
+from solvers.clusters.moves import polish
 from solvers.clusters.pmedian_problem import IntArray, PMedianProblem
-from solvers.clusters.swap import Incumbent
+from solvers.clusters.swap import Incumbent, incumbent_of
 from solvers.engine.budget import Budget
 
 # Subgradient steps at each child, started from its parent's multipliers, halving the step
@@ -133,10 +135,19 @@ class _Search:
         if flow is None or math.ceil(flow.cost - EPS) >= self.cost:
             self.tried[key] = True  # nothing below the best plan with these medians
             return
-        plan = attach(self.problem, ordered, budget, self.seed, beat=self.cost, exact=leaf)
+        plan = polish(self.problem, ordered, budget)
         if plan is not None and plan.cost < self.cost:
-            self.best = Incumbent(tuple(ordered), plan)
-        self.tried[key] = plan is not None and plan.proven
+            self.best = incumbent_of(plan)
+        if leaf and (plan is None or not plan.proven):
+            # Settling the leaf needs the best plan with exactly these medians, proven.
+            plan = attach(self.problem, ordered, budget, self.seed, beat=self.cost)
+            if plan is not None and plan.cost < self.cost:
+                self.best = Incumbent(tuple(ordered), plan)
+        self.tried[key] = (
+            plan is not None
+            and plan.proven
+            and tuple(ordered) == tuple(j for j, k in enumerate(plan.median_of) if j == k)
+        )
         if leaf and not self.tried[key]:
             self.unsettled = min(self.unsettled, math.ceil(flow.cost - EPS))
 
