@@ -215,11 +215,14 @@ def solve_partition(
     budget.spend(first.used)
     # Then every bound is strengthened by cuts, with a share of the work left: after the first
     # pass, so that no component's cuts take the work another needs to solve its LP at all.
+    # Smallest first: the count row lifts a bound by about as much whatever the component's
+    # size, and a small one's rounds cost least; what they leave goes to the larger ones.
     strengthen = budget.part(CUT_SHARE * budget.left)
-    for k, item in enumerate(work):
-        share = item.comp.size / sum(w.comp.size for w in work[k:])
+    order = sorted(range(len(work)), key=lambda k: (work[k].comp.size, k))
+    for n, k in enumerate(order):
+        share = work[k].comp.size / sum(work[j].comp.size for j in order[n:])
         own = strengthen.part(strengthen.left * share)
-        _strengthen(item, own)
+        _strengthen(work[k], own)
         strengthen.spend(own.used)
     budget.spend(strengthen.used)
     done = 0
