@@ -181,10 +181,16 @@ class CutPrices:
         out[maybe] = np.where(self.keys[at] == keys, self.key_price[at], 0.0)
         return out
 
-    def of(self, cluster: Sequence[int]) -> float:
-        """What one cluster pays for the cuts and the count row."""
-        members = np.asarray(sorted(cluster), dtype=np.int64)
-        if not self.count or len(members) < 2:
-            return self.per_cluster
-        hits = np.isin(self.triples, members).sum(axis=1) >= 2
-        return float(self.price[hits].sum()) + self.per_cluster
+    def paid(self, clusters: np.ndarray) -> np.ndarray:
+        """What each cluster (rows of ascending local indices, all of one size) pays for the
+        cuts and the count row: its pairs' prices, less twice each cut it holds whole."""
+        paid = np.full(len(clusters), self.per_cluster)
+        if not self.count:
+            return paid
+        width = clusters.shape[1]
+        for i in range(width):
+            for j in range(i + 1, width):
+                paid += self.pair[clusters[:, i], clusters[:, j]]
+                for k in range(j + 1, width):
+                    paid -= 2 * self.inside(clusters[:, i], clusters[:, j], clusters[:, k])
+        return paid

@@ -188,12 +188,12 @@ def _grow(  # noqa: C901, PLR0913
                     staffed += cells_read
                 if keep is not None and len(hits) > keep:
                     hits = hits[np.argsort(total[hits], kind="stable")[:keep]]
-                for k in hits.tolist():
-                    cluster = (anchor, *later[grown.positions[k]].tolist())
-                    cost = float(total[k] + duals[list(cluster)].sum())
-                    if cuts is not None:
-                        cost -= cuts.of(cluster)
-                    found.append((cluster, round(cost), float(total[k])))
+                rows = np.column_stack([np.full(len(hits), anchor), later[grown.positions[hits]]])
+                costs = total[hits] + duals[rows].sum(axis=1)
+                if cuts is not None:
+                    costs = costs - cuts.paid(rows)
+                for k, row, cost in zip(hits.tolist(), rows.tolist(), costs.tolist(), strict=True):
+                    found.append((tuple(row), round(cost), float(total[k])))
             if size < high:
                 bound = grown.value + mix_weight * over
                 needed = max(0, low - size)
