@@ -90,10 +90,10 @@ class LpBound:
     converged: bool
     rounds: int
     seconds: float  # wall clock, for reports only
-    # The subset-row cuts in the LP and their prices, which the pricing must charge with
-    # ``duals`` (None without cuts).
+    # The prices of the LP's other rows (count row, subset-row cuts), which the pricing must
+    # charge with ``duals`` (None: no such rows).
     cuts: CutPrices | None = None
-    # The LP value before any cut, for reports (equals ``lp_value`` without cuts).
+    # The LP value before the count row and any cut, for reports.
     uncut_value: float | None = None
 
 
