@@ -102,16 +102,31 @@ def test_any_prices_with_cuts_bound_the_best_partition(seed: int) -> None:
         assert lagrangian_bound(comp, duals, priced.most_negative, 0, cuts) <= best + 1e-6
 
 
-@pytest.mark.parametrize(("count", "seed"), [(10, 1), (10, 5), (11, 2), (11, 6), (12, 3)])
-def test_column_generation_with_cuts_never_exceeds_the_best_partition(
-    count: int, seed: int
-) -> None:
+def bound_with_rows(count: int, seed: int) -> tuple[float, float, int]:
+    """Column generation with the count row and cuts: its bound, the LP value without them,
+    and the best partition's travel."""
     comp, best = component(count, seed)
     pool = ColumnPool()
     for cluster in start_partition(comp, method="greedy", seed=1):
         pool.add(cluster, comp.cost(cluster))
-    lp = column_generation(comp, pool, left_out=0, budget=Budget(10))
+    lp = column_generation(comp, pool, left_out=0, budget=Budget(10), cut_rounds=8)
     assert lp is not None and lp.converged
-    assert lp.bound <= best + 1e-6
+    assert lp.cuts is not None and lp.cuts.size == comp.size
+    assert lp.uncut_value is not None
+    return lp.bound, lp.uncut_value, best
+
+
+@pytest.mark.parametrize(("count", "seed"), [(10, 1), (10, 5), (11, 2), (11, 6), (12, 3)])
+def test_column_generation_with_cuts_never_exceeds_the_best_partition(
+    count: int, seed: int
+) -> None:
+    bound, uncut, best = bound_with_rows(count, seed)
+    assert bound <= best + 1e-6
     # Rows valid for every partition can only raise the LP over every cluster.
-    assert lp.uncut_value is not None and lp.bound >= lp.uncut_value - 1e-6
+    assert bound >= uncut - 1e-6
+
+
+def test_the_rows_lift_the_bound_somewhere() -> None:
+    # 10 and 11 schools cannot all be in triads: the count row asks for a quad.
+    lifts = [bound - uncut for bound, uncut, _ in map(bound_with_rows, (10, 11), (1, 2))]
+    assert max(lifts) > 1e-6
