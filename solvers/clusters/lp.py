@@ -16,6 +16,12 @@ speak about travel among plans that leave out as many schools. Any prices give a
 and when no cluster prices out the bound is the LP optimum itself. The pool is kept for the
 CP-SAT master (``solvers.clusters.partition``), which picks the actual clusters from it.
 
+Once no cluster prices out, the LP solution is searched for broken subset-row cuts on triples
+of schools (``solvers.clusters.cuts``, valid for every partition); they join the LP as rows, the
+pricing charges their duals, and column generation goes on. A cut's dual ``sigma <= 0`` enters
+the bound above as ``+ sigma`` (at most one chosen cluster holds two of its schools), so the
+bound stays proven for whatever prices the LP gives.
+
 Each round's LP and pricing are counted as work by their size (``solvers.clusters.work``), not
 timed, so the round that is last is the same on every run.
 """
@@ -26,13 +32,18 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-import ortools.linear_solver.pywraplp as pywraplp
 
 from solvers.clusters.component import Component
+from solvers.clusters.cuts import CutPrices, separate
+from solvers.clusters.master import Master
 from solvers.clusters.pricing import MAX_PARTIALS, price_columns
-from solvers.clusters.work import lp_seconds, pricing_seconds
+from solvers.clusters.work import pricing_seconds
 from solvers.engine.budget import Budget
-from solvers.engine.calibration import COLUMNS_ADDED_PER_SECOND
+from solvers.engine.calibration import (
+    COLUMNS_ADDED_PER_SECOND,
+    CUTS_PER_SCHOOL,
+    SEPARATION_TRIPLES_PER_SECOND,
+)
 
 # Columns added per school and round of pricing: enough to converge in few rounds, few enough
 # to keep each LP small.
@@ -79,55 +90,36 @@ class LpBound:
     converged: bool
     rounds: int
     seconds: float  # wall clock, for reports only
-
-
-class _Master:
-    """The restricted LP in GLOP: one row per school, one column per pooled cluster."""
-
-    def __init__(self, comp: Component, left_out: int) -> None:
-        self.solver = pywraplp.Solver.CreateSolver("GLOP")
-        self.rows = [self.solver.Constraint(1.0, 1.0, f"cover[{i}]") for i in range(comp.size)]
-        self.objective = self.solver.Objective()
-        self.objective.SetMinimization()
-        leaving = self.solver.Constraint(float(left_out), float(left_out), "left_out")
-        for i, row in enumerate(self.rows):
-            # No upper bounds: the rows imply them, and a bound would take part of the price.
-            slack = self.solver.NumVar(0.0, self.solver.infinity(), f"left_out[{i}]")
-            row.SetCoefficient(slack, 1.0)
-            leaving.SetCoefficient(slack, 1.0)
-        self.columns = 0
-
-    def add(self, members: tuple[int, ...], cost: int) -> None:
-        var = self.solver.NumVar(0.0, self.solver.infinity(), f"cluster[{self.columns}]")
-        self.columns += 1
-        for i in members:
-            self.rows[i].SetCoefficient(var, 1.0)
-        self.objective.SetCoefficient(var, float(cost))
-
-    def solve(self, budget: Budget) -> tuple[float, np.ndarray] | None:
-        """The LP value and the price of each school; None if the pool cannot cover them.
-
-        ``budget`` is charged by the simplex iterations (a count GLOP repeats exactly)."""
-        status = self.solver.Solve()
-        budget.spend(lp_seconds(self.solver.iterations(), len(self.rows), self.columns))
-        if status != pywraplp.Solver.OPTIMAL:
-            return None
-        duals = np.asarray([row.dual_value() for row in self.rows])
-        return self.objective.Value(), duals
+    # The prices of the LP's other rows (count row, subset-row cuts), which the pricing must
+    # charge with ``duals`` (None: no such rows).
+    cuts: CutPrices | None = None
+    # The LP value before the count row and any cut, for reports.
+    uncut_value: float | None = None
 
 
 def lagrangian_bound(
-    comp: Component, duals: np.ndarray, most_negative: float, left_out: int
+    comp: Component,
+    duals: np.ndarray,
+    most_negative: float,
+    left_out: int,
+    cuts: CutPrices | None = None,
 ) -> float:
-    """A valid lower bound from any prices, given the most negative reduced cost of any cluster."""
-    clusters_at_most = (comp.size - left_out) / comp.problem.settings.min_size
+    """A valid lower bound from any prices, given the most negative reduced cost of any cluster
+    (priced with ``cuts`` too, when given)."""
+    clusters_at_most = (comp.size - left_out) // comp.problem.settings.min_size
     # The schools left out pay no price: at worst the dearest ones.
     dearest = np.sort(duals)[::-1][:left_out].sum() if left_out else 0.0
-    return float(duals.sum() - dearest + clusters_at_most * min(0.0, most_negative))
+    rows = 0.0 if cuts is None else cuts.dual_part
+    return float(duals.sum() - dearest + rows + clusters_at_most * min(0.0, most_negative))
 
 
 def column_generation(
-    comp: Component, pool: ColumnPool, *, left_out: int, budget: Budget
+    comp: Component,
+    pool: ColumnPool,
+    *,
+    left_out: int,
+    budget: Budget,
+    cut_rounds: int = 0,
 ) -> LpBound | None:
     """Grow ``pool`` (in place) until no cluster prices out, or until ``budget`` is spent.
 
@@ -143,55 +135,142 @@ def column_generation(
     budget
         Work for the rounds: each is charged by its size, and no new round starts once it is
         spent (or once the job's clock guard has passed, which marks the run not repeatable).
+    cut_rounds
+        Rounds of subset-row cuts after the LP is solved (``ColumnGeneration.run``).
 
     Returns
     -------
     LpBound or None
         None if the pool cannot leave out exactly ``left_out`` schools (no bound then).
     """
-    started = time.perf_counter()
-    master = _Master(comp, left_out)
-    for members, cost in zip(pool.members, pool.cost, strict=True):
-        master.add(members, cost)
-    budget.spend(len(pool) / COLUMNS_ADDED_PER_SECOND)
-    best = 0.0  # prices are never negative, so no plan costs less than nothing
-    rounds = 0
-    partials = EARLY_PARTIALS
-    while True:
-        solved = master.solve(budget)
+    generation = ColumnGeneration(comp, pool, left_out=left_out, budget=budget)
+    return generation.run(budget, cut_rounds=cut_rounds)
+
+
+class ColumnGeneration:
+    """Column generation on one component that can be resumed: first solved without cuts for
+    every component, then strengthened by cuts with the work the first pass left."""
+
+    def __init__(self, comp: Component, pool: ColumnPool, *, left_out: int, budget: Budget):
+        self.comp, self.pool, self.left_out = comp, pool, left_out
+        self.master = Master(comp, left_out)
+        for members, cost in zip(pool.members, pool.cost, strict=True):
+            self.master.add(members, cost)
+        budget.spend(len(pool) / COLUMNS_ADDED_PER_SECOND)
+        self.best = 0.0  # prices are never negative, so no plan costs less than nothing
+        self.rounds = self.cut_rounds = 0
+        self.partials = EARLY_PARTIALS
+        self.uncut: float | None = None
+        self.last: LpBound | None = None
+        self.seconds = 0.0
+        self.stalled = False  # the exact pricing was cut short: no proof can follow
+
+    def run(self, budget: Budget, *, cut_rounds: int) -> LpBound | None:
+        """Price until the LP over every cluster is solved, then add cuts (up to ``cut_rounds``
+        rounds in all, each priced to the end again), while ``budget`` lasts. May be called
+        again to go on, with more rounds of cuts."""
+        started = time.perf_counter()
+        # Clusters added to the pool since the last run (the widening) join the LP first:
+        # the master's columns are always the pool's first ones, in the pool's order.
+        for members, cost in zip(
+            self.pool.members[self.master.columns :],
+            self.pool.cost[self.master.columns :],
+            strict=True,
+        ):
+            self.master.add(members, cost)
+        try:
+            while not self.stalled:
+                if self.last is not None and self._settled():
+                    if self.uncut is None:
+                        self.uncut = self.last.lp_value
+                    if self.cut_rounds >= cut_rounds or budget.exhausted():
+                        break
+                    if not _add_cuts(self.master, budget):
+                        break
+                    self.cut_rounds += 1
+                    # New rows move the prices little: cheap searches find the columns they
+                    # call for, and one exact search at the end proves the bound again.
+                    self.partials = EARLY_PARTIALS
+                added = self._round(budget)
+                if added is None:
+                    return None
+                if budget.exhausted():
+                    break
+                if not added and not self._settled():
+                    if self.partials == MAX_PARTIALS:
+                        self.stalled = True  # even the full search is cut short: no proof
+                        break
+                    self.partials = MAX_PARTIALS  # the cheap search ran dry: only exact now
+        finally:
+            self.seconds += time.perf_counter() - started
+        return self.last
+
+    def _settled(self) -> bool:
+        """The LP over every cluster is solved, or its bound is within CLOSE_ENOUGH of it."""
+        assert self.last is not None
+        value = self.last.lp_value
+        return self.last.converged or value - self.best <= CLOSE_ENOUGH * max(1.0, abs(value))
+
+    def _round(self, budget: Budget) -> int | None:
+        """One LP solve and pricing: the columns added (None: the pool cannot cover)."""
+        solved = self.master.solve(budget)
         if solved is None:
             return None
-        value, duals = solved
+        value, duals, cuts = solved
         priced = price_columns(
-            comp,
+            self.comp,
             duals,
             threshold=-1e-6,
             per_anchor=COLUMNS_PER_ANCHOR,
-            max_partials=partials,
+            max_partials=self.partials,
+            cuts=cuts,
         )
         budget.spend(pricing_seconds(priced))
-        rounds += 1
+        self.rounds += 1
         if priced.exact:
-            best = max(best, lagrangian_bound(comp, duals, priced.most_negative, left_out))
+            bound = lagrangian_bound(self.comp, duals, priced.most_negative, self.left_out, cuts)
+            self.best = max(self.best, bound)
         added = 0
         for members, cost in zip(priced.members, priced.cost, strict=True):
-            if pool.add(members, cost):
-                master.add(members, cost)
+            if self.pool.add(members, cost):
+                self.master.add(members, cost)
                 added += 1
         budget.spend(added / COLUMNS_ADDED_PER_SECOND)
         converged = priced.exact and not added
-        close = value - best <= CLOSE_ENOUGH * max(1.0, abs(value))
-        if converged or close or budget.exhausted():
-            break
-        if not added:
-            if partials == MAX_PARTIALS:
-                break  # even the full search is cut short: no proof of convergence
-            partials = MAX_PARTIALS  # the cheap search ran dry: only an exact one can go on
-    return LpBound(
-        bound=max(best, value) if converged else best,
-        lp_value=value,
-        duals=duals,
-        converged=converged,
-        rounds=rounds,
-        seconds=time.perf_counter() - started,
+        if converged:
+            # The LP over every cluster, with these cuts, is solved: a proven bound.
+            self.best = max(self.best, value)
+        self.last = LpBound(
+            bound=self.best,
+            lp_value=value,
+            duals=duals,
+            converged=converged,
+            rounds=self.rounds,
+            seconds=self.seconds,
+            cuts=cuts,
+            uncut_value=value if self.uncut is None else self.uncut,
+        )
+        return added
+
+
+def _add_cuts(master: Master, budget: Budget) -> bool:
+    """Add the count row first (one row, the most it adds to the bound on the 2,000-school
+    region), then the subset-row cuts the LP solution breaks most; False if it breaks none."""
+    entries = master.entries
+    if master.count is None:
+        master.add_count_row()
+        budget.spend(master.entries / COLUMNS_ADDED_PER_SECOND)
+        return True
+    found = separate(
+        master.members,
+        master.values(),
+        known=set(master.triples),
+        limit=max(1, round(CUTS_PER_SCHOOL * master.size)),
     )
+    for triple in found.triples:
+        master.add_cut(triple)
+    budget.spend(
+        found.examined / SEPARATION_TRIPLES_PER_SECOND
+        + (master.entries - entries + master.columns) / COLUMNS_ADDED_PER_SECOND
+    )
+    return bool(found.triples)

@@ -38,7 +38,8 @@ from ortools.sat.python import cp_model
 
 from solvers.clusters.component import Component, build_component
 from solvers.clusters.encode import ClusterProblem
-from solvers.clusters.lp import ColumnPool, LpBound, column_generation
+from solvers.clusters.exchange import exchange
+from solvers.clusters.lp import ColumnGeneration, ColumnPool, LpBound
 from solvers.clusters.pricing import MAX_PARTIALS, price_columns
 from solvers.clusters.rules import school_graph
 from solvers.clusters.start import Cluster, clique_with, start_partition
@@ -49,6 +50,9 @@ from solvers.engine.calibration import (
     COLUMNS_ADDED_PER_SECOND,
     COVER_COLUMNS_PER_SECOND,
     COVER_WORK_PER_CORE_SECOND,
+    CUT_ROUNDS,
+    CUT_SHARE,
+    EXCHANGE_SHARE,
     FEWER_SHARE,
     GRAPH_PAIRS_PER_SECOND,
     MIN_FEWER_SECONDS,
@@ -209,6 +213,18 @@ def solve_partition(
         work.append(_first_pass(comp, own, seed=seed, workers=workers))
         first.spend(own.used)
     budget.spend(first.used)
+    # Then every bound is strengthened by cuts, with a share of the work left: after the first
+    # pass, so that no component's cuts take the work another needs to solve its LP at all.
+    # Smallest first: the count row lifts a bound by about as much whatever the component's
+    # size, and a small one's rounds cost least; what they leave goes to the larger ones.
+    strengthen = budget.part(CUT_SHARE * budget.left)
+    order = sorted(range(len(work)), key=lambda k: (work[k].comp.size, k))
+    for n, k in enumerate(order):
+        share = work[k].comp.size / sum(work[j].comp.size for j in order[n:])
+        own = strengthen.part(strengthen.left * share)
+        _strengthen(work[k], own)
+        strengthen.spend(own.used)
+    budget.spend(strengthen.used)
     done = 0
     lock = threading.Lock()
 
@@ -343,6 +359,7 @@ class _Work:
     plan: list[Cluster]
     lp: LpBound | None
     start: list[Cluster]
+    generation: ColumnGeneration | None = None
 
     @property
     def left_count(self) -> int:
@@ -363,18 +380,9 @@ def _first_pass(comp: Component, budget: Budget, *, seed: int, workers: int) -> 
     for cluster in (c for plan in starts for c in plan):
         pool.add(cluster, comp.cost(cluster))
     work = _Work(comp, pool, list(start), None, list(start))
-    work.lp = column_generation(comp, pool, left_out=work.left_count, budget=budget)
-    if work.lp is not None:
-        widened = price_columns(
-            comp,
-            work.lp.duals,
-            threshold=WIDEN_THRESHOLD,
-            per_anchor=WIDEN_PER_ANCHOR,
-            max_partials=MAX_PARTIALS if comp.staffing is None else WIDEN_PARTIALS_STAFFED,
-        )
-        for cluster, cost in zip(widened.members, widened.cost, strict=True):
-            pool.add(cluster, cost)
-        budget.spend(pricing_seconds(widened) + len(widened.members) / COLUMNS_ADDED_PER_SECOND)
+    work.generation = ColumnGeneration(comp, pool, left_out=work.left_count, budget=budget)
+    work.lp = work.generation.run(budget, cut_rounds=0)
+    _widen(work, budget)
     if work.left_count:
         # Proving that nobody else can be clustered may take long; a share of the work will do.
         fewer_budget = budget.part(
@@ -386,9 +394,41 @@ def _first_pass(comp: Component, budget: Budget, *, seed: int, workers: int) -> 
             work.plan = fewer
             # The bound must now be for plans leaving out fewer: up to one more share for it.
             again = budget.part(budget.left + budget.seconds)
-            work.lp = column_generation(comp, pool, left_out=work.left_count, budget=again)
+            work.generation = ColumnGeneration(comp, pool, left_out=work.left_count, budget=again)
+            work.lp = work.generation.run(again, cut_rounds=0)
             budget.spend(again.used)
     return work
+
+
+def _widen(work: _Work, budget: Budget) -> None:
+    """Add the clusters within WIDEN_THRESHOLD of pricing out to the pool: near-cheapest
+    columns the LP did not need may suit the plan."""
+    if work.lp is None:
+        return
+    widened = price_columns(
+        work.comp,
+        work.lp.duals,
+        threshold=WIDEN_THRESHOLD,
+        per_anchor=WIDEN_PER_ANCHOR,
+        max_partials=MAX_PARTIALS if work.comp.staffing is None else WIDEN_PARTIALS_STAFFED,
+        cuts=work.lp.cuts,
+    )
+    for cluster, cost in zip(widened.members, widened.cost, strict=True):
+        work.pool.add(cluster, cost)
+    budget.spend(pricing_seconds(widened) + len(widened.members) / COLUMNS_ADDED_PER_SECOND)
+
+
+def _strengthen(work: _Work, budget: Budget) -> None:
+    """Subset-row cuts and column generation on, within ``budget``; the clusters near pricing
+    out under the new prices join the pool."""
+    if work.generation is None or work.lp is None or budget.exhausted():
+        return
+    if work.comp.problem.settings.objective != "total":
+        return  # the bound of "worst" is not the LP's
+    # The generation keeps its best bound of every round, so this never lowers it.
+    work.lp = work.generation.run(budget, cut_rounds=CUT_ROUNDS) or work.lp
+    if work.generation.cut_rounds:
+        _widen(work, budget)
 
 
 def _second_pass(work: _Work, budget: Budget, *, seed: int, workers: int) -> ComponentResult:
@@ -398,13 +438,43 @@ def _second_pass(work: _Work, budget: Budget, *, seed: int, workers: int) -> Com
     every possible cluster (``_prove``).
     """
     lns = work.comp.size > PROVE_UP_TO
-    work.plan, status = _cheapest(work, budget, seed=seed, workers=workers, lns=lns)
+    # Exchanges between neighbouring clusters (solvers.clusters.exchange) before the search,
+    # for a better hint, and after it, for clusters the pool lacks; each has a share kept
+    # back, since CP-SAT's search uses all the work it is given.
+    reserve = EXCHANGE_SHARE * budget.left if _exchanges(work.comp) else 0.0
+    if reserve:
+        _exchange(work, budget, reserve)
+    search = budget.part(max(0.0, budget.left - reserve))
+    work.plan, status = _cheapest(work, search, seed=seed, workers=workers, lns=lns)
+    budget.spend(search.used)
+    if reserve and _exchange(work, budget, budget.left):
+        status = "FEASIBLE"  # better than the pool's best: a proof starts again
     proven = False
     if status == "OPTIMAL" and work.comp.problem.settings.objective == "total":
         proven = _prove(work, budget, seed=seed, workers=workers)
     return _component_result(
         work.comp, work.plan, work.start, status, work.lp, len(work.pool), proven=proven
     )
+
+
+def _exchanges(comp: Component) -> bool:
+    """Whether exchanges apply: on the total only (an exchange may lengthen the longest
+    journey), and not with the staffing terms (priced by matching's tables, not counted)."""
+    return comp.problem.settings.objective == "total" and comp.staffing is None
+
+
+def _exchange(work: _Work, budget: Budget, seconds: float) -> bool:
+    """Improve the plan by exchanges within ``seconds`` of ``budget``; whether it did. Its
+    clusters join the pool, where the cover model's hint must find them."""
+    part = budget.part(seconds)
+    plan = exchange(work.comp, work.plan, part)
+    budget.spend(part.used)
+    if _price(work.comp, plan) >= _price(work.comp, work.plan):
+        return False
+    for cluster in plan:
+        work.pool.add(cluster, work.comp.cost(cluster))
+    work.plan = plan
+    return True
 
 
 def _prove(work: _Work, budget: Budget, *, seed: int, workers: int) -> bool:
@@ -418,13 +488,19 @@ def _prove(work: _Work, budget: Budget, *, seed: int, workers: int) -> bool:
     lp = work.lp
     if lp is None or not lp.converged:
         return False
-    gap = _price(work.comp, work.plan) - lp.bound
-    if gap <= 1e-6:
+    if _price(work.comp, work.plan) - lp.bound <= 1e-6:
         return True
+    # The final prices' own LP value (cuts' duals included), which the reduced costs add to.
+    gap = _price(work.comp, work.plan) - lp.lp_value
     if budget.exhausted(MIN_SEARCH_SECONDS):
         return False
     priced = price_columns(
-        work.comp, lp.duals, threshold=gap, per_anchor=None, max_partials=PROOF_PARTIALS
+        work.comp,
+        lp.duals,
+        threshold=gap,
+        per_anchor=None,
+        max_partials=PROOF_PARTIALS,
+        cuts=lp.cuts,
     )
     budget.spend(pricing_seconds(priced))
     if not priced.exact or len(priced.members) > PROOF_COLUMNS:

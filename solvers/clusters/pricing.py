@@ -12,15 +12,21 @@ dropped as soon as even the cheapest possible completion cannot get below the th
 bound only uses quantities that can never be undercut (pair costs are never negative, and a
 later school adds at least its pair cost to the anchor minus its price), so the search is exact:
 with ``threshold = 0`` it proves that no column prices out, which makes the LP bound valid.
+
+With subset-row cuts (``solvers.clusters.cuts``) a cluster also pays the price of every cut
+holding two or more of its schools. That price never falls as a cluster grows, so the bound
+above, which counts travel and school prices only, still never undercuts a completion; the
+partial clusters' values carry the cut prices exactly (pairs, less the triples counted thrice).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from solvers.clusters.component import Component
+from solvers.clusters.cuts import CutPrices
 
 # Partial clusters kept per anchor before the search gives up on being exact (a guard against
 # absurd prices early in column generation; the caller then knows the bound is not proven).
@@ -40,6 +46,7 @@ class PricedColumns:
     cells: int = 0
     anchors: int = 0
     staffing_cells: int = 0  # table cells read pricing complete clusters' staffing terms
+    cut_lookups: int = 0  # triples of partial clusters looked up among the cuts
 
     @property
     def most_negative(self) -> float:
@@ -61,6 +68,7 @@ def price_columns(
     threshold: float,
     per_anchor: int | None = None,
     max_partials: int = MAX_PARTIALS,
+    cuts: CutPrices | None = None,
 ) -> PricedColumns:
     """Every cluster of ``comp`` with reduced cost below ``threshold``.
 
@@ -77,6 +85,8 @@ def price_columns(
     max_partials
         Partial clusters kept per anchor and size; beyond it the most promising are kept and
         the search is no longer exact (cheap early rounds of column generation use this).
+    cuts
+        The subset-row cuts' prices (the reduced cost then includes them), or None.
     """
     settings = comp.problem.settings
     low, high = settings.min_size, settings.max_size
@@ -87,15 +97,15 @@ def price_columns(
     costs: list[int] = []
     reduced: list[float] = []
     exact = True
-    cells = anchors = staffing_cells = 0
+    cells = anchors = staffing_cells = lookups = 0
     for anchor in range(comp.size):
         later = np.flatnonzero(comp.allowed[anchor, anchor + 1 :]) + anchor + 1
         if len(later) < low - 1:
             continue
         anchors += 1
-        found, anchor_exact, anchor_cells, anchor_staffing = _grow(
+        found, anchor_exact, anchor_cells, anchor_staffing, anchor_lookups = _grow(
             comp,
-            duals,
+            (duals, cuts),
             anchor,
             later,
             weak,
@@ -110,17 +120,18 @@ def price_columns(
         exact &= anchor_exact
         cells += anchor_cells
         staffing_cells += anchor_staffing
+        lookups += anchor_lookups
         for cluster, cost, rc in found:
             members.append(cluster)
             costs.append(cost)
             reduced.append(rc)
-    return PricedColumns(members, costs, reduced, exact, cells, anchors, staffing_cells)
+    return PricedColumns(members, costs, reduced, exact, cells, anchors, staffing_cells, lookups)
 
 
 # Kept whole (ruff noqa below): the pricing's inner search, one frame per partial cluster.
 def _grow(  # noqa: C901, PLR0913
     comp: Component,
-    duals: np.ndarray,
+    prices: tuple[np.ndarray, CutPrices | None],
     anchor: int,
     later: np.ndarray,
     weak: np.ndarray,
@@ -131,30 +142,39 @@ def _grow(  # noqa: C901, PLR0913
     threshold: float,
     keep: int | None,
     max_partials: int,
-) -> tuple[list[tuple[tuple[int, ...], int, float]], bool, int, int]:
+) -> tuple[list[tuple[tuple[int, ...], int, float]], bool, int, int, int]:
     """The clusters anchored at ``anchor`` below ``threshold``, whether the search was exact,
-    and the table cells it computed (pair costs, staffing terms)."""
+    and the table cells it computed (pair costs, staffing terms, cut look-ups)."""
+    duals, cuts = prices
     settings = comp.problem.settings
     mix_weight = settings.mix_penalty if rated else 0
     block = comp.pair_cost[np.ix_(later, later)]  # inf where a pair is forbidden
     gain = comp.pair_cost[anchor, later] - duals[later]  # what each school adds at least
+    # The floor leaves the cut prices out: a school may join a cut already paid for.
     floor = _suffix_min(gain)
+    if cuts is not None:
+        block = block + cuts.pair[np.ix_(later, later)]
+        gain = gain + cuts.pair[anchor, later]
     # A partial cluster: positions into ``later`` (ascending), value = pair costs - prices so far.
+    # Every cluster pays the count row's price alike: a constant the pruning may count.
     partial = _Partial(
         positions=np.zeros((1, 0), dtype=np.int64),
-        value=np.asarray([-duals[anchor]]),
+        value=np.asarray([-duals[anchor] + (0.0 if cuts is None else cuts.per_cluster)]),
         weak=np.asarray([weak[anchor]]),
         strong=np.asarray([strong[anchor]]),
     )
     found: list[tuple[tuple[int, ...], int, float]] = []
     exact = True
-    cells = staffed = 0
+    cells = staffed = lookups = 0
     for size in range(2, high + 1):  # the size each partial cluster grows to now
         pieces = []
         step = max(1, _CHUNK // (len(later) * max(1, size - 1)))
         cells += partial.count * len(later) * max(1, size - 1)
         for start in range(0, partial.count, step):
             grown = _extend(partial.rows(start, start + step), block, gain, later, weak, strong)
+            if cuts is not None and size >= 3:
+                grown, looked = _whole_cuts(grown, anchor, later, cuts)
+                lookups += looked
             over = np.maximum(0, grown.weak - settings.max_weak_per_cluster)
             if size >= low:
                 short = np.maximum(0, settings.min_strong_per_cluster - grown.strong)
@@ -168,10 +188,12 @@ def _grow(  # noqa: C901, PLR0913
                     staffed += cells_read
                 if keep is not None and len(hits) > keep:
                     hits = hits[np.argsort(total[hits], kind="stable")[:keep]]
-                for k in hits.tolist():
-                    cluster = (anchor, *later[grown.positions[k]].tolist())
-                    cost = float(total[k] + duals[list(cluster)].sum())
-                    found.append((cluster, round(cost), float(total[k])))
+                rows = np.column_stack([np.full(len(hits), anchor), later[grown.positions[hits]]])
+                costs = total[hits] + duals[rows].sum(axis=1)
+                if cuts is not None:
+                    costs = costs - cuts.paid(rows)
+                for k, row, cost in zip(hits.tolist(), rows.tolist(), costs.tolist(), strict=True):
+                    found.append((tuple(row), round(cost), float(total[k])))
             if size < high:
                 bound = grown.value + mix_weight * over
                 needed = max(0, low - size)
@@ -195,7 +217,23 @@ def _grow(  # noqa: C901, PLR0913
     if keep is not None and len(found) > keep:
         found.sort(key=lambda item: item[2])
         del found[keep:]
-    return found, exact, cells, staffed
+    return found, exact, cells, staffed, lookups
+
+
+def _whole_cuts(
+    grown: _Partial, anchor: int, later: np.ndarray, cuts: CutPrices
+) -> tuple[_Partial, int]:
+    """Take off twice the price of each cut the newest school completes (all three of its
+    schools now inside: the pair table counted it three times), and the look-ups made."""
+    members = np.column_stack([np.full(grown.count, anchor), later[grown.positions]])
+    newest = members[:, -1]
+    correction = np.zeros(grown.count)
+    earlier = members.shape[1] - 1
+    for i in range(earlier):
+        for j in range(i + 1, earlier):
+            correction += cuts.inside(members[:, i], members[:, j], newest)
+    looked = grown.count * earlier * (earlier - 1) // 2
+    return replace(grown, value=grown.value - 2 * correction), looked
 
 
 def _with_staffing(

@@ -35,6 +35,7 @@ from solvers.engine.calibration import (
     LP_CELLS_PER_SECOND,
     LP_COLUMNS_PER_SECOND,
     PRICING_CELLS_PER_SECOND,
+    PRICING_CUT_LOOKUPS_PER_SECOND,
     PRICING_SECONDS_PER_ANCHOR,
     PRICING_SECONDS_PER_COLUMN,
     STAFFING_CELLS_PER_SECOND,
@@ -46,6 +47,7 @@ def pricing_seconds(priced: PricedColumns) -> float:
     return (
         priced.cells / PRICING_CELLS_PER_SECOND
         + priced.staffing_cells / STAFFING_CELLS_PER_SECOND
+        + priced.cut_lookups / PRICING_CUT_LOOKUPS_PER_SECOND
         + priced.anchors * PRICING_SECONDS_PER_ANCHOR
         + len(priced.members) * PRICING_SECONDS_PER_COLUMN
     )

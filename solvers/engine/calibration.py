@@ -174,6 +174,15 @@ LP_CELLS_PER_SECOND = 7_000_000 / HEADROOM  # simplex iterations x rows
 LP_COLUMNS_PER_SECOND = 600_000 / HEADROOM  # columns GLOP reloads and prices each round
 COLUMNS_ADDED_PER_SECOND = 100_000 / HEADROOM  # columns added to the pool and the LP
 COVER_COLUMNS_PER_SECOND = 130_000 / HEADROOM  # columns of a CP-SAT cover model built and read back
+# Subset-row cuts (solvers.clusters.cuts): triples of schools looked at when searching the LP
+# solution for broken cuts (pure Python; not fitted, a small share of a cut round), and triples
+# of partial clusters the pricing looks up among the cuts: 40 million a second measured at
+# load 3.5 on the 2 cores (so an idle machine does more than is counted, and runs end sooner).
+SEPARATION_TRIPLES_PER_SECOND = 1_000_000 / HEADROOM
+PRICING_CUT_LOOKUPS_PER_SECOND = 40_000_000 / HEADROOM
+# Splits of two neighbouring clusters priced by the exchange search (solvers.clusters.exchange):
+# about 180,000 a second measured on the 2,000-school region at load 5 (not idle, as above).
+EXCHANGE_SPLITS_PER_SECOND = 200_000 / HEADROOM
 PMEDIAN_ARCS_PER_SECOND = 50_000 / HEADROOM  # arcs of a p-median model built
 # The Lagrangian bound of the p-median (solvers.clusters.lagrange): knapsack table cells
 # (points x medians x capacity) per second, and the min-cost-flow assignments of the median
@@ -210,6 +219,16 @@ PARTITION_MIN_SEARCH_SECONDS = 0.1
 # proof over thousands of columns is rarely settled, and the rest is worth more to the
 # larger components solved after it in the same lane (``_in_lanes`` passes it on).
 PROVE_SHARE = 0.5
+# Rounds of subset-row cuts per column generation (each followed by pricing until the LP over
+# every cluster is solved again), and the cuts added a round per school of the component; and
+# the share of the work left after the first pass that strengthening the bounds may use.
+CUT_ROUNDS = 8
+CUTS_PER_SCHOOL = 0.5
+CUT_SHARE = 0.35
+# Share of a component's second-pass work kept for exchanges between neighbouring clusters,
+# before CP-SAT's search and again after it (each runs until no exchange improves, mostly far
+# sooner: 0.85 nominal seconds for the 398-school component of the 2,000-school region).
+EXCHANGE_SHARE = 0.1
 
 # --- Hubs (solvers.clusters.hubs) ------------------------------------------------------------
 
