@@ -95,7 +95,7 @@ def test_region_explanations(region: tuple[Round, Path, float]) -> None:
     one = time.perf_counter() - started
     (item,) = answer.items
     assert item.verdict == "assigned" and item.alternative is not None
-    assert matcher.verify_plan(round_, _applied(plan, item.alternative)) == []
+    assert matcher.verify_plan(round_, item.alternative.applied_to(plan)) == []
     whole, whole_seconds = _whole_part(round_, plan, first)
     started = time.perf_counter()
     reasons = plan_reasons(round_, plan, suggest=True, seconds=30.0)
@@ -103,7 +103,7 @@ def test_region_explanations(region: tuple[Round, Path, float]) -> None:
     found = [(pid, s) for pid, why in reasons.unstaffed.items() for s in why.suggestions]
     for pid, suggestion in found[:3]:
         relaxed = _relaxed(round_, pid, suggestion)
-        assert matcher.verify_plan(relaxed, _applied(plan, suggestion)) == []
+        assert matcher.verify_plan(relaxed, suggestion.applied_to(plan)) == []
     old_each = _old_suggestions(round_, plan, sorted(reasons.unstaffed)[:OLD_PROJECTS])
     suggested = sum(1 for why in reasons.unstaffed.values() if why.suggestions)
     n = len(reasons.unstaffed)
@@ -133,20 +133,6 @@ def test_region_explanations(region: tuple[Round, Path, float]) -> None:
             },
         ],
     )
-
-
-def _applied(plan: Plan, alt: Alternative) -> Plan:
-    """The plan an alternative describes: its moves applied to the written plan."""
-    removed = {(m.project_id, m.staff_id) for m in alt.moves if m.change == "removed"}
-    kept = [a for a in plan.assignments if (a.project_id, a.staff_id) not in removed]
-    added = [
-        Assignment(project_id=m.project_id, staff_id=m.staff_id, role=m.role)
-        for m in alt.moves
-        if m.change == "added"
-    ]
-    staffed = {a.project_id for a in kept + added}
-    unfilled = tuple(u for u in plan.unfilled if u.project_id not in staffed)
-    return Plan(assignments=tuple(kept + added), unfilled=unfilled)
 
 
 def _relaxed(round_: Round, project_id: str, suggestion: Alternative) -> Round:

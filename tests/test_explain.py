@@ -33,20 +33,6 @@ def planned(tmp_path_factory: pytest.TempPathFactory) -> tuple[Round, Plan, Path
     return round_, outcome.plan, out
 
 
-def _with(plan: Plan, alt: Alternative) -> Plan:
-    """The plan the alternative describes: its moves applied to the written plan."""
-    removed = {(m.project_id, m.staff_id) for m in alt.moves if m.change == "removed"}
-    kept = [a for a in plan.assignments if (a.project_id, a.staff_id) not in removed]
-    added = [
-        Assignment(project_id=m.project_id, staff_id=m.staff_id, role=m.role)
-        for m in alt.moves
-        if m.change == "added"
-    ]
-    staffed = {a.project_id for a in kept + added}
-    unfilled = tuple(u for u in plan.unfilled if u.project_id not in staffed)
-    return Plan(assignments=tuple(kept + added), unfilled=unfilled)
-
-
 def _objective(round_: Round, plan: Plan) -> int:
     problem = encode(round_)
     index = {
@@ -171,7 +157,7 @@ def test_assigned_pair_cost_is_the_difference_of_objectives(
     assert set(item.terms) == {"expertise", "preference", "travel", "sle_balance", "give_take"}
     alt = item.alternative
     assert alt is not None and alt.status == "OPTIMAL"
-    other = _with(plan, alt)
+    other = alt.applied_to(plan)
     assert matcher.verify_plan(round_, other) == []
     assert lead.staff_id not in {a.staff_id for a in other.team(lead.project_id)}
     assert alt.replaced_by
@@ -202,7 +188,7 @@ def test_not_chosen_pair_forced_in_passes_the_checker(planned: tuple[Round, Plan
         }
         alt = item.alternative
         assert alt is not None and alt.status in {"OPTIMAL", "FEASIBLE"}
-        forced = _with(plan, alt)
+        forced = alt.applied_to(plan)
         assert staff_id in {a.staff_id for a in forced.team(project_id)}
         assert matcher.verify_plan(round_, forced) == []
         assert item.cost_of_change == _objective(round_, forced) - _objective(round_, plan)
@@ -300,7 +286,7 @@ def test_suggestions_from_neighbourhoods_hold_for_the_whole_relaxed_round(
     for suggestion in item.suggestions:
         assert suggestion.scope == "neighbourhood" and not suggestion.proven
         relaxed = _relaxed(round_, suggestion)
-        other = _with(plan, suggestion)
+        other = suggestion.applied_to(plan)
         assert matcher.verify_plan(relaxed, other) == []
         assert set(suggestion.replaced_by) == {a.staff_id for a in other.team("P01")}
         assert suggestion.objective == _objective(relaxed, other)
@@ -333,7 +319,7 @@ def test_a_pair_in_a_neighbourhood_states_an_upper_bound(planned: tuple[Round, P
     )
     alt = item.alternative
     assert item.verdict == "assigned" and alt is not None and alt.scope == "neighbourhood"
-    other = _with(plan, alt)
+    other = alt.applied_to(plan)
     assert matcher.verify_plan(round_, other) == []
     assert pairing.staff_id not in {a.staff_id for a in other.team(pairing.project_id)}
     assert item.cost_of_change == _objective(round_, other) - _objective(round_, plan)

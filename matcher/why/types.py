@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from matcher.model import Assignment, Plan
+
 Verdict = Literal["assigned", "forbidden", "not_chosen", "unstaffed"]
 
 
@@ -59,6 +61,19 @@ class Alternative:
     def proven(self) -> bool:
         """The cost is the least any plan with the change can have."""
         return self.status == "OPTIMAL" and self.scope == "part"
+
+    def applied_to(self, plan: Plan) -> Plan:
+        """``plan`` with this alternative's moves made: the plan it describes."""
+        removed = {(m.project_id, m.staff_id) for m in self.moves if m.change == "removed"}
+        kept = [a for a in plan.assignments if (a.project_id, a.staff_id) not in removed]
+        added = [
+            Assignment(project_id=m.project_id, staff_id=m.staff_id, role=m.role)
+            for m in self.moves
+            if m.change == "added"
+        ]
+        staffed = {a.project_id for a in kept + added}
+        unfilled = tuple(u for u in plan.unfilled if u.project_id not in staffed)
+        return Plan(assignments=tuple(kept + added), unfilled=unfilled)
 
 
 @dataclass(frozen=True)
