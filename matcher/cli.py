@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -152,12 +153,12 @@ def _writing() -> Iterator[None]:
 
 
 @contextmanager
-def _progress(quiet: bool) -> Iterator[ProgressView | None]:
-    """A live progress line on stderr (None with --quiet)."""
+def _progress(quiet: bool, started: float | None = None) -> Iterator[ProgressView | None]:
+    """A live progress line on stderr (None with --quiet), its clock from ``started``."""
     if quiet:
         yield None
         return
-    with ProgressView(Console(stderr=True)) as view:
+    with ProgressView(Console(stderr=True), started) as view:
         yield view
 
 
@@ -273,12 +274,15 @@ def match(input_path: Path, out: Path, quiet: bool, **solve: Any) -> None:
     matches and dates together; a schedule.csv and calendars/ of an earlier `plan` in --out
     are removed, your own files kept.
     """
+    started = time.perf_counter()
     _check_out(out, input_path)
     round_ = _load(input_path)
-    with _progress(quiet) as view:
+    with _progress(quiet, started) as view:
         outcome = matcher.match(round_, progress=view, **solve)
     with _writing():
-        written = matcher.write_outputs(out, round_, outcome.plan, outcome.summary())
+        written = matcher.write_outputs(
+            out, round_, outcome.plan, outcome.summary(), started=started
+        )
     _report(round_, outcome.plan, [("matching", outcome.result)], written, quiet)
     if view is not None:
         view.finish("Matched and written")
@@ -318,11 +322,12 @@ def plan(input_path: Path, out: Path, previous: Path | None, quiet: bool, **solv
     notices.csv and notices/ hold a message for each person and school to tell, and the
     calendars carry on from OLD's so calendar programs update their events.
     """
+    started = time.perf_counter()
     _check_out(out, input_path)
     round_ = _load(input_path)
     published = None if previous is None else _read_previous(previous, round_)
     try:
-        with _progress(quiet) as view:
+        with _progress(quiet, started) as view:
             outcome = matcher.plan(round_, progress=view, previous=published, **solve)
     except matcher.LockError as error:
         click.echo(str(error), err=True)
@@ -341,6 +346,7 @@ def plan(input_path: Path, out: Path, previous: Path | None, quiet: bool, **solv
             outcome.schedule,
             clusters=outcome.clusters,
             revision=revision,
+            started=started,
         )
     results = [("matching", outcome.matching.result), ("dating", outcome.scheduling.result)]
     if outcome.clusters is not None:
@@ -385,10 +391,11 @@ def schedule(input_path: Path, plan_dir: Path, out: Path | None, quiet: bool, **
     with the date rules that block them. Writes pairings.csv, unfilled.csv, summary.json,
     schedule.csv and calendars/ into --out (default DIR).
     """
+    started = time.perf_counter()
     _check_out(out or plan_dir, input_path)
     round_ = _load(input_path)
     pairings = _pairings_to_date(round_, plan_dir)
-    with _progress(quiet) as view:
+    with _progress(quiet, started) as view:
         final, dated = matcher.schedule_pairings(round_, pairings, progress=view, **solve)
     summary = {
         "round": round_.settings.name,
@@ -397,7 +404,7 @@ def schedule(input_path: Path, plan_dir: Path, out: Path | None, quiet: bool, **
     }
     with _writing():
         written = matcher.write_outputs(
-            out or plan_dir, round_, final, summary, dated.schedule, keep_clusters=True
+            out or plan_dir, round_, final, summary, dated.schedule, "keep", started=started
         )
     _report(round_, final, [("dating", dated.result)], written, quiet)
     if view is not None:

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from matcher.changes import Change, Revision, count_changes, diff_plans
 from matcher.clusters import ClusterOutcome, form_clusters
@@ -27,7 +27,7 @@ from matcher.io.cluster_files import write_cluster_files
 from matcher.io.history_files import write_history_next
 from matcher.io.notices_file import write_notices
 from matcher.io.owned import MATCH_OWNS, SCHEDULE_OWNS
-from matcher.io.plan_files import write_match_files
+from matcher.io.plan_files import write_match_files, write_whole_run_time
 from matcher.io.schedule_files import write_schedule_csv
 from matcher.locks import LockError, impossible_locks
 from matcher.model import Plan, Round, Schedule, ScheduledEvent, UnfilledProject
@@ -943,10 +943,10 @@ def write_outputs(
     plan_: Plan,
     summary: Mapping[str, object],
     schedule_: Schedule | None = None,
-    clusters: ClusterOutcome | None = None,
+    clusters: ClusterOutcome | Literal["keep"] | None = None,
     *,
-    keep_clusters: bool = False,
     revision: Revision | None = None,
+    started: float | None = None,
 ) -> list[Path]:
     """Write every output of a run into ``out_dir``, which is replaced whole, all or nothing.
 
@@ -959,15 +959,20 @@ def write_outputs(
 
     Parameters
     ----------
-    keep_clusters
-        Keep the cluster files already in ``out_dir`` (``schedule``: the pairings it dates
-        were made in them) instead of removing them.
+    clusters
+        The clusters formed, to write their files; ``"keep"`` keeps the cluster files
+        already in ``out_dir`` (``schedule``: the pairings it dates were made in them); None
+        removes them.
     revision
         A plan made from a published one (``plan(previous=...)``): its changes are written as
         changes.csv, its notices as notices.csv and notices/ (``matcher.io.notices_file``),
         and when ``out_dir`` holds no calendars yet, event UIDs and SEQUENCE
         carry on from the published folder's, so calendar programs update the events they
         have (and drop those cancelled) rather than add copies.
+    started
+        ``time.perf_counter()`` when the run began (before reading its input): run.json's
+        ``wall_time_seconds`` is then the whole run's, to the last file written, and the
+        plan's own time is kept as ``planning_seconds``.
 
     Raises
     ------
@@ -975,7 +980,7 @@ def write_outputs(
         If ``out_dir`` cannot take outputs (``matcher.io.out_folder``); nothing is written.
     """
     target = Path(out_dir)
-    owns = SCHEDULE_OWNS if keep_clusters else MATCH_OWNS
+    owns = SCHEDULE_OWNS if clusters == "keep" else MATCH_OWNS
     with atomic_output(target, owns=owns) as staging:
         # Read inside: the calendars a run killed mid-swap left are back in place by now.
         previous = target if (target / "calendars").exists() else None
@@ -992,7 +997,7 @@ def write_outputs(
             roles = {(a.project_id, a.staff_id): a.role for a in plan_.assignments}
             for path in write_calendars(staging, round_, schedule_, previous=previous, roles=roles):
                 written.append(target / path.relative_to(staging))
-        if clusters is not None:
+        if isinstance(clusters, ClusterOutcome):
             names = write_cluster_files(
                 staging, clusters.plan, longest=clusters.longest(), summary=clusters.summary()
             )
@@ -1000,4 +1005,6 @@ def write_outputs(
         written.extend(
             target / name for name in write_report_files(staging, round_, plan_, schedule_, summary)
         )
+        if started is not None:
+            write_whole_run_time(staging, summary, time.perf_counter() - started)
     return written

@@ -19,9 +19,10 @@ from solvers.engine.watch import Progress
 class ProgressView:
     """A callable for ``progress=`` that draws each report; use it as a context manager."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, started: float | None = None) -> None:
         self.console = console
-        self.started = time.perf_counter()
+        # The command's start when given (reading the input counts too).
+        self.started = time.perf_counter() if started is None else started
         self.phase: str | None = None
         self.status: Status | None = None
 

@@ -144,6 +144,19 @@ def write_match_files(
     return [PAIRINGS, UNFILLED, SUMMARY, RUN]
 
 
+def write_whole_run_time(
+    directory: Path, summary: Mapping[str, object], seconds: float
+) -> None:
+    """Rewrite run.json with ``seconds``, the whole run to its last file, as
+    ``wall_time_seconds``; the plan's own time (reading and writing left out) stays as
+    ``planning_seconds``. Written last, so an analyst's figure is what the run really took."""
+    _, times = split_run_times(summary)
+    if "wall_time_seconds" in times:
+        times["planning_seconds"] = times["wall_time_seconds"]
+    times["wall_time_seconds"] = round(seconds, 3)
+    (directory / RUN).write_text(_summary_json(times), encoding="utf-8", newline="")
+
+
 def _pairing_rows(round_: Round, plan: Plan) -> list[tuple[str | int, ...]]:
     unknown = sorted(
         {a.project_id for a in plan.assignments if a.project_id not in round_.project_by_id}
