@@ -42,6 +42,7 @@ from solvers.dating.explain import CLASHES, diagnose
 from solvers.dating.keepable import published_rows, undatable_pairs
 from solvers.dating.strategy import PartDates, components, solve_schedule
 from solvers.engine.budget import Budget
+from solvers.engine.calibration import ROUND_PAIRS_PER_SECOND
 from solvers.engine.memo import SolvedParts
 from solvers.engine.options import SolveOptions
 from solvers.engine.result import SolveResult
@@ -237,6 +238,9 @@ def _match(
         len(problem.staff_ids),
         problem.n_pairs,
     )
+    # What the round costs beyond its parts' searches, counted as work (not clocked) so the
+    # searches' shares, and so the plan, repeat.
+    budget.spend(problem.n_pairs / ROUND_PAIRS_PER_SECOND)
     start_from = feedback.start_from
     changes: tuple[int, int] | None = None
     if feedback.staged:

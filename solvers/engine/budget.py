@@ -63,8 +63,8 @@ class Budget:
 
     def last_step(self, seconds: float) -> Budget:
         """``seconds`` for a step after the job's own work (explanations): its deadline is at
-        least that far off, even when the job's has passed."""
-        deadline = max(self.deadline, time.perf_counter() + seconds)
+        least the guard's multiple of that off, even when the job's has passed."""
+        deadline = max(self.deadline, time.perf_counter() + CLOCK_GUARD * seconds)
         return Budget(seconds, deadline=deadline, guard=self._guard)
 
     def spend(self, seconds: float) -> None:

@@ -60,6 +60,12 @@ PROBE_SECONDS = 4.0
 # Building a part's start plan and model: about 25,000 pairs a second (the 2,000-school cohort's
 # parts, 1,700 to 25,000 pairs: 20,000 to 28,000 a second).
 PAIRS_BUILT_PER_SECOND = 25_000
+# A matching round outside its parts' searches and starts (checking every project has
+# candidates, encoding the round, splitting it into parts, merging and checking the plan):
+# about this many candidate pairs a second (the 2,000-school cohort, 68,716 pairs: 1.9 s in a
+# feedback round whose parts were all solved before, 2026-12-05). Charged so a short limit
+# still ends near its time (at 15 s these steps were a third of the run, uncounted).
+ROUND_PAIRS_PER_SECOND = 36_000
 
 # An unstaffed project's explanation (the smallest set of rules that stop it) searches for at
 # most this long, whatever its even share of the budget: on the sample and the 300-school
