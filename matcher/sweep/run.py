@@ -50,7 +50,7 @@ def plan_scenario(job: Job) -> dict[str, Any]:
     started = time.perf_counter()
     folder = Path(job.folder)
     try:
-        row = _plan_and_write(job, folder)
+        row = _plan_and_write(job, folder, started)
     except Exception as error:  # a failed scenario must not stop the sweep
         # The exception's type and text only: matcher's messages name files, ids and
         # settings, never a person's name or email.
@@ -60,7 +60,7 @@ def plan_scenario(job: Job) -> dict[str, Any]:
     return row
 
 
-def _plan_and_write(job: Job, folder: Path) -> dict[str, Any]:
+def _plan_and_write(job: Job, folder: Path, started: float) -> dict[str, Any]:
     from matcher.pipeline import plan, write_outputs
 
     round_ = _round(job.input_path).replace(settings=job.settings)
@@ -74,7 +74,13 @@ def _plan_and_write(job: Job, folder: Path) -> dict[str, Any]:
     )
     summary = outcome.summary()
     write_outputs(
-        folder, round_, outcome.plan, summary, outcome.schedule, clusters=outcome.clusters
+        folder,
+        round_,
+        outcome.plan,
+        summary,
+        outcome.schedule,
+        clusters=outcome.clusters,
+        started=started,
     )
     return summary_row(job.name, summary)
 
