@@ -576,16 +576,20 @@ def explain_unstaffed(
             run.finished(k, None, 0.0)
             return
         share = budget.part(each)
-        answer = _explain_one(
-            round_,
-            parts[n],
-            run.model(n).for_project(project_id),
-            project_id,
-            budget=share,
-            seed=options.seed,
-            teams=teams or {},
-        )
-        run.finished(k, answer, share.used)
+        answer: str | None = None
+        try:
+            answer = _explain_one(
+                round_,
+                parts[n],
+                run.model(n).for_project(project_id),
+                project_id,
+                budget=share,
+                seed=options.seed,
+                teams=teams or {},
+            )
+        finally:
+            # Even on an error: later projects may be waiting for its work (``may_start``).
+            run.finished(k, answer, share.used)
 
     # CP-SAT releases the interpreter lock while it searches, so the projects' searches run
     # side by side; the pool hands them out in order, each to the first thread free.
@@ -593,6 +597,7 @@ def explain_unstaffed(
         list(pool.map(explain, range(len(run.order))))
     found, spent = run.reasons()
     budget.spend(spent / workers)
+    # A project in no part had candidates (or precheck would have said), all in another region.
     reasons = dict.fromkeys(unstaffed, ANOTHER_REGION)
     reasons.update(found)
     return reasons
