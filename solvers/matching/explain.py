@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,14 +26,18 @@ from ortools.sat.python import cp_model
 
 from matcher.model import Project, Round
 from solvers.engine.budget import Budget
-from solvers.engine.calibration import EXPLAIN_MAX_SECONDS
+from solvers.engine.calibration import (
+    EXPLAIN_MAX_SECONDS,
+    EXPLAIN_PAIRS_BUILT_PER_SECOND,
+    EXPLAIN_PAIRS_COPIED_PER_SECOND,
+)
 from solvers.engine.decompose import pair_parts, restrict
 from solvers.engine.options import DEFAULT_OPTIONS, SolveOptions
 from solvers.matching.capacity import sle_days_left
 from solvers.matching.cover import cover_days
 from solvers.matching.eligibility import PairContext, Screen, project_areas
 from solvers.matching.encode import MatchingProblem
-from solvers.matching.model import MatchingModel, build_model
+from solvers.matching.model import build_model
 
 
 @dataclass(frozen=True)
@@ -314,9 +319,7 @@ _SENTENCES: dict[str, Callable[[_Words, str], str]] = {
     "team_size": _team_size_sentence,
     "lead": lambda w, pid: f"project {pid} has a trained lead",
     "sle": lambda w, pid: f"project {pid} has an SLE",
-    "needs_role": lambda w, pid: (
-        f"project {pid} has {_needed_role(w, pid)} on its team"
-    ),
+    "needs_role": lambda w, pid: f"project {pid} has {_needed_role(w, pid)} on its team",
     "areas_covered": _areas_sentence,
     "capacity": lambda w, sid: (
         f"reviewer {sid} works at most {w.round.staff_by_id[sid].max_days} days"
@@ -333,14 +336,19 @@ def _sentence(rule: str, subject: str, words: _Words) -> str:
     return f"{rule} ({subject})" if said is None else said(words, subject)
 
 
+def _assume(model: cp_model.CpModel, literals: Sequence[int]) -> None:
+    """Assume ``literals`` (proto indices of Boolean variables) instead of what was."""
+    model.clear_assumptions()
+    model.proto.assumptions.extend(literals)
+
+
 def _is_infeasible(
-    m: MatchingModel, assumed: list[cp_model.IntVar], budget: Budget, seed: int
+    model: cp_model.CpModel, assumed: Sequence[int], budget: Budget, seed: int
 ) -> bool | None:
     """True if the assumed rules cannot all hold, False if they can, None if unsure in time."""
-    m.model.clear_assumptions()
-    m.model.add_assumptions(assumed)
+    _assume(model, assumed)
     solver = _solver(budget, seed)
-    status = solver.solve(m.model)
+    status = solver.solve(model)
     budget.charge(solver, 1)
     return _verdict(status)
 
@@ -367,6 +375,172 @@ OUT_OF_TIME = (
     "left unstaffed: other projects used the reviewers it could have had; which rules force "
     "that was not worked out within the time limit (run again with a longer --time-limit)"
 )
+ANOTHER_REGION = (
+    "its possible reviewers all work in another region: the round was too large "
+    "to solve whole and was split into regions (docs/model.md)"
+)
+
+
+@dataclass(frozen=True)
+class _Part:
+    """An independent part with projects to explain: only a project's own part can stop it."""
+
+    problem: MatchingProblem
+    rivals: tuple[str, ...]  # the part's projects the plan staffed, in ``staffed``'s order
+    explain: tuple[str, ...]  # the part's projects to explain, in ``unstaffed``'s order
+
+    # Building the part's guarded model, and copying it for a project, are counted as work in
+    # proportion to its pairs (not clocked, so which projects a run explains repeats).
+    @property
+    def build_seconds(self) -> float:
+        return self.problem.n_pairs / EXPLAIN_PAIRS_BUILT_PER_SECOND
+
+    @property
+    def copy_seconds(self) -> float:
+        return self.problem.n_pairs / EXPLAIN_PAIRS_COPIED_PER_SECOND
+
+
+@dataclass(frozen=True)
+class _Guarded:
+    """A part's matching model with every rule instance guarded by a literal (``_Assumptions``)
+    and a ("staff", project) literal for each project the plan staffed. Built once for all the
+    part's projects to explain and never searched itself: each project's question is asked of
+    a copy with its own staff literal added, so that its model and assumptions are exactly
+    those of a model built for it alone, and so is its answer."""
+
+    model: cp_model.CpModel
+    literals: Mapping[tuple[str, str], int]  # proto indices, the same in every copy
+    staffed: Mapping[str, int]  # each project to explain's staffed variable (proto index)
+
+    def for_project(self, project_id: str) -> _Guarded:
+        # Copying the proto costs about a fortieth of building it (the 2,000-school cohort's
+        # parts), and threads may copy one model at once: it is only read.
+        copy = self.model.clone()
+        (literal,) = _Assumptions(copy)("staff", project_id)
+        staffed = copy.get_bool_var_from_proto_index(self.staffed[project_id])
+        copy.add(staffed == 1).only_enforce_if(literal)
+        return _Guarded(copy, {**self.literals, ("staff", project_id): literal.index}, {})
+
+
+def _guarded_model(part: _Part) -> _Guarded:
+    problem = part.problem
+    model = cp_model.CpModel()
+    guard = _Assumptions(model)
+    m = build_model(problem, guard=guard, model=model)
+    m.model.clear_objective()
+    position = {pid: j for j, pid in enumerate(problem.project_ids)}
+    for pid in part.rivals:
+        (literal,) = guard("staff", pid)
+        m.model.add(m.staffed[position[pid]] == 1).only_enforce_if(literal)
+    staffed = {pid: m.staffed[position[pid]].index for pid in part.explain}
+    return _Guarded(model, {key: lit.index for key, lit in guard.literals.items()}, staffed)
+
+
+def _parts(
+    problem: MatchingProblem, unstaffed: Sequence[str], staffed: Sequence[str]
+) -> list[_Part]:
+    """The parts holding projects to explain, in the order of their first such project."""
+    part_of_project = np.full(len(problem.project_ids), -1, dtype=np.int64)
+    all_pairs = pair_parts(problem)
+    for n, pairs in enumerate(all_pairs):
+        part_of_project[problem.pair_project[pairs]] = n
+    index = {pid: j for j, pid in enumerate(problem.project_ids)}
+
+    def part_of(pid: str) -> int:
+        return int(part_of_project[index[pid]]) if pid in index else -1
+
+    wanted = [n for n in dict.fromkeys(part_of(pid) for pid in unstaffed) if n >= 0]
+    parts: list[_Part] = []
+    for n in wanted:
+        sub, _staff, _projects = restrict(problem, all_pairs[n])
+        parts.append(
+            _Part(
+                sub,
+                rivals=tuple(pid for pid in staffed if part_of(pid) == n),
+                explain=tuple(pid for pid in unstaffed if part_of(pid) == n),
+            )
+        )
+    return parts
+
+
+class _Explaining:
+    """The projects to explain in a fixed order, part by part, run by threads as they come
+    free, and which of them count: a project is explained if the work before it in that order
+    (each part's model the first time, each project's copy of it and its searches) plus its own
+    model leaves some of the stage's work. That depends only on counts and CP-SAT's
+    deterministic time, not on which thread ran what or how fast: a project started before the
+    work turned out spent (another thread's earlier project was still searching) is run but
+    its answer not used."""
+
+    def __init__(self, parts: Sequence[_Part], work: float, each: float) -> None:
+        self.parts = parts
+        self.order = [(n, pid) for n, part in enumerate(parts) for pid in part.explain]
+        self.work = work
+        self.each = each  # a project's share for each search
+        # Each part's model is charged at its first project, whichever thread builds it, and a
+        # copy of it at every project.
+        self.model_seconds = [
+            parts[n].copy_seconds + (parts[n].build_seconds if pid == parts[n].explain[0] else 0)
+            for n, pid in self.order
+        ]
+        self.used: list[float | None] = [None] * len(self.order)
+        self.answers: list[str | None] = [None] * len(self.order)
+        self._left = [len(part.explain) for part in parts]
+        self._models: list[_Guarded | None] = [None] * len(parts)
+        self._changed = threading.Condition()
+        self._part_locks = [threading.Lock() for _ in parts]
+
+    def may_start(self, k: int) -> bool:
+        """False when the work before ``k`` is known to leave none (then nor does it for any
+        later project: skipped). True when it leaves some, or still would if every earlier
+        project still searching used a full share; otherwise wait for those to finish, rather
+        than search for an answer likely not to be used. Waiting changes when, never which."""
+        with self._changed:
+            while True:
+                known = sum(u for u in self.used[:k] if u is not None)
+                searching = sum(u is None for u in self.used[:k])
+                before = sum(self.model_seconds[: k + 1]) + known
+                if before >= self.work:
+                    return False
+                if before + searching * self.each < self.work or not searching:
+                    return True
+                self._changed.wait()
+
+    def model(self, n: int) -> _Guarded:
+        """Part ``n``'s model, built by the first thread to need it; others wait for it."""
+        with self._part_locks[n]:
+            built = self._models[n] or _guarded_model(self.parts[n])
+            self._models[n] = built
+            return built
+
+    def finished(self, k: int, answer: str | None, used: float) -> None:
+        n = self.order[k][0]
+        with self._changed:
+            self.answers[k] = answer
+            self.used[k] = used
+            self._changed.notify_all()
+        with self._part_locks[n]:
+            self._left[n] -= 1
+            if not self._left[n]:
+                self._models[n] = None  # no project of it is left: free its model
+
+    def reasons(self) -> tuple[dict[str, str], float]:
+        """Each project's answer, or OUT_OF_TIME from the first that the work before it and
+        its part's model leave none for; and the work of the answers used."""
+        reasons: dict[str, str] = {}
+        before = counted = 0.0
+        for k, (_n, pid) in enumerate(self.order):
+            # A project's model counts before it whether or not it is then explained, so
+            # once the work is spent no later project is (as ``may_start`` assumes).
+            before += self.model_seconds[k]
+            answer = self.answers[k]
+            if before >= self.work or answer is None:
+                reasons[pid] = OUT_OF_TIME
+                continue
+            reasons[pid] = answer
+            before += self.used[k] or 0.0
+            counted += self.model_seconds[k] + (self.used[k] or 0.0)
+        return reasons, counted
 
 
 def explain_unstaffed(
@@ -383,66 +557,69 @@ def explain_unstaffed(
 
     ``staffed`` are the projects the plan did staff: the question asked is "why can this project
     not be staffed as well as those?". ``teams`` (project id: staff ids) are their teams, so a
-    budget rule can say what the plan already commits. Projects are explained
-    ``options.workers`` at a time, each search stopped after ``budget`` shared out evenly, and
-    at most ``EXPLAIN_MAX_SECONDS``, of work (``solvers.engine.budget``); none is started
-    after ``budget``'s deadline, and those left say so.
+    budget rule can say what the plan already commits. Each part's guarded model is built once
+    for all its projects to explain. Projects are explained ``options.workers`` at a time,
+    part by part, each search stopped after ``budget`` shared out evenly, and at most
+    ``EXPLAIN_MAX_SECONDS``, of work (``solvers.engine.budget``). The models and searches
+    together have ``budget``'s work on each worker: no project is explained past that, in a
+    fixed order (``_Explaining``), nor started after ``budget``'s deadline; those left say so.
     """
     many = max(1, len(unstaffed))
-    workers = options.workers
-    each = min(EXPLAIN_MAX_SECONDS, budget.seconds * max(1, workers) / many)
-    # Only the project's own independent part can stop it: explain within that part.
-    part_of: dict[str, tuple[MatchingProblem, set[str]]] = {}
-    for pairs in pair_parts(problem):
-        sub, _staff, _projects = restrict(problem, pairs)
-        for pid in sub.project_ids:
-            part_of[pid] = (sub, set(sub.project_ids))
+    workers = max(1, options.workers)
+    each = min(EXPLAIN_MAX_SECONDS, budget.seconds * workers / many)
+    parts = _parts(problem, unstaffed, staffed)
+    run = _Explaining(parts, budget.left * workers, each)
 
-    def reason(project_id: str) -> str:
-        if project_id not in part_of:
-            # It had candidates (or precheck would have said), all in another region.
-            return (
-                "its possible reviewers all work in another region: the round was too large "
-                "to solve whole and was split into regions (docs/model.md)"
-            )
-        if budget.exhausted():
-            return OUT_OF_TIME
-        sub, members = part_of[project_id]
-        rivals = [pid for pid in staffed if pid in members]
+    def explain(k: int) -> None:
+        n, project_id = run.order[k]
+        if not run.may_start(k) or budget.exhausted():
+            run.finished(k, None, 0.0)
+            return
         share = budget.part(each)
-        return _explain_one(
-            round_, sub, project_id, rivals, budget=share, seed=options.seed, teams=teams or {}
-        )
+        answer: str | None = None
+        try:
+            answer = _explain_one(
+                round_,
+                parts[n],
+                run.model(n).for_project(project_id),
+                project_id,
+                budget=share,
+                seed=options.seed,
+                teams=teams or {},
+            )
+        finally:
+            # Even on an error: later projects may be waiting for its work (``may_start``).
+            run.finished(k, answer, share.used)
 
-    # Each explanation is its own model and search, so they run side by side (CP-SAT releases
-    # the interpreter lock while it searches); map keeps the projects' order.
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        return dict(zip(unstaffed, pool.map(reason, unstaffed), strict=True))
+    # CP-SAT releases the interpreter lock while it searches, so the projects' searches run
+    # side by side; the pool hands them out in order, each to the first thread free.
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="explain") as pool:
+        list(pool.map(explain, range(len(run.order))))
+    found, spent = run.reasons()
+    budget.spend(spent / workers)
+    # A project in no part had candidates (or precheck would have said), all in another region.
+    reasons = dict.fromkeys(unstaffed, ANOTHER_REGION)
+    reasons.update(found)
+    return reasons
 
 
 def _explain_one(
     round_: Round,
-    problem: MatchingProblem,
+    part: _Part,
+    guarded: _Guarded,
     project_id: str,
-    staffed: Sequence[str],
     *,
     budget: Budget,
     seed: int,
     teams: Mapping[str, Sequence[str]],
 ) -> str:
-    model = cp_model.CpModel()
-    guard = _Assumptions(model)
-    m = build_model(problem, guard=guard, model=model)
-    m.model.clear_objective()
-    for pid in [*staffed, project_id]:
-        (literal,) = guard("staff", pid)
-        m.model.add(m.staffed[problem.project_ids.index(pid)] == 1).only_enforce_if(literal)
-    key_of = {lit.index: key for key, lit in guard.literals.items()}
-    everything = list(guard.literals.values())
+    """Assume every rule, the staffed rivals and the project staffed; name what conflicts."""
+    key_of = {index: key for key, index in guarded.literals.items()}
+    everything = list(guarded.literals.values())
+    model = guarded.model
     solver = _solver(budget, seed)
-    m.model.clear_assumptions()
-    m.model.add_assumptions(everything)
-    status = solver.solve(m.model)
+    _assume(model, everything)
+    status = solver.solve(model)
     budget.charge(solver, 1)
     verdict = _verdict(status)
     if verdict is False:
@@ -453,11 +630,12 @@ def _explain_one(
     if verdict is None:
         return "no team found within the time limit; the cause was not proven"
     # The same solve that proved the conflict names a set of assumptions behind it.
-    core = [guard.literals[key_of[i]] for i in solver.sufficient_assumptions_for_infeasibility()]
-    core = _shrink(m, core, budget=budget, seed=seed)
-    keys = sorted(key_of[lit.index] for lit in core)
+    core = _shrink(
+        model, list(solver.sufficient_assumptions_for_infeasibility()), budget=budget, seed=seed
+    )
+    keys = sorted(key_of[index] for index in core)
     rivals = sorted(s for r, s in keys if r == "staff" and s != project_id)
-    words = _Words(round_, problem, teams)
+    words = _Words(round_, part.problem, teams)
     rules = [_sentence(r, s, words) for r, s in keys if r != "staff"]
     rules += _scoping_note(round_.project_by_id[project_id], {r for r, _s in keys})
     lead = (
@@ -468,13 +646,11 @@ def _explain_one(
     return f"{lead}: these rules conflict: " + "; ".join(rules) if rules else lead
 
 
-def _shrink(
-    m: MatchingModel, core: list[cp_model.IntVar], *, budget: Budget, seed: int
-) -> list[cp_model.IntVar]:
+def _shrink(model: cp_model.CpModel, core: list[int], *, budget: Budget, seed: int) -> list[int]:
     """Drop every assumption the conflict does not need (deletion-based minimisation)."""
     needed = list(core)
-    for literal in list(core):
-        trial = [x for x in needed if x is not literal]
-        if _is_infeasible(m, trial, budget, seed):
+    for literal in core:
+        trial = [x for x in needed if x != literal]
+        if _is_infeasible(model, trial, budget, seed):
             needed = trial
     return needed
