@@ -569,9 +569,7 @@ def plan(
     excluded_projects = undatable_projects(round_)
     left_out = _published_clashes(round_, previous)
     excluded_projects.update(left_out)
-    excluded_pairs = (
-        _undatable_pairs(round_, excluded_projects) if previous is not None else set()
-    )
+    excluded_pairs = _undatable_pairs(round_, excluded_projects) if previous is not None else set()
     matched_parts = SolvedMatchingParts()
     dated_parts = SolvedParts[PartDates]()
     last_plan: Plan | None = None
