@@ -83,12 +83,14 @@ def diagnose(
     *,
     budget: Budget | None = None,
     lead: str | None = None,
+    models: ClashModels | None = None,
 ) -> Diagnosis:
     """Why ``project`` with ``team`` was left undated (see the module docstring).
 
     With ``problem`` (the project's part) a clash with other visits also names the rule behind
     it, each rule's search within ``budget`` (default ``EXPLAIN_MAX_SECONDS`` of work).
-    ``lead`` is who would attend a scoping meeting (``Plan.lead_of``)."""
+    ``lead`` is who would attend a scoping meeting (``Plan.lead_of``). ``models`` keeps the
+    part's model for its other clashing projects (by default it is built for this one only)."""
     days = calendar.term_days
     alone = dated_project(round_, calendar, project, [])
     shape = _shape(project, alone.min_gap, alone.within)
@@ -126,7 +128,11 @@ def diagnose(
             tuple(team),
         )
     searching = budget or Budget(EXPLAIN_MAX_SECONDS)
-    rule = _clashing_rule(problem, project.project_id, searching) if problem else None
+    rule = (
+        _clashing_rule(problem, project.project_id, searching, models or ClashModels())
+        if problem
+        else None
+    )
     words = {
         "one_place": "a team member is already on other visits on every date left",
         "release_per_day": "a releasing school already has its most staff out per day "
@@ -141,23 +147,112 @@ def diagnose(
     )
 
 
-def _clashing_rule(problem: SchedulingProblem, project_id: str, budget: Budget) -> str | None:
+# The rules that link one project's dates to another's, in the order a clash is put down to
+# them: the first that, dropped alone, lets the project be dated is the one named.
+LINKING = ("one_place", "release_per_day", "leaders_per_day", "host_per_day")
+# Constraint kinds CP-SAT obeys an enforcement literal on (cp_model.proto). The linking rules
+# add linear constraints only; one of another kind would be enforced always, naming the wrong
+# rule, so it fails loudly instead.
+_ENFORCEABLE = ("linear", "bool_or", "bool_and")
+
+
+@dataclass
+class ClashModel:
+    """A part's dating model, without objective, each linking rule under a literal of its own:
+    fixing all but one literal true gives the model with that rule dropped, so one build
+    answers every rule for every project of the part."""
+
+    part: SchedulingProblem
+    dating: dating_model.SchedulingModel
+    enforced: dict[str, cp_model.IntVar]
+
+
+def clash_model(part: SchedulingProblem) -> ClashModel:
+    """``part``'s model for naming clashes (``ClashModel``); rules in ``HARD_RULES`` order, so
+    with every literal true its constraints are those of the usual model, in the same order."""
+    m = dating_model.build_schedule_model(part, hard_rules=(), objective=False)
+    constraints = m.model.proto.constraints
+    enforced: dict[str, cp_model.IntVar] = {}
+    for hard_rule in dating_model.HARD_RULES:
+        before = len(constraints)
+        hard_rule.add(m)
+        if hard_rule.name not in LINKING:
+            continue
+        literal = m.model.new_bool_var(f"enforce[{hard_rule.name}]")
+        for c in range(before, len(constraints)):
+            constraint = constraints[c]
+            if not any(getattr(constraint, f"has_{kind}")() for kind in _ENFORCEABLE):
+                raise ValueError(
+                    f"rule {hard_rule.name} adds a constraint CP-SAT cannot enforce under a "
+                    f"literal, so it cannot be dropped alone: {constraint}"
+                )
+            constraint.enforcement_literal.append(literal.index)
+        enforced[hard_rule.name] = literal
+    return ClashModel(part, m, enforced)
+
+
+class ClashModels:
+    """Each part's ``ClashModel``, built the first time one of its projects is named and kept
+    for its others (``matcher.pipeline`` names every clashing project of a round in turn)."""
+
+    def __init__(self) -> None:
+        self._models: dict[tuple[str, ...], ClashModel] = {}
+        self.built = 0  # models built so far: what naming charges for (matcher.pipeline)
+
+    def of(self, part: SchedulingProblem) -> ClashModel:
+        # Parts hold dicts, so they do not hash: keyed by their projects, and a different part
+        # with the same projects (another encoding of the round) gets a model of its own.
+        key = tuple(p.project_id for p in part.projects)
+        found = self._models.get(key)
+        if found is None or (found.part is not part and found.part != part):
+            found = self._models[key] = clash_model(part)
+            self.built += 1
+        return found
+
+    def release(self, part: SchedulingProblem) -> None:
+        """Forget ``part``'s model (its last clashing project is named): a large part's model
+        is big, and a round may have many parts."""
+        self._models.pop(tuple(p.project_id for p in part.projects), None)
+
+
+def _fix(model: cp_model.CpModel, literal: cp_model.IntVar, value: bool | None) -> None:
+    """Fix ``literal`` to ``value`` in the model's proto, or free it again (``None``)."""
+    domain = model.proto.variables[literal.index].domain
+    domain[0], domain[1] = (0, 1) if value is None else (int(value), int(value))
+
+
+def _clashing_rule(
+    problem: SchedulingProblem, project_id: str, budget: Budget, models: ClashModels
+) -> str | None:
     """The linking rule that, dropped alone, lets the project be dated with all the others."""
-    linking = ("one_place", "release_per_day", "leaders_per_day", "host_per_day")
     # Callers pass the project's own part (``solvers.dating.strategy.components``): nothing
     # else can clash with it, and a model of the part alone answers the same, far faster.
     part = problem
     index = next(j for j, p in enumerate(part.projects) if p.project_id == project_id)
-    for dropped in linking:
-        rules = tuple(r for r in dating_model.HARD_RULES if r.name != dropped)
-        m = dating_model.build_schedule_model(part, hard_rules=rules)
-        m.model.add(m.scheduled[index] == 1)
-        m.model.clear_objective()
-        solver = cp_model.CpSolver()
-        # Work, not seconds, so the rule named is the same on every run (solvers.engine.budget).
-        # Each rule's search gets the whole amount, on a deadline of its own.
-        Budget(budget.seconds).limit(solver, 1)
-        solver.parameters.num_workers = 1
-        if solver.solve(m.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return dropped
-    return None
+    guarded = models.of(part)
+    model = guarded.dating.model
+    # The project dated and each rule kept or dropped by fixing literals, not by assumptions:
+    # with assumptions CP-SAT keeps every feasible solution through presolve, which then no
+    # longer proves a clash at once as it does on a model without the rule, so the searches
+    # took several times the work and the larger parts of the 2,000-school cohort ran out of
+    # it, naming no rule. Fixed, presolve drops a dropped rule's constraints and treats the
+    # others as plain ones: the model each rule's search had before, built once.
+    _fix(model, guarded.dating.scheduled[index], True)
+    try:
+        for dropped in LINKING:
+            for name, literal in guarded.enforced.items():
+                _fix(model, literal, name != dropped)
+            solver = cp_model.CpSolver()
+            # Work, not seconds, so the rule named is the same on every run
+            # (solvers.engine.budget). Each rule's search gets the whole amount, on a deadline
+            # of its own.
+            Budget(budget.seconds).limit(solver, 1)
+            solver.parameters.num_workers = 1
+            if solver.solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                return dropped
+        return None
+    finally:
+        # Free again for the part's next project.
+        _fix(model, guarded.dating.scheduled[index], None)
+        for literal in guarded.enforced.values():
+            _fix(model, literal, None)

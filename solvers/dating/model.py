@@ -328,8 +328,13 @@ def build_schedule_model(
     problem: SchedulingProblem,
     *,
     hard_rules: Sequence[ModelRule[SchedulingModel]] = HARD_RULES,
+    objective: bool = True,
 ) -> SchedulingModel:
-    """Variables, the given hard rules (all by default), soft terms and the objective."""
+    """Variables, the given hard rules (all by default), soft terms and the objective.
+
+    Without ``objective`` neither the soft terms nor the objective are built: a search that
+    only asks whether dates exist (``solvers.dating.explain``) would pay for them, chiefly
+    the busiest-week variables of ``release_spread``, and never read them."""
     model = cp_model.CpModel()
     scheduled, start, present, scope, govern = [], [], [], [], []
     for p in problem.projects:
@@ -368,10 +373,12 @@ def build_schedule_model(
     m = SchedulingModel(problem, model, scheduled, start, present, scope, govern)
     for hard_rule in hard_rules:
         hard_rule.add(m)
-    objective: cp_model.LinearExpr | int = 0
+    if not objective:
+        return m
+    total: cp_model.LinearExpr | int = 0
     for name, build, sign, _description in SOFT_TERMS:
         m.terms[name] = build(m)
         # A term is a LinearExpr or 0, never the numpy integer LinearExprT also allows.
-        objective += sign * problem.weights[name] * cast("cp_model.LinearExpr | int", m.terms[name])
-    model.minimize(objective)
+        total += sign * problem.weights[name] * cast("cp_model.LinearExpr | int", m.terms[name])
+    model.minimize(total)
     return m
