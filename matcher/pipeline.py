@@ -800,24 +800,24 @@ def _diagnoses(
         project = round_.project_by_id[project_id]
         part = part_of.get(project_id)
         in_time = budget is None or not budget.exhausted()
-        searched = part if in_time else None
+        searched = models.searched
         why = diagnose(
             round_,
             calendar,
             project,
             team,
-            searched,
+            part if in_time else None,
             budget=Budget(each),
             lead=plan_.lead_of(project_id),
             models=models,
         )
         if budget is not None and in_time and part is not None:
-            # What naming took, counted as work: its searches, and building the part's model
-            # the first time one of its projects is named, so the projects reached are the
-            # same on every run.
+            # What naming took, counted as work: each rule search (its allowance and loading
+            # the part), and building the part's model the first time one of its projects is
+            # named, so the projects reached are the same on every run.
             build = 0.0 if id(part) in charged else len(part.projects) / DATING_BUILT_PER_SECOND
             charged.add(id(part))
-            budget.spend(each + build)
+            budget.spend(models.searched - searched + build)
         if part is not None and last_of[id(part)] == i:
             models.release(part)
         found[project_id] = (why.kind, why.reason, why.blocking_members)

@@ -19,7 +19,13 @@ from matcher.model import Assignment, Lock, Plan, Round
 from matcher.pipeline import DATING_BUILT_PER_SECOND, _diagnoses
 from solvers.dating import model as dating_model
 from solvers.dating.encode import SchedulingProblem, encode_schedule
-from solvers.dating.explain import LINKING, ClashModels, _clashing_rule, diagnose
+from solvers.dating.explain import (
+    CLASH_LOADED_PER_SECOND,
+    LINKING,
+    ClashModels,
+    _clashing_rule,
+    diagnose,
+)
 from solvers.dating.strategy import components
 from solvers.engine.budget import Budget
 from solvers.engine.rules import model_rule
@@ -91,6 +97,20 @@ CASES: dict[str, tuple[list[tuple[str, str, str]], dict[str, int], str | None]] 
 }
 
 
+@pytest.mark.parametrize("case", ["one_place", "host_per_day", "two rules"])
+def test_every_rule_search_is_charged(case: str) -> None:
+    """A rule found on a later search, or none found, costs every search made: the charge
+    is what naming did, so a large round's naming stops at its share of the limit."""
+    others, b_limits, expected = CASES[case]
+    round_, plan_ = _round(others, **b_limits)
+    part = _part(round_, plan_, "P2")
+    models = ClashModels()
+    _clashing_rule(part, "P2", Budget(0.5), models)
+    searches = len(LINKING) if expected is None else LINKING.index(expected) + 1
+    per_search = 0.5 + len(part.projects) / CLASH_LOADED_PER_SECOND
+    assert models.searched == pytest.approx(searches * per_search)
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_guarded_model_names_what_rebuilding_named(case: str) -> None:
     others, b_limits, expected = CASES[case]
@@ -120,7 +140,7 @@ def test_reason_names_the_rule() -> None:
 
 def test_one_model_per_part_for_its_clashing_projects(monkeypatch: pytest.MonkeyPatch) -> None:
     """P2 and P3 both clash with P1 (S1 on all three): their part's model is built once, and
-    charged once, with each project's searches."""
+    charged once, with each project's searches (their allowance and loading the part)."""
     round_, plan_ = _round([("P2", "C", "S1"), ("P3", "D", "S1")])
     problem = encode_schedule(round_, plan_)
     built: list[int] = []
@@ -138,8 +158,10 @@ def test_one_model_per_part_for_its_clashing_projects(monkeypatch: pytest.Monkey
         ("P2", "P3"),
         "clashes with other visits: a team member is already on other visits on every date left",
     )
-    # Each project's share of the budget (5 s each) and the 3-project part's build once.
-    assert budget.used == pytest.approx(2 * 5.0 + 3 / DATING_BUILT_PER_SECOND)
+    # Each project found its rule (one_place) on the first search: that search's allowance
+    # (the project's share, 5 s) and loading the 3-project part, then the part's build once.
+    search = 5.0 + 3 / CLASH_LOADED_PER_SECOND
+    assert budget.used == pytest.approx(2 * search + 3 / DATING_BUILT_PER_SECOND)
     # Without the cache, each project builds the part again.
     built.clear()
     calendar = SchoolCalendar(round_.settings, round_.availability)

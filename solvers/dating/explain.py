@@ -147,6 +147,13 @@ def diagnose(
     )
 
 
+# Each rule search loads and presolves the project's whole part, at about this many projects a
+# second whatever its deterministic limit: 1,100 to 4,200 measured on the 2,000-school
+# cohort's parts of 114-219 projects (load 2.5, 2 cores); on the national cohort's larger parts
+# these loads were most of the 131 s naming took for 13 s of work charged.
+CLASH_LOADED_PER_SECOND = 2_000
+
+
 # The rules that link one project's dates to another's, in the order a clash is put down to
 # them: the first that, dropped alone, lets the project be dated is the one named.
 LINKING = ("one_place", "release_per_day", "leaders_per_day", "host_per_day")
@@ -198,6 +205,10 @@ class ClashModels:
     def __init__(self) -> None:
         self._models: dict[tuple[str, ...], ClashModel] = {}
         self.built = 0  # models built so far: what naming charges for (matcher.pipeline)
+        # Work the rule searches took so far, counted, not clocked (matcher.pipeline charges
+        # it): each search's allowance, and loading its part into CP-SAT, which the
+        # deterministic limit does not cover and which dominates on large parts.
+        self.searched = 0.0
 
     def of(self, part: SchedulingProblem) -> ClashModel:
         # Parts hold dicts, so they do not hash: keyed by their projects, and a different part
@@ -248,6 +259,7 @@ def _clashing_rule(
             # of its own.
             Budget(budget.seconds).limit(solver, 1)
             solver.parameters.num_workers = 1
+            models.searched += budget.seconds + len(part.projects) / CLASH_LOADED_PER_SECOND
             if solver.solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 return dropped
         return None
