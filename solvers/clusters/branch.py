@@ -86,9 +86,9 @@ def fix_medians(state: IntArray, dual: Dual, p: int, cost: float) -> IntArray:
         return out
     last, first_out = value[order[wanted - 1]], value[order[wanted]]
     closing = order[wanted:]
-    out[closing[np.ceil(relaxed.value - last + value[closing] - EPS) >= cost]] = CLOSED
+    out[closing[np.ceil(relaxed.separate - last + value[closing] - EPS) >= cost]] = CLOSED
     keeping = order[:wanted]
-    out[keeping[np.ceil(relaxed.value - value[keeping] + first_out - EPS) >= cost]] = OPEN
+    out[keeping[np.ceil(relaxed.separate - value[keeping] + first_out - EPS) >= cost]] = OPEN
     return out
 
 
@@ -194,7 +194,7 @@ def branch_and_bound(
     if problem.allowed is not None:
         allowed &= problem.allowed
     problem = replace(problem, allowed=allowed)
-    relax = Lagrangian(problem)
+    relax = Lagrangian(problem, coupled=relax.knapsacks is not None)
     search = _Search(problem, relax, incumbent, seed)
     state = np.where(may_open, FREE, CLOSED).astype(np.int64)
     search.push(root, state, budget)
