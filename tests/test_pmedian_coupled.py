@@ -134,9 +134,9 @@ def test_tree_on_the_coupled_relaxation_closes_at_the_optimum(seed: int) -> None
         (Incumbent(tuple(sorted(set(p.median_of))), p) for p in plans if p is not None),
         key=lambda found: found.plan.cost,
     )
-    relax = Lagrangian(problem, coupled=True)
+    relax = Lagrangian(problem)
     root = subgradient(relax, Budget(1), upper=lambda: float(start.plan.cost))
-    tree = branch_and_bound(problem, relax, root, start, Budget(20), seed=1)
+    tree = branch_and_bound(problem, relax, root, start, Budget(20), seed=1, coupled=True)
     checked(
         problem,
         PMedianSolution(

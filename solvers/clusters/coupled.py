@@ -27,7 +27,7 @@ capacity for the exact tables, medians x p x (slack + 1)^2 for the loads.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -38,6 +38,10 @@ FloatArray = npt.NDArray[np.float64]
 # Free medians beyond the ones the uncoupled relaxation opens that get exact tables at once
 # (more are added only when the first coupled solution cannot rule them out).
 EXTRA = 6
+# Loads of each median offered to the first choice, whose value then rules loads out.
+FIRST_LOADS = 8
+# Tolerance for floating point when ruling medians and loads out.
+PRUNE_EPS = 1e-9
 
 
 @dataclass(frozen=True)
@@ -98,7 +102,8 @@ def choose_loads(value: FloatArray, p: int, held: BoolArray) -> Loads:
     slack, at least total value.
 
     ``value[r, u]``: row ``r``'s median with ``u`` of its capacity unused (``u`` in
-    0..slack; inf where it cannot be).
+    0..slack; inf where it cannot be or is ruled out): the work is the finite entries times
+    the table of counts and unused capacity.
     """
     rows, width = value.shape
     slack = width - 1
@@ -113,13 +118,17 @@ def choose_loads(value: FloatArray, p: int, held: BoolArray) -> Loads:
     for done, r in enumerate(order.tolist()):
         left = rows - done  # rows still to offer, this one included
         low, high = max(0, p - left), min(done, p - 1)  # counts worth extending
-        if low > high:
+        usable = np.flatnonzero(np.isfinite(value[r]))  # only these loads are offered
+        if low > high or len(usable) == 0:
+            if held[r]:  # a held median that cannot be taken: no choice at all
+                best[:] = np.inf
             taken.append((r, low, np.full((0, width), -1)))
             continue
-        before = best[low : high + 1][:, shift]
-        total = np.where(fits[None], before, np.inf) + value[r][None, None, :]
-        u = total.argmin(axis=2)
-        candidate = np.take_along_axis(total, u[..., None], axis=2)[..., 0]
+        before = best[low : high + 1][:, shift[:, usable]]
+        total = np.where(fits[None][:, :, usable], before, np.inf) + value[r, usable]
+        pick = total.argmin(axis=2)
+        candidate = np.take_along_axis(total, pick[..., None], axis=2)[..., 0]
+        u = usable[pick]
         cells += total.size
         if held[r]:
             # A held median is in every choice: the counts it does not extend are dropped.
@@ -207,13 +216,17 @@ def tie(data: Knapsacks, lam: FloatArray, median_value: FloatArray, state: IntAr
         cells += tables.better.size
         steps += n
         value = _load_values(data, lam, rows, tables.profit)
-        loads = choose_loads(value, data.p, np.isin(rows, held))
+        is_held = np.isin(rows, held)
+        # Least value of the other medians of any choice with this row in it.
+        separate_pick = np.isin(rows, free[:wanted]) | is_held
+        rest = np.where(separate_pick, separate - median_value[rows], separate - last)
+        loads = _pruned_choice(value, rest, data.p, is_held)
         cells += loads.cells
-        steps += len(rows)
+        steps += 2 * len(rows)
         # Free medians some choice at most as dear as this one could still use.
-        could = (
-            free[separate - last + median_value[free] <= loads.value + 1e-9] if wanted else free[:0]
-        )
+        if wanted == 0:
+            break
+        could = free[separate - last + median_value[free] <= loads.value + PRUNE_EPS]
         missing = np.setdiff1d(could, rows)
         if len(missing) == 0:
             break
@@ -225,6 +238,26 @@ def tie(data: Knapsacks, lam: FloatArray, median_value: FloatArray, state: IntAr
     covered[chosen] += 1
     steps += n
     return Tied(loads.value, chosen, covered, cells, steps)
+
+
+def _pruned_choice(value: FloatArray, rest: FloatArray, p: int, held: BoolArray) -> Loads:
+    """``choose_loads`` on the loads that can be in its optimum.
+
+    First only each row's ``FIRST_LOADS`` cheapest loads are offered: any choice found is a
+    value ``upper`` the optimum is at most. Then a load whose value plus ``rest`` (the least
+    the other rows of any choice with it are worth) exceeds ``upper`` cannot be in the
+    optimum, and the rest are offered; with no first choice, every load is.
+    """
+    cut = np.sort(value, axis=1)[:, min(FIRST_LOADS, value.shape[1]) - 1]
+    first = choose_loads(np.where(value <= cut[:, None], value, np.inf), p, held)
+    upper = first.value
+    if not np.isfinite(upper):
+        exact = choose_loads(value, p, held)
+    else:
+        exact = choose_loads(
+            np.where(value + rest[:, None] <= upper + PRUNE_EPS, value, np.inf), p, held
+        )
+    return replace(exact, cells=exact.cells + first.cells)
 
 
 def _tables(data: Knapsacks, lam: FloatArray, rows: IntArray) -> ExactTables:
