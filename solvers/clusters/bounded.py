@@ -49,9 +49,9 @@ BOUND_SHARE = 0.3
 SWAP_SHARE = 0.2
 # Medians of every this many subgradient steps are attached (step 1 always, for a first plan).
 HEURISTIC_EVERY = 5
-# The tree's nodes bounded by the coupled relaxation (solvers.clusters.coupled). Off: at the
-# root it raised the bound by 0.7 on gen100x10s4 and by 0.01 on s1 for some 2 s of work
-# (benchmarks/README.md); the tree with it is not measured yet.
+# The tree's nodes bounded by the coupled relaxation (solvers.clusters.coupled). Off: its
+# steps cost five times the separate ones for under 1 of bound at the root, and the tree
+# with it ended lower in 30 s of work (gen100x10s4: 1,052 against 1,058; benchmarks/README.md).
 COUPLED = False
 
 
