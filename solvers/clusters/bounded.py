@@ -49,6 +49,10 @@ BOUND_SHARE = 0.3
 SWAP_SHARE = 0.2
 # Medians of every this many subgradient steps are attached (step 1 always, for a first plan).
 HEURISTIC_EVERY = 5
+# The tree's nodes bounded by the coupled relaxation (solvers.clusters.coupled). Off: its
+# steps cost five times the separate ones for under 1 of bound at the root, and the tree
+# with it ended lower in 30 s of work (gen100x10s4: 1,052 against 1,058; benchmarks/README.md).
+COUPLED = False
 
 
 def applies(problem: PMedianProblem) -> bool:
@@ -126,7 +130,9 @@ def solve_bounded(
         budget.spend(share.used)
     if incumbent.plan.cost <= bound:
         return _solution(problem, incumbent, bound, started, budget)
-    tree = branch_and_bound(problem, relax, dual, incumbent, budget, seed=options.seed)
+    tree = branch_and_bound(
+        problem, relax, dual, incumbent, budget, seed=options.seed, coupled=COUPLED
+    )
     bound = max(bound, math.ceil(tree.bound - EPS))
     return _solution(problem, tree.incumbent, bound, started, budget)
 

@@ -47,6 +47,8 @@ from solvers.engine.budget import Budget
 # Subgradient steps at each child, started from its parent's multipliers, halving the step
 # after NODE_STALL steps without a better bound.
 NODE_PACE = Pace(first_step=1.0, stall=4, most=25)
+# Subgradient steps of the coupled relaxation at the root, from the separate one's multipliers.
+ROOT_PACE = Pace(first_step=1.0, stall=10, most=300)
 OPEN, FREE, CLOSED = 1, 0, -1
 
 
@@ -86,9 +88,9 @@ def fix_medians(state: IntArray, dual: Dual, p: int, cost: float) -> IntArray:
         return out
     last, first_out = value[order[wanted - 1]], value[order[wanted]]
     closing = order[wanted:]
-    out[closing[np.ceil(relaxed.value - last + value[closing] - EPS) >= cost]] = CLOSED
+    out[closing[np.ceil(relaxed.separate - last + value[closing] - EPS) >= cost]] = CLOSED
     keeping = order[:wanted]
-    out[keeping[np.ceil(relaxed.value - value[keeping] + first_out - EPS) >= cost]] = OPEN
+    out[keeping[np.ceil(relaxed.separate - value[keeping] + first_out - EPS) >= cost]] = OPEN
     return out
 
 
@@ -185,18 +187,32 @@ def branch_and_bound(
     budget: Budget,
     *,
     seed: int = 0,
+    coupled: bool = False,
 ) -> Tree:
     """Search the medians best bound first from the relaxation ``root`` until every node is
-    settled or ``budget`` is spent; ``incumbent``: the best plan known."""
+    settled or ``budget`` is spent; ``incumbent``: the best plan known.
+
+    ``coupled``: every node is bounded by the coupled relaxation (``solvers.clusters.coupled``),
+    its root raised from ``root``'s multipliers first.
+    """
     # Arcs and medians no plan below the best one uses are left out of the whole tree: fewer
     # profitable points per knapsack, fewer medians to table.
     allowed, may_open = reduced_arcs(relax, root.best, float(incumbent.plan.cost) - 1)
     if problem.allowed is not None:
         allowed &= problem.allowed
     problem = replace(problem, allowed=allowed)
-    relax = Lagrangian(problem)
+    relax = Lagrangian(problem, coupled=coupled)
     search = _Search(problem, relax, incumbent, seed)
     state = np.where(may_open, FREE, CLOSED).astype(np.int64)
+    if coupled:
+        root = subgradient(
+            relax,
+            budget,
+            upper=lambda: search.cost,
+            start=root.best.multipliers,
+            state=state,
+            pace=ROOT_PACE,
+        )
     search.push(root, state, budget)
     nodes = 0
     while search.heap and not budget.exhausted():

@@ -13,6 +13,11 @@ is a lower bound for every lam, and the best over lam equals the bound of the se
 the knapsacks keep their integrality. The multipliers are improved by subgradient steps
 (Polyak's step towards the best plan known, halved when the bound stalls).
 
+``Lagrangian(problem, coupled=True)`` asks the p knapsacks' loads to sum to the total demand
+as well (``solvers.clusters.coupled``): no longer the set-partitioning bound, but above it.
+The fixings below always read the separate knapsacks (``Relaxed.separate``), a bound at any
+multipliers, so they stay valid either way.
+
 At the best multipliers the same knapsack tables bound any plan that opens median ``j`` or
 attaches ``i`` to ``j`` (``reduced_arcs``): when that bound exceeds the best plan's value, no
 plan at least as good uses the arc, and it can be left out of the CP-SAT model.
@@ -31,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from solvers.clusters.coupled import Knapsacks, tie
 from solvers.clusters.pmedian_problem import BoolArray, IntArray, PMedianProblem
 from solvers.engine.budget import Budget
 from solvers.engine.calibration import LAGRANGE_CELLS_PER_SECOND, LAGRANGE_SECONDS_PER_STEP
@@ -61,15 +67,23 @@ class _Slots:
 
 @dataclass(frozen=True)
 class Relaxed:
-    """The relaxation at one set of multipliers."""
+    """The relaxation at one set of multipliers.
+
+    ``value``, ``chosen`` and ``covered`` are the coupled subproblem's where the relaxation
+    is coupled (``solvers.clusters.coupled``); ``separate`` and ``separate_chosen`` are always
+    the knapsacks' own (each median filled alone), which ``median_value`` and ``table``
+    describe, so the fixings that read those stay valid.
+    """
 
     value: float
     multipliers: FloatArray
     median_value: FloatArray  # v[j]; +inf where j cannot be a median
-    chosen: IntArray  # the p medians of the relaxation, cheapest first
+    chosen: IntArray  # the p medians of the relaxation
     covered: IntArray  # how often each point is attached (median of itself included)
     left: BoolArray  # points the relaxation leaves out
     table: FloatArray  # table[j, c]: best knapsack profit of median j within capacity c
+    separate: float
+    separate_chosen: IntArray  # the p medians of the separate knapsacks, cheapest first
 
 
 def reduced_cost_matrix(problem: PMedianProblem) -> FloatArray:
@@ -81,9 +95,13 @@ def reduced_cost_matrix(problem: PMedianProblem) -> FloatArray:
 
 
 class Lagrangian:
-    """The knapsacks of one problem, evaluated at any multipliers (``evaluate``)."""
+    """The knapsacks of one problem, evaluated at any multipliers (``evaluate``).
 
-    def __init__(self, problem: PMedianProblem) -> None:
+    ``coupled``: the p knapsacks' loads must also sum to the total demand
+    (``solvers.clusters.coupled``; ignored where points may be left out).
+    """
+
+    def __init__(self, problem: PMedianProblem, *, coupled: bool = False) -> None:
         if problem.medians is None:
             raise ValueError("the Lagrangian bound needs a fixed number of medians")
         self.problem = problem
@@ -93,6 +111,12 @@ class Lagrangian:
         self.weight = problem.demand.astype(np.int64)
         self.room = problem.capacity - self.weight  # what a median holds besides itself
         self.unit = bool((self.weight == 1).all())
+        slack = problem.medians * problem.capacity - int(self.weight.sum())
+        self.knapsacks = (
+            Knapsacks(self.cost, self.self_cost, self.weight, self.room, self.p, slack)
+            if coupled and problem.leave_out_penalty is None and slack >= 0
+            else None
+        )
         self.cells = 0  # knapsack table cells computed so far (the work)
         self.steps = 0  # items offered to the tables and walked back (numpy calls: the rest)
 
@@ -123,7 +147,25 @@ class Lagrangian:
             left = slack < 0
             value += float(slack[left].sum())
         covered = self._covered(profit, slots, chosen)
-        return Relaxed(value, lam.copy(), median_value, chosen, covered, left, table)
+        if self.knapsacks is None:
+            return Relaxed(
+                value, lam.copy(), median_value, chosen, covered, left, table, value, chosen
+            )
+        tied = tie(self.knapsacks, lam, median_value, state)
+        self.cells += tied.cells
+        self.steps += tied.steps
+        total = float(lam.sum() + tied.value)
+        return Relaxed(
+            max(total, value),
+            lam.copy(),
+            median_value,
+            tied.chosen,
+            tied.covered,
+            left,
+            table,
+            value,
+            chosen,
+        )
 
     def _choose(self, median_value: FloatArray, state: IntArray | None) -> IntArray:
         """The p medians: those held open, then the cheapest free ones."""
@@ -292,13 +334,13 @@ def reduced_arcs(relax: Lagrangian, at: Relaxed, upper: float) -> tuple[BoolArra
     Returns ``(allowed, may_open)``: ``allowed[i, j]`` False where attaching ``i`` to ``j``
     forces the bound above ``upper``, ``may_open[j]`` False where opening ``j`` does.
     """
-    chosen = at.chosen
+    chosen = at.separate_chosen
     last = float(at.median_value[chosen[-1]])
     in_chosen = np.zeros(relax.n, dtype=np.bool_)
     in_chosen[chosen] = True
     # What the relaxation pays for median j now: its own value if open, else the last one's.
     replaced = np.where(in_chosen, at.median_value, last)
-    may_open = at.value - replaced + at.median_value <= upper + EPS
+    may_open = at.separate - replaced + at.median_value <= upper + EPS
     # Forcing i into j's knapsack: its reduced cost, plus the best of j's table in the room
     # left (a table with i in it still bounds one without i from below).
     room = relax.room[:, None] - relax.weight[None, :]  # median j, point i
@@ -311,7 +353,7 @@ def reduced_arcs(relax: Lagrangian, at: Relaxed, upper: float) -> tuple[BoolArra
         - profit_left
     )
     forced = np.where(room >= 0, forced, np.inf)
-    keep = at.value - replaced[:, None] + forced <= upper + EPS  # median j, point i
+    keep = at.separate - replaced[:, None] + forced <= upper + EPS  # median j, point i
     keep &= may_open[:, None]
     allowed = keep.T.copy()
     np.fill_diagonal(allowed, may_open)
