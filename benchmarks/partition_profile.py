@@ -1,18 +1,22 @@
 """Where the partition's gap lies: one solve of the 2,000-school region, figures per component.
 
-    python benchmarks/partition_profile.py [--limit 50] [--seed 1] [--workers 2]
+    PYTHONPATH=. python benchmarks/partition_profile.py [--limit 50] [--seed 1] [--workers 2]
+        [--set partition.CUT_SHARE=0.5 ...]
 
 Prints, per component of the region (``solvers.clusters.partition.solve_partition``): its
 schools, the work each step used (first pass, cuts, search), the LP bound before and after
 the count row and cuts, the plan and the gap it leaves, largest absolute gap first; then the
-totals. The clock guard is widened (as in ``tests/busy.py``) so the figures are what an idle
-machine gives however busy this one is: every step is limited by work, and the guard is
-the only thing that reads the clock. Not a benchmark (no timing is asserted or kept).
+totals. ``--set module.NAME=VALUE`` overrides a constant of a ``solvers.clusters`` module for
+the run (a trial of another setting without editing the code). The clock guard is widened
+(as in ``tests/busy.py``) so the figures are what an idle machine gives however busy this
+one is: every step is limited by work, and the guard is the only thing that reads the clock.
+Not a benchmark (no timing is asserted or kept).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -45,7 +49,12 @@ def _key(comp: Any) -> int:
     return int(comp.schools[0])
 
 
-def profile(limit: float, seed: int, workers: int) -> None:
+def profile(limit: float, seed: int, workers: int, settings: list[str]) -> None:
+    for setting in settings:
+        name, value = setting.split("=")
+        module, constant = name.rsplit(".", 1)
+        target = importlib.import_module(f"solvers.clusters.{module}")
+        setattr(target, constant, type(getattr(target, constant))(float(value)))
     rows: dict[int, _Row] = {}
     first_pass, strengthen, second_pass, component_result = (
         partition._first_pass,
@@ -126,8 +135,9 @@ def main() -> None:
     parser.add_argument("--limit", type=float, default=50.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--set", action="append", default=[], metavar="MODULE.NAME=VALUE")
     args = parser.parse_args()
-    profile(args.limit, args.seed, args.workers)
+    profile(args.limit, args.seed, args.workers, args.set)
 
 
 if __name__ == "__main__":
