@@ -446,7 +446,11 @@ def _second_pass(work: _Work, budget: Budget, *, seed: int, workers: int) -> Com
     # share kept back, since CP-SAT's search uses all the work it is given.
     polish = _exchanges(work.comp)
     reserve = EXCHANGE_SHARE * budget.left if polish else 0.0
-    regrouping = REGROUP_SHARE * budget.left if polish else 0.0
+    # Off by default (REGROUP_SHARE = 0): on the 2,000-school region regrouping did not
+    # improve the LNS plans of the large components, and on the small ones the work it took
+    # was missed by the larger components after them in the lane (benchmarks/README.md).
+    regroups = polish and not lns and REGROUP_SHARE > 0
+    regrouping = REGROUP_SHARE * budget.left if regroups else 0.0
     if reserve:
         _exchange(work, budget, reserve)
     search = budget.part(max(0.0, budget.left - reserve - regrouping))
@@ -454,7 +458,8 @@ def _second_pass(work: _Work, budget: Budget, *, seed: int, workers: int) -> Com
     budget.spend(search.used)
     if polish:
         improved = _exchange(work, budget, reserve)
-        improved = _regroup(work, budget, seed=seed) or improved
+        if regroups:
+            improved = _regroup(work, budget, seed=seed) or improved
         if improved and status == "OPTIMAL" and not lns:
             # Better than the pool's best: the pool, which now holds the new clusters, is
             # searched to a proof again (quick on the components searched by a tree).

@@ -252,8 +252,11 @@ CUT_SHARE = 0.35
 # sooner: 0.85 nominal seconds for the 398-school component of the 2,000-school region).
 EXCHANGE_SHARE = 0.1
 # Share of a component's second-pass work kept for regrouping neighbouring clusters at best
-# after the search (solvers.clusters.regroup), which stops sooner when passes find nothing.
-REGROUP_SHARE = 0.2
+# after a tree search (solvers.clusters.regroup). 0: off. On the 2,000-school region the plan
+# was worse with it: 27,346 at 0.2 after every search, 27,269 at 0.2 after tree searches
+# only, against 27,203 without: it found little beyond the searches' plans (765 to 763 on
+# the 49-school component) and took work from them.
+REGROUP_SHARE = 0.0
 
 # --- Hubs (solvers.clusters.hubs) ------------------------------------------------------------
 
