@@ -41,6 +41,7 @@ from solvers.clusters.encode import ClusterProblem
 from solvers.clusters.exchange import exchange
 from solvers.clusters.lp import ColumnGeneration, ColumnPool, LpBound
 from solvers.clusters.pricing import MAX_PARTIALS, price_columns
+from solvers.clusters.regroup import regroup
 from solvers.clusters.rules import school_graph
 from solvers.clusters.start import Cluster, clique_with, start_partition
 from solvers.clusters.work import Searched, pricing_seconds, race
@@ -59,6 +60,7 @@ from solvers.engine.calibration import (
     MIN_FIRST_SECONDS,
     PARTITION_MIN_SEARCH_SECONDS as MIN_SEARCH_SECONDS,
     PROVE_SHARE,
+    REGROUP_SHARE,
     START_CELLS_PER_SECOND,
 )
 from solvers.engine.lanes import run_lanes
@@ -439,16 +441,33 @@ def _second_pass(work: _Work, budget: Budget, *, seed: int, workers: int) -> Com
     """
     lns = work.comp.size > PROVE_UP_TO
     # Exchanges between neighbouring clusters (solvers.clusters.exchange) before the search,
-    # for a better hint, and after it, for clusters the pool lacks; each has a share kept
-    # back, since CP-SAT's search uses all the work it is given.
-    reserve = EXCHANGE_SHARE * budget.left if _exchanges(work.comp) else 0.0
+    # for a better hint, and after it, for clusters the pool lacks; then groups of
+    # neighbouring clusters partitioned again at best (solvers.clusters.regroup). Each has a
+    # share kept back, since CP-SAT's search uses all the work it is given.
+    polish = _exchanges(work.comp)
+    reserve = EXCHANGE_SHARE * budget.left if polish else 0.0
+    # Off by default (REGROUP_SHARE = 0): on the 2,000-school region regrouping did not
+    # improve the LNS plans of the large components, and on the small ones the work it took
+    # was missed by the larger components after them in the lane (benchmarks/README.md).
+    regroups = polish and not lns and REGROUP_SHARE > 0
+    regrouping = REGROUP_SHARE * budget.left if regroups else 0.0
     if reserve:
         _exchange(work, budget, reserve)
-    search = budget.part(max(0.0, budget.left - reserve))
+    search = budget.part(max(0.0, budget.left - reserve - regrouping))
     work.plan, status = _cheapest(work, search, seed=seed, workers=workers, lns=lns)
     budget.spend(search.used)
-    if reserve and _exchange(work, budget, budget.left):
-        status = "FEASIBLE"  # better than the pool's best: a proof starts again
+    if polish:
+        improved = _exchange(work, budget, reserve)
+        if regroups:
+            improved = _regroup(work, budget, seed=seed) or improved
+        if improved and status == "OPTIMAL" and not lns:
+            # Better than the pool's best: the pool, which now holds the new clusters, is
+            # searched to a proof again (quick on the components searched by a tree).
+            again = budget.part(budget.left / 2)
+            work.plan, status = _cheapest(work, again, seed=seed, workers=workers, lns=False)
+            budget.spend(again.used)
+        elif improved:
+            status = "FEASIBLE"  # better than the pool's best: a proof starts again
     proven = False
     if status == "OPTIMAL" and work.comp.problem.settings.objective == "total":
         proven = _prove(work, budget, seed=seed, workers=workers)
@@ -469,6 +488,18 @@ def _exchange(work: _Work, budget: Budget, seconds: float) -> bool:
     part = budget.part(seconds)
     plan = exchange(work.comp, work.plan, part)
     budget.spend(part.used)
+    if _price(work.comp, plan) >= _price(work.comp, work.plan):
+        return False
+    for cluster in plan:
+        work.pool.add(cluster, work.comp.cost(cluster))
+    work.plan = plan
+    return True
+
+
+def _regroup(work: _Work, budget: Budget, *, seed: int) -> bool:
+    """Improve the plan by regrouping neighbouring clusters with the work left; whether it
+    did. Its clusters join the pool, as the exchanges' do."""
+    plan = regroup(work.comp, work.plan, budget, seed=seed)
     if _price(work.comp, plan) >= _price(work.comp, work.plan):
         return False
     for cluster in plan:

@@ -200,6 +200,12 @@ PRICING_CUT_LOOKUPS_PER_SECOND = 40_000_000 / HEADROOM
 # about 180,000 a second measured on the 2,000-school region at load 5 (not idle, as above).
 EXCHANGE_SPLITS_PER_SECOND = 200_000 / HEADROOM
 PMEDIAN_ARCS_PER_SECOND = 50_000 / HEADROOM  # arcs of a p-median model built
+# Regrouping neighbouring clusters (solvers.clusters.regroup): pair cells of the cliques listed
+# in a group, cliques put in the CP-SAT model, and each pass's model set-up and solve call
+# (first estimates, not yet fitted: see benchmarks/README.md).
+REGROUP_CELLS_PER_SECOND = 20_000_000 / HEADROOM
+REGROUP_COLUMNS_PER_SECOND = 100_000 / HEADROOM
+REGROUP_SECONDS_PER_PASS = 0.01 * HEADROOM
 # The Lagrangian bound of the p-median (solvers.clusters.lagrange): knapsack table cells
 # (points x medians x capacity) per second, and the min-cost-flow assignments of the median
 # search (solvers.clusters.assign, solvers.clusters.swap), arcs per second.
@@ -245,6 +251,12 @@ CUT_SHARE = 0.35
 # before CP-SAT's search and again after it (each runs until no exchange improves, mostly far
 # sooner: 0.85 nominal seconds for the 398-school component of the 2,000-school region).
 EXCHANGE_SHARE = 0.1
+# Share of a component's second-pass work kept for regrouping neighbouring clusters at best
+# after a tree search (solvers.clusters.regroup). 0: off. On the 2,000-school region the plan
+# was worse with it: 27,346 at 0.2 after every search, 27,269 at 0.2 after tree searches
+# only, against 27,203 without: it found little beyond the searches' plans (765 to 763 on
+# the 49-school component) and took work from them.
+REGROUP_SHARE = 0.0
 
 # --- Hubs (solvers.clusters.hubs) ------------------------------------------------------------
 
