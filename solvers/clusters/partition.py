@@ -488,18 +488,19 @@ def _exchange(work: _Work, budget: Budget, seconds: float) -> bool:
     part = budget.part(seconds)
     plan = exchange(work.comp, work.plan, part)
     budget.spend(part.used)
-    if _price(work.comp, plan) >= _price(work.comp, work.plan):
-        return False
-    for cluster in plan:
-        work.pool.add(cluster, work.comp.cost(cluster))
-    work.plan = plan
-    return True
+    return _adopt(work, plan)
 
 
 def _regroup(work: _Work, budget: Budget, *, seed: int) -> bool:
     """Improve the plan by regrouping neighbouring clusters with the work left; whether it
     did. Its clusters join the pool, as the exchanges' do."""
     plan = regroup(work.comp, work.plan, budget, seed=seed)
+    return _adopt(work, plan)
+
+
+def _adopt(work: _Work, plan: list[Cluster]) -> bool:
+    """Keep ``plan`` if it is cheaper than the current one; whether it was. Its clusters join
+    the pool, where the cover model's hint must find them."""
     if _price(work.comp, plan) >= _price(work.comp, work.plan):
         return False
     for cluster in plan:
