@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,6 +64,41 @@ def test_two_plan_runs_give_byte_identical_folders_but_run_json(
     steps = times["matching_wall_time_seconds"] + times["scheduling"]["wall_time_seconds"]
     assert times["wall_time_seconds"] > times["planning_seconds"] >= steps
     assert "seconds" not in first["summary.json"].decode()
+
+
+def _named_alike(tmp_path: Path) -> Path:
+    """The sample with its schools sharing three names, as St Anne's and St Mary's do in life."""
+    copy = tmp_path / "alike"
+    shutil.copytree(SAMPLE, copy)
+    schools = copy / "schools.csv"
+    with schools.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    names = ("St Anne's CofE Primary School", "St Mary's Catholic Primary", "Oakfield School")
+    for i, row in enumerate(rows):
+        row["name"] = names[i % len(names)]
+    with schools.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return copy
+
+
+def test_plan_folders_are_identical_across_processes_whatever_their_hash_seed(
+    tmp_path: Path,
+) -> None:
+    """Sweep workers and re-runs are fresh processes: nothing written may follow set order."""
+    source = _named_alike(tmp_path)
+    written = []
+    for hash_seed in ("1", "2"):
+        out = tmp_path / f"hash-{hash_seed}"
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        command = [sys.executable, "-m", "matcher", "plan", str(source), "--out", str(out), *PLAN]
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        written.append(files(out))
+    first, second = written
+    assert first.keys() == second.keys()
+    assert {name for name in first if first[name] != second[name]} <= {"run.json"}
 
 
 def test_match_into_an_old_plan_folder_leaves_no_schedule_or_calendars_and_keeps_user_files(

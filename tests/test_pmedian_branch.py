@@ -12,7 +12,7 @@ import pytest
 from test_pmedian_bounded import brute_force, checked, small_problem
 
 from solvers.clusters.assign import attach, round_flow, transport
-from solvers.clusters.branch import CLOSED, FREE, OPEN, branch_and_bound, fix_medians
+from solvers.clusters.branch import CLOSED, FREE, OPEN, Tree, branch_and_bound, fix_medians
 from solvers.clusters.lagrange import Lagrangian, subgradient
 from solvers.clusters.pmedian import PMedianSolution
 from solvers.clusters.pmedian_problem import PMedianProblem
@@ -20,7 +20,7 @@ from solvers.clusters.swap import Incumbent
 from solvers.engine.budget import Budget
 
 
-def _worst_start(seed: int, unit: bool) -> tuple[Incumbent, int, PMedianProblem]:
+def worst_start(seed: int, unit: bool) -> tuple[Incumbent, int, PMedianProblem]:
     """The problem's dearest plan over a few median sets: a poor start for the tree."""
     problem = small_problem(seed, unit=unit)
     optimum, _ = brute_force(problem)
@@ -35,10 +35,15 @@ def _worst_start(seed: int, unit: bool) -> tuple[Incumbent, int, PMedianProblem]
 
 @pytest.mark.parametrize("seed", range(8))
 def test_tree_closes_at_the_brute_force_optimum(seed: int) -> None:
-    start, optimum, problem = _worst_start(seed, unit=seed % 3 == 0)
+    start, optimum, problem = worst_start(seed, unit=seed % 3 == 0)
     relax = Lagrangian(problem)
     root = subgradient(relax, Budget(1), upper=lambda: float(start.plan.cost))
     tree = branch_and_bound(problem, relax, root, start, Budget(20), seed=1)
+    assert_closed_at(problem, tree, optimum)
+
+
+def assert_closed_at(problem: PMedianProblem, tree: Tree, optimum: int) -> None:
+    """The tree proved ``optimum`` and its plan passes the independent checker."""
     solution = PMedianSolution(
         status="OPTIMAL",
         medians=tree.incumbent.medians,

@@ -13,15 +13,13 @@ import itertools
 
 import numpy as np
 import pytest
-from test_pmedian_bounded import brute_force, checked, small_problem
+from test_pmedian_bounded import brute_force, small_problem
+from test_pmedian_branch import assert_closed_at, worst_start
 
-from solvers.clusters.assign import attach
 from solvers.clusters.branch import branch_and_bound
 from solvers.clusters.coupled import choose_loads
 from solvers.clusters.lagrange import Lagrangian, subgradient
-from solvers.clusters.pmedian import PMedianSolution
 from solvers.clusters.pmedian_problem import IntArray, PMedianProblem
-from solvers.clusters.swap import Incumbent
 from solvers.engine.budget import Budget
 
 FloatArray = np.ndarray
@@ -127,26 +125,8 @@ def test_choose_loads_takes_the_held_median_and_meets_the_slack() -> None:
 
 @pytest.mark.parametrize("seed", range(6))
 def test_tree_on_the_coupled_relaxation_closes_at_the_optimum(seed: int) -> None:
-    problem = small_problem(seed, unit=seed % 3 == 0)
-    optimum, _ = brute_force(problem)
-    plans = [attach(problem, m, Budget(5)) for m in ([0, 1, 2], [2, 4, 6], [1, 3, 5], [0, 3, 6])]
-    start = max(
-        (Incumbent(tuple(sorted(set(p.median_of))), p) for p in plans if p is not None),
-        key=lambda found: found.plan.cost,
-    )
+    start, optimum, problem = worst_start(seed, unit=seed % 3 == 0)
     relax = Lagrangian(problem)
     root = subgradient(relax, Budget(1), upper=lambda: float(start.plan.cost))
     tree = branch_and_bound(problem, relax, root, start, Budget(20), seed=1, coupled=True)
-    checked(
-        problem,
-        PMedianSolution(
-            status="OPTIMAL",
-            medians=tree.incumbent.medians,
-            median_of=tree.incumbent.plan.median_of,
-            objective=float(tree.incumbent.plan.cost),
-            bound=tree.bound,
-            seconds=0.0,
-        ),
-    )
-    assert tree.closed
-    assert tree.incumbent.plan.cost == optimum == tree.bound
+    assert_closed_at(problem, tree, optimum)

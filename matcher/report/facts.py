@@ -546,7 +546,19 @@ def _map_lines(round_: Round, plan: Plan) -> tuple[MapLine, ...]:
                 f"{home.name} to {host.name}: {project.title}",
             )
         )
-    return tuple(sorted(lines, key=lambda line: (line.project_id, line.label)))
+    # Schools may share a name, so the label alone leaves ties; the set's order varies by process.
+    return tuple(sorted(lines, key=_line_order))
+
+
+def _line_order(line: MapLine) -> tuple[str, str, float, float, float, float]:
+    return (
+        line.project_id,
+        line.label,
+        line.from_latitude,
+        line.from_longitude,
+        line.to_latitude,
+        line.to_longitude,
+    )
 
 
 def _headline(
