@@ -106,6 +106,7 @@ def _result_summary(result: SolveResult) -> dict[str, object]:
         "objective": result.objective,
         "bound": result.bound,
         "gap": result.gap,
+        "objective_gap": result.objective_gap,
         # Who proved the bound: the search's own ("cp-sat"), or a separate step for a round
         # solved window by window (docs/model.md); its time goes to run.json.
         "bound_method": result.bound_method or ("cp-sat" if result.bound is not None else None),

@@ -152,6 +152,11 @@ def test_a_round_split_into_regions_is_solved_window_by_window(
     assert result.bound is not None and result.bound <= result.objective
     assert result.gap is not None and result.bound_method is not None
     assert result.bound_method in result.summary()
+    # Quoted for the whole round: the unstaffed penalty stays on both sides.
+    assert result.objective > 0
+    whole = (result.objective - result.bound) / result.objective
+    assert result.objective_gap == pytest.approx(whole)
+    assert f"{100 * whole:.2f}% on the whole objective" in result.summary()
 
 
 def test_every_project_left_unstaffed_that_a_team_could_staff_gets_a_window(
