@@ -16,6 +16,7 @@ from matcher.cli import main
 from matcher.io.problems import InputError
 from matcher.sweep import read_grid
 from matcher.sweep.folders import SCENARIO_FILE
+from matcher.sweep.table import chart_spec, render_html
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "samples" / "alliance"
 GRID = """\
@@ -338,3 +339,30 @@ def test_an_unreachable_cluster_exits_2_writing_nothing(
     assert result.exit_code == 2
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.output
     assert not out.exists()
+
+
+def test_page_shows_figures_as_a_reader_compares_them() -> None:
+    long = "max_travel_minutes=45,sle_allowance_days=15,release_days=6"
+    rows: list[dict[str, Any]] = [
+        {
+            "scenario": long,
+            "status": "FEASIBLE",
+            "staffed": 1763,
+            "travel": 112235,
+            "gap": 0.0085,
+            "objective": 26686235.0,
+            "seconds": 21.434,
+            "repeatable": True,
+            "rules.max_travel_minutes": 45,
+        },
+        {"scenario": "b", "status": "failed", "reason": "killed", "gap": None},
+    ]
+    page = render_html(rows, ["rules.max_travel_minutes"])
+    shown = ("1,763", "112,235", "0.85%", "26,686,235", "21.4", "<th>rules.max_travel_minutes")
+    for text in shown:
+        assert text in page
+    assert "26686235.0" not in page and "killed" in page
+    # Scenario names are drawn whole, and a failed scenario draws no bar.
+    for chart in chart_spec(rows)["vconcat"]:
+        assert chart["encoding"]["y"]["axis"]["labelLimit"] == 0
+    assert [value["scenario"] for value in chart_spec(rows)["data"]["values"]] == [long]

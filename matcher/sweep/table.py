@@ -65,7 +65,7 @@ def write_tables(
     body = table_rows(rows, keys)
     _replace(out / CSV, lambda path: write_csv(path, header, body))
     _replace(out / XLSX, lambda path: path.write_bytes(_workbook(header, body, stamp)))
-    write_text_atomic(out / HTML, render_html(rows))
+    write_text_atomic(out / HTML, render_html(rows, keys))
     return [out / CSV, out / XLSX, out / HTML]
 
 
@@ -102,7 +102,11 @@ def _workbook(header: list[str], body: list[list[WorkbookValue]], stamp: dt.date
 
 
 def chart_spec(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Vega-Lite: projects staffed and travel minutes, a bar per scenario, side by side."""
+    """Vega-Lite: projects staffed and travel minutes, a labelled bar per scenario, stacked.
+
+    The scenario names are shown whole (they say what differs), and each bar carries its
+    value: scenarios often differ by a few percent, which bars from zero alone would hide.
+    """
     values = [
         {"scenario": row["scenario"], "staffed": row.get("staffed"), "travel": row.get("travel")}
         for row in rows
@@ -111,51 +115,106 @@ def chart_spec(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     order = [value["scenario"] for value in values]
 
     def bars(field: str, title: str, colour: str) -> dict[str, Any]:
+        y = {
+            "field": "scenario",
+            "type": "nominal",
+            "sort": order,
+            "title": None,
+            "axis": {"labelLimit": 0, "labelFontSize": 12},
+        }
+        x = {"field": field, "type": "quantitative", "title": title}
         return {
-            "width": 320,
-            "mark": {"type": "bar", "color": colour},
-            "encoding": {
-                "y": {"field": "scenario", "type": "nominal", "sort": order, "title": None},
-                "x": {"field": field, "type": "quantitative", "title": title},
-                "tooltip": [{"field": "scenario"}, {"field": field, "title": title}],
-            },
+            "width": 420,
+            "encoding": {"y": y, "x": x},
+            "layer": [
+                {
+                    "mark": {"type": "bar", "color": colour},
+                    "encoding": {
+                        "tooltip": [{"field": "scenario"}, {"field": field, "format": ","}]
+                    },
+                },
+                {
+                    "mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 12},
+                    "encoding": {"text": {"field": field, "format": ","}},
+                },
+            ],
         }
 
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "data": {"values": values},
-        "hconcat": [
+        "vconcat": [
             bars("staffed", "projects staffed", "#00798c"),
-            bars("travel", "travel minutes x days out", "#d1495b"),
+            bars("travel", "travel (minutes x days out)", "#d1495b"),
         ],
+        "config": {"view": {"stroke": None}, "axis": {"titleFontSize": 12}},
     }
 
 
-def render_html(rows: Sequence[dict[str, Any]]) -> str:
+NOTES = (
+    ("staffed, unfilled", "projects given a whole team, and those left without one"),
+    ("travel", "reviewers' travel minutes times their days out"),
+    (
+        "gap",
+        "how far the plan may be from the best, proven on its quality terms (summary.json);"
+        " blank where part of the round was reached after the time limit and kept its start"
+        " plan unproven: a longer [run] time_limit gives it",
+    ),
+    ("repeatable", "false where the clock, not the work limit, ended a search: re-run it"),
+    ("seconds", "the plan's wall-clock time, the one figure that differs between runs"),
+)
+
+
+def render_html(rows: Sequence[dict[str, Any]], keys: Sequence[str] = ()) -> str:
     """A page needing no other host: the chart (vega-embed inlined) and the table."""
-    head = "".join(f"<th>{html.escape(name)}</th>" for name in COLUMNS)
+    columns = (*COLUMNS, *keys)
+    head = "".join(f"<th>{html.escape(name)}</th>" for name in columns)
     body = "\n".join(
         "<tr>"
-        + "".join(f"<td>{html.escape(_shown(row.get(name)))}</td>" for name in COLUMNS)
+        + "".join(_cell_html(name, row.get(name)) for name in columns)
         + "</tr>"
         for row in rows
     )
+    notes = "".join(f"<dt>{html.escape(a)}</dt><dd>{html.escape(b)}</dd>" for a, b in NOTES)
     spec = _script_json(chart_spec(rows))
+    count = f"{len(rows)} scenario{'s' if len(rows) != 1 else ''}"
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>matcher sweep</title>
-<style>body{{font-family:system-ui,sans-serif;margin:2em}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:.2em .5em;text-align:left}}</style>
+<html lang="en"><head><meta charset="utf-8"><title>matcher sweep: {count}</title>
+<style>body{{font-family:system-ui,sans-serif;margin:2em;color:#1d2733}}
+table{{border-collapse:collapse;margin-top:1em}}
+td,th{{border:1px solid #ccc;padding:.25em .6em;text-align:left;white-space:nowrap}}
+td.n{{text-align:right;font-variant-numeric:tabular-nums}}th{{background:#f3f5f7}}
+dl{{display:grid;grid-template-columns:max-content auto;gap:.2em 1em;font-size:.9em}}
+dt{{font-weight:600}}dd{{margin:0}}</style>
 <script>{_inline_script(_vega_bundle())}</script></head>
-<body><h1>Sweep: staffed projects and travel by scenario</h1>
+<body><h1>Sweep: projects staffed and travel, {count}</h1>
 <div id="chart"></div>
 <script type="application/json" id="spec">{spec}</script>
 <script>vegaEmbed("#chart", JSON.parse(document.getElementById("spec").textContent),
 {{actions: false}});</script>
-<table><thead><tr>{head}</tr></thead><tbody>
+<div style="overflow-x:auto"><table><thead><tr>{head}</tr></thead><tbody>
 {body}
-</tbody></table></body></html>
+</tbody></table></div>
+<dl>{notes}</dl></body></html>
 """
 
 
-def _shown(value: object) -> str:
-    return "" if value is None else json.dumps(value) if isinstance(value, bool) else str(value)
+def _cell_html(name: str, value: object) -> str:
+    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    opening = '<td class="n">' if numeric else "<td>"
+    return f"{opening}{html.escape(_shown(name, value))}</td>"
+
+
+def _shown(name: str, value: object) -> str:
+    """Figures as a reader compares them: 26,686,235 rather than 26686235.0, gaps in %."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, float) and name == "gap":
+        return f"{100 * value:.2f}%"
+    if isinstance(value, float) and name == "seconds":
+        return f"{value:.1f}"
+    if isinstance(value, int | float) and float(value).is_integer():
+        return f"{int(value):,}"
+    return str(value)
