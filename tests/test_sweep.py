@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from openpyxl import load_workbook
 
 import matcher
 import matcher.pipeline
@@ -16,7 +18,7 @@ from matcher.cli import main
 from matcher.io.problems import InputError
 from matcher.sweep import read_grid
 from matcher.sweep.folders import SCENARIO_FILE
-from matcher.sweep.table import chart_spec, render_html
+from matcher.sweep.table import chart_spec, render_html, write_tables
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "samples" / "alliance"
 GRID = """\
@@ -366,3 +368,14 @@ def test_page_shows_figures_as_a_reader_compares_them() -> None:
     for chart in chart_spec(rows)["vconcat"]:
         assert chart["encoding"]["y"]["axis"]["labelLimit"] == 0
     assert [value["scenario"] for value in chart_spec(rows)["data"]["values"]] == [long]
+
+
+def test_workbook_formats_gaps_as_percent_and_keeps_fractional_overrides(tmp_path: Path) -> None:
+    rows = [{"scenario": "a", "status": "FEASIBLE", "staffed": 1763, "gap": 0.0085, "x": 0.5}]
+    write_tables(tmp_path, rows, ["x"], dt.date(2027, 1, 4))
+    sheet = load_workbook(tmp_path / "sweep.xlsx").active
+    assert sheet is not None
+    header = [cell.value for cell in sheet[1]]
+    formats = {name: cell.number_format for name, cell in zip(header, sheet[2], strict=True)}
+    assert formats["gap"] == "0.00%" and formats["staffed"] == "#,##0"
+    assert formats["x"] == "General" and sheet.cell(2, header.index("x") + 1).value == 0.5

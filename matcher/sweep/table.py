@@ -89,7 +89,8 @@ def _workbook(header: list[str], body: list[list[WorkbookValue]], stamp: dt.date
         sheet.column_dimensions[get_column_letter(column)].width = max(10, len(name) + 2)
     for row_no, row in enumerate(body, start=2):
         for column, value in enumerate(row, start=1):
-            put_cell(sheet, row=row_no, column=column, value=value)
+            placed = put_cell(sheet, row=row_no, column=column, value=value)
+            placed.number_format = _number_format(header[column - 1], value)
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(body) + 1}"
     moment = dt.datetime.combine(stamp, dt.time(0))
@@ -99,6 +100,16 @@ def _workbook(header: list[str], body: list[list[WorkbookValue]], stamp: dt.date
     buffer = io.BytesIO()
     book.save(buffer)
     return _fixed_zip_dates(buffer.getvalue(), moment)
+
+
+def _number_format(name: str, value: WorkbookValue) -> str:
+    """Excel's format for a cell: gaps in %, seconds to a tenth, whole numbers with separators,
+    anything else (an override of 0.5, text) as it is."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return "General"
+    if name in {"gap", "seconds"}:
+        return "0.00%" if name == "gap" else "0.0"
+    return "#,##0" if float(value).is_integer() else "General"
 
 
 def chart_spec(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
