@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import struct
 import subprocess
 import zlib
@@ -115,7 +116,7 @@ def test_each_school_gets_what_it_hosts_and_whom_it_sends(planned: Path) -> None
 
 def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
     round_ = make_round(
-        [school("A", name="=HYPERLINK(\"http://x\")"), school("B", lat_offset=0.05)],
+        [school("A", name='=HYPERLINK("http://x")'), school("B", lat_offset=0.05)],
         [staff("S1", "B", name="@Bob")],
         [project("P1", "A", title="-5 minutes of oracy"), project("P2", "A")],
     )
@@ -127,7 +128,7 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
     book = load_workbook(tmp_path / "plan.xlsx")
     assert "Schedule" not in book.sheetnames  # match: no dates
     [pairing] = table(book["Pairings"])
-    assert pairing["host_school_name"] == "=HYPERLINK(\"http://x\")"
+    assert pairing["host_school_name"] == '=HYPERLINK("http://x")'
     assert pairing["staff_name"] == "@Bob" and pairing["project_title"] == "-5 minutes of oracy"
     assert pairing["first_visit"] is None
     [unfilled] = table(book["Unfilled"])
@@ -149,6 +150,36 @@ def test_report_rebuilds_the_same_bytes(planned: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     for name in ("plan.xlsx", "report.html", "pairings.csv"):
         assert (copy / name).read_bytes() == (planned / name).read_bytes(), name
+
+
+def _reported(
+    planned: Path, folder: Path, **changes: object
+) -> tuple[str, list[dict[str, object]]]:
+    """`matcher report` on the plan with summary.json changed: the page and the Summary sheet."""
+    folder.mkdir()
+    for name in ("pairings.csv", "unfilled.csv", "schedule.csv", "summary.json"):
+        (folder / name).write_bytes((planned / name).read_bytes())
+    summary = json.loads((folder / "summary.json").read_text("utf-8"))
+    (folder / "summary.json").write_text(json.dumps({**summary, **changes}), "utf-8")
+    result = CliRunner().invoke(main, ["report", str(SAMPLE), str(folder)])
+    assert result.exit_code == 0, result.output
+    page = (folder / "report.html").read_text("utf-8")
+    return page, table(load_workbook(folder / "plan.xlsx")["Summary"])
+
+
+def test_a_bound_proven_apart_is_quoted_on_the_whole_objective(
+    planned: Path, tmp_path: Path
+) -> None:
+    """A national round's bound cannot settle the staffable projects: the page and workbook
+    quote the whole objective's gap there, and a searched round's gap as before."""
+    whole = {"objective_gap": 0.213, "gap": 0.841}
+    page, rows = _reported(planned, tmp_path / "lp", bound_method="lp-dual:glop", **whole)
+    assert "no plan of this round scores more than 21.3% better (84.1% on the quality" in page
+    assert "gap to the best possible plan" not in page
+    assert {"what": "Gap on the whole objective (proven bound)", "value": 0.213} in rows
+    page, rows = _reported(planned, tmp_path / "searched", bound_method="cp-sat", **whole)
+    assert "gap to the best possible plan 84.1%" in page and "no plan of" not in page
+    assert all(row["what"] != "Gap on the whole objective (proven bound)" for row in rows)
 
 
 def test_report_refuses_a_plan_that_breaks_a_rule(planned: Path, tmp_path: Path) -> None:
@@ -269,12 +300,19 @@ def test_a_browser_draws_the_page(planned: Path, tmp_path: Path) -> None:
     shot = tmp_path / "page.png"
     subprocess.run(
         [
-            str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}",
             # Lets vega-embed finish drawing before the screenshot is taken.
             "--virtual-time-budget=10000",
-            f"--screenshot={shot}", "--window-size=1280,2000",
+            f"--screenshot={shot}",
+            "--window-size=1280,2000",
             (planned / "report.html").as_uri(),
         ],
         check=True,
@@ -286,7 +324,6 @@ def test_a_browser_draws_the_page(planned: Path, tmp_path: Path) -> None:
     assert len(colours) > 20
     # The charts' own colours are on screen, so the charts were drawn, not only the text.
     assert any(abs(c[0] - 0x00) + abs(c[1] - 0x79) + abs(c[2] - 0x8C) < 12 for c in colours)
-
 
 
 def test_school_load_shows_cover_budgets_when_a_school_has_one(planned: Path) -> None:

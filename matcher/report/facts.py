@@ -571,6 +571,9 @@ def _headline(
     """The round at a glance; status and gap as the solver reported them in summary.json."""
     scheduling = summary.get("scheduling")
     gap = summary.get("gap")
+    # Only a bound proven apart from the search (a national round) needs the whole objective's
+    # gap: there the quality-terms gap reads as if the staffable projects were settled.
+    whole = summary.get("objective_gap") if summary.get("bound_method") != "cp-sat" else None
     return {
         "projects": len(round_.projects),
         "staffed": len(round_.projects) - len(plan.unfilled),
@@ -584,6 +587,7 @@ def _headline(
         "cover_cost": sum(r.cover_cost for r in school_load),
         "status": str(summary.get("status", "")) or None,
         "gap": float(gap) if isinstance(gap, int | float) else None,
+        "objective_gap": float(whole) if isinstance(whole, int | float) else None,
         "dating_status": (
             str(scheduling.get("status", "")) or None if isinstance(scheduling, Mapping) else None
         ),

@@ -134,6 +134,8 @@ def _summary(facts: ReportFacts) -> _Table:
         ("Matching status", h["status"]),
         ("Gap to the best possible", h["gap"]),
     ]
+    if h["objective_gap"] is not None:
+        rows.append(("Gap on the whole objective (proven bound)", h["objective_gap"]))
     if facts.dated:
         rows += [
             ("Visit days", h["visit_days"]),
