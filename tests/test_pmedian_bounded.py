@@ -178,3 +178,37 @@ def test_bounded_reaches_the_published_optimum(name: str) -> None:
     checked(problem, solution)
     assert solution.objective == instance.best
     assert solution.status == "OPTIMAL"
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_screened_relaxation_equals_the_full_one(seed: int) -> None:
+    """Solving only the knapsacks the fractional bound cannot rule out gives the same bound
+    and medians, a lower bound on every other median's value, and fewer table cells."""
+    problem = small_problem(seed, n=40, medians=4)
+    full, screened = Lagrangian(problem), Lagrangian(problem, screen=True)
+    rng = np.random.default_rng(seed)
+    for k in range(20):
+        lam = rng.uniform(0, 30, size=problem.n)
+        state = None
+        if k % 2:  # a tree node: some medians held open, some closed
+            state = rng.choice([-1, 0, 0, 0, 1], size=problem.n)
+            state[np.flatnonzero(state == 1)[2:]] = 0
+        want, got = full.evaluate(lam, state), screened.evaluate(lam, state)
+        assert got.value == pytest.approx(want.value)
+        assert sorted(got.median_value[got.chosen]) == pytest.approx(
+            sorted(want.median_value[want.chosen])
+        )
+        assert got.exact[got.chosen].all()
+        assert (got.median_value <= want.median_value + 1e-9).all()
+        assert got.median_value[got.exact] == pytest.approx(want.median_value[got.exact])
+    assert screened.cells < full.cells
+
+
+def test_reduced_arcs_refuse_a_screened_relaxation() -> None:
+    problem = small_problem(3, n=40, medians=4)
+    relax = Lagrangian(problem, screen=True)
+    at = relax.evaluate(np.full(problem.n, 20.0))
+    assert not at.exact.all()
+    with pytest.raises(ValueError, match="every knapsack"):
+        reduced_arcs(relax, at, 1e9)
+
