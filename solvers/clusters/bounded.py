@@ -9,7 +9,8 @@
    moved under capacity); the best plan so far steers the step size.
 3. **Swap search** (``solvers.clusters.swap``): close one median, open a nearby or
    relaxation-cheap point, priced by the transportation problem, then polished; kicked and
-   repeated from the best plan while that helps.
+   repeated from the best plan while that helps; then the same swaps attached exactly
+   (``swap.exact_descent``: CP-SAT, every point free), which polishing misjudges.
 4. **Branch and bound** over the medians (``solvers.clusters.branch``), each node bounded by
    the relaxation with some medians held open or closed: the bound rises past the
    set-partitioning one, best node first, and the tree's relaxations give plans too. It has
@@ -39,7 +40,7 @@ from solvers.clusters.lagrange import EPS, Dual, Lagrangian, Relaxed, subgradien
 from solvers.clusters.moves import polish
 from solvers.clusters.pmedian import PMedianSolution, solve_pmedian
 from solvers.clusters.pmedian_problem import PMedianProblem
-from solvers.clusters.swap import Incumbent, incumbent_of, swap_search
+from solvers.clusters.swap import Incumbent, exact_descent, incumbent_of, swap_search
 from solvers.engine.budget import Budget
 from solvers.engine.calibration import LAGRANGE_CELLS_PER_SECOND, LAGRANGE_SECONDS_PER_STEP
 from solvers.engine.options import DEFAULT_OPTIONS, SolveOptions
@@ -48,6 +49,9 @@ from solvers.engine.options import DEFAULT_OPTIONS, SolveOptions
 # the branch and bound has the rest, and whatever the steps before it left.
 BOUND_SHARE = 0.3
 SWAP_SHARE = 0.2
+# Of the limit, at most this share for the exact descent after the swap search (its swaps
+# attached in CP-SAT, every point free): gen100x10s4 1,076 -> 1,074 (the optimum) in 1.5 s.
+EXACT_SHARE = 0.1
 # Medians of every this many subgradient steps are attached (step 1 always, for a first plan).
 HEURISTIC_EVERY = 5
 # The tree's nodes bounded by the coupled relaxation (solvers.clusters.coupled). Off: its
@@ -135,10 +139,14 @@ def solve_bounded(
     if best.incumbent is None:  # the relaxation's medians never fitted: CP-SAT alone
         return solve_pmedian(problem, budget, options=options)
     incumbent = best.incumbent
+    rank = np.argsort(dual.best.median_value, kind="stable")
     if incumbent.plan.cost > bound:
-        rank = np.argsort(dual.best.median_value, kind="stable")
         share = budget.part(budget.left * SWAP_SHARE / (1 - BOUND_SHARE))
         incumbent = swap_search(problem, incumbent, share, rank=rank, seed=options.seed)
+        budget.spend(share.used)
+    if incumbent.plan.cost > bound and EXACT_SHARE > 0:
+        share = budget.part(budget.seconds * EXACT_SHARE)
+        incumbent = exact_descent(problem, incumbent, share, rank=rank, seed=options.seed)
         budget.spend(share.used)
     if incumbent.plan.cost <= bound:
         return _solution(problem, incumbent, bound, started, budget)
