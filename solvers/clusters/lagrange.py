@@ -25,7 +25,7 @@ plan at least as good uses the arc, and it can be left out of the CP-SAT model.
 ``Lagrangian(problem, screen=True)`` solves only the knapsacks that could be among the p
 cheapest: each median's fractional knapsack bounds its value from below, and a median whose
 bound lies above the p-th least value solved cannot be opened. Same bound and medians, some
-18 of 75 knapsacks solved at a tree node of the generated 100-point instances, about half
+20 of 72 knapsacks solved at a tree node of the generated 100-point instances, about half
 the work of an evaluation (benchmarks/README.md); the other medians' values are then only
 lower bounds (``Relaxed.exact``), which the median fixings may read but ``reduced_arcs``
 may not.
