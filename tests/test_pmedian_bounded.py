@@ -20,7 +20,7 @@ from solvers.clusters.bounded import solve_bounded
 from solvers.clusters.lagrange import Lagrangian, nearest_multipliers, reduced_arcs, subgradient
 from solvers.clusters.pmedian import PMedianSolution
 from solvers.clusters.pmedian_problem import PMedianProblem
-from solvers.clusters.swap import Incumbent, swap_search
+from solvers.clusters.swap import Incumbent, exact_descent, swap_search
 from solvers.engine.budget import Budget
 from solvers.engine.options import SolveOptions
 
@@ -178,3 +178,80 @@ def test_bounded_reaches_the_published_optimum(name: str) -> None:
     checked(problem, solution)
     assert solution.objective == instance.best
     assert solution.status == "OPTIMAL"
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_screened_relaxation_equals_the_full_one(seed: int) -> None:
+    """Solving only the knapsacks the fractional bound cannot rule out gives the same bound
+    and medians, a lower bound on every other median's value, and fewer table cells."""
+    problem = small_problem(seed, n=40, medians=4)
+    full, screened = Lagrangian(problem), Lagrangian(problem, screen=True)
+    rng = np.random.default_rng(seed)
+    for k in range(20):
+        lam = rng.uniform(0, 30, size=problem.n)
+        state = None
+        if k % 2:  # a tree node: some medians held open, some closed
+            state = rng.choice([-1, 0, 0, 0, 1], size=problem.n)
+            state[np.flatnonzero(state == 1)[2:]] = 0
+        want, got = full.evaluate(lam, state), screened.evaluate(lam, state)
+        assert got.value == pytest.approx(want.value)
+        assert sorted(got.median_value[got.chosen]) == pytest.approx(
+            sorted(want.median_value[want.chosen])
+        )
+        assert got.exact[got.chosen].all()
+        assert (got.median_value <= want.median_value + 1e-9).all()
+        assert got.median_value[got.exact] == pytest.approx(want.median_value[got.exact])
+    assert screened.cells < full.cells
+
+
+def test_reduced_arcs_refuse_a_screened_relaxation() -> None:
+    problem = small_problem(3, n=40, medians=4)
+    relax = Lagrangian(problem, screen=True)
+    at = relax.evaluate(np.full(problem.n, 20.0))
+    assert not at.exact.all()
+    with pytest.raises(ValueError, match="every knapsack"):
+        reduced_arcs(relax, at, 1e9)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_exact_descent_never_worsens_and_attaches_exactly(seed: int) -> None:
+    """From a poor plan, each swap taken is attached exactly: the plan found is valid, no
+    dearer than the start, and the best with its own medians."""
+    problem = small_problem(seed, unit=seed % 2 == 0)
+    optimum, _ = brute_force(problem)
+    start = max(
+        (
+            Incumbent(tuple(medians), plan)
+            for medians in ([0, 1, 2], [2, 4, 6], [1, 3, 5], [0, 3, 6])
+            if (plan := attach(problem, medians, Budget(5))) is not None
+        ),
+        key=lambda found: found.plan.cost,
+    )
+    found = exact_descent(problem, start, Budget(5), rank=np.arange(problem.n), seed=1)
+    assert optimum <= found.plan.cost <= start.plan.cost
+    assert found.plan.cost == plan_cost(problem, found.plan.median_of)
+    exact = attach(problem, list(found.medians), Budget(5), 1, beat=found.plan.cost + 1)
+    assert exact is not None and found.plan.cost <= exact.cost
+    solution = PMedianSolution(
+        status="FEASIBLE",
+        medians=found.medians,
+        median_of=found.plan.median_of,
+        objective=float(found.plan.cost),
+        bound=0.0,
+        seconds=0.0,
+    )
+    checked(problem, solution)
+
+
+def test_exact_descent_finds_the_better_median() -> None:
+    """On a line, one exactly attached swap moves the poor median to the middle of its group."""
+    positions = np.array([0, 1, 2, 3, 4, 30, 31, 32])
+    distance = np.abs(positions[:, None] - positions[None, :]).astype(np.int64)
+    problem = PMedianProblem(
+        distance=distance, demand=np.ones(8, dtype=np.int64), capacity=5, medians=2
+    )
+    start = attach(problem, [0, 6], Budget(5))
+    assert start is not None
+    found = exact_descent(problem, Incumbent((0, 6), start), Budget(5), rank=np.arange(8))
+    assert found.medians == (2, 6)
+    assert found.plan.cost == 6 + 2
