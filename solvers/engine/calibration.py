@@ -239,7 +239,7 @@ MIN_FIRST_SECONDS = 0.05
 PARTITION_MIN_SEARCH_SECONDS = 0.1
 # Share of a component's work left that such a proof may use: on the 2,000-school region a
 # proof over thousands of columns is rarely settled, and the rest is worth more to the
-# larger components solved after it in the same lane (``_in_lanes`` passes it on).
+# larger components solved after it in the same lane (``_search_all`` passes it on).
 PROVE_SHARE = 0.5
 # Rounds of subset-row cuts per column generation (each followed by pricing until the LP over
 # every cluster is solved again), and the cuts added a round per school of the component; and
