@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import sys
 import time
 from collections.abc import Callable
 
@@ -81,3 +83,34 @@ def test_an_interrupt_here_stops_every_lane() -> None:
     with pytest.raises(KeyboardInterrupt):
         in_processes([[0], [1]], run, on_message=interrupt)
     assert _no_lane_left()
+
+
+def _lanes_of_a_parent(pids: multiprocessing.Queue[int]) -> None:
+    def run(queue: list[int], send: Callable[[object], None]) -> None:
+        send(os.getpid())
+        time.sleep(60)
+
+    in_processes([[0], [1]], run, on_message=pids.put)
+
+
+def _ended(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] in {"Z", "X"}
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
+def test_lanes_end_when_their_parent_is_killed_hard() -> None:
+    context = multiprocessing.get_context("fork")
+    pids: multiprocessing.Queue[int] = context.Queue()
+    parent = context.Process(target=_lanes_of_a_parent, args=(pids,))
+    parent.start()
+    lanes = [pids.get(timeout=30), pids.get(timeout=30)]
+    os.kill(parent.pid, signal.SIGKILL)  # type: ignore[arg-type]
+    parent.join()
+    deadline = time.perf_counter() + 10
+    while not all(_ended(pid) for pid in lanes) and time.perf_counter() < deadline:
+        time.sleep(0.05)
+    assert all(_ended(pid) for pid in lanes)

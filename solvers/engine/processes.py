@@ -10,12 +10,17 @@ the inputs), runs on a core of its own, and sends back its outcome (pickled) and
 What comes back does not depend on which lane finishes first: the outcomes are returned in
 the lanes' order, and a lane's outcome depends only on its queue. Messages are passed on as
 they arrive (for people, not for the plan). A lane that fails raises ``LaneError`` here, with
-its traceback; on any error, or KeyboardInterrupt, every lane still running is terminated.
+its traceback; on any error, or KeyboardInterrupt, every lane still running is terminated,
+and on Linux a lane is also ended if this process dies without that (killed hard).
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
+import signal
+import sys
 import traceback
 from collections.abc import Callable, Sequence
 from multiprocessing import connection
@@ -23,6 +28,10 @@ from typing import Any, TypeVar
 
 Outcome = TypeVar("Outcome")
 Send = Callable[[Any], None]
+
+
+# prctl's option to have a signal sent to this process when its parent ends (linux/prctl.h).
+PR_SET_PDEATHSIG = 1
 
 
 class LaneError(RuntimeError):
@@ -48,7 +57,7 @@ def in_processes(
         for queue in queues:
             reader, writer = context.Pipe(duplex=False)
             process = context.Process(
-                target=_lane, args=(run_lane, list(queue), writer), daemon=True
+                target=_lane, args=(run_lane, list(queue), writer, os.getpid()), daemon=True
             )
             process.start()
             # Only the lane holds its pipe's writing end now, so its end reads as end of file
@@ -88,9 +97,13 @@ def in_processes(
 
 
 def _lane(
-    run_lane: Callable[[list[int], Send], Any], queue: list[int], writer: connection.Connection
+    run_lane: Callable[[list[int], Send], Any],
+    queue: list[int],
+    writer: connection.Connection,
+    parent: int,
 ) -> None:
     """A lane's process: its outcome, or its traceback, on ``writer``."""
+    _end_with(parent)
     try:
         outcome = run_lane(queue, lambda message: writer.send(("message", message)))
         writer.send(("done", outcome))
@@ -98,3 +111,13 @@ def _lane(
         writer.send(("error", traceback.format_exc()))
     finally:
         writer.close()
+
+
+def _end_with(parent: int) -> None:
+    """End this lane when the process ``parent`` that started it ends: a parent killed hard
+    cannot terminate its lanes, which would otherwise search on for nobody (Linux only)."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # it ended before the signal was asked for
+        os._exit(1)
