@@ -1,5 +1,6 @@
 """Components dealt to lanes in processes of their own (workers > 1): the same clusters on every
-run, whichever lane ends first, and the same as the lanes run one after another here."""
+run, whichever lane ends first, and the same as the lanes run one after another here; and the
+tree search over the clusters of the LP's solution that hints a mid-sized component's LNS."""
 
 from __future__ import annotations
 
@@ -105,3 +106,38 @@ def test_the_lanes_report_every_component_once(generated: ClusterProblem) -> Non
     assert [p.done for p in seen] == [1, 2, 3, 4]
     assert sorted(p.schools for p in seen) == [55, 61, 77, 99]
     assert sum(p.objective for p in seen) == solution.objective
+
+
+def _after_the_cuts(problem: ClusterProblem, k: int) -> partition._Work:
+    """Component ``k`` of ``problem`` after its first pass and cuts, as the search finds it."""
+    graph = partition.school_graph(problem)
+    parts, _ = partition.clusterable(problem, graph)
+    comp = partition.build_component(problem, graph, parts[k])
+    work = partition._first_pass(
+        comp, Budget(5.0, deadline=time.perf_counter() + FAR), seed=1, workers=1
+    )
+    partition._strengthen(work, Budget(5.0, deadline=time.perf_counter() + FAR))
+    return work
+
+
+def test_a_search_over_the_lps_clusters_improves_a_poor_plan(generated: ClusterProblem) -> None:
+    work = _after_the_cuts(generated, 0)  # 99 schools, its plan the better starting one
+    assert work.comp.size == 99
+    before = partition._price(work.comp, work.plan)
+    left = work.left_count
+    budget = Budget(5.0, deadline=time.perf_counter() + FAR)
+    assert partition._support_plan(work, budget, 1.0, seed=1, workers=1)
+    assert partition._price(work.comp, work.plan) < before
+    assert work.left_count == left
+    schools = sorted(s for cluster in work.plan for s in cluster)
+    assert len(schools) == len(set(schools))  # each school once
+    assert all(work.comp.is_clique(cluster) for cluster in work.plan)
+    assert 0 < budget.used <= 1.0
+
+
+def test_a_search_over_the_lps_clusters_keeps_a_plan_it_cannot_beat() -> None:
+    work = _after_the_cuts(three_towns(), 0)  # one town: its one cluster is the optimum
+    plan = list(work.plan)
+    budget = Budget(5.0, deadline=time.perf_counter() + FAR)
+    assert not partition._support_plan(work, budget, 1.0, seed=1, workers=1)
+    assert work.plan == plan
