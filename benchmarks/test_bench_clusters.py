@@ -11,7 +11,8 @@ Targets (issue 4):
   gap to our own proven bound of at most 1% within 30 s each, beside a plain MILP (HiGHS)
   given the same limit in the same run;
 - issue 20, partition half: the region's proven gap at most 1% in under 60 s. Printed, not
-  asserted: not met (3.25% with the count row, subset-row cuts and exchanges; README).
+  asserted: not met (2.51% with the count row, subset-row cuts, exchanges, the lanes in
+  processes and the search over the LP's clusters; README).
 """
 
 from __future__ import annotations

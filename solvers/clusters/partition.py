@@ -2,7 +2,11 @@
 
 1. ``school_graph`` (networkx): an edge where two schools may share a cluster. Schools in no
    clique of ``min_size`` cannot be clustered at all; they are set aside (and explained by
-   ``solvers.clusters.explain``). The rest split into connected components, solved one by one.
+   ``solvers.clusters.explain``). The rest split into connected components, each solved on
+   its own. With several workers they are dealt to as many lanes, each a process of its own
+   (``solvers.engine.processes``: the first pass and the cuts are Python, which threads
+   cannot run side by side); each lane does steps 2 and 3 for its components with all the
+   work left, one worker each.
 2. Per component, first pass: a starting partition from networkx (Louvain communities cut to
    size, and a plain greedy; ``solvers.clusters.start``), then column generation on the
    set-partitioning LP (``solvers.clusters.lp``), which proves a lower bound and yields a pool
@@ -11,8 +15,7 @@
 3. Second pass, with the work left: CP-SAT picks one cluster or "left out" per school from
    the pool, hinted with the best plan so far, the number left out held fixed. Small
    components are searched to a proof; large ones by CP-SAT's large-neighbourhood search,
-   which finds good plans of hundreds of schools far sooner. With several workers the
-   components are solved side by side, one core each (``solvers.engine.lanes``).
+   which finds good plans of hundreds of schools far sooner.
 
 The time limit is counted as work, never read off the clock (``solvers.clusters.work``): the
 same input, seed, workers and limit give the same clusters on a busy machine as on an idle
@@ -27,10 +30,9 @@ cluster and then, holding that, the total; the bound is then on the longest jour
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import networkx as nx
 import numpy as np
@@ -62,9 +64,11 @@ from solvers.engine.calibration import (
     PROVE_SHARE,
     REGROUP_SHARE,
     START_CELLS_PER_SECOND,
+    SUPPORT_SHARE,
 )
-from solvers.engine.lanes import run_lanes
+from solvers.engine.lanes import lanes_of
 from solvers.engine.options import DEFAULT_OPTIONS, SolveOptions
+from solvers.engine.processes import in_processes
 
 # Penalty per school left out in the summary's objective: above any cluster's price, so that
 # fewer schools left out always reads as better.
@@ -83,8 +87,27 @@ PROVE_UP_TO = 80
 # (found with at most PROOF_PARTIALS partial clusters per school).
 PROOF_COLUMNS = 30_000
 PROOF_PARTIALS = 20_000
+# Components searched by LNS up to this many schools first have a tree search over the
+# clusters their last LP solution uses (``_support_plan``, with ``SUPPORT_SHARE`` of their
+# search's work): on the 2,000-school region it proves the 94-school component optimal, where
+# the LNS alone stayed 12 to 24 over; on the larger ones the work it took cost the LNS more
+# than the hint gave (benchmarks/README.md).
+SUPPORT_UP_TO = 160
 # Starting partitions tried (solvers.clusters.start); the better one hints CP-SAT.
 START_METHODS = ("louvain", "greedy")
+
+
+@dataclass(frozen=True)
+class ComponentSteps:
+    """The work each step of one component used (nominal seconds) and its bound after the
+    first pass and after the cuts (None: no LP bound), for reports."""
+
+    first: float = 0.0
+    cuts: float = 0.0
+    search: float = 0.0
+    uncut: float | None = None
+    cut: float | None = None
+    cut_rounds: int = 0
 
 
 @dataclass(frozen=True)
@@ -98,6 +121,7 @@ class ComponentResult:
     start_objective: int
     status: str
     columns: int
+    steps: ComponentSteps = ComponentSteps()
 
 
 @dataclass(frozen=True)
@@ -190,13 +214,15 @@ def solve_partition(
     budget
         Work for the whole solve (``solvers.clusters.work``), with the clock as a guard at
         ``solvers.engine.budget.CLOCK_GUARD`` times the limit; what the solve used is in
-        ``budget.used``. Every component first gets a plan, a proven bound and a pool (up to
-        ``BOUND_SHARE`` of the work, each its share by size); the rest improves the plans
-        (``_in_lanes`` shares it).
+        ``budget.used``. The components are dealt to lanes (``_solve_lane``), each with the
+        work left: in each, every component first gets a plan, a proven bound and a pool (up
+        to ``BOUND_SHARE`` of the lane's work, each its share by size), then stronger bounds
+        (``CUT_SHARE`` of the rest), and the rest improves the plans.
     options
-        The seed and workers: with several workers the components are searched side by side,
-        one worker each, and a lone component by one search per worker and seed
-        (``solvers.clusters.work.race``). The gap limit is not used.
+        The seed and workers: with several workers the components are dealt to as many lanes,
+        each a process of its own (``_in_processes``), one worker each; a lone lane, in this
+        process, has them all (a search races one per seed: ``solvers.clusters.work.race``).
+        The gap limit is not used.
     progress
         Called as each component is finished (a cluster report, not matching's Progress).
     """
@@ -205,70 +231,28 @@ def solve_partition(
     graph = school_graph(problem)
     parts, hopeless = clusterable(problem, graph)
     budget.spend(graph.number_of_edges() / GRAPH_PAIRS_PER_SECOND)
-    first = budget.part(BOUND_SHARE * budget.left)
-    work: list[_Work] = []
-    for k, nodes in enumerate(parts):
-        comp = build_component(problem, graph, nodes)
-        # Each component may take its share, by size, of the first pass's work still left.
-        share = comp.size / sum(len(p) for p in parts[k:])
-        own = first.part(max(MIN_FIRST_SECONDS, first.left * share))
-        work.append(_first_pass(comp, own, seed=seed, workers=workers))
-        first.spend(own.used)
-    budget.spend(first.used)
-    # Then every bound is strengthened by cuts, with a share of the work left: after the first
-    # pass, so that no component's cuts take the work another needs to solve its LP at all.
-    # Smallest first: the count row lifts a bound by about as much whatever the component's
-    # size, and a small one's rounds cost least; what they leave goes to the larger ones.
-    strengthen = budget.part(CUT_SHARE * budget.left)
-    order = sorted(range(len(work)), key=lambda k: (work[k].comp.size, k))
-    for n, k in enumerate(order):
-        share = work[k].comp.size / sum(work[j].comp.size for j in order[n:])
-        own = strengthen.part(strengthen.left * share)
-        _strengthen(work[k], own)
-        strengthen.spend(own.used)
-    budget.spend(strengthen.used)
+    comps = [build_component(problem, graph, nodes) for nodes in parts]
     done = 0
-    lock = threading.Lock()
 
-    def report(item: _Work, result: ComponentResult) -> None:
+    def report(k: int, result: ComponentResult) -> None:
+        # Lanes finish in any order; the count and the display are for people, not the plan.
         nonlocal done
         if progress is None:
             return
-        # Lanes finish in any order; the count and the display are for people, not the plan.
-        with lock:
-            done += 1
-            elapsed = time.perf_counter() - started
-            progress(
-                Progress(done, len(work), item.comp.size, result.objective, result.bound, elapsed)
-            )
+        done += 1
+        elapsed = time.perf_counter() - started
+        progress(Progress(done, len(comps), comps[k].size, result.objective, result.bound, elapsed))
 
-    lanes = max(1, min(workers, len(work)))
-
-    def solve(k: int, share: Budget) -> ComponentResult:
-        # A lone lane has every worker; side by side, each lane has one.
-        result = _second_pass(work[k], share, seed=seed, workers=workers if lanes == 1 else 1)
-        report(work[k], result)
-        return result
-
-    def overtime(k: int) -> ComponentResult:
-        item = work[k]
-        result = _component_result(
-            item.comp, item.plan, item.start, "FEASIBLE", item.lp, len(item.pool)
+    lanes = max(1, min(workers, len(comps)))
+    if lanes == 1:
+        results = _solve_lane(
+            comps, list(range(len(comps))), budget, seed=seed, workers=workers, report=report
         )
-        report(item, result)
-        return result
-
-    results = _in_lanes(
-        [w.comp.size for w in work],
-        solve,
-        overtime,
-        budget=budget,
-        lanes=lanes,
-        floors=[MIN_SEARCH_SECONDS + len(w.pool) / COVER_COLUMNS_PER_SECOND for w in work],
-    )
+    else:
+        results = _in_processes(comps, lanes, budget, seed=seed, report=report)
     return _combine(
         problem,
-        results,
+        [results[k] for k in range(len(comps))],
         hopeless,
         len(parts),
         time.perf_counter() - started,
@@ -276,48 +260,149 @@ def solve_partition(
     )
 
 
-def _in_lanes(
-    sizes: Sequence[int],
-    solve: Callable[[int, Budget], ComponentResult],
-    overtime: Callable[[int], ComponentResult],
-    *,
-    budget: Budget,
-    lanes: int,
-    floors: Sequence[float],
-) -> list[ComponentResult]:
-    """``solve(k, share)`` for every component, ``lanes`` side by side, in the parts' order.
+@dataclass(frozen=True)
+class _LaneOutcome:
+    """What a lane's process sends back: its components' results, and the work it used."""
 
-    Which lane solves which component is fixed by their sizes (``solvers.engine.lanes.lanes_of``,
-    smallest first in each lane), as for matching's parts; the shares differ from
-    ``solvers.engine.lanes.solve_parts``, whose slack lets a part take up to twice its fair share
-    in the hope that it stops early: a component searched by LNS never stops early (it
-    proves nothing), so the slack only moved the work from the largest components, where it
-    helps most, to the middling ones (on the 2,000-school region the 398-school component
-    was left 7 s of 37). Here each component gets its share by size of the work its lane has
-    left, exactly as the components did one after another before; what a proved one leaves
-    goes to the larger ones after it. Every share depends only on the work done before it
-    in the lane, so it is the same on every run.
+    results: dict[int, ComponentResult]
+    used: float
+    repeatable: bool
+
+
+def _in_processes(
+    comps: Sequence[Component],
+    lanes: int,
+    budget: Budget,
+    *,
+    seed: int,
+    report: Callable[[int, ComponentResult], None],
+) -> dict[int, ComponentResult]:
+    """``_solve_lane`` for ``lanes`` lanes side by side, each in a process of its own with all
+    the work left and one worker, so that the first pass and the cuts (Python, holding its
+    lock) run on every core, not only the searches.
+
+    Which lane solves which component is fixed by their sizes (``solvers.engine.lanes.lanes_of``),
+    and a lane's results depend only on its components, so the clusters are the same whichever
+    lane ends first. The budget is charged with the busiest lane's work, since they ran at once.
     """
     seconds = budget.left
-    results: dict[int, ComponentResult] = {}
 
-    def run_lane(queue: list[int]) -> float:
+    def run_lane(queue: list[int], send: Callable[[object], None]) -> _LaneOutcome:
         lane = budget.part(seconds)
-        waiting = sum(max(1, sizes[k]) for k in queue)
-        for k in queue:
-            fraction = max(1, sizes[k]) / waiting
-            waiting -= max(1, sizes[k])
-            # Less than its floor left (or past the job's deadline): the first-pass plan.
-            if lane.exhausted(floors[k]):
-                results[k] = overtime(k)
-                continue
-            share = lane.part(max(floors[k], lane.left * fraction))
-            results[k] = solve(k, share)
-            lane.spend(share.used)
-        return lane.used
+        results = _solve_lane(
+            comps, queue, lane, seed=seed, workers=1, report=lambda k, r: send((k, r))
+        )
+        return _LaneOutcome(results, lane.used, lane.repeatable)
 
-    run_lanes(sizes, lanes, run_lane, budget)
-    return [results[k] for k in range(len(sizes))]
+    def forward(message: tuple[int, ComponentResult]) -> None:
+        report(*message)
+
+    outcomes = in_processes(lanes_of([c.size for c in comps], lanes), run_lane, on_message=forward)
+    budget.spend(max(o.used for o in outcomes))
+    if not all(o.repeatable for o in outcomes):
+        budget.trip()
+    return {k: result for o in outcomes for k, result in o.results.items()}
+
+
+def _solve_lane(
+    comps: Sequence[Component],
+    queue: Sequence[int],
+    budget: Budget,
+    *,
+    seed: int,
+    workers: int,
+    report: Callable[[int, ComponentResult], None],
+) -> dict[int, ComponentResult]:
+    """The components ``queue`` (indices into ``comps``) one after another within ``budget``:
+    every one's first pass, then its cuts, then its search; their results by index.
+
+    Every share depends only on the work done before it in the lane, so it is the same on
+    every run. First pass: in the components' order, each its share by size of the first
+    pass's work still left. Cuts: smallest first, each its share by size of the cuts' work
+    left: the count row lifts a bound by about as much whatever the component's size, and a
+    small one's rounds cost least; what they leave goes to the larger ones. Search: smallest
+    first (``_search_all``).
+    """
+    first = budget.part(BOUND_SHARE * budget.left)
+    work: dict[int, _Work] = {}
+    steps: dict[int, ComponentSteps] = {}
+    order = sorted(queue)
+    for n, k in enumerate(order):
+        # Each component may take its share, by size, of the first pass's work still left.
+        share = comps[k].size / sum(comps[j].size for j in order[n:])
+        own = first.part(max(MIN_FIRST_SECONDS, first.left * share))
+        work[k] = _first_pass(comps[k], own, seed=seed, workers=workers)
+        first.spend(own.used)
+        lp = work[k].lp
+        bound = None if lp is None else lp.bound
+        steps[k] = ComponentSteps(first=own.used, uncut=bound, cut=bound)
+    budget.spend(first.used)
+    # Then every bound is strengthened by cuts, with a share of the work left: after the first
+    # pass, so that no component's cuts take the work another needs to solve its LP at all.
+    strengthen = budget.part(CUT_SHARE * budget.left)
+    order = sorted(queue, key=lambda k: (comps[k].size, k))
+    for n, k in enumerate(order):
+        share = comps[k].size / sum(comps[j].size for j in order[n:])
+        own = strengthen.part(strengthen.left * share)
+        _strengthen(work[k], own)
+        strengthen.spend(own.used)
+        lp, generation = work[k].lp, work[k].generation
+        steps[k] = replace(
+            steps[k],
+            cuts=own.used,
+            cut=None if lp is None else lp.bound,
+            cut_rounds=0 if generation is None else generation.cut_rounds,
+        )
+    budget.spend(strengthen.used)
+    out: dict[int, ComponentResult] = {}
+
+    def finished(k: int, result: ComponentResult, used: float) -> None:
+        out[k] = replace(result, steps=replace(steps[k], search=used))
+        report(k, out[k])
+
+    _search_all(work, budget, seed=seed, workers=workers, finished=finished)
+    return out
+
+
+def _search_all(
+    work: dict[int, _Work],
+    budget: Budget,
+    *,
+    seed: int,
+    workers: int,
+    finished: Callable[[int, ComponentResult, float], None],
+) -> None:
+    """Every component's search (``_second_pass``) with the work left, smallest first;
+    ``finished(k, result, work used)`` as each ends.
+
+    The shares differ from ``solvers.engine.lanes.solve_parts``, whose slack lets a part take
+    up to twice its fair share in the hope that it stops early: a component searched by LNS
+    never stops early (it proves nothing), so the slack only moved the work from the largest
+    components, where it helps most, to the middling ones (on the 2,000-school region the
+    398-school component was left 7 s of 37). Here each component gets its share by size of
+    the work left; what a proved one leaves goes to the larger ones after it. A component
+    with less than its floor left keeps its first-pass plan.
+    """
+    lane = budget.part(budget.left)
+    queue = sorted(work, key=lambda k: (work[k].comp.size, -k))
+    waiting = sum(max(1, work[k].comp.size) for k in queue)
+    for k in queue:
+        item = work[k]
+        fraction = max(1, item.comp.size) / waiting
+        waiting -= max(1, item.comp.size)
+        floor = MIN_SEARCH_SECONDS + len(item.pool) / COVER_COLUMNS_PER_SECOND
+        # Less than its floor left (or past the job's deadline): the first-pass plan.
+        if lane.exhausted(floor):
+            result = _component_result(
+                item.comp, item.plan, item.start, "FEASIBLE", item.lp, len(item.pool)
+            )
+            finished(k, result, 0.0)
+            continue
+        share = lane.part(max(floor, lane.left * fraction))
+        result = _second_pass(item, share, seed=seed, workers=workers)
+        lane.spend(share.used)
+        finished(k, result, share.used)
+    budget.spend(lane.used)
 
 
 def _combine(
@@ -451,6 +536,11 @@ def _second_pass(work: _Work, budget: Budget, *, seed: int, workers: int) -> Com
     # was missed by the larger components after them in the lane (benchmarks/README.md).
     regroups = polish and not lns and REGROUP_SHARE > 0
     regrouping = REGROUP_SHARE * budget.left if regroups else 0.0
+    # A tree search over the LP's clusters first, for a better hint (on the total only,
+    # which is what ``_adopt`` compares).
+    supported = lns and work.comp.size <= SUPPORT_UP_TO and SUPPORT_SHARE > 0
+    if supported and work.comp.problem.settings.objective == "total":
+        _support_plan(work, budget, SUPPORT_SHARE * budget.left, seed=seed, workers=workers)
     if reserve:
         _exchange(work, budget, reserve)
     search = budget.part(max(0.0, budget.left - reserve - regrouping))
@@ -474,6 +564,34 @@ def _second_pass(work: _Work, budget: Budget, *, seed: int, workers: int) -> Com
     return _component_result(
         work.comp, work.plan, work.start, status, work.lp, len(work.pool), proven=proven
     )
+
+
+def _support_plan(work: _Work, budget: Budget, seconds: float, *, seed: int, workers: int) -> bool:
+    """The cheapest plan over the clusters the last LP solution uses (and the plan's), by a
+    tree search within ``seconds`` of ``budget``; kept if cheaper; whether it was.
+
+    A restricted master heuristic: a few dozen to a few hundred columns where the LP, with
+    its cuts, says the good clusters are, small enough for CP-SAT to search to a proof, and
+    where the LP is nearly whole that proof is the optimum. Charged as every cover model
+    search is (its columns, and CP-SAT's deterministic time)."""
+    generation = work.generation
+    if generation is None or work.lp is None:
+        return False
+    master = generation.master
+    used = [m for m, v in zip(master.members, master.values(), strict=True) if v > 1e-6]
+    pool = ColumnPool()
+    for members in [*used, *work.plan]:
+        pool.add(members, work.pool.cost[work.pool.position(members)])
+    part = budget.part(seconds)
+    plan, _ = _cheapest(
+        _Work(work.comp, pool, list(work.plan), work.lp, work.start),
+        part,
+        seed=seed,
+        workers=workers,
+        lns=False,
+    )
+    budget.spend(part.used)
+    return _adopt(work, plan)
 
 
 def _exchanges(comp: Component) -> bool:

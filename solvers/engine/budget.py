@@ -70,6 +70,11 @@ class Budget:
     def spend(self, seconds: float) -> None:
         self.used += max(0.0, seconds)
 
+    def trip(self) -> None:
+        """Mark the job as stopped by the clock: a part of it run elsewhere (another process,
+        with a copy of this budget) was."""
+        self._guard.tripped = True
+
     def exhausted(self, floor: float = 0.0) -> bool:
         """Less than ``floor`` seconds of work left, or the job's deadline passed (which marks
         the run as not repeatable)."""

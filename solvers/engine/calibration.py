@@ -246,7 +246,7 @@ MIN_FIRST_SECONDS = 0.05
 PARTITION_MIN_SEARCH_SECONDS = 0.1
 # Share of a component's work left that such a proof may use: on the 2,000-school region a
 # proof over thousands of columns is rarely settled, and the rest is worth more to the
-# larger components solved after it in the same lane (``_in_lanes`` passes it on).
+# larger components solved after it in the same lane (``_search_all`` passes it on).
 PROVE_SHARE = 0.5
 # Rounds of subset-row cuts per column generation (each followed by pricing until the LP over
 # every cluster is solved again), and the cuts added a round per school of the component; and
@@ -258,6 +258,9 @@ CUT_SHARE = 0.35
 # before CP-SAT's search and again after it (each runs until no exchange improves, mostly far
 # sooner: 0.85 nominal seconds for the 398-school component of the 2,000-school region).
 EXCHANGE_SHARE = 0.1
+# Share of a mid-sized component's second-pass work for a tree search over the clusters its
+# last LP solution uses, before the LNS (solvers.clusters.partition.SUPPORT_UP_TO says which).
+SUPPORT_SHARE = 0.1
 # Share of a component's second-pass work kept for regrouping neighbouring clusters at best
 # after a tree search (solvers.clusters.regroup). 0: off. On the 2,000-school region the plan
 # was worse with it: 27,346 at 0.2 after every search, 27,269 at 0.2 after tree searches
