@@ -4,6 +4,7 @@ tree search over the clusters of the LP's solution that hints a mid-sized compon
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -87,6 +88,29 @@ def test_the_lanes_in_processes_give_what_they_give_one_after_another_here(
     here, here_used = _solve(generated, 1.0, workers=2)
     assert _figures(here) == _figures(in_processes)
     assert here_used == used
+
+
+def test_a_daemonic_process_runs_the_lanes_here_with_the_same_clusters(
+    generated: ClusterProblem,
+) -> None:
+    """A Dask worker is daemonic and may not start processes: a sweep's scenario run there
+    must still give the clusters a local run gives."""
+    side_by_side, used = _solve(generated, 1.0, workers=2)
+    context = multiprocessing.get_context("fork")
+    answers = context.Queue()
+
+    def in_a_daemon() -> None:
+        try:
+            solution, daemon_used = _solve(generated, 1.0, workers=2)
+            answers.put((_figures(solution), daemon_used, solution.repeatable))
+        except BaseException as error:  # the test process reports it
+            answers.put(repr(error))
+
+    daemon = context.Process(target=in_a_daemon, daemon=True)
+    daemon.start()
+    answer = answers.get(timeout=FAR)
+    daemon.join()
+    assert answer == (_figures(side_by_side), used, True)
 
 
 def test_one_worker_solves_every_component_in_this_process(

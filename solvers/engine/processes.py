@@ -48,8 +48,12 @@ def in_processes(
 
     ``send(message)`` in a lane passes a picklable ``message`` to ``on_message`` in this
     process; the outcome (picklable) comes back when the lane ends. Returns the outcomes in
-    the queues' order, whichever lane ends first.
+    the queues' order, whichever lane ends first. In a daemonic process (``can_fork``) the
+    lanes run one after another here instead.
     """
+    if not can_fork():
+        send = on_message or _ignore
+        return [run_lane(list(queue), send) for queue in queues]
     context = multiprocessing.get_context("fork")
     processes: list[multiprocessing.process.BaseProcess] = []
     readers: list[connection.Connection] = []
@@ -94,6 +98,17 @@ def in_processes(
             started.join()
         for reader in readers:
             reader.close()
+
+
+def can_fork() -> bool:
+    """Whether lanes get processes of their own. A daemonic process (a Dask worker running a
+    sweep's scenario) may not start any: its lanes then run one after another in it, giving
+    the same outcomes in about as many times the wall clock as there are lanes."""
+    return not multiprocessing.current_process().daemon
+
+
+def _ignore(message: Any) -> None:
+    del message
 
 
 def _lane(
