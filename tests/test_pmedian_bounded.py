@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -141,8 +142,10 @@ def test_transport_bounds_and_attach_plans_for_given_medians(seed: int) -> None:
             assert plan.cost == truth
 
 
-def test_swap_search_never_worsens_and_finds_the_better_median() -> None:
-    """Start from a poor median on a line: one swap moves it to the middle of its group."""
+@pytest.mark.parametrize("search", [swap_search, exact_descent])
+def test_swap_searches_never_worsen_and_find_the_better_median(search: Any) -> None:
+    """Start from a poor median on a line: one swap, priced by the flow or attached exactly,
+    moves it to the middle of its group."""
     positions = np.array([0, 1, 2, 3, 4, 30, 31, 32])
     distance = np.abs(positions[:, None] - positions[None, :]).astype(np.int64)
     problem = PMedianProblem(
@@ -150,7 +153,7 @@ def test_swap_search_never_worsens_and_finds_the_better_median() -> None:
     )
     start = attach(problem, [0, 6], Budget(5))
     assert start is not None
-    found = swap_search(problem, Incumbent((0, 6), start), Budget(5), rank=np.arange(8))
+    found = search(problem, Incumbent((0, 6), start), Budget(5), rank=np.arange(8))
     assert found.plan.cost < start.cost
     assert found.medians == (2, 6)
     assert found.plan.cost == 6 + 2
@@ -241,17 +244,3 @@ def test_exact_descent_never_worsens_and_attaches_exactly(seed: int) -> None:
         seconds=0.0,
     )
     checked(problem, solution)
-
-
-def test_exact_descent_finds_the_better_median() -> None:
-    """On a line, one exactly attached swap moves the poor median to the middle of its group."""
-    positions = np.array([0, 1, 2, 3, 4, 30, 31, 32])
-    distance = np.abs(positions[:, None] - positions[None, :]).astype(np.int64)
-    problem = PMedianProblem(
-        distance=distance, demand=np.ones(8, dtype=np.int64), capacity=5, medians=2
-    )
-    start = attach(problem, [0, 6], Budget(5))
-    assert start is not None
-    found = exact_descent(problem, Incumbent((0, 6), start), Budget(5), rank=np.arange(8))
-    assert found.medians == (2, 6)
-    assert found.plan.cost == 6 + 2
