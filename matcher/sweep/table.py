@@ -222,9 +222,9 @@ def _shown(name: str, value: object) -> str:
         return ""
     if isinstance(value, bool):
         return json.dumps(value)
-    if isinstance(value, float) and name == "gap":
+    if isinstance(value, int | float) and name == "gap":
         return f"{100 * value:.2f}%"
-    if isinstance(value, float) and name == "seconds":
+    if isinstance(value, int | float) and name == "seconds":
         return f"{value:.1f}"
     if isinstance(value, int | float) and float(value).is_integer():
         return f"{int(value):,}"
