@@ -44,6 +44,7 @@ from solvers.clusters.exchange import exchange
 from solvers.clusters.lp import ColumnGeneration, ColumnPool, LpBound
 from solvers.clusters.pricing import MAX_PARTIALS, price_columns
 from solvers.clusters.regroup import regroup
+from solvers.clusters.rounding import rounded_plan
 from solvers.clusters.rules import school_graph
 from solvers.clusters.start import Cluster, clique_with, start_partition
 from solvers.clusters.work import Searched, pricing_seconds, race
@@ -63,6 +64,7 @@ from solvers.engine.calibration import (
     PARTITION_MIN_SEARCH_SECONDS as MIN_SEARCH_SECONDS,
     PROVE_SHARE,
     REGROUP_SHARE,
+    ROUND_SHARE,
     START_CELLS_PER_SECOND,
     SUPPORT_SHARE,
 )
@@ -539,10 +541,14 @@ def _second_pass(work: _Work, budget: Budget, *, seed: int, workers: int) -> Com
     # was missed by the larger components after them in the lane (benchmarks/README.md).
     regroups = polish and not lns and REGROUP_SHARE > 0
     regrouping = REGROUP_SHARE * budget.left if regroups else 0.0
-    # A tree search over the LP's clusters first, for a better hint (on the total only,
-    # which is what ``_adopt`` compares).
+    # The LP rounded (its whole clusters, the rest searched to a proof), then a tree search
+    # over the LP's clusters, each for a better hint (on the total only, which is what
+    # ``_adopt`` compares).
+    total = work.comp.problem.settings.objective == "total"
+    if lns and total and ROUND_SHARE > 0:
+        _rounded(work, budget, ROUND_SHARE * budget.left, seed=seed)
     supported = lns and work.comp.size <= SUPPORT_UP_TO and SUPPORT_SHARE > 0
-    if supported and work.comp.problem.settings.objective == "total":
+    if supported and total:
         _support_plan(work, budget, SUPPORT_SHARE * budget.left, seed=seed, workers=workers)
     if reserve:
         _exchange(work, budget, reserve)
@@ -595,6 +601,28 @@ def _support_plan(work: _Work, budget: Budget, seconds: float, *, seed: int, wor
     )
     budget.spend(part.used)
     return _adopt(work, plan)
+
+
+def _rounded(work: _Work, budget: Budget, seconds: float, *, seed: int) -> bool:
+    """The LP's whole clusters and the best partition of the schools they leave
+    (``solvers.clusters.rounding``), within ``seconds`` of ``budget``; kept if cheaper;
+    whether it was."""
+    generation = work.generation
+    if generation is None or work.lp is None:
+        return False
+    master = generation.master
+    part = budget.part(seconds)
+    plan = rounded_plan(
+        work.comp,
+        work.pool,
+        master.members,
+        master.values(),
+        left_count=work.left_count,
+        budget=part,
+        seed=seed,
+    )
+    budget.spend(part.used)
+    return plan is not None and _adopt(work, plan)
 
 
 def _exchanges(comp: Component) -> bool:

@@ -261,6 +261,10 @@ EXCHANGE_SHARE = 0.1
 # Share of a mid-sized component's second-pass work for a tree search over the clusters its
 # last LP solution uses, before the LNS (solvers.clusters.partition.SUPPORT_UP_TO says which).
 SUPPORT_SHARE = 0.1
+# At most this share of a large component's second-pass work for the plan rounded from its
+# LP (solvers.clusters.rounding), before the LNS: a proof over the schools the LP's whole
+# clusters leave, mostly within a tenth of it.
+ROUND_SHARE = 0.2
 # Share of a component's second-pass work kept for regrouping neighbouring clusters at best
 # after a tree search (solvers.clusters.regroup). 0: off. On the 2,000-school region the plan
 # was worse with it: 27,346 at 0.2 after every search, 27,269 at 0.2 after tree searches

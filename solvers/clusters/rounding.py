@@ -1,0 +1,188 @@
+"""A plan from the LP: its whole clusters kept, the schools they leave partitioned at best.
+
+On the large components of a region the LP with its count row and cuts is nearly whole: on
+the 2,000-school region's 398-school component 91 of the 181 clusters it uses are taken whole,
+covering 274 schools. Keeping those and searching the rest (124 schools, 1,426 pooled clusters
+inside them) to a proof gave a plan 1.3% over the bound in 1.8 nominal seconds, where CP-SAT's
+neighbourhood search over the whole pool was 2.9% over after 20 (benchmarks/README.md). The
+rest may have no partition inside it (the LP's fractional clusters can fit together only
+fractionally): the search then leaves out the schools it cannot place (each at a penalty
+above any cluster's price), the whole clusters nearest them are given up, and it runs again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from solvers.clusters.component import Component
+from solvers.clusters.lp import ColumnPool
+from solvers.clusters.start import Cluster
+from solvers.clusters.work import Searched, race
+from solvers.engine.budget import Budget
+from solvers.engine.calibration import COVER_COLUMNS_PER_SECOND, COVER_WORK_PER_CORE_SECOND
+
+# An LP value at least this is a whole cluster.
+WHOLE = 1 - 1e-6
+# Searches of the rest before giving up: the first, then one more ring given up each time.
+RINGS = 3
+# Per school the rest cannot hold, the whole clusters of its NEAREST nearest schools are given up.
+NEAREST = 2
+
+
+def rounded_plan(
+    comp: Component,
+    pool: ColumnPool,
+    lp_clusters: Sequence[Cluster],
+    lp_values: Sequence[float],
+    *,
+    left_count: int,
+    budget: Budget,
+    seed: int,
+) -> list[Cluster] | None:
+    """The LP's whole clusters and the cheapest partition of the other schools over ``pool``,
+    ``left_count`` of the component's schools left out; None if no search within
+    ``budget`` found one.
+
+    ``lp_clusters`` and ``lp_values``: the clusters of the last LP solution and their values.
+    """
+    kept = [tuple(c) for c, v in zip(lp_clusters, lp_values, strict=True) if v >= WHOLE]
+    rest = np.ones(comp.size, dtype=np.bool_)
+    for cluster in kept:
+        rest[list(cluster)] = False
+    table = _table(pool)
+    for ring in range(RINGS):
+        # Each search of the rest may use its share of the work left: it mostly proves its
+        # plan, or that there is none, in a fraction of it, and passes the rest on.
+        part = budget.part(budget.left / (RINGS - ring))
+        found = _partition(pool, table, rest, left_count, part, seed)
+        stranded = _stranded(pool, table, rest, left_count, part, seed) if found == "none" else []
+        budget.spend(part.used)
+        if isinstance(found, list):
+            return kept + found
+        if not stranded or not kept or budget.exhausted():
+            return None
+        kept = _give_up_nearest(comp, kept, rest, stranded)
+    return None
+
+
+def _table(pool: ColumnPool) -> np.ndarray:
+    """The pool's members as rows padded with -1, for testing every column at once."""
+    width = max((len(m) for m in pool.members), default=1)
+    table = np.full((len(pool), width), -1, dtype=np.int64)
+    for k, members in enumerate(pool.members):
+        table[k, : len(members)] = members
+    return table
+
+
+def _inside(table: np.ndarray, schools: np.ndarray) -> np.ndarray:
+    """Indices of the pooled clusters whose every member is in ``schools`` (a mask)."""
+    member = np.where(table >= 0, schools[np.clip(table, 0, None)], True)
+    return np.flatnonzero(member.all(axis=1))
+
+
+def _cover(
+    pool: ColumnPool, table: np.ndarray, rest: np.ndarray
+) -> tuple[cp_model.CpModel, list[int], list[cp_model.IntVar], dict[int, cp_model.IntVar]]:
+    """Every school of ``rest`` in exactly one pooled cluster inside it, or left out: the
+    model, the clusters' pool indices, their variables and each school's "left out"."""
+    columns = _inside(table, rest).tolist()
+    model = cp_model.CpModel()
+    pick = [model.new_bool_var(f"c{k}") for k in columns]
+    schools = np.flatnonzero(rest).tolist()
+    left = {s: model.new_bool_var(f"left{s}") for s in schools}
+    covering: dict[int, list[cp_model.IntVar]] = {s: [left[s]] for s in schools}
+    for var, k in zip(pick, columns, strict=True):
+        for s in pool.members[k]:
+            covering[s].append(var)
+    for options in covering.values():
+        model.add_exactly_one(options)
+    return model, columns, pick, left
+
+
+def _search(
+    model: cp_model.CpModel, budget: Budget, seed: int, *, seconds: float | None = None
+) -> Searched:
+    """The model searched to a proof within ``seconds`` of ``budget`` (default: all it has
+    left)."""
+
+    def configure(solver: cp_model.CpSolver) -> None:
+        solver.parameters.linearization_level = 2
+
+    return race(
+        model,
+        budget,
+        seed=seed,
+        workers=1,
+        rate=COVER_WORK_PER_CORE_SECOND,
+        configure=configure,
+        seconds=seconds,
+    )
+
+
+def _partition(
+    pool: ColumnPool,
+    table: np.ndarray,
+    rest: np.ndarray,
+    left_count: int,
+    budget: Budget,
+    seed: int,
+) -> list[Cluster] | Literal["none", "unknown"]:
+    """The cheapest partition of the schools ``rest`` over the pooled clusters inside it,
+    ``left_count`` of them left out, searched to a proof within ``budget``: its clusters;
+    "none" if there is no such partition; "unknown" if the search ended first."""
+    model, columns, pick, left = _cover(pool, table, rest)
+    budget.spend(len(columns) / COVER_COLUMNS_PER_SECOND)
+    model.add(sum(left.values()) == left_count)
+    model.minimize(sum(pool.cost[k] * v for k, v in zip(columns, pick, strict=True)))
+    searched = _search(model, budget, seed)
+    if searched.status == cp_model.INFEASIBLE:
+        return "none"
+    if not searched.found:
+        return "unknown"
+    solver = searched.solver
+    return [pool.members[k] for k, var in zip(columns, pick, strict=True) if solver.value(var)]
+
+
+def _stranded(
+    pool: ColumnPool,
+    table: np.ndarray,
+    rest: np.ndarray,
+    left_count: int,
+    budget: Budget,
+    seed: int,
+) -> list[int]:
+    """Schools of ``rest`` that a partition of it leaving out as few as it can leaves out
+    beyond ``left_count`` (found within ``budget``; [] if none was found)."""
+    model, columns, _pick, left = _cover(pool, table, rest)
+    budget.spend(len(columns) / COVER_COLUMNS_PER_SECOND)
+    model.add(sum(left.values()) >= left_count)
+    model.minimize(sum(left.values()))
+    searched = _search(model, budget, seed)
+    if not searched.found:
+        return []
+    return [s for s, var in left.items() if searched.solver.value(var)]
+
+
+def _give_up_nearest(
+    comp: Component, kept: list[Cluster], rest: np.ndarray, stranded: Sequence[int]
+) -> list[Cluster]:
+    """``kept`` without the whole clusters nearest the ``stranded`` schools (``rest`` grows
+    by their schools): for each, the clusters of its NEAREST nearest kept schools."""
+    far = np.iinfo(np.int64).max
+    minutes = np.where(comp.allowed, comp.minutes, far)
+    minutes[:, rest] = far
+    given_up = np.zeros(comp.size, dtype=np.bool_)
+    for school in stranded:
+        nearest = np.argsort(minutes[school], kind="stable")[:NEAREST]
+        given_up[nearest[minutes[school, nearest] < far]] = True
+    staying = []
+    for cluster in kept:
+        if given_up[list(cluster)].any():
+            rest[list(cluster)] = True
+        else:
+            staying.append(cluster)
+    return staying
