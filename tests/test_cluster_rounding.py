@@ -21,7 +21,7 @@ def _pool(comp: Component, clusters: Sequence[Cluster]) -> ColumnPool:
     return pool
 
 
-def _best(comp: Component, pool: ColumnPool, schools: set[int], left: int) -> int | None:
+def _best(pool: ColumnPool, schools: set[int], left: int) -> int:
     """The cheapest split of ``schools`` into pooled clusters, ``left`` of them out (brute
     force over the pool)."""
     best: int | None = None
@@ -40,6 +40,7 @@ def _best(comp: Component, pool: ColumnPool, schools: set[int], left: int) -> in
                 walk(todo - set(members), out, cost + price)
 
     walk(frozenset(schools), 0, 0)
+    assert best is not None
     return best
 
 
@@ -68,7 +69,7 @@ def test_whole_clusters_are_kept_and_the_other_schools_split_at_best() -> None:
     _check(comp, plan, 0)
     assert whole in plan
     rest = set(range(comp.size)) - set(whole)
-    assert sum(comp.cost(c) for c in plan) == comp.cost(whole) + _best(comp, pool, rest, 0)
+    assert sum(comp.cost(c) for c in plan) == comp.cost(whole) + _best(pool, rest, 0)
 
 
 def test_schools_are_left_out_as_many_as_asked() -> None:
@@ -80,7 +81,7 @@ def test_schools_are_left_out_as_many_as_asked() -> None:
     assert plan is not None
     _check(comp, plan, 1)
     rest = set(range(comp.size)) - set(whole)
-    assert sum(comp.cost(c) for c in plan) == comp.cost(whole) + _best(comp, pool, rest, 1)
+    assert sum(comp.cost(c) for c in plan) == comp.cost(whole) + _best(pool, rest, 1)
 
 
 def test_a_whole_cluster_is_given_up_when_the_schools_it_leaves_cannot_be_split() -> None:
@@ -95,7 +96,7 @@ def test_a_whole_cluster_is_given_up_when_the_schools_it_leaves_cannot_be_split(
     assert plan is not None
     _check(comp, plan, 0)
     assert quad not in plan and triad not in plan
-    assert sum(comp.cost(c) for c in plan) == _best(comp, pool, set(range(7)), 0)
+    assert sum(comp.cost(c) for c in plan) == _best(pool, set(range(7)), 0)
 
 
 def test_no_plan_when_no_split_exists_at_all() -> None:
