@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pytest
 from test_cluster_cuts import component, every_cluster
 
+from solvers.clusters import rounding
 from solvers.clusters.component import Component
 from solvers.clusters.lp import ColumnPool
 from solvers.clusters.rounding import rounded_plan
@@ -44,13 +46,20 @@ def _best(pool: ColumnPool, schools: set[int], left: int) -> int:
     return best
 
 
+def _price(comp: Component, plan: Sequence[Cluster]) -> int:
+    return sum(comp.cost(c) for c in plan)
+
+
 def _check(comp: Component, plan: Sequence[Cluster], left: int) -> None:
     held = [s for c in plan for s in c]
     assert len(held) == len(set(held)) == comp.size - left
     assert all(comp.is_clique(c) and 3 <= len(c) <= 4 for c in plan)
 
 
-def test_whole_clusters_are_kept_and_the_other_schools_split_at_best() -> None:
+def test_whole_clusters_are_kept_and_the_other_schools_split_at_best(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(rounding, "GROW_UP_TO", 0)  # no larger rest searched afterwards
     comp, _ = component(11, 4)
     clusters = every_cluster(comp)
     pool = _pool(comp, clusters)
@@ -69,19 +78,24 @@ def test_whole_clusters_are_kept_and_the_other_schools_split_at_best() -> None:
     _check(comp, plan, 0)
     assert whole in plan
     rest = set(range(comp.size)) - set(whole)
-    assert sum(comp.cost(c) for c in plan) == comp.cost(whole) + _best(pool, rest, 0)
+    assert _price(comp, plan) == comp.cost(whole) + _best(pool, rest, 0)
 
 
-def test_schools_are_left_out_as_many_as_asked() -> None:
+@pytest.mark.parametrize("left", [0, 1])
+def test_a_whole_cluster_the_best_plan_lacks_is_given_up_by_the_larger_rest(left: int) -> None:
     comp, _ = component(11, 4)
-    clusters = every_cluster(comp)
-    pool = _pool(comp, clusters)
-    whole = clusters[5]
-    plan = rounded_plan(comp, pool, [whole], [1.0], left_count=1, budget=Budget(5), seed=1)
+    pool = _pool(comp, every_cluster(comp))
+    everyone = set(range(comp.size))
+    whole = (0, 1, 2)
+    rest = everyone - set(whole)
+    # Keeping the whole cluster costs more than the best plan, which the rest grown to every
+    # school (fewer than GROW_UP_TO) finds.
+    assert comp.cost(whole) + _best(pool, rest, left) > _best(pool, everyone, left)
+    plan = rounded_plan(comp, pool, [whole], [1.0], left_count=left, budget=Budget(5), seed=1)
     assert plan is not None
-    _check(comp, plan, 1)
-    rest = set(range(comp.size)) - set(whole)
-    assert sum(comp.cost(c) for c in plan) == comp.cost(whole) + _best(pool, rest, 1)
+    _check(comp, plan, left)
+    assert whole not in plan
+    assert _price(comp, plan) == _best(pool, everyone, left)
 
 
 def test_a_whole_cluster_is_given_up_when_the_schools_it_leaves_cannot_be_split() -> None:
@@ -96,7 +110,7 @@ def test_a_whole_cluster_is_given_up_when_the_schools_it_leaves_cannot_be_split(
     assert plan is not None
     _check(comp, plan, 0)
     assert quad not in plan and triad not in plan
-    assert sum(comp.cost(c) for c in plan) == _best(pool, set(range(7)), 0)
+    assert _price(comp, plan) == _best(pool, set(range(7)), 0)
 
 
 def test_no_plan_when_no_split_exists_at_all() -> None:

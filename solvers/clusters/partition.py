@@ -95,6 +95,11 @@ PROOF_PARTIALS = 20_000
 # the LNS alone stayed 12 to 24 over; on the larger ones the work it took cost the LNS more
 # than the hint gave (benchmarks/README.md).
 SUPPORT_UP_TO = 160
+# A search by LNS stops once its plan is within this share of the LP's bound: the last few
+# minutes of a component so near its bound are worth less than the work other components
+# get instead (the 293-school component of the 2,000-school region, rounded from its LP
+# within 2 of its bound, 3,614, used to search on for 19 nominal seconds).
+LNS_GAP = 0.002
 # Starting partitions tried (solvers.clusters.start); the better one hints CP-SAT.
 START_METHODS = ("louvain", "greedy")
 
@@ -359,6 +364,17 @@ def _solve_lane(
             cut_rounds=0 if generation is None else generation.cut_rounds,
         )
     budget.spend(strengthen.used)
+    # Then the large components' plans are rounded from their LPs, with a share of the work
+    # left, each its share by size: a few come out within LNS_GAP of their bounds and need no
+    # search, so the work their searches would have had goes to the others.
+    rounding = budget.part(ROUND_SHARE * budget.left)
+    order = [k for k in sorted(queue, key=lambda k: (comps[k].size, k)) if _roundable(work[k])]
+    for n, k in enumerate(order):
+        share = comps[k].size / sum(comps[j].size for j in order[n:])
+        own = rounding.part(rounding.left * share)
+        _rounded(work[k], own, seed=seed)
+        rounding.spend(own.used)
+    budget.spend(rounding.used)
     out: dict[int, ComponentResult] = {}
 
     def finished(k: int, result: ComponentResult, used: float) -> None:
@@ -390,6 +406,13 @@ def _search_all(
     """
     lane = budget.part(budget.left)
     queue = sorted(work, key=lambda k: (work[k].comp.size, -k))
+    for k in [k for k in queue if _near_bound(work[k])]:
+        item = work[k]
+        result = _component_result(
+            item.comp, item.plan, item.start, "FEASIBLE", item.lp, len(item.pool)
+        )
+        finished(k, result, 0.0)
+        queue.remove(k)
     waiting = sum(max(1, work[k].comp.size) for k in queue)
     for k in queue:
         item = work[k]
@@ -541,12 +564,9 @@ def _second_pass(work: _Work, budget: Budget, *, seed: int, workers: int) -> Com
     # was missed by the larger components after them in the lane (benchmarks/README.md).
     regroups = polish and not lns and REGROUP_SHARE > 0
     regrouping = REGROUP_SHARE * budget.left if regroups else 0.0
-    # The LP rounded (its whole clusters, the rest searched to a proof), then a tree search
-    # over the LP's clusters, each for a better hint (on the total only, which is what
-    # ``_adopt`` compares).
+    # A tree search over the LP's clusters first, for a better hint (on the total only,
+    # which is what ``_adopt`` compares).
     total = work.comp.problem.settings.objective == "total"
-    if lns and total and ROUND_SHARE > 0:
-        _rounded(work, budget, ROUND_SHARE * budget.left, seed=seed)
     supported = lns and work.comp.size <= SUPPORT_UP_TO and SUPPORT_SHARE > 0
     if supported and total:
         _support_plan(work, budget, SUPPORT_SHARE * budget.left, seed=seed, workers=workers)
@@ -554,6 +574,8 @@ def _second_pass(work: _Work, budget: Budget, *, seed: int, workers: int) -> Com
         _exchange(work, budget, reserve)
     search = budget.part(max(0.0, budget.left - reserve - regrouping))
     work.plan, status = _cheapest(work, search, seed=seed, workers=workers, lns=lns)
+    if lns:
+        status = "FEASIBLE"  # stopped near the LP's bound at best: not a proof over the pool
     budget.spend(search.used)
     if polish:
         improved = _exchange(work, budget, reserve)
@@ -603,26 +625,41 @@ def _support_plan(work: _Work, budget: Budget, seconds: float, *, seed: int, wor
     return _adopt(work, plan)
 
 
-def _rounded(work: _Work, budget: Budget, seconds: float, *, seed: int) -> bool:
+def _roundable(work: _Work) -> bool:
+    """Whether the component's plan is rounded from its LP before its search: a component
+    searched by LNS, on the total (which is what ``_adopt`` compares)."""
+    objective = work.comp.problem.settings.objective
+    return work.comp.size > PROVE_UP_TO and objective == "total" and work.generation is not None
+
+
+def _rounded(work: _Work, budget: Budget, *, seed: int) -> bool:
     """The LP's whole clusters and the best partition of the schools they leave
-    (``solvers.clusters.rounding``), within ``seconds`` of ``budget``; kept if cheaper;
-    whether it was."""
+    (``solvers.clusters.rounding``), within ``budget``; kept if cheaper; whether it was."""
     generation = work.generation
     if generation is None or work.lp is None:
         return False
     master = generation.master
-    part = budget.part(seconds)
     plan = rounded_plan(
         work.comp,
         work.pool,
         master.members,
         master.values(),
         left_count=work.left_count,
-        budget=part,
+        budget=budget,
         seed=seed,
     )
-    budget.spend(part.used)
     return plan is not None and _adopt(work, plan)
+
+
+def _near_bound(work: _Work) -> bool:
+    """Whether the plan is within LNS_GAP of the LP's bound, so that no search is worth its
+    work (a component searched by LNS, on the total)."""
+    if work.lp is None or work.comp.size <= PROVE_UP_TO:
+        return False
+    if work.comp.problem.settings.objective != "total":
+        return False
+    price = _price(work.comp, work.plan)
+    return price - math.ceil(work.lp.bound - 1e-6) <= LNS_GAP * price
 
 
 def _exchanges(comp: Component) -> bool:
@@ -799,7 +836,16 @@ def _cheapest(
     if work.comp.problem.settings.objective == "worst":
         searched = _worst_then_total(work, cover, budget, seed=seed, workers=workers, lns=lns)
     else:
-        cover.model.minimize(cover.cost)
+        objective: cp_model.LinearExprT = cover.cost
+        if lns and work.lp is not None:
+            # The LP's bound holds for every plan of the pool leaving out as many: as the
+            # objective's least value it lets LNS stop within LNS_GAP of it and pass its
+            # work on to the components after it.
+            objective = cover.model.new_int_var(
+                math.ceil(work.lp.bound - 1e-6), sum(work.pool.cost), "travel"
+            )
+            cover.model.add(objective == cover.cost)
+        cover.model.minimize(objective)
         searched = _search(cover.model, budget, seed=seed, workers=workers, lns=lns)
     if not searched.found:
         return list(work.plan), "FEASIBLE"
@@ -852,6 +898,7 @@ def _search(
             # the interleaved search does not abort as it does on the plain cover model.
             solver.parameters.use_lns_only = True
             solver.parameters.interleave_search = True
+            solver.parameters.relative_gap_limit = LNS_GAP
 
     return race(
         model,

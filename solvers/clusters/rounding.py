@@ -13,6 +13,7 @@ above any cluster's price), the whole clusters nearest them are given up, and it
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -29,6 +30,8 @@ from solvers.engine.calibration import COVER_COLUMNS_PER_SECOND, COVER_WORK_PER_
 WHOLE = 1 - 1e-6
 # Searches of the rest before giving up: the first, then one more ring given up each time.
 RINGS = 3
+# A plan found is improved by searching a larger rest while it holds fewer schools than this.
+GROW_UP_TO = 150
 # Per school the rest cannot hold, the whole clusters of its NEAREST nearest schools are given up.
 NEAREST = 2
 
@@ -53,43 +56,81 @@ def rounded_plan(
     rest = np.ones(comp.size, dtype=np.bool_)
     for cluster in kept:
         rest[list(cluster)] = False
-    table = _table(pool)
+    pooled = _Pooled.of(pool)
     for ring in range(RINGS):
         # Each search of the rest may use its share of the work left: it mostly proves its
         # plan, or that there is none, in a fraction of it, and passes the rest on.
         part = budget.part(budget.left / (RINGS - ring))
-        found = _partition(pool, table, rest, left_count, part, seed)
-        stranded = _stranded(pool, table, rest, left_count, part, seed) if found == "none" else []
+        found = _partition(pooled, rest, left_count, part, seed)
+        stranded = _stranded(pooled, rest, left_count, part, seed) if found == "none" else []
         budget.spend(part.used)
         if isinstance(found, list):
-            return kept + found
+            return _grown(comp, pooled, kept, rest, found, left_count, budget, seed)
         if not stranded or not kept or budget.exhausted():
             return None
         kept = _give_up_nearest(comp, kept, rest, stranded)
     return None
 
 
-def _table(pool: ColumnPool) -> np.ndarray:
-    """The pool's members as rows padded with -1, for testing every column at once."""
-    width = max((len(m) for m in pool.members), default=1)
-    table = np.full((len(pool), width), -1, dtype=np.int64)
-    for k, members in enumerate(pool.members):
-        table[k, : len(members)] = members
-    return table
+def _grown(
+    comp: Component,
+    pooled: _Pooled,
+    kept: list[Cluster],
+    rest: np.ndarray,
+    found: list[Cluster],
+    left_count: int,
+    budget: Budget,
+    seed: int,
+) -> list[Cluster]:
+    """The plan ``kept + found`` improved by giving up, a ring at a time, the whole clusters
+    nearest the rest and searching the larger rest again from it, while each search is
+    proved within its share of ``budget`` and the rest holds at most GROW_UP_TO schools."""
+    best = kept + found
+    while kept and not budget.exhausted() and int(rest.sum()) < GROW_UP_TO:
+        size = int(rest.sum())
+        kept = _give_up_nearest(comp, kept, rest, np.flatnonzero(rest).tolist(), nearest=1)
+        if int(rest.sum()) == size:
+            break  # no whole cluster is near the rest: nothing larger to search
+        part = budget.part(budget.left / 2)
+        inside = [c for c in best if rest[list(c)].all()]
+        again = _partition(pooled, rest, left_count, part, seed, hint=inside)
+        budget.spend(part.used)
+        if not isinstance(again, list):
+            break
+        if sum(map(comp.cost, kept + again)) < sum(map(comp.cost, best)):
+            best = kept + again
+        if part.exhausted():
+            break  # not proved: a larger rest would be searched no better
+    return best
 
 
-def _inside(table: np.ndarray, schools: np.ndarray) -> np.ndarray:
-    """Indices of the pooled clusters whose every member is in ``schools`` (a mask)."""
-    member = np.where(table >= 0, schools[np.clip(table, 0, None)], True)
-    return np.flatnonzero(member.all(axis=1))
+@dataclass(frozen=True)
+class _Pooled:
+    """The pool, and its members as rows padded with -1 for testing every column at once."""
+
+    pool: ColumnPool
+    table: np.ndarray
+
+    @classmethod
+    def of(cls, pool: ColumnPool) -> _Pooled:
+        width = max((len(m) for m in pool.members), default=1)
+        table = np.full((len(pool), width), -1, dtype=np.int64)
+        for k, members in enumerate(pool.members):
+            table[k, : len(members)] = members
+        return cls(pool, table)
+
+    def inside(self, schools: np.ndarray) -> list[int]:
+        """Indices of the pooled clusters whose every member is in ``schools`` (a mask)."""
+        member = np.where(self.table >= 0, schools[np.clip(self.table, 0, None)], True)
+        return np.flatnonzero(member.all(axis=1)).tolist()
 
 
 def _cover(
-    pool: ColumnPool, table: np.ndarray, rest: np.ndarray
+    pooled: _Pooled, rest: np.ndarray
 ) -> tuple[cp_model.CpModel, list[int], list[cp_model.IntVar], dict[int, cp_model.IntVar]]:
     """Every school of ``rest`` in exactly one pooled cluster inside it, or left out: the
     model, the clusters' pool indices, their variables and each school's "left out"."""
-    columns = _inside(table, rest).tolist()
+    pool, columns = pooled.pool, pooled.inside(rest)
     model = cp_model.CpModel()
     pick = [model.new_bool_var(f"c{k}") for k in columns]
     schools = np.flatnonzero(rest).tolist()
@@ -124,20 +165,29 @@ def _search(
 
 
 def _partition(
-    pool: ColumnPool,
-    table: np.ndarray,
+    pooled: _Pooled,
     rest: np.ndarray,
     left_count: int,
     budget: Budget,
     seed: int,
+    *,
+    hint: Sequence[Cluster] = (),
 ) -> list[Cluster] | Literal["none", "unknown"]:
     """The cheapest partition of the schools ``rest`` over the pooled clusters inside it,
     ``left_count`` of them left out, searched to a proof within ``budget``: its clusters;
     "none" if there is no such partition; "unknown" if the search ended first."""
-    model, columns, pick, left = _cover(pool, table, rest)
+    model, columns, pick, left = _cover(pooled, rest)
+    pool = pooled.pool
     budget.spend(len(columns) / COVER_COLUMNS_PER_SECOND)
     model.add(sum(left.values()) == left_count)
     model.minimize(sum(pool.cost[k] * v for k, v in zip(columns, pick, strict=True)))
+    if hint:
+        chosen = set(hint)
+        covered = {s for c in hint for s in c}
+        for k, var in zip(columns, pick, strict=True):
+            model.add_hint(var, pool.members[k] in chosen)
+        for s, var in left.items():
+            model.add_hint(var, s not in covered)
     searched = _search(model, budget, seed)
     if searched.status == cp_model.INFEASIBLE:
         return "none"
@@ -148,8 +198,7 @@ def _partition(
 
 
 def _stranded(
-    pool: ColumnPool,
-    table: np.ndarray,
+    pooled: _Pooled,
     rest: np.ndarray,
     left_count: int,
     budget: Budget,
@@ -157,7 +206,7 @@ def _stranded(
 ) -> list[int]:
     """Schools of ``rest`` that a partition of it leaving out as few as it can leaves out
     beyond ``left_count`` (found within ``budget``; [] if none was found)."""
-    model, columns, _pick, left = _cover(pool, table, rest)
+    model, columns, _pick, left = _cover(pooled, rest)
     budget.spend(len(columns) / COVER_COLUMNS_PER_SECOND)
     model.add(sum(left.values()) >= left_count)
     model.minimize(sum(left.values()))
@@ -168,17 +217,22 @@ def _stranded(
 
 
 def _give_up_nearest(
-    comp: Component, kept: list[Cluster], rest: np.ndarray, stranded: Sequence[int]
+    comp: Component,
+    kept: list[Cluster],
+    rest: np.ndarray,
+    stranded: Sequence[int],
+    *,
+    nearest: int = NEAREST,
 ) -> list[Cluster]:
     """``kept`` without the whole clusters nearest the ``stranded`` schools (``rest`` grows
-    by their schools): for each, the clusters of its NEAREST nearest kept schools."""
+    by their schools): for each, the clusters of its ``nearest`` nearest kept schools."""
     far = np.iinfo(np.int64).max
     minutes = np.where(comp.allowed, comp.minutes, far)
     minutes[:, rest] = far
     given_up = np.zeros(comp.size, dtype=np.bool_)
     for school in stranded:
-        nearest = np.argsort(minutes[school], kind="stable")[:NEAREST]
-        given_up[nearest[minutes[school, nearest] < far]] = True
+        closest = np.argsort(minutes[school], kind="stable")[:nearest]
+        given_up[closest[minutes[school, closest] < far]] = True
     staying = []
     for cluster in kept:
         if given_up[list(cluster)].any():
