@@ -15,7 +15,10 @@
 3. Second pass, with the work left: CP-SAT picks one cluster or "left out" per school from
    the pool, hinted with the best plan so far, the number left out held fixed. Small
    components are searched to a proof; large ones by CP-SAT's large-neighbourhood search,
-   which finds good plans of hundreds of schools far sooner.
+   which finds good plans of hundreds of schools far sooner, hinted with a plan rounded from
+   the LP (``solvers.clusters.rounding``): its whole clusters kept, the rest searched to a
+   proof. A large component whose rounded plan is within ``LNS_GAP`` of its bound is not
+   searched at all.
 
 The time limit is counted as work, never read off the clock (``solvers.clusters.work``): the
 same input, seed, workers and limit give the same clusters on a busy machine as on an idle
@@ -224,7 +227,8 @@ def solve_partition(
         ``budget.used``. The components are dealt to lanes (``_solve_lane``), each with the
         work left: in each, every component first gets a plan, a proven bound and a pool (up
         to ``BOUND_SHARE`` of the lane's work, each its share by size), then stronger bounds
-        (``CUT_SHARE`` of the rest), and the rest improves the plans.
+        (``CUT_SHARE`` of the rest), then the large components' plans rounded from their LPs
+        (``ROUND_SHARE`` of the rest), and the rest improves the plans.
     options
         The seed and workers: with several workers the components are dealt to as many lanes,
         each a process of its own (``_in_processes``), one worker each; a lone lane, in this
@@ -324,7 +328,8 @@ def _solve_lane(
     report: Callable[[int, ComponentResult], None],
 ) -> dict[int, ComponentResult]:
     """The components ``queue`` (indices into ``comps``) one after another within ``budget``:
-    every one's first pass, then its cuts, then its search; their results by index.
+    every one's first pass, then its cuts, then (for those searched by LNS) its plan rounded
+    from its LP, then its search; their results by index.
 
     Every share depends only on the work done before it in the lane, so it is the same on
     every run. First pass: in the components' order, each its share by size of the first
