@@ -1,7 +1,7 @@
 """Where the partition's gap lies: one solve of the 2,000-school region, figures per component.
 
     PYTHONPATH=. python benchmarks/partition_profile.py [--limit 50] [--seed 1] [--workers 2]
-        [--set partition.CUT_SHARE=0.5 ...]
+        [--region 1] [--set partition.CUT_SHARE=0.5 ...]
 
 Prints, per component of the region (``solvers.clusters.partition.solve_partition``): its
 schools, the work each step used (first pass, cuts, search), the LP bound before and after
@@ -30,7 +30,7 @@ from solvers.engine.options import SolveOptions
 GUARD = 10.0  # times the limit: far past any run, so only work decides
 
 
-def profile(limit: float, seed: int, workers: int, settings: list[str]) -> None:
+def profile(limit: float, seed: int, workers: int, settings: list[str], region: int = 1) -> None:
     for setting in settings:
         name, value = setting.split("=")
         module, constant = name.rsplit(".", 1)
@@ -47,7 +47,7 @@ def profile(limit: float, seed: int, workers: int, settings: list[str]) -> None:
 
     partition._combine = keep  # type: ignore[assignment]
     budget_module.CLOCK_GUARD = GUARD
-    problem = encode_clusters(generate_round(schools=2000, seed=1))
+    problem = encode_clusters(generate_round(schools=2000, seed=region))
     started = time.perf_counter()
     budget = Budget(limit)
     solution = partition.solve_partition(
@@ -88,9 +88,10 @@ def main() -> None:
     parser.add_argument("--limit", type=float, default=50.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--region", type=int, default=1, help="generate_round's seed")
     parser.add_argument("--set", action="append", default=[], metavar="MODULE.NAME=VALUE")
     args = parser.parse_args()
-    profile(args.limit, args.seed, args.workers, args.set)
+    profile(args.limit, args.seed, args.workers, args.set, args.region)
 
 
 if __name__ == "__main__":
