@@ -50,13 +50,12 @@ from solvers.clusters.regroup import regroup
 from solvers.clusters.rounding import rounded_plan
 from solvers.clusters.rules import school_graph
 from solvers.clusters.start import Cluster, clique_with, start_partition
-from solvers.clusters.work import Searched, pricing_seconds, race
+from solvers.clusters.work import LNS_GAP, Searched, pricing_seconds, search_cover
 from solvers.engine.budget import Budget
 from solvers.engine.calibration import (
     BOUND_SHARE,
     COLUMNS_ADDED_PER_SECOND,
     COVER_COLUMNS_PER_SECOND,
-    COVER_WORK_PER_CORE_SECOND,
     CUT_ROUNDS,
     CUT_SHARE,
     EXCHANGE_SHARE,
@@ -98,11 +97,6 @@ PROOF_PARTIALS = 20_000
 # the LNS alone stayed 12 to 24 over; on the larger ones the work it took cost the LNS more
 # than the hint gave (benchmarks/README.md).
 SUPPORT_UP_TO = 160
-# A search by LNS stops once its plan is within this share of the LP's bound: the last few
-# minutes of a component so near its bound are worth less than the work other components
-# get instead (the 293-school component of the 2,000-school region, rounded from its LP
-# within 2 of its bound, 3,614, used to search on for 19 nominal seconds).
-LNS_GAP = 0.002
 # Starting partitions tried (solvers.clusters.start); the better one hints CP-SAT.
 START_METHODS = ("louvain", "greedy")
 
@@ -403,11 +397,12 @@ def _search_all(
 
     The shares differ from ``solvers.engine.lanes.solve_parts``, whose slack lets a part take
     up to twice its fair share in the hope that it stops early: a component searched by LNS
-    never stops early (it proves nothing), so the slack only moved the work from the largest
+    stops early only within LNS_GAP of its bound, so the slack only moved the work from the largest
     components, where it helps most, to the middling ones (on the 2,000-school region the
     398-school component was left 7 s of 37). Here each component gets its share by size of
     the work left; what a proved one leaves goes to the larger ones after it. A component
-    with less than its floor left keeps its first-pass plan.
+    with less than its floor left keeps its first-pass plan, and one whose plan (rounded from
+    its LP) is already within LNS_GAP of its bound is not searched.
     """
     lane = budget.part(budget.left)
     queue = sorted(work, key=lambda k: (work[k].comp.size, -k))
@@ -821,7 +816,7 @@ def _fewest_left_out(
     cover.model.add(sum(cover.left) <= work.left_count - 1)
     # Fewest left out first, then the cheapest such plan: a small weight keeps the search easy.
     cover.model.minimize(sum(cover.left))
-    searched = _search(cover.model, budget, seed=seed, workers=workers, lns=False)
+    searched = search_cover(cover.model, budget, seed=seed, workers=workers, lns=False)
     if not searched.found:
         return None
     return _chosen(work, cover, searched.solver)
@@ -851,7 +846,7 @@ def _cheapest(
             )
             cover.model.add(objective == cover.cost)
         cover.model.minimize(objective)
-        searched = _search(cover.model, budget, seed=seed, workers=workers, lns=lns)
+        searched = search_cover(cover.model, budget, seed=seed, workers=workers, lns=lns)
     if not searched.found:
         return list(work.plan), "FEASIBLE"
     return _chosen(work, cover, searched.solver), searched.solver.status_name(searched.status)
@@ -866,7 +861,7 @@ def _worst_then_total(
     for var, minutes in zip(cover.pick, longest, strict=True):
         cover.model.add(worst >= minutes).only_enforce_if(var)
     cover.model.minimize(worst)
-    first = _search(
+    first = search_cover(
         cover.model, budget, seed=seed, workers=workers, lns=lns, seconds=budget.left / 2
     )
     if not first.found:
@@ -877,40 +872,6 @@ def _worst_then_total(
     for var in [*cover.pick, *cover.left]:
         cover.model.add_hint(var, bool(solver.value(var)))
     cover.model.minimize(cover.cost)
-    second = _search(cover.model, budget, seed=seed, workers=workers, lns=lns)
+    second = search_cover(cover.model, budget, seed=seed, workers=workers, lns=lns)
     # Stopped before any plan in stage two: stage one's plan still holds.
     return second if second.found else first
-
-
-def _search(
-    model: cp_model.CpModel,
-    budget: Budget,
-    *,
-    seed: int,
-    workers: int,
-    lns: bool,
-    seconds: float | None = None,
-) -> Searched:
-    """CP-SAT on a cover model, one worker per seed (``race``), stopped by work."""
-
-    def configure(solver: cp_model.CpSolver) -> None:
-        # Set partitioning has a strong LP relaxation; let CP-SAT use all of it.
-        solver.parameters.linearization_level = 2
-        if lns:
-            # On hundreds of schools, neighbourhood search finds good plans much sooner than
-            # a tree search that tries to prove them (the bound comes from the LP anyway).
-            # One worker runs LNS only when interleaved (otherwise it is ignored); with LNS
-            # the interleaved search does not abort as it does on the plain cover model.
-            solver.parameters.use_lns_only = True
-            solver.parameters.interleave_search = True
-            solver.parameters.relative_gap_limit = LNS_GAP
-
-    return race(
-        model,
-        budget,
-        seed=seed,
-        workers=workers,
-        rate=COVER_WORK_PER_CORE_SECOND,
-        configure=configure,
-        seconds=seconds,
-    )

@@ -22,9 +22,9 @@ from ortools.sat.python import cp_model
 from solvers.clusters.component import Component
 from solvers.clusters.lp import ColumnPool
 from solvers.clusters.start import Cluster
-from solvers.clusters.work import Searched, race
+from solvers.clusters.work import search_cover
 from solvers.engine.budget import Budget
-from solvers.engine.calibration import COVER_COLUMNS_PER_SECOND, COVER_WORK_PER_CORE_SECOND
+from solvers.engine.calibration import COVER_COLUMNS_PER_SECOND
 
 # An LP value at least this is a whole cluster.
 WHOLE = 1 - 1e-6
@@ -144,26 +144,6 @@ def _cover(
     return model, columns, pick, left
 
 
-def _search(
-    model: cp_model.CpModel, budget: Budget, seed: int, *, seconds: float | None = None
-) -> Searched:
-    """The model searched to a proof within ``seconds`` of ``budget`` (default: all it has
-    left)."""
-
-    def configure(solver: cp_model.CpSolver) -> None:
-        solver.parameters.linearization_level = 2
-
-    return race(
-        model,
-        budget,
-        seed=seed,
-        workers=1,
-        rate=COVER_WORK_PER_CORE_SECOND,
-        configure=configure,
-        seconds=seconds,
-    )
-
-
 def _partition(
     pooled: _Pooled,
     rest: np.ndarray,
@@ -188,7 +168,7 @@ def _partition(
             model.add_hint(var, pool.members[k] in chosen)
         for s, var in left.items():
             model.add_hint(var, s not in covered)
-    searched = _search(model, budget, seed)
+    searched = search_cover(model, budget, seed=seed, workers=1)
     if searched.status == cp_model.INFEASIBLE:
         return "none"
     if not searched.found:
@@ -210,7 +190,7 @@ def _stranded(
     budget.spend(len(columns) / COVER_COLUMNS_PER_SECOND)
     model.add(sum(left.values()) >= left_count)
     model.minimize(sum(left.values()))
-    searched = _search(model, budget, seed)
+    searched = search_cover(model, budget, seed=seed, workers=1)
     if not searched.found:
         return []
     return [s for s, var in left.items() if searched.solver.value(var)]
