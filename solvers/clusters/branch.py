@@ -44,14 +44,15 @@ from solvers.clusters.pmedian_problem import IntArray, PMedianProblem
 from solvers.clusters.swap import Incumbent, incumbent_of
 from solvers.engine.budget import Budget
 
-# Subgradient steps at each child, started from its parent's multipliers, halving the step
-# after NODE_STALL steps without a better bound.
 # Exact node bounds were measured and left off: each child bounded by its set-partitioning
 # LP (column generation, GLOP master warm-started with the parent's columns, these knapsacks
 # as pricing) is 2-7 above its 25 steps, but takes 12-20 pricing rounds and LP solves, 3-4
 # times the steps' work, so the tree ends no higher in the same work (gen100x10s1 / s4 / s7,
 # 20 s of tree work: 1,027 / 1,058 / 1,092 against 1,030 / 1,059 / 1,093). Even exact bounds
 # at the steps' cost would give only 1,031 / 1,062 / 1,097 (benchmarks/README.md).
+
+# Subgradient steps at each child, started from its parent's multipliers, halving the step
+# after NODE_STALL steps without a better bound.
 NODE_PACE = Pace(first_step=1.0, stall=4, most=25)
 # Subgradient steps of the coupled relaxation at the root, from the separate one's multipliers.
 ROOT_PACE = Pace(first_step=1.0, stall=10, most=300)
