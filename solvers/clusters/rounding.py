@@ -202,16 +202,18 @@ def _give_up_nearest(
     rest: np.ndarray,
     stranded: Sequence[int],
     *,
-    nearest: int = NEAREST,
+    nearest: int | None = None,
 ) -> list[Cluster]:
     """``kept`` without the whole clusters nearest the ``stranded`` schools (``rest`` grows
-    by their schools): for each, the clusters of its ``nearest`` nearest kept schools."""
+    by their schools): for each, the clusters of its ``nearest`` (default NEAREST) nearest
+    kept schools."""
+    count = NEAREST if nearest is None else nearest
     far = np.iinfo(np.int64).max
     minutes = np.where(comp.allowed, comp.minutes, far)
     minutes[:, rest] = far
     given_up = np.zeros(comp.size, dtype=np.bool_)
     for school in stranded:
-        closest = np.argsort(minutes[school], kind="stable")[:nearest]
+        closest = np.argsort(minutes[school], kind="stable")[:count]
         given_up[closest[minutes[school, closest] < far]] = True
     staying = []
     for cluster in kept:
