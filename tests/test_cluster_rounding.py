@@ -1,17 +1,26 @@
-"""The plan rounded from the LP: whole clusters kept, the rest at best, given up if stuck."""
+"""The plan rounded from the LP: whole clusters kept, the rest at best, given up if stuck;
+a large component rounded to its bound is not searched."""
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Sequence
 
 import pytest
 from test_cluster_cuts import component, every_cluster
+from test_partition import scattered
 
 from solvers.clusters import rounding
 from solvers.clusters.component import Component
+from solvers.clusters.encode import encode_clusters
 from solvers.clusters.lp import ColumnPool
+from solvers.clusters.partition import PartitionSolution, solve_partition
 from solvers.clusters.rounding import rounded_plan
+from solvers.clusters.work import LNS_GAP
+from solvers.engine import budget as budget_module
 from solvers.engine.budget import Budget
+from solvers.engine.options import SolveOptions
 
 Cluster = tuple[int, ...]
 
@@ -25,25 +34,22 @@ def _pool(comp: Component, clusters: Sequence[Cluster]) -> ColumnPool:
 
 def _best(pool: ColumnPool, schools: set[int], left: int) -> int:
     """The cheapest split of ``schools`` into pooled clusters, ``left`` of them out (brute
-    force over the pool)."""
-    best: int | None = None
+    force over the pool, remembered by the schools still to place)."""
 
-    def walk(todo: frozenset[int], out: int, cost: int) -> None:
-        nonlocal best
+    @functools.cache
+    def least(todo: frozenset[int], out: int) -> float:
         if not todo:
-            if out == left and (best is None or cost < best):
-                best = cost
-            return
+            return 0 if out == 0 else math.inf
         first = min(todo)
-        if out < left:
-            walk(todo - {first}, out + 1, cost)
+        best = least(todo - {first}, out - 1) if out > 0 else math.inf
         for members, price in zip(pool.members, pool.cost, strict=True):
-            if first in members and set(members) <= todo:
-                walk(todo - set(members), out, cost + price)
+            if first in members and todo.issuperset(members):
+                best = min(best, price + least(todo - set(members), out))
+        return best
 
-    walk(frozenset(schools), 0, 0)
-    assert best is not None
-    return best
+    found = least(frozenset(schools), left)
+    assert math.isfinite(found)
+    return int(found)
 
 
 def _price(comp: Component, plan: Sequence[Cluster]) -> int:
@@ -119,3 +125,32 @@ def test_no_plan_when_no_split_exists_at_all() -> None:
     pool = _pool(comp, [c for c in every_cluster(comp) if len(c) == 3])
     plan = rounded_plan(comp, pool, [(0, 1, 2)], [1.0], left_count=0, budget=Budget(5), seed=1)
     assert plan is None
+
+
+def _solve(
+    monkeypatch: pytest.MonkeyPatch, count: int, seed: int, span_km: float, limit: float
+) -> tuple[PartitionSolution, float]:
+    # The work, not a busy machine's clock, decides where the search stops.
+    monkeypatch.setattr(budget_module, "CLOCK_GUARD", 10.0)
+    budget = Budget(limit)
+    problem = encode_clusters(scattered(count, seed, span_km=span_km))
+    solution = solve_partition(problem, budget, options=SolveOptions(seed=1, workers=1))
+    return solution, budget.used
+
+
+def test_a_large_component_rounded_to_its_bound_is_not_searched(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 100 schools, all within reach: one component, searched by LNS were it not settled.
+    solution, used = _solve(monkeypatch, 100, 3, 30.0, 10.0)
+    assert solution.status == "OPTIMAL" and solution.objective == solution.bound
+    assert used < 0.3 * 10.0  # the work its search would have had is left over
+
+
+def test_a_large_component_short_of_its_bound_is_searched_with_its_work(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    solution, used = _solve(monkeypatch, 90, 1, 8.0, 4.0)
+    assert solution.objective > solution.bound  # 0.3% over: more than LNS_GAP
+    assert (solution.objective - solution.bound) / solution.objective > LNS_GAP
+    assert used > 0.8 * 4.0
