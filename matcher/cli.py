@@ -882,7 +882,8 @@ def clusters(
     def show(step: Any) -> None:
         click.echo(
             f"  {step.seconds:6.1f} s  part {step.done}/{step.total} ({step.schools} schools)"
-            f"  plan {step.objective:>10g}  bound {step.bound:>10g}",
+            f"  plan {step.objective:>8g}  bound {step.bound:>8g}"
+            + (f"  ({step.left_out} left out)" if getattr(step, "left_out", 0) else ""),
             err=True,
         )
 

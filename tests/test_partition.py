@@ -11,7 +11,7 @@ from cluster_regions import place, region
 
 from matcher.model import Round
 from solvers.clusters.encode import encode_clusters
-from solvers.clusters.partition import LEAVE_OUT_PENALTY, solve_partition
+from solvers.clusters.partition import LEAVE_OUT_PENALTY, Progress, solve_partition
 from solvers.engine.budget import Budget
 from solvers.engine.options import SolveOptions
 
@@ -88,6 +88,18 @@ def test_five_close_schools_leave_two_out_when_clusters_must_be_triads() -> None
     assert len(solution.clusters) == 1
     assert len(solution.left_out) == 2
     assert solution.objective >= 2 * LEAVE_OUT_PENALTY
+
+
+def test_progress_reports_travel_and_the_schools_left_out_apart() -> None:
+    schools = [place(s, k) for k, s in enumerate("ABCDE")]
+    steps: list[Progress] = []
+    solution = solve_partition(
+        encode_clusters(region(schools, max_size=3)), Budget(5), progress=steps.append
+    )
+    (step,) = steps
+    assert step.left_out == 2
+    assert step.objective == solution.objective - 2 * LEAVE_OUT_PENALTY  # travel alone
+    assert 0 <= step.bound <= step.objective
 
 
 def test_same_seed_same_clusters() -> None:

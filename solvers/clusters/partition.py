@@ -161,9 +161,10 @@ class Progress:
     done: int
     total: int
     schools: int
-    objective: float
+    objective: float  # without the left-out penalty: travel and the other soft terms
     bound: float
     seconds: float
+    left_out: int = 0
 
 
 def clusterable(problem: ClusterProblem, graph: nx.Graph) -> tuple[list[list[int]], list[int]]:
@@ -246,7 +247,19 @@ def solve_partition(
             return
         done += 1
         elapsed = time.perf_counter() - started
-        progress(Progress(done, len(comps), comps[k].size, result.objective, result.bound, elapsed))
+        left = len(result.left_out)
+        penalty = 0 if problem.settings.objective == "worst" else LEAVE_OUT_PENALTY * left
+        progress(
+            Progress(
+                done,
+                len(comps),
+                comps[k].size,
+                result.objective - penalty,
+                result.bound - penalty,
+                elapsed,
+                left_out=left,
+            )
+        )
 
     lanes = max(1, min(workers, len(comps)))
     if lanes == 1:
