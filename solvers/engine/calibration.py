@@ -264,8 +264,9 @@ SUPPORT_SHARE = 0.1
 # Share of a lane's work left after the cuts for rounding its large components' plans from
 # their LPs (solvers.clusters.rounding), each its share by size, before any LNS: the schools
 # the LP's whole clusters leave searched to a proof, then larger rests while proofs come.
-# On the 2,000-school region at limit 70: 0.2 gave a gap of 0.76%, 0.35 0.52%, 0.5 0.54%.
-ROUND_SHARE = 0.35
+# Generated 2,000-school regions 1, 2 and 3 at limit 50: 0.35 gave gaps of 0.87, 1.01 and
+# 1.48%, 0.5 gave 0.65, 1.20 and 0.98% (region 1 at limit 70: 0.2 0.76%, 0.35 0.52%, 0.5 0.54%).
+ROUND_SHARE = 0.5
 # Share of a component's second-pass work kept for regrouping neighbouring clusters at best
 # after a tree search (solvers.clusters.regroup). 0: off. On the 2,000-school region the plan
 # was worse with it: 27,346 at 0.2 after every search, 27,269 at 0.2 after tree searches
