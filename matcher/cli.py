@@ -883,7 +883,7 @@ def clusters(
         click.echo(
             f"  {step.seconds:6.1f} s  part {step.done}/{step.total} ({step.schools} schools)"
             f"  plan {step.objective:>8g}  bound {step.bound:>8g}"
-            + (f"  ({step.left_out} left out)" if getattr(step, "left_out", 0) else ""),
+            + (f"  ({step.left_out} left out)" if step.left_out else ""),
             err=True,
         )
 

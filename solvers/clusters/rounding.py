@@ -6,8 +6,10 @@ covering 274 schools. Keeping those and searching the rest (124 schools, 1,426 p
 inside them) to a proof gave a plan 1.3% over the bound in 1.8 nominal seconds, where CP-SAT's
 neighbourhood search over the whole pool was 2.9% over after 20 (benchmarks/README.md). The
 rest may have no partition inside it (the LP's fractional clusters can fit together only
-fractionally): the search then leaves out the schools it cannot place (each at a penalty
-above any cluster's price), the whole clusters nearest them are given up, and it runs again.
+fractionally): a search leaving out as few of its schools as it can then says which it
+cannot place, the whole clusters nearest them are given up, and it runs again. A plan found
+is improved by giving up the whole clusters nearest its rest, a ring at a time, and
+searching the larger rest from it while the searches are proved.
 """
 
 from __future__ import annotations
