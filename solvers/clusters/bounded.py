@@ -21,9 +21,10 @@
 Each step stops early once the plan is proven optimal (the rounded-up bound reaches it). The
 limit is counted as work throughout (table cells, flow arcs, move cells, CP-SAT's
 deterministic time in exact assignments), so the same problem, seed and limit give the same
-medians; the steps run on one core. Problems the relaxation does not model (a free number of
-medians, a floor on each median's load) go to ``solvers.clusters.pmedian.solve_pmedian``
-unchanged, with its workers.
+medians; the steps run on one core, but for the tree's node bounds, on two where
+``options.workers`` allows (``solvers.clusters.twin``). Problems the relaxation does not
+model (a free number of medians, a floor on each median's load) go to
+``solvers.clusters.pmedian.solve_pmedian`` unchanged, with its workers.
 """
 
 from __future__ import annotations
@@ -151,7 +152,14 @@ def solve_bounded(
     if incumbent.plan.cost <= bound:
         return _solution(problem, incumbent, bound, started, budget)
     tree = branch_and_bound(
-        problem, relax, dual, incumbent, budget, seed=options.seed, coupled=COUPLED
+        problem,
+        relax,
+        dual,
+        incumbent,
+        budget,
+        seed=options.seed,
+        coupled=COUPLED,
+        workers=options.workers,
     )
     bound = max(bound, math.ceil(tree.bound - EPS))
     return _solution(problem, tree.incumbent, bound, started, budget)

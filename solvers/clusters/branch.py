@@ -42,6 +42,7 @@ from solvers.clusters.lagrange import (
 from solvers.clusters.moves import polish
 from solvers.clusters.pmedian_problem import IntArray, PMedianProblem
 from solvers.clusters.swap import Incumbent, incumbent_of
+from solvers.clusters.twin import Bounded, Bounding, Twin, bound_child, node_twin
 from solvers.engine.budget import Budget
 
 # Exact node bounds were measured and left off: each child bounded by its set-partitioning
@@ -189,6 +190,33 @@ def _children(node: _Node, p: int) -> list[IntArray]:
     return states
 
 
+def _side_by_side(
+    twin: Twin[Bounding, Bounded],
+    relax: Lagrangian,
+    node: _Node,
+    states: list[IntArray],
+    upper: float,
+    budget: Budget,
+) -> list[Dual]:
+    """Bound two children at once, the first here, the second in ``twin``.
+
+    Each may use all the work left; they run side by side, so the longer one's work is what
+    the tree's limit pays (its critical path). Both read the best plan's value ``upper`` from
+    before either is bounded, so the bounds do not depend on which finishes first.
+    """
+    first, second = (
+        Bounding(node.multipliers, state, upper, budget.part(budget.left), NODE_PACE)
+        for state in states
+    )
+    twin.send(second)
+    here = bound_child(relax, first)
+    there = twin.receive()
+    budget.spend(max(here.used, there.used))
+    if not there.repeatable:  # the twin's share of the deadline was reached there
+        budget.trip()
+    return [here.dual, there.dual]
+
+
 def branch_and_bound(
     problem: PMedianProblem,
     relax: Lagrangian,
@@ -198,12 +226,15 @@ def branch_and_bound(
     *,
     seed: int = 0,
     coupled: bool = False,
+    workers: int = 1,
 ) -> Tree:
     """Search the medians best bound first from the relaxation ``root`` until every node is
     settled or ``budget`` is spent; ``incumbent``: the best plan known.
 
     ``coupled``: every node is bounded by the coupled relaxation (``solvers.clusters.coupled``),
-    its root raised from ``root``'s multipliers first.
+    its root raised from ``root``'s multipliers first. ``workers`` of 2 or more: a node's two
+    children are bounded at once in two processes (``solvers.clusters.twin``), both against
+    the best plan from before the node, so the tree differs a little from one worker's.
     """
     # Arcs and medians no plan below the best one uses are left out of the whole tree: fewer
     # profitable points per knapsack, fewer medians to table.
@@ -225,21 +256,30 @@ def branch_and_bound(
         )
     search.push(root, state, budget)
     nodes = 0
-    while search.heap and not budget.exhausted():
-        node = heapq.heappop(search.heap)
-        if math.ceil(node.bound - EPS) >= search.cost:
-            continue
-        nodes += 1
-        for state in _children(node, relax.p):
-            dual = subgradient(
-                relax,
-                budget,
-                upper=lambda: search.cost,
-                start=node.multipliers,
-                state=state,
-                pace=NODE_PACE,
-            )
-            search.try_plan(np.sort(dual.best.chosen), budget)
-            search.push(dual, state, budget)
+    # Forked once here, so it holds this tree's relaxation (the arcs left out above).
+    with node_twin(relax, workers) as twin:
+        while search.heap and not budget.exhausted():
+            node = heapq.heappop(search.heap)
+            if math.ceil(node.bound - EPS) >= search.cost:
+                continue
+            nodes += 1
+            states = _children(node, relax.p)
+            if twin is not None and len(states) == 2:
+                duals = _side_by_side(twin, relax, node, states, search.cost, budget)
+                for state, dual in zip(states, duals, strict=True):
+                    search.try_plan(np.sort(dual.best.chosen), budget)
+                    search.push(dual, state, budget)
+                continue
+            for state in states:
+                dual = subgradient(
+                    relax,
+                    budget,
+                    upper=lambda: search.cost,
+                    start=node.multipliers,
+                    state=state,
+                    pace=NODE_PACE,
+                )
+                search.try_plan(np.sort(dual.best.chosen), budget)
+                search.push(dual, state, budget)
     closed = not search.heap and search.unsettled >= search.cost
     return Tree(search.lower_bound(), search.best, nodes, closed)

@@ -118,7 +118,7 @@ def _lane(
     parent: int,
 ) -> None:
     """A lane's process: its outcome, or its traceback, on ``writer``."""
-    _end_with(parent)
+    end_with(parent)
     try:
         outcome = run_lane(queue, lambda message: writer.send(("message", message)))
         writer.send(("done", outcome))
@@ -128,9 +128,9 @@ def _lane(
         writer.close()
 
 
-def _end_with(parent: int) -> None:
-    """End this lane when the process ``parent`` that started it ends: a parent killed hard
-    cannot terminate its lanes, which would otherwise search on for nobody (Linux only)."""
+def end_with(parent: int) -> None:
+    """End this process (a lane, a twin) when the process ``parent`` that started it ends: a
+    parent killed hard cannot terminate it, and it would search on for nobody (Linux only)."""
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
