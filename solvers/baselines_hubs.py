@@ -13,6 +13,7 @@ import time
 import numpy as np
 import ortools.linear_solver.pywraplp as pywraplp
 
+from solvers.baselines import quiet_parameters
 from solvers.clusters.pmedian import PMedianSolution
 from solvers.clusters.pmedian_problem import PMedianProblem
 
@@ -32,6 +33,8 @@ def solve_pmedian_milp(
     if solver is None:
         raise RuntimeError(f"OR-Tools was built without the {backend} solver")
     solver.SetTimeLimit(int(time_limit * 1000))
+    if quiet := quiet_parameters(backend):
+        solver.SetSolverSpecificParametersAsString(quiet)
     arcs = problem.arcs()
     x = {(i, j): solver.BoolVar(f"x{i}_{j}") for i, j in arcs}
     medians = sorted({j for _, j in arcs})

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from test_properties import rounds
 
 from matcher.model import Plan, Round
+from matcher.synth.cohort import generate_round
 from matcher.verify import verify_plan
 from solvers.baselines import solve_linear
+from solvers.baselines_hubs import solve_pmedian_milp
+from solvers.clusters.pmedian import PMedianProblem
 from solvers.engine.budget import Budget
 from solvers.engine.options import SolveOptions
 from solvers.matching.decode import decode
@@ -72,3 +77,21 @@ def test_milp_matches_cp_sat_and_lp_bounds_both(round_: Round) -> None:
     assert round(milp.objective) == cp.objective == objective_of(problem, milp.chosen)
     assert lp.objective <= cp.objective + 1e-6
     assert cp.objective <= objective_of(problem, greedy(problem).chosen)
+
+
+def test_the_milp_peers_write_nothing_to_stdout(capfd: pytest.CaptureFixture[str]) -> None:
+    """`matcher bench ... --json` writes its JSON to stdout: a solver's banner there breaks it."""
+    round_ = generate_round(schools=30, seed=1)
+    matching = solve_linear(encode(round_), backend="HIGHS", time_limit=10)
+    hubs = solve_pmedian_milp(
+        PMedianProblem(
+            distance=np.array([[0, 4, 9], [4, 0, 5], [9, 5, 0]]),
+            demand=np.array([1, 1, 1]),
+            capacity=2,
+            medians=2,
+        ),
+        backend="HIGHS",
+        time_limit=10,
+    )
+    assert matching.objective is not None and hubs.objective == 4
+    assert capfd.readouterr().out == ""
