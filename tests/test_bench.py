@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from matcher.bench.orlib import BenchmarkFileError, read_gap
+from matcher.bench.results import markdown_table
 from matcher.bench.runners import bench_gap, gap_problem
 from matcher.cli import main
 from solvers.engine.budget import Budget
@@ -109,3 +110,14 @@ def test_cli_bench_pmedcap_reaches_the_published_optimum(tmp_path: Path) -> None
     (record,) = json.loads(result.stdout)
     assert record["best_known"] == 713
     assert record["objective"] == 713
+
+
+def test_result_tables_print_whole_values_alike() -> None:
+    table = markdown_table(
+        [
+            {"instance": "a", "objective": 1023.0, "bound": 991.0, "gap_pct": 0.96},
+            {"instance": "b", "objective": 963.0, "bound": 962.5, "gap_pct": 0.0},
+        ]
+    )
+    assert "| a | 1,023 | 991 | 0.96 |" in table
+    assert "| b | 963 | 962.50 | 0.00 |" in table

@@ -17,7 +17,10 @@ def _cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:.2f}" if abs(value) < 1000 else f"{value:,.0f}"
+        # A whole objective or bound reads as one in every row (991, not 991.00 above 1,023).
+        if abs(value) >= 1000 or (value.is_integer() and abs(value) >= 100):
+            return f"{value:,.0f}"
+        return f"{value:.2f}"
     return str(value)
 
 
