@@ -18,6 +18,7 @@ import pytest
 from test_pmedian_bounded import checked
 from test_pmedian_branch import assert_closed_at, worst_start
 
+import solvers.clusters.bounded as bounded
 import solvers.clusters.branch as branch
 import solvers.clusters.twin as twin
 from matcher.bench.pmedgen import generate_pmedcap
@@ -225,3 +226,39 @@ def test_a_twin_busy_with_a_request_is_stopped_at_once_on_an_error() -> None:
         raise RuntimeError("the tree failed")
     assert time.perf_counter() - started < 10
     assert _no_process_left()
+
+
+def _plan_search(seed: int = 1) -> bounded._PlanSearch:
+    """The medium problem's relaxation medians attached, to be improved by the swaps."""
+    problem = medium()
+    relax = Lagrangian(problem)
+    root = subgradient(relax, far(2), upper=lambda: np.inf)
+    medians = sorted(root.best.chosen.tolist())
+    plan = attach(problem, medians, far(5))
+    assert plan is not None
+    rank = np.argsort(root.best.median_value, kind="stable")
+    bound = int(np.ceil(root.bound - 1e-6))
+    return bounded._PlanSearch(Incumbent(tuple(medians), plan), bound, rank, far(3), far(1), seed)
+
+
+def test_two_workers_race_the_plan_search_with_the_next_seed() -> None:
+    problem = medium()
+    alone = [bounded._search_plans(problem, _plan_search(seed)) for seed in (1, 2)]
+    budget = far(30)
+    raced = bounded._plans_raced(problem, _plan_search(1), budget, workers=2)
+    # The better of the two seeds' plans (the first on a tie), charged the longer search.
+    best = min(alone, key=lambda searched: searched.incumbent.plan.cost)
+    assert raced.plan.cost == best.incumbent.plan.cost <= alone[0].incumbent.plan.cost
+    assert raced.plan.cost < _plan_search().start.plan.cost
+    assert budget.used == pytest.approx(max(searched.used for searched in alone))
+    assert budget.used < sum(searched.used for searched in alone)
+    assert _no_process_left()
+
+
+def test_one_worker_searches_plans_with_its_own_seed_only() -> None:
+    problem = medium()
+    budget = far(30)
+    one = bounded._plans_raced(problem, _plan_search(1), budget, workers=1)
+    alone = bounded._search_plans(problem, _plan_search(1))
+    assert one == alone.incumbent
+    assert budget.used == pytest.approx(alone.used)
