@@ -21,8 +21,9 @@
 Each step stops early once the plan is proven optimal (the rounded-up bound reaches it). The
 limit is counted as work throughout (table cells, flow arcs, move cells, CP-SAT's
 deterministic time in exact assignments), so the same problem, seed and limit give the same
-medians; the steps run on one core, but for the tree's node bounds, on two where
-``options.workers`` allows (``solvers.clusters.twin``). Problems the relaxation does not
+medians; the steps run on one core, but where ``options.workers`` allows two, the swap
+search and exact descent race a second seed and the tree bounds a node's two children at
+once, each in a forked twin (``solvers.clusters.twin``). Problems the relaxation does not
 model (a free number of medians, a floor on each median's load) go to
 ``solvers.clusters.pmedian.solve_pmedian`` unchanged, with its workers.
 """
