@@ -7,6 +7,7 @@ from __future__ import annotations
 import multiprocessing
 import time
 from collections.abc import Callable, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -165,3 +166,27 @@ def test_a_search_over_the_lps_clusters_keeps_a_plan_it_cannot_beat() -> None:
     budget = Budget(5.0, deadline=time.perf_counter() + FAR)
     assert not partition._support_plan(work, budget, 1.0, seed=1, workers=1)
     assert work.plan == plan
+
+
+def _searched(size: int, price: int, bound: float | None, objective: str = "total") -> Any:
+    """What ``_search_weight`` reads of a component's work: its size, plan, LP bound."""
+    settings = SimpleNamespace(objective=objective)
+    comp = SimpleNamespace(size=size, problem=SimpleNamespace(settings=settings), price=price)
+    lp = None if bound is None else SimpleNamespace(bound=bound)
+    return SimpleNamespace(comp=comp, plan=[], lp=lp)
+
+
+def test_a_components_search_share_grows_with_its_gap_as_well_as_its_size(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(partition, "_price", lambda comp, plan: comp.price)
+    weight = partition._search_weight
+    far_off = weight(_searched(96, 1381, 1298.3))  # 6% above its bound
+    close = weight(_searched(194, 2434, 2429.0))  # 0.2% above
+    assert far_off > close  # half the size, 30 times the gap (capped at 5%)
+    assert far_off == pytest.approx(96 * partition.SEARCH_GAP_CEILING)
+    assert close == pytest.approx(194 * (2434 - 2429) / 2434)
+    # At its bound a component still counts (floor); a gap unknown counts as large.
+    assert weight(_searched(50, 730, 730.0)) == pytest.approx(50 * partition.SEARCH_GAP_FLOOR)
+    assert weight(_searched(50, 730, None)) == weight(_searched(50, 730, 1.0, "worst"))
+    assert weight(_searched(50, 730, None)) == pytest.approx(50 * partition.SEARCH_GAP_CEILING)

@@ -87,6 +87,13 @@ WIDEN_PER_ANCHOR = 12
 WIDEN_PARTIALS_STAFFED = 2_000
 # Components up to this many schools are searched to a proof; larger ones by CP-SAT's LNS.
 PROVE_UP_TO = 80
+# The search's shares (``_search_weight``): by size times the plan's gap to its bound, so a
+# middling component whose rounded plan is 6% off is not left 1.6 s while a larger one within
+# 0.2% gets 6 s (2,000-school regions 1 / 2 / 3 at limit 50, solve seed 1: 0.65 / 1.20 /
+# 0.98% by size alone, 0.60 / 1.03 / 1.05% so; solve seed 2, regions 2 / 3: 1.30 / 1.76% and
+# 0.92 / 1.38%; benchmarks/README.md).
+SEARCH_GAP_FLOOR = 0.002
+SEARCH_GAP_CEILING = 0.05
 # A proof over every cluster is tried when the clusters that could beat the plan are this few
 # (found with at most PROOF_PARTIALS partial clusters per school).
 PROOF_COLUMNS = 30_000
@@ -412,8 +419,9 @@ def _search_all(
     up to twice its fair share in the hope that it stops early: a component searched by LNS
     stops early only within LNS_GAP of its bound, so the slack only moved the work from the largest
     components, where it helps most, to the middling ones (on the 2,000-school region the
-    398-school component was left 7 s of 37). Here each component gets its share by size of
-    the work left; what a proved one leaves goes to the larger ones after it. A component
+    398-school component was left 7 s of 37). Here each component gets its share of the work
+    left by size times its plan's gap (``_search_weight``); what a proved one leaves goes to
+    the larger ones after it. A component
     with less than its floor left keeps its first-pass plan, and one whose plan (rounded from
     its LP) is already within LNS_GAP of its bound is not searched.
     """
@@ -426,11 +434,12 @@ def _search_all(
         )
         finished(k, result, 0.0)
         queue.remove(k)
-    waiting = sum(max(1, work[k].comp.size) for k in queue)
+    weight = {k: _search_weight(work[k]) for k in queue}
+    waiting = sum(weight.values())
     for k in queue:
         item = work[k]
-        fraction = max(1, item.comp.size) / waiting
-        waiting -= max(1, item.comp.size)
+        fraction = weight[k] / waiting
+        waiting -= weight[k]
         floor = MIN_SEARCH_SECONDS + len(item.pool) / COVER_COLUMNS_PER_SECOND
         # Less than its floor left (or past the job's deadline): the first-pass plan.
         if lane.exhausted(floor):
@@ -444,6 +453,18 @@ def _search_all(
         lane.spend(share.used)
         finished(k, result, share.used)
     budget.spend(lane.used)
+
+
+def _search_weight(work: _Work) -> float:
+    """A component's claim on its lane's search work: its size times its plan's relative gap
+    to its LP bound, that gap taken within SEARCH_GAP_FLOOR..SEARCH_GAP_CEILING (the ceiling
+    where the gap is not known: no LP, or the longest journey minimised)."""
+    size = float(max(1, work.comp.size))
+    if work.lp is None or work.comp.problem.settings.objective != "total":
+        return size * SEARCH_GAP_CEILING
+    price = _price(work.comp, work.plan)
+    gap = (price - math.ceil(work.lp.bound - 1e-6)) / max(1.0, price)
+    return size * min(SEARCH_GAP_CEILING, max(SEARCH_GAP_FLOOR, gap))
 
 
 def _combine(
