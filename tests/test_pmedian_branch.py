@@ -42,17 +42,21 @@ def test_tree_closes_at_the_brute_force_optimum(seed: int) -> None:
     assert_closed_at(problem, tree, optimum)
 
 
-def assert_closed_at(problem: PMedianProblem, tree: Tree, optimum: int) -> None:
-    """The tree proved ``optimum`` and its plan passes the independent checker."""
-    solution = PMedianSolution(
-        status="OPTIMAL",
+def solution_of(tree: Tree) -> PMedianSolution:
+    """The tree's best plan and bound as a solution, for the independent checker."""
+    return PMedianSolution(
+        status="OPTIMAL" if tree.closed else "FEASIBLE",
         medians=tree.incumbent.medians,
         median_of=tree.incumbent.plan.median_of,
         objective=float(tree.incumbent.plan.cost),
         bound=tree.bound,
         seconds=0.0,
     )
-    checked(problem, solution)
+
+
+def assert_closed_at(problem: PMedianProblem, tree: Tree, optimum: int) -> None:
+    """The tree proved ``optimum`` and its plan passes the independent checker."""
+    checked(problem, solution_of(tree))
     assert tree.closed
     assert tree.incumbent.plan.cost == optimum
     assert tree.bound == optimum

@@ -16,7 +16,7 @@ from functools import cache
 import numpy as np
 import pytest
 from test_pmedian_bounded import checked
-from test_pmedian_branch import assert_closed_at, worst_start
+from test_pmedian_branch import assert_closed_at, solution_of, worst_start
 
 import solvers.clusters.bounded as bounded
 import solvers.clusters.branch as branch
@@ -24,8 +24,7 @@ import solvers.clusters.twin as twin
 from matcher.bench.pmedgen import generate_pmedcap
 from solvers.clusters.assign import attach
 from solvers.clusters.branch import NODE_PACE, Tree, branch_and_bound
-from solvers.clusters.lagrange import Lagrangian, subgradient
-from solvers.clusters.pmedian import PMedianSolution
+from solvers.clusters.lagrange import Dual, Lagrangian, subgradient
 from solvers.clusters.pmedian_problem import IntArray, PMedianProblem
 from solvers.clusters.swap import Incumbent
 from solvers.clusters.twin import Bounded, Bounding, Twin, bound_child
@@ -52,28 +51,25 @@ def medium() -> PMedianProblem:
     )
 
 
-def medium_tree(seconds: float, workers: int) -> Tree:
-    """The tree from the relaxation's own medians, attached: a start it has to improve on."""
+def medium_start() -> tuple[Lagrangian, Dual, Incumbent]:
+    """The medium problem's relaxation, and its medians attached: a start to improve on."""
     problem = medium()
     relax = Lagrangian(problem)
     root = subgradient(relax, far(2), upper=lambda: np.inf)
     medians = sorted(root.best.chosen.tolist())
     plan = attach(problem, medians, far(5))
     assert plan is not None
-    start = Incumbent(tuple(medians), plan)
-    return branch_and_bound(problem, relax, root, start, far(seconds), seed=1, workers=workers)
+    return relax, root, Incumbent(tuple(medians), plan)
+
+
+def medium_tree(seconds: float, workers: int) -> Tree:
+    """The tree from ``medium_start``."""
+    relax, root, start = medium_start()
+    return branch_and_bound(medium(), relax, root, start, far(seconds), seed=1, workers=workers)
 
 
 def check(problem: PMedianProblem, tree: Tree) -> None:
-    solution = PMedianSolution(
-        status="OPTIMAL" if tree.closed else "FEASIBLE",
-        medians=tree.incumbent.medians,
-        median_of=tree.incumbent.plan.median_of,
-        objective=float(tree.incumbent.plan.cost),
-        bound=tree.bound,
-        seconds=0.0,
-    )
-    checked(problem, solution)
+    checked(problem, solution_of(tree))
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -229,16 +225,11 @@ def test_a_twin_busy_with_a_request_is_stopped_at_once_on_an_error() -> None:
 
 
 def _plan_search(seed: int = 1) -> bounded._PlanSearch:
-    """The medium problem's relaxation medians attached, to be improved by the swaps."""
-    problem = medium()
-    relax = Lagrangian(problem)
-    root = subgradient(relax, far(2), upper=lambda: np.inf)
-    medians = sorted(root.best.chosen.tolist())
-    plan = attach(problem, medians, far(5))
-    assert plan is not None
+    """``medium_start``'s plan, to be improved by the swaps."""
+    _, root, start = medium_start()
     rank = np.argsort(root.best.median_value, kind="stable")
     bound = int(np.ceil(root.bound - 1e-6))
-    return bounded._PlanSearch(Incumbent(tuple(medians), plan), bound, rank, far(3), far(1), seed)
+    return bounded._PlanSearch(start, bound, rank, far(3), far(1), seed)
 
 
 def test_two_workers_race_the_plan_search_with_the_next_seed() -> None:
