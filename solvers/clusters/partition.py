@@ -421,9 +421,9 @@ def _search_all(
     components, where it helps most, to the middling ones (on the 2,000-school region the
     398-school component was left 7 s of 37). Here each component gets its share of the work
     left by size times its plan's gap (``_search_weight``); what a proved one leaves goes to
-    the larger ones after it. A component
-    with less than its floor left keeps its first-pass plan, and one whose plan (rounded from
-    its LP) is already within LNS_GAP of its bound is not searched.
+    the larger ones after it. A component with less than its floor left keeps its first-pass
+    plan, and one whose plan (rounded from its LP) is already within LNS_GAP of its bound is
+    not searched.
     """
     lane = budget.part(budget.left)
     queue = sorted(work, key=lambda k: (work[k].comp.size, -k))
