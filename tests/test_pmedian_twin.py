@@ -253,3 +253,12 @@ def test_one_worker_searches_plans_with_its_own_seed_only() -> None:
     alone = bounded._search_plans(problem, _plan_search(1))
     assert one == alone.incumbent
     assert budget.used == pytest.approx(alone.used)
+
+
+def test_without_fork_two_workers_search_plans_as_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bounded, "can_fork", lambda: False)
+    problem = medium()
+    budget = far(30)
+    two = bounded._plans_raced(problem, _plan_search(1), budget, workers=2)
+    assert two == bounded._search_plans(problem, _plan_search(1)).incumbent
+    assert _no_process_left()
