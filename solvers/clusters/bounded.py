@@ -43,7 +43,7 @@ from solvers.clusters.moves import polish
 from solvers.clusters.pmedian import PMedianSolution, solve_pmedian
 from solvers.clusters.pmedian_problem import IntArray, PMedianProblem
 from solvers.clusters.swap import Incumbent, exact_descent, incumbent_of, swap_search
-from solvers.clusters.twin import Twin
+from solvers.clusters.twin import Twin, charge_side_by_side
 from solvers.engine.budget import Budget
 from solvers.engine.calibration import LAGRANGE_CELLS_PER_SECOND, LAGRANGE_SECONDS_PER_STEP
 from solvers.engine.options import DEFAULT_OPTIONS, SolveOptions
@@ -224,9 +224,7 @@ def _plans_raced(
         twin.send(other)
         here = _search_plans(problem, search)
         there = twin.receive()
-    budget.spend(max(here.used, there.used))
-    if not there.repeatable:
-        budget.trip()
+    charge_side_by_side(budget, here, there)
     return (
         there.incumbent if there.incumbent.plan.cost < here.incumbent.plan.cost else here.incumbent
     )

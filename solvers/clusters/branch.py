@@ -42,7 +42,14 @@ from solvers.clusters.lagrange import (
 from solvers.clusters.moves import polish
 from solvers.clusters.pmedian_problem import IntArray, PMedianProblem
 from solvers.clusters.swap import Incumbent, incumbent_of
-from solvers.clusters.twin import Bounded, Bounding, Twin, bound_child, node_twin
+from solvers.clusters.twin import (
+    Bounded,
+    Bounding,
+    Twin,
+    bound_child,
+    charge_side_by_side,
+    node_twin,
+)
 from solvers.engine.budget import Budget
 
 # Exact node bounds were measured and left off: each child bounded by its set-partitioning
@@ -211,9 +218,7 @@ def _side_by_side(
     twin.send(second)
     here = bound_child(relax, first)
     there = twin.receive()
-    budget.spend(max(here.used, there.used))
-    if not there.repeatable:  # the twin's share of the deadline was reached there
-        budget.trip()
+    charge_side_by_side(budget, here, there)
     return [here.dual, there.dual]
 
 

@@ -26,7 +26,7 @@ from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass, replace
 from multiprocessing import connection
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import numpy as np
 
@@ -133,6 +133,25 @@ def _serve(
             conn.send(reply)
     finally:
         conn.close()
+
+
+class Worked(Protocol):
+    """A step's outcome that says the work it took and whether the clock stopped it."""
+
+    @property
+    def used(self) -> float: ...
+
+    @property
+    def repeatable(self) -> bool: ...
+
+
+def charge_side_by_side(budget: Budget, here: Worked, there: Worked) -> None:
+    """Charge ``budget`` for two steps that ran at once, ``there`` in a twin: the longer one's
+    work (the wall clock's critical path), and a clock stop in the twin, whose copy of the
+    job's deadline cannot mark the job itself."""
+    budget.spend(max(here.used, there.used))
+    if not there.repeatable:
+        budget.trip()
 
 
 @dataclass(frozen=True)
