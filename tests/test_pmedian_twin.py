@@ -8,6 +8,7 @@ tree short and the counted work alone decides it.
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 import time
@@ -232,33 +233,39 @@ def _plan_search(seed: int = 1) -> bounded._PlanSearch:
     return bounded._PlanSearch(start, bound, rank, far(3), far(1), seed)
 
 
-def test_two_workers_race_the_plan_search_with_the_next_seed() -> None:
+def test_two_workers_bound_with_cuts_beside_the_plan_search() -> None:
     problem = medium()
-    alone = [bounded._search_plans(problem, _plan_search(seed)) for seed in (1, 2)]
+    search = _plan_search(1)
+    _, root, _ = medium_start()
+    alone = bounded._search_plans(problem, search)
     budget = far(30)
-    raced = bounded._plans_raced(problem, _plan_search(1), budget, workers=2)
-    # The better of the two seeds' plans (the first on a tie), charged the longer search.
-    best = min(alone, key=lambda searched: searched.incumbent.plan.cost)
-    assert raced.plan.cost == best.incumbent.plan.cost <= alone[0].incumbent.plan.cost
-    assert raced.plan.cost < _plan_search().start.plan.cost
-    assert budget.used == pytest.approx(max(searched.used for searched in alone))
-    assert budget.used < sum(searched.used for searched in alone)
+    plan, cut = bounded._plans_and_cuts(problem, _plan_search(1), root, budget, workers=2)
+    # The plan is the one worker's; the cut bound is a bound, at least the relaxation's.
+    assert plan == alone.incumbent
+    assert math.ceil(root.bound - 1e-6) <= cut <= MEDIUM_OPTIMUM
+    # Charged the longer of the two (each within its share and a last step), not both.
+    share = search.swap.seconds + search.exact.seconds
+    assert alone.used <= budget.used < alone.used + 0.9 * share
+    assert budget.used < 1.25 * share
     assert _no_process_left()
 
 
-def test_one_worker_searches_plans_with_its_own_seed_only() -> None:
+def test_one_worker_searches_plans_without_the_cut_bound() -> None:
     problem = medium()
+    _, root, _ = medium_start()
     budget = far(30)
-    one = bounded._plans_raced(problem, _plan_search(1), budget, workers=1)
+    one, cut = bounded._plans_and_cuts(problem, _plan_search(1), root, budget, workers=1)
     alone = bounded._search_plans(problem, _plan_search(1))
     assert one == alone.incumbent
+    assert cut == bounded.NO_BOUND
     assert budget.used == pytest.approx(alone.used)
 
 
 def test_without_fork_two_workers_search_plans_as_one(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bounded, "can_fork", lambda: False)
     problem = medium()
-    budget = far(30)
-    two = bounded._plans_raced(problem, _plan_search(1), budget, workers=2)
+    _, root, _ = medium_start()
+    two, cut = bounded._plans_and_cuts(problem, _plan_search(1), root, far(30), workers=2)
     assert two == bounded._search_plans(problem, _plan_search(1)).incumbent
+    assert cut == bounded.NO_BOUND
     assert _no_process_left()

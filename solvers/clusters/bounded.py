@@ -1,4 +1,4 @@
-"""The capacitated p-median solved in four steps, each using what the one before proved.
+"""The capacitated p-median solved in five steps, each using what the one before proved.
 
 1. **Bound** (``solvers.clusters.lagrange``): subgradient steps on the Lagrangian relaxation of
    "every point attached once"; a knapsack per candidate median keeps its integrality, so the
@@ -11,7 +11,12 @@
    relaxation-cheap point, priced by the transportation problem, then polished; kicked and
    repeated from the best plan while that helps; then the same swaps attached exactly
    (``swap.exact_descent``: CP-SAT, every point free), which polishing misjudges.
-4. **Branch and bound** over the medians (``solvers.clusters.branch``), each node bounded by
+4. **Cut bound** (``solvers.clusters.cut_bound``), with a second worker, beside step 3 and
+   with its share of the limit: the set-partitioning LP by column generation, with the
+   subset-row cuts its solutions break (of three points, at most one cluster holds two),
+   priced exactly in the knapsacks. The cuts lift the bound past the set-partitioning one
+   where the tree is slowest (gen100x10s7: 1,078 to 1,099-1,102 in 15 s of work alone).
+5. **Branch and bound** over the medians (``solvers.clusters.branch``), each node bounded by
    the relaxation with some medians held open or closed: the bound rises past the
    set-partitioning one, best node first, and the tree's relaxations give plans too. It has
    all the work left: a last CP-SAT search on the reduced model, given half of it before,
@@ -21,8 +26,8 @@
 Each step stops early once the plan is proven optimal (the rounded-up bound reaches it). The
 limit is counted as work throughout (table cells, flow arcs, move cells, CP-SAT's
 deterministic time in exact assignments), so the same problem, seed and limit give the same
-medians; the steps run on one core, but where ``options.workers`` allows two, the swap
-search and exact descent race a second seed and the tree bounds a node's two children at
+medians; the steps run on one core, but where ``options.workers`` allows two, the cut bound
+runs beside the swap search and exact descent, and the tree bounds a node's two children at
 once, each in a forked twin (``solvers.clusters.twin``). Problems the relaxation does not
 model (a free number of medians, a floor on each median's load) go to
 ``solvers.clusters.pmedian.solve_pmedian`` unchanged, with its workers.
@@ -38,7 +43,8 @@ import numpy as np
 
 from solvers.clusters.assign import transport
 from solvers.clusters.branch import branch_and_bound
-from solvers.clusters.lagrange import EPS, Dual, Lagrangian, Relaxed, subgradient
+from solvers.clusters.cut_bound import cut_bound
+from solvers.clusters.lagrange import EPS, Dual, FloatArray, Lagrangian, Relaxed, subgradient
 from solvers.clusters.moves import polish
 from solvers.clusters.pmedian import PMedianSolution, solve_pmedian
 from solvers.clusters.pmedian_problem import IntArray, PMedianProblem
@@ -56,6 +62,8 @@ SWAP_SHARE = 0.2
 # Of the limit, at most this share for the exact descent after the swap search (its swaps
 # attached in CP-SAT, every point free): gen100x10s4 1,076 -> 1,074 (the optimum) in 1.5 s.
 EXACT_SHARE = 0.1
+# No bound yet (the cut bound not run).
+NO_BOUND = -(10**18)
 # Medians of every this many subgradient steps are attached (step 1 always, for a first plan).
 HEURISTIC_EVERY = 5
 # The tree's nodes bounded by the coupled relaxation (solvers.clusters.coupled). Off: its
@@ -150,7 +158,8 @@ def solve_bounded(
         budget.part(budget.seconds * EXACT_SHARE),
         options.seed,
     )
-    incumbent = _plans_raced(problem, search, budget, options.workers)
+    incumbent, cut = _plans_and_cuts(problem, search, dual, budget, options.workers)
+    bound = max(bound, cut)
     if incumbent.plan.cost <= bound:
         return _solution(problem, incumbent, bound, started, budget)
     tree = branch_and_bound(
@@ -199,35 +208,64 @@ def _search_plans(problem: PMedianProblem, search: _PlanSearch) -> _Searched:
     return _Searched(incumbent, used, search.swap.repeatable and search.exact.repeatable)
 
 
-def _plans_raced(
-    problem: PMedianProblem, search: _PlanSearch, budget: Budget, workers: int
-) -> Incumbent:
-    """The plan search here and, with a second worker, with the next seed in a forked twin
-    at once; the better plan wins (this one's on a tie, so one worker's plan stays).
+@dataclass(frozen=True)
+class _CutRequest:
+    """The cut bound's start (``solvers.clusters.cut_bound``): a plan's clusters, the
+    relaxation's best multipliers, its share of the limit and the plan's value."""
 
-    Their kicks differ, and so do their local optima: gen100x10s6 reaches 1,072 with seed 1
-    and 1,071 with seed 2 (benchmarks/README.md). They run side by side, so the limit is
-    charged the longer one's work.
+    clusters: list[tuple[int, tuple[int, ...]]]
+    multipliers: FloatArray
+    budget: Budget
+    upper: float
+
+
+@dataclass(frozen=True)
+class _CutFound:
+    bound: int
+    used: float
+    repeatable: bool
+
+
+def _cut_bound(problem: PMedianProblem, request: _CutRequest) -> _CutFound:
+    found = cut_bound(
+        problem, request.clusters, request.multipliers, request.budget, upper=request.upper
+    )
+    bound = math.ceil(found.bound - EPS) if np.isfinite(found.bound) else NO_BOUND
+    return _CutFound(bound, request.budget.used, request.budget.repeatable)
+
+
+def _plans_and_cuts(
+    problem: PMedianProblem, search: _PlanSearch, dual: Dual, budget: Budget, workers: int
+) -> tuple[Incumbent, int]:
+    """The plan search here and, with a second worker, the cut bound in a forked twin at once
+    (given the plan search's share); the plan, and the cut bound (``NO_BOUND`` without one).
+
+    The cut bound lifts the bound by its subset-row cuts where the median tree is slowest
+    (gen100x10s4 1,062 to 1,067-1,070, s7 1,096 to 1,098-1,102; benchmarks/README.md); it
+    took the place of the plan search with the next seed, worth one unit on one instance.
+    The two run side by side, so the limit is charged the longer one's work.
     """
     if workers < 2 or not can_fork() or search.start.plan.cost <= search.bound:
         here = _search_plans(problem, search)
         budget.spend(here.used)
-        return here.incumbent
-    other = replace(
-        search,
-        swap=budget.part(search.swap.seconds),
-        exact=budget.part(search.exact.seconds),
-        seed=search.seed + 1,
+        return here.incumbent, NO_BOUND
+    start = search.start
+    clusters = [
+        (m, tuple(i for i, at in enumerate(start.plan.median_of) if at == m)) for m in start.medians
+    ]
+    request = _CutRequest(
+        clusters,
+        dual.best.multipliers,
+        budget.part(search.swap.seconds + search.exact.seconds),
+        float(start.plan.cost),
     )
-    twin: Twin[_PlanSearch, _Searched] = Twin(lambda request: _search_plans(problem, request))
+    twin: Twin[_CutRequest, _CutFound] = Twin(lambda asked: _cut_bound(problem, asked))
     with twin:
-        twin.send(other)
+        twin.send(request)
         here = _search_plans(problem, search)
         there = twin.receive()
     charge_side_by_side(budget, here, there)
-    return (
-        there.incumbent if there.incumbent.plan.cost < here.incumbent.plan.cost else here.incumbent
-    )
+    return here.incumbent, there.bound
 
 
 def _solution(

@@ -318,9 +318,22 @@ class Lagrangian:
         table[rows] = part
         return table, _Slots(rows, items, weight, better)
 
-    def _covered(
-        self, profit: FloatArray, slots: list[_Slots], chosen: IntArray
-    ) -> IntArray:
+    def knapsack_sets(self, profit: FloatArray, rows: IntArray) -> tuple[FloatArray, BoolArray]:
+        """Each median ``rows``' best knapsack at its room: the profit, and the points taken
+        (``taken[r, i]``). ``profit`` is medians x points, as ``evaluate`` builds it."""
+        room = np.clip(self.room[rows], 0, None)
+        table, found = self._dynamic_program(profit, rows)
+        best = table[rows, room]
+        taken = np.zeros((len(rows), self.n), dtype=np.bool_)
+        line = np.arange(len(rows))
+        for k in range(found.better.shape[0] - 1, -1, -1):
+            took = found.better[k, line, room]
+            room = room - found.weight[line, k] * took
+            taken[line[took], found.items[line[took], k]] = True
+        self.steps += found.better.shape[0]
+        return best, taken
+
+    def _covered(self, profit: FloatArray, slots: list[_Slots], chosen: IntArray) -> IntArray:
         covered = np.zeros(self.n, dtype=np.int64)
         covered[chosen] += 1
         if not slots:

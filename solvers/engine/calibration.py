@@ -222,6 +222,10 @@ LAGRANGE_SECONDS_PER_STEP = 10e-6 * HEADROOM
 # and 4.4 microseconds a slot: charged in the same proportion to the rates above.
 LAGRANGE_SORTED_PER_SECOND = 27_000_000 / HEADROOM
 LAGRANGE_SCREEN_STEPS = 8
+# Nodes of the branch and bound that prices a median's cluster with subset-row cuts paid
+# (solvers.clusters.cut_bound): pure Python, each a fractional bound and a few dictionary
+# updates; first estimate.
+CUT_SEARCH_NODES_PER_SECOND = 300_000 / HEADROOM
 FLOW_ARCS_PER_SECOND = 1_000_000 / HEADROOM
 # Cells of the move tables of a plan's local search (solvers.clusters.moves): shifts (points x
 # medians) and exchanges (points x points), each a few numpy passes. Measured 58 million a

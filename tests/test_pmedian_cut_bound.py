@@ -1,0 +1,118 @@
+"""The cut bound (solvers.clusters.cut_bound): never above the optimum, above the Lagrangian
+bound where cuts bite, the same on a re-run; its pricing search exact against enumeration."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from test_pmedian_bounded import brute_force, small_problem
+
+from matcher.bench.pmedgen import generate_pmedcap
+from solvers.clusters.bounded import _bound_and_plans
+from solvers.clusters.cut_bound import _penalised, cut_bound
+from solvers.clusters.lagrange import Lagrangian, subgradient
+from solvers.clusters.pmedian_problem import PMedianProblem
+from solvers.engine.budget import Budget
+
+# gen100x10s4's optimum: our plan, which no run has beaten, and HiGHS's proof (README).
+S4_OPTIMUM = 1074
+
+
+def enumerated(
+    profit: list[float],
+    weight: list[int],
+    room: int,
+    cuts: list[tuple[int, ...]],
+    price: list[float],
+    median_cuts: set[int],
+) -> float:
+    """The best penalised selection, every subset tried."""
+    best = 0.0
+    for size in range(len(profit) + 1):
+        for chosen in itertools.combinations(range(len(profit)), size):
+            if sum(weight[k] for k in chosen) > room:
+                continue
+            paid = sum(
+                price[t]
+                for t, members in enumerate(cuts)
+                if sum(k in members for k in chosen) + (t in median_cuts) >= 2
+            )
+            best = max(best, sum(profit[k] for k in chosen) - paid)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_pricing_search_pays_every_cut_exactly(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    size = 9
+    profit = rng.uniform(1, 10, size).round(2).tolist()
+    weight = rng.integers(1, 6, size).tolist()
+    room = int(sum(weight) * 0.6)
+    # Cuts on items (a cut on the median holds one item less: the median is the third).
+    cuts = [tuple(rng.choice(size, 3 if t % 3 else 2, replace=False).tolist()) for t in range(6)]
+    median_cuts = {t for t, members in enumerate(cuts) if len(members) == 2}
+    price = rng.uniform(0.5, 8, len(cuts)).round(2).tolist()
+    cuts_of = [[t for t, members in enumerate(cuts) if k in members] for k in range(size)]
+    found = _penalised(
+        profit,
+        weight,
+        room,
+        cuts_of,
+        dict.fromkeys(median_cuts, 1),
+        price,
+        lower=0.0,
+        lower_set=[],
+    )
+    truth = enumerated(profit, weight, room, cuts, price, median_cuts)
+    assert found.proven
+    assert found.value == pytest.approx(truth)
+    # The selection it returns is within room and worth what it says.
+    assert sum(weight[k] for k in found.chosen) <= room
+    paid = sum(
+        price[t]
+        for t, members in enumerate(cuts)
+        if sum(k in members for k in found.chosen) + (t in median_cuts) >= 2
+    )
+    assert sum(profit[k] for k in found.chosen) - paid == pytest.approx(truth)
+
+
+def start_of(
+    problem: PMedianProblem,
+) -> tuple[list[tuple[int, tuple[int, ...]]], np.ndarray, float]:
+    """A plan's clusters, the best multipliers and the Lagrangian bound (solve_bounded's)."""
+    _, dual, best = _bound_and_plans(problem, Budget(3))
+    assert best.incumbent is not None
+    of = best.incumbent.plan.median_of
+    clusters = [(m, tuple(i for i, at in enumerate(of) if at == m)) for m in best.incumbent.medians]
+    return clusters, dual.best.multipliers, dual.bound
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_cut_bound_never_exceeds_the_optimum(seed: int) -> None:
+    problem = small_problem(seed, n=8, unit=seed % 3 == 0)
+    optimum, _ = brute_force(problem)
+    clusters, multipliers, lagrangian = start_of(problem)
+    found = cut_bound(problem, clusters, multipliers, Budget(5), upper=np.inf)
+    assert found.bound <= optimum + 1e-6
+    # Converged without cuts it is the set-partitioning LP, which the subgradient never passes.
+    assert found.bound >= lagrangian - 1e-6
+
+
+def test_cut_bound_rises_past_the_lagrangian_bound_and_repeats() -> None:
+    instance = generate_pmedcap(points=100, medians=10, seed=4)
+    problem = PMedianProblem(
+        distance=instance.distance(),
+        demand=instance.demand,
+        capacity=instance.capacity,
+        medians=instance.medians,
+    )
+    relax = Lagrangian(problem)
+    dual = subgradient(relax, Budget(3), upper=lambda: float(S4_OPTIMUM))
+    start, multipliers, _ = start_of(problem)
+    first = cut_bound(problem, start, multipliers, Budget(6), upper=S4_OPTIMUM)
+    again = cut_bound(problem, start, multipliers, Budget(6), upper=S4_OPTIMUM)
+    assert first == again
+    assert first.cuts > 0
+    assert dual.bound + 4 <= first.bound <= S4_OPTIMUM
