@@ -63,6 +63,10 @@ TIGHTER_ITEMS_PER_NODE = 2
 # Columns kept when the pool is cut back before a round of cuts (least reduced cost first):
 # GLOP prices every column at every iteration.
 KEEP_COLUMNS = 3000
+# Weight of the best duals so far in the duals priced first (0: the LP's alone). Off: 0.5
+# was mixed (the cut bound alone, gen100x10s7 at 15 s of work 1,095.7 -> 1,099.9, s8 at 10 s
+# 992.5 -> 990.5; benchmarks/README.md).
+SMOOTHING = 0.0
 # Reduced costs below this price a column in.
 NEGATIVE = -1e-6
 
@@ -177,14 +181,32 @@ def cut_bound(
         master.add(median, tuple(sorted(members)), pricing.cost_of(median, members))
     pricing.pool(master, multipliers, np.zeros(0), np.inf, budget)
     best, rounds, last_lp = -np.inf, 0, -np.inf
+    center: tuple[FloatArray, FloatArray, float] | None = None
     while not budget.exhausted():
         solved = master.solve(budget)
         if solved is None:
             break
         rounds += 1
         pi, sigma, values = solved
-        value, added = pricing.pool(master, pi, sigma, master.count.dual_value(), budget)
-        best = max(best, value)
+        mu = master.count.dual_value()
+        added = False
+        if center is not None and SMOOTHING > 0:
+            # Priced first between the best duals so far and the LP's (Wentges): fewer rounds;
+            # where that prices nothing in, at the LP's own duals.
+            c_pi, c_sigma, c_mu = center
+            c_sigma = np.concatenate([c_sigma, np.zeros(len(sigma) - len(c_sigma))])
+            near = (
+                SMOOTHING * c_pi + (1 - SMOOTHING) * pi,
+                SMOOTHING * c_sigma + (1 - SMOOTHING) * sigma,
+                SMOOTHING * c_mu + (1 - SMOOTHING) * mu,
+            )
+            value, added = pricing.pool(master, *near, budget)
+            if value > best:
+                best, center = value, near
+        if not added:
+            value, added = pricing.pool(master, pi, sigma, mu, budget)
+            if value > best:
+                best, center = value, (pi, sigma, mu)
         if np.ceil(best - EPS) >= upper or budget.exhausted():
             break
         if added:
