@@ -181,32 +181,16 @@ def cut_bound(
         master.add(median, tuple(sorted(members)), pricing.cost_of(median, members))
     pricing.pool(master, multipliers, np.zeros(0), np.inf, budget)
     best, rounds, last_lp = -np.inf, 0, -np.inf
-    center: tuple[FloatArray, FloatArray, float] | None = None
+    center: Duals | None = None
     while not budget.exhausted():
         solved = master.solve(budget)
         if solved is None:
             break
         rounds += 1
         pi, sigma, values = solved
-        mu = master.count.dual_value()
-        added = False
-        if center is not None and SMOOTHING > 0:
-            # Priced first between the best duals so far and the LP's (Wentges): fewer rounds;
-            # where that prices nothing in, at the LP's own duals.
-            c_pi, c_sigma, c_mu = center
-            c_sigma = np.concatenate([c_sigma, np.zeros(len(sigma) - len(c_sigma))])
-            near = (
-                SMOOTHING * c_pi + (1 - SMOOTHING) * pi,
-                SMOOTHING * c_sigma + (1 - SMOOTHING) * sigma,
-                SMOOTHING * c_mu + (1 - SMOOTHING) * mu,
-            )
-            value, added = pricing.pool(master, *near, budget)
-            if value > best:
-                best, center = value, near
-        if not added:
-            value, added = pricing.pool(master, pi, sigma, mu, budget)
-            if value > best:
-                best, center = value, (pi, sigma, mu)
+        best, center, added = _priced_round(
+            pricing, master, (pi, sigma, master.count.dual_value()), best, center, budget
+        )
         if np.ceil(best - EPS) >= upper or budget.exhausted():
             break
         if added:
@@ -229,6 +213,40 @@ def cut_bound(
         if not found.triples:
             break
     return CutBound(best, rounds, len(master.triples), len(master.vars))
+
+
+Duals = tuple[FloatArray, FloatArray, float]  # the points', the cuts' and the count row's
+
+
+def _priced_round(
+    pricing: _Pricing,
+    master: _Master,
+    duals: Duals,
+    best: float,
+    center: Duals | None,
+    budget: Budget,
+) -> tuple[float, Duals | None, bool]:
+    """One round's columns: priced first between the best duals so far (``center``) and the
+    LP's (Wentges, where ``SMOOTHING``), and at the LP's own where that prices nothing in.
+    The best bound, the duals that gave it, and whether a column was added."""
+    pi, sigma, mu = duals
+    added = False
+    if center is not None and SMOOTHING > 0:
+        c_pi, c_sigma, c_mu = center
+        c_sigma = np.concatenate([c_sigma, np.zeros(len(sigma) - len(c_sigma))])
+        near = (
+            SMOOTHING * c_pi + (1 - SMOOTHING) * pi,
+            SMOOTHING * c_sigma + (1 - SMOOTHING) * sigma,
+            SMOOTHING * c_mu + (1 - SMOOTHING) * mu,
+        )
+        value, added = pricing.pool(master, *near, budget)
+        if value > best:
+            best, center = value, near
+    if not added:
+        value, added = pricing.pool(master, pi, sigma, mu, budget)
+        if value > best:
+            best, center = value, duals
+    return best, center, added
 
 
 class _Pricing:
@@ -263,7 +281,8 @@ class _Pricing:
         sets: list[list[int] | None] = [np.flatnonzero(row).tolist() for row in taken]
         cuts = _CutIndex(master.triples, sigma)
         if cuts.active:
-            searched = self._penalised_all(profit, least, gain, base, sets, cuts, mu, budget)
+            priced = _Priced(profit, least.copy(), gain, base, sets, cuts)
+            searched = self._penalised_all(priced, mu, budget)
             least, sets = searched
         value = float(pi.sum() - sigma.sum() + np.sort(least)[: self.p].sum())
         added = False
@@ -278,18 +297,10 @@ class _Pricing:
         return value, added
 
     def _penalised_all(
-        self,
-        profit: FloatArray,
-        least: FloatArray,
-        gain: FloatArray,
-        base: FloatArray,
-        sets: list[list[int] | None],
-        cuts: _CutIndex,
-        mu: float,
-        budget: Budget,
+        self, priced: _Priced, mu: float, budget: Budget
     ) -> tuple[FloatArray, list[list[int] | None]]:
         """``least`` and ``sets`` with the cuts paid, searched where a knapsack pays one."""
-        least = least.copy()
+        least, sets, cuts = priced.least, priced.sets, priced.cuts
         nodes = 0
         # Only the medians that could price a column in or be among the p least need m[j]
         # exactly; elsewhere the knapsack without the cuts bounds it.
@@ -298,22 +309,15 @@ class _Pricing:
             if least[r] - mu >= NEGATIVE and least[r] > kth + EPS:
                 continue
             if cuts.paid(j, sets[r] or []) > 0:
-                nodes += self._search(r, profit, least, gain, base, sets, cuts)
+                nodes += self._search(r, priced)
         budget.spend(nodes / CUT_SEARCH_NODES_PER_SECOND)
         return least, sets
 
-    def _search(
-        self,
-        r: int,
-        profit: FloatArray,
-        least: FloatArray,
-        gain: FloatArray,
-        base: FloatArray,
-        sets: list[list[int] | None],
-        cuts: _CutIndex,
-    ) -> int:
-        """Median ``rows[r]``'s cluster with the cuts paid, into ``least`` and ``sets``;
-        the search's nodes."""
+    def _search(self, r: int, priced: _Priced) -> int:
+        """Median ``rows[r]``'s cluster with the cuts paid, into ``priced.least`` and
+        ``priced.sets``; the search's nodes."""
+        profit, least, gain, base = priced.profit, priced.least, priced.gain, priced.base
+        sets, cuts = priced.sets, priced.cuts
         j = int(self.rows[r])
         weight = self.relax.weight
         known = sets[r] or []
@@ -334,6 +338,19 @@ class _Pricing:
         # The cuts paid, m[j] exact; else the knapsack without them bounds it.
         least[r] = base[r] - (found.value if found.proven else gain[r])
         return found.nodes
+
+
+@dataclass(frozen=True)
+class _Priced:
+    """One round's pricing: each median's profits, its ``m[j]`` so far (``least``, searched
+    in place), its knapsack's profit and cluster, its own cost, and the cuts' prices."""
+
+    profit: FloatArray
+    least: FloatArray
+    gain: FloatArray
+    base: FloatArray
+    sets: list[list[int] | None]
+    cuts: _CutIndex
 
 
 class _CutIndex:
