@@ -4,6 +4,7 @@ bound where cuts bite, the same on a re-run; its pricing search exact against en
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -116,3 +117,25 @@ def test_cut_bound_rises_past_the_lagrangian_bound_and_repeats() -> None:
     assert first == again
     assert first.cuts > 0
     assert dual.bound + 4 <= first.bound <= S4_OPTIMUM
+
+
+def test_cut_bound_stopped_by_work_is_the_same_however_late_it_hears() -> None:
+    instance = generate_pmedcap(points=60, medians=6, seed=2)
+    problem = PMedianProblem(
+        distance=instance.distance(),
+        demand=instance.demand,
+        capacity=instance.capacity,
+        medians=instance.medians,
+    )
+    start, multipliers, _ = start_of(problem)
+    full = cut_bound(problem, start, multipliers, Budget(4), upper=np.inf)
+    stop = full.used / 2
+
+    def heard_after(rounds: int) -> Callable[[], float | None]:
+        asked = iter(range(10**6))
+        return lambda: stop if next(asked) >= rounds else None
+
+    early = cut_bound(problem, start, multipliers, Budget(4), upper=np.inf, until=heard_after(0))
+    late = cut_bound(problem, start, multipliers, Budget(4), upper=np.inf, until=heard_after(40))
+    assert early.bound == late.bound <= full.bound
+    assert early.used == late.used == stop

@@ -36,7 +36,9 @@ model (a free number of medians, a floor on each median's load) go to
 from __future__ import annotations
 
 import math
+import multiprocessing
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -230,12 +232,19 @@ class _CutFound:
     repeatable: bool
 
 
-def _cut_bound(problem: PMedianProblem, request: _CutRequest) -> _CutFound:
+def _cut_bound(
+    problem: PMedianProblem, request: _CutRequest, until: Callable[[], float | None]
+) -> _CutFound:
     found = cut_bound(
-        problem, request.clusters, request.multipliers, request.budget, upper=request.upper
+        problem,
+        request.clusters,
+        request.multipliers,
+        request.budget,
+        upper=request.upper,
+        until=until,
     )
     bound = math.ceil(found.bound - EPS) if np.isfinite(found.bound) else NO_BOUND
-    return _CutFound(bound, request.budget.used, request.budget.repeatable)
+    return _CutFound(bound, found.used, request.budget.repeatable)
 
 
 def _plans_and_cuts(
@@ -263,10 +272,18 @@ def _plans_and_cuts(
         budget.part(CUT_SHARE * (search.swap.seconds + search.exact.seconds)),
         float(start.plan.cost),
     )
-    twin: Twin[_CutRequest, _CutFound] = Twin(lambda asked: _cut_bound(problem, asked))
+    # The plan search's work, once it ends (-1 before): the cut bound stops there, so the tree
+    # does not wait for it (pmedcap08 is proven again).
+    ended = multiprocessing.get_context("fork").Value("d", -1.0)
+
+    def until() -> float | None:
+        return None if ended.value < 0 else float(ended.value)
+
+    twin: Twin[_CutRequest, _CutFound] = Twin(lambda asked: _cut_bound(problem, asked, until))
     with twin:
         twin.send(request)
         here = _search_plans(problem, search)
+        ended.value = here.used
         there = twin.receive()
     charge_side_by_side(budget, here, there)
     return here.incumbent, there.bound

@@ -33,6 +33,7 @@ search nodes, so the same problem and limit give the same bound.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -79,6 +80,7 @@ class CutBound:
     rounds: int  # LP solves
     cuts: int
     columns: int
+    used: float  # the work the bound took
 
 
 @dataclass
@@ -167,11 +169,15 @@ def cut_bound(
     budget: Budget,
     *,
     upper: float,
+    until: Callable[[], float | None] | None = None,
 ) -> CutBound:
     """The best bound the cut LP proves within ``budget``, stopping early at ``upper``.
 
     ``start``: clusters (median, members) of a plan, so the master is feasible from the first
-    round; ``multipliers``: the Lagrangian's best, whose knapsacks are pooled too.
+    round; ``multipliers``: the Lagrangian's best, whose knapsacks are pooled too. ``until``,
+    read after each round, may give less work to stop at (a step beside it has ended): the
+    bound is then the best of the rounds ended within that work, however far this one had
+    run when it read it, so the result does not depend on when it is read.
     """
     if problem.medians is None:
         raise ValueError("the cut bound needs a fixed number of medians")
@@ -182,6 +188,8 @@ def cut_bound(
     pricing.pool(master, multipliers, np.zeros(0), np.inf, budget)
     best, rounds, last_lp = -np.inf, 0, -np.inf
     center: Duals | None = None
+    history: list[tuple[float, float]] = []  # (work used, best bound) after each round
+    stop: float | None = None
     while not budget.exhausted():
         solved = master.solve(budget)
         if solved is None:
@@ -191,7 +199,10 @@ def cut_bound(
         best, center, added = _priced_round(
             pricing, master, (pi, sigma, master.count.dual_value()), best, center, budget
         )
-        if np.ceil(best - EPS) >= upper or budget.exhausted():
+        history.append((budget.used, best))
+        stop = None if until is None else until()
+        ended = stop is not None and budget.used >= stop
+        if ended or np.ceil(best - EPS) >= upper or budget.exhausted():
             break
         if added:
             continue
@@ -212,7 +223,12 @@ def cut_bound(
         )
         if not found.triples:
             break
-    return CutBound(best, rounds, len(master.triples), len(master.vars))
+    shape = (rounds, len(master.triples), len(master.vars))
+    if stop is None:
+        return CutBound(best, *shape, budget.used)
+    # The best of the rounds ended within ``stop``'s work, whenever it was read.
+    within = max((value for used, value in history if used <= stop), default=-np.inf)
+    return CutBound(within, *shape, min(stop, budget.used))
 
 
 Duals = tuple[FloatArray, FloatArray, float]  # the points', the cuts' and the count row's
