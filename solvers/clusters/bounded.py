@@ -64,9 +64,8 @@ SWAP_SHARE = 0.2
 # Of the limit, at most this share for the exact descent after the swap search (its swaps
 # attached in CP-SAT, every point free): gen100x10s4 1,076 -> 1,074 (the optimum) in 1.5 s.
 EXACT_SHARE = 0.1
-# The cut bound's work beside the plan search, as a share of the plan search's. Where the
-# plan search ends early the tree waits for the cut bound: pmedcap08 at 20 s is proven with
-# 0 (820 in 12.8 s) but not with 0.5 or 1 (817 / 814), which gen100x10s4 needs (1,065).
+# The cut bound's work beside the plan search, as a share of the plan search's; it stops
+# where the plan search ended, if that is sooner, so the tree never waits for it.
 CUT_SHARE = 1.0
 # No bound yet (the cut bound not run).
 NO_BOUND = -(10**18)
@@ -254,8 +253,9 @@ def _plans_and_cuts(
     (given the plan search's share); the plan, and the cut bound (``NO_BOUND`` without one).
 
     The cut bound lifts the bound by its subset-row cuts where the median tree is slowest
-    (gen100x10s4 1,062 to 1,067-1,070, s7 1,096 to 1,098-1,102; benchmarks/README.md); it
-    took the place of the plan search with the next seed, worth one unit on one instance.
+    (gen100x10s4 at 30 s: 1,062 to 1,064; with more of the limit 1,065-1,070, and s7 1,096
+    to 1,102; benchmarks/README.md); it took the place of the plan search with the next
+    seed, worth one unit on one instance (gen100x10s6: 1,071 against 1,072).
     The two run side by side, so the limit is charged the longer one's work.
     """
     if workers < 2 or not can_fork() or search.start.plan.cost <= search.bound:
@@ -273,7 +273,7 @@ def _plans_and_cuts(
         float(start.plan.cost),
     )
     # The plan search's work, once it ends (-1 before): the cut bound stops there, so the tree
-    # does not wait for it (pmedcap08 is proven again).
+    # does not wait for it (pmedcap08 waited: 820 / 814 at 20 s; proven in 13.1 s since).
     ended = multiprocessing.get_context("fork").Value("d", -1.0)
 
     def until() -> float | None:
