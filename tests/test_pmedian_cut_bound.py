@@ -101,14 +101,18 @@ def test_cut_bound_never_exceeds_the_optimum(seed: int) -> None:
     assert found.bound >= lagrangian - 1e-6
 
 
-def test_cut_bound_rises_past_the_lagrangian_bound_and_repeats() -> None:
-    instance = generate_pmedcap(points=100, medians=10, seed=4)
-    problem = PMedianProblem(
+def generated(*, points: int, medians: int, seed: int) -> PMedianProblem:
+    instance = generate_pmedcap(points=points, medians=medians, seed=seed)
+    return PMedianProblem(
         distance=instance.distance(),
         demand=instance.demand,
         capacity=instance.capacity,
         medians=instance.medians,
     )
+
+
+def test_cut_bound_rises_past_the_lagrangian_bound_and_repeats() -> None:
+    problem = generated(points=100, medians=10, seed=4)
     relax = Lagrangian(problem)
     dual = subgradient(relax, Budget(3), upper=lambda: float(S4_OPTIMUM))
     start, multipliers, _ = start_of(problem)
@@ -120,13 +124,7 @@ def test_cut_bound_rises_past_the_lagrangian_bound_and_repeats() -> None:
 
 
 def test_cut_bound_stopped_by_work_is_the_same_however_late_it_hears() -> None:
-    instance = generate_pmedcap(points=60, medians=6, seed=2)
-    problem = PMedianProblem(
-        distance=instance.distance(),
-        demand=instance.demand,
-        capacity=instance.capacity,
-        medians=instance.medians,
-    )
+    problem = generated(points=60, medians=6, seed=2)
     start, multipliers, _ = start_of(problem)
     full = cut_bound(problem, start, multipliers, Budget(4), upper=np.inf)
     stop = full.used / 2
