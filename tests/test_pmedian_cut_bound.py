@@ -137,3 +137,15 @@ def test_cut_bound_stopped_by_work_is_the_same_however_late_it_hears() -> None:
     late = cut_bound(problem, start, multipliers, Budget(4), upper=np.inf, until=heard_after(40))
     assert early.bound == late.bound <= full.bound
     assert early.used == late.used == stop
+
+
+def test_pricing_search_too_deep_is_bounded_not_searched(monkeypatch: pytest.MonkeyPatch) -> None:
+    import solvers.clusters.cut_bound as cut
+
+    monkeypatch.setattr(cut, "MOST_ITEMS", 3)
+    found = _penalised([5.0] * 4, [1] * 4, 2, [[]] * 4, {}, [], lower=5.0, lower_set=[0])
+    # Not proven: the caller bounds the median by its knapsack without the cuts instead.
+    assert not found.proven
+    assert (found.value, found.chosen) == (5.0, [0])
+    monkeypatch.setattr(cut, "MOST_ITEMS", 4)
+    assert _penalised([5.0] * 4, [1] * 4, 2, [[]] * 4, {}, [], lower=5.0, lower_set=[0]).proven

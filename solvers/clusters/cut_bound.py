@@ -57,6 +57,8 @@ from solvers.engine.calibration import (
 CUTS_PER_ROUND = 120
 # Cutting stops once a round of cuts raised the LP by less than this.
 LEAST_RISE = 0.25
+# Points a median's search takes at most (its depth): beyond, its knapsack bounds it.
+MOST_ITEMS = 400
 # Nodes of one median's branch and bound before its knapsack without the cuts bounds it.
 NODE_CAP = 20_000
 # A node's tighter bound looks at every open item: charged one node per this many of them.
@@ -491,5 +493,7 @@ def _penalised(  # noqa: C901 (the search's bounds share its state)
                 counts[t] -= 1
         dive(k + 1, left, value)
 
+    if size > MOST_ITEMS:  # deeper than Python's recursion allows: bounded, not searched
+        return _Searched(lower, list(lower_set), False, 0)
     dive(0, room, 0.0)
     return _Searched(best[0], best_set[0], nodes <= NODE_CAP, nodes)
