@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import ortools.linear_solver.pywraplp as pywraplp
 
-from solvers.clusters.cuts import Triple, holds_two, separate
+from solvers.clusters.cuts import Triple, separate
 from solvers.clusters.lagrange import EPS, FloatArray, Lagrangian
 from solvers.clusters.pmedian_problem import IntArray, PMedianProblem
 from solvers.clusters.work import lp_seconds
@@ -107,7 +107,10 @@ class _Master:
         self.objective = self.solver.Objective()
         self.objective.SetMinimization()
         self.entries = 0
-        self.iterations: list[int] = []
+        # Cuts and columns by the points they hold: a column's cut rows are those holding two
+        # of its points, a cut's columns those holding two of its points.
+        self.cuts_of: dict[int, list[int]] = {}
+        self.columns_of: dict[int, list[int]] = {}
 
     def add(self, median: int, members: tuple[int, ...], cost: float) -> bool:
         """Pool the cluster (``members`` ascending, the median among them); False if pooled."""
@@ -120,9 +123,10 @@ class _Master:
         for i in members:
             self.cover[i].SetCoefficient(var, 1.0)
         self.count.SetCoefficient(var, 1.0)
-        for triple, row in zip(self.triples, self.cut_rows, strict=True):
-            if holds_two(members, triple):
-                row.SetCoefficient(var, 1.0)
+        for t in _held_twice(members, self.cuts_of):
+            self.cut_rows[t].SetCoefficient(var, 1.0)
+        for i in members:
+            self.columns_of.setdefault(i, []).append(len(self.vars))
         self.vars.append(var)
         self.members.append(members)
         self.medians.append(median)
@@ -144,17 +148,17 @@ class _Master:
 
     def add_cut(self, triple: Triple) -> None:
         row = self.solver.Constraint(-self.solver.infinity(), 1.0)
-        for var, members in zip(self.vars, self.members, strict=True):
-            if holds_two(members, triple):
-                row.SetCoefficient(var, 1.0)
-                self.entries += 1
+        for c in _held_twice(triple, self.columns_of):
+            row.SetCoefficient(self.vars[c], 1.0)
+            self.entries += 1
+        for i in triple:
+            self.cuts_of.setdefault(i, []).append(len(self.triples))
         self.triples.append(triple)
         self.cut_rows.append(row)
 
     def solve(self, budget: Budget) -> tuple[FloatArray, FloatArray, list[float]] | None:
         """The points' duals, the cuts' prices (-dual >= 0) and the columns' values."""
         status = self.solver.Solve()
-        self.iterations.append(self.solver.iterations())
         rows = self.n + 1 + len(self.cut_rows)
         budget.spend(lp_seconds(self.solver.iterations(), rows, len(self.vars)))
         if status != pywraplp.Solver.OPTIMAL:
@@ -162,6 +166,15 @@ class _Master:
         pi = np.asarray([row.dual_value() for row in self.cover])
         sigma = np.maximum(0.0, -np.asarray([row.dual_value() for row in self.cut_rows]))
         return pi, sigma, [var.solution_value() for var in self.vars]
+
+
+def _held_twice(points: tuple[int, ...], index: dict[int, list[int]]) -> list[int]:
+    """The entries of ``index`` listed under two or more of ``points``, ascending."""
+    seen: dict[int, int] = {}
+    for i in points:
+        for k in index.get(i, ()):
+            seen[k] = seen.get(k, 0) + 1
+    return sorted(k for k, times in seen.items() if times >= 2)
 
 
 def cut_bound(
