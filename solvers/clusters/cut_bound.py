@@ -42,10 +42,11 @@ import ortools.linear_solver.pywraplp as pywraplp
 from solvers.clusters.cuts import Triple, separate
 from solvers.clusters.lagrange import EPS, FloatArray, Lagrangian
 from solvers.clusters.pmedian_problem import IntArray, PMedianProblem
-from solvers.clusters.work import lp_seconds
 from solvers.engine.budget import Budget
 from solvers.engine.calibration import (
-    COLUMNS_ADDED_PER_SECOND,
+    CUT_ENTRIES_PER_SECOND,
+    CUT_LP_CELLS_PER_SECOND,
+    CUT_LP_ENTRIES_PER_SECOND,
     CUT_SEARCH_NODES_PER_SECOND,
     LAGRANGE_CELLS_PER_SECOND,
     LAGRANGE_SECONDS_PER_STEP,
@@ -123,7 +124,8 @@ class _Master:
         for i in members:
             self.cover[i].SetCoefficient(var, 1.0)
         self.count.SetCoefficient(var, 1.0)
-        for t in _held_twice(members, self.cuts_of):
+        held = _held_twice(members, self.cuts_of)
+        for t in held:
             self.cut_rows[t].SetCoefficient(var, 1.0)
         for i in members:
             self.columns_of.setdefault(i, []).append(len(self.vars))
@@ -131,7 +133,7 @@ class _Master:
         self.members.append(members)
         self.medians.append(median)
         self.costs.append(cost)
-        self.entries += len(members) + 1
+        self.entries += len(members) + 1 + len(held)
         return True
 
     def cut_back(self, keep: int) -> _Master:
@@ -160,7 +162,10 @@ class _Master:
         """The points' duals, the cuts' prices (-dual >= 0) and the columns' values."""
         status = self.solver.Solve()
         rows = self.n + 1 + len(self.cut_rows)
-        budget.spend(lp_seconds(self.solver.iterations(), rows, len(self.vars)))
+        budget.spend(
+            self.solver.iterations() * rows / CUT_LP_CELLS_PER_SECOND
+            + self.entries / CUT_LP_ENTRIES_PER_SECOND
+        )
         if status != pywraplp.Solver.OPTIMAL:
             return None
         pi = np.asarray([row.dual_value() for row in self.cover])
@@ -228,13 +233,13 @@ def cut_bound(
         found = separate(master.members, values, known=set(master.triples), limit=CUTS_PER_ROUND)
         if len(master.vars) > KEEP_COLUMNS:
             master = master.cut_back(KEEP_COLUMNS)
-            budget.spend(master.entries / COLUMNS_ADDED_PER_SECOND)
+            budget.spend(master.entries / CUT_ENTRIES_PER_SECOND)
         entries = master.entries
         for triple in found.triples:
             master.add_cut(triple)
         budget.spend(
             found.examined / SEPARATION_TRIPLES_PER_SECOND
-            + (master.entries - entries) / COLUMNS_ADDED_PER_SECOND
+            + (master.entries - entries) / CUT_ENTRIES_PER_SECOND
         )
         if not found.triples:
             break
@@ -324,7 +329,7 @@ class _Pricing:
                 continue
             members = tuple(sorted([j, *held]))
             added |= master.add(j, members, self.cost_of(j, members))
-        budget.spend((master.entries - entries) / COLUMNS_ADDED_PER_SECOND)
+        budget.spend((master.entries - entries) / CUT_ENTRIES_PER_SECOND)
         return value, added
 
     def _penalised_all(

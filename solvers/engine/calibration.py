@@ -222,12 +222,22 @@ LAGRANGE_SECONDS_PER_STEP = 10e-6 * HEADROOM
 # and 4.4 microseconds a slot: charged in the same proportion to the rates above.
 LAGRANGE_SORTED_PER_SECOND = 27_000_000 / HEADROOM
 LAGRANGE_SCREEN_STEPS = 8
-# Nodes of the branch and bound that prices a median's cluster with subset-row cuts paid
-# (solvers.clusters.cut_bound): pure Python, each a fractional bound and a few dictionary
-# updates; first estimate, checked against the wall clock with the open-point bound charged
-# as well (cut_bound.TIGHTER_ITEMS_PER_NODE): the cut bound alone on gen100x10s7, 15 s of
-# counted work in 12.3 s on the idle 2-core machine.
-CUT_SEARCH_NODES_PER_SECOND = 300_000 / HEADROOM
+# The cut bound (solvers.clusters.cut_bound), fitted per part on the idle 2-core machine (the
+# cut bound alone on gen100x10s4, s7 and s8, 25 s of counted work each, 6 December):
+# - nodes of the branch and bound that prices a median's cluster with subset-row cuts paid
+#   (pure Python; a node also counts the open items its tighter bound looked at, over
+#   cut_bound.TIGHTER_ITEMS_PER_NODE): 0.97-1.03 million a second;
+# - its GLOP master, each solve: simplex iterations x rows at 3.1 million a second, and the
+#   master's entries (GLOP loads the whole model again at every solve) at 5.2 million
+#   (least squares over 192 solves, within 0.5% of their 9.5 s);
+# - entries written into the master (columns pooled, cuts added, the pool cut back).
+# Before, nodes were charged at 300,000 a second and the master as the partition's: the same
+# total as the wall clock when first checked, but four times the search's work and half the
+# master's, so a round of cuts looked dearer than it is (25 s counted in 13.3 s of wall time).
+CUT_SEARCH_NODES_PER_SECOND = 1_000_000 / HEADROOM
+CUT_LP_CELLS_PER_SECOND = 3_000_000 / HEADROOM
+CUT_LP_ENTRIES_PER_SECOND = 5_000_000 / HEADROOM
+CUT_ENTRIES_PER_SECOND = 1_000_000 / HEADROOM
 FLOW_ARCS_PER_SECOND = 1_000_000 / HEADROOM
 # Cells of the move tables of a plan's local search (solvers.clusters.moves): shifts (points x
 # medians) and exchanges (points x points), each a few numpy passes. Measured 58 million a
