@@ -209,18 +209,19 @@ REGROUP_SECONDS_PER_PASS = 0.01 * HEADROOM
 # The Lagrangian bound of the p-median (solvers.clusters.lagrange): knapsack table cells
 # (points x medians x capacity) per second, and the min-cost-flow assignments of the median
 # search (solvers.clusters.assign, solvers.clusters.swap), arcs per second.
-LAGRANGE_CELLS_PER_SECOND = 100_000_000 / HEADROOM
-# Each slot offered to the tables or walked back (all medians at once): fitted with the cells
-# (least squares, 133 evaluations on pmedcap08 and generated 100- and 200-point instances,
-# load 3 on the 2 cores) at 104 million cells and 1.6e-6 s a slot; the slot is charged more
-# (the fit's spread is wide at few cells).
-LAGRANGE_SECONDS_PER_STEP = 10e-6 * HEADROOM
-# Profits sorted for the fractional knapsacks that screen medians (medians x points), and the
-# slots each screening is charged besides: measured beside the tables (600 calls at multipliers
-# near the best on generated 100-point instances, 5-100 medians, load 1.3 on the 2 cores) at
-# 65 million a second and 35 microseconds a call, where the tables ran at 238 million cells
-# and 4.4 microseconds a slot: charged in the same proportion to the rates above.
-LAGRANGE_SORTED_PER_SECOND = 27_000_000 / HEADROOM
+# Each slot offered to the tables or walked back (all medians at once): first fitted with the
+# cells (least squares, 133 evaluations on pmedcap08 and generated 100- and 200-point
+# instances, load 3 on the 2 cores) at 104 million cells and 1.6e-6 s a slot, the slot charged
+# more. Profits sorted for the fractional knapsacks that screen medians (medians x points), and
+# the slots each screening is charged besides: measured beside the tables (600 calls, load 1.3)
+# at 65 million a second and 35 microseconds a call, where the tables ran at 238 million cells.
+# Checked idle on 6 December (every evaluation of solve_bounded at 20 s, one worker: 25,480 on
+# gen100x10s1/s4/s7, 2,981 on a 200-point, 20-median instance): those rates counted 2.2 times
+# the wall clock on both, not HEADROOM's 1.25, so all three are 1.75 times faster than they
+# were (counted / wall now 1.27 and 1.26); the cells' share differs with the tables' size.
+LAGRANGE_CELLS_PER_SECOND = 175_000_000 / HEADROOM
+LAGRANGE_SECONDS_PER_STEP = 5.7e-6 * HEADROOM
+LAGRANGE_SORTED_PER_SECOND = 47_000_000 / HEADROOM
 LAGRANGE_SCREEN_STEPS = 8
 # The cut bound (solvers.clusters.cut_bound), fitted per part on the idle 2-core machine (the
 # cut bound alone on gen100x10s4, s7 and s8, 25 s of counted work each, 6 December):
