@@ -61,8 +61,9 @@ LEAST_RISE = 0.25
 # Points a median's search takes at most (its depth): beyond, its knapsack bounds it.
 MOST_ITEMS = 400
 # Nodes of one median's branch and bound before its knapsack without the cuts bounds it.
-NODE_CAP = 20_000
-# A node's tighter bound looks at every open item: charged one node per this many of them.
+NODE_CAP = 100_000
+# A node's tighter bound looks at every open item and its cuts: charged one node per this
+# many of them.
 TIGHTER_ITEMS_PER_NODE = 2
 # Columns kept when the pool is cut back before a round of cuts (least reduced cost first):
 # GLOP prices every column at every iteration.
@@ -465,6 +466,10 @@ def _penalised(  # noqa: C901 (the search's bounds share its state)
     for position, item in enumerate(order):
         for t in cuts_of[item]:
             where.setdefault(t, []).append(position)
+    # What the tighter bound looks at from each position on: the items and their cuts.
+    looked = [0] * (size + 1)
+    for position in range(size - 1, -1, -1):
+        looked[position] = looked[position + 1] + 1 + len(cuts_of[order[position]])
 
     def tighter(k: int, left: int) -> float:
         # The fractional knapsack again, each item's profit less the cuts it must pay: a cut
@@ -490,7 +495,7 @@ def _penalised(  # noqa: C901 (the search's bounds share its state)
 
     def dive(k: int, left: int, value: float) -> None:
         nonlocal nodes
-        nodes += 1 + (size - k) // TIGHTER_ITEMS_PER_NODE
+        nodes += 1 + looked[k] // TIGHTER_ITEMS_PER_NODE
         if value > best[0] + EPS:
             best[0] = value
             best_set[0] = [order[c] for c in chosen]
