@@ -223,11 +223,13 @@ LAGRANGE_CELLS_PER_SECOND = 175_000_000 / HEADROOM
 LAGRANGE_SECONDS_PER_STEP = 5.7e-6 * HEADROOM
 LAGRANGE_SORTED_PER_SECOND = 47_000_000 / HEADROOM
 LAGRANGE_SCREEN_STEPS = 8
-# The cut bound (solvers.clusters.cut_bound), fitted per part on the idle 2-core machine (the
-# cut bound alone on gen100x10s4, s7 and s8, 25 s of counted work each, 6 December):
+# The cut bound (solvers.clusters.cut_bound), fitted per part on the 2-core machine (the cut
+# bound alone on gen100x10s4, s6, s7 and s8, 20-30 s of counted work each, 6 December; then
+# 30 s counted in 21-23 s of wall time, two at once):
 # - nodes of the branch and bound that prices a median's cluster with subset-row cuts paid
-#   (pure Python; a node also counts the open items its tighter bound looked at, over
-#   cut_bound.TIGHTER_ITEMS_PER_NODE): 0.97-1.03 million a second;
+#   (pure Python; a node also counts the open items its tighter bound looks at and their
+#   cuts, over cut_bound.TIGHTER_ITEMS_PER_NODE): 5.4 million a second on s6 and s7 (two
+#   runs at once); counted without the cuts the rate was 0.6-1 million by instance;
 # - its GLOP master, each solve: simplex iterations x rows at 3.1 million a second, and the
 #   master's entries (GLOP loads the whole model again at every solve) at 5.2 million
 #   (least squares over 192 solves, within 0.5% of their 9.5 s);
