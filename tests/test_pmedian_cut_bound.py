@@ -12,8 +12,9 @@ from test_pmedian_bounded import brute_force, small_problem
 
 from matcher.bench.pmedgen import generate_pmedcap
 from solvers.clusters.bounded import _bound_and_plans
-from solvers.clusters.cut_bound import _penalised, cut_bound
+from solvers.clusters.cut_bound import cut_bound
 from solvers.clusters.lagrange import Lagrangian, subgradient
+from solvers.clusters.penalised import penalised
 from solvers.clusters.pmedian_problem import PMedianProblem
 from solvers.engine.budget import Budget
 
@@ -56,7 +57,7 @@ def test_pricing_search_pays_every_cut_exactly(seed: int) -> None:
     median_cuts = {t for t, members in enumerate(cuts) if len(members) == 2}
     price = rng.uniform(0.5, 8, len(cuts)).round(2).tolist()
     cuts_of = [[t for t, members in enumerate(cuts) if k in members] for k in range(size)]
-    found = _penalised(
+    found = penalised(
         profit,
         weight,
         room,
@@ -140,12 +141,12 @@ def test_cut_bound_stopped_by_work_is_the_same_however_late_it_hears() -> None:
 
 
 def test_pricing_search_too_deep_is_bounded_not_searched(monkeypatch: pytest.MonkeyPatch) -> None:
-    import solvers.clusters.cut_bound as cut
+    import solvers.clusters.penalised as search
 
-    monkeypatch.setattr(cut, "MOST_ITEMS", 3)
-    found = _penalised([5.0] * 4, [1] * 4, 2, [[]] * 4, {}, [], lower=5.0, lower_set=[0])
+    monkeypatch.setattr(search, "MOST_ITEMS", 3)
+    found = penalised([5.0] * 4, [1] * 4, 2, [[]] * 4, {}, [], lower=5.0, lower_set=[0])
     # Not proven: the caller bounds the median by its knapsack without the cuts instead.
     assert not found.proven
     assert (found.value, found.chosen) == (5.0, [0])
-    monkeypatch.setattr(cut, "MOST_ITEMS", 4)
-    assert _penalised([5.0] * 4, [1] * 4, 2, [[]] * 4, {}, [], lower=5.0, lower_set=[0]).proven
+    monkeypatch.setattr(search, "MOST_ITEMS", 4)
+    assert penalised([5.0] * 4, [1] * 4, 2, [[]] * 4, {}, [], lower=5.0, lower_set=[0]).proven

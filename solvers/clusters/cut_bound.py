@@ -12,10 +12,11 @@ the root with exact pricing, three rounds of cuts raise gen100x10s7 from 1,078 t
 s4 from 1,051 to 1,067 (their optima 1,113 and 1,074; benchmarks/README.md), more than the
 median tree gains in the whole limit.
 
-Column generation: a GLOP master (a row per point, the count of p clusters, a row per cut)
+Column generation: a HiGHS master (a row per point, the count of p clusters, a row per cut)
 priced by a knapsack per median. A cluster holding two of a cut's points pays the cut's dual,
 which the knapsack's tables cannot see: where the best knapsack pays a cut, a branch and
-bound over that median's points (``_penalised``) finds the best cluster with the cuts paid.
+bound over that median's points (``solvers.clusters.penalised``) finds the best cluster with
+the cuts paid.
 
 The bound is read at every round as a Lagrangian value, never as the LP's: with ``pi`` the
 points' duals and ``sigma >= 0`` the cuts',
@@ -32,22 +33,25 @@ search nodes, so the same problem and limit give the same bound.
 
 from __future__ import annotations
 
-import bisect
+import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import highspy
 import numpy as np
-import ortools.linear_solver.pywraplp as pywraplp
 
 from solvers.clusters.cuts import Triple, separate
 from solvers.clusters.lagrange import EPS, FloatArray, Lagrangian
+from solvers.clusters.penalised import penalised
 from solvers.clusters.pmedian_problem import IntArray, PMedianProblem
 from solvers.engine.budget import Budget
 from solvers.engine.calibration import (
     CUT_ENTRIES_PER_SECOND,
     CUT_LP_CELLS_PER_SECOND,
-    CUT_LP_ENTRIES_PER_SECOND,
+    CUT_LP_SECONDS_PER_SOLVE,
     CUT_SEARCH_NODES_PER_SECOND,
+    CUT_SEARCH_SECONDS_PER_CALL,
     LAGRANGE_CELLS_PER_SECOND,
     LAGRANGE_SECONDS_PER_STEP,
     SEPARATION_TRIPLES_PER_SECOND,
@@ -58,15 +62,8 @@ from solvers.engine.calibration import (
 CUTS_PER_ROUND = 120
 # Cutting stops once a round of cuts raised the LP by less than this.
 LEAST_RISE = 0.25
-# Points a median's search takes at most (its depth): beyond, its knapsack bounds it.
-MOST_ITEMS = 400
-# Nodes of one median's branch and bound before its knapsack without the cuts bounds it.
-NODE_CAP = 100_000
-# A node's tighter bound looks at every open item and its cuts: charged one node per this
-# many of them.
-TIGHTER_ITEMS_PER_NODE = 2
 # Columns kept when the pool is cut back before a round of cuts (least reduced cost first):
-# GLOP prices every column at every iteration.
+# the simplex prices every column at every iteration.
 KEEP_COLUMNS = 3000
 # Weight of the best duals so far in the duals priced first (0: the LP's alone). Off: 0.5
 # was mixed (the cut bound alone, gen100x10s7 at 15 s of work 1,095.7 -> 1,099.9, s8 at 10 s
@@ -89,30 +86,37 @@ class CutBound:
 
 @dataclass
 class _Master:
-    """The restricted LP in GLOP: a row per point, the count of clusters, a row per cut."""
+    """The restricted LP in HiGHS: a row per point, the count of clusters, a row per cut.
+
+    HiGHS keeps its model and basis between solves: a round adds columns or cut rows and
+    the simplex goes on from the last basis (GLOP, through OR-Tools' wrapper, loaded the
+    whole model again at every solve, which took most of the cut bound's time)."""
 
     n: int
     p: int
-    solver: pywraplp.Solver = field(init=False)
     members: list[tuple[int, ...]] = field(default_factory=list)
     triples: list[Triple] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.solver = pywraplp.Solver.CreateSolver("GLOP")
-        self.cover = [self.solver.Constraint(1.0, 1.0) for _ in range(self.n)]
-        self.count = self.solver.Constraint(float(self.p), float(self.p))
-        self.cut_rows: list[pywraplp.Constraint] = []
-        self.vars: list[pywraplp.Variable] = []
+        self.highs = _quiet_highs()
+        rows = self.n + 1
+        bounds = np.ones(rows)
+        bounds[self.n] = float(self.p)
+        self.highs.addRows(rows, bounds, bounds, 0, np.zeros(rows, np.int32), _NO_INT, _NO_FLOAT)
         self.medians: list[int] = []
         self.costs: list[float] = []
         self.known: set[tuple[int, ...]] = set()
-        self.objective = self.solver.Objective()
-        self.objective.SetMinimization()
         self.entries = 0
+        self.value = 0.0
         # Cuts and columns by the points they hold: a column's cut rows are those holding two
         # of its points, a cut's columns those holding two of its points.
         self.cuts_of: dict[int, list[int]] = {}
         self.columns_of: dict[int, list[int]] = {}
+        self._reduced = np.zeros(0)
+
+    @property
+    def columns(self) -> int:
+        return len(self.members)
 
     def add(self, median: int, members: tuple[int, ...], cost: float) -> bool:
         """Pool the cluster (``members`` ascending, the median among them); False if pooled."""
@@ -120,58 +124,90 @@ class _Master:
         if key in self.known:
             return False
         self.known.add(key)
-        var = self.solver.NumVar(0.0, self.solver.infinity(), "")
-        self.objective.SetCoefficient(var, cost)
-        for i in members:
-            self.cover[i].SetCoefficient(var, 1.0)
-        self.count.SetCoefficient(var, 1.0)
         held = _held_twice(members, self.cuts_of)
-        for t in held:
-            self.cut_rows[t].SetCoefficient(var, 1.0)
+        rows = [*members, self.n, *(self.n + 1 + t for t in held)]
+        self.highs.addCol(
+            cost, 0.0, highspy.kHighsInf, len(rows), np.asarray(rows, np.int32), np.ones(len(rows))
+        )
         for i in members:
-            self.columns_of.setdefault(i, []).append(len(self.vars))
-        self.vars.append(var)
+            self.columns_of.setdefault(i, []).append(len(self.members))
         self.members.append(members)
         self.medians.append(median)
         self.costs.append(cost)
-        self.entries += len(members) + 1 + len(held)
+        self.entries += len(rows)
         return True
 
     def cut_back(self, keep: int) -> _Master:
         """A new master with the ``keep`` columns of least reduced cost and every cut."""
-        reduced = np.asarray([var.reduced_cost() for var in self.vars])
-        kept = np.sort(np.argsort(reduced, kind="stable")[:keep])
+        kept = np.sort(np.argsort(self._reduced, kind="stable")[:keep])
         fresh = _Master(self.n, self.p)
         for triple in self.triples:
             fresh.add_cut(triple)
         for c in kept.tolist():
-            members = self.members[c]
-            fresh.add(self.medians[c], members, self.costs[c])
+            fresh.add(self.medians[c], self.members[c], self.costs[c])
         return fresh
 
     def add_cut(self, triple: Triple) -> None:
-        row = self.solver.Constraint(-self.solver.infinity(), 1.0)
-        for c in _held_twice(triple, self.columns_of):
-            row.SetCoefficient(self.vars[c], 1.0)
-            self.entries += 1
+        columns = _held_twice(triple, self.columns_of)
+        self.highs.addRow(
+            -highspy.kHighsInf,
+            1.0,
+            len(columns),
+            np.asarray(columns, np.int32),
+            np.ones(len(columns)),
+        )
+        self.entries += len(columns)
         for i in triple:
             self.cuts_of.setdefault(i, []).append(len(self.triples))
         self.triples.append(triple)
-        self.cut_rows.append(row)
 
-    def solve(self, budget: Budget) -> tuple[FloatArray, FloatArray, list[float]] | None:
-        """The points' duals, the cuts' prices (-dual >= 0) and the columns' values."""
-        status = self.solver.Solve()
-        rows = self.n + 1 + len(self.cut_rows)
+    def solve(self, budget: Budget) -> tuple[FloatArray, FloatArray, float, list[float]] | None:
+        """The points' duals, the cuts' prices (-dual >= 0), the count row's dual and the
+        columns' values."""
+        self.highs.run()
+        info = self.highs.getInfo()
+        rows = self.n + 1 + len(self.triples)
         budget.spend(
-            self.solver.iterations() * rows / CUT_LP_CELLS_PER_SECOND
-            + self.entries / CUT_LP_ENTRIES_PER_SECOND
+            info.simplex_iteration_count * rows / CUT_LP_CELLS_PER_SECOND + CUT_LP_SECONDS_PER_SOLVE
         )
-        if status != pywraplp.Solver.OPTIMAL:
+        if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
-        pi = np.asarray([row.dual_value() for row in self.cover])
-        sigma = np.maximum(0.0, -np.asarray([row.dual_value() for row in self.cut_rows]))
-        return pi, sigma, [var.solution_value() for var in self.vars]
+        solution = self.highs.getSolution()
+        dual = np.asarray(solution.row_dual)
+        self._reduced = np.asarray(solution.col_dual)
+        self.value = float(info.objective_function_value)
+        sigma = np.maximum(0.0, -dual[self.n + 1 :])
+        return dual[: self.n], sigma, float(dual[self.n]), list(solution.col_value)
+
+
+_NO_INT = np.zeros(0, np.int32)
+_NO_FLOAT = np.zeros(0)
+
+
+def _quiet_highs() -> highspy.Highs:
+    """A HiGHS instance that writes nothing: its first one in a process prints a banner on
+    the C library's standard output, which the command line's own output must not carry."""
+    global _BANNER_SHOWN
+    if not _BANNER_SHOWN:
+        _BANNER_SHOWN = True
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            with open(os.devnull, "w") as null:
+                os.dup2(null.fileno(), 1)
+                highs = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+    else:
+        highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("threads", 1)
+    highs.setOptionValue("random_seed", 0)
+    return highs
+
+
+_BANNER_SHOWN = False
 
 
 def _held_twice(points: tuple[int, ...], index: dict[int, list[int]]) -> list[int]:
@@ -216,10 +252,8 @@ def cut_bound(
         if solved is None:
             break
         rounds += 1
-        pi, sigma, values = solved
-        best, center, added = _priced_round(
-            pricing, master, (pi, sigma, master.count.dual_value()), best, center, budget
-        )
+        pi, sigma, mu, values = solved
+        best, center, added = _priced_round(pricing, master, (pi, sigma, mu), best, center, budget)
         history.append((budget.used, best))
         stop = None if until is None else until()
         ended = stop is not None and budget.used >= stop
@@ -227,12 +261,12 @@ def cut_bound(
             break
         if added:
             continue
-        lp = float(master.objective.Value())
+        lp = master.value
         if lp - last_lp < LEAST_RISE:
             break
         last_lp = lp
         found = separate(master.members, values, known=set(master.triples), limit=CUTS_PER_ROUND)
-        if len(master.vars) > KEEP_COLUMNS:
+        if master.columns > KEEP_COLUMNS:
             master = master.cut_back(KEEP_COLUMNS)
             budget.spend(master.entries / CUT_ENTRIES_PER_SECOND)
         entries = master.entries
@@ -244,7 +278,7 @@ def cut_bound(
         )
         if not found.triples:
             break
-    shape = (rounds, len(master.triples), len(master.vars))
+    shape = (rounds, len(master.triples), master.columns)
     if stop is None:
         return CutBound(best, *shape, budget.used)
     # The best of the rounds ended within ``stop``'s work, whenever it was read.
@@ -338,7 +372,7 @@ class _Pricing:
     ) -> tuple[FloatArray, list[list[int] | None]]:
         """``least`` and ``sets`` with the cuts paid, searched where a knapsack pays one."""
         least, sets, cuts = priced.least, priced.sets, priced.cuts
-        nodes = 0
+        nodes, searches = 0, 0
         # Only the medians that could price a column in or be among the p least need m[j]
         # exactly; elsewhere the knapsack without the cuts bounds it.
         kth = float(np.partition(least, self.p - 1)[self.p - 1])
@@ -347,7 +381,8 @@ class _Pricing:
                 continue
             if cuts.paid(j, sets[r] or []) > 0:
                 nodes += self._search(r, priced)
-        budget.spend(nodes / CUT_SEARCH_NODES_PER_SECOND)
+                searches += 1
+        budget.spend(nodes / CUT_SEARCH_NODES_PER_SECOND + searches * CUT_SEARCH_SECONDS_PER_CALL)
         return least, sets
 
     def _search(self, r: int, priced: _Priced) -> int:
@@ -361,7 +396,7 @@ class _Pricing:
         items = np.flatnonzero(profit[j] > 0)
         items = items[weight[items] <= self.relax.room[j]]
         position = {int(i): k for k, i in enumerate(items)}
-        found = _penalised(
+        found = penalised(
             profit[j, items].tolist(),
             weight[items].tolist(),
             int(self.relax.room[j]),
@@ -414,109 +449,3 @@ class _CutIndex:
             for t in self.of_point.get(i, []):
                 held[t] = held.get(t, 0) + 1
         return float(sum(self.price[t] for t, c in held.items() if c >= 2))
-
-
-@dataclass(frozen=True)
-class _Searched:
-    value: float
-    chosen: list[int]
-    proven: bool
-    nodes: int
-
-
-def _penalised(  # noqa: C901 (the search's bounds share its state)
-    profit: list[float],
-    weight: list[int],
-    room: int,
-    cuts_of: list[list[int]],
-    counts: dict[int, int],
-    price: list[float],
-    *,
-    lower: float,
-    lower_set: list[int],
-) -> _Searched:
-    """The most profitable items within ``room`` when each cut holding two or more of the
-    chosen (``counts`` starts at the median's own) costs its ``price``: depth first, by
-    profit per unit of weight, each node bounded by the fractional knapsack of the rest
-    (the cuts only take profit away). ``lower`` / ``lower_set``: a known selection."""
-    order = sorted(range(len(profit)), key=lambda k: (-profit[k] / weight[k], k))
-    gains = [profit[k] for k in order]
-    weights = [weight[k] for k in order]
-    held_w = [0]
-    held_p = [0.0]
-    for g, w in zip(gains, weights, strict=True):
-        held_w.append(held_w[-1] + w)
-        held_p.append(held_p[-1] + g)
-    size = len(order)
-    best = [lower]
-    best_set = [list(lower_set)]
-    counts = dict(counts)
-    chosen: list[int] = []
-    nodes = 0
-
-    def ceiling(k: int, left: int) -> float:
-        # Items k.. in order until one does not fit, then that one split.
-        stop = bisect.bisect_right(held_w, held_w[k] + left, lo=k) - 1
-        total = held_p[stop] - held_p[k]
-        if stop < size:
-            total += (left - (held_w[stop] - held_w[k])) * gains[stop] / weights[stop]
-        return total
-
-    where: dict[int, list[int]] = {}
-    for position, item in enumerate(order):
-        for t in cuts_of[item]:
-            where.setdefault(t, []).append(position)
-    # What the tighter bound looks at from each position on: the items and their cuts.
-    looked = [0] * (size + 1)
-    for position in range(size - 1, -1, -1):
-        looked[position] = looked[position + 1] + 1 + len(cuts_of[order[position]])
-
-    def tighter(k: int, left: int) -> float:
-        # The fractional knapsack again, each item's profit less the cuts it must pay: a cut
-        # already holding one chosen point is paid by the first of its other points taken,
-        # so each of those still open is charged its share (what the rest can pay at least).
-        ranked = []
-        for position in range(k, size):
-            gain = gains[position]
-            for t in cuts_of[order[position]]:
-                if counts.get(t, 0) == 1:
-                    at = where[t]
-                    gain -= price[t] / (len(at) - bisect.bisect_left(at, k))
-            if gain > 0:
-                ranked.append((gain / weights[position], gain, weights[position]))
-        ranked.sort(reverse=True)
-        total = 0.0
-        for ratio, gain, w in ranked:
-            if w > left:
-                return total + left * ratio
-            total += gain
-            left -= w
-        return total
-
-    def dive(k: int, left: int, value: float) -> None:
-        nonlocal nodes
-        nodes += 1 + looked[k] // TIGHTER_ITEMS_PER_NODE
-        if value > best[0] + EPS:
-            best[0] = value
-            best_set[0] = [order[c] for c in chosen]
-        if k == size or nodes > NODE_CAP or value + ceiling(k, left) <= best[0] + EPS:
-            return
-        if value + tighter(k, left) <= best[0] + EPS:
-            return
-        if weights[k] <= left:
-            paid = 0.0
-            for t in cuts_of[order[k]]:
-                counts[t] = counts.get(t, 0) + 1
-                if counts[t] == 2:
-                    paid += price[t]
-            chosen.append(k)
-            dive(k + 1, left - weights[k], value + gains[k] - paid)
-            chosen.pop()
-            for t in cuts_of[order[k]]:
-                counts[t] -= 1
-        dive(k + 1, left, value)
-
-    if size > MOST_ITEMS:  # deeper than Python's recursion allows: bounded, not searched
-        return _Searched(lower, list(lower_set), False, 0)
-    dive(0, room, 0.0)
-    return _Searched(best[0], best_set[0], nodes <= NODE_CAP, nodes)

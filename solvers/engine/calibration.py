@@ -223,24 +223,26 @@ LAGRANGE_CELLS_PER_SECOND = 175_000_000 / HEADROOM
 LAGRANGE_SECONDS_PER_STEP = 5.7e-6 * HEADROOM
 LAGRANGE_SORTED_PER_SECOND = 47_000_000 / HEADROOM
 LAGRANGE_SCREEN_STEPS = 8
-# The cut bound (solvers.clusters.cut_bound), fitted per part on the 2-core machine (the cut
-# bound alone on gen100x10s4, s6, s7 and s8, 20-30 s of counted work each, 6 December; then
-# 30 s counted in 21-23 s of wall time, two at once):
-# - nodes of the branch and bound that prices a median's cluster with subset-row cuts paid
-#   (pure Python; a node also counts the open items its tighter bound looks at and their
-#   cuts, over cut_bound.TIGHTER_ITEMS_PER_NODE): 5.4 million a second on s6 and s7 (two
-#   runs at once); counted without the cuts the rate was 0.6-1 million by instance;
-# - its GLOP master, each solve: simplex iterations x rows at 3.1 million a second, and the
-#   master's entries (GLOP loads the whole model again at every solve) at 5.2 million
-#   (least squares over 192 solves, within 0.5% of their 9.5 s);
-# - entries written into the master (columns pooled, cuts added, the pool cut back).
-# Before, nodes were charged at 300,000 a second and the master as the partition's: the same
-# total as the wall clock when first checked, but four times the search's work and half the
-# master's, so a round of cuts looked dearer than it is (25 s counted in 13.3 s of wall time).
-CUT_SEARCH_NODES_PER_SECOND = 5_000_000 / HEADROOM
-CUT_LP_CELLS_PER_SECOND = 3_000_000 / HEADROOM
-CUT_LP_ENTRIES_PER_SECOND = 5_000_000 / HEADROOM
-CUT_ENTRIES_PER_SECOND = 1_000_000 / HEADROOM
+# The cut bound (solvers.clusters.cut_bound), fitted per part (least squares over 549 master
+# solves and 23,290 searches: the cut bound alone on gen100x10s4, s6, s7 and s8, 20 s of
+# counted work each, 6 December, third session, on a machine where the parts fitted in the
+# second session ran 1.22 times slower, so each figure here is its measurement sped up 1.22
+# times):
+# - nodes of the branch and bound that prices a median's cluster with the subset-row cuts
+#   paid (solvers.clusters.penalised, compiled; a node also counts the open items its tighter
+#   bound looks at and their cuts, over penalised.TIGHTER_ITEMS_PER_NODE): 115 million a
+#   second, and 57 microseconds a search to set it up;
+# - its HiGHS master, each solve: simplex iterations x rows at 2.7 million a second and 3.8
+#   milliseconds a solve (HiGHS keeps its model and basis between solves);
+# - entries written into the master (columns pooled, cuts added, the pool cut back): 1.7
+#   million a second.
+# Before, the search ran in Python (5 million nodes a second) and the master in GLOP, which
+# loaded its whole model at every solve: the same cut bound took 2.4 times the wall time.
+CUT_SEARCH_NODES_PER_SECOND = 115_000_000 / HEADROOM
+CUT_SEARCH_SECONDS_PER_CALL = 57e-6 * HEADROOM
+CUT_LP_CELLS_PER_SECOND = 2_700_000 / HEADROOM
+CUT_LP_SECONDS_PER_SOLVE = 3.8e-3 * HEADROOM
+CUT_ENTRIES_PER_SECOND = 1_700_000 / HEADROOM
 FLOW_ARCS_PER_SECOND = 1_000_000 / HEADROOM
 # Cells of the move tables of a plan's local search (solvers.clusters.moves): shifts (points x
 # medians) and exchanges (points x points), each a few numpy passes. Measured 58 million a
