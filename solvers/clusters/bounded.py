@@ -45,7 +45,7 @@ import numpy as np
 
 from solvers.clusters.assign import transport
 from solvers.clusters.branch import branch_and_bound
-from solvers.clusters.cut_bound import cut_bound
+from solvers.clusters.cut_bound import FoundDuals, cut_bound
 from solvers.clusters.lagrange import EPS, Dual, FloatArray, Lagrangian, Relaxed, subgradient
 from solvers.clusters.moves import polish
 from solvers.clusters.pmedian import PMedianSolution, solve_pmedian
@@ -75,6 +75,9 @@ HEURISTIC_EVERY = 5
 # steps cost five times the separate ones for under 1 of bound at the root, and the tree
 # with it ended lower in 30 s of work (gen100x10s4: 1,052 against 1,058; benchmarks/README.md).
 COUPLED = False
+# The tree's nodes pay the cut bound's subset-row cuts at the prices it found (with two
+# workers, where the cut bound runs).
+TREE_CUTS = True
 # The bound's steps solve only the knapsacks the relaxation may open (``Lagrangian(screen=True)``).
 SCREEN = True
 
@@ -164,7 +167,7 @@ def solve_bounded(
         options.seed,
     )
     incumbent, cut = _plans_and_cuts(problem, search, dual, budget, options.workers)
-    bound = max(bound, cut)
+    bound = max(bound, NO_BOUND if cut is None else cut.bound)
     if incumbent.plan.cost <= bound:
         return _solution(problem, incumbent, bound, started, budget)
     tree = branch_and_bound(
@@ -176,6 +179,7 @@ def solve_bounded(
         seed=options.seed,
         coupled=COUPLED,
         workers=options.workers,
+        cuts=None if cut is None or not TREE_CUTS else cut.duals,
     )
     bound = max(bound, math.ceil(tree.bound - EPS))
     return _solution(problem, tree.incumbent, bound, started, budget)
@@ -229,6 +233,7 @@ class _CutFound:
     bound: int
     used: float
     repeatable: bool
+    duals: FoundDuals | None = None
 
 
 def _cut_bound(
@@ -243,12 +248,12 @@ def _cut_bound(
         until=until,
     )
     bound = math.ceil(found.bound - EPS) if np.isfinite(found.bound) else NO_BOUND
-    return _CutFound(bound, found.used, request.budget.repeatable)
+    return _CutFound(bound, found.used, request.budget.repeatable, found.duals)
 
 
 def _plans_and_cuts(
     problem: PMedianProblem, search: _PlanSearch, dual: Dual, budget: Budget, workers: int
-) -> tuple[Incumbent, int]:
+) -> tuple[Incumbent, _CutFound | None]:
     """The plan search here and, with a second worker, the cut bound in a forked twin at once
     (given the plan search's share); the plan, and the cut bound (``NO_BOUND`` without one).
 
@@ -261,7 +266,7 @@ def _plans_and_cuts(
     if workers < 2 or not can_fork() or search.start.plan.cost <= search.bound:
         here = _search_plans(problem, search)
         budget.spend(here.used)
-        return here.incumbent, NO_BOUND
+        return here.incumbent, None
     start = search.start
     clusters = [
         (m, tuple(i for i, at in enumerate(start.plan.median_of) if at == m)) for m in start.medians
@@ -286,7 +291,7 @@ def _plans_and_cuts(
         ended.value = here.used
         there = twin.receive()
     charge_side_by_side(budget, here, there)
-    return here.incumbent, there.bound
+    return here.incumbent, there
 
 
 def _solution(

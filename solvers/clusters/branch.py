@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from solvers.clusters.assign import attach, transport
+from solvers.clusters.cut_bound import FoundDuals
 from solvers.clusters.lagrange import (
     EPS,
     Dual,
@@ -40,6 +41,7 @@ from solvers.clusters.lagrange import (
     subgradient,
 )
 from solvers.clusters.moves import polish
+from solvers.clusters.penalised import CutsByPoint
 from solvers.clusters.pmedian_problem import IntArray, PMedianProblem
 from solvers.clusters.swap import Incumbent, incumbent_of
 from solvers.clusters.twin import (
@@ -62,6 +64,8 @@ from solvers.engine.budget import Budget
 # Subgradient steps at each child, started from its parent's multipliers, halving the step
 # after NODE_STALL steps without a better bound.
 NODE_PACE = Pace(first_step=1.0, stall=4, most=25)
+# Subgradient steps at the root with the cut bound's cuts, from its multipliers.
+CUT_ROOT_PACE = Pace(first_step=0.5, stall=5, most=50)
 # Subgradient steps of the coupled relaxation at the root, from the separate one's multipliers.
 ROOT_PACE = Pace(first_step=1.0, stall=10, most=300)
 OPEN, FREE, CLOSED = 1, 0, -1
@@ -222,7 +226,7 @@ def _side_by_side(
     return [here.dual, there.dual]
 
 
-def branch_and_bound(
+def branch_and_bound(  # noqa: PLR0913 (the tree's settings, all keyword-only)
     problem: PMedianProblem,
     relax: Lagrangian,
     root: Dual,
@@ -232,12 +236,16 @@ def branch_and_bound(
     seed: int = 0,
     coupled: bool = False,
     workers: int = 1,
+    cuts: FoundDuals | None = None,
 ) -> Tree:
     """Search the medians best bound first from the relaxation ``root`` until every node is
     settled or ``budget`` is spent; ``incumbent``: the best plan known.
 
     ``coupled``: every node is bounded by the coupled relaxation (``solvers.clusters.coupled``),
-    its root raised from ``root``'s multipliers first. ``workers`` of 2 or more: a node's two
+    its root raised from ``root``'s multipliers first. ``cuts``: subset-row cuts at the prices
+    the cut bound found (``solvers.clusters.cut_bound``), paid by every node's clusters, the
+    root raised from the cut bound's multipliers (not with ``coupled``). ``workers`` of 2 or
+    more: a node's two
     children are bounded at once in two processes (``solvers.clusters.twin``), both against
     the best plan from before the node, so the tree differs a little from one worker's.
     """
@@ -247,9 +255,21 @@ def branch_and_bound(
     if problem.allowed is not None:
         allowed &= problem.allowed
     problem = replace(problem, allowed=allowed)
-    relax = Lagrangian(problem, coupled=coupled, screen=SCREEN)
+    prices = None if cuts is None or coupled else CutsByPoint(cuts.triples, cuts.prices, problem.n)
+    relax = Lagrangian(problem, coupled=coupled, screen=SCREEN, cuts=prices)
     search = _Search(problem, relax, incumbent, seed)
     state = np.where(may_open, FREE, CLOSED).astype(np.int64)
+    if relax.cuts is not None and cuts is not None:
+        with_cuts = subgradient(
+            relax,
+            budget,
+            upper=lambda: search.cost,
+            start=cuts.points,
+            state=state,
+            pace=CUT_ROOT_PACE,
+        )
+        if with_cuts.bound > root.bound:
+            root = with_cuts
     if coupled:
         root = subgradient(
             relax,

@@ -43,7 +43,7 @@ import numpy as np
 
 from solvers.clusters.cuts import Triple, separate
 from solvers.clusters.lagrange import EPS, FloatArray, Lagrangian
-from solvers.clusters.penalised import penalised
+from solvers.clusters.penalised import CutsByPoint, priced_cluster
 from solvers.clusters.pmedian_problem import IntArray, PMedianProblem
 from solvers.engine.budget import Budget
 from solvers.engine.calibration import (
@@ -82,6 +82,18 @@ class CutBound:
     cuts: int
     columns: int
     used: float  # the work the bound took
+    # The duals that gave ``bound``: the points' and the cuts' on ``triples`` (None: no
+    # round ended), for the median tree's relaxation (``Lagrangian(cuts=...)``).
+    duals: FoundDuals | None = None
+
+
+@dataclass(frozen=True)
+class FoundDuals:
+    """Multipliers of the points and prices of the cuts on ``triples`` (one each)."""
+
+    points: FloatArray
+    prices: FloatArray
+    triples: list[Triple]
 
 
 @dataclass
@@ -245,7 +257,8 @@ def cut_bound(
     pricing.pool(master, multipliers, np.zeros(0), np.inf, budget)
     best, rounds, last_lp = -np.inf, 0, -np.inf
     center: Duals | None = None
-    history: list[tuple[float, float]] = []  # (work used, best bound) after each round
+    # (work used, best bound, its duals) after each round
+    history: list[tuple[float, float, FoundDuals | None]] = []
     stop: float | None = None
     while not budget.exhausted():
         solved = master.solve(budget)
@@ -254,7 +267,7 @@ def cut_bound(
         rounds += 1
         pi, sigma, mu, values = solved
         best, center, added = _priced_round(pricing, master, (pi, sigma, mu), best, center, budget)
-        history.append((budget.used, best))
+        history.append((budget.used, best, _found(center, master.triples)))
         stop = None if until is None else until()
         ended = stop is not None and budget.used >= stop
         if ended or np.ceil(best - EPS) >= upper or budget.exhausted():
@@ -280,10 +293,19 @@ def cut_bound(
             break
     shape = (rounds, len(master.triples), master.columns)
     if stop is None:
-        return CutBound(best, *shape, budget.used)
-    # The best of the rounds ended within ``stop``'s work, whenever it was read.
-    within = max((value for used, value in history if used <= stop), default=-np.inf)
-    return CutBound(within, *shape, min(stop, budget.used))
+        return CutBound(best, *shape, budget.used, _found(center, master.triples))
+    # The best of the rounds ended within ``stop``'s work, whenever it was read (the bound
+    # never falls, so the last of them).
+    within = [(value, duals) for used, value, duals in history if used <= stop]
+    value, duals = within[-1] if within else (-np.inf, None)
+    return CutBound(value, *shape, min(stop, budget.used), duals)
+
+
+def _found(center: Duals | None, triples: list[Triple]) -> FoundDuals | None:
+    if center is None:
+        return None
+    pi, sigma, _ = center
+    return FoundDuals(pi, sigma, triples[: len(sigma)])
 
 
 Duals = tuple[FloatArray, FloatArray, float]  # the points', the cuts' and the count row's
@@ -350,7 +372,7 @@ class _Pricing:
         base = relax.self_cost[self.rows] - pi[self.rows]
         least = base - gain  # m[j] without the cuts: a lower bound
         sets: list[list[int] | None] = [np.flatnonzero(row).tolist() for row in taken]
-        cuts = _CutIndex(master.triples, sigma)
+        cuts = CutsByPoint(master.triples, sigma, master.n)
         if cuts.active:
             priced = _Priced(profit, least.copy(), gain, base, sets, cuts)
             searched = self._penalised_all(priced, mu, budget)
@@ -391,24 +413,18 @@ class _Pricing:
         profit, least, gain, base = priced.profit, priced.least, priced.gain, priced.base
         sets, cuts = priced.sets, priced.cuts
         j = int(self.rows[r])
-        weight = self.relax.weight
-        known = sets[r] or []
-        items = np.flatnonzero(profit[j] > 0)
-        items = items[weight[items] <= self.relax.room[j]]
-        position = {int(i): k for k, i in enumerate(items)}
-        found = penalised(
-            profit[j, items].tolist(),
-            weight[items].tolist(),
+        found = priced_cluster(
+            profit[j],
+            self.relax.weight,
             int(self.relax.room[j]),
-            [cuts.of_point.get(int(i), []) for i in items],
-            cuts.start_counts(j),
-            cuts.price,
-            lower=gain[r] - cuts.paid(j, known),
-            lower_set=[position[i] for i in known],
+            j,
+            cuts,
+            sets[r] or [],
+            float(gain[r]),
         )
-        sets[r] = [int(items[k]) for k in found.chosen]
+        sets[r] = found.members
         # The cuts paid, m[j] exact; else the knapsack without them bounds it.
-        least[r] = base[r] - (found.value if found.proven else gain[r])
+        least[r] = base[r] - (found.profit if found.proven else gain[r])
         return found.nodes
 
 
@@ -422,30 +438,4 @@ class _Priced:
     gain: FloatArray
     base: FloatArray
     sets: list[list[int] | None]
-    cuts: _CutIndex
-
-
-class _CutIndex:
-    """The cuts with a price, by point."""
-
-    def __init__(self, triples: list[Triple], sigma: FloatArray) -> None:
-        self.price = sigma.tolist()
-        self.triples = triples
-        self.of_point: dict[int, list[int]] = {}
-        self.active = False
-        for t, triple in enumerate(triples):
-            if self.price[t] <= EPS:
-                continue
-            self.active = True
-            for i in triple:
-                self.of_point.setdefault(i, []).append(t)
-
-    def start_counts(self, median: int) -> dict[int, int]:
-        return {t: 1 for t in self.of_point.get(median, [])}
-
-    def paid(self, median: int, members: list[int]) -> float:
-        held: dict[int, int] = self.start_counts(median)
-        for i in members:
-            for t in self.of_point.get(i, []):
-                held[t] = held.get(t, 0) + 1
-        return float(sum(self.price[t] for t, c in held.items() if c >= 2))
+    cuts: CutsByPoint

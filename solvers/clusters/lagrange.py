@@ -43,19 +43,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
 from solvers.clusters.coupled import Knapsacks, tie
-from solvers.clusters.pmedian_problem import BoolArray, IntArray, PMedianProblem
+from solvers.clusters.penalised import CutsByPoint, priced_cluster
+from solvers.clusters.pmedian_problem import EPS, BoolArray, FloatArray, IntArray, PMedianProblem
 from solvers.engine.budget import Budget
 from solvers.engine.calibration import (
+    CUT_SEARCH_NODES_PER_SECOND,
+    CUT_SEARCH_SECONDS_PER_CALL,
     LAGRANGE_CELLS_PER_SECOND,
     LAGRANGE_SCREEN_STEPS,
     LAGRANGE_SECONDS_PER_STEP,
     LAGRANGE_SORTED_PER_SECOND,
 )
-
-FloatArray = npt.NDArray[np.float64]
 
 # Subgradient: the step's share of (best plan - bound), halved after STALL steps without a
 # better bound; the search ends when the share falls below LEAST_STEP.
@@ -64,8 +64,6 @@ STALL = 20
 LEAST_STEP = 2e-3
 # Weight of the newest relaxation in the running share of each median's openings (``Dual``).
 SHARE_WEIGHT = 0.3
-# Tolerance for floating point in bounds compared with whole plan values.
-EPS = 1e-6
 # Screening (``Lagrangian(screen=True)``): free medians solved at once beyond the number the
 # relaxation opens, cheapest by their fractional bound first.
 SCREEN_EXTRA = 10
@@ -123,7 +121,12 @@ class Lagrangian:
     """
 
     def __init__(
-        self, problem: PMedianProblem, *, coupled: bool = False, screen: bool = False
+        self,
+        problem: PMedianProblem,
+        *,
+        coupled: bool = False,
+        screen: bool = False,
+        cuts: CutsByPoint | None = None,
     ) -> None:
         if problem.medians is None:
             raise ValueError("the Lagrangian bound needs a fixed number of medians")
@@ -145,6 +148,15 @@ class Lagrangian:
         self.cells = 0  # knapsack table cells computed so far (the work)
         self.steps = 0  # items offered to the tables and walked back (numpy calls: the rest)
         self.sorted = 0  # profits sorted for the fractional knapsacks (medians x points)
+        # Subset-row cuts at fixed prices (``CutsByPoint``): the opened medians' clusters pay
+        # them, searched (``solvers.clusters.penalised``), and the bound is less their sum.
+        self.cuts = cuts if cuts is not None and cuts.active and self.knapsacks is None else None
+        self.cut_total = 0.0 if self.cuts is None else float(sum(self.cuts.price))
+        # With cuts every opened median is searched and others take its place: all tabled at
+        # once costs less than screening's tables median by median as they come in.
+        self.screen = self.screen and self.cuts is None
+        self.searches = 0  # clusters searched with the cuts paid
+        self.search_nodes = 0  # and the searches' nodes
 
     @property
     def n(self) -> int:
@@ -171,13 +183,20 @@ class Lagrangian:
             median_value = np.where(usable, self.self_cost - lam - best, np.inf)
             exact = usable
         chosen = self._choose(median_value, state)
+        paid: dict[int, list[int]] = {}
+        if self.cuts is not None:
+            median_value, chosen, paid = self._pay_cuts(
+                profit, lam, table, slots, median_value, exact, state
+            )
         left = np.zeros(self.n, dtype=np.bool_)
         value = float(lam.sum() + median_value[chosen].sum())
+        if self.cuts is not None:
+            value -= self.cut_total
         if self.problem.leave_out_penalty is not None:
             slack = self.problem.leave_out_penalty - lam
             left = slack < 0
             value += float(slack[left].sum())
-        covered = self._covered(profit, slots, chosen)
+        covered = self._covered(profit, slots, chosen, paid)
         if self.knapsacks is None:
             return Relaxed(
                 value, lam.copy(), median_value, chosen, covered, left, table, value, chosen, exact
@@ -333,9 +352,82 @@ class Lagrangian:
         self.steps += found.better.shape[0]
         return best, taken
 
-    def _covered(self, profit: FloatArray, slots: list[_Slots], chosen: IntArray) -> IntArray:
+    def _pay_cuts(
+        self,
+        profit: FloatArray,
+        lam: FloatArray,
+        table: FloatArray,
+        slots: list[_Slots],
+        median_value: FloatArray,
+        exact: BoolArray,
+        state: IntArray | None,
+    ) -> tuple[FloatArray, IntArray, dict[int, list[int]]]:
+        """Each opened median's value with the cuts its cluster pays, and the medians again
+        until every one opened is priced so; the clusters searched. Every median not opened
+        keeps its value without the cuts, a lower bound.
+        """
+        assert self.cuts is not None
+        value = median_value.copy()
+        paid: dict[int, list[int]] = {}
+        priced: set[int] = set()
+        room = np.clip(self.room, 0, None)
+        sets = self._knapsack_sets(profit, slots)
+        chosen = self._choose(value, state)
+        while True:
+            todo = [j for j in chosen.tolist() if j not in priced and exact[j]]
+            if not todo:
+                return value, chosen, paid
+            for j in todo:
+                priced.add(j)
+                found = priced_cluster(
+                    profit[j], self.weight, int(room[j]), j, self.cuts, sets[j], table[j, room[j]]
+                )
+                if found.nodes == 0:  # the best knapsack pays no cut: still the best
+                    continue
+                self.searches += 1
+                self.search_nodes += found.nodes
+                if found.proven:
+                    value[j] = self.self_cost[j] - lam[j] - found.profit
+                    paid[j] = found.members
+            chosen = self._choose(value, state)
+
+    def _knapsack_sets(self, profit: FloatArray, slots: list[_Slots]) -> list[list[int]]:
+        """The points of each median's best knapsack, from the tables (none where untabled)."""
+        if not slots:
+            order = np.argsort(-profit, axis=1, kind="stable")
+            return [
+                sorted(
+                    order[j, : max(0, int(self.room[j]))][
+                        profit[j, order[j, : max(0, int(self.room[j]))]] > 0
+                    ].tolist()
+                )
+                for j in range(self.n)
+            ]
+        sets: list[list[int]] = [[] for _ in range(self.n)]
+        for batch in slots:
+            line = np.arange(len(batch.rows))
+            room = np.clip(self.room[batch.rows], 0, None)
+            for k in range(batch.better.shape[0] - 1, -1, -1):
+                took = batch.better[k, line, room]
+                room = room - batch.weight[line, k] * took
+                for r in np.flatnonzero(took).tolist():
+                    sets[int(batch.rows[r])].append(int(batch.items[r, k]))
+            self.steps += batch.better.shape[0]
+        return [sorted(members) for members in sets]
+
+    def _covered(
+        self,
+        profit: FloatArray,
+        slots: list[_Slots],
+        chosen: IntArray,
+        paid: dict[int, list[int]],
+    ) -> IntArray:
         covered = np.zeros(self.n, dtype=np.int64)
         covered[chosen] += 1
+        for j in chosen.tolist():
+            if j in paid:
+                covered[paid[j]] += 1
+        chosen = np.asarray([j for j in chosen.tolist() if j not in paid], dtype=np.int64)
         if not slots:
             for j in chosen.tolist():
                 order = np.argsort(-profit[j], kind="stable")[: max(0, int(self.room[j]))]
@@ -407,11 +499,14 @@ def subgradient(
     opened = np.zeros(relax.n)
     while True:
         cells, steps, ordered = relax.cells, relax.steps, relax.sorted
+        searches, nodes = relax.searches, relax.search_nodes
         current = relax.evaluate(lam, state)
         budget.spend(
             (relax.cells - cells) / LAGRANGE_CELLS_PER_SECOND
             + (relax.steps - steps) * LAGRANGE_SECONDS_PER_STEP
             + (relax.sorted - ordered) / LAGRANGE_SORTED_PER_SECOND
+            + (relax.search_nodes - nodes) / CUT_SEARCH_NODES_PER_SECOND
+            + (relax.searches - searches) * CUT_SEARCH_SECONDS_PER_CALL
         )
         iteration += 1
         opened *= 1.0 - (SHARE_WEIGHT if iteration > 1 else 1.0)

@@ -22,15 +22,153 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from solvers.clusters.lagrange import EPS
+from solvers.clusters.pmedian_problem import EPS, FloatArray, IntArray
 
 # Items a search takes at most: beyond, the caller's knapsack without the cuts bounds it.
 MOST_ITEMS = 400
 # Nodes of one search before it gives up (unproven: its knapsack without the cuts bounds it).
-NODE_CAP = 100_000
+NODE_CAP = 2_000_000
 # A node's tighter bound looks at every open item and its cuts: charged one node per this
 # many of them.
 TIGHTER_ITEMS_PER_NODE = 2
+
+
+Triple = tuple[int, int, int]
+
+
+class CutsByPoint:
+    """The cuts with a price (``sigma``, one per triple of ``points`` points), by point."""
+
+    def __init__(self, triples: Sequence[Triple], sigma: FloatArray, points: int) -> None:
+        self.price = sigma.tolist()
+        self.prices = np.asarray(sigma, dtype=np.float64)
+        self.triples = list(triples)
+        self.of_point: dict[int, list[int]] = {}
+        self.active = False
+        for t, triple in enumerate(self.triples):
+            if self.price[t] <= EPS:
+                continue
+            self.active = True
+            for i in triple:
+                self.of_point.setdefault(i, []).append(t)
+        # The same as arrays for the compiled search: point i's cuts are
+        # cut_of[start[i]:start[i + 1]].
+        self.start = np.zeros(points + 1, dtype=np.int64)
+        self.start[1:] = np.cumsum([len(self.of_point.get(i, ())) for i in range(points)])
+        self.cut_of = np.asarray(
+            [t for i in range(points) for t in self.of_point.get(i, ())], dtype=np.int64
+        )
+
+    def start_counts(self, median: int) -> dict[int, int]:
+        """The cuts a cluster of ``median`` holds one point of before any other: its own."""
+        return {t: 1 for t in self.of_point.get(median, [])}
+
+    def paid(self, median: int, members: Sequence[int]) -> float:
+        """What the cluster of ``median`` and ``members`` pays for the cuts."""
+        held: dict[int, int] = self.start_counts(median)
+        for i in members:
+            for t in self.of_point.get(i, []):
+                held[t] = held.get(t, 0) + 1
+        return float(sum(self.price[t] for t, c in held.items() if c >= 2))
+
+
+@dataclass(frozen=True)
+class Priced:
+    """A median's best cluster with the cuts paid: its profit (the points' profits less the
+    cuts, proven best where ``proven``), its points, and the search's nodes."""
+
+    profit: float
+    members: list[int]
+    proven: bool
+    nodes: int
+
+
+def priced_cluster(
+    profit: FloatArray,
+    weight: IntArray,
+    room: int,
+    median: int,
+    cuts: CutsByPoint,
+    known: Sequence[int],
+    gain: float,
+) -> Priced:
+    """The best cluster of ``median`` at ``profit`` (each point's, 0 for the median) within
+    ``room`` when the cuts are paid; ``known``: its best knapsack without the cuts, worth
+    ``gain`` before them (the search's start)."""
+    value, chosen, proven, nodes = _price(
+        np.asarray(profit, dtype=np.float64),
+        np.asarray(weight, dtype=np.int64),
+        int(room),
+        int(median),
+        cuts.start,
+        cuts.cut_of,
+        cuts.prices,
+        np.asarray(known, dtype=np.int64),
+        float(gain),
+        MOST_ITEMS,
+        NODE_CAP,
+        TIGHTER_ITEMS_PER_NODE,
+        EPS,
+    )
+    return Priced(float(value), sorted(chosen.tolist()), bool(proven), int(nodes))
+
+
+@numba.njit(cache=True)  # type: ignore[misc]
+def _price(  # noqa: PLR0913 (the compiled kernel takes arrays, not objects)
+    profit: np.ndarray,
+    weight: np.ndarray,
+    room: int,
+    median: int,
+    start: np.ndarray,
+    cut_of: np.ndarray,
+    price: np.ndarray,
+    known: np.ndarray,
+    gain: float,
+    most_items: int,
+    node_cap: int,
+    per_node: int,
+    eps: float,
+) -> tuple[float, np.ndarray, bool, int]:
+    """``priced_cluster`` on arrays: the items, their order and their cuts, then the search."""
+    held = np.zeros(price.shape[0], dtype=np.int64)
+    for c in range(start[median], start[median + 1]):
+        held[cut_of[c]] = 1
+    lower = gain - _paid(held, known, start, cut_of, price)
+    if lower >= gain:  # the knapsack's best pays no cut: no selection does better
+        return lower, known.copy(), True, 0
+    fits = (profit > 0) & (weight <= room)
+    if fits.sum() > most_items:
+        return lower, known.copy(), False, 0
+    items = np.flatnonzero(fits)
+    # By profit per unit of weight, ties by point (a stable sort), as the recursion had.
+    order = items[np.argsort(-profit[items] / weight[items], kind="mergesort")]
+    gains = profit[order]
+    weights = weight[order]
+    size = order.shape[0]
+    cut_start, cut_ids, where_start, where = _cut_lists(order, start, cut_of, price.shape[0])
+    position = np.full(profit.shape[0], -1, dtype=np.int64)
+    for k in range(size):
+        position[order[k]] = k
+    lower_set = np.empty(known.shape[0], dtype=np.int64)
+    for k in range(known.shape[0]):
+        lower_set[k] = position[known[k]]
+    value, best, nodes = _search(
+        gains,
+        weights,
+        room,
+        cut_start,
+        cut_ids,
+        where_start,
+        where,
+        held,
+        price,
+        lower,
+        lower_set,
+        node_cap,
+        per_node,
+        eps,
+    )
+    return value, order[best], nodes <= node_cap, nodes
 
 
 @dataclass(frozen=True)
@@ -65,26 +203,18 @@ def penalised(
     index = np.arange(size)
     order = np.lexsort((index, -gain_of / np.maximum(weight_of, 1))) if size else index
     gains, weights = gain_of[order], weight_of[order]
-    # The cuts of each position, as one flat array and where each position's begin.
-    per_position = [list(cuts_of[k]) for k in order.tolist()]
-    cut_start = np.zeros(size + 1, dtype=np.int64)
-    cut_start[1:] = np.cumsum([len(c) for c in per_position])
-    flat = [t for c in per_position for t in c]
-    cut_ids = np.asarray(flat, dtype=np.int64)
-    # The positions holding each cut, ascending, the same way.
+    # Each item's cuts as one flat array, item k's from start[k].
+    start = np.zeros(size + 1, dtype=np.int64)
+    start[1:] = np.cumsum([len(cuts_of[k]) for k in range(size)])
+    cut_of = np.asarray([t for k in range(size) for t in cuts_of[k]], dtype=np.int64)
     cuts = len(price)
-    at_count = np.bincount(cut_ids, minlength=cuts) if flat else np.zeros(cuts, dtype=np.int64)
-    where_start = np.zeros(cuts + 1, dtype=np.int64)
-    where_start[1:] = np.cumsum(at_count)
-    positions = np.repeat(np.arange(size, dtype=np.int64), np.diff(cut_start))
-    by_cut = np.argsort(cut_ids, kind="stable")
-    where = positions[by_cut]
+    cut_start, cut_ids, where_start, where = _cut_lists(order, start, cut_of, cuts)
     held = np.zeros(cuts, dtype=np.int64)
     for t, times in counts.items():
         held[t] = times
     rank = np.empty(size, dtype=np.int64)
     rank[order] = index
-    start = np.asarray([rank[k] for k in lower_set], dtype=np.int64)
+    known = np.asarray([rank[k] for k in lower_set], dtype=np.int64)
     value, best, nodes = _search(
         gains,
         weights,
@@ -96,12 +226,58 @@ def penalised(
         held,
         np.asarray(price, dtype=np.float64),
         float(lower),
-        start,
+        known,
         NODE_CAP,
         TIGHTER_ITEMS_PER_NODE,
         EPS,
     )
     return Searched(float(value), [int(order[c]) for c in best], nodes <= NODE_CAP, int(nodes))
+
+
+@numba.njit(cache=True)  # type: ignore[misc]
+def _paid(
+    held: np.ndarray, known: np.ndarray, start: np.ndarray, cut_of: np.ndarray, price: np.ndarray
+) -> float:
+    """What a cluster holding ``known`` pays for the cuts, ``held`` those its median holds."""
+    counts = held.copy()
+    for i in known:
+        for c in range(start[i], start[i + 1]):
+            counts[cut_of[c]] += 1
+    paid = 0.0
+    for t in range(price.shape[0]):
+        if counts[t] >= 2:
+            paid += price[t]
+    return paid
+
+
+@numba.njit(cache=True)  # type: ignore[misc]
+def _cut_lists(
+    order: np.ndarray, start: np.ndarray, cut_of: np.ndarray, cuts: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The cuts of each position of ``order`` (``cut_ids[cut_start[k]:cut_start[k + 1]]``)
+    and the positions of each cut, ascending (``where[where_start[t]:where_start[t + 1]]``)."""
+    size = order.shape[0]
+    cut_start = np.zeros(size + 1, dtype=np.int64)
+    for k in range(size):
+        i = order[k]
+        cut_start[k + 1] = cut_start[k] + start[i + 1] - start[i]
+    cut_ids = np.empty(cut_start[size], dtype=np.int64)
+    at_count = np.zeros(cuts + 1, dtype=np.int64)
+    for k in range(size):
+        i = order[k]
+        for c in range(start[i], start[i + 1]):
+            t = cut_of[c]
+            cut_ids[cut_start[k] + c - start[i]] = t
+            at_count[t + 1] += 1
+    where_start = np.cumsum(at_count)
+    where = np.empty(cut_start[size], dtype=np.int64)
+    filled = where_start[:-1].copy()
+    for k in range(size):
+        for c in range(cut_start[k], cut_start[k + 1]):
+            t = cut_ids[c]
+            where[filled[t]] = k
+            filled[t] += 1
+    return cut_start, cut_ids, where_start, where
 
 
 @numba.njit(cache=True)  # type: ignore[misc]

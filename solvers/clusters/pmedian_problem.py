@@ -13,6 +13,9 @@ import numpy.typing as npt
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
+FloatArray = npt.NDArray[np.float64]
+# Tolerance for floating point in bounds compared with whole plan values.
+EPS = 1e-6
 
 
 @dataclass(frozen=True)
