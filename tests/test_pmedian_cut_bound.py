@@ -15,7 +15,7 @@ from matcher.bench.pmedgen import generate_pmedcap
 from solvers.clusters.bounded import _bound_and_plans
 from solvers.clusters.cut_bound import cut_bound
 from solvers.clusters.lagrange import Lagrangian, subgradient
-from solvers.clusters.penalised import penalised
+from solvers.clusters.penalised import CutsByPoint, penalised, priced_cluster
 from solvers.clusters.pmedian_problem import PMedianProblem
 from solvers.engine.budget import Budget
 
@@ -155,3 +155,87 @@ def test_pricing_search_too_deep_is_bounded_not_searched(monkeypatch: pytest.Mon
     assert (found.value, found.chosen) == (5.0, [0])
     monkeypatch.setattr(search, "MOST_ITEMS", 4)
     assert penalised([5.0] * 4, [1] * 4, 2, [[]] * 4, {}, [], lower=5.0, lower_set=[0]).proven
+
+
+def _random_cuts(
+    rng: np.random.Generator, n: int, count: int, scale: float = 6.0
+) -> tuple[list[tuple[int, int, int]], np.ndarray]:
+    triples = sorted(
+        {tuple(sorted(rng.choice(n, 3, replace=False).tolist())) for _ in range(count)}
+    )
+    return [(a, b, c) for a, b, c in triples], rng.uniform(0, scale, len(triples))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_priced_cluster_pays_every_cut_exactly(seed: int) -> None:
+    rng = np.random.default_rng(100 + seed)
+    n, median = 10, int(rng.integers(10))
+    profit = np.where(rng.random(n) < 0.8, rng.uniform(0.5, 9, n), 0.0)
+    profit[median] = 0.0
+    weight = rng.integers(1, 6, n)
+    room = int(weight.sum() * 0.5)
+    triples, prices = _random_cuts(rng, n, 12)
+    cuts = CutsByPoint(triples, prices, n)
+    items = [i for i in range(n) if profit[i] > 0 and weight[i] <= room]
+    gain, known = max(
+        (float(profit[list(s)].sum()), list(s))
+        for size in range(len(items) + 1)
+        for s in itertools.combinations(items, size)
+        if weight[list(s)].sum() <= room
+    )
+    found = priced_cluster(profit, weight, room, median, cuts, known, gain)
+    truth = max(
+        float(profit[list(s)].sum()) - cuts.paid(median, list(s))
+        for size in range(len(items) + 1)
+        for s in itertools.combinations(items, size)
+        if weight[list(s)].sum() <= room
+    )
+    assert found.proven
+    assert found.profit == pytest.approx(truth)
+    assert weight[found.members].sum() <= room
+    assert float(profit[found.members].sum()) - cuts.paid(median, found.members) == pytest.approx(
+        truth
+    )
+
+
+def test_priced_cluster_searches_only_where_the_knapsack_pays_a_cut() -> None:
+    profit = np.array([0.0, 5.0, 4.0, 3.0, 0.0])
+    weight = np.array([1, 1, 1, 1, 1])
+    # Allowed: no cut holds two of the median (0) and its best knapsack {1, 2}.
+    free = CutsByPoint([(0, 3, 4)], np.array([10.0]), 5)
+    found = priced_cluster(profit, weight, 2, 0, free, [1, 2], 9.0)
+    assert (found.profit, found.members, found.nodes) == (9.0, [1, 2], 0)
+    # Forbidden at no cost: a cut on {1, 2} priced above what 2 adds, so 3 takes its place.
+    paying = CutsByPoint([(1, 2, 3)], np.array([10.0]), 5)
+    found = priced_cluster(profit, weight, 2, 0, paying, [1, 2], 9.0)
+    assert found.proven and found.nodes > 0
+    assert (found.profit, found.members) == (5.0, [1])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_relaxation_with_cuts_is_a_bound_at_any_prices(seed: int) -> None:
+    problem = small_problem(seed, n=8, unit=seed % 3 == 0)
+    optimum, _ = brute_force(problem)
+    rng = np.random.default_rng(seed)
+    triples, prices = _random_cuts(rng, problem.n, 10, scale=20.0)
+    relax = Lagrangian(problem, screen=True, cuts=CutsByPoint(triples, prices, problem.n))
+    assert relax.cuts is not None
+    dual = subgradient(relax, Budget(2), upper=lambda: float(optimum))
+    assert dual.bound <= optimum + 1e-6
+    for _ in range(5):
+        lam = rng.uniform(0, 2, problem.n) * problem.distance.mean()
+        assert relax.evaluate(lam).value <= optimum + 1e-6
+
+
+def test_relaxation_with_cuts_reads_the_cut_bound_at_its_duals() -> None:
+    problem = generated(points=60, medians=6, seed=0)
+    start, multipliers, _ = start_of(problem)
+    found = cut_bound(problem, start, multipliers, Budget(4), upper=np.inf)
+    assert found.duals is not None and found.cuts > 0
+    duals = found.duals
+    cuts = CutsByPoint(duals.triples, duals.prices, problem.n)
+    for screen in (False, True):
+        with_cuts = Lagrangian(problem, screen=screen, cuts=cuts).evaluate(duals.points)
+        assert with_cuts.value == pytest.approx(found.bound)
+    # The same multipliers without the cuts' prices bound far less.
+    assert Lagrangian(problem).evaluate(duals.points).value < found.bound - 1
