@@ -45,7 +45,7 @@ import numpy as np
 
 from solvers.clusters.assign import transport
 from solvers.clusters.branch import branch_and_bound
-from solvers.clusters.cut_bound import FoundDuals, cut_bound
+from solvers.clusters.cut_bound import cut_bound
 from solvers.clusters.lagrange import EPS, Dual, FloatArray, Lagrangian, Relaxed, subgradient
 from solvers.clusters.moves import polish
 from solvers.clusters.pmedian import PMedianSolution, solve_pmedian
@@ -64,9 +64,6 @@ SWAP_SHARE = 0.2
 # Of the limit, at most this share for the exact descent after the swap search (its swaps
 # attached in CP-SAT, every point free): gen100x10s4 1,076 -> 1,074 (the optimum) in 1.5 s.
 EXACT_SHARE = 0.1
-# The cut bound's work beside the plan search, as a share of the plan search's; it stops
-# where the plan search ended, if that is sooner, so the tree never waits for it.
-CUT_SHARE = 1.0
 # No bound yet (the cut bound not run).
 NO_BOUND = -(10**18)
 # Medians of every this many subgradient steps are attached (step 1 always, for a first plan).
@@ -75,9 +72,6 @@ HEURISTIC_EVERY = 5
 # steps cost five times the separate ones for under 1 of bound at the root, and the tree
 # with it ended lower in 30 s of work (gen100x10s4: 1,052 against 1,058; benchmarks/README.md).
 COUPLED = False
-# The tree's nodes pay the cut bound's subset-row cuts at the prices it found (with two
-# workers, where the cut bound runs).
-TREE_CUTS = True
 # The bound's steps solve only the knapsacks the relaxation may open (``Lagrangian(screen=True)``).
 SCREEN = True
 
@@ -166,20 +160,22 @@ def solve_bounded(
         budget.part(budget.seconds * EXACT_SHARE),
         options.seed,
     )
-    incumbent, cut = _plans_and_cuts(problem, search, dual, budget, options.workers)
-    bound = max(bound, NO_BOUND if cut is None else cut.bound)
-    if incumbent.plan.cost <= bound:
+    if options.workers >= 2 and can_fork() and search.start.plan.cost > search.bound:
+        incumbent, bound = _two_sides(problem, relax, dual, search, budget)
         return _solution(problem, incumbent, bound, started, budget)
+    here = _search_plans(problem, search)
+    budget.spend(here.used)
+    if here.incumbent.plan.cost <= bound:
+        return _solution(problem, here.incumbent, bound, started, budget)
     tree = branch_and_bound(
         problem,
         relax,
         dual,
-        incumbent,
+        here.incumbent,
         budget,
         seed=options.seed,
         coupled=COUPLED,
         workers=options.workers,
-        cuts=None if cut is None or not TREE_CUTS else cut.duals,
     )
     bound = max(bound, math.ceil(tree.bound - EPS))
     return _solution(problem, tree.incumbent, bound, started, budget)
@@ -229,69 +225,88 @@ class _CutRequest:
 
 
 @dataclass(frozen=True)
-class _CutFound:
+class _Side:
+    """One side's outcome: its plan (None: it had none of its own), its bound, its work."""
+
+    incumbent: Incumbent | None
     bound: int
     used: float
     repeatable: bool
-    duals: FoundDuals | None = None
 
 
-def _cut_bound(
-    problem: PMedianProblem, request: _CutRequest, until: Callable[[], float | None]
-) -> _CutFound:
+def _cut_side(
+    problem: PMedianProblem,
+    relax: Lagrangian,
+    dual: Dual,
+    request: _CutRequest,
+    seed: int,
+    plan_of: Callable[[], Incumbent],
+) -> _Side:
+    """The twin's side: the cut bound until it converges, then the tree whose nodes pay its
+    cuts, from the plan search's plan (``plan_of`` waits for it), with the work left."""
     found = cut_bound(
-        problem,
-        request.clusters,
-        request.multipliers,
-        request.budget,
-        upper=request.upper,
-        until=until,
+        problem, request.clusters, request.multipliers, request.budget, upper=request.upper
     )
     bound = math.ceil(found.bound - EPS) if np.isfinite(found.bound) else NO_BOUND
-    return _CutFound(bound, found.used, request.budget.repeatable, found.duals)
+    incumbent = plan_of()
+    if incumbent.plan.cost <= bound or found.duals is None or request.budget.exhausted():
+        return _Side(None, bound, request.budget.used, request.budget.repeatable)
+    tree = branch_and_bound(
+        problem, relax, dual, incumbent, request.budget, seed=seed, cuts=found.duals
+    )
+    bound = max(bound, math.ceil(tree.bound - EPS))
+    return _Side(tree.incumbent, bound, request.budget.used, request.budget.repeatable)
 
 
-def _plans_and_cuts(
-    problem: PMedianProblem, search: _PlanSearch, dual: Dual, budget: Budget, workers: int
-) -> tuple[Incumbent, _CutFound | None]:
-    """The plan search here and, with a second worker, the cut bound in a forked twin at once
-    (given the plan search's share); the plan, and the cut bound (``NO_BOUND`` without one).
+def _two_sides(
+    problem: PMedianProblem, relax: Lagrangian, dual: Dual, search: _PlanSearch, budget: Budget
+) -> tuple[Incumbent, int]:
+    """Two processes, one per core, each with all the work left: here the plan search, then
+    the median tree; in a forked twin the cut bound (``solvers.clusters.cut_bound``) until it
+    converges, then the tree whose nodes pay its cuts. The best plan and bound of the two.
 
-    The cut bound lifts the bound by its subset-row cuts where the median tree is slowest
-    (gen100x10s4 at 30 s: 1,062 to 1,064; with more of the limit 1,065-1,070, and s7 1,096
-    to 1,102; benchmarks/README.md); it took the place of the plan search with the next
-    seed, worth one unit on one instance (gen100x10s6: 1,071 against 1,072).
-    The two run side by side, so the limit is charged the longer one's work.
+    Their trees differ in what a node costs: one paying the cuts searches some 85 clusters a
+    step, six plain steps' work, for a root lifted most where the plain tree is slowest
+    (gen100x10s7: 1,078 to 1,107 at the cut bound, where the plain tree ends at 1,099; s1:
+    1,018 to 1,036 with the cut bound's work to converge; benchmarks/README.md). The twin
+    starts its tree from the plan search's plan, sent once that ends, so what it proves does
+    not depend on which side is faster.
     """
-    if workers < 2 or not can_fork() or search.start.plan.cost <= search.bound:
-        here = _search_plans(problem, search)
-        budget.spend(here.used)
-        return here.incumbent, None
     start = search.start
     clusters = [
         (m, tuple(i for i, at in enumerate(start.plan.median_of) if at == m)) for m in start.medians
     ]
     request = _CutRequest(
-        clusters,
-        dual.best.multipliers,
-        budget.part(CUT_SHARE * (search.swap.seconds + search.exact.seconds)),
-        float(start.plan.cost),
+        clusters, dual.best.multipliers, budget.part(budget.left), float(start.plan.cost)
     )
-    # The plan search's work, once it ends (-1 before): the cut bound stops there, so the tree
-    # does not wait for it (pmedcap08 waited: 820 / 814 at 20 s; proven in 13.1 s since).
-    ended = multiprocessing.get_context("fork").Value("d", -1.0)
+    theirs, ours = multiprocessing.get_context("fork").Pipe(duplex=False)
 
-    def until() -> float | None:
-        return None if ended.value < 0 else float(ended.value)
+    def plan_of() -> Incumbent:
+        plan: Incumbent = theirs.recv()
+        return plan
 
-    twin: Twin[_CutRequest, _CutFound] = Twin(lambda asked: _cut_bound(problem, asked, until))
+    twin: Twin[_CutRequest, _Side] = Twin(
+        lambda asked: _cut_side(problem, relax, dual, asked, search.seed, plan_of)
+    )
     with twin:
         twin.send(request)
-        here = _search_plans(problem, search)
-        ended.value = here.used
+        searched = _search_plans(problem, search)
+        ours.send(searched.incumbent)
+        share = budget.part(budget.left)
+        share.spend(searched.used)
+        incumbent, bound = searched.incumbent, search.bound
+        if incumbent.plan.cost > bound:
+            tree = branch_and_bound(problem, relax, dual, incumbent, share, seed=search.seed)
+            incumbent, bound = tree.incumbent, max(bound, math.ceil(tree.bound - EPS))
+        here = _Side(incumbent, bound, share.used, share.repeatable)
         there = twin.receive()
+    theirs.close()
+    ours.close()
     charge_side_by_side(budget, here, there)
-    return here.incumbent, there
+    best = incumbent
+    if there.incumbent is not None and there.incumbent.plan.cost < best.plan.cost:
+        best = there.incumbent
+    return best, max(bound, there.bound)
 
 
 def _solution(
