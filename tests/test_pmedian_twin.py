@@ -30,6 +30,7 @@ from solvers.clusters.pmedian_problem import IntArray, PMedianProblem
 from solvers.clusters.swap import Incumbent
 from solvers.clusters.twin import Bounded, Bounding, Twin, bound_child
 from solvers.engine.budget import Budget
+from solvers.engine.options import SolveOptions
 from solvers.engine.processes import LaneError
 
 MEDIUM_OPTIMUM = 794
@@ -234,40 +235,46 @@ def _plan_search(seed: int = 1) -> bounded._PlanSearch:
     return bounded._PlanSearch(start, bound, rank, far(3), far(1), seed)
 
 
-def test_two_workers_bound_with_cuts_beside_the_plan_search() -> None:
-    problem = medium()
-    search = _plan_search(1)
-    _, root, _ = medium_start()
-    alone = bounded._search_plans(problem, search)
-    budget = far(30)
-    plan, cut = bounded._plans_and_cuts(problem, _plan_search(1), root, budget, workers=2)
-    # The plan is the one worker's; the cut bound is a bound, at least the relaxation's.
-    assert plan == alone.incumbent
-    assert cut is not None
-    assert math.ceil(root.bound - 1e-6) <= cut.bound <= MEDIUM_OPTIMUM
-    # Charged the longer of the two (each within its share and a last step), not both.
-    share = search.swap.seconds + search.exact.seconds
-    assert alone.used <= budget.used < alone.used + 0.9 * share
-    assert budget.used < 1.25 * share
-    assert _no_process_left()
+def _two_sides(seconds: float) -> tuple[tuple[Incumbent, int], Budget]:
+    relax, root, _ = medium_start()
+    budget = far(seconds)
+    return bounded._two_sides(medium(), relax, root, _plan_search(1), budget), budget
 
 
-def test_one_worker_searches_plans_without_the_cut_bound() -> None:
+def test_two_sides_bound_below_the_optimum_repeat_and_charge_the_longer() -> None:
     problem = medium()
-    _, root, _ = medium_start()
-    budget = far(30)
-    one, cut = bounded._plans_and_cuts(problem, _plan_search(1), root, budget, workers=1)
     alone = bounded._search_plans(problem, _plan_search(1))
-    assert one == alone.incumbent
-    assert cut is None
-    assert budget.used == pytest.approx(alone.used)
-
-
-def test_without_fork_two_workers_search_plans_as_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bounded, "can_fork", lambda: False)
-    problem = medium()
+    (plan, bound), budget = _two_sides(4)
+    checked(problem, bounded._solution(problem, plan, bound, time.perf_counter(), budget))
+    # At least the plan search's plan; a bound no plan beats, above the relaxation's.
     _, root, _ = medium_start()
-    two, cut = bounded._plans_and_cuts(problem, _plan_search(1), root, far(30), workers=2)
-    assert two == bounded._search_plans(problem, _plan_search(1)).incumbent
-    assert cut is None
+    assert plan.plan.cost <= alone.incumbent.plan.cost
+    assert math.ceil(root.bound - 1e-6) <= bound <= MEDIUM_OPTIMUM <= plan.plan.cost
+    # Each side had all the work: charged the longer, not both.
+    assert 4 <= budget.used < 4 * 1.25
+    (again, bound_again), _ = _two_sides(4)
+    assert (again.medians, again.plan.median_of, bound_again) == (
+        plan.medians,
+        plan.plan.median_of,
+        bound,
+    )
     assert _no_process_left()
+
+
+def _no_twin(*args: object, **kwargs: object) -> None:
+    raise AssertionError("no twin was to be forked")
+
+
+def test_one_worker_solves_without_a_twin(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bounded, "Twin", _no_twin)
+    solution = bounded.solve_bounded(medium(), far(2), options=SolveOptions(seed=1, workers=1))
+    checked(medium(), solution)
+    assert solution.bound <= MEDIUM_OPTIMUM <= solution.objective
+
+
+def test_without_fork_two_workers_solve_as_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bounded, "can_fork", lambda: False)
+    one = bounded.solve_bounded(medium(), far(2), options=SolveOptions(seed=1, workers=1))
+    monkeypatch.setattr(bounded, "Twin", _no_twin)
+    two = bounded.solve_bounded(medium(), far(2), options=SolveOptions(seed=1, workers=2))
+    assert (two.objective, two.bound, two.median_of) == (one.objective, one.bound, one.median_of)

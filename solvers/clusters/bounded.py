@@ -241,21 +241,35 @@ def _cut_side(
     request: _CutRequest,
     seed: int,
     plan_of: Callable[[], Incumbent],
+    settled: Callable[[], bool],
+    proved: Callable[[], None],
 ) -> _Side:
     """The twin's side: the cut bound until it converges, then the tree whose nodes pay its
-    cuts, from the plan search's plan (``plan_of`` waits for it), with the work left."""
+    cuts, from the plan search's plan (``plan_of`` waits for it), with the work left; both
+    end early once ``settled`` (a side proved the plan search's plan, or the other side its
+    own). Calls ``proved`` where it proves the plan search's plan optimal."""
+    budget = request.budget
     found = cut_bound(
-        problem, request.clusters, request.multipliers, request.budget, upper=request.upper
+        problem,
+        request.clusters,
+        request.multipliers,
+        budget,
+        upper=request.upper,
+        until=lambda: budget.used if settled() else None,
     )
     bound = math.ceil(found.bound - EPS) if np.isfinite(found.bound) else NO_BOUND
     incumbent = plan_of()
-    if incumbent.plan.cost <= bound or found.duals is None or request.budget.exhausted():
-        return _Side(None, bound, request.budget.used, request.budget.repeatable)
+    if incumbent.plan.cost <= bound:
+        proved()
+    if incumbent.plan.cost <= bound or found.duals is None or settled() or budget.exhausted():
+        return _Side(None, bound, budget.used, budget.repeatable)
     tree = branch_and_bound(
-        problem, relax, dual, incumbent, request.budget, seed=seed, cuts=found.duals
+        problem, relax, dual, incumbent, budget, seed=seed, cuts=found.duals, stop=settled
     )
     bound = max(bound, math.ceil(tree.bound - EPS))
-    return _Side(tree.incumbent, bound, request.budget.used, request.budget.repeatable)
+    if tree.incumbent == incumbent and incumbent.plan.cost <= bound:
+        proved()
+    return _Side(tree.incumbent, bound, budget.used, budget.repeatable)
 
 
 def _two_sides(
@@ -285,23 +299,52 @@ def _two_sides(
         plan: Incumbent = theirs.recv()
         return plan
 
+    # 1 once this side proves its plan optimal, 2 once the twin proves the plan search's: the
+    # answer is then this side's plan either way (a tree keeps its plan unless one is strictly
+    # better, and none is), so the other side stops and whatever it had is not read.
+    done = multiprocessing.get_context("fork").Value("b", 0)
+
+    def settled() -> bool:
+        return bool(done.value)
+
+    def proved_by(side: int) -> Callable[[], None]:
+        def mark() -> None:
+            with done.get_lock():
+                done.value = done.value or side
+
+        return mark
+
     twin: Twin[_CutRequest, _Side] = Twin(
-        lambda asked: _cut_side(problem, relax, dual, asked, search.seed, plan_of)
+        lambda asked: _cut_side(
+            problem, relax, dual, asked, search.seed, plan_of, settled, proved_by(2)
+        )
     )
     with twin:
         twin.send(request)
         searched = _search_plans(problem, search)
-        ours.send(searched.incumbent)
+        incumbent, bound = searched.incumbent, search.bound
+        if incumbent.plan.cost <= bound:
+            proved_by(1)()
+        ours.send(incumbent)
         share = budget.part(budget.left)
         share.spend(searched.used)
-        incumbent, bound = searched.incumbent, search.bound
-        if incumbent.plan.cost > bound:
-            tree = branch_and_bound(problem, relax, dual, incumbent, share, seed=search.seed)
+        if incumbent.plan.cost > bound and not settled():
+            tree = branch_and_bound(
+                problem, relax, dual, incumbent, share, seed=search.seed, stop=settled
+            )
             incumbent, bound = tree.incumbent, max(bound, math.ceil(tree.bound - EPS))
+            if incumbent.plan.cost <= bound:
+                proved_by(1)()
         here = _Side(incumbent, bound, share.used, share.repeatable)
         there = twin.receive()
     theirs.close()
     ours.close()
+    if done.value:
+        # The plan is this side's, proven: the bound is its value.
+        budget.spend(max(here.used, there.used))
+        if not (here.repeatable and there.repeatable):
+            budget.trip()
+        return incumbent, int(incumbent.plan.cost)
     charge_side_by_side(budget, here, there)
     best = incumbent
     if there.incumbent is not None and there.incumbent.plan.cost < best.plan.cost:

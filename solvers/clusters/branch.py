@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -237,6 +238,7 @@ def branch_and_bound(  # noqa: PLR0913 (the tree's settings, all keyword-only)
     coupled: bool = False,
     workers: int = 1,
     cuts: FoundDuals | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> Tree:
     """Search the medians best bound first from the relaxation ``root`` until every node is
     settled or ``budget`` is spent; ``incumbent``: the best plan known.
@@ -248,6 +250,7 @@ def branch_and_bound(  # noqa: PLR0913 (the tree's settings, all keyword-only)
     more: a node's two
     children are bounded at once in two processes (``solvers.clusters.twin``), both against
     the best plan from before the node, so the tree differs a little from one worker's.
+    ``stop``, read before each node, ends the search early (its result is then not wanted).
     """
     # Arcs and medians no plan below the best one uses are left out of the whole tree: fewer
     # profitable points per knapsack, fewer medians to table.
@@ -283,7 +286,7 @@ def branch_and_bound(  # noqa: PLR0913 (the tree's settings, all keyword-only)
     nodes = 0
     # Forked once here, so it holds this tree's relaxation (the arcs left out above).
     with node_twin(relax, workers) as twin:
-        while search.heap and not budget.exhausted():
+        while search.heap and not budget.exhausted() and not (stop is not None and stop()):
             node = heapq.heappop(search.heap)
             if math.ceil(node.bound - EPS) >= search.cost:
                 continue
