@@ -143,6 +143,10 @@ def test_cut_bound_stopped_by_work_is_the_same_however_late_it_hears() -> None:
     late = cut_bound(problem, start, multipliers, Budget(4), upper=np.inf, until=heard_after(40))
     assert early.bound == late.bound <= full.bound
     assert early.used == late.used == stop
+    # The duals handed to the tree are those of that bound, however late it heard.
+    assert early.duals is not None and late.duals is not None
+    assert np.array_equal(early.duals.points, late.duals.points)
+    assert early.duals.triples == late.duals.triples
 
 
 def test_pricing_search_too_deep_is_bounded_not_searched(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -250,8 +250,10 @@ def test_two_sides_bound_below_the_optimum_repeat_and_charge_the_longer() -> Non
     _, root, _ = medium_start()
     assert plan.plan.cost <= alone.incumbent.plan.cost
     assert math.ceil(root.bound - 1e-6) <= bound <= MEDIUM_OPTIMUM <= plan.plan.cost
-    # Each side had all the work: charged the longer, not both.
-    assert 4 <= budget.used < 4 * 1.25
+    # Each side had all the work: charged the longer, not both; a side that proved the plan
+    # optimal stopped the other.
+    assert budget.used < 4 * 1.25
+    assert bound == plan.plan.cost or budget.used >= 4
     (again, bound_again), _ = _two_sides(4)
     assert (again.medians, again.plan.median_of, bound_again) == (
         plan.medians,

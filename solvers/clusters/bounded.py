@@ -11,26 +11,29 @@
    relaxation-cheap point, priced by the transportation problem, then polished; kicked and
    repeated from the best plan while that helps; then the same swaps attached exactly
    (``swap.exact_descent``: CP-SAT, every point free), which polishing misjudges.
-4. **Cut bound** (``solvers.clusters.cut_bound``), with a second worker, beside step 3 and
-   with its share of the limit: the set-partitioning LP by column generation, with the
-   subset-row cuts its solutions break (of three points, at most one cluster holds two),
-   priced exactly in the knapsacks. The cuts lift the bound past the set-partitioning one
-   where the tree is slowest (gen100x10s7: 1,078 to 1,099-1,102 in 15 s of work alone).
+4. **Cut bound** (``solvers.clusters.cut_bound``), with a second worker: the
+   set-partitioning LP by column generation, with the subset-row cuts its solutions break
+   (of three points, at most one cluster holds two), priced exactly in the knapsacks. The
+   cuts lift the bound past the set-partitioning one where the plain tree is slowest
+   (gen100x10s7: 1,078 to 1,107 in some 8 s of work).
 5. **Branch and bound** over the medians (``solvers.clusters.branch``), each node bounded by
    the relaxation with some medians held open or closed: the bound rises past the
-   set-partitioning one, best node first, and the tree's relaxations give plans too. It has
-   all the work left: a last CP-SAT search on the reduced model, given half of it before,
-   raised neither bound nor plan on the generated instances, where the tree alone ended
-   higher (gen100x10s1: bound 1,029 against 1,027; pmedcap08: 809 against 797).
+   set-partitioning one, best node first, and the tree's relaxations give plans too. With a
+   second worker there are two trees, one per core (``_two_sides``): here after the plan
+   search, and in a forked twin after the cut bound, its nodes paying the cut bound's cuts
+   at the prices it ended with. A last CP-SAT search on the reduced model, given half of the
+   tree's work before, raised neither bound nor plan on the generated instances, where the
+   tree alone ended higher (gen100x10s1: bound 1,029 against 1,027; pmedcap08: 809 against
+   797).
 
 Each step stops early once the plan is proven optimal (the rounded-up bound reaches it). The
 limit is counted as work throughout (table cells, flow arcs, move cells, CP-SAT's
 deterministic time in exact assignments), so the same problem, seed and limit give the same
 medians; the steps run on one core, but where ``options.workers`` allows two, the cut bound
-runs beside the swap search and exact descent, and the tree bounds a node's two children at
-once, each in a forked twin (``solvers.clusters.twin``). Problems the relaxation does not
-model (a free number of medians, a floor on each median's load) go to
-``solvers.clusters.pmedian.solve_pmedian`` unchanged, with its workers.
+and its tree run beside the swap search, the exact descent and the plain tree, in a forked
+twin (``solvers.clusters.twin``), and a side that proves the plan optimal stops the other.
+Problems the relaxation does not model (a free number of medians, a floor on each median's
+load) go to ``solvers.clusters.pmedian.solve_pmedian`` unchanged, with its workers.
 """
 
 from __future__ import annotations
