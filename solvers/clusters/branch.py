@@ -262,26 +262,18 @@ def branch_and_bound(  # noqa: PLR0913 (the tree's settings, all keyword-only)
     relax = Lagrangian(problem, coupled=coupled, screen=SCREEN, cuts=prices)
     search = _Search(problem, relax, incumbent, seed)
     state = np.where(may_open, FREE, CLOSED).astype(np.int64)
-    if relax.cuts is not None and cuts is not None:
-        with_cuts = subgradient(
-            relax,
-            budget,
-            upper=lambda: search.cost,
-            start=cuts.points,
-            state=state,
-            pace=CUT_ROOT_PACE,
+
+    def steps(start: FloatArray, state: IntArray, pace: Pace) -> Dual:
+        return subgradient(
+            relax, budget, upper=lambda: search.cost, start=start, state=state, pace=pace
         )
+
+    if relax.cuts is not None and cuts is not None:
+        with_cuts = steps(cuts.points, state, CUT_ROOT_PACE)
         if with_cuts.bound > root.bound:
             root = with_cuts
     if coupled:
-        root = subgradient(
-            relax,
-            budget,
-            upper=lambda: search.cost,
-            start=root.best.multipliers,
-            state=state,
-            pace=ROOT_PACE,
-        )
+        root = steps(root.best.multipliers, state, ROOT_PACE)
     search.push(root, state, budget)
     nodes = 0
     # Forked once here, so it holds this tree's relaxation (the arcs left out above).
@@ -299,14 +291,7 @@ def branch_and_bound(  # noqa: PLR0913 (the tree's settings, all keyword-only)
                     search.push(dual, state, budget)
                 continue
             for state in states:
-                dual = subgradient(
-                    relax,
-                    budget,
-                    upper=lambda: search.cost,
-                    start=node.multipliers,
-                    state=state,
-                    pace=NODE_PACE,
-                )
+                dual = steps(node.multipliers, state, NODE_PACE)
                 search.try_plan(np.sort(dual.best.chosen), budget)
                 search.push(dual, state, budget)
     closed = not search.heap and search.unsettled >= search.cost
