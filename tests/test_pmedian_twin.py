@@ -271,6 +271,7 @@ def test_one_worker_solves_without_a_twin(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(bounded, "Twin", _no_twin)
     solution = bounded.solve_bounded(medium(), far(2), options=SolveOptions(seed=1, workers=1))
     checked(medium(), solution)
+    assert solution.bound is not None and solution.objective is not None
     assert solution.bound <= MEDIUM_OPTIMUM <= solution.objective
 
 
