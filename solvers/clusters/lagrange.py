@@ -393,16 +393,13 @@ class Lagrangian:
 
     def _knapsack_sets(self, profit: FloatArray, slots: list[_Slots]) -> list[list[int]]:
         """The points of each median's best knapsack, from the tables (none where untabled)."""
-        if not slots:
+        if not slots:  # unit demands: the most profitable points, as many as fit
             order = np.argsort(-profit, axis=1, kind="stable")
-            return [
-                sorted(
-                    order[j, : max(0, int(self.room[j]))][
-                        profit[j, order[j, : max(0, int(self.room[j]))]] > 0
-                    ].tolist()
-                )
-                for j in range(self.n)
-            ]
+            fitted: list[list[int]] = []
+            for j in range(self.n):
+                best = order[j, : max(0, int(self.room[j]))]
+                fitted.append(sorted(best[profit[j, best] > 0].tolist()))
+            return fitted
         sets: list[list[int]] = [[] for _ in range(self.n)]
         for batch in slots:
             line = np.arange(len(batch.rows))
