@@ -239,6 +239,7 @@ def branch_and_bound(  # noqa: PLR0913 (the tree's settings, all keyword-only)
     workers: int = 1,
     cuts: FoundDuals | None = None,
     stop: Callable[[], bool] | None = None,
+    node_pace: Pace = NODE_PACE,
 ) -> Tree:
     """Search the medians best bound first from the relaxation ``root`` until every node is
     settled or ``budget`` is spent; ``incumbent``: the best plan known.
@@ -250,7 +251,8 @@ def branch_and_bound(  # noqa: PLR0913 (the tree's settings, all keyword-only)
     more: a node's two
     children are bounded at once in two processes (``solvers.clusters.twin``), both against
     the best plan from before the node, so the tree differs a little from one worker's.
-    ``stop``, read before each node, ends the search early (its result is then not wanted).
+    ``stop``, read before each node, ends the search early (its result is then not wanted);
+    ``node_pace``: the subgradient steps at each child.
     """
     # Arcs and medians no plan below the best one uses are left out of the whole tree: fewer
     # profitable points per knapsack, fewer medians to table.
@@ -291,7 +293,7 @@ def branch_and_bound(  # noqa: PLR0913 (the tree's settings, all keyword-only)
                     search.push(dual, state, budget)
                 continue
             for state in states:
-                dual = steps(node.multipliers, state, NODE_PACE)
+                dual = steps(node.multipliers, state, node_pace)
                 search.try_plan(np.sort(dual.best.chosen), budget)
                 search.push(dual, state, budget)
     closed = not search.heap and search.unsettled >= search.cost
