@@ -258,7 +258,7 @@ def cut_bound(
     best, rounds, last_lp = -np.inf, 0, -np.inf
     center: Duals | None = None
     # (work used, best bound, its duals) after each round
-    history: list[tuple[float, float, FoundDuals | None]] = []
+    history: list[tuple[float, float, Duals | None]] = []
     stop: float | None = None
     while not budget.exhausted():
         solved = master.solve(budget)
@@ -267,7 +267,7 @@ def cut_bound(
         rounds += 1
         pi, sigma, mu, values = solved
         best, center, added = _priced_round(pricing, master, (pi, sigma, mu), best, center, budget)
-        history.append((budget.used, best, _found(center, master.triples)))
+        history.append((budget.used, best, center))
         stop = None if until is None else until()
         ended = stop is not None and budget.used >= stop
         if ended or np.ceil(best - EPS) >= upper or budget.exhausted():
@@ -298,10 +298,12 @@ def cut_bound(
     # never falls, so the last of them).
     within = [(value, duals) for used, value, duals in history if used <= stop]
     value, duals = within[-1] if within else (-np.inf, None)
-    return CutBound(value, *shape, min(stop, budget.used), duals)
+    return CutBound(value, *shape, min(stop, budget.used), _found(duals, master.triples))
 
 
 def _found(center: Duals | None, triples: list[Triple]) -> FoundDuals | None:
+    """``center`` as the tree reads it: cuts only ever join the master, so its prices are
+    those of the first ``len(sigma)`` triples."""
     if center is None:
         return None
     pi, sigma, _ = center

@@ -30,6 +30,13 @@ the work of an evaluation (benchmarks/README.md); the other medians' values are 
 lower bounds (``Relaxed.exact``), which the median fixings may read but ``reduced_arcs``
 may not.
 
+``Lagrangian(problem, cuts=CutsByPoint(...))`` also prices subset-row cuts (of three points, at
+most one cluster holds two) at fixed prices, as the cut bound (``solvers.clusters.cut_bound``)
+ends with them: each opened median's cluster pays the cuts it holds two points of, found by
+``solvers.clusters.penalised``, and the bound is less the prices' sum. Every plan pays each
+cut at most once, so this is a bound at any multipliers and prices; the median tree beside
+the cut bound reads it at each node.
+
 The work is counted, never timed: knapsack table cells (items x medians x capacity) become
 nominal seconds at ``LAGRANGE_CELLS_PER_SECOND``, with ``LAGRANGE_SECONDS_PER_STEP`` for
 each item offered to the tables and walked back, so the same problem and limit give the same
@@ -382,7 +389,7 @@ class Lagrangian:
                 found = priced_cluster(
                     profit[j], self.weight, int(room[j]), j, self.cuts, sets[j], table[j, room[j]]
                 )
-                if found.nodes == 0:  # the best knapsack pays no cut: still the best
+                if found.nodes == 0:  # its knapsack pays no cut (or is too large to search)
                     continue
                 self.searches += 1
                 self.search_nodes += found.nodes

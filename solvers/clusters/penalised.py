@@ -194,7 +194,10 @@ def penalised(
 ) -> Searched:
     """The most profitable items within ``room`` when each cut holding two or more of the
     chosen costs its ``price``; ``cuts_of[k]``: the cuts item ``k`` is in; ``counts``: the
-    cuts the median already holds (1 each); ``lower`` / ``lower_set``: a known selection."""
+    cuts the median already holds (1 each); ``lower`` / ``lower_set``: a known selection.
+
+    The same search as ``priced_cluster`` on items given one by one rather than a median's
+    row of points, so a test can state any cuts and start."""
     size = len(profit)
     if size > MOST_ITEMS:
         return Searched(lower, list(lower_set), False, 0)
